@@ -1,0 +1,605 @@
+"""The command line: parse arguments, call the core, choose a renderer, exit.
+
+The only module that imports typer. Heavy modules (pydantic, rich, dateutil) are imported inside
+the commands that need them, so ``--help`` and ``--version`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from timeline import __version__
+from timeline.errors import ConflictError, InputError, LineError, TimelineError
+from timeline.render import OutputFormat
+from timeline.vocab import EventType, Status
+
+if TYPE_CHECKING:
+    from timeline.model import Event
+    from timeline.query import Filter
+    from timeline.store import RawLine
+
+DEFAULT_FILE = "data/events.jsonl"
+EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+
+
+def _say(message: str) -> None:
+    """Every message for a person goes to stderr, with control characters made visible."""
+    from timeline.text import visible
+
+    sys.stderr.write(visible(message) + "\n")
+    sys.stderr.flush()
+
+
+def _fail(message: str) -> NoReturn:
+    _say(message)
+    raise typer.Exit(EXIT_ERROR)
+
+
+class _Group(TyperGroup):
+    """Turns every error into one line on stderr and an exit code: the one exit point."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except typer.TyperException as exc:  # typer's own (vendored click) usage errors
+            ctx = getattr(exc, "ctx", None)
+            where = ctx.command_path if ctx is not None else "timeline"
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            if not message:  # no arguments at all: the help was shown already
+                sys.exit(EXIT_ERROR)
+            _say(f"{where}: {message.replace('Value error, ', '')} (see '{where} --help')")
+            sys.exit(EXIT_ERROR)
+        except typer.Abort:
+            _say("timeline: aborted")
+            sys.exit(130)
+        except TimelineError as exc:
+            for line in exc.messages() if isinstance(exc, LineError) else [str(exc)]:
+                _say(line if isinstance(exc, LineError) else f"timeline: {line}")
+            sys.exit(EXIT_ERROR)
+        except BrokenPipeError:
+            # The reader went away (`timeline show | head`): not an error of ours.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_OK)
+        except KeyboardInterrupt:
+            _say("timeline: interrupted")
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="timeline",
+    help=(
+        "Keep a sourced, dated log of events in a plain JSON Lines file, and filter, add, "
+        "import, diff, check and show it.\n\n"
+        "The log is --file, else $TIMELINE_FILE, else data/events.jsonl. "
+        "Exit codes: 0 success, 1 differences or problems found (diff, check), 2 error."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"timeline {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Keep a sourced, dated log of events in a plain JSON Lines file."""
+
+
+# ---------------------------------------------------------------------------- shared options
+
+FileOpt = Annotated[
+    str,
+    typer.Option(
+        "--file",
+        "-f",
+        envvar="TIMELINE_FILE",
+        help="The log: a JSONL file ('-' for stdin when reading).",
+        show_envvar=True,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON Lines to stdout, for jq & co.")]
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict", help="Treat an invalid line as an error (exit 2), not a warning."),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="The day relative dates ('last week', '3 days ago') count from. Default: today.",
+    ),
+]
+ActorOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--actor", "-a", help="Acted: this actor or a part of it (belarus → belarus/mod)."
+    ),
+]
+TargetOpt = Annotated[list[str] | None, typer.Option("--target", help="Was targeted: this actor.")]
+InvolvingOpt = Annotated[
+    list[str] | None, typer.Option("--involving", "-i", help="Actor or target: this actor.")
+]
+TypeOpt = Annotated[
+    list[EventType] | None, typer.Option("--type", "-t", help="Of this PLOVER type.")
+]
+TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="Has this tag.")]
+StatusOpt = Annotated[list[Status] | None, typer.Option("--status", help="Has this status.")]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option("--since", metavar="DATE", help="Overlaps this date or later (inclusive)."),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option("--until", metavar="DATE", help="Overlaps this date or earlier (inclusive)."),
+]
+TextOpt = Annotated[
+    list[str] | None,
+    typer.Option("--text", metavar="WORDS", help="All these words in title, summary or quotes."),
+]
+IdOpt = Annotated[list[str] | None, typer.Option("--id", help="Has this id.")]
+
+
+def _today(as_of: str | None) -> date:
+    today = date.today()
+    return today if as_of is None else _user_date("--as-of", as_of, today=today).start
+
+
+def _user_date(flag: str, text: str, *, today: date) -> Any:
+    from timeline.dates import parse_date
+    from timeline.errors import DateParseError
+
+    try:
+        return parse_date(text, as_of=today)
+    except DateParseError as exc:
+        raise InputError(f"{flag}: {exc}") from None
+
+
+def _build_filter(
+    *,
+    actors: list[str] | None,
+    targets: list[str] | None,
+    involving: list[str] | None,
+    types: list[EventType] | None,
+    tags: list[str] | None,
+    statuses: list[Status] | None,
+    since: str | None,
+    until: str | None,
+    texts: list[str] | None,
+    ids: list[str] | None,
+    as_of: str | None,
+) -> Filter:
+    from timeline.query import Filter
+
+    today = _today(as_of)
+    since_day = _user_date("--since", since, today=today).start if since else None
+    until_day = _user_date("--until", until, today=today).end if until else None
+    if since_day and until_day and since_day > until_day:
+        raise InputError(f"--since {since} is after --until {until}")
+    try:
+        return Filter.build(
+            actors=actors or (),
+            targets=targets or (),
+            involving=involving or (),
+            types=types or (),
+            tags=tags or (),
+            statuses=statuses or (),
+            since=since_day,
+            until=until_day,
+            texts=texts or (),
+            ids=ids or (),
+        )
+    except ValueError as exc:
+        raise InputError(f"--actor/--target/--involving: {exc}") from None
+
+
+def _events(path: str, *, strict: bool, lines: Iterable[RawLine] | None = None) -> Iterator[Event]:
+    """The valid events of a log, in file order; bad lines are warnings (errors with --strict)."""
+    from timeline.store import display_name, parse_raw_line, read_raw_lines
+
+    source = display_name(path)
+    for line in read_raw_lines(path) if lines is None else lines:
+        if line.is_blank:
+            continue
+        try:
+            yield parse_raw_line(line, source=source)
+        except LineError as exc:
+            if not line.is_complete:
+                exc.problems[-1] = (
+                    exc.problems[-1][0],
+                    exc.problems[-1][1] + " (last line has no newline: a write cut short?)",
+                )
+            if strict:
+                raise
+            for message in exc.messages():
+                _say(message)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, emoji=False, markup=False)
+
+
+def _choose(fmt: OutputFormat, as_json: bool) -> OutputFormat:
+    if as_json:
+        return OutputFormat.JSON
+    if fmt is OutputFormat.AUTO:
+        return OutputFormat.RICH if sys.stdout.isatty() else OutputFormat.PLAIN
+    return fmt
+
+
+def _write_lines(lines: Iterable[str]) -> None:
+    write = sys.stdout.write
+    for line in lines:
+        write(line + "\n")
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------------------- show
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  timeline show --actor belarus\n\n"
+        "  timeline show --since 2024-08-18 --until 'Aug 20, 2024' --long\n\n"
+        "  timeline show --type accuse --type threaten --json | jq -r .title\n\n"
+        "  timeline show --text '120,000' --involving ukraine"
+    )
+)
+def show(
+    file: FileOpt = DEFAULT_FILE,
+    actor: ActorOpt = None,
+    target: TargetOpt = None,
+    involving: InvolvingOpt = None,
+    type_: TypeOpt = None,
+    tag: TagOpt = None,
+    status: StatusOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    text: TextOpt = None,
+    id_: IdOpt = None,
+    reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Latest first.")] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N events.")
+    ] = None,
+    long: Annotated[
+        bool, typer.Option("--long", "-l", help="Add summaries, quotes and source URLs.")
+    ] = False,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="auto: a timeline on a terminal, plain text elsewhere."),
+    ] = OutputFormat.AUTO,
+    as_json: JsonOpt = False,
+    strict: StrictOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Show events, filtered and sorted by date.
+
+    Filters combine with AND; a repeated filter matches any of its values.
+    """
+    from timeline import render
+    from timeline.query import Responses, matches, order
+
+    flt = _build_filter(
+        actors=actor, targets=target, involving=involving, types=type_, tags=tag,
+        statuses=status, since=since, until=until, texts=text, ids=id_, as_of=as_of,
+    )  # fmt: skip
+    responses = Responses()
+    kept = []
+    for event in _events(file, strict=strict):
+        responses.note(event)
+        if matches(event, flt):
+            kept.append(event)
+    events = render_order = order(kept, reverse=reverse, limit=limit)
+    chosen = _choose(fmt, as_json)
+    if chosen is OutputFormat.RICH:
+        _console().print(render.timeline_view(render_order, responses, long=long))
+    else:
+        _write_lines(render.format_lines(chosen, events, responses))
+
+
+# ---------------------------------------------------------------------------- add
+
+
+def _no_controls(flag: str, value: str | None, *, multiline: bool = False) -> None:
+    from timeline.text import visible
+
+    if value is not None and visible(value, keep_newlines=multiline) != value:
+        bad = next(ch for ch in value if visible(ch, keep_newlines=multiline) != ch)
+        raise InputError(f"{flag}: contains the control character {visible(bad)}")
+
+
+def _flag_for(field: str | None) -> str:
+    if not field:
+        return "event"
+    head = field.split(".")[0].split("[")[0]
+    if head == "sources":
+        tail = field.rsplit(".", 1)[-1] if "." in field else ""
+        return {"title": "--source-title", "publisher": "--publisher", "quote": "--quote"}.get(
+            tail, "--source"
+        )
+    if head == "location":
+        tail = field.rsplit(".", 1)[-1] if "." in field else "name"
+        return {"name": "--location", "country": "--country"}.get(tail, f"--{tail}")
+    return {"responds_to": "--responds-to", "actors": "--actor", "targets": "--target",
+            "tags": "--tag"}.get(head, f"--{head}")  # fmt: skip
+
+
+def _validated(obj: dict[str, Any]) -> Event:
+    from pydantic import ValidationError
+
+    from timeline.model import Event, describe_validation_error
+
+    try:
+        return Event.model_validate(obj)
+    except ValidationError as exc:
+        field, message = describe_validation_error(exc)[0]
+        raise InputError(f"{_flag_for(field)}: {message}") from None
+
+
+def _known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
+    """Each id in a log and its line, read leniently: a line that is not an event has no id."""
+    import json
+
+    ids: dict[str, int] = {}
+    for line in lines:
+        if line.is_blank:
+            continue
+        try:
+            obj = json.loads(line.content)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+            ids.setdefault(obj["id"], line.lineno)
+    return ids
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  timeline add --date 2024-08-27 --type threaten --actor belarus/president "
+        "--target ukraine --title 'Lukashenko warns Kyiv' --source https://example.org/a\n\n"
+        "  timeline add --date 'last week' --as-of 2024-08-26 --type mobilize --actor belarus "
+        "--title 'Belarus moves a third of its forces' --source-title 'Situation Brief' "
+        "--publisher 'Army Recognition'"
+    )
+)
+def add(
+    date_: Annotated[
+        str,
+        typer.Option(
+            "--date", "-d", metavar="DATE", help="When: 2024-08-26, 'Aug 2024', 'last week', …"
+        ),
+    ],
+    title: Annotated[str, typer.Option("--title", help="A one-line headline.")],
+    type_: Annotated[EventType, typer.Option("--type", "-t", help="The PLOVER event type.")],
+    actor: Annotated[list[str], typer.Option("--actor", "-a", help="Who acted (repeatable).")],
+    file: FileOpt = DEFAULT_FILE,
+    end: Annotated[
+        str | None, typer.Option("--end", metavar="DATE", help="Last day of a multi-day event.")
+    ] = None,
+    target: Annotated[
+        list[str] | None, typer.Option("--target", help="At whom it was aimed (repeatable).")
+    ] = None,
+    summary: Annotated[str | None, typer.Option("--summary", help="A neutral description.")] = None,
+    status: Annotated[
+        Status, typer.Option("--status", help="reported, claimed, confirmed or disputed.")
+    ] = Status.REPORTED,
+    responds_to: Annotated[
+        list[str] | None,
+        typer.Option("--responds-to", metavar="ID", help="An event this one answers (must exist)."),
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", metavar="URL", help="A source URL.")
+    ] = None,
+    publisher: Annotated[
+        str | None, typer.Option("--publisher", help="Publisher of the first source.")
+    ] = None,
+    source_title: Annotated[
+        str | None, typer.Option("--source-title", help="Title of the first source.")
+    ] = None,
+    quote: Annotated[
+        str | None, typer.Option("--quote", help="The first source's exact words.")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
+    location: Annotated[str | None, typer.Option("--location", help="Place name.")] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="ISO 3166-1 alpha-3 code, e.g. UKR.")
+    ] = None,
+    lat: Annotated[float | None, typer.Option("--lat", help="Latitude.")] = None,
+    lon: Annotated[float | None, typer.Option("--lon", help="Longitude.")] = None,
+    id_: Annotated[
+        str | None,
+        typer.Option("--id", help="The id (must be new). Default: made from date+title."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the stored event as JSON.")
+    ] = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Append one event to the log (created if missing) and print its id."""
+    from timeline.model import canonical_json, make_id
+    from timeline.store import display_name, lock_log
+
+    for flag, value in (("--title", title), ("--source-title", source_title),
+                        ("--publisher", publisher), ("--location", location), ("--id", id_),
+                        ("--date", date_), ("--end", end), ("--country", country)):  # fmt: skip
+        _no_controls(flag, value)
+    _no_controls("--summary", summary, multiline=True)
+    _no_controls("--quote", quote, multiline=True)
+    for flag, values in (("--actor", actor), ("--target", target), ("--tag", tag),
+                         ("--source", source), ("--responds-to", responds_to)):  # fmt: skip
+        for value in values or ():
+            _no_controls(flag, value)
+
+    today = _today(as_of)
+    when = _user_date("--date", date_, today=today)
+    sources: list[dict[str, Any]] = [{"url": url} for url in source or ()]
+    if not sources and (source_title or publisher or quote):
+        sources = [{}]
+    if sources:
+        first = sources[0]
+        first.update(
+            {
+                k: v
+                for k, v in (("publisher", publisher), ("title", source_title), ("quote", quote))
+                if v is not None
+            }
+        )
+    obj: dict[str, Any] = {
+        "id": id_ or make_id(when.start, title),
+        "date": when.start,
+        "precision": when.precision,
+        "end": _user_date("--end", end, today=today).end if end else None,
+        "title": title,
+        "summary": summary,
+        "type": type_,
+        "actors": actor,
+        "targets": target or [],
+        "status": status,
+        "responds_to": responds_to or [],
+        "location": None
+        if location is None and country is None and lat is None and lon is None
+        else {"name": location, "country": country, "lat": lat, "lon": lon},
+        "sources": sources,
+        "tags": tag or [],
+    }
+    if not sources:
+        raise InputError("--source: an event needs a source: give --source URL or --source-title")
+    event = _validated(obj)
+    with lock_log(file, create=True) as log:
+        if id_ is not None or responds_to:
+            known = _known_ids(log.raw_lines())
+            if event.id in known:
+                raise ConflictError(
+                    f"--id: {event.id!r} exists already ({display_name(file)}:{known[event.id]})"
+                )
+            missing = [ref for ref in event.responds_to if ref not in known]
+            if missing:
+                raise ConflictError(f"--responds-to: no event with id {missing[0]!r} in the log")
+        log.append([canonical_json(event)])
+    _write_lines([canonical_json(event) if as_json else event.id])
+
+
+# ---------------------------------------------------------------------------- import
+
+
+@app.command(
+    name="import",
+    epilog=(
+        "Examples:\n\n"
+        "  timeline import new-events.jsonl\n\n"
+        "  timeline show -f other.jsonl --actor wagner --json | timeline import -"
+    ),
+)
+def import_(
+    source: Annotated[
+        str, typer.Argument(metavar="[PATH|-]", help="JSON Lines or one JSON array; '-' is stdin.")
+    ] = "-",
+    file: FileOpt = DEFAULT_FILE,
+) -> None:
+    """Append events from JSON Lines or a JSON array: all of them, or none if any is invalid."""
+    from timeline.model import canonical_json
+    from timeline.store import display_name, lock_log, parse_raw_line, read_raw_lines
+
+    name = display_name(source)
+    events: list[Event] = []
+    seen: dict[str, int] = {}
+    problems: list[LineError] = []
+    for line in _input_lines(read_raw_lines(source), name=name):
+        try:
+            event = parse_raw_line(line, source=name)
+        except LineError as exc:
+            problems.append(exc)
+            continue
+        if event.id in seen:
+            problems.append(
+                LineError(
+                    name, line.lineno, f"{event.id!r} repeats line {seen[event.id]}", field="id"
+                )
+            )
+            continue
+        seen[event.id] = line.lineno
+        events.append(event)
+    with lock_log(file, create=True) as log:
+        known = _known_ids(log.raw_lines()) if events else {}
+        for event in events:
+            if event.id in known:
+                problems.append(
+                    LineError(
+                        name,
+                        seen[event.id],
+                        f"{event.id!r} exists already ({display_name(file)}:{known[event.id]})",
+                        field="id",
+                    )
+                )
+        if problems:
+            problems.sort(key=lambda p: p.lineno)
+            for problem in problems:
+                for message in problem.messages():
+                    _say(message)
+            _fail(f"timeline: nothing imported: {len(problems)} invalid event(s) in {name}")
+        log.append([canonical_json(event) for event in events])
+    _write_lines(event.id for event in events)
+    _say(f"imported {len(events)} event(s) into {display_name(file)}")
+
+
+def _input_lines(lines: Iterable[RawLine], *, name: str) -> Iterator[RawLine]:
+    """Lines of JSON Lines input; a JSON array is split into one line per element."""
+    from timeline.store import split_json_array
+
+    buffered = iter(lines)
+    for line in buffered:
+        if line.is_blank:
+            continue
+        if line.content.lstrip().startswith(b"["):
+            data = line.data + b"".join(rest.data for rest in buffered)
+            yield from split_json_array(data, first_lineno=line.lineno, source=name)
+            return
+        yield line
+        yield from buffered
+        return
+
+
+# ---------------------------------------------------------------------------- schema
+
+
+@app.command(epilog="Example:\n\n  timeline schema | jq '.properties | keys'")
+def schema() -> None:
+    """Print the JSON Schema of an event."""
+    import json
+
+    from timeline.model import Event
+
+    _write_lines([json.dumps(Event.model_json_schema(), indent=2, ensure_ascii=False)])
+
+
+def main() -> None:
+    """Entry point of the ``timeline`` command and of ``python -m timeline``."""
+    app(prog_name="timeline")

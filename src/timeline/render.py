@@ -1,0 +1,236 @@
+"""Events to output: a rich timeline, plain text, JSON Lines or CSV. Pure: nothing here prints.
+
+Every string that comes from a log passes through ``visible`` (or ``json_safe``) and reaches rich
+only inside ``Text`` objects, so log data is never read as markup, escape codes or links.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from timeline.dates import Precision
+from timeline.model import Event, canonical_json
+from timeline.query import Responses
+from timeline.text import visible
+from timeline.vocab import Status
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+class OutputFormat(str, enum.Enum):
+    """How ``show`` writes events; ``auto`` is ``rich`` on a terminal and ``plain`` elsewhere."""
+
+    AUTO = "auto"
+    RICH = "rich"
+    PLAIN = "plain"
+    JSON = "json"
+    CSV = "csv"
+
+
+def date_label(event: Event, *, with_year: bool = True) -> str:
+    """The date as precisely as it is known: 'Tue 6 Aug 2024', 'week of 19 Aug', 'Mar 2022'."""
+    d = event.date
+    year = f" {d.year}" if with_year else ""
+    if event.precision is Precision.YEAR:
+        label = str(d.year)
+    elif event.precision is Precision.MONTH:
+        label = f"{d:%b} {d.year}"
+    elif event.precision is Precision.WEEK:
+        label = f"week of {d.day} {d:%b}{year}"
+    else:
+        label = f"{d:%a} {d.day} {d:%b}{year}"
+    if event.end is not None and event.end != d:
+        label += f" – {event.end.day} {event.end:%b}"
+        if event.end.year != d.year:
+            label += f" {event.end.year}"
+    return label
+
+
+def iso_label(event: Event) -> str:
+    """The date in ISO form at the event's precision: 2024-08-06, 2024-W34, 2024-08, 2024."""
+    d = event.date
+    if event.precision is Precision.YEAR:
+        return f"{d.year:04d}"
+    if event.precision is Precision.MONTH:
+        return f"{d.year:04d}-{d.month:02d}"
+    if event.precision is Precision.WEEK:
+        iso = d.isocalendar()
+        return f"{iso.year:04d}-W{iso.week:02d}"
+    return d.isoformat()
+
+
+def gap_label(previous: date, current: date) -> str:
+    """The time between two events: '+4 d', '+3 mo', '+31 y' (or '−…' when sorted backwards)."""
+    days = (current - previous).days
+    sign = "+" if days >= 0 else "−"
+    days = abs(days)
+    if days < 60:
+        return f"{sign}{days} d"
+    if days < 730:
+        return f"{sign}{round(days / 30.44)} mo"
+    return f"{sign}{round(days / 365.25)} y"
+
+
+def parties(event: Event) -> str:
+    """'belarus, belarus/president → ukraine'."""
+    text = ", ".join(event.actors)
+    if event.targets:
+        text += " → " + ", ".join(event.targets)
+    return text
+
+
+def _status_of(event: Event, responses: Responses) -> Status:
+    return Status.DISPUTED if responses.is_disputed(event) else event.status
+
+
+# ---------------------------------------------------------------------------- machine formats
+
+
+def json_lines(events: Iterable[Event]) -> Iterator[str]:
+    """The canonical JSON form, one event per line (no trailing newline on each item)."""
+    return (canonical_json(event) for event in events)
+
+
+def plain_lines(events: Iterable[Event], responses: Responses) -> Iterator[str]:
+    """Tab-separated: date, type, actors→targets, title, id — with a status mark when it matters."""
+    for event in events:
+        status = _status_of(event, responses)
+        title = event.title if status is Status.REPORTED else f"{event.title} [{status.value}]"
+        fields = (iso_label(event), event.type.value, parties(event), title, event.id)
+        yield "\t".join(visible(f) for f in fields)
+
+
+CSV_COLUMNS = (
+    "id", "date", "precision", "end", "title", "type", "actors", "targets", "status",
+    "responds_to", "tags", "summary", "source_publisher", "source_title", "source_url",
+)  # fmt: skip
+
+
+def csv_text(events: Iterable[Event], responses: Responses) -> Iterator[str]:
+    """CSV with a header; lists are joined with ';', the first source fills the source columns."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        source = event.sources[0]
+        row = (
+            event.id, event.date.isoformat(), event.precision.value,
+            event.end.isoformat() if event.end else "", event.title, event.type.value,
+            ";".join(event.actors), ";".join(event.targets), _status_of(event, responses).value,
+            ";".join(event.responds_to), ";".join(event.tags), event.summary or "",
+            source.publisher or "", source.title or "", source.url or "",
+        )  # fmt: skip
+        writer.writerow([visible(cell) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()
+
+
+def format_lines(fmt: OutputFormat, events: Sequence[Event], responses: Responses) -> Iterator[str]:
+    """The text lines of a machine or plain format; ``rich`` and ``auto`` are not lines."""
+    if fmt is OutputFormat.JSON:
+        return json_lines(events)
+    if fmt is OutputFormat.PLAIN:
+        return plain_lines(events, responses)
+    if fmt is OutputFormat.CSV:
+        return (chunk.removesuffix("\n") for chunk in csv_text(events, responses))
+    raise ValueError(f"{fmt.value} output is not made of lines")
+
+
+# ---------------------------------------------------------------------------- the terminal view
+
+
+def _link_style(url: str | None) -> str:
+    """A hyperlink only for a web address; anything else stays plain text."""
+    if url and url.lower().startswith(("http://", "https://")) and visible(url) == url:
+        return f"link {url}"
+    return ""
+
+
+def timeline_view(
+    events: Sequence[Event], responses: Responses, *, long: bool = False
+) -> RenderableType:
+    """A vertical timeline under year and month headings."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    if not events:
+        return Text("No events match.", style="dim")
+    blocks: list[RenderableType] = []
+    table: Table | None = None
+    heading: tuple[int, int | None] | None = None
+    previous: date | None = None
+
+    def new_table() -> Table:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", no_wrap=True, min_width=15)
+        grid.add_column(no_wrap=True, width=1)
+        grid.add_column(ratio=1)
+        return grid
+
+    for event in events:
+        month = None if event.precision is Precision.YEAR else event.date.month
+        if heading is None or event.date.year != heading[0] or month != heading[1]:
+            if table is not None:
+                blocks.append(table)
+            if heading is None or event.date.year != heading[0]:
+                blocks.append(Text(f"\n{event.date.year}", style="bold underline"))
+            if month is not None:
+                blocks.append(Padding(Text(f"{event.date:%B}", style="bold"), (0, 0, 0, 2)))
+            heading = (event.date.year, month)
+            table = new_table()
+        assert table is not None  # set by the heading above on the first event
+
+        status = _status_of(event, responses)
+        when = Text(date_label(event, with_year=False), style="cyan")
+        if previous is not None:
+            when.append(f"\n{gap_label(previous, event.date)}", style="dim")
+        previous = event.date
+
+        body = Text()
+        body.append(event.type.value, style="magenta")
+        body.append("  ")
+        body.append(visible(parties(event)), style="green")
+        if status is not Status.REPORTED:
+            mark = {Status.CLAIMED: "◆ claimed", Status.DISPUTED: "✖ disputed",
+                    Status.CONFIRMED: "✔ confirmed"}[status]  # fmt: skip
+            body.append(f"  {mark}", style="yellow" if status is Status.CLAIMED else "red"
+                        if status is Status.DISPUTED else "green")  # fmt: skip
+        if event.id in responses.answered:
+            body.append("  ↩ answered", style="blue")
+        body.append("\n")
+        body.append(visible(event.title), style="bold")
+        sources = event.sources if long else event.sources[:1]
+        if long and event.summary:
+            body.append("\n")
+            body.append(visible(event.summary, keep_newlines=True))
+        for source in sources:
+            body.append("\n↳ ", style="dim")
+            label = " — ".join(visible(s) for s in (source.publisher, source.title) if s)
+            body.append(label or visible(source.url or ""), style="dim")
+            if long and source.quote:
+                body.append("\n  “")
+                body.append(visible(source.quote, keep_newlines=True), style="italic")
+                body.append("”")
+            if long and source.url:
+                body.append("\n  ")
+                body.append(visible(source.url), style=_link_style(source.url) or "dim")
+        if long:
+            body.append(f"\nid: {visible(event.id)}", style="dim")
+            if event.responds_to:
+                body.append("  responds to: " + ", ".join(event.responds_to), style="dim")
+        table.add_row(when, Text("●", style="cyan"), body)
+        table.add_row("", "", "")
+    if table is not None:
+        blocks.append(table)
+    return Group(*blocks)

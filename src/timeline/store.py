@@ -1,0 +1,368 @@
+"""Reading and writing JSONL logs: streamed reads with line numbers, locked appends, safe rewrites.
+
+Locking protocol (one for every writer): a writer opens the log itself and takes an exclusive
+``flock``; a reader takes a shared one. After the lock is granted the holder checks that the
+path still names the file it locked (a rewrite replaces the file by ``rename``) and starts over
+if not. Appends are one ``write`` of whole lines followed by ``fsync``; rewrites go to a temporary
+file in the same folder that is fsynced and renamed over the log, and the folder is fsynced.
+A reader therefore sees the log before or after a write, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import secrets
+import stat
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from timeline.errors import LineError, LogReadError, LogWriteError
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+_TMP_MARK = ".tmp-"
+_BOM = b"\xef\xbb\xbf"
+
+
+def display_name(path: str | Path) -> str:
+    """How a log is named in messages: the path as given, or ``<stdin>``."""
+    return STDIN_NAME if str(path) == STDIN else str(path)
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """One physical line of a log: its 1-based number and bytes, line end included."""
+
+    lineno: int
+    data: bytes
+
+    @property
+    def content(self) -> bytes:
+        """The line without its line end (``\\n`` or ``\\r\\n``)."""
+        data = self.data
+        if data.endswith(b"\n"):
+            data = data[:-1]
+            if data.endswith(b"\r"):
+                data = data[:-1]
+        return data
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.content.strip()
+
+    @property
+    def is_complete(self) -> bool:
+        """False for a last line without a newline: possibly a write cut short."""
+        return self.data.endswith(b"\n")
+
+
+# ---------------------------------------------------------------------------- decoding one line
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKeyError(key)
+        obj[key] = value
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a log")
+
+
+def _type_name(value: object) -> str:
+    return {
+        list: "an array",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def decode_json_object(content: bytes, *, source: str, lineno: int) -> dict[str, Any]:
+    """Decode one line's bytes as a JSON object, or raise a located ``LineError``."""
+    if lineno == 1 and content.startswith(_BOM):
+        content = content[len(_BOM) :]
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LineError(
+            source,
+            lineno,
+            f"not valid UTF-8 (byte 0x{content[exc.start]:02x} at column {exc.start + 1})",
+        ) from None
+    try:
+        obj = json.loads(
+            text, object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant
+        )
+    except _DuplicateKeyError as exc:
+        raise LineError(source, lineno, f"key {exc.args[0]!r} appears twice") from None
+    except json.JSONDecodeError as exc:
+        raise LineError(
+            source, lineno, f"not valid JSON: {exc.msg} at column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise LineError(source, lineno, "not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
+        raise LineError(source, lineno, f"not valid JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise LineError(source, lineno, f"expected a JSON object, got {_type_name(obj)}")
+    return obj
+
+
+def split_json_array(data: bytes, *, first_lineno: int, source: str) -> Iterator[RawLine]:
+    """The elements of a JSON array as lines of their own, each numbered by the line it starts on.
+
+    Lets ``import`` take ``[{…}, {…}]`` and still name an input line in every error.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LineError(source, first_lineno, f"not valid UTF-8 (at byte {exc.start})") from None
+    decoder = json.JSONDecoder()
+    pos = text.index("[") + 1
+    lineno = first_lineno
+    counted = 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        if pos < len(text) and text[pos] == "]":
+            if text[pos + 1 :].strip():
+                raise LineError(source, lineno, "not valid JSON: text after the closing ']'")
+            return
+        lineno += text.count("\n", counted, pos)
+        counted = pos
+        try:
+            _, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise LineError(
+                source, exc.lineno + first_lineno - 1, f"not valid JSON: {exc.msg}"
+            ) from None
+        except RecursionError:
+            raise LineError(source, lineno, "not valid JSON: nested too deeply") from None
+        yield RawLine(lineno, text[pos:end].encode("utf-8") + b"\n")
+        pos = end
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        if pos < len(text) and text[pos] == ",":
+            pos += 1
+        elif pos >= len(text) or text[pos] != "]":
+            raise LineError(source, lineno, "not valid JSON: expected ',' or ']' after an element")
+
+
+# ---------------------------------------------------------------------------- opening and locking
+
+
+def _os_reason(exc: OSError) -> str:
+    return {
+        errno.ENOENT: "no such file",
+        errno.EACCES: "permission denied",
+        errno.EISDIR: "is a directory",
+        errno.ENOTDIR: "a part of the path is not a folder",
+        errno.EROFS: "read-only file system",
+        errno.ENOSPC: "no space left on device",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def _lock_current(path: Path, flags: int, lock: int, *, mode: int = 0o644) -> int:
+    """Open ``path`` and lock it; retry until the locked file is still the one ``path`` names."""
+    while True:
+        fd = os.open(path, flags | os.O_CLOEXEC, mode)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "not a regular file")
+            fcntl.flock(fd, lock)
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                current = None
+            if current is not None and (current.st_dev, current.st_ino) == (st.st_dev, st.st_ino):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+
+
+def _check_regular(path: Path, name: str) -> None:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise LogReadError(f"{name}: cannot read: {_os_reason(exc)}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise LogReadError(f"{name}: cannot read: is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise LogReadError(f"{name}: cannot read: not a regular file")
+
+
+@contextlib.contextmanager
+def open_log(path: str | Path) -> Iterator[IO[bytes]]:
+    """Open a log for reading under a shared lock; ``-`` is standard input."""
+    if str(path) == STDIN:
+        yield sys.stdin.buffer
+        return
+    name = display_name(path)
+    target = Path(path)
+    _check_regular(target, name)  # before open(): opening a FIFO would block
+    try:
+        fd = _lock_current(target, os.O_RDONLY, fcntl.LOCK_SH)
+    except OSError as exc:
+        raise LogReadError(f"{name}: cannot read: {_os_reason(exc)}") from None
+    with os.fdopen(fd, "rb") as fh:
+        yield fh
+
+
+def iter_raw_lines(fh: IO[bytes], *, name: str) -> Iterator[RawLine]:
+    """Every physical line of an open log, numbered from 1."""
+    try:
+        for lineno, data in enumerate(fh, 1):
+            yield RawLine(lineno, data)
+    except OSError as exc:
+        raise LogReadError(f"{name}: cannot read: {_os_reason(exc)}") from None
+
+
+def read_raw_lines(path: str | Path) -> Iterator[RawLine]:
+    """Every physical line of the log at ``path`` (``-``: stdin), streamed under a shared lock."""
+    with open_log(path) as fh:
+        yield from iter_raw_lines(fh, name=display_name(path))
+
+
+def parse_raw_line(line: RawLine, *, source: str) -> Any:
+    """The validated event on a non-blank line; raises ``LineError`` naming every bad field."""
+    from pydantic import ValidationError
+
+    from timeline.model import Event, describe_validation_error
+
+    obj = decode_json_object(line.content, source=source, lineno=line.lineno)
+    try:
+        return Event.model_validate(obj)
+    except ValidationError as exc:
+        raise LineError.from_problems(source, line.lineno, describe_validation_error(exc)) from None
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def _check_writable(path: Path, name: str) -> None:
+    folder = path.parent
+    if not folder.is_dir():
+        raise LogWriteError(f"{name}: cannot write: folder '{folder}' does not exist")
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise LogWriteError(f"{name}: cannot write: {_os_reason(exc)}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise LogWriteError(f"{name}: cannot write: not a regular file")
+    # Checked by hand because root ignores permission bits: a log its owner made read-only
+    # stays untouched whoever runs the tool.
+    if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise LogWriteError(f"{name}: cannot write: the file is read-only")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class LockedLog:
+    """A log held under the exclusive lock: read it, then append or rewrite it."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self.name = display_name(path)
+        self._fd = fd
+
+    def raw_lines(self) -> Iterator[RawLine]:
+        """Every line of the log as it is now (the lock keeps other writers out)."""
+        with os.fdopen(os.dup(self._fd), "rb") as fh:
+            fh.seek(0)
+            yield from iter_raw_lines(fh, name=self.name)
+
+    def append(self, lines: Sequence[str]) -> None:
+        """Append whole lines in one write; start on a new line if the log ends without one."""
+        if not lines:
+            return
+        payload = "".join(line + "\n" for line in lines).encode("utf-8")
+        try:
+            size = os.fstat(self._fd).st_size
+            if size and os.pread(self._fd, 1, size - 1) != b"\n":
+                payload = b"\n" + payload
+            _write_all(self._fd, payload)
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise LogWriteError(f"{self.name}: cannot write: {_os_reason(exc)}") from None
+
+    def rewrite(self, lines: Iterable[bytes]) -> None:
+        """Replace the log by ``lines`` (bytes, line ends included) atomically."""
+        folder = self.path.parent
+        tmp = folder / f".{self.path.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            mode = stat.S_IMODE(os.fstat(self._fd).st_mode)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+            try:
+                for data in lines:
+                    _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+            dir_fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise LogWriteError(f"{self.name}: cannot write: {_os_reason(exc)}") from None
+
+    def remove_stale_temporaries(self) -> None:
+        """Delete temporaries left by a rewrite that was killed; only the lock holder writes one."""
+        prefix = f".{self.path.name}{_TMP_MARK}"
+        with contextlib.suppress(OSError):
+            for entry in self.path.parent.iterdir():
+                if entry.name.startswith(prefix):
+                    entry.unlink()
+
+
+@contextlib.contextmanager
+def lock_log(path: str | Path, *, create: bool) -> Iterator[LockedLog]:
+    """Hold the log under the exclusive lock; with ``create``, make it if it does not exist."""
+    target = Path(path)
+    name = display_name(path)
+    if str(path) == STDIN:
+        raise LogWriteError("cannot write to standard input: give the log with --file")
+    _check_writable(target, name)
+    if not create and not target.exists():
+        raise LogWriteError(f"{name}: cannot write: no such file")
+    flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
+    try:
+        fd = _lock_current(target, flags, fcntl.LOCK_EX)
+    except OSError as exc:
+        raise LogWriteError(f"{name}: cannot write: {_os_reason(exc)}") from None
+    try:
+        log = LockedLog(target, fd)
+        log.remove_stale_temporaries()
+        yield log
+    finally:
+        os.close(fd)

@@ -1,0 +1,31 @@
+"""Making untrusted text safe to show: every control and bidi character becomes a visible escape."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls, DEL and C1 controls; bidi marks, embeddings, overrides and isolates.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_KEEP_NEWLINE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def visible(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every control or bidi character written as ``\\x1b`` or ``\\u202e``."""
+    pattern = _UNSAFE_KEEP_NEWLINE if keep_newlines else _UNSAFE
+    return pattern.sub(_escape, text)
+
+
+def json_safe(line: str) -> str:
+    """A JSON text with DEL, C1 and bidi characters written as ``\\uXXXX`` (same JSON value).
+
+    ``json.dumps(ensure_ascii=False)`` escapes only C0 controls; the rest could still act on a
+    terminal that ``--json`` output reaches.
+    """
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
