@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -293,6 +293,8 @@ def test_impossible_dates_are_refused_with_a_precise_message(text: str, message:
         "tomorrow-ish",
         "Monday",
         "26th",
+        "AD 2024",
+        "at 2024",
         "of",
         "99999999999999999999",
         "20240826",
@@ -382,6 +384,13 @@ def test_partial_date_refuses_a_start_that_does_not_begin_its_period() -> None:
     """PartialDate keeps its invariant: start is the first day of its period."""
     with pytest.raises(ValueError, match="does not start a week"):
         PartialDate(date(2024, 8, 25), WEEK)
+
+
+def test_a_datetime_as_of_gives_plain_dates() -> None:
+    """Passing datetime.now() as as_of still yields a PartialDate holding a plain date."""
+    result = parse_date("yesterday", as_of=datetime(2024, 8, 26, 23, 59))
+    assert type(result.start) is date
+    assert result == PartialDate(date(2024, 8, 25), DAY)
 
 
 def test_precision_values_are_plain_strings() -> None:

@@ -217,26 +217,33 @@ def _build_filter(
         raise InputError(f"--actor/--target/--involving: {exc}") from None
 
 
-def _events(path: str, *, strict: bool, lines: Iterable[RawLine] | None = None) -> Iterator[Event]:
-    """The valid events of a log, in file order; bad lines are warnings (errors with --strict)."""
-    from timeline.store import display_name, parse_raw_line, read_raw_lines
+def _warn_line(error: LineError, line: RawLine) -> LineError:
+    """A torn last line says so in its message."""
+    if not line.is_complete:
+        field, message = error.problems[-1]
+        error.problems[-1] = (field, message + " (last line has no newline: a write cut short?)")
+    return error
 
-    source = display_name(path)
-    for line in read_raw_lines(path) if lines is None else lines:
-        if line.is_blank:
-            continue
-        try:
-            yield parse_raw_line(line, source=source)
-        except LineError as exc:
-            if not line.is_complete:
-                exc.problems[-1] = (
-                    exc.problems[-1][0],
-                    exc.problems[-1][1] + " (last line has no newline: a write cut short?)",
-                )
+
+def _events(lines: Iterable[RawLine], *, source: str, strict: bool) -> Iterator[Event]:
+    """The valid events of a log, in file order; bad lines are warnings (errors with --strict)."""
+    from timeline.store import parse_lines
+
+    for parsed in parse_lines(lines, source=source):
+        if parsed.event is not None:
+            yield parsed.event
+        elif parsed.error is not None:
+            error = _warn_line(parsed.error, parsed.line)
             if strict:
-                raise
-            for message in exc.messages():
+                raise error
+            for message in error.messages():
                 _say(message)
+
+
+def _log_events(spec: str, *, strict: bool) -> Iterator[Event]:
+    from timeline.store import display_name, read_any_lines
+
+    return _events(read_any_lines(spec), source=display_name(spec), strict=strict)
 
 
 def _console() -> Any:
@@ -312,7 +319,7 @@ def show(
     )  # fmt: skip
     responses = Responses()
     kept = []
-    for event in _events(file, strict=strict):
+    for event in _log_events(file, strict=strict):
         responses.note(event)
         if matches(event, flt):
             kept.append(event)
@@ -585,6 +592,132 @@ def _input_lines(lines: Iterable[RawLine], *, name: str) -> Iterator[RawLine]:
         yield line
         yield from buffered
         return
+
+
+# ---------------------------------------------------------------------------- diff
+
+
+def _by_id(events: Iterable[Event], *, name: str) -> dict[str, Event]:
+    keyed: dict[str, Event] = {}
+    for event in events:
+        if event.id in keyed:
+            _say(f"{name}: id {event.id!r} appears more than once: comparing its last event")
+        keyed[event.id] = event
+    return keyed
+
+
+@app.command(
+    epilog=(
+        "Exit status: 0 no differences, 1 differences, 2 error (as diff(1)).\n\n"
+        "Examples:\n\n"
+        "  timeline diff HEAD~1:data/events.jsonl data/events.jsonl\n\n"
+        "  timeline diff main:data/events.jsonl data/events.jsonl --stat\n\n"
+        "  timeline diff old.jsonl new.jsonl --actor belarus --json | jq -r .op"
+    )
+)
+def diff(
+    old: Annotated[str, typer.Argument(help="The old log: a path, '-', or REV:PATH (git).")],
+    new: Annotated[str, typer.Argument(help="The new log: a path, '-', or REV:PATH (git).")],
+    stat: Annotated[bool, typer.Option("--stat", help="Only count the changes.")] = False,
+    actor: ActorOpt = None,
+    target: TargetOpt = None,
+    involving: InvolvingOpt = None,
+    type_: TypeOpt = None,
+    tag: TagOpt = None,
+    status: StatusOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    text: TextOpt = None,
+    id_: IdOpt = None,
+    as_json: JsonOpt = False,
+    strict: StrictOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Show what changed between two versions of a log: events added, removed and changed.
+
+    Events are matched by id and compared field by field, so key order, line order and
+    defaults written out or left out are not changes. Filters keep the events that match on
+    either side.
+    """
+    import json
+
+    from timeline import render
+    from timeline.diff import diff_events
+    from timeline.diff import stat as count
+    from timeline.query import matches
+    from timeline.store import display_name
+
+    if old == new == "-":
+        raise InputError("only one side can be '-' (stdin)")
+    flt = _build_filter(
+        actors=actor, targets=target, involving=involving, types=type_, tags=tag,
+        statuses=status, since=since, until=until, texts=text, ids=id_, as_of=as_of,
+    )  # fmt: skip
+    before = _by_id(_log_events(old, strict=strict), name=display_name(old))
+    after = _by_id(_log_events(new, strict=strict), name=display_name(new))
+    changes = diff_events(before, after)
+    if not flt.is_empty:
+        changes = [
+            c for c in changes
+            if any(e is not None and matches(e, flt) for e in (c.before, c.after))
+        ]  # fmt: skip
+    totals = count(changes)
+    if stat:
+        if as_json:
+            record = {"added": totals.added, "removed": totals.removed, "changed": totals.changed}
+            _write_lines([json.dumps(record)])
+        else:
+            _write_lines([render.stat_label(totals.added, totals.removed, totals.changed)])
+    elif as_json:
+        _write_lines(render.diff_json_lines(changes))
+    else:
+        _console().print(render.diff_view(changes, totals), soft_wrap=True)
+    raise typer.Exit(EXIT_FOUND if totals.total else EXIT_OK)
+
+
+# ---------------------------------------------------------------------------- check
+
+
+@app.command(
+    epilog=(
+        "Exit status: 0 clean, 1 problems found, 2 the log cannot be read.\n\n"
+        "Examples:\n\n"
+        "  timeline check\n\n"
+        "  timeline check -f other.jsonl --strict --json | jq -r .message"
+    )
+)
+def check(
+    file: FileOpt = DEFAULT_FILE,
+    as_json: JsonOpt = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Count warnings as problems (exit 1).")
+    ] = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Find every problem in a log, one line each, like a compiler. Never changes the log.
+
+    Errors: lines that are not JSON objects or not valid events (each bad field), duplicate ids,
+    responds_to pointing nowhere, dates after --as-of. Warnings: a claim that a reject answers
+    but whose status is not 'disputed', a last line without a newline.
+    """
+    import json
+
+    from timeline.check import Severity, check_lines
+    from timeline.store import display_name, parse_lines, read_any_lines
+
+    name = display_name(file)
+    problems = check_lines(parse_lines(read_any_lines(file), source=name), as_of=_today(as_of))
+    if as_json:
+        _write_lines(json.dumps(p.record(name), ensure_ascii=False) for p in problems)
+    else:
+        _write_lines(p.text(name) for p in problems)
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    if not problems:
+        _say(f"{name}: no problems")
+    else:
+        _say(f"{name}: {errors} error(s), {warnings} warning(s)")
+    raise typer.Exit(EXIT_FOUND if errors or (strict and warnings) else EXIT_OK)
 
 
 # ---------------------------------------------------------------------------- schema

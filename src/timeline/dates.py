@@ -12,7 +12,7 @@ import enum
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from timeline.errors import DateParseError
@@ -97,24 +97,28 @@ def _days_in_month(year: int, month: int) -> int:
 
 def period_end(start: date, precision: Precision) -> date:
     """Return the inclusive last day of the period of ``precision`` that begins on ``start``."""
-    if precision is Precision.DAY:
+    if precision == Precision.DAY:
         return start
-    if precision is Precision.WEEK:
+    if precision == Precision.WEEK:
         return start + timedelta(days=6)
-    if precision is Precision.MONTH:
+    if precision == Precision.MONTH:
         return start.replace(day=_days_in_month(start.year, start.month))
-    return start.replace(month=12, day=31)
+    if precision == Precision.YEAR:
+        return start.replace(month=12, day=31)
+    raise ValueError(f"unknown precision {precision!r}")
 
 
 def is_period_start(d: date, precision: Precision) -> bool:
     """Tell whether ``d`` is the first day of a period of ``precision`` (weeks start on Monday)."""
-    if precision is Precision.DAY:
+    if precision == Precision.DAY:
         return True
-    if precision is Precision.WEEK:
+    if precision == Precision.WEEK:
         return d.weekday() == 0
-    if precision is Precision.MONTH:
+    if precision == Precision.MONTH:
         return d.day == 1
-    return d.month == 1 and d.day == 1
+    if precision == Precision.YEAR:
+        return d.month == 1 and d.day == 1
+    raise ValueError(f"unknown precision {precision!r}")
 
 
 def parse_iso_date(text: str) -> date:
@@ -139,6 +143,8 @@ def parse_date(text: str, *, as_of: date) -> PartialDate:
     ``month`` or ``year``) and English free text (``26 August 2024``, ``Aug 6, 2024``,
     ``March 2022``), case-insensitively. Raises :class:`DateParseError` for anything else.
     """
+    if isinstance(as_of, datetime):  # a datetime is a date too; keep only its day
+        as_of = as_of.date()
     stripped = text.strip()
     result = _parse_iso(stripped, text)
     if result is None:
@@ -314,11 +320,9 @@ def _parse_free_text(s: str, text: str) -> PartialDate:
     weekday: int | None = res.weekday
     if any(getattr(res, name) is not None for name in _TIME_FIELDS):
         raise DateParseError(f"{q} has a time of day: give only the date, e.g. 2024-08-26")
-    if month is None:
-        # Only a year ('AD 2024') is a date; a lone day or weekday ('26th', 'Monday') is not.
-        if year is None or day is not None or weekday is not None:
-            raise _unreadable(text)
-    elif year is None:
+    if month is None:  # a lone year, day or weekday ('AD 2024', '26th', 'Monday')
+        raise _unreadable(text)
+    if year is None:
         raise DateParseError(f"{q} has no year: add one, e.g. '26 August 2024'")
 
     if not 1 <= year <= 9999:
@@ -334,11 +338,6 @@ def _parse_free_text(s: str, text: str) -> PartialDate:
                 f"{q} has a two-digit year: write it in full, e.g. '26 August 2024'"
             )
         raise _unreadable(text)
-    if month is None:
-        if runs:
-            raise _unreadable(text)
-        return _make(date(year, 1, 1), Precision.YEAR, text)
-
     if not any(parser.info.month(word) is not None for word in _WORD.findall(normalized)):
         # The month was a number: fine only inside an ISO date ('Monday, 2024-08-26').
         iso = _ISO_DAY_INSIDE.search(normalized)

@@ -176,6 +176,10 @@ class Event(BaseModel):
                 f"date {self.date.isoformat()} with precision '{self.precision.value}' "
                 f"must be {first}: the first day of the period"
             )
+        try:
+            period_end(self.date, self.precision)
+        except OverflowError:
+            raise ValueError("the period of the date ends after 9999-12-31") from None
         if self.end is not None and self.end < self.date:
             raise ValueError(f"end {self.end.isoformat()} is before date {self.date.isoformat()}")
         if self.id in self.responds_to:

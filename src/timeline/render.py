@@ -1,7 +1,9 @@
 """Events to output: a rich timeline, plain text, JSON Lines or CSV. Pure: nothing here prints.
 
-Every string that comes from a log passes through ``visible`` (or ``json_safe``) and reaches rich
-only inside ``Text`` objects, so log data is never read as markup, escape codes or links.
+Imports of the core and of rich happen inside the functions, so the CLI can name the formats
+without paying for them at start-up. Every string that comes from a log passes through
+``visible`` (or ``json_safe``) and reaches rich only inside ``Text`` objects, so log data is
+never read as markup, escape codes or links.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.model import Event, canonical_json
-from timeline.query import Responses
 from timeline.text import visible
 from timeline.vocab import Status
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.text import Text
+
+    from timeline.diff import Change, FieldChange, Stat
+    from timeline.model import Event
+    from timeline.query import Responses
 
 
 class OutputFormat(str, enum.Enum):
@@ -94,6 +99,8 @@ def _status_of(event: Event, responses: Responses) -> Status:
 
 def json_lines(events: Iterable[Event]) -> Iterator[str]:
     """The canonical JSON form, one event per line (no trailing newline on each item)."""
+    from timeline.model import canonical_json
+
     return (canonical_json(event) for event in events)
 
 
@@ -234,3 +241,98 @@ def timeline_view(
     if table is not None:
         blocks.append(table)
     return Group(*blocks)
+
+
+# ---------------------------------------------------------------------------- diff
+
+
+def stat_label(added: int, removed: int, changed: int) -> str:
+    """'+3 −1 ~2'."""
+    return f"+{added} −{removed} ~{changed}"
+
+
+_LIST_FIELDS = frozenset({"actors", "targets", "responds_to", "tags", "sources"})
+_TEXT_FIELDS = frozenset({"title", "summary"})
+
+
+def _json_value(value: object) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _word_diff(before: str, after: str, out: Text) -> None:
+    """Words removed as [-…-] in red and added as {+…+} in green, as ``git diff --word-diff``."""
+    import difflib
+
+    old, new = before.split(" "), after.split(" ")
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    pieces: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pieces.append((" ".join(old[i1:i2]), ""))
+            continue
+        if tag in {"replace", "delete"}:
+            pieces.append((f"[-{' '.join(old[i1:i2])}-]", "red"))
+        if tag in {"replace", "insert"}:
+            pieces.append((f"{{+{' '.join(new[j1:j2])}+}}", "green"))
+    for index, (piece, style) in enumerate(pieces):
+        if index:
+            out.append(" ")
+        out.append(visible(piece, keep_newlines=True), style=style)
+
+
+def _field_line(change: FieldChange, out: Text) -> None:
+    out.append(f"\n    {change.field}: ", style="bold")
+    before, after = change.before, change.after
+    if change.field in _LIST_FIELDS and isinstance(before, list) and isinstance(after, list):
+        items = [("+", v, "green") for v in after if v not in before]
+        items += [("−", v, "red") for v in before if v not in after]
+        if not items:  # same items, another order
+            out.append("order changed", style="yellow")
+        for index, (sign, value, style) in enumerate(items):
+            text = value if isinstance(value, str) else _json_value(value)
+            out.append(("" if index == 0 else " ") + sign + visible(text), style=style)
+        return
+    if change.field in _TEXT_FIELDS and isinstance(before, str) and isinstance(after, str):
+        _word_diff(before, after, out)
+        return
+    out.append(visible(_json_value(before)), style="red")
+    out.append(" → ")
+    out.append(visible(_json_value(after)), style="green")
+
+
+def diff_view(changes: Sequence[Change], stat: Stat) -> Text:
+    """A header of counts, then each change: + added, − removed, ~ changed with its fields."""
+    from rich.text import Text
+
+    from timeline.diff import Op
+
+    out = Text()
+    out.append(f"+{stat.added}", style="green bold")
+    out.append(f" −{stat.removed}", style="red bold")
+    out.append(f" ~{stat.changed}", style="yellow bold")
+    marks = {Op.ADDED: ("+", "green"), Op.REMOVED: ("−", "red"), Op.CHANGED: ("~", "yellow")}
+    for change in changes:
+        sign, style = marks[change.op]
+        event = change.after or change.before
+        assert event is not None  # every change has a side
+        out.append(f"\n{sign} {iso_label(event)}  ", style=style)
+        out.append(visible(change.id), style=style)
+        out.append("  ")
+        out.append(visible(event.title), style="bold" if change.op is Op.CHANGED else style)
+        for field_change in change.fields:
+            _field_line(field_change, out)
+    return out
+
+
+def diff_json_lines(changes: Iterable[Change]) -> Iterator[str]:
+    import json
+
+    from timeline.diff import change_record
+    from timeline.text import json_safe
+
+    for change in changes:
+        yield json_safe(
+            json.dumps(change_record(change), ensure_ascii=False, separators=(",", ":"))
+        )

@@ -21,9 +21,12 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from timeline.errors import LineError, LogReadError, LogWriteError
+
+if TYPE_CHECKING:
+    from timeline.model import Event
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -243,7 +246,7 @@ def read_raw_lines(path: str | Path) -> Iterator[RawLine]:
         yield from iter_raw_lines(fh, name=display_name(path))
 
 
-def parse_raw_line(line: RawLine, *, source: str) -> Any:
+def parse_raw_line(line: RawLine, *, source: str) -> Event:
     """The validated event on a non-blank line; raises ``LineError`` naming every bad field."""
     from pydantic import ValidationError
 
@@ -254,6 +257,47 @@ def parse_raw_line(line: RawLine, *, source: str) -> Any:
         return Event.model_validate(obj)
     except ValidationError as exc:
         raise LineError.from_problems(source, line.lineno, describe_validation_error(exc)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedLine:
+    """A non-blank line and what it holds: an event, or the error that says why not."""
+
+    line: RawLine
+    event: Event | None
+    error: LineError | None
+
+
+def parse_lines(lines: Iterable[RawLine], *, source: str) -> Iterator[ParsedLine]:
+    """Each non-blank line, parsed; a bad line is passed on with its error, never dropped."""
+    for line in lines:
+        if line.is_blank:
+            continue
+        try:
+            yield ParsedLine(line, parse_raw_line(line, source=source), None)
+        except LineError as exc:
+            yield ParsedLine(line, None, exc)
+
+
+def _git_lines(spec: str) -> Iterator[RawLine]:
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "show", spec], capture_output=True, check=False)
+    except OSError as exc:
+        raise LogReadError(f"{spec}: cannot run git: {_os_reason(exc)}") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"]
+        raise LogReadError(f"{spec}: cannot read from git: {reason[0].removeprefix('fatal: ')}")
+    for lineno, data in enumerate(done.stdout.splitlines(keepends=True), 1):
+        yield RawLine(lineno, data)
+
+
+def read_any_lines(spec: str) -> Iterator[RawLine]:
+    """Lines of a path, ``-`` (stdin) or ``REV:PATH`` in git's syntax; an existing path wins."""
+    if spec != STDIN and ":" in spec and not Path(spec).exists():
+        return _git_lines(spec)
+    return read_raw_lines(spec)
 
 
 # ---------------------------------------------------------------------------- writing

@@ -1,0 +1,121 @@
+"""Linting a log: every problem of every line, found in one pass over the parsed lines."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from timeline.store import ParsedLine
+from timeline.vocab import EventType, Status
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one line."""
+
+    lineno: int
+    severity: Severity
+    message: str
+    field: str | None = None
+
+    def text(self, source: str) -> str:
+        """``events.jsonl:7: date: …`` (warnings say so after the line number)."""
+        parts = [f"{source}:{self.lineno}"]
+        if self.severity is Severity.WARNING:
+            parts.append("warning")
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+    def record(self, source: str) -> dict[str, Any]:
+        return {
+            "file": source,
+            "line": self.lineno,
+            "severity": self.severity.value,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+def check_lines(lines: Iterable[ParsedLine], *, as_of: date) -> list[Problem]:
+    """Every problem in a log, sorted by line: bad lines, duplicate ids, dangling references,
+    future dates, claims rejected but not marked disputed, and a torn last line."""
+    problems: list[Problem] = []
+    first_line: dict[str, int] = {}
+    references: list[tuple[int, str]] = []
+    claims: dict[str, int] = {}
+    rejections: list[tuple[int, str, str]] = []
+    last = None
+    for parsed in lines:
+        last = parsed
+        if parsed.error is not None:
+            problems.extend(
+                Problem(parsed.line.lineno, Severity.ERROR, message, field)
+                for field, message in parsed.error.problems
+            )
+            continue
+        event = parsed.event
+        if event is None:
+            continue
+        lineno = parsed.line.lineno
+        if event.id in first_line:
+            problems.append(
+                Problem(
+                    lineno,
+                    Severity.ERROR,
+                    f"{event.id!r} is also the id on line {first_line[event.id]}",
+                    "id",
+                )
+            )
+        else:
+            first_line[event.id] = lineno
+        if event.date > as_of:
+            problems.append(
+                Problem(
+                    lineno,
+                    Severity.ERROR,
+                    f"{event.date.isoformat()} is after {as_of.isoformat()} (--as-of)",
+                    "date",
+                )
+            )
+        references.extend((lineno, ref) for ref in event.responds_to)
+        if event.status is Status.CLAIMED:
+            claims[event.id] = lineno
+        if event.type is EventType.REJECT:
+            rejections.extend((lineno, event.id, ref) for ref in event.responds_to)
+    for lineno, ref in references:
+        if ref not in first_line:
+            problems.append(
+                Problem(
+                    lineno, Severity.ERROR, f"no event with id {ref!r} in the log", "responds_to"
+                )
+            )
+    warned: set[str] = set()
+    for lineno, rejecting, ref in rejections:
+        if ref in claims and ref not in warned:
+            warned.add(ref)
+            problems.append(
+                Problem(
+                    claims[ref],
+                    Severity.WARNING,
+                    f"'claimed', but {rejecting!r} (line {lineno}) rejects it: mark it 'disputed'?",
+                    "status",
+                )
+            )
+    if last is not None and not last.line.is_complete:
+        problems.append(
+            Problem(
+                last.line.lineno, Severity.WARNING, "last line has no newline (a write cut short?)"
+            )
+        )
+    problems.sort(key=lambda p: p.lineno)
+    return problems

@@ -1,0 +1,107 @@
+"""Comparing two versions of a log by meaning: events matched by id, fields compared as values."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from timeline.model import Event
+
+
+class Op(str, enum.Enum):
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field's value before and after, as JSON values."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What happened to one id between the two versions."""
+
+    op: Op
+    id: str
+    before: Event | None
+    after: Event | None
+    fields: tuple[FieldChange, ...] = ()
+
+    @property
+    def date(self) -> date:
+        event = self.after or self.before
+        assert event is not None  # a change always has at least one side
+        return event.date
+
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    added: int
+    removed: int
+    changed: int
+
+    @property
+    def total(self) -> int:
+        return self.added + self.removed + self.changed
+
+
+def field_changes(before: Event, after: Event) -> tuple[FieldChange, ...]:
+    """The fields whose values differ, in schema order; defaults written out or not are equal."""
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    return tuple(FieldChange(name, old[name], new[name]) for name in old if old[name] != new[name])
+
+
+def diff_events(old: Mapping[str, Event], new: Mapping[str, Event]) -> list[Change]:
+    """Every added, removed and changed event, by date, then id."""
+    changes: list[Change] = []
+    for event_id, before in old.items():
+        after = new.get(event_id)
+        if after is None:
+            changes.append(Change(Op.REMOVED, event_id, before, None))
+        elif after != before:
+            fields = field_changes(before, after)
+            if fields:
+                changes.append(Change(Op.CHANGED, event_id, before, after, fields))
+    changes.extend(Change(Op.ADDED, i, None, e) for i, e in new.items() if i not in old)
+    changes.sort(key=lambda c: (c.date, c.id))
+    return changes
+
+
+def stat(changes: Iterable[Change]) -> Stat:
+    counts = {op: 0 for op in Op}
+    for change in changes:
+        counts[change.op] += 1
+    return Stat(counts[Op.ADDED], counts[Op.REMOVED], counts[Op.CHANGED])
+
+
+def apply(old: Mapping[str, Event], changes: Iterable[Change]) -> dict[str, Event]:
+    """``old`` with ``changes`` applied: ``apply(a, diff_events(a, b)) == b`` as mappings."""
+    result = dict(old)
+    for change in changes:
+        if change.op is Op.REMOVED:
+            del result[change.id]
+        else:
+            assert change.after is not None  # added and changed events have an after side
+            result[change.id] = change.after
+    return result
+
+
+def change_record(change: Change) -> dict[str, Any]:
+    """The JSON record of one change for ``diff --json``."""
+    return {
+        "op": change.op.value,
+        "id": change.id,
+        "date": change.date.isoformat(),
+        "before": change.before.model_dump(mode="json") if change.before else None,
+        "after": change.after.model_dump(mode="json") if change.after else None,
+        "changes": {f.field: {"before": f.before, "after": f.after} for f in change.fields},
+    }
