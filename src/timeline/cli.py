@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -331,7 +332,7 @@ def show(
         _write_lines(render.format_lines(chosen, events, responses))
 
 
-# ---------------------------------------------------------------------------- add
+# ---------------------------------------------------------------------------- add, edit, rm
 
 
 def _no_controls(flag: str, value: str | None, *, multiline: bool = False) -> None:
@@ -343,19 +344,20 @@ def _no_controls(flag: str, value: str | None, *, multiline: bool = False) -> No
 
 
 def _flag_for(field: str | None) -> str:
+    """The command-line flag that sets a field, for error messages."""
     if not field:
         return "event"
     head = field.split(".")[0].split("[")[0]
+    tail = field.rsplit(".", 1)[-1] if "." in field else ""
     if head == "sources":
-        tail = field.rsplit(".", 1)[-1] if "." in field else ""
-        return {"title": "--source-title", "publisher": "--publisher", "quote": "--quote"}.get(
-            tail, "--source"
-        )
+        named = {"title": "--source-title", "publisher": "--publisher", "quote": "--quote"}
+        return named.get(tail, "--source")
     if head == "location":
-        tail = field.rsplit(".", 1)[-1] if "." in field else "name"
-        return {"name": "--location", "country": "--country"}.get(tail, f"--{tail}")
-    return {"responds_to": "--responds-to", "actors": "--actor", "targets": "--target",
-            "tags": "--tag"}.get(head, f"--{head}")  # fmt: skip
+        return {"name": "--location", "country": "--country", "": "--location"}.get(
+            tail, f"--{tail}"
+        )
+    named = {"responds_to": "--responds-to", "actors": "--actor", "targets": "--target"}
+    return named.get(head, f"--{head}")
 
 
 def _validated(obj: dict[str, Any]) -> Event:
@@ -387,6 +389,135 @@ def _known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
     return ids
 
 
+def _given(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The flags that were given; an empty string means 'clear this field'."""
+    return {k: (None if v == "" else v) for k, v in values.items() if v is not None}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventFlags:
+    """The field flags shared by ``add`` and ``edit``; None means 'not given'."""
+
+    when: str | None = None
+    end: str | None = None
+    title: str | None = None
+    type: EventType | None = None
+    actors: list[str] | None = None
+    targets: list[str] | None = None
+    summary: str | None = None
+    status: Status | None = None
+    responds_to: list[str] | None = None
+    sources: list[str] | None = None
+    publisher: str | None = None
+    source_title: str | None = None
+    quote: str | None = None
+    tags: list[str] | None = None
+    location: str | None = None
+    country: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    def check_text(self) -> None:
+        """Refuse control characters: a terminal must never receive them back from the log."""
+        for flag, value in (
+            ("--title", self.title), ("--source-title", self.source_title),
+            ("--publisher", self.publisher), ("--location", self.location),
+            ("--date", self.when), ("--end", self.end), ("--country", self.country),
+        ):  # fmt: skip
+            _no_controls(flag, value)
+        _no_controls("--summary", self.summary, multiline=True)
+        _no_controls("--quote", self.quote, multiline=True)
+        for flag, values in (
+            ("--actor", self.actors), ("--target", self.targets), ("--tag", self.tags),
+            ("--source", self.sources), ("--responds-to", self.responds_to),
+        ):  # fmt: skip
+            for value in values or ():
+                _no_controls(flag, value)
+
+    def apply(self, base: dict[str, Any], *, today: date) -> dict[str, Any]:
+        """``base`` (an event's JSON fields) with every given flag applied; '' clears a field."""
+        obj = dict(base)
+        if self.when is not None:
+            when = _user_date("--date", self.when, today=today)
+            obj["date"], obj["precision"] = when.start, when.precision
+        if self.end is not None:
+            obj["end"] = _user_date("--end", self.end, today=today).end if self.end else None
+        given = {
+            "title": self.title, "summary": self.summary, "type": self.type,
+            "actors": self.actors, "targets": self.targets, "status": self.status,
+            "responds_to": self.responds_to, "tags": self.tags,
+        }  # fmt: skip
+        obj.update(_given(given))
+        obj["location"] = self._location(obj.get("location"))
+        obj["sources"] = self._sources(obj.get("sources") or [])
+        return obj
+
+    def _location(self, current: dict[str, Any] | None) -> dict[str, Any] | None:
+        given: dict[str, Any] = {
+            "name": self.location,
+            "country": self.country,
+            "lat": self.lat,
+            "lon": self.lon,
+        }
+        if not _given(given):
+            return current
+        merged = dict(current or {})
+        merged.update(_given(given))
+        return None if all(v is None for v in merged.values()) else merged
+
+    def _sources(self, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        sources = [{"url": url} for url in self.sources] if self.sources is not None else current
+        first = _given(
+            {"publisher": self.publisher, "title": self.source_title, "quote": self.quote}
+        )
+        if not first:
+            return sources
+        sources = [dict(s) for s in sources] or [{}]
+        sources[0].update(first)
+        return sources
+
+
+DateFlag = Annotated[
+    str,
+    typer.Option("--date", "-d", metavar="DATE", help="When: 2024-08-26, 'Aug 2024', 'last week'."),
+]
+TitleFlag = Annotated[str, typer.Option("--title", help="A one-line headline.")]
+TypeFlag = Annotated[EventType, typer.Option("--type", "-t", help="The PLOVER event type.")]
+ActorFlag = Annotated[list[str], typer.Option("--actor", "-a", help="Who acted (repeatable).")]
+EndFlag = Annotated[
+    str | None, typer.Option("--end", metavar="DATE", help="Last day of an event that spans days.")
+]
+TargetFlag = Annotated[
+    list[str] | None, typer.Option("--target", help="At whom it was aimed (repeatable).")
+]
+SummaryFlag = Annotated[str | None, typer.Option("--summary", help="A neutral description.")]
+StatusFlag = Annotated[
+    Status | None,
+    typer.Option("--status", help="reported (default), claimed, confirmed, disputed."),
+]
+RespondsFlag = Annotated[
+    list[str] | None,
+    typer.Option("--responds-to", metavar="ID", help="An event this one answers (must exist)."),
+]
+SourceFlag = Annotated[
+    list[str] | None,
+    typer.Option("--source", "-s", metavar="URL", help="A source URL (repeatable)."),
+]
+PublisherFlag = Annotated[
+    str | None, typer.Option("--publisher", help="The first source's publisher.")
+]
+SourceTitleFlag = Annotated[
+    str | None, typer.Option("--source-title", help="The first source's title.")
+]
+QuoteFlag = Annotated[str | None, typer.Option("--quote", help="The first source's exact words.")]
+TagFlag = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
+LocationFlag = Annotated[str | None, typer.Option("--location", help="Place name.")]
+CountryFlag = Annotated[str | None, typer.Option("--country", help="ISO 3166-1 alpha-3, e.g. UKR.")]
+LatFlag = Annotated[float | None, typer.Option("--lat", help="Latitude.")]
+LonFlag = Annotated[float | None, typer.Option("--lon", help="Longitude.")]
+StoredJsonFlag = Annotated[bool, typer.Option("--json", help="Print the stored event as JSON.")]
+
+
 @app.command(
     epilog=(
         "Examples:\n\n"
@@ -398,120 +529,209 @@ def _known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
     )
 )
 def add(
-    date_: Annotated[
-        str,
-        typer.Option(
-            "--date", "-d", metavar="DATE", help="When: 2024-08-26, 'Aug 2024', 'last week', …"
-        ),
-    ],
-    title: Annotated[str, typer.Option("--title", help="A one-line headline.")],
-    type_: Annotated[EventType, typer.Option("--type", "-t", help="The PLOVER event type.")],
-    actor: Annotated[list[str], typer.Option("--actor", "-a", help="Who acted (repeatable).")],
+    date_: DateFlag,
+    title: TitleFlag,
+    type_: TypeFlag,
+    actor: ActorFlag,
     file: FileOpt = DEFAULT_FILE,
-    end: Annotated[
-        str | None, typer.Option("--end", metavar="DATE", help="Last day of a multi-day event.")
-    ] = None,
-    target: Annotated[
-        list[str] | None, typer.Option("--target", help="At whom it was aimed (repeatable).")
-    ] = None,
-    summary: Annotated[str | None, typer.Option("--summary", help="A neutral description.")] = None,
-    status: Annotated[
-        Status, typer.Option("--status", help="reported, claimed, confirmed or disputed.")
-    ] = Status.REPORTED,
-    responds_to: Annotated[
-        list[str] | None,
-        typer.Option("--responds-to", metavar="ID", help="An event this one answers (must exist)."),
-    ] = None,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", "-s", metavar="URL", help="A source URL.")
-    ] = None,
-    publisher: Annotated[
-        str | None, typer.Option("--publisher", help="Publisher of the first source.")
-    ] = None,
-    source_title: Annotated[
-        str | None, typer.Option("--source-title", help="Title of the first source.")
-    ] = None,
-    quote: Annotated[
-        str | None, typer.Option("--quote", help="The first source's exact words.")
-    ] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
-    location: Annotated[str | None, typer.Option("--location", help="Place name.")] = None,
-    country: Annotated[
-        str | None, typer.Option("--country", help="ISO 3166-1 alpha-3 code, e.g. UKR.")
-    ] = None,
-    lat: Annotated[float | None, typer.Option("--lat", help="Latitude.")] = None,
-    lon: Annotated[float | None, typer.Option("--lon", help="Longitude.")] = None,
+    end: EndFlag = None,
+    target: TargetFlag = None,
+    summary: SummaryFlag = None,
+    status: StatusFlag = None,
+    responds_to: RespondsFlag = None,
+    source: SourceFlag = None,
+    publisher: PublisherFlag = None,
+    source_title: SourceTitleFlag = None,
+    quote: QuoteFlag = None,
+    tag: TagFlag = None,
+    location: LocationFlag = None,
+    country: CountryFlag = None,
+    lat: LatFlag = None,
+    lon: LonFlag = None,
     id_: Annotated[
-        str | None,
-        typer.Option("--id", help="The id (must be new). Default: made from date+title."),
+        str | None, typer.Option("--id", help="The id (must be new). Default: date, title, random.")
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the stored event as JSON.")
-    ] = False,
+    as_json: StoredJsonFlag = False,
     as_of: AsOfOpt = None,
 ) -> None:
-    """Append one event to the log (created if missing) and print its id."""
+    """Append one event to the log (created if missing) and print its id.
+
+    Needs a source: --source URL, or --source-title (with --publisher) for print or broadcast.
+    """
     from timeline.model import canonical_json, make_id
     from timeline.store import display_name, lock_log
 
-    for flag, value in (("--title", title), ("--source-title", source_title),
-                        ("--publisher", publisher), ("--location", location), ("--id", id_),
-                        ("--date", date_), ("--end", end), ("--country", country)):  # fmt: skip
-        _no_controls(flag, value)
-    _no_controls("--summary", summary, multiline=True)
-    _no_controls("--quote", quote, multiline=True)
-    for flag, values in (("--actor", actor), ("--target", target), ("--tag", tag),
-                         ("--source", source), ("--responds-to", responds_to)):  # fmt: skip
-        for value in values or ():
-            _no_controls(flag, value)
-
-    today = _today(as_of)
-    when = _user_date("--date", date_, today=today)
-    sources: list[dict[str, Any]] = [{"url": url} for url in source or ()]
-    if not sources and (source_title or publisher or quote):
-        sources = [{}]
-    if sources:
-        first = sources[0]
-        first.update(
-            {
-                k: v
-                for k, v in (("publisher", publisher), ("title", source_title), ("quote", quote))
-                if v is not None
-            }
-        )
-    obj: dict[str, Any] = {
-        "id": id_ or make_id(when.start, title),
-        "date": when.start,
-        "precision": when.precision,
-        "end": _user_date("--end", end, today=today).end if end else None,
-        "title": title,
-        "summary": summary,
-        "type": type_,
-        "actors": actor,
-        "targets": target or [],
-        "status": status,
-        "responds_to": responds_to or [],
-        "location": None
-        if location is None and country is None and lat is None and lon is None
-        else {"name": location, "country": country, "lat": lat, "lon": lon},
-        "sources": sources,
-        "tags": tag or [],
-    }
-    if not sources:
+    flags = EventFlags(
+        when=date_, end=end, title=title, type=type_, actors=actor, targets=target,
+        summary=summary, status=status, responds_to=responds_to, sources=source,
+        publisher=publisher, source_title=source_title, quote=quote, tags=tag,
+        location=location, country=country, lat=lat, lon=lon,
+    )  # fmt: skip
+    flags.check_text()
+    _no_controls("--id", id_)
+    obj = flags.apply({}, today=_today(as_of))
+    if not obj["sources"]:
         raise InputError("--source: an event needs a source: give --source URL or --source-title")
+    obj["id"] = id_ or make_id(obj["date"], title)
     event = _validated(obj)
     with lock_log(file, create=True) as log:
         if id_ is not None or responds_to:
             known = _known_ids(log.raw_lines())
             if event.id in known:
-                raise ConflictError(
-                    f"--id: {event.id!r} exists already ({display_name(file)}:{known[event.id]})"
-                )
-            missing = [ref for ref in event.responds_to if ref not in known]
-            if missing:
-                raise ConflictError(f"--responds-to: no event with id {missing[0]!r} in the log")
+                where = f"{display_name(file)}:{known[event.id]}"
+                raise ConflictError(f"--id: {event.id!r} exists already ({where})")
+            _check_references(event, known)
         log.append([canonical_json(event)])
     _write_lines([canonical_json(event) if as_json else event.id])
+
+
+def _check_references(event: Event, known: Mapping[str, int]) -> None:
+    missing = [ref for ref in event.responds_to if ref not in known]
+    if missing:
+        raise ConflictError(f"--responds-to: no event with id {missing[0]!r} in the log")
+
+
+def _find_line(lines: list[RawLine], event_id: str, *, name: str) -> RawLine:
+    """The one line that holds ``event_id``; an id on no line or on two is an error."""
+    import json
+
+    found = []
+    for line in lines:
+        if line.is_blank or event_id.encode() not in line.data:
+            continue
+        try:
+            obj = json.loads(line.content)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(obj, dict) and obj.get("id") == event_id:
+            found.append(line)
+    if not found:
+        raise ConflictError(f"{name}: no event with id {event_id!r}")
+    if len(found) > 1:
+        where = ", ".join(str(line.lineno) for line in found)
+        raise ConflictError(f"{name}: id {event_id!r} is on lines {where}: resolve that first")
+    return found[0]
+
+
+def _line_end(line: RawLine) -> bytes:
+    return line.data[len(line.content) :]
+
+
+@app.command(
+    epilog=(
+        "Every other line of the log stays byte for byte as it was.\n\n"
+        "Examples:\n\n"
+        "  timeline edit 2024-08-18-lukashenko-claims-120000-ukrainian-troops --status disputed\n\n"
+        "  timeline edit ID --summary ''    (an empty value clears a field)"
+    )
+)
+def edit(
+    event_id: Annotated[str, typer.Argument(metavar="ID", help="The id of the event to change.")],
+    file: FileOpt = DEFAULT_FILE,
+    date_: Annotated[str | None, typer.Option("--date", "-d", metavar="DATE", help="When.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="A one-line headline.")] = None,
+    type_: Annotated[
+        EventType | None, typer.Option("--type", "-t", help="The PLOVER event type.")
+    ] = None,
+    actor: Annotated[
+        list[str] | None, typer.Option("--actor", "-a", help="Who acted (replaces the list).")
+    ] = None,
+    end: EndFlag = None,
+    target: TargetFlag = None,
+    summary: SummaryFlag = None,
+    status: StatusFlag = None,
+    responds_to: RespondsFlag = None,
+    source: SourceFlag = None,
+    publisher: PublisherFlag = None,
+    source_title: SourceTitleFlag = None,
+    quote: QuoteFlag = None,
+    tag: TagFlag = None,
+    location: LocationFlag = None,
+    country: CountryFlag = None,
+    lat: LatFlag = None,
+    lon: LonFlag = None,
+    as_json: StoredJsonFlag = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Change fields of one event in place; a list flag replaces the whole list.
+
+    The result is validated like 'add': an edit that would make the event invalid changes nothing.
+    """
+    from timeline.model import canonical_json
+    from timeline.store import lock_log, parse_raw_line
+
+    flags = EventFlags(
+        when=date_, end=end, title=title, type=type_, actors=actor, targets=target,
+        summary=summary, status=status, responds_to=responds_to, sources=source,
+        publisher=publisher, source_title=source_title, quote=quote, tags=tag,
+        location=location, country=country, lat=lat, lon=lon,
+    )  # fmt: skip
+    flags.check_text()
+    today = _today(as_of)
+    with lock_log(file, create=False) as log:
+        lines = list(log.raw_lines())
+        line = _find_line(lines, event_id, name=log.name)
+        current = parse_raw_line(line, source=log.name)
+        event = _validated(flags.apply(current.model_dump(mode="json"), today=today))
+        if responds_to:
+            _check_references(event, _known_ids(lines))
+        if event != current:
+            replacement = canonical_json(event).encode("utf-8") + _line_end(line)
+            log.rewrite(replacement if raw is line else raw.data for raw in lines)
+    _write_lines([canonical_json(event) if as_json else event.id])
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  timeline rm 2024-08-19-test-event-1a2b3c --yes\n\n"
+        "  timeline rm ID1 ID2 --yes --force    (even if other events respond to them)"
+    )
+)
+def rm(
+    event_ids: Annotated[
+        list[str], typer.Argument(metavar="ID...", help="Ids of events to remove.")
+    ],
+    file: FileOpt = DEFAULT_FILE,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask (needed when not on a terminal).")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Remove even events that others respond to.")
+    ] = False,
+) -> None:
+    """Remove events by id. Every other line of the log stays byte for byte as it was."""
+    import json
+
+    from timeline.store import lock_log
+
+    with lock_log(file, create=False) as log:
+        lines = list(log.raw_lines())
+        doomed = {id_: _find_line(lines, id_, name=log.name) for id_ in dict.fromkeys(event_ids)}
+        if not force:
+            for line in lines:
+                if line.is_blank or line.lineno in {d.lineno for d in doomed.values()}:
+                    continue
+                try:
+                    obj = json.loads(line.content)
+                except (ValueError, RecursionError):
+                    continue
+                refs = obj.get("responds_to") if isinstance(obj, dict) else None
+                for ref in refs if isinstance(refs, list) else ():
+                    if ref in doomed:
+                        raise ConflictError(
+                            f"{log.name}:{line.lineno}: responds to {ref!r}: "
+                            "not removed (use --force to remove it anyway)"
+                        )
+        if not yes:
+            if not sys.stdin.isatty():
+                raise InputError("rm: not on a terminal: give --yes to confirm the removal")
+            if not typer.confirm(f"Remove {len(doomed)} event(s) from {log.name}?", err=True):
+                raise InputError("rm: nothing removed")
+        gone = {d.lineno for d in doomed.values()}
+        log.rewrite(line.data for line in lines if line.lineno not in gone)
+    _write_lines(doomed)
+    _say(f"removed {len(doomed)} event(s) from {log.name}")
 
 
 # ---------------------------------------------------------------------------- import
