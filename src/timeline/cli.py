@@ -261,6 +261,10 @@ def _choose(fmt: OutputFormat, as_json: bool) -> OutputFormat:
     return fmt
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _write_lines(lines: Iterable[str]) -> None:
     write = sys.stdout.write
     for line in lines:
@@ -726,12 +730,14 @@ def rm(
         if not yes:
             if not sys.stdin.isatty():
                 raise InputError("rm: not on a terminal: give --yes to confirm the removal")
-            if not typer.confirm(f"Remove {len(doomed)} event(s) from {log.name}?", err=True):
+            if not typer.confirm(
+                f"Remove {_count(len(doomed), 'event')} from {log.name}?", err=True
+            ):
                 raise InputError("rm: nothing removed")
         gone = {d.lineno for d in doomed.values()}
         log.rewrite(line.data for line in lines if line.lineno not in gone)
     _write_lines(doomed)
-    _say(f"removed {len(doomed)} event(s) from {log.name}")
+    _say(f"removed {_count(len(doomed), 'event')} from {log.name}")
 
 
 # ---------------------------------------------------------------------------- import
@@ -791,10 +797,10 @@ def import_(
             for problem in problems:
                 for message in problem.messages():
                     _say(message)
-            _fail(f"timeline: nothing imported: {len(problems)} invalid event(s) in {name}")
+            _fail(f"timeline: nothing imported: {_count(len(problems), 'problem')} in {name}")
         log.append([canonical_json(event) for event in events])
     _write_lines(event.id for event in events)
-    _say(f"imported {len(events)} event(s) into {display_name(file)}")
+    _say(f"imported {_count(len(events), 'event')} into {display_name(file)}")
 
 
 def _input_lines(lines: Iterable[RawLine], *, name: str) -> Iterator[RawLine]:
@@ -933,10 +939,7 @@ def check(
         _write_lines(p.text(name) for p in problems)
     errors = sum(p.severity is Severity.ERROR for p in problems)
     warnings = len(problems) - errors
-    if not problems:
-        _say(f"{name}: no problems")
-    else:
-        _say(f"{name}: {errors} error(s), {warnings} warning(s)")
+    _say(f"{name}: {_count(errors, 'error')}, {_count(warnings, 'warning')}")
     raise typer.Exit(EXIT_FOUND if errors or (strict and warnings) else EXIT_OK)
 
 

@@ -232,7 +232,8 @@ def _message(error: Any) -> str:
     if kind in {"value_error", "assertion_error"}:
         return str(error["ctx"]["error"])
     if kind == "enum":
-        return f"{_short_repr(value)} is not one of: {error['ctx']['expected']}".replace("'", "")
+        choices = str(error["ctx"]["expected"]).replace("'", "")
+        return f"{_short_repr(value)} is not one of: {choices}"
     if kind == "too_short" and isinstance(value, list | tuple) and not value:
         return "must not be empty"
     if kind in {"finite_number"} and isinstance(value, float) and not math.isfinite(value):

@@ -116,9 +116,7 @@ def decode_json_object(content: bytes, *, source: str, lineno: int) -> dict[str,
     except _DuplicateKeyError as exc:
         raise LineError(source, lineno, f"key {exc.args[0]!r} appears twice") from None
     except json.JSONDecodeError as exc:
-        raise LineError(
-            source, lineno, f"not valid JSON: {exc.msg} at column {exc.colno}"
-        ) from None
+        raise LineError(source, lineno, f"not valid JSON: {exc.msg} (column {exc.colno})") from None
     except RecursionError:
         raise LineError(source, lineno, "not valid JSON: nested too deeply") from None
     except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
