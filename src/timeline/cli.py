@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from timeline.store import RawLine
 
 DEFAULT_FILE = "data/events.jsonl"
+_TYPES = ", ".join(t.value for t in EventType)
+_STATUSES = ", ".join(s.value for s in Status)
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
@@ -88,8 +90,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
+
+
+def _examples(*commands: str, note: str = "") -> str:
+    """A help epilog: an optional note, then example commands kept as written (click's \\b)."""
+    lead = f"{note}\n\n" if note else ""
+    return lead + "Examples:\n\n\b\n" + "\n".join(f"  {c}" for c in commands)
 
 
 def _version(value: bool) -> None:
@@ -118,6 +126,7 @@ FileOpt = Annotated[
         "--file",
         "-f",
         envvar="TIMELINE_FILE",
+        metavar="PATH",
         help="The log: a JSONL file ('-' for stdin when reading).",
         show_envvar=True,
     ),
@@ -138,18 +147,28 @@ AsOfOpt = Annotated[
 ActorOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--actor", "-a", help="Acted: this actor or a part of it (belarus → belarus/mod)."
+        "--actor",
+        "-a",
+        metavar="ACTOR",
+        help="Acted: this actor or a part of it (belarus → belarus/mod).",
     ),
 ]
-TargetOpt = Annotated[list[str] | None, typer.Option("--target", help="Was targeted: this actor.")]
+TargetOpt = Annotated[
+    list[str] | None, typer.Option("--target", metavar="ACTOR", help="Was targeted: this actor.")
+]
 InvolvingOpt = Annotated[
-    list[str] | None, typer.Option("--involving", "-i", help="Actor or target: this actor.")
+    list[str] | None,
+    typer.Option("--involving", "-i", metavar="ACTOR", help="Actor or target: this actor."),
 ]
 TypeOpt = Annotated[
-    list[EventType] | None, typer.Option("--type", "-t", help="Of this PLOVER type.")
+    list[EventType] | None,
+    typer.Option("--type", "-t", metavar="TYPE", help="Of this PLOVER type: " + _TYPES + "."),
 ]
-TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="Has this tag.")]
-StatusOpt = Annotated[list[Status] | None, typer.Option("--status", help="Has this status.")]
+TagOpt = Annotated[list[str] | None, typer.Option("--tag", metavar="TAG", help="Has this tag.")]
+StatusOpt = Annotated[
+    list[Status] | None,
+    typer.Option("--status", metavar="STATUS", help="Has this status: " + _STATUSES + "."),
+]
 SinceOpt = Annotated[
     str | None,
     typer.Option("--since", metavar="DATE", help="Overlaps this date or later (inclusive)."),
@@ -162,7 +181,7 @@ TextOpt = Annotated[
     list[str] | None,
     typer.Option("--text", metavar="WORDS", help="All these words in title, summary or quotes."),
 ]
-IdOpt = Annotated[list[str] | None, typer.Option("--id", help="Has this id.")]
+IdOpt = Annotated[list[str] | None, typer.Option("--id", metavar="ID", help="Has this id.")]
 
 
 def _today(as_of: str | None) -> date:
@@ -276,13 +295,12 @@ def _write_lines(lines: Iterable[str]) -> None:
 
 
 @app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  timeline show --actor belarus\n\n"
-        "  timeline show --since 2024-08-18 --until 'Aug 20, 2024' --long\n\n"
-        "  timeline show --type accuse --type threaten --json | jq -r .title\n\n"
-        "  timeline show --text '120,000' --involving ukraine"
-    )
+    epilog=_examples(
+        "timeline show --actor belarus",
+        "timeline show --since 2024-08-18 --until 'Aug 20, 2024' --long",
+        "timeline show --type accuse --type threaten --json | jq -r .title",
+        "timeline show --text '120,000' --involving ukraine",
+    ),
 )
 def show(
     file: FileOpt = DEFAULT_FILE,
@@ -298,14 +316,18 @@ def show(
     id_: IdOpt = None,
     reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Latest first.")] = False,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N events.")
+        int | None, typer.Option("--limit", "-n", min=0, metavar="N", help="Show at most N events.")
     ] = None,
     long: Annotated[
         bool, typer.Option("--long", "-l", help="Add summaries, quotes and source URLs.")
     ] = False,
     fmt: Annotated[
         OutputFormat,
-        typer.Option("--format", help="auto: a timeline on a terminal, plain text elsewhere."),
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="auto, rich, plain, json or csv. auto: a timeline on a terminal, plain elsewhere.",
+        ),
     ] = OutputFormat.AUTO,
     as_json: JsonOpt = False,
     strict: StrictOpt = False,
@@ -485,19 +507,28 @@ DateFlag = Annotated[
     str,
     typer.Option("--date", "-d", metavar="DATE", help="When: 2024-08-26, 'Aug 2024', 'last week'."),
 ]
-TitleFlag = Annotated[str, typer.Option("--title", help="A one-line headline.")]
-TypeFlag = Annotated[EventType, typer.Option("--type", "-t", help="The PLOVER event type.")]
-ActorFlag = Annotated[list[str], typer.Option("--actor", "-a", help="Who acted (repeatable).")]
+TitleFlag = Annotated[str, typer.Option("--title", metavar="TEXT", help="A one-line headline.")]
+TypeFlag = Annotated[
+    EventType, typer.Option("--type", "-t", metavar="TYPE", help="The PLOVER type: " + _TYPES + ".")
+]
+ActorFlag = Annotated[
+    list[str], typer.Option("--actor", "-a", metavar="ACTOR", help="Who acted (repeatable).")
+]
 EndFlag = Annotated[
     str | None, typer.Option("--end", metavar="DATE", help="Last day of an event that spans days.")
 ]
 TargetFlag = Annotated[
-    list[str] | None, typer.Option("--target", help="At whom it was aimed (repeatable).")
+    list[str] | None,
+    typer.Option("--target", metavar="ACTOR", help="At whom it was aimed (repeatable)."),
 ]
-SummaryFlag = Annotated[str | None, typer.Option("--summary", help="A neutral description.")]
+SummaryFlag = Annotated[
+    str | None, typer.Option("--summary", metavar="TEXT", help="A neutral description.")
+]
 StatusFlag = Annotated[
     Status | None,
-    typer.Option("--status", help="reported (default), claimed, confirmed, disputed."),
+    typer.Option(
+        "--status", metavar="STATUS", help="reported (default), claimed, confirmed, disputed."
+    ),
 ]
 RespondsFlag = Annotated[
     list[str] | None,
@@ -508,29 +539,34 @@ SourceFlag = Annotated[
     typer.Option("--source", "-s", metavar="URL", help="A source URL (repeatable)."),
 ]
 PublisherFlag = Annotated[
-    str | None, typer.Option("--publisher", help="The first source's publisher.")
+    str | None, typer.Option("--publisher", metavar="TEXT", help="The first source's publisher.")
 ]
 SourceTitleFlag = Annotated[
-    str | None, typer.Option("--source-title", help="The first source's title.")
+    str | None, typer.Option("--source-title", metavar="TEXT", help="The first source's title.")
 ]
-QuoteFlag = Annotated[str | None, typer.Option("--quote", help="The first source's exact words.")]
-TagFlag = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
-LocationFlag = Annotated[str | None, typer.Option("--location", help="Place name.")]
-CountryFlag = Annotated[str | None, typer.Option("--country", help="ISO 3166-1 alpha-3, e.g. UKR.")]
-LatFlag = Annotated[float | None, typer.Option("--lat", help="Latitude.")]
-LonFlag = Annotated[float | None, typer.Option("--lon", help="Longitude.")]
+QuoteFlag = Annotated[
+    str | None, typer.Option("--quote", metavar="TEXT", help="The first source's exact words.")
+]
+TagFlag = Annotated[
+    list[str] | None, typer.Option("--tag", metavar="TAG", help="A tag (repeatable).")
+]
+LocationFlag = Annotated[str | None, typer.Option("--location", metavar="TEXT", help="Place name.")]
+CountryFlag = Annotated[
+    str | None, typer.Option("--country", metavar="ISO3", help="ISO 3166-1 alpha-3, e.g. UKR.")
+]
+LatFlag = Annotated[float | None, typer.Option("--lat", metavar="DEG", help="Latitude.")]
+LonFlag = Annotated[float | None, typer.Option("--lon", metavar="DEG", help="Longitude.")]
 StoredJsonFlag = Annotated[bool, typer.Option("--json", help="Print the stored event as JSON.")]
 
 
 @app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  timeline add --date 2024-08-27 --type threaten --actor belarus/president "
-        "--target ukraine --title 'Lukashenko warns Kyiv' --source https://example.org/a\n\n"
-        "  timeline add --date 'last week' --as-of 2024-08-26 --type mobilize --actor belarus "
-        "--title 'Belarus moves a third of its forces' --source-title 'Situation Brief' "
-        "--publisher 'Army Recognition'"
-    )
+    epilog=_examples(
+        "timeline add --date 2024-08-27 --type threaten --actor belarus/president \\",
+        "    --target ukraine --title 'Lukashenko warns Kyiv' --source https://example.org/a",
+        "timeline add --date 'last week' --as-of 2024-08-26 --type mobilize --actor belarus \\",
+        "    --title 'Belarus moves a third of its forces' \\",
+        "    --source-title 'Situation Brief' --publisher 'Army Recognition'",
+    ),
 )
 def add(
     date_: DateFlag,
@@ -553,7 +589,10 @@ def add(
     lat: LatFlag = None,
     lon: LonFlag = None,
     id_: Annotated[
-        str | None, typer.Option("--id", help="The id (must be new). Default: date, title, random.")
+        str | None,
+        typer.Option(
+            "--id", metavar="ID", help="The id (must be new). Default: date, title, random."
+        ),
     ] = None,
     as_json: StoredJsonFlag = False,
     as_of: AsOfOpt = None,
@@ -622,23 +661,26 @@ def _line_end(line: RawLine) -> bytes:
 
 
 @app.command(
-    epilog=(
-        "Every other line of the log stays byte for byte as it was.\n\n"
-        "Examples:\n\n"
-        "  timeline edit 2024-08-18-lukashenko-claims-120000-ukrainian-troops --status disputed\n\n"
-        "  timeline edit ID --summary ''    (an empty value clears a field)"
-    )
+    epilog=_examples(
+        "timeline edit 2024-08-18-lukashenko-claims-120000-ukrainian-troops --status disputed",
+        "timeline edit ID --summary ''    # an empty value clears a field",
+        note="Every other line of the log stays byte for byte as it was.",
+    ),
 )
 def edit(
     event_id: Annotated[str, typer.Argument(metavar="ID", help="The id of the event to change.")],
     file: FileOpt = DEFAULT_FILE,
     date_: Annotated[str | None, typer.Option("--date", "-d", metavar="DATE", help="When.")] = None,
-    title: Annotated[str | None, typer.Option("--title", help="A one-line headline.")] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="A one-line headline.")
+    ] = None,
     type_: Annotated[
-        EventType | None, typer.Option("--type", "-t", help="The PLOVER event type.")
+        EventType | None,
+        typer.Option("--type", "-t", metavar="TYPE", help="The PLOVER type: " + _TYPES + "."),
     ] = None,
     actor: Annotated[
-        list[str] | None, typer.Option("--actor", "-a", help="Who acted (replaces the list).")
+        list[str] | None,
+        typer.Option("--actor", "-a", metavar="ACTOR", help="Who acted (replaces the list)."),
     ] = None,
     end: EndFlag = None,
     target: TargetFlag = None,
@@ -686,11 +728,10 @@ def edit(
 
 
 @app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  timeline rm 2024-08-19-test-event-1a2b3c --yes\n\n"
-        "  timeline rm ID1 ID2 --yes --force    (even if other events respond to them)"
-    )
+    epilog=_examples(
+        "timeline rm 2024-08-19-test-event-1a2b3c --yes",
+        "timeline rm ID1 ID2 --yes --force    # even if other events respond to them",
+    ),
 )
 def rm(
     event_ids: Annotated[
@@ -745,10 +786,9 @@ def rm(
 
 @app.command(
     name="import",
-    epilog=(
-        "Examples:\n\n"
-        "  timeline import new-events.jsonl\n\n"
-        "  timeline show -f other.jsonl --actor wagner --json | timeline import -"
+    epilog=_examples(
+        "timeline import new-events.jsonl",
+        "timeline show -f other.jsonl --actor wagner --json | timeline import -",
     ),
 )
 def import_(
@@ -833,13 +873,12 @@ def _by_id(events: Iterable[Event], *, name: str) -> dict[str, Event]:
 
 
 @app.command(
-    epilog=(
-        "Exit status: 0 no differences, 1 differences, 2 error (as diff(1)).\n\n"
-        "Examples:\n\n"
-        "  timeline diff HEAD~1:data/events.jsonl data/events.jsonl\n\n"
-        "  timeline diff main:data/events.jsonl data/events.jsonl --stat\n\n"
-        "  timeline diff old.jsonl new.jsonl --actor belarus --json | jq -r .op"
-    )
+    epilog=_examples(
+        "timeline diff HEAD~1:data/events.jsonl data/events.jsonl",
+        "timeline diff main:data/events.jsonl data/events.jsonl --stat",
+        "timeline diff old.jsonl new.jsonl --actor belarus --json | jq -r .op",
+        note="Exit status: 0 no differences, 1 differences, 2 error (as diff(1)).",
+    ),
 )
 def diff(
     old: Annotated[str, typer.Argument(help="The old log: a path, '-', or REV:PATH (git).")],
@@ -905,12 +944,11 @@ def diff(
 
 
 @app.command(
-    epilog=(
-        "Exit status: 0 clean, 1 problems found, 2 the log cannot be read.\n\n"
-        "Examples:\n\n"
-        "  timeline check\n\n"
-        "  timeline check -f other.jsonl --strict --json | jq -r .message"
-    )
+    epilog=_examples(
+        "timeline check",
+        "timeline check -f other.jsonl --strict --json | jq -r .message",
+        note="Exit status: 0 clean, 1 problems found, 2 the log cannot be read.",
+    ),
 )
 def check(
     file: FileOpt = DEFAULT_FILE,
@@ -946,7 +984,7 @@ def check(
 # ---------------------------------------------------------------------------- schema
 
 
-@app.command(epilog="Example:\n\n  timeline schema | jq '.properties | keys'")
+@app.command(epilog=_examples("timeline schema | jq '.properties | keys'"))
 def schema() -> None:
     """Print the JSON Schema of an event."""
     import json
