@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -54,10 +55,17 @@ class Stat:
         return self.added + self.removed + self.changed
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON values: ``true`` is not ``1``, and key order inside objects does not count."""
+    return a == b and json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
 def field_changes(before: Event, after: Event) -> tuple[FieldChange, ...]:
     """The fields whose values differ, in schema order; defaults written out or not are equal."""
     old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
-    return tuple(FieldChange(name, old[name], new[name]) for name in old if old[name] != new[name])
+    return tuple(
+        FieldChange(name, old[name], new[name]) for name in old if not _same(old[name], new[name])
+    )
 
 
 def diff_events(old: Mapping[str, Event], new: Mapping[str, Event]) -> list[Change]:
@@ -67,7 +75,7 @@ def diff_events(old: Mapping[str, Event], new: Mapping[str, Event]) -> list[Chan
         after = new.get(event_id)
         if after is None:
             changes.append(Change(Op.REMOVED, event_id, before, None))
-        elif after != before:
+        else:
             fields = field_changes(before, after)
             if fields:
                 changes.append(Change(Op.CHANGED, event_id, before, after, fields))

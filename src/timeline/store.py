@@ -287,8 +287,10 @@ def _git_lines(spec: str) -> Iterator[RawLine]:
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"]
         raise LogReadError(f"{spec}: cannot read from git: {reason[0].removeprefix('fatal: ')}")
-    for lineno, data in enumerate(done.stdout.splitlines(keepends=True), 1):
-        yield RawLine(lineno, data)
+    import io
+
+    # The same line splitting as for a file: only b"\n" ends a line.
+    yield from iter_raw_lines(io.BytesIO(done.stdout), name=spec)
 
 
 def read_any_lines(spec: str) -> Iterator[RawLine]:

@@ -1,0 +1,283 @@
+"""Pure tests of ``timeline.check``: check_lines over parsed lines built from literal bytes."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from timeline.check import Problem, Severity, check_lines
+from timeline.store import RawLine, parse_lines
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+AS_OF = date(2024, 9, 1)
+CLAIM_ID = "2024-08-18-lukashenko-claims-120000-ukrainian-troops"
+
+
+def event(**fields: Any) -> bytes:
+    """One valid event line (without its newline), with some keys replaced or added."""
+    obj: dict[str, Any] = {
+        "id": "e1",
+        "date": "2024-08-18",
+        "title": "Lukashenko claims troops at the border",
+        "type": "accuse",
+        "actors": ["belarus/president"],
+        "sources": [{"url": "https://example.org/a"}],
+    }
+    obj.update(fields)
+    return json.dumps(obj).encode()
+
+
+def lint(*lines: bytes, as_of: date = AS_OF, torn: bool = False) -> list[Problem]:
+    """check_lines over these lines, each ending with a newline unless ``torn`` (the last)."""
+    raw = [RawLine(n, data + b"\n") for n, data in enumerate(lines, 1)]
+    if torn:
+        raw[-1] = RawLine(len(lines), lines[-1])
+    return check_lines(parse_lines(raw, source="events.jsonl"), as_of=as_of)
+
+
+def summary(
+    problems: list[Problem], expected: list[tuple[int, Severity, str | None, str]]
+) -> list[tuple[int, Severity, str | None, str]]:
+    """Problems as (line, severity, field, message), a message shortened to the expected
+    substring it contains, so that one == compares everything else whole."""
+    out = []
+    for index, p in enumerate(problems):
+        wanted = expected[index][3] if index < len(expected) else None
+        message = wanted if wanted is not None and wanted in p.message else p.message
+        out.append((p.lineno, p.severity, p.field, message))
+    return out
+
+
+def assert_problems(
+    problems: list[Problem], expected: list[tuple[int, Severity, str | None, str]]
+) -> None:
+    assert summary(problems, expected) == expected
+
+
+# ---------------------------------------------------------------------------- clean logs
+
+
+def test_clean_log_has_no_problems() -> None:
+    """Valid events that answer each other, on a log ending with a newline: nothing to report."""
+    assert lint(event(), event(id="e2", type="reject", responds_to=["e1"])) == []
+
+
+def test_blank_lines_are_fine_and_keep_line_numbers() -> None:
+    """Blank and whitespace-only lines are not problems, and later lines keep their numbers."""
+    assert lint(b"", event(), b"   \t", b"\r", event(id="e2")) == []
+    assert_problems(
+        lint(b"", event(), b"  ", b"oops"),
+        [(4, ERROR, None, "not valid JSON")],
+    )
+
+
+# ---------------------------------------------------------------------------- bad lines
+
+
+def test_not_json() -> None:
+    """A line that is not JSON is an error with the decoder's reason and column."""
+    assert_problems(
+        lint(event(), b"{'id': 'e2'}"),
+        [(2, ERROR, None, "not valid JSON: Expecting property name enclosed in double quotes")],
+    )
+
+
+def test_not_an_object() -> None:
+    """A JSON value that is not an object says what it is instead."""
+    assert_problems(
+        lint(b"[1, 2]", b'"text"', b"42", b"null"),
+        [
+            (1, ERROR, None, "expected a JSON object, got an array"),
+            (2, ERROR, None, "expected a JSON object, got a string"),
+            (3, ERROR, None, "expected a JSON object, got a number"),
+            (4, ERROR, None, "expected a JSON object, got null"),
+        ],
+    )
+
+
+def test_invalid_utf8() -> None:
+    """A line that is not UTF-8 names the bad byte and its column."""
+    assert_problems(
+        lint(event(), b'{"id": "e\xff2"}'),
+        [(2, ERROR, None, "not valid UTF-8 (byte 0xff at column 10)")],
+    )
+
+
+def test_several_bad_fields_are_each_reported() -> None:
+    """Every schema violation on a line is its own problem, named by its field."""
+    line = event(id="bad id", date="2024-13-01", title="", type="dance", actors=[], sources=[])
+    assert_problems(
+        lint(line),
+        [
+            (1, ERROR, "id", "'bad id' is not a valid id"),
+            (1, ERROR, "date", "'2024-13-01' is not a valid date"),
+            (1, ERROR, "title", "must not be empty"),
+            (1, ERROR, "type", "is not one of: agree, consult"),
+            (1, ERROR, "actors", "must not be empty"),
+            (1, ERROR, "sources", "must not be empty"),
+        ],
+    )
+
+
+def test_nested_field_and_unknown_key() -> None:
+    """A bad field inside a source is named by its path; an unknown key is named too."""
+    line = event(sources=[{"url": "https://example.org/a"}, {"publisher": "X"}], colour="red")
+    assert_problems(
+        lint(line),
+        [
+            (1, ERROR, "sources[1]", "a source needs a 'url' or a 'title'"),
+            (1, ERROR, "colour", "unknown key"),
+        ],
+    )
+
+
+def test_end_before_date() -> None:
+    """An end before the date is an error of the line."""
+    assert_problems(
+        lint(event(end="2024-08-17")),
+        [(1, ERROR, None, "end 2024-08-17 is before date 2024-08-18")],
+    )
+
+
+# ---------------------------------------------------------------------------- across lines
+
+
+def test_duplicate_id_names_the_other_line() -> None:
+    """A repeated id is reported on each later line, naming the first line that has it."""
+    assert_problems(
+        lint(event(), event(id="e2"), event(title="Another"), event()),
+        [
+            (3, ERROR, "id", "'e1' is also the id on line 1"),
+            (4, ERROR, "id", "'e1' is also the id on line 1"),
+        ],
+    )
+
+
+def test_responds_to_a_missing_id() -> None:
+    """responds_to must name an id in the log; an id later in the log counts."""
+    assert_problems(
+        lint(
+            event(id="e2", responds_to=["e1", "nowhere"]),
+            event(),
+        ),
+        [(1, ERROR, "responds_to", "no event with id 'nowhere' in the log")],
+    )
+
+
+def test_date_after_as_of() -> None:
+    """A date after --as-of is an error; the as-of day itself is fine."""
+    assert_problems(
+        lint(event(date="2024-09-01"), event(id="e2", date="2024-09-02")),
+        [(2, ERROR, "date", "2024-09-02 is after 2024-09-01 (--as-of)")],
+    )
+
+
+def test_rejected_claim_not_disputed_is_a_warning_at_the_claim() -> None:
+    """A 'claimed' event answered by a reject is a warning on the claim's line, naming the
+    rejecting event and its line."""
+    problems = lint(
+        event(id=CLAIM_ID, status="claimed"),
+        event(id="r1", type="reject", actors=["ukraine"], responds_to=[CLAIM_ID]),
+    )
+    assert [(p.lineno, p.severity, p.field, p.message) for p in problems] == [
+        (1, WARNING, "status", "'claimed', but 'r1' (line 2) rejects it: mark it 'disputed'?")
+    ]
+
+
+def test_rejected_claim_warned_once_and_disputed_is_fine() -> None:
+    """Two rejects of one claim give one warning; a disputed or non-reject answer gives none."""
+    assert_problems(
+        lint(
+            event(id="r1", type="reject", responds_to=["c1", "c2", "c3"]),
+            event(id="c1", status="claimed"),
+            event(id="c2", status="disputed"),
+            event(id="c3", status="claimed"),
+            event(id="r2", type="reject", responds_to=["c1"]),
+            event(id="x1", type="accuse", responds_to=["c4"]),
+            event(id="c4", status="claimed"),
+        ),
+        [
+            (2, WARNING, "status", "'r1' (line 1) rejects it"),
+            (4, WARNING, "status", "'r1' (line 1) rejects it"),
+        ],
+    )
+
+
+def test_torn_last_line_is_a_warning() -> None:
+    """A valid last line without a newline is a warning, not an error."""
+    assert_problems(
+        lint(event(), event(id="e2"), torn=True),
+        [(2, WARNING, None, "last line has no newline")],
+    )
+
+
+def test_torn_invalid_last_line_is_both() -> None:
+    """A cut-short line that is also bad JSON gets its error and the torn-line warning."""
+    assert_problems(
+        lint(event(), b'{"id": "e2", "da', torn=True),
+        [
+            (2, ERROR, None, "not valid JSON"),
+            (2, WARNING, None, "last line has no newline"),
+        ],
+    )
+
+
+def test_problems_are_sorted_by_line() -> None:
+    """Problems found in later passes (references, claims) are merged in line order."""
+    problems = lint(
+        event(id="c1", status="claimed", responds_to=["ghost"]),
+        b"not json",
+        event(id="r1", type="reject", responds_to=["c1"]),
+        event(id="c1", date="2025-01-01"),
+        b'{"id": "e5", "da',
+        torn=True,
+    )
+    assert_problems(
+        problems,
+        [
+            (1, ERROR, "responds_to", "no event with id 'ghost' in the log"),
+            (1, WARNING, "status", "'r1' (line 3) rejects it"),
+            (2, ERROR, None, "not valid JSON"),
+            (4, ERROR, "id", "'c1' is also the id on line 1"),
+            (4, ERROR, "date", "2025-01-01 is after 2024-09-01"),
+            (5, ERROR, None, "not valid JSON"),
+            (5, WARNING, None, "last line has no newline"),
+        ],
+    )
+    assert [p.lineno for p in problems] == sorted(p.lineno for p in problems)
+
+
+# ---------------------------------------------------------------------------- Problem
+
+
+def test_problem_text_formats() -> None:
+    """Problem.text is 'file:line: [warning: ][field: ]message', as a compiler writes it."""
+    assert Problem(7, ERROR, "bad date", "date").text("events.jsonl") == (
+        "events.jsonl:7: date: bad date"
+    )
+    assert Problem(2, ERROR, "not valid JSON").text("log.jsonl") == "log.jsonl:2: not valid JSON"
+    assert Problem(9, WARNING, "last line has no newline").text("<stdin>") == (
+        "<stdin>:9: warning: last line has no newline"
+    )
+    assert Problem(3, WARNING, "mark it", "status").text("e.jsonl") == (
+        "e.jsonl:3: warning: status: mark it"
+    )
+
+
+def test_problem_record_format() -> None:
+    """Problem.record is the --json record: file, line, severity, field (or null), message."""
+    assert Problem(4, WARNING, "last line has no newline").record("events.jsonl") == {
+        "file": "events.jsonl",
+        "line": 4,
+        "severity": "warning",
+        "field": None,
+        "message": "last line has no newline",
+    }
+    assert json.loads(json.dumps(Problem(1, ERROR, "m", "id").record("x"))) == {
+        "file": "x",
+        "line": 1,
+        "severity": "error",
+        "field": "id",
+        "message": "m",
+    }
