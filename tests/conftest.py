@@ -1,0 +1,100 @@
+"""Shared fixtures: a temporary copy of the bundled log, a CLI runner, pinned terminal settings."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from timeline.model import Event
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED_LOG = REPO / "data" / "events.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def pinned_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every test see the same terminal: 100 columns, no colour, no inherited log path.
+
+    rich reads COLUMNS, TERM, NO_COLOR, FORCE_COLOR and TTY_* from the environment; the CLI reads
+    TIMELINE_FILE. A developer's shell must not change what a test sees.
+    """
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("LINES", "50")
+    monkeypatch.setenv("TERM", "dumb")
+    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "TIMELINE_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def log_copy(tmp_path: Path) -> Path:
+    """A private copy of ``data/events.jsonl`` (tests never write to the repository's data)."""
+    target = tmp_path / "events.jsonl"
+    shutil.copyfile(BUNDLED_LOG, target)
+    return target
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run from an empty temporary folder, so relative paths and the default log are local."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """typer's runner; in this typer version stdout and stderr are captured apart."""
+    return CliRunner()
+
+
+def _event_dict(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": "2024-08-26-test-event",
+        "date": "2024-08-26",
+        "title": "Test event",
+        "type": "accuse",
+        "actors": ["belarus"],
+        "sources": [{"url": "https://example.org/a"}],
+    }
+    base.update(overrides)
+    return base
+
+
+@pytest.fixture
+def event_data() -> Callable[..., dict[str, Any]]:
+    """The smallest valid event as a plain dict, with keyword overrides applied."""
+    return _event_dict
+
+
+@pytest.fixture
+def make_event() -> Callable[..., Event]:
+    """Build a validated Event from the smallest valid one plus keyword overrides."""
+
+    def build(**overrides: Any) -> Event:
+        return Event.model_validate(_event_dict(**overrides))
+
+    return build
+
+
+@pytest.fixture
+def deadline() -> Iterator[Callable[[float], None]]:
+    """Arm an alarm that interrupts a blocking call (e.g. opening a FIFO) with TimeoutError."""
+    import signal
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise TimeoutError("the call blocked")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+
+    def arm(seconds: float) -> None:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    try:
+        yield arm
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -1,0 +1,810 @@
+"""Tests of every command through typer's CliRunner, with stdout and stderr checked apart."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+from typer.testing import CliRunner, Result
+
+from timeline import __version__
+from timeline.cli import app
+from timeline.model import Event, canonical_json
+from timeline.render import CSV_COLUMNS
+from timeline.vocab import EventType, Status
+
+REPO = Path(__file__).resolve().parent.parent
+EventData = Callable[..., dict[str, Any]]
+CLAIM_ID = "2024-08-18-lukashenko-claims-120000-ukrainian-troops"
+
+# Minsk's incidents in the bundled log (belarus or a part of it acted), in date order; ties on
+# 2024-08-19 keep file order. Written out by hand from data/events.jsonl.
+BELARUS_IDS = [
+    "1991-01-01-belarus-independence-from-soviet-union",
+    "2022-01-01-russia-stations-troops-in-belarus",
+    "2022-01-13-csto-mission-in-kazakhstan-ends",
+    "2022-03-01-belarus-evacuates-kyiv-embassy",
+    "2024-08-01-khrenin-ready-for-retaliatory-measures",
+    "2024-08-06-belarus-accuses-ukraine-of-airspace-violation",
+    "2024-08-10-belarus-declares-border-troop-movement-self-defence",
+    CLAIM_ID,
+    "2024-08-19-belarus-deploys-planes-air-defence-arsenal",
+    "2024-08-19-belarus-moves-third-of-forces-to-border",
+]
+
+
+def invoke(runner: CliRunner, args: Sequence[str], **kwargs: Any) -> Result:
+    """Run the app; a crash inside the app is a failed exit, never re-raised by the runner."""
+    return runner.invoke(app, list(args), **kwargs)
+
+
+def assert_one_line_error(result: Result) -> None:
+    """Exit 2, nothing on stdout, exactly one line on stderr, no traceback."""
+    assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.endswith("\n")
+    assert result.stderr.count("\n") == 1, result.stderr
+
+
+def file_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def parsed(lines: Sequence[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in lines]
+
+
+def event_line(event_data: EventData, **overrides: Any) -> str:
+    return canonical_json(Event.model_validate(event_data(**overrides)))
+
+
+ADD_ARGS = [
+    "--date",
+    "2024-08-27",
+    "--type",
+    "threaten",
+    "--actor",
+    "Belarus/President",
+    "--target",
+    "ukraine",
+    "--title",
+    "Lukashenko warns Kyiv",
+    "--source",
+    "https://example.org/a",
+]
+
+
+# ---------------------------------------------------------------------------- show
+
+
+def test_show_plain_output_of_the_bundled_log(runner: CliRunner, log_copy: Path) -> None:
+    """Piped show writes one tab-separated line per event: iso date, type, parties, title, id."""
+    result = invoke(runner, ["show", "--file", str(log_copy)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    events = [json.loads(line) for line in file_lines(log_copy)]
+    assert len(lines) == len(events)
+    assert [line.split("\t")[4] for line in lines] == [e["id"] for e in events]
+    assert all(line.count("\t") == 4 for line in lines)
+    assert "\x1b" not in result.stdout
+    claim = next(line for line in lines if line.endswith(CLAIM_ID))
+    assert claim.split("\t") == [
+        "2024-08-18",
+        "accuse",
+        "belarus/president → ukraine",
+        "Lukashenko claims Ukraine sent over 120,000 soldiers to the Belarusian border [disputed]",
+        CLAIM_ID,
+    ]
+    assert lines[0].split("\t")[:3] == ["1991", "cooperate", "belarus, russia"]
+
+
+def test_show_json_re_imports_unchanged(runner: CliRunner, log_copy: Path) -> None:
+    """--json writes canonical lines that parse into exactly the file's events, in order."""
+    result = invoke(runner, ["show", "-f", str(log_copy), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    out = result.stdout.splitlines()
+    assert parsed(out) == parsed(file_lines(log_copy))
+    assert [Event.model_validate_json(line) for line in out] == [
+        Event.model_validate_json(line) for line in file_lines(log_copy)
+    ]
+    assert result.stdout == log_copy.read_text(encoding="utf-8")  # the bundled log is canonical
+
+
+def test_show_actor_belarus_in_date_order(runner: CliRunner, log_copy: Path) -> None:
+    """--actor belarus shows Minsk's incidents (its parts too) by date, ties in file order."""
+    result = invoke(runner, ["show", "-f", str(log_copy), "--actor", "Belarus", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert [e["id"] for e in parsed(result.stdout.splitlines())] == BELARUS_IDS
+
+
+def test_show_since_until_with_free_text_dates(runner: CliRunner, log_copy: Path) -> None:
+    """Free-text --since/--until keep events whose known period overlaps, month events included."""
+    args = ["show", "-f", str(log_copy), "--since", "Aug 18, 2024", "--until", "19 August 2024"]
+    result = invoke(runner, [*args, "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert [e["id"] for e in parsed(result.stdout.splitlines())] == [
+        "2024-08-01-russia-threatens-firm-response-to-kursk-offensive",
+        "2024-08-01-khrenin-ready-for-retaliatory-measures",
+        "2024-08-01-ukraine-refutes-120000-troops-claim",
+        "2024-08-01-wagner-says-it-trains-belarusian-military",
+        CLAIM_ID,
+        "2024-08-19-belarus-deploys-planes-air-defence-arsenal",
+        "2024-08-19-belarus-moves-third-of-forces-to-border",
+    ]
+
+
+def test_show_limit_and_reverse(runner: CliRunner, log_copy: Path) -> None:
+    """--limit keeps the first N; with --reverse, the latest N, latest first."""
+    every = [json.loads(line)["id"] for line in file_lines(log_copy)]
+    first = invoke(runner, ["show", "-f", str(log_copy), "--json", "--limit", "3"])
+    last = invoke(runner, ["show", "-f", str(log_copy), "--json", "-r", "-n", "3"])
+    backwards = invoke(runner, ["show", "-f", str(log_copy), "--json", "--reverse"])
+    assert [e["id"] for e in parsed(first.stdout.splitlines())] == every[:3]
+    assert [e["id"] for e in parsed(last.stdout.splitlines())] == every[::-1][:3]
+    assert [e["id"] for e in parsed(backwards.stdout.splitlines())] == every[::-1]
+
+
+def test_show_filters_combine(runner: CliRunner, log_copy: Path) -> None:
+    """Type, text and involving filters combine with AND."""
+    args = ["show", "-f", str(log_copy), "--json", "--type", "accuse", "--type", "reject"]
+    result = invoke(runner, [*args, "--text", "120,000", "--involving", "ukraine"])
+    assert result.exit_code == 0, result.stderr
+    assert [e["id"] for e in parsed(result.stdout.splitlines())] == [
+        "2024-08-01-ukraine-refutes-120000-troops-claim",
+        CLAIM_ID,
+    ]
+
+
+def test_show_empty_result_is_success(runner: CliRunner, log_copy: Path) -> None:
+    """Nothing matching is not an error: exit 0, empty stdout."""
+    result = invoke(runner, ["show", "-f", str(log_copy), "--actor", "atlantis"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_show_csv(runner: CliRunner, log_copy: Path) -> None:
+    """--format csv parses back: the header, then one row per event with its id and date."""
+    result = invoke(runner, ["show", "-f", str(log_copy), "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == list(CSV_COLUMNS)
+    events = [json.loads(line) for line in file_lines(log_copy)]
+    assert [(row[0], row[1], row[2]) for row in rows[1:]] == [
+        (e["id"], e["date"], e["precision"]) for e in events
+    ]
+
+
+def test_show_rich_format_without_a_terminal(runner: CliRunner, log_copy: Path) -> None:
+    """--format rich draws the timeline, and writes no escape codes when stdout is not a tty."""
+    result = invoke(runner, ["show", "-f", str(log_copy), "--format", "rich", "--actor", "belarus"])
+    assert result.exit_code == 0, result.stderr
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert "2024" in lines
+    assert "  August" in lines
+    assert any("week of 19 Aug" in line for line in lines)
+    assert "\x1b" not in result.stdout
+    assert max(len(line) for line in lines) <= 100
+
+
+def test_no_color_is_honoured(runner: CliRunner, log_copy: Path) -> None:
+    """With NO_COLOR set, even a forced terminal gets no colour codes."""
+    args = ["show", "-f", str(log_copy), "--format", "rich", "--id", CLAIM_ID]
+    terminal = {"FORCE_COLOR": "1", "TERM": "xterm-256color"}
+    colour = invoke(runner, args, env=terminal)
+    plain = invoke(runner, args, env={**terminal, "NO_COLOR": "1"})
+    assert re.search(r"\x1b\[3\dm", colour.stdout)
+    assert not re.search(r"\x1b\[3\dm", plain.stdout)
+
+
+def _break_line_7(path: Path) -> None:
+    lines = file_lines(path)
+    obj = json.loads(lines[6])
+    obj["date"] = "2024-13-01"
+    lines[6] = json.dumps(obj, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_bad_line_is_a_warning_and_the_rest_is_shown(
+    runner: CliRunner, log_copy: Path, in_tmp: Path
+) -> None:
+    """A bad line gives 'events.jsonl:7: date: …' on stderr; the other events are shown."""
+    _break_line_7(log_copy)
+    result = invoke(runner, ["show", "-f", "events.jsonl", "--json"])
+    assert result.exit_code == 0
+    assert result.stderr == "events.jsonl:7: date: '2024-13-01' is not a valid date\n"
+    good = [line for number, line in enumerate(file_lines(log_copy), 1) if number != 7]
+    assert parsed(result.stdout.splitlines()) == parsed(good)
+
+
+def test_strict_makes_a_bad_line_an_error(runner: CliRunner, log_copy: Path, in_tmp: Path) -> None:
+    """--strict turns the warning into an error: exit 2, the same one line, nothing shown."""
+    _break_line_7(log_copy)
+    result = invoke(runner, ["show", "-f", "events.jsonl", "--strict"])
+    assert_one_line_error(result)
+    assert result.stderr == "events.jsonl:7: date: '2024-13-01' is not a valid date\n"
+
+
+def test_cut_short_last_line_says_so(
+    runner: CliRunner, in_tmp: Path, event_data: EventData
+) -> None:
+    """A broken last line without a newline is flagged as a possibly interrupted write."""
+    Path("events.jsonl").write_text(event_line(event_data) + '\n{"id": "x", "da', encoding="utf-8")
+    result = invoke(runner, ["show", "-f", "events.jsonl", "--json"])
+    assert result.exit_code == 0
+    assert result.stderr.startswith("events.jsonl:2: not valid JSON")
+    assert result.stderr.endswith("(last line has no newline: a write cut short?)\n")
+    assert result.stderr.count("\n") == 1
+    assert parsed(result.stdout.splitlines()) == [json.loads(event_line(event_data))]
+
+
+def test_timeline_file_is_used_without_file(
+    runner: CliRunner, log_copy: Path, in_tmp: Path
+) -> None:
+    """$TIMELINE_FILE names the log when --file is not given; --file wins over it."""
+    result = invoke(
+        runner, ["show", "--json", "--id", CLAIM_ID], env={"TIMELINE_FILE": str(log_copy)}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [e["id"] for e in parsed(result.stdout.splitlines())] == [CLAIM_ID]
+    missing = invoke(runner, ["show", "-f", "nope.jsonl"], env={"TIMELINE_FILE": str(log_copy)})
+    assert missing.stderr == "timeline: nope.jsonl: cannot read: no such file\n"
+
+
+def test_default_log_is_data_events_jsonl(runner: CliRunner, log_copy: Path, in_tmp: Path) -> None:
+    """Without --file or $TIMELINE_FILE the log is data/events.jsonl under the current folder."""
+    absent = invoke(runner, ["show"])
+    assert_one_line_error(absent)
+    assert absent.stderr == "timeline: data/events.jsonl: cannot read: no such file\n"
+    (in_tmp / "data").mkdir()
+    log_copy.rename(in_tmp / "data" / "events.jsonl")
+    present = invoke(runner, ["show", "--json", "--id", CLAIM_ID])
+    assert [e["id"] for e in parsed(present.stdout.splitlines())] == [CLAIM_ID]
+
+
+def test_show_reads_stdin(runner: CliRunner, log_copy: Path) -> None:
+    """'-f -' reads the log from standard input."""
+    text = log_copy.read_text(encoding="utf-8")
+    result = invoke(runner, ["show", "-f", "-", "--json", "--id", CLAIM_ID], input=text)
+    assert result.exit_code == 0, result.stderr
+    assert [e["id"] for e in parsed(result.stdout.splitlines())] == [CLAIM_ID]
+
+
+def test_missing_file_is_one_line_without_traceback(runner: CliRunner, tmp_path: Path) -> None:
+    """A missing log: exit 2 and one line on stderr naming it."""
+    missing = tmp_path / "missing.jsonl"
+    result = invoke(runner, ["show", "-f", str(missing)])
+    assert_one_line_error(result)
+    assert result.stderr == f"timeline: {missing}: cannot read: no such file\n"
+
+
+def test_directory_as_log_is_one_line_error(runner: CliRunner, tmp_path: Path) -> None:
+    """A directory given as the log is refused cleanly."""
+    result = invoke(runner, ["show", "-f", str(tmp_path)])
+    assert_one_line_error(result)
+    assert result.stderr == f"timeline: {tmp_path}: cannot read: is a directory\n"
+
+
+@pytest.mark.parametrize(
+    ("option", "choices"),
+    [
+        ("--type", [t.value for t in EventType]),
+        ("--status", [s.value for s in Status]),
+    ],
+)
+def test_unknown_choice_lists_the_valid_ones(
+    runner: CliRunner, log_copy: Path, option: str, choices: list[str]
+) -> None:
+    """An unknown --type or --status is a usage error (exit 2) that lists the valid choices."""
+    result = invoke(runner, ["show", "-f", str(log_copy), option, "bogus"])
+    assert_one_line_error(result)
+    assert "'bogus'" in result.stderr
+    for choice in choices:
+        assert f"'{choice}'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--since", "2024-08-30", "--until", "2024-08-01"], "is after --until"),
+        (["--since", "Sunday, 26 August 2024"], "was a Monday"),
+        (["--until", "05/06/2024"], "ambiguous"),
+        (["--actor", "!!"], "is not an actor id"),
+    ],
+)
+def test_bad_filter_values_are_one_line_errors(
+    runner: CliRunner, log_copy: Path, args: list[str], expected: str
+) -> None:
+    """Bad dates and actor ids in filters are refused with exit 2 and a one-line reason."""
+    result = invoke(runner, ["show", "-f", str(log_copy), *args])
+    assert_one_line_error(result)
+    assert expected in result.stderr
+
+
+# ---------------------------------------------------------------------------- add
+
+
+def test_add_appends_exactly_one_line_and_prints_the_id(runner: CliRunner, log_copy: Path) -> None:
+    """add keeps every old byte, appends one canonical line, and prints the new id."""
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS])
+    assert result.exit_code == 0, result.stderr
+    after = log_copy.read_bytes()
+    assert after.startswith(before)
+    added = after[len(before) :].decode("utf-8")
+    assert added.endswith("\n")
+    assert added.count("\n") == 1
+    new_id = result.stdout.strip()
+    assert result.stdout == new_id + "\n"
+    assert re.fullmatch(r"2024-08-27-lukashenko-warns-kyiv-[0-9a-f]{6}", new_id)
+    event = Event.model_validate_json(added)
+    assert added == canonical_json(event) + "\n"
+    assert json.loads(added) == {
+        "id": new_id,
+        "date": "2024-08-27",
+        "precision": "day",
+        "end": None,
+        "title": "Lukashenko warns Kyiv",
+        "summary": None,
+        "type": "threaten",
+        "actors": ["belarus/president"],
+        "targets": ["ukraine"],
+        "status": "reported",
+        "responds_to": [],
+        "location": None,
+        "sources": [
+            {
+                "url": "https://example.org/a",
+                "publisher": None,
+                "title": None,
+                "published": None,
+                "quote": None,
+            }
+        ],
+        "tags": [],
+        "extra": None,
+    }
+
+
+def test_add_json_prints_the_stored_event(runner: CliRunner, log_copy: Path) -> None:
+    """--json prints exactly the line that was stored."""
+    result = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS, "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == file_lines(log_copy)[-1:]
+
+
+def test_add_last_week_is_a_week(runner: CliRunner, log_copy: Path) -> None:
+    """'last week' as of Monday 26 August 2024 is the ISO week starting Monday 19 August."""
+    args = [
+        "add",
+        "-f",
+        str(log_copy),
+        "--date",
+        "last week",
+        "--as-of",
+        "2024-08-26",
+        "--type",
+        "mobilize",
+        "--actor",
+        "belarus",
+        "--title",
+        "Belarus moves a third of its forces",
+        "--source-title",
+        "Situation Brief",
+        "--publisher",
+        "Army Recognition",
+        "--json",
+    ]
+    result = invoke(runner, args)
+    assert result.exit_code == 0, result.stderr
+    stored = json.loads(file_lines(log_copy)[-1])
+    assert (stored["date"], stored["precision"]) == ("2024-08-19", "week")
+    assert stored["sources"] == [
+        {
+            "url": None,
+            "publisher": "Army Recognition",
+            "title": "Situation Brief",
+            "published": None,
+            "quote": None,
+        }
+    ]
+
+
+def test_add_creates_a_missing_log(runner: CliRunner, tmp_path: Path) -> None:
+    """add creates the log when its folder exists."""
+    log = tmp_path / "new.jsonl"
+    result = invoke(runner, ["add", "-f", str(log), *ADD_ARGS, "--id", "first"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "first\n"
+    assert [e["id"] for e in parsed(file_lines(log))] == ["first"]
+
+
+def test_add_after_a_line_without_newline(runner: CliRunner, log_copy: Path) -> None:
+    """A log that does not end with a newline gets one before the new line."""
+    text = log_copy.read_bytes().rstrip(b"\n")
+    log_copy.write_bytes(text)
+    result = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS, "--id", "new"])
+    assert result.exit_code == 0, result.stderr
+    assert log_copy.read_bytes().startswith(text + b"\n{")
+    assert json.loads(file_lines(log_copy)[-1])["id"] == "new"
+
+
+def _assert_refused_unchanged(result: Result, log: Path, before: bytes) -> None:
+    assert_one_line_error(result)
+    assert log.read_bytes() == before
+
+
+def test_add_duplicate_id_is_refused(runner: CliRunner, log_copy: Path) -> None:
+    """--id of an existing event: exit 2, one line naming the id, log byte-identical."""
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS, "--id", CLAIM_ID])
+    _assert_refused_unchanged(result, log_copy, before)
+    assert CLAIM_ID in result.stderr
+
+
+def test_add_responds_to_must_exist(runner: CliRunner, log_copy: Path) -> None:
+    """--responds-to an unknown id: exit 2, log untouched; a known one is stored."""
+    before = log_copy.read_bytes()
+    bad = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS, "--responds-to", "nope"])
+    _assert_refused_unchanged(bad, log_copy, before)
+    assert "'nope'" in bad.stderr
+    good = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS, "--responds-to", CLAIM_ID])
+    assert good.exit_code == 0, good.stderr
+    assert json.loads(file_lines(log_copy)[-1])["responds_to"] == [CLAIM_ID]
+
+
+def test_add_missing_title_is_refused_without_prompting(runner: CliRunner, log_copy: Path) -> None:
+    """A missing required flag is a usage error naming it; nothing is asked or written."""
+    before = log_copy.read_bytes()
+    args = [a for a in ADD_ARGS if a not in {"--title", "Lukashenko warns Kyiv"}]
+    result = invoke(runner, ["add", "-f", str(log_copy), *args], input="typed title\n")
+    _assert_refused_unchanged(result, log_copy, before)
+    assert "--title" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--title", "clear\x1b[2Jscreen", "--title: contains the control character \\x1b"),
+        ("--title", "rev\u202eersed", "--title: contains the control character \\u202e"),
+        ("--actor", "bel\x07arus", "--actor: contains the control character \\x07"),
+    ],
+)
+def test_add_refuses_control_characters(
+    runner: CliRunner, log_copy: Path, option: str, value: str, expected: str
+) -> None:
+    """Control and bidi characters in flags are refused, named visibly, never echoed raw."""
+    before = log_copy.read_bytes()
+    args = ["add", "-f", str(log_copy), *ADD_ARGS, option, value]
+    result = invoke(runner, args)
+    _assert_refused_unchanged(result, log_copy, before)
+    assert result.stderr == f"timeline: {expected}\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--type", "bogus"], "'assault'"),
+        (["--status", "rumour"], "'disputed'"),
+        (["--date", "05/06/2024"], "ambiguous"),
+        (["--date", "2024-08-27", "--end", "2024-08-01"], "before"),
+        (["--country", "Belarus"], "--country"),
+        (["--lat", "95"], "--lat"),
+    ],
+)
+def test_add_bad_values_leave_the_log_untouched(
+    runner: CliRunner, log_copy: Path, extra: list[str], expected: str
+) -> None:
+    """Every bad value is refused with exit 2, a one-line reason, and the log untouched."""
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS, *extra])
+    _assert_refused_unchanged(result, log_copy, before)
+    assert expected in result.stderr
+
+
+def test_add_needs_a_source(runner: CliRunner, log_copy: Path) -> None:
+    """An event without --source or --source-title is refused."""
+    before = log_copy.read_bytes()
+    args = [a for a in ADD_ARGS if a not in {"--source", "https://example.org/a"}]
+    result = invoke(runner, ["add", "-f", str(log_copy), *args])
+    _assert_refused_unchanged(result, log_copy, before)
+    assert "--source" in result.stderr
+
+
+def test_add_into_a_missing_folder_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    """add does not create folders."""
+    log = tmp_path / "nowhere" / "events.jsonl"
+    result = invoke(runner, ["add", "-f", str(log), *ADD_ARGS])
+    assert_one_line_error(result)
+    assert not log.parent.exists()
+
+
+def test_add_to_a_read_only_log_is_refused(runner: CliRunner, log_copy: Path) -> None:
+    """A read-only log is not written, whoever runs the tool."""
+    before = log_copy.read_bytes()
+    log_copy.chmod(0o444)
+    try:
+        result = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS])
+    finally:
+        log_copy.chmod(0o644)
+    _assert_refused_unchanged(result, log_copy, before)
+
+
+# ---------------------------------------------------------------------------- import
+
+
+def test_import_json_lines_from_a_file(
+    runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
+) -> None:
+    """JSON Lines are validated and appended in canonical form; their ids are printed."""
+    new = [event_line(event_data, id="n1"), event_line(event_data, id="n2", title="Второе")]
+    source = tmp_path / "new.jsonl"
+    source.write_text("\n".join(json.dumps(json.loads(line)) for line in new) + "\n")
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["import", str(source), "-f", str(log_copy)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "n1\nn2\n"
+    assert "imported 2 events" in result.stderr
+    assert log_copy.read_bytes() == before + ("\n".join(new) + "\n").encode("utf-8")
+
+
+@pytest.mark.xfail(
+    strict=True, reason="bug: import refuses a blank line after the first event ('not valid JSON')"
+)
+def test_import_skips_blank_lines(
+    runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
+) -> None:
+    """Blank lines in JSON Lines input are skipped, as show skips them in a log."""
+    source = tmp_path / "new.jsonl"
+    one, two = event_line(event_data, id="b1"), event_line(event_data, id="b2")
+    source.write_text(f"\n{one}\n\n{two}\n\n", encoding="utf-8")
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["import", str(source), "-f", str(log_copy)])
+    assert result.exit_code == 0, result.stderr
+    assert log_copy.read_bytes() == before + f"{one}\n{two}\n".encode()
+
+
+def test_import_a_pretty_json_array_from_a_file(
+    runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
+) -> None:
+    """One JSON array, pretty-printed over many lines, imports like JSON Lines."""
+    objs = [event_data(id="a1"), event_data(id="a2", actors=["Ukraine MFA"])]
+    source = tmp_path / "new.json"
+    source.write_text(json.dumps(objs, indent=2), encoding="utf-8")
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["import", str(source), "-f", str(log_copy)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "a1\na2\n"
+    added = log_copy.read_bytes()[len(before) :].decode("utf-8").splitlines()
+    assert added == [canonical_json(Event.model_validate(obj)) for obj in objs]
+    assert json.loads(added[1])["actors"] == ["ukraine-mfa"]
+
+
+@pytest.mark.parametrize("args", [["import", "-"], ["import"]])
+def test_import_from_stdin(
+    runner: CliRunner, log_copy: Path, event_data: EventData, args: list[str]
+) -> None:
+    """'-' (the default) reads standard input, as JSON Lines or as one array."""
+    lines = event_line(event_data, id="s1") + "\n"
+    array = json.dumps([event_data(id="s2")])
+    for text, new_id in ((lines, "s1"), (array, "s2")):
+        result = invoke(runner, [*args, "-f", str(log_copy)], input=text)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == f"{new_id}\n"
+        assert json.loads(file_lines(log_copy)[-1])["id"] == new_id
+
+
+def test_import_show_json_round_trip(runner: CliRunner, log_copy: Path, tmp_path: Path) -> None:
+    """show --json piped into import reproduces the events in a new log, line for line."""
+    shown = invoke(runner, ["show", "-f", str(log_copy), "--json"])
+    target = tmp_path / "copy.jsonl"
+    result = invoke(runner, ["import", "-", "-f", str(target)], input=shown.stdout)
+    assert result.exit_code == 0, result.stderr
+    assert target.read_text(encoding="utf-8") == shown.stdout
+
+
+def test_import_is_all_or_nothing(runner: CliRunner, log_copy: Path, event_data: EventData) -> None:
+    """One invalid line: nothing is appended, and each error names '<stdin>:LINE: field'."""
+    good = event_line(event_data, id="ok")
+    bad = json.dumps(event_data(id="bad", date="2024-13-01"))
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["import", "-f", str(log_copy)], input=f"{good}\n{bad}\n")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert log_copy.read_bytes() == before
+    lines = result.stderr.splitlines()
+    assert lines[0] == "<stdin>:2: date: '2024-13-01' is not a valid date"
+    assert lines[-1].startswith("timeline: nothing imported")
+    assert len(lines) == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_import_invalid_element_of_an_array_names_its_line(
+    runner: CliRunner, log_copy: Path, event_data: EventData
+) -> None:
+    """In a pretty-printed array, the error names the line where the bad element starts."""
+    text = json.dumps([event_data(id="ok"), event_data(id="bad", type="bogus")], indent=2)
+    start = text.splitlines().index("  {", 2) + 1
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["import", "-f", str(log_copy)], input=text)
+    assert result.exit_code == 2
+    assert log_copy.read_bytes() == before
+    assert result.stderr.splitlines()[0].startswith(f"<stdin>:{start}: type: ")
+
+
+def test_import_refuses_an_id_already_in_the_log(
+    runner: CliRunner, log_copy: Path, event_data: EventData
+) -> None:
+    """An imported id that the log has: nothing appended, the error names the id and line."""
+    before = log_copy.read_bytes()
+    text = event_line(event_data, id="fresh") + "\n" + event_line(event_data, id=CLAIM_ID) + "\n"
+    result = invoke(runner, ["import", "-f", str(log_copy)], input=text)
+    assert result.exit_code == 2
+    assert log_copy.read_bytes() == before
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"<stdin>:2: id: '{CLAIM_ID}' exists already")
+
+
+def test_import_refuses_an_id_twice_in_the_input(
+    runner: CliRunner, log_copy: Path, event_data: EventData
+) -> None:
+    """The same id twice in the input is an error on the second line."""
+    before = log_copy.read_bytes()
+    line = event_line(event_data, id="twice")
+    result = invoke(runner, ["import", "-f", str(log_copy)], input=f"{line}\n{line}\n")
+    assert result.exit_code == 2
+    assert log_copy.read_bytes() == before
+    assert result.stderr.splitlines()[0].startswith("<stdin>:2: id: 'twice'")
+
+
+def test_import_of_a_missing_file(runner: CliRunner, log_copy: Path, tmp_path: Path) -> None:
+    """A missing input file is a one-line error and leaves the log alone."""
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["import", str(tmp_path / "none.jsonl"), "-f", str(log_copy)])
+    _assert_refused_unchanged(result, log_copy, before)
+
+
+# ---------------------------------------------------------------------------- known bugs
+
+
+def _surrogate_log(path: Path, event_data: EventData) -> None:
+    bad = json.dumps(event_data(id="bad", title="x\ud800y"))  # ensure_ascii: '\\ud800'
+    good = event_line(event_data, id="good")
+    path.write_text(f"{bad}\n{good}\n", encoding="utf-8")
+
+
+@pytest.mark.xfail(
+    strict=True, reason="bug: a '\\ud800' escape in a log line crashes show with UnicodeEncodeError"
+)
+def test_show_survives_a_lone_surrogate_escape(
+    runner: CliRunner, in_tmp: Path, event_data: EventData
+) -> None:
+    """A line whose text cannot be written as UTF-8 is a warning; the other events are shown."""
+    _surrogate_log(in_tmp / "events.jsonl", event_data)
+    result = invoke(runner, ["show", "-f", "events.jsonl", "--json"])
+    assert result.exit_code == 0, result.exception
+    assert result.stderr.startswith("events.jsonl:1: ")
+    assert [e["id"] for e in parsed(result.stdout.splitlines())] == ["good"]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="bug: a '\\ud800' escape in imported JSON crashes import with a traceback"
+)
+def test_import_refuses_a_lone_surrogate_escape(
+    runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
+) -> None:
+    """import names the bad line and appends nothing, instead of crashing while writing."""
+    source = tmp_path / "in.jsonl"
+    _surrogate_log(source, event_data)
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["import", str(source), "-f", str(log_copy)])
+    assert result.exit_code == 2, result.exception
+    assert result.stderr.startswith(f"{source}:1: title: ")
+    assert log_copy.read_bytes() == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: add with a non-UTF-8 argument (surrogate-escaped) crashes with a traceback",
+)
+def test_add_refuses_text_that_is_not_utf8(runner: CliRunner, log_copy: Path) -> None:
+    """A title from a non-UTF-8 terminal ('\\udcff' after surrogateescape) is refused cleanly."""
+    before = log_copy.read_bytes()
+    args = ["add", "-f", str(log_copy), *ADD_ARGS, "--title", "bad\udcff"]
+    result = invoke(runner, args)
+    assert result.exit_code == 2, result.exception
+    assert result.stderr.count("\n") == 1
+    assert log_copy.read_bytes() == before
+
+
+@pytest.mark.xfail(
+    strict=True, reason="bug: an empty --tag is reported under the nonexistent flag '--tags'"
+)
+def test_add_empty_tag_names_the_tag_flag(runner: CliRunner, log_copy: Path) -> None:
+    """Errors name the flag the user typed: '--tag', not the field name 'tags'."""
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS, "--tag", ""])
+    _assert_refused_unchanged(result, log_copy, before)
+    assert result.stderr == "timeline: --tag: must not be empty\n"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: 'timeline' without arguments prints its help as one line with \\x0a escapes",
+)
+def test_no_arguments_shows_readable_help(runner: CliRunner) -> None:
+    """Bare 'timeline' shows the usage as normal multi-line text, not an escaped error line."""
+    result = invoke(runner, [])
+    output = result.stdout + result.stderr
+    assert result.exit_code in (0, 2)
+    assert "\\x0a" not in output
+    assert any(line.startswith("Usage: timeline") for line in output.splitlines())
+    assert "Traceback" not in output
+
+
+# ---------------------------------------------------------------------------- schema, version, help
+
+
+def test_schema_describes_every_field(runner: CliRunner) -> None:
+    """schema prints valid JSON Schema whose properties are exactly the Event fields."""
+    result = invoke(runner, ["schema"])
+    assert result.exit_code == 0, result.stderr
+    schema = json.loads(result.stdout)
+    assert list(schema["properties"]) == list(Event.model_fields)
+    assert set(schema["required"]) == {"id", "date", "title", "type", "actors", "sources"}
+    assert schema["additionalProperties"] is False
+
+
+def test_version(runner: CliRunner) -> None:
+    """--version prints 'timeline X.Y.Z' on stdout and exits 0."""
+    result = invoke(runner, ["--version"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, f"timeline {__version__}\n", "")
+
+
+def test_python_dash_m_timeline() -> None:
+    """'python -m timeline --version' runs the same CLI in a fresh interpreter."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run(
+        [sys.executable, "-m", "timeline", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"timeline {__version__}\n", "")
+
+
+COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_core_commands_exist() -> None:
+    """show, add, import and schema are all registered."""
+    assert {"show", "add", "import", "schema"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(runner: CliRunner, command: str) -> None:
+    """Each command's --help exits 0 and shows at least one example."""
+    result = invoke(runner, [command, "--help"])
+    assert result.exit_code == 0, result.stderr
+    assert "Example" in result.stdout
+    assert result.stderr == ""
+
+
+def test_unknown_command_is_a_usage_error(runner: CliRunner) -> None:
+    """A mistyped command exits 2 with one line on stderr."""
+    result = invoke(runner, ["shwo"])
+    assert_one_line_error(result)
+    assert "shwo" in result.stderr

@@ -1,0 +1,350 @@
+"""Tests of the renderers, ``timeline.render``: parsed output compared with whole values."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import pytest
+from rich.console import Console
+
+from timeline.model import Event, canonical_json
+from timeline.query import Responses
+from timeline.render import (
+    CSV_COLUMNS,
+    OutputFormat,
+    date_label,
+    format_lines,
+    gap_label,
+    iso_label,
+    plain_lines,
+    timeline_view,
+)
+
+MakeEvent = Callable[..., Event]
+LINE_FORMATS = {OutputFormat.JSON, OutputFormat.PLAIN, OutputFormat.CSV}
+NOT_LINES = {OutputFormat.RICH, OutputFormat.AUTO}
+
+
+@pytest.fixture
+def claim(make_event: MakeEvent) -> Event:
+    """Lukashenko's claim, as a small literal event."""
+    return make_event(
+        id="2024-08-18-claim",
+        date="2024-08-18",
+        title="Lukashenko claims 120,000 troops",
+        type="accuse",
+        actors=["belarus/president"],
+        targets=["ukraine"],
+        status="claimed",
+        sources=[{"url": "https://example.org/a", "publisher": "Army Recognition"}],
+        tags=["border"],
+    )
+
+
+@pytest.fixture
+def refutation(make_event: MakeEvent) -> Event:
+    """Ukraine's reject answering the claim."""
+    return make_event(
+        id="2024-08-19-refutation",
+        date="2024-08-19",
+        precision="week",
+        title="Ukraine refutes the claim",
+        type="reject",
+        actors=["ukraine"],
+        targets=["belarus/president"],
+        responds_to=["2024-08-18-claim"],
+        sources=[{"title": "Situation Brief", "publisher": "Army Recognition"}],
+    )
+
+
+def _responses(events: Sequence[Event]) -> Responses:
+    responses = Responses()
+    for event in events:
+        responses.note(event)
+    return responses
+
+
+def _text(renderable: object, *, width: int = 100) -> str:
+    console = Console(
+        file=io.StringIO(), record=True, width=width, color_system=None, force_terminal=False
+    )
+    console.print(renderable)
+    return console.export_text()
+
+
+# ---------------------------------------------------------------------------- the dispatcher
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_every_output_format_is_handled(fmt: OutputFormat, claim: Event) -> None:
+    """Each member either renders lines or is refused as not-lines: none is forgotten."""
+    assert fmt in LINE_FORMATS | NOT_LINES, f"{fmt} is new: add it to the dispatcher and here"
+    if fmt in LINE_FORMATS:
+        lines = list(format_lines(fmt, [claim], Responses()))
+        assert lines
+        assert all(isinstance(line, str) and line for line in lines)
+    else:
+        with pytest.raises(ValueError, match="not made of lines"):
+            list(format_lines(fmt, [claim], Responses()))
+
+
+def test_format_values_are_plain_strings() -> None:
+    """The --format choices are the documented lowercase words."""
+    assert [fmt.value for fmt in OutputFormat] == ["auto", "rich", "plain", "json", "csv"]
+
+
+# ---------------------------------------------------------------------------- machine formats
+
+
+def test_json_lines_are_the_canonical_lines(claim: Event, refutation: Event) -> None:
+    """--json writes each event's canonical line, in the order given."""
+    lines = list(format_lines(OutputFormat.JSON, [claim, refutation], Responses()))
+    assert lines == [canonical_json(claim), canonical_json(refutation)]
+    assert [Event.model_validate_json(line) for line in lines] == [claim, refutation]
+
+
+def test_plain_lines_are_tab_separated(claim: Event, refutation: Event) -> None:
+    """Plain: date, type, actors → targets, title (with a status mark), id — tab-separated."""
+    lines = list(plain_lines([claim, refutation], Responses()))
+    assert lines == [
+        "2024-08-18\taccuse\tbelarus/president → ukraine\t"
+        "Lukashenko claims 120,000 troops [claimed]\t2024-08-18-claim",
+        "2024-W34\treject\tukraine → belarus/president\tUkraine refutes the claim\t"
+        "2024-08-19-refutation",
+    ]
+
+
+def test_plain_marks_a_rejected_claim_disputed(claim: Event, refutation: Event) -> None:
+    """A claim that a reject answers is shown as disputed in plain output."""
+    responses = _responses([claim, refutation])
+    first = next(iter(plain_lines([claim], responses)))
+    assert first.split("\t")[3] == "Lukashenko claims 120,000 troops [disputed]"
+
+
+def test_plain_lines_escape_tabs_and_controls(make_event: MakeEvent) -> None:
+    """A tab or escape code in a title cannot add a column or reach the terminal."""
+    event = make_event(title="a\tb\x1b[2Jc\u202ed")
+    (line,) = plain_lines([event], Responses())
+    fields = line.split("\t")
+    assert len(fields) == 5
+    assert fields[3] == "a\\x09b\\x1b[2Jc\\u202ed"
+
+
+def test_csv_parses_back_with_the_header(claim: Event, refutation: Event) -> None:
+    """CSV output reads back with csv.reader: the header, then one full row per event."""
+    text = "\n".join(format_lines(OutputFormat.CSV, [claim, refutation], Responses())) + "\n"
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == list(CSV_COLUMNS)
+    assert [dict(zip(rows[0], row, strict=True)) for row in rows[1:]] == [
+        {
+            "id": "2024-08-18-claim",
+            "date": "2024-08-18",
+            "precision": "day",
+            "end": "",
+            "title": "Lukashenko claims 120,000 troops",
+            "type": "accuse",
+            "actors": "belarus/president",
+            "targets": "ukraine",
+            "status": "claimed",
+            "responds_to": "",
+            "tags": "border",
+            "summary": "",
+            "source_publisher": "Army Recognition",
+            "source_title": "",
+            "source_url": "https://example.org/a",
+        },
+        {
+            "id": "2024-08-19-refutation",
+            "date": "2024-08-19",
+            "precision": "week",
+            "end": "",
+            "title": "Ukraine refutes the claim",
+            "type": "reject",
+            "actors": "ukraine",
+            "targets": "belarus/president",
+            "status": "reported",
+            "responds_to": "2024-08-18-claim",
+            "tags": "",
+            "summary": "",
+            "source_publisher": "Army Recognition",
+            "source_title": "Situation Brief",
+            "source_url": "",
+        },
+    ]
+
+
+def test_csv_quotes_commas_and_newlines(make_event: MakeEvent) -> None:
+    """Commas, quotes and multi-line summaries stay inside their cell."""
+    event = make_event(title='Say "no", twice', summary="one\ntwo", actors=["a", "b"])
+    text = "\n".join(format_lines(OutputFormat.CSV, [event], Responses())) + "\n"
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["title"], row["summary"], row["actors"]) == (
+        'Say "no", twice',
+        "one\\x0atwo",
+        "a;b",
+    )
+
+
+def test_csv_of_no_events_is_just_the_header() -> None:
+    """An empty result still has the header, so tools know the columns."""
+    lines = list(format_lines(OutputFormat.CSV, [], Responses()))
+    assert list(csv.reader(io.StringIO("\n".join(lines)))) == [list(CSV_COLUMNS)]
+
+
+# ---------------------------------------------------------------------------- labels
+
+
+@pytest.mark.parametrize(
+    ("day", "precision", "end", "label", "short", "iso"),
+    [
+        ("2024-08-06", "day", None, "Tue 6 Aug 2024", "Tue 6 Aug", "2024-08-06"),
+        ("2024-08-19", "week", None, "week of 19 Aug 2024", "week of 19 Aug", "2024-W34"),
+        ("2024-12-30", "week", None, "week of 30 Dec 2024", "week of 30 Dec", "2025-W01"),
+        ("2022-03-01", "month", None, "Mar 2022", "Mar 2022", "2022-03"),
+        ("1991-01-01", "year", None, "1991", "1991", "1991"),
+        (
+            "2024-08-26",
+            "day",
+            "2024-08-28",
+            "Mon 26 Aug 2024 – 28 Aug",
+            "Mon 26 Aug – 28 Aug",
+            "2024-08-26",
+        ),
+        (
+            "2024-12-30",
+            "day",
+            "2025-01-02",
+            "Mon 30 Dec 2024 – 2 Jan 2025",
+            "Mon 30 Dec – 2 Jan 2025",
+            "2024-12-30",
+        ),
+    ],
+)
+def test_date_labels_follow_the_precision(
+    make_event: MakeEvent,
+    day: str,
+    precision: str,
+    end: str | None,
+    label: str,
+    short: str,
+    iso: str,
+) -> None:
+    """Dates show as precisely as known: weekday for a day, 'week of', month, year, a span."""
+    event = make_event(date=day, precision=precision, end=end)
+    assert date_label(event) == label
+    assert date_label(event, with_year=False) == short
+    assert iso_label(event) == iso
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "label"),
+    [
+        (date(2024, 8, 6), date(2024, 8, 6), "+0 d"),
+        (date(2024, 8, 6), date(2024, 8, 10), "+4 d"),
+        (date(2024, 8, 10), date(2024, 8, 6), "−4 d"),
+        (date(2024, 8, 1), date(2024, 9, 29), "+59 d"),
+        (date(2024, 8, 1), date(2024, 9, 30), "+2 mo"),
+        (date(2022, 3, 1), date(2023, 7, 14), "+16 mo"),
+        (date(1991, 1, 1), date(2022, 1, 1), "+31 y"),
+    ],
+)
+def test_gap_labels(before: date, after: date, label: str) -> None:
+    """The gap reads in days under 60, months under two years, then years."""
+    assert gap_label(before, after) == label
+
+
+# ---------------------------------------------------------------------------- terminal view
+
+
+def test_timeline_view_has_headings_labels_and_marks(
+    make_event: MakeEvent, claim: Event, refutation: Event
+) -> None:
+    """Year and month headings, 'week of 19 Aug', gaps, and the disputed/answered marks show."""
+    background = make_event(
+        id="1991", date="1991-01-01", precision="year", title="Independence", type="cooperate"
+    )
+    events = [background, claim, refutation]
+    text = _text(timeline_view(events, _responses(events)))
+    lines = [line.rstrip() for line in text.splitlines()]
+    assert "1991" in lines
+    assert "2024" in lines
+    assert "  August" in lines
+    claim_line = next(line for line in lines if "Sun 18 Aug" in line)
+    assert "accuse  belarus/president → ukraine  ✖ disputed  ↩ answered" in claim_line
+    week_line = next(line for line in lines if "week of 19 Aug" in line)
+    assert "reject  ukraine → belarus/president" in week_line
+    assert "disputed" not in week_line
+    assert any(line.strip().startswith("+1 d") for line in lines)
+    assert any(line.strip().startswith("+34 y") for line in lines)
+    assert "Lukashenko claims 120,000 troops" in text
+    assert "↳ Army Recognition — Situation Brief" in text
+
+
+def test_timeline_view_marks_claims_without_answers(claim: Event) -> None:
+    """An unanswered claim is marked claimed, not disputed."""
+    text = _text(timeline_view([claim], Responses()))
+    assert "◆ claimed" in text
+    assert "disputed" not in text
+    assert "answered" not in text
+
+
+def test_timeline_view_long_adds_summary_quotes_urls_and_id(make_event: MakeEvent) -> None:
+    """--long shows the summary, each quote, each source URL and the id."""
+    event = make_event(
+        id="e-long",
+        summary="A neutral summary.",
+        sources=[
+            {"url": "https://example.org/a", "quote": "first words"},
+            {"url": "https://example.org/b", "title": "Second"},
+        ],
+    )
+    short = _text(timeline_view([event], Responses()))
+    long = _text(timeline_view([event], Responses(), long=True))
+    for part in ("A neutral summary.", "“first words”", "https://example.org/b", "id: e-long"):
+        assert part not in short
+        assert part in long
+
+
+def test_timeline_view_of_nothing_says_so() -> None:
+    """An empty result is a short note, not an empty screen."""
+    assert _text(timeline_view([], Responses())).strip() == "No events match."
+
+
+def test_markup_in_a_title_is_shown_literally(make_event: MakeEvent) -> None:
+    """Log text is never read as rich markup: '[bold red]x[/bold red]' appears as typed."""
+    event = make_event(title="[bold red]x[/bold red] and [link=http://evil]y[/link]")
+    text = _text(timeline_view([event], Responses()))
+    assert "[bold red]x[/bold red] and [link=http://evil]y[/link]" in text
+
+
+def test_terminal_output_has_no_raw_escape_or_bidi_characters(make_event: MakeEvent) -> None:
+    """On a colour terminal, control and bidi characters from the log appear as visible escapes."""
+    event = make_event(
+        title="clear\x1b[2Jscreen \u202ereversed",
+        summary="osc\x1b]8;;http://evil\x07link",
+        actors=["belarus"],
+        sources=[{"url": "https://example.org/\x1b[2J", "publisher": "P\u202eQ", "quote": "\x07"}],
+    )
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system="truecolor", width=100)
+    console.print(timeline_view([event], Responses(), long=True))
+    out = buffer.getvalue()
+    assert "\x1b[1m" in out  # styles are on, so the absence checks below mean something
+    for raw in ("\x1b[2J", "\x1b]8;;http://evil", "\u202e", "\x07"):
+        assert raw not in out
+    assert "\\x1b[2J" in out
+    assert "\\u202e" in out
+    assert "\\x07" in out
+
+
+def test_view_wraps_to_the_console_width(make_event: MakeEvent) -> None:
+    """Long titles wrap: no line is wider than the console."""
+    event = make_event(title="word " * 60)
+    text = _text(timeline_view([event], Responses()), width=60)
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 60
+    assert text.count("word") == 60
