@@ -6,13 +6,14 @@ Knows nothing of files or terminals. ``cli`` and ``store`` turn its errors into 
 from __future__ import annotations
 
 import datetime
-import json
 import math
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
+import msgspec
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -29,18 +30,27 @@ from timeline.vocab import EventType, Status
 
 __all__ = [
     "Event",
+    "EventLike",
     "Location",
     "Source",
     "canonical_json",
+    "check_event",
+    "check_source",
     "describe_validation_error",
     "make_id",
     "normalize_actor",
+    "to_json_dict",
 ]
 
-_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
+# The patterns are shared with ``fastpath`` (as ``\A…\Z`` searches): one definition of validity.
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}"
+NON_EMPTY_PATTERN = r"\S"
+COUNTRY_PATTERN = r"[A-Z]{3}"
+_ID_RE = re.compile(ID_PATTERN)
+_NON_SPACE = re.compile(NON_EMPTY_PATTERN)
 _SLUG_JUNK = re.compile(r"[^\w]+")
 _ACTOR_PART = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
-_COUNTRY_RE = re.compile(r"[A-Z]{3}")
+_COUNTRY_RE = re.compile(COUNTRY_PATTERN)
 _MAX_REPR = 60
 
 
@@ -84,15 +94,14 @@ def _check_id(value: str) -> str:
 
 
 def _one_line(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
+    _non_empty(value)
     if "\n" in value or "\r" in value:
         raise ValueError("must be a single line")
     return value
 
 
 def _non_empty(value: str) -> str:
-    if not value.strip():
+    if not _NON_SPACE.search(value):
         raise ValueError("must not be empty")
     return value
 
@@ -104,12 +113,106 @@ def _country(value: str) -> str:
     return upper
 
 
+def check_source(url: str | None, title: str | None) -> None:
+    """A source needs a url or a title (shared with ``fastpath``)."""
+    if url is None and title is None:
+        raise ValueError("a source needs a 'url' or a 'title'")
+
+
+def check_event(event: EventLike) -> None:
+    """The rules that tie fields together (shared with ``fastpath``); raises ``ValueError``."""
+    if "\n" in event.title or "\r" in event.title:
+        raise ValueError("title must be a single line")
+    if not is_period_start(event.date, event.precision):
+        first = {
+            Precision.WEEK: "a Monday",
+            Precision.MONTH: "the first of a month",
+            Precision.YEAR: "1 January",
+        }.get(event.precision, "")
+        raise ValueError(
+            f"date {event.date.isoformat()} with precision '{event.precision.value}' "
+            f"must be {first}: the first day of the period"
+        )
+    try:
+        period_end(event.date, event.precision)
+    except OverflowError:
+        raise ValueError("the period of the date ends after 9999-12-31") from None
+    if event.end is not None and event.end < event.date:
+        raise ValueError(f"end {event.end.isoformat()} is before date {event.date.isoformat()}")
+    if event.id in event.responds_to:
+        raise ValueError("an event cannot respond to itself")
+
+
 IsoDate = Annotated[date, BeforeValidator(_to_date)]
 EventId = Annotated[str, AfterValidator(_check_id)]
 ActorId = Annotated[str, BeforeValidator(normalize_actor)]
 OneLine = Annotated[str, AfterValidator(_one_line)]
 Text = Annotated[str, AfterValidator(_non_empty)]
 Country = Annotated[str, AfterValidator(_country)]
+
+
+class SourceLike(Protocol):
+    """What readers of a source use; both ``Source`` and the fast path's source provide it."""
+
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def publisher(self) -> str | None: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def published(self) -> datetime.date | None: ...
+    @property
+    def quote(self) -> str | None: ...
+
+
+class LocationLike(Protocol):
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
+
+
+class EventLike(Protocol):
+    """A validated event as readers see it: ``Event``, or the fast path's ``FastEvent``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def date(self) -> datetime.date: ...
+    @property
+    def precision(self) -> Precision: ...
+    @property
+    def end(self) -> datetime.date | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str | None: ...
+    @property
+    def type(self) -> EventType: ...
+    @property
+    def actors(self) -> tuple[str, ...]: ...
+    @property
+    def targets(self) -> tuple[str, ...]: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def responds_to(self) -> tuple[str, ...]: ...
+    @property
+    def location(self) -> LocationLike | None: ...
+    @property
+    def sources(self) -> Sequence[SourceLike]: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def extra(self) -> dict[str, Any] | None: ...
+    @property
+    def last_day(self) -> datetime.date: ...
+
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
@@ -138,8 +241,7 @@ class Source(BaseModel):
 
     @model_validator(mode="after")
     def _needs_url_or_title(self) -> Source:
-        if self.url is None and self.title is None:
-            raise ValueError("a source needs a 'url' or a 'title'")
+        check_source(self.url, self.title)
         return self
 
 
@@ -165,25 +267,8 @@ class Event(BaseModel):
     extra: dict[str, Any] | None = None
 
     @model_validator(mode="after")
-    def _dates_agree(self) -> Event:
-        if not is_period_start(self.date, self.precision):
-            first = {
-                Precision.WEEK: "a Monday",
-                Precision.MONTH: "the first of a month",
-                Precision.YEAR: "1 January",
-            }.get(self.precision, "")
-            raise ValueError(
-                f"date {self.date.isoformat()} with precision '{self.precision.value}' "
-                f"must be {first}: the first day of the period"
-            )
-        try:
-            period_end(self.date, self.precision)
-        except OverflowError:
-            raise ValueError("the period of the date ends after 9999-12-31") from None
-        if self.end is not None and self.end < self.date:
-            raise ValueError(f"end {self.end.isoformat()} is before date {self.date.isoformat()}")
-        if self.id in self.responds_to:
-            raise ValueError("an event cannot respond to itself")
+    def _fields_agree(self) -> Event:
+        check_event(self)
         return self
 
     @property
@@ -198,16 +283,17 @@ def make_id(day: date, title: str) -> str:
     return f"{day.isoformat()}-{slug}-{secrets.token_hex(3)}"
 
 
-def canonical_json(event: Event) -> str:
-    """The one JSON form the tool writes: every key, in schema order, compact, UTF-8 text."""
-    return json_safe(
-        json.dumps(
-            event.model_dump(mode="json"),
-            ensure_ascii=False,
-            separators=(",", ":"),
-            allow_nan=False,
-        )
-    )
+def canonical_json(event: EventLike) -> str:
+    """The one JSON form the tool writes: every key, in schema order, compact, UTF-8 text,
+    with control and bidi characters escaped. ``fastpath`` recognises it byte for byte."""
+    data = event.model_dump() if isinstance(event, Event) else event
+    return json_safe(msgspec.json.encode(data).decode("utf-8"))
+
+
+def to_json_dict(event: EventLike) -> dict[str, Any]:
+    """The event as JSON values (dates as strings), exactly as in its canonical form."""
+    value: dict[str, Any] = msgspec.json.decode(canonical_json(event))
+    return value
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
