@@ -559,9 +559,6 @@ def test_import_json_lines_from_a_file(
     assert log_copy.read_bytes() == before + ("\n".join(new) + "\n").encode("utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: import refuses a blank line after the first event ('not valid JSON')"
-)
 def test_import_skips_blank_lines(
     runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
 ) -> None:
@@ -684,9 +681,6 @@ def _surrogate_log(path: Path, event_data: EventData) -> None:
     path.write_text(f"{bad}\n{good}\n", encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: a '\\ud800' escape in a log line crashes show with UnicodeEncodeError"
-)
 def test_show_survives_a_lone_surrogate_escape(
     runner: CliRunner, in_tmp: Path, event_data: EventData
 ) -> None:
@@ -698,9 +692,6 @@ def test_show_survives_a_lone_surrogate_escape(
     assert [e["id"] for e in parsed(result.stdout.splitlines())] == ["good"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: a '\\ud800' escape in imported JSON crashes import with a traceback"
-)
 def test_import_refuses_a_lone_surrogate_escape(
     runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
 ) -> None:
@@ -714,10 +705,6 @@ def test_import_refuses_a_lone_surrogate_escape(
     assert log_copy.read_bytes() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: add with a non-UTF-8 argument (surrogate-escaped) crashes with a traceback",
-)
 def test_add_refuses_text_that_is_not_utf8(runner: CliRunner, log_copy: Path) -> None:
     """A title from a non-UTF-8 terminal ('\\udcff' after surrogateescape) is refused cleanly."""
     before = log_copy.read_bytes()
@@ -728,9 +715,6 @@ def test_add_refuses_text_that_is_not_utf8(runner: CliRunner, log_copy: Path) ->
     assert log_copy.read_bytes() == before
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: an empty --tag is reported under the nonexistent flag '--tags'"
-)
 def test_add_empty_tag_names_the_tag_flag(runner: CliRunner, log_copy: Path) -> None:
     """Errors name the flag the user typed: '--tag', not the field name 'tags'."""
     before = log_copy.read_bytes()
@@ -739,10 +723,6 @@ def test_add_empty_tag_names_the_tag_flag(runner: CliRunner, log_copy: Path) -> 
     assert result.stderr == "timeline: --tag: must not be empty\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: 'timeline' without arguments prints its help as one line with \\x0a escapes",
-)
 def test_no_arguments_shows_readable_help(runner: CliRunner) -> None:
     """Bare 'timeline' shows the usage as normal multi-line text, not an escaped error line."""
     result = invoke(runner, [])

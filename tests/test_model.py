@@ -309,11 +309,6 @@ def test_source_needs_a_url_or_a_title(event_data: EventData, make_event: MakeEv
     assert make_event(sources=[{"url": "https://example.org"}]).sources[0].title is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an invalid only source also yields a false 'sources: Tuple should have at "
-    "least 1 item' problem",
-)
 def test_invalid_only_source_is_reported_once(event_data: EventData) -> None:
     """One bad source gives one problem, not a second claim that the list is empty."""
     assert problems(event_data(sources=[{"publisher": "Army Recognition"}])) == [

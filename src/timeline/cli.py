@@ -6,9 +6,10 @@ the commands that need them, so ``--help`` and ``--version`` start fast.
 
 from __future__ import annotations
 
+import operator
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -22,9 +23,9 @@ from timeline.render import OutputFormat
 from timeline.vocab import EventType, Status
 
 if TYPE_CHECKING:
-    from timeline.model import Event
+    from timeline.model import Event, EventLike
     from timeline.query import Filter
-    from timeline.store import RawLine
+    from timeline.store import ParsedLine, RawLine
 
 DEFAULT_FILE = "data/events.jsonl"
 _TYPES = ", ".join(t.value for t in EventType)
@@ -56,8 +57,6 @@ class _Group(TyperGroup):
             ctx = getattr(exc, "ctx", None)
             where = ctx.command_path if ctx is not None else "timeline"
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-            if not message:  # no arguments at all: the help was shown already
-                sys.exit(EXIT_ERROR)
             _say(f"{where}: {message.replace('Value error, ', '')} (see '{where} --help')")
             sys.exit(EXIT_ERROR)
         except typer.Abort:
@@ -87,7 +86,7 @@ app = typer.Typer(
         "The log is --file, else $TIMELINE_FILE, else data/events.jsonl. "
         "Exit codes: 0 success, 1 differences or problems found (diff, check), 2 error."
     ),
-    no_args_is_help=True,
+    no_args_is_help=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
@@ -106,8 +105,9 @@ def _version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -116,6 +116,9 @@ def _root(
     ] = False,
 ) -> None:
     """Keep a sourced, dated log of events in a plain JSON Lines file."""
+    if ctx.invoked_subcommand is None:
+        sys.stdout.write(ctx.get_help() + "\n")
+        raise typer.Exit(EXIT_OK)
 
 
 # ---------------------------------------------------------------------------- shared options
@@ -245,13 +248,20 @@ def _warn_line(error: LineError, line: RawLine) -> LineError:
     return error
 
 
-def _events(lines: Iterable[RawLine], *, source: str, strict: bool) -> Iterator[Event]:
-    """The valid events of a log, in file order; bad lines are warnings (errors with --strict)."""
+def _valid_lines(
+    lines: Iterable[RawLine],
+    *,
+    source: str,
+    strict: bool,
+    want: Callable[[bytes], bool] | None = None,
+) -> Iterator[ParsedLine]:
+    """The lines that hold valid events, in file order; bad lines are warnings (errors with
+    --strict). ``want`` may pass over lines unparsed (see ``query.Prefilter``)."""
     from timeline.store import parse_lines
 
-    for parsed in parse_lines(lines, source=source):
+    for parsed in parse_lines(lines, source=source, want=want):
         if parsed.event is not None:
-            yield parsed.event
+            yield parsed
         elif parsed.error is not None:
             error = _warn_line(parsed.error, parsed.line)
             if strict:
@@ -260,10 +270,11 @@ def _events(lines: Iterable[RawLine], *, source: str, strict: bool) -> Iterator[
                 _say(message)
 
 
-def _log_events(spec: str, *, strict: bool) -> Iterator[Event]:
+def _log_events(spec: str, *, strict: bool) -> Iterator[EventLike]:
     from timeline.store import display_name, read_any_lines
 
-    return _events(read_any_lines(spec), source=display_name(spec), strict=strict)
+    lines = _valid_lines(read_any_lines(spec), source=display_name(spec), strict=strict)
+    return (parsed.event for parsed in lines if parsed.event is not None)
 
 
 def _console() -> Any:
@@ -282,6 +293,13 @@ def _choose(fmt: OutputFormat, as_json: bool) -> OutputFormat:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _write_bytes(lines: Iterable[bytes]) -> None:
+    out = sys.stdout.buffer
+    for line in lines:
+        out.write(line + b"\n")
+    out.flush()
 
 
 def _write_lines(lines: Iterable[str]) -> None:
@@ -338,22 +356,38 @@ def show(
     Filters combine with AND; a repeated filter matches any of its values.
     """
     from timeline import render
-    from timeline.query import Responses, matches, order
+    from timeline.model import canonical_json
+    from timeline.query import Prefilter, Responses, matches, order
+    from timeline.store import display_name, read_any_lines
 
     flt = _build_filter(
         actors=actor, targets=target, involving=involving, types=type_, tags=tag,
         statuses=status, since=since, until=until, texts=text, ids=id_, as_of=as_of,
     )  # fmt: skip
+    chosen = _choose(fmt, as_json)
+    lines = read_any_lines(file)
+    if chosen is OutputFormat.JSON:
+        # Machine output needs no responses, so lines that cannot match are never parsed, and a
+        # canonical line is written as it was read.
+        want = None if strict or flt.is_empty else Prefilter(flt)
+        payloads = [
+            (parsed.event.date, parsed.line.content if parsed.canonical
+             else canonical_json(parsed.event).encode("utf-8"))
+            for parsed in _valid_lines(lines, source=display_name(file), strict=strict, want=want)
+            if parsed.event is not None and matches(parsed.event, flt)
+        ]  # fmt: skip
+        ranked = order(payloads, key=operator.itemgetter(0), reverse=reverse, limit=limit)
+        _write_bytes(payload for _, payload in ranked)
+        return
     responses = Responses()
     kept = []
     for event in _log_events(file, strict=strict):
         responses.note(event)
         if matches(event, flt):
             kept.append(event)
-    events = render_order = order(kept, reverse=reverse, limit=limit)
-    chosen = _choose(fmt, as_json)
+    events = order(kept, reverse=reverse, limit=limit)
     if chosen is OutputFormat.RICH:
-        _console().print(render.timeline_view(render_order, responses, long=long))
+        _console().print(render.timeline_view(events, responses, long=long))
     else:
         _write_lines(render.format_lines(chosen, events, responses))
 
@@ -364,7 +398,13 @@ def show(
 def _no_controls(flag: str, value: str | None, *, multiline: bool = False) -> None:
     from timeline.text import visible
 
-    if value is not None and visible(value, keep_newlines=multiline) != value:
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{flag}: not valid UTF-8 text") from None
+    if visible(value, keep_newlines=multiline) != value:
         bad = next(ch for ch in value if visible(ch, keep_newlines=multiline) != ch)
         raise InputError(f"{flag}: contains the control character {visible(bad)}")
 
@@ -382,7 +422,12 @@ def _flag_for(field: str | None) -> str:
         return {"name": "--location", "country": "--country", "": "--location"}.get(
             tail, f"--{tail}"
         )
-    named = {"responds_to": "--responds-to", "actors": "--actor", "targets": "--target"}
+    named = {
+        "responds_to": "--responds-to",
+        "actors": "--actor",
+        "targets": "--target",
+        "tags": "--tag",
+    }
     return named.get(head, f"--{head}")
 
 
@@ -628,7 +673,7 @@ def add(
     _write_lines([canonical_json(event) if as_json else event.id])
 
 
-def _check_references(event: Event, known: Mapping[str, int]) -> None:
+def _check_references(event: EventLike, known: Mapping[str, int]) -> None:
     missing = [ref for ref in event.responds_to if ref not in known]
     if missing:
         raise ConflictError(f"--responds-to: no event with id {missing[0]!r} in the log")
@@ -799,39 +844,29 @@ def import_(
 ) -> None:
     """Append events from JSON Lines or a JSON array: all of them, or none if any is invalid."""
     from timeline.model import canonical_json
-    from timeline.store import display_name, lock_log, parse_raw_line, read_raw_lines
+    from timeline.store import display_name, lock_log, parse_lines, read_raw_lines
 
     name = display_name(source)
-    events: list[Event] = []
+    events: list[EventLike] = []
     seen: dict[str, int] = {}
     problems: list[LineError] = []
-    for line in _input_lines(read_raw_lines(source), name=name):
-        try:
-            event = parse_raw_line(line, source=name)
-        except LineError as exc:
-            problems.append(exc)
-            continue
-        if event.id in seen:
-            problems.append(
-                LineError(
-                    name, line.lineno, f"{event.id!r} repeats line {seen[event.id]}", field="id"
-                )
-            )
-            continue
-        seen[event.id] = line.lineno
-        events.append(event)
+    for parsed in parse_lines(_input_lines(read_raw_lines(source), name=name), source=name):
+        event, lineno = parsed.event, parsed.line.lineno
+        if event is None:
+            assert parsed.error is not None  # a parsed line has an event or an error
+            problems.append(parsed.error)
+        elif event.id in seen:
+            message = f"{event.id!r} repeats line {seen[event.id]}"
+            problems.append(LineError(name, lineno, message, field="id"))
+        else:
+            seen[event.id] = lineno
+            events.append(event)
     with lock_log(file, create=True) as log:
         known = _known_ids(log.raw_lines()) if events else {}
         for event in events:
             if event.id in known:
-                problems.append(
-                    LineError(
-                        name,
-                        seen[event.id],
-                        f"{event.id!r} exists already ({display_name(file)}:{known[event.id]})",
-                        field="id",
-                    )
-                )
+                message = f"{event.id!r} exists already ({display_name(file)}:{known[event.id]})"
+                problems.append(LineError(name, seen[event.id], message, field="id"))
         if problems:
             problems.sort(key=lambda p: p.lineno)
             for problem in problems:
@@ -863,8 +898,8 @@ def _input_lines(lines: Iterable[RawLine], *, name: str) -> Iterator[RawLine]:
 # ---------------------------------------------------------------------------- diff
 
 
-def _by_id(events: Iterable[Event], *, name: str) -> dict[str, Event]:
-    keyed: dict[str, Event] = {}
+def _by_id(events: Iterable[EventLike], *, name: str) -> dict[str, EventLike]:
+    keyed: dict[str, EventLike] = {}
     for event in events:
         if event.id in keyed:
             _say(f"{name}: id {event.id!r} appears more than once: comparing its last event")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from timeline.model import Event
+from timeline.model import EventLike, to_json_dict
 
 
 class Op(str, enum.Enum):
@@ -33,8 +33,8 @@ class Change:
 
     op: Op
     id: str
-    before: Event | None
-    after: Event | None
+    before: EventLike | None
+    after: EventLike | None
     fields: tuple[FieldChange, ...] = ()
 
     @property
@@ -60,15 +60,15 @@ def _same(a: Any, b: Any) -> bool:
     return a == b and json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def field_changes(before: Event, after: Event) -> tuple[FieldChange, ...]:
+def field_changes(before: EventLike, after: EventLike) -> tuple[FieldChange, ...]:
     """The fields whose values differ, in schema order; defaults written out or not are equal."""
-    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    old, new = to_json_dict(before), to_json_dict(after)
     return tuple(
         FieldChange(name, old[name], new[name]) for name in old if not _same(old[name], new[name])
     )
 
 
-def diff_events(old: Mapping[str, Event], new: Mapping[str, Event]) -> list[Change]:
+def diff_events(old: Mapping[str, EventLike], new: Mapping[str, EventLike]) -> list[Change]:
     """Every added, removed and changed event, by date, then id."""
     changes: list[Change] = []
     for event_id, before in old.items():
@@ -91,7 +91,7 @@ def stat(changes: Iterable[Change]) -> Stat:
     return Stat(counts[Op.ADDED], counts[Op.REMOVED], counts[Op.CHANGED])
 
 
-def apply(old: Mapping[str, Event], changes: Iterable[Change]) -> dict[str, Event]:
+def apply(old: Mapping[str, EventLike], changes: Iterable[Change]) -> dict[str, EventLike]:
     """``old`` with ``changes`` applied: ``apply(a, diff_events(a, b)) == b`` as mappings."""
     result = dict(old)
     for change in changes:
@@ -109,7 +109,7 @@ def change_record(change: Change) -> dict[str, Any]:
         "op": change.op.value,
         "id": change.id,
         "date": change.date.isoformat(),
-        "before": change.before.model_dump(mode="json") if change.before else None,
-        "after": change.after.model_dump(mode="json") if change.after else None,
+        "before": to_json_dict(change.before) if change.before else None,
+        "after": to_json_dict(change.after) if change.after else None,
         "changes": {f.field: {"before": f.before, "after": f.after} for f in change.fields},
     }

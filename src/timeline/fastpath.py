@@ -88,7 +88,7 @@ def fast_event(content: bytes) -> FastEvent | None:
     """The event if ``content`` is exactly the canonical form of a valid event, else None."""
     try:
         event = _decode(content)
-    except msgspec.DecodeError:  # includes msgspec.ValidationError
+    except (msgspec.DecodeError, UnicodeDecodeError):  # DecodeError covers ValidationError
         return None
     if _encode(event) != content:
         return None

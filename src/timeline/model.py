@@ -341,7 +341,13 @@ def _message(error: Any) -> str:
 
 def describe_validation_error(exc: ValidationError) -> list[tuple[str | None, str]]:
     """Each problem as ``(field path or None, one-line message)``: ``('sources[0].url', …)``."""
+    errors = exc.errors(include_url=False)
+    located = [tuple(error["loc"]) for error in errors]
     out: list[tuple[str | None, str]] = []
-    for error in exc.errors(include_url=False):
-        out.append((_field_path(tuple(error["loc"])) or None, _message(error)))
+    for loc, error in zip(located, errors, strict=True):
+        if error["type"] == "too_short" and any(
+            other[: len(loc)] == loc and len(other) > len(loc) for other in located
+        ):
+            continue  # a list emptied by its own invalid items: the items' errors say it all
+        out.append((_field_path(loc) or None, _message(error)))
     return out

@@ -1,13 +1,16 @@
-"""Filtering and ordering events: pure functions over ``Event`` values."""
+"""Filtering and ordering events: pure functions over events."""
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+import operator
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
-from timeline.model import Event, normalize_actor
+from timeline.model import EventLike, normalize_actor
 from timeline.vocab import EventType, Status
 
 
@@ -67,7 +70,7 @@ class Filter:
         return self == Filter()
 
 
-def text_of(event: Event) -> str:
+def text_of(event: EventLike) -> str:
     """The searchable text of an event: title, summary and quotes, case-folded."""
     parts = [event.title, event.summary or ""]
     parts.extend(source.quote or "" for source in event.sources)
@@ -78,7 +81,7 @@ def _any_actor(have: Iterable[str], wanted: tuple[str, ...]) -> bool:
     return any(_actor_matches(a, w) for a in have for w in wanted)
 
 
-def matches(event: Event, flt: Filter) -> bool:
+def matches(event: EventLike, flt: Filter) -> bool:
     """Whether ``event`` passes every part of ``flt``."""
     if flt.ids and event.id not in flt.ids:
         return False
@@ -105,18 +108,121 @@ def matches(event: Event, flt: Filter) -> bool:
     return True
 
 
+T = TypeVar("T")
+
+
 def order(
-    events: Iterable[Event], *, reverse: bool = False, limit: int | None = None
-) -> list[Event]:
-    """Events by date, ties in input order; ``reverse`` puts the latest first; ``limit`` keeps N."""
-    keyed = ((event.date, index, event) for index, event in enumerate(events))
+    items: Iterable[T],
+    *,
+    key: Callable[[T], date] = operator.attrgetter("date"),
+    reverse: bool = False,
+    limit: int | None = None,
+) -> list[T]:
+    """Items by date, ties in input order; ``reverse`` puts the latest first; ``limit`` keeps N."""
+    keyed = ((key(item), index, item) for index, item in enumerate(items))
     if limit is None:
-        ranked = sorted(keyed, key=lambda k: (k[0], k[1]), reverse=reverse)
+        ranked = sorted(keyed, key=_rank, reverse=reverse)
     elif reverse:
-        ranked = heapq.nlargest(limit, keyed, key=lambda k: (k[0], k[1]))
+        ranked = heapq.nlargest(limit, keyed, key=_rank)
     else:
-        ranked = heapq.nsmallest(limit, keyed, key=lambda k: (k[0], k[1]))
-    return [event for _, _, event in ranked]
+        ranked = heapq.nsmallest(limit, keyed, key=_rank)
+    return [item for _, _, item in ranked]
+
+
+def _rank(keyed: tuple[date, int, object]) -> tuple[date, int]:
+    return keyed[0], keyed[1]
+
+
+# ---------------------------------------------------------------------------- the raw prefilter
+
+# Non-ASCII characters whose case folding holds ASCII letters ('ß' -> 'ss', 'ﬁ' -> 'fi'),
+# as UTF-8: a line holding one may match an ASCII filter that its bytes do not show.
+_FOLDS_TO_ASCII = re.compile(
+    rb"\xc3\x9f|\xc4\xb0|\xc5[\x89\xbf]|\xc7\xb0|\xe1\xba[\x96-\x9a\x9e]"
+    rb"|\xe2\x84\xaa|\xef\xac[\x80-\x86]"
+)
+# A JSON escape that could spell a letter or a slash: the bytes no longer show the text.
+_HIDING_ESCAPES = (b"\\u", b"\\/")
+_PREFIX = re.compile(
+    rb'\{"id":"[^"\\]*","date":"(\d{4}-\d{2}-\d{2})","precision":"(day|week|month|year)",'
+    rb'"end":(?:null|"(\d{4}-\d{2}-\d{2})")'
+)
+
+
+def _ascii_words(text: str) -> list[bytes] | None:
+    """The word pieces of an ASCII needle, or None when bytes cannot decide (non-ASCII, quotes)."""
+    if not text.isascii() or '"' in text or "\\" in text:
+        return None
+    return [w.encode() for w in re.split(r"[^a-z0-9]+", text.lower()) if w]
+
+
+class Prefilter:
+    """Decides on a line's raw bytes whether it may match a filter, so that only candidates are
+    parsed and validated. It may say yes to a line that does not match; never no to one that
+    does. Where the bytes cannot tell (escapes, unusual case folding, non-canonical layout), it
+    says yes and the parsed event decides."""
+
+    def __init__(self, flt: Filter) -> None:
+        self._flt = flt
+        self._enum_values = [
+            {f'"{value.value}"'.encode() for value in group}
+            for group in (flt.types, flt.statuses)
+            if group
+        ]
+        self._default_status = Status.REPORTED in flt.statuses
+        self._ids = [f'"{i}"'.encode() for i in flt.ids]
+        self._word_groups: list[list[list[bytes] | None]] = [
+            [_ascii_words(v) for v in values]
+            for values in (flt.actors, flt.targets, flt.involving, flt.tags, flt.texts)
+            if values
+        ]
+        self._since = flt.since.isoformat().encode() if flt.since else None
+        self._until = flt.until.isoformat().encode() if flt.until else None
+
+    def __call__(self, content: bytes) -> bool:
+        if any(escape in content for escape in _HIDING_ESCAPES):
+            return True
+        for values in self._enum_values:
+            if not any(v in content for v in values) and not (
+                self._default_status and b'"status"' not in content
+            ):
+                return False
+        if self._ids and not any(i in content for i in self._ids):
+            return False
+        if (self._since or self._until) and not self._dates_may_match(content):
+            return False
+        if self._word_groups:
+            lowered: bytes | None = None
+            for group in self._word_groups:
+                if any(words is None for words in group):
+                    continue  # a needle the bytes cannot judge
+                if any(all(w in content for w in words) for words in group if words):
+                    continue
+                if lowered is None:
+                    lowered = content.lower()
+                if any(all(w in lowered for w in words) for words in group if words):
+                    continue
+                if not content.isascii() and _FOLDS_TO_ASCII.search(content):
+                    continue
+                return False
+        return True
+
+    def _dates_may_match(self, content: bytes) -> bool:
+        found = _PREFIX.match(content)
+        if found is None:
+            return True  # not laid out canonically: let the parsed event decide
+        start, precision, end = found.groups()
+        if self._until is not None and start > self._until:
+            return False
+        if self._since is None:
+            return True
+        last = end if end is not None else start if precision == b"day" else None
+        if last is None:
+            from timeline.dates import Precision, period_end
+
+            day = date.fromisoformat(start.decode())
+            last = period_end(day, Precision(precision.decode())).isoformat().encode()
+        return last >= self._since
 
 
 @dataclass(slots=True)
@@ -126,11 +232,11 @@ class Responses:
     answered: set[str] = field(default_factory=set)
     rejected: set[str] = field(default_factory=set)
 
-    def note(self, event: Event) -> None:
+    def note(self, event: EventLike) -> None:
         self.answered.update(event.responds_to)
         if event.type is EventType.REJECT:
             self.rejected.update(event.responds_to)
 
-    def is_disputed(self, event: Event) -> bool:
-        """Disputed as stored, or a claim that a ``reject`` event answers."""
+    def is_disputed(self, event: EventLike) -> bool:
+        """Disputed as stored, or answered by a ``reject`` event (whatever its stored status)."""
         return event.status is Status.DISPUTED or event.id in self.rejected

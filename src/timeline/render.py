@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from timeline.diff import Change, FieldChange, Stat
-    from timeline.model import Event
+    from timeline.model import EventLike
     from timeline.query import Responses
 
 
@@ -38,7 +38,7 @@ class OutputFormat(str, enum.Enum):
     CSV = "csv"
 
 
-def date_label(event: Event, *, with_year: bool = True) -> str:
+def date_label(event: EventLike, *, with_year: bool = True) -> str:
     """The date as precisely as it is known: 'Tue 6 Aug 2024', 'week of 19 Aug', 'Mar 2022'."""
     d = event.date
     year = f" {d.year}" if with_year else ""
@@ -57,7 +57,7 @@ def date_label(event: Event, *, with_year: bool = True) -> str:
     return label
 
 
-def iso_label(event: Event) -> str:
+def iso_label(event: EventLike) -> str:
     """The date in ISO form at the event's precision: 2024-08-06, 2024-W34, 2024-08, 2024."""
     d = event.date
     if event.precision is Precision.YEAR:
@@ -82,7 +82,7 @@ def gap_label(previous: date, current: date) -> str:
     return f"{sign}{round(days / 365.25)} y"
 
 
-def parties(event: Event) -> str:
+def parties(event: EventLike) -> str:
     """'belarus, belarus/president → ukraine'."""
     text = ", ".join(event.actors)
     if event.targets:
@@ -90,21 +90,21 @@ def parties(event: Event) -> str:
     return text
 
 
-def _status_of(event: Event, responses: Responses) -> Status:
+def _status_of(event: EventLike, responses: Responses) -> Status:
     return Status.DISPUTED if responses.is_disputed(event) else event.status
 
 
 # ---------------------------------------------------------------------------- machine formats
 
 
-def json_lines(events: Iterable[Event]) -> Iterator[str]:
+def json_lines(events: Iterable[EventLike]) -> Iterator[str]:
     """The canonical JSON form, one event per line (no trailing newline on each item)."""
     from timeline.model import canonical_json
 
     return (canonical_json(event) for event in events)
 
 
-def plain_lines(events: Iterable[Event], responses: Responses) -> Iterator[str]:
+def plain_lines(events: Iterable[EventLike], responses: Responses) -> Iterator[str]:
     """Tab-separated: date, type, actors→targets, title, id — with a status mark when it matters."""
     for event in events:
         status = _status_of(event, responses)
@@ -119,7 +119,7 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def csv_text(events: Iterable[Event], responses: Responses) -> Iterator[str]:
+def csv_text(events: Iterable[EventLike], responses: Responses) -> Iterator[str]:
     """CSV with a header; lists are joined with ';', the first source fills the source columns."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -141,7 +141,9 @@ def csv_text(events: Iterable[Event], responses: Responses) -> Iterator[str]:
         yield buffer.getvalue()
 
 
-def format_lines(fmt: OutputFormat, events: Sequence[Event], responses: Responses) -> Iterator[str]:
+def format_lines(
+    fmt: OutputFormat, events: Sequence[EventLike], responses: Responses
+) -> Iterator[str]:
     """The text lines of a machine or plain format; ``rich`` and ``auto`` are not lines."""
     if fmt is OutputFormat.JSON:
         return json_lines(events)
@@ -163,7 +165,7 @@ def _link_style(url: str | None) -> str:
 
 
 def timeline_view(
-    events: Sequence[Event], responses: Responses, *, long: bool = False
+    events: Sequence[EventLike], responses: Responses, *, long: bool = False
 ) -> RenderableType:
     """A vertical timeline under year and month headings."""
     from rich.console import Group

@@ -15,10 +15,11 @@ import errno
 import fcntl
 import json
 import os
+import re
 import secrets
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 from timeline.errors import LineError, LogReadError, LogWriteError
 
 if TYPE_CHECKING:
-    from timeline.model import Event
+    from timeline.model import Event, EventLike
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -86,6 +87,17 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in a log")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:20]} is too large")
+    return value
+
+
+# A \uD800-\uDFFF escape: fine in a pair, but a lone one is text that cannot be written out.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def _type_name(value: object) -> str:
     return {
         list: "an array",
@@ -111,7 +123,10 @@ def decode_json_object(content: bytes, *, source: str, lineno: int) -> dict[str,
         ) from None
     try:
         obj = json.loads(
-            text, object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
         )
     except _DuplicateKeyError as exc:
         raise LineError(source, lineno, f"key {exc.args[0]!r} appears twice") from None
@@ -123,7 +138,32 @@ def decode_json_object(content: bytes, *, source: str, lineno: int) -> dict[str,
         raise LineError(source, lineno, f"not valid JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise LineError(source, lineno, f"expected a JSON object, got {_type_name(obj)}")
+    if _SURROGATE_ESCAPE.search(content):
+        where = _lone_surrogate(obj, "")
+        if where is not None:
+            message = "a \\u escape makes a lone surrogate, which is not text"
+            raise LineError(source, lineno, message, field=where or None)
     return obj
+
+
+def _lone_surrogate(value: Any, path: str) -> str | None:
+    """The field path of the first string (or key) holding a lone surrogate, else None."""
+    if isinstance(value, str):
+        return path if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+    if isinstance(value, list):
+        items = ((f"{path}[{i}]", item) for i, item in enumerate(value))
+    elif isinstance(value, dict):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        for key in value:
+            if _lone_surrogate(key, path) is not None:
+                return path
+    else:
+        return None
+    for where, item in items:
+        found = _lone_surrogate(item, where)
+        if found is not None:
+            return found
+    return None
 
 
 def split_json_array(data: bytes, *, first_lineno: int, source: str) -> Iterator[RawLine]:
@@ -143,8 +183,11 @@ def split_json_array(data: bytes, *, first_lineno: int, source: str) -> Iterator
         while pos < len(text) and text[pos] in " \t\r\n":
             pos += 1
         if pos < len(text) and text[pos] == "]":
-            if text[pos + 1 :].strip():
-                raise LineError(source, lineno, "not valid JSON: text after the closing ']'")
+            rest = text[pos + 1 :]
+            if rest.strip():
+                junk = pos + 1 + (len(rest) - len(rest.lstrip()))
+                where = lineno + text.count("\n", counted, junk)
+                raise LineError(source, where, "not valid JSON: text after the closing ']'")
             return
         lineno += text.count("\n", counted, pos)
         counted = pos
@@ -262,14 +305,27 @@ class ParsedLine:
     """A non-blank line and what it holds: an event, or the error that says why not."""
 
     line: RawLine
-    event: Event | None
+    event: EventLike | None
     error: LineError | None
+    canonical: bool = False  # the line is the event's canonical form, byte for byte
 
 
-def parse_lines(lines: Iterable[RawLine], *, source: str) -> Iterator[ParsedLine]:
-    """Each non-blank line, parsed; a bad line is passed on with its error, never dropped."""
+def parse_lines(
+    lines: Iterable[RawLine], *, source: str, want: Callable[[bytes], bool] | None = None
+) -> Iterator[ParsedLine]:
+    """Each non-blank line, parsed; a bad line is passed on with its error, never dropped.
+
+    ``want`` (a prefilter on the raw bytes) may pass over lines the caller cannot use, unparsed.
+    """
+    from timeline.fastpath import fast_event
+
     for line in lines:
-        if line.is_blank:
+        content = line.content
+        if not content.strip() or (want is not None and not want(content)):
+            continue
+        event = fast_event(content)
+        if event is not None:
+            yield ParsedLine(line, event, None, canonical=True)
             continue
         try:
             yield ParsedLine(line, parse_raw_line(line, source=source), None)
