@@ -365,11 +365,11 @@ def show(
         statuses=status, since=since, until=until, texts=text, ids=id_, as_of=as_of,
     )  # fmt: skip
     chosen = _choose(fmt, as_json)
-    lines = read_any_lines(file)
     if chosen is OutputFormat.JSON:
         # Machine output needs no responses, so lines that cannot match are never parsed, and a
         # canonical line is written as it was read.
         want = None if strict or flt.is_empty else Prefilter(flt)
+        lines = read_any_lines(file, anchors=want.anchors() if want else None)
         payloads = [
             (parsed.event.date, parsed.line.content if parsed.canonical
              else canonical_json(parsed.event).encode("utf-8"))

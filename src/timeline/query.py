@@ -135,14 +135,14 @@ def _rank(keyed: tuple[date, int, object]) -> tuple[date, int]:
 
 # ---------------------------------------------------------------------------- the raw prefilter
 
-# Non-ASCII characters whose case folding holds ASCII letters ('ß' -> 'ss', 'ﬁ' -> 'fi'),
+# The non-ASCII characters whose case folding holds ASCII letters ('ß' -> 'ss', 'ﬁ' -> 'fi'),
 # as UTF-8: a line holding one may match an ASCII filter that its bytes do not show.
-_FOLDS_TO_ASCII = re.compile(
-    rb"\xc3\x9f|\xc4\xb0|\xc5[\x89\xbf]|\xc7\xb0|\xe1\xba[\x96-\x9a\x9e]"
-    rb"|\xe2\x84\xaa|\xef\xac[\x80-\x86]"
-)
-# A JSON escape that could spell a letter or a slash: the bytes no longer show the text.
+_FOLDS = tuple(ch.encode() for ch in "ßİŉſǰẖẗẘẙẚẞKﬀﬁﬂﬃﬄﬅﬆ")
+_FOLDS_TO_ASCII = re.compile(b"|".join(re.escape(seq) for seq in _FOLDS))
+# JSON escapes that could spell a letter or a slash: the bytes no longer show the text.
 _HIDING_ESCAPES = (b"\\u", b"\\/")
+_END_GIVEN = re.compile(rb'"end"\s*:\s*"')
+_MAX_MONTHS = 36
 _PREFIX = re.compile(
     rb'\{"id":"[^"\\]*","date":"(\d{4}-\d{2}-\d{2})","precision":"(day|week|month|year)",'
     rb'"end":(?:null|"(\d{4}-\d{2}-\d{2})")'
@@ -156,6 +156,111 @@ def _ascii_words(text: str) -> list[bytes] | None:
     return [w.encode() for w in re.split(r"[^a-z0-9]+", text.lower()) if w]
 
 
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """Bytes that every line matching a filter must hold: one of ``needles`` (searched in the
+    ASCII-lowercased bytes when ``lowercase``), or else one of the ``doubtful`` sequences or a
+    match of ``doubtful_pattern`` (escapes and other text the bytes cannot judge). Lets the
+    store skip whole stretches of a log in C."""
+
+    needles: tuple[bytes, ...]
+    lowercase: bool
+    doubtful: tuple[bytes, ...]
+    doubtful_pattern: re.Pattern[bytes] | None = None
+
+    @property
+    def pattern(self) -> re.Pattern[bytes]:
+        return re.compile(b"|".join(re.escape(n) for n in self.needles))
+
+
+def _longest_pieces(values: Iterable[str]) -> tuple[bytes, ...] | None:
+    pieces = []
+    for value in values:
+        words = _ascii_words(value)
+        if not words:
+            return None
+        pieces.append(max(words, key=len))
+    return tuple(pieces)
+
+
+def _months(since: date, until: date) -> list[bytes] | None:
+    months = (until.year - since.year) * 12 + until.month - since.month + 1
+    if months > _MAX_MONTHS:
+        return None
+    out = []
+    year, month = since.year, since.month
+    for _ in range(months):
+        out.append(f"{year:04d}-{month:02d}-".encode())
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+_ACTOR_ITEM = rb'"[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*"'
+_SIMPLE_ACTORS = re.compile(rb"(?:%s(?:,%s)*)?" % (_ACTOR_ITEM, _ACTOR_ITEM))
+_Check = Callable[[bytes], bool]
+
+
+def _top_level(content: bytes, key: bytes) -> int:
+    """Where ``key`` (e.g. ``b'"type":"'``) starts as a key of the outer object, or -1 when the
+    bytes cannot show it: a key is a top-level one when no other '{' comes before it."""
+    pos = content.find(key)
+    if pos == -1 or content.count(b"{", 0, pos) != 1:
+        return -1
+    return pos + len(key)
+
+
+def _actors_check(keys: tuple[bytes, ...], wanted: tuple[str, ...]) -> _Check:
+    """Reads the actor lists at ``keys`` when they are laid out canonically with normalised ids,
+    and says exactly whether one of them is a wanted actor or a part of one."""
+    exact = {w.encode() for w in wanted}
+    parts = tuple(w.encode() + b"/" for w in wanted)
+    words = [_ascii_words(w) for w in wanted]
+
+    def check(content: bytes) -> bool:
+        for key in keys:
+            start = _top_level(content, key)
+            end = -1 if start == -1 else content.find(b"]", start)
+            if end == -1 or not _SIMPLE_ACTORS.fullmatch(content, start, end):
+                return _words_may_match(content, words)
+            items = content[start + 1 : end - 1].split(b'","') if end > start else []
+            if any(item in exact or item.startswith(parts) for item in items):
+                return True
+        return False
+
+    return check
+
+
+def _value_check(key: bytes, wanted: set[bytes], *, default: bytes | None) -> _Check:
+    """The string value of a top-level key (``type``, ``status``) is one of ``wanted``."""
+
+    def check(content: bytes) -> bool:
+        start = _top_level(content, key)
+        if start == -1:
+            if default is not None and b'"status"' not in content:
+                return default in wanted
+            return any(w in content for w in wanted)
+        return content[start : content.find(b'"', start)] in wanted
+
+    return check
+
+
+def _words_may_match(content: bytes, groups: list[list[bytes] | None]) -> bool:
+    """Some value's word pieces all appear, ignoring ASCII case (a value the bytes cannot judge
+    counts as a match)."""
+    if any(words is None for words in groups):
+        return True
+    if any(all(w in content for w in words) for words in groups if words is not None):
+        return True
+    lowered = content.lower()
+    if any(all(w in lowered for w in words) for words in groups if words is not None):
+        return True
+    return not content.isascii() and _FOLDS_TO_ASCII.search(content) is not None
+
+
+def _words_check(groups: list[list[bytes] | None]) -> _Check:
+    return lambda content: _words_may_match(content, groups)
+
+
 class Prefilter:
     """Decides on a line's raw bytes whether it may match a filter, so that only candidates are
     parsed and validated. It may say yes to a line that does not match; never no to one that
@@ -164,48 +269,63 @@ class Prefilter:
 
     def __init__(self, flt: Filter) -> None:
         self._flt = flt
-        self._enum_values = [
-            {f'"{value.value}"'.encode() for value in group}
-            for group in (flt.types, flt.statuses)
-            if group
-        ]
         self._default_status = Status.REPORTED in flt.statuses
         self._ids = [f'"{i}"'.encode() for i in flt.ids]
-        self._word_groups: list[list[list[bytes] | None]] = [
-            [_ascii_words(v) for v in values]
-            for values in (flt.actors, flt.targets, flt.involving, flt.tags, flt.texts)
-            if values
-        ]
         self._since = flt.since.isoformat().encode() if flt.since else None
         self._until = flt.until.isoformat().encode() if flt.until else None
+        checks: list[_Check] = []
+        if self._ids:
+            checks.append(lambda c: any(i in c for i in self._ids))
+        if flt.types:
+            types = {t.value.encode() for t in flt.types}
+            checks.append(_value_check(b'"type":"', types, default=None))
+        if flt.statuses:
+            statuses = {s.value.encode() for s in flt.statuses}
+            checks.append(_value_check(b'"status":"', statuses, default=b"reported"))
+        if self._since or self._until:
+            checks.append(self._dates_may_match)
+        for keys, wanted in (
+            ((b'"actors":[',), flt.actors),
+            ((b'"targets":[',), flt.targets),
+            ((b'"actors":[', b'"targets":['), flt.involving),
+        ):
+            if wanted:
+                checks.append(_actors_check(keys, wanted))
+        for values in (flt.tags, flt.texts):
+            if values:
+                checks.append(_words_check([_ascii_words(v) for v in values]))
+        self._checks = checks
 
     def __call__(self, content: bytes) -> bool:
-        if any(escape in content for escape in _HIDING_ESCAPES):
+        if b"\\" in content and any(escape in content for escape in _HIDING_ESCAPES):
             return True
-        for values in self._enum_values:
-            if not any(v in content for v in values) and not (
-                self._default_status and b'"status"' not in content
-            ):
-                return False
-        if self._ids and not any(i in content for i in self._ids):
-            return False
-        if (self._since or self._until) and not self._dates_may_match(content):
-            return False
-        if self._word_groups:
-            lowered: bytes | None = None
-            for group in self._word_groups:
-                if any(words is None for words in group):
-                    continue  # a needle the bytes cannot judge
-                if any(all(w in content for w in words) for words in group if words):
-                    continue
-                if lowered is None:
-                    lowered = content.lower()
-                if any(all(w in lowered for w in words) for words in group if words):
-                    continue
-                if not content.isascii() and _FOLDS_TO_ASCII.search(content):
-                    continue
-                return False
-        return True
+        return all(check(content) for check in self._checks)
+
+    def anchors(self) -> Anchors | None:
+        """The most selective anchors the filter allows, or None (then every line is read)."""
+        flt = self._flt
+        exact = _HIDING_ESCAPES
+        if flt.ids:
+            return Anchors(tuple(self._ids), False, exact)
+        folded = _HIDING_ESCAPES + _FOLDS
+        for group in (flt.actors, flt.targets, flt.involving):
+            pieces = _longest_pieces(group) if group else None
+            if pieces:
+                return Anchors(pieces, True, folded)
+        if flt.types:
+            return Anchors(tuple(f'"{t.value}"'.encode() for t in flt.types), False, exact)
+        if flt.statuses and not self._default_status:
+            return Anchors(tuple(f'"{s.value}"'.encode() for s in flt.statuses), False, exact)
+        if flt.since is not None and flt.until is not None:
+            months = _months(flt.since, flt.until)
+            if months is not None:
+                needles = (*months, b'"week"', b'"month"', b'"year"')
+                return Anchors(needles, False, exact, _END_GIVEN)
+        for group in (flt.texts, flt.tags):
+            pieces = _longest_pieces(group) if group else None
+            if pieces:
+                return Anchors(pieces, True, folded)
+        return None
 
     def _dates_may_match(self, content: bytes) -> bool:
         found = _PREFIX.match(content)
