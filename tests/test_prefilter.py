@@ -1,0 +1,197 @@
+"""The fast read path gives exactly the results of the plain one.
+
+``show --json`` with a filter finds candidate lines in whole blocks (``store.scan_lines`` with
+``query.Anchors``), judges them on raw bytes (``query.Prefilter``) and validates only the
+survivors, taking ``fastpath`` for canonical lines. The plain path parses every line with
+pydantic and applies ``query.matches``. These tests run both over generated and hostile logs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from timeline.cli import app
+from timeline.errors import LineError
+from timeline.fastpath import fast_event
+from timeline.model import canonical_json
+from timeline.query import Filter, Prefilter, matches
+from timeline.store import RawLine, parse_raw_line, scan_lines
+from timeline.vocab import EventType, Status
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from gen import generate
+
+BASE: dict[str, Any] = {
+    "id": "e1",
+    "date": "2024-08-19",
+    "title": "Belarus moves troops",
+    "type": "mobilize",
+    "actors": ["belarus"],
+    "sources": [{"url": "https://example.org/a"}],
+}
+
+
+def _plain(lines: list[bytes], flt: Filter) -> list[str]:
+    """The reference: every line parsed by pydantic, filtered by query.matches."""
+    out = []
+    for lineno, content in enumerate(lines, 1):
+        try:
+            event = parse_raw_line(RawLine(lineno, content + b"\n"), source="t")
+        except LineError:
+            continue
+        if matches(event, flt):
+            out.append(canonical_json(event))
+    return out
+
+
+def _fast(lines: list[bytes], flt: Filter) -> list[str]:
+    """The fast path as show --json runs it: anchors, prefilter, fast path, then matches."""
+    prefilter = Prefilter(flt)
+    anchors = prefilter.anchors()
+    data = b"".join(line + b"\n" for line in lines)
+    raw: Iterator[RawLine] = (
+        scan_lines(io.BytesIO(data), anchors)
+        if anchors is not None
+        else (RawLine(n, line + b"\n") for n, line in enumerate(lines, 1))
+    )
+    out = []
+    for line in raw:
+        content = line.content
+        if not prefilter(content):
+            continue
+        event = fast_event(content)
+        if event is None:
+            try:
+                event = parse_raw_line(line, source="t")  # type: ignore[assignment]
+            except LineError:
+                continue
+        assert event is not None
+        if matches(event, flt):
+            out.append(canonical_json(event))
+    return out
+
+
+FILTERS = [
+    Filter.build(actors=["belarus"]),
+    Filter.build(actors=["belarus/president"]),
+    Filter.build(actors=["ukraine", "nato"]),
+    Filter.build(targets=["russia"]),
+    Filter.build(involving=["belarus"]),
+    Filter.build(types=[EventType.ACCUSE]),
+    Filter.build(types=[EventType.THREATEN, EventType.REJECT]),
+    Filter.build(statuses=[Status.CLAIMED]),
+    Filter.build(statuses=[Status.REPORTED]),
+    Filter.build(texts=["troops"]),
+    Filter.build(texts=["border guards", "nuclear"]),
+    Filter.build(tags=["kursk"]),
+    Filter.build(since=date(2019, 3, 1), until=date(2019, 3, 31)),
+    Filter.build(since=date(2020, 1, 1), until=date(2021, 6, 30)),
+    Filter.build(since=date(2016, 5, 1)),
+    Filter.build(actors=["belarus"], types=[EventType.MOBILIZE], since=date(2018, 1, 1)),
+]
+
+
+@pytest.fixture(scope="module")
+def generated() -> list[bytes]:
+    return [line.encode() for line in generate(3000, 7)]
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=lambda f: repr(f)[7:60])
+def test_every_filter_gives_the_plain_result_on_a_generated_log(
+    generated: list[bytes], flt: Filter
+) -> None:
+    """On 3,000 generated events, each filter keeps exactly the events the plain path keeps."""
+    expected = _plain(generated, flt)
+    assert _fast(generated, flt) == expected
+
+
+def _variants(obj: dict[str, Any], rng: random.Random) -> list[bytes]:
+    """The same event written in ways the bytes do not show plainly."""
+    shuffled = dict(rng.sample(list(obj.items()), len(obj)))
+    return [
+        json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(),
+        json.dumps(obj, ensure_ascii=True).encode(),  # \u escapes for every non-ASCII character
+        json.dumps(shuffled, ensure_ascii=False, indent=None).encode(),  # spaces, key order
+        json.dumps(obj, ensure_ascii=False).replace("/", "\\/").encode(),
+        json.dumps({**obj, "extra": {"type": "accuse", "actors": ["decoy"]}}).encode(),
+        json.dumps({"extra": {"type": "accuse", "actors": ["decoy"]}, **obj}).encode(),
+    ]
+
+
+ACTOR_SPELLINGS = [
+    *("belarus", "Belarus", "BELARUS", " belarus ", "belaruſ", "Belarus/President"),
+    *("belarus_president", "Belarus MoD", "беларусь", "nato", "belarus-kgb"),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    actor=st.sampled_from(ACTOR_SPELLINGS),
+    target=st.sampled_from(ACTOR_SPELLINGS),
+    kind=st.sampled_from([t.value for t in EventType]),
+    status=st.sampled_from([None, *(s.value for s in Status)]),
+    title=st.sampled_from(["Troops at the BORDER", "Войска у границы", "ﬁre at the border"]),
+    day=st.dates(min_value=date(2015, 1, 1), max_value=date(2024, 12, 31)),
+    seed=st.integers(0, 1000),
+    flt=st.sampled_from(
+        [
+            *FILTERS,
+            Filter.build(actors=["belarus-mod"]),
+            Filter.build(actors=["беларусь"]),
+            Filter.build(texts=["fire"]),
+            Filter.build(texts=["войска"]),
+        ]
+    ),
+)
+def test_prefilter_never_drops_a_matching_line(
+    actor: str,
+    target: str,
+    kind: str,
+    status: str | None,
+    title: str,
+    day: date,
+    seed: int,
+    flt: Filter,
+) -> None:
+    """However an event is spelled (case, escapes, layout, decoys in extra), a line whose event
+    matches is found by the block scan and passed by the prefilter."""
+    obj: dict[str, Any] = {
+        **BASE,
+        "date": day.isoformat(),
+        "title": title,
+        "type": kind,
+        "actors": [actor],
+        "targets": [target],
+    }
+    if status is not None:
+        obj["status"] = status
+    for line in _variants(obj, random.Random(seed)):
+        assert _fast([line], flt) == _plain([line], flt), line
+
+
+def test_show_json_with_a_filter_equals_strict_show_through_the_cli(
+    tmp_path: Path, generated: list[bytes]
+) -> None:
+    """Through the CLI, the fast path (filters) and --strict (every line parsed) agree."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(b"".join(line + b"\n" for line in generated))
+    runner = CliRunner()
+    for args in (["--actor", "belarus"], ["--type", "accuse"], ["--text", "troops"],
+                 ["--since", "2019-03", "--until", "2019-03"]):  # fmt: skip
+        fast = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
+        plain = runner.invoke(app, ["show", "-f", str(log), "--json", "--strict", *args])
+        assert fast.exit_code == plain.exit_code == 0
+        assert fast.stdout == plain.stdout
+        assert fast.stdout.count("\n") > 0
