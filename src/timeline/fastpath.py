@@ -16,59 +16,52 @@ from typing import Annotated, Any
 import msgspec
 
 from timeline.dates import Precision, period_end
-from timeline.model import (
-    COUNTRY_PATTERN,
-    ID_PATTERN,
-    NON_EMPTY_PATTERN,
-    check_event,
-    check_source,
-)
+from timeline.model import COUNTRY_RE, ID_RE, check_event, is_blank
 from timeline.vocab import EventType, Status
 
 __all__ = ["FastEvent", "fast_event"]
 
 # The ASCII form normalize_actor() leaves unchanged; any other actor id takes the slow path.
 _ACTOR_PART = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-_Id = Annotated[str, msgspec.Meta(pattern=rf"\A{ID_PATTERN}\Z")]
-_Actor = Annotated[str, msgspec.Meta(pattern=rf"\A{_ACTOR_PART}(?:/{_ACTOR_PART})*\Z")]
-_Text = Annotated[str, msgspec.Meta(pattern=NON_EMPTY_PATTERN)]
-_Country = Annotated[str, msgspec.Meta(pattern=rf"\A{COUNTRY_PATTERN}\Z")]
+_ACTOR_RE = re.compile(rf"{_ACTOR_PART}(?:/{_ACTOR_PART})*")
 _Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 _Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+_NonEmpty = msgspec.Meta(min_length=1)
 
 
 class FastLocation(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    name: _Text | None = None
-    country: _Country | None = None
+    name: str | None = None
+    country: str | None = None
     lat: _Lat | None = None
     lon: _Lon | None = None
 
 
 class FastSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    url: _Text | None = None
-    publisher: _Text | None = None
-    title: _Text | None = None
+    url: str | None = None
+    publisher: str | None = None
+    title: str | None = None
     published: datetime.date | None = None
-    quote: _Text | None = None
+    quote: str | None = None
 
 
 class FastEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """The same fields, order and constraints as ``model.Event``."""
+    """The same fields, order and types as ``model.Event``; the string rules are checked after
+    decoding (``_valid``), with the model's own patterns and functions."""
 
-    id: _Id
+    id: str
     date: datetime.date
     precision: Precision = Precision.DAY
     end: datetime.date | None = None
-    title: _Text
-    summary: _Text | None = None
+    title: str
+    summary: str | None = None
     type: EventType
-    actors: Annotated[tuple[_Actor, ...], msgspec.Meta(min_length=1)]
-    targets: tuple[_Actor, ...] = ()
+    actors: Annotated[tuple[str, ...], _NonEmpty]
+    targets: tuple[str, ...] = ()
     status: Status = Status.REPORTED
-    responds_to: tuple[_Id, ...] = ()
+    responds_to: tuple[str, ...] = ()
     location: FastLocation | None = None
-    sources: Annotated[tuple[FastSource, ...], msgspec.Meta(min_length=1)]
-    tags: tuple[_Text, ...] = ()
+    sources: Annotated[tuple[FastSource, ...], _NonEmpty]
+    tags: tuple[str, ...] = ()
     extra: dict[str, Any] | None = None
 
     @property
@@ -96,10 +89,44 @@ def fast_event(content: bytes) -> FastEvent | None:
         _ESCAPED.search(content)
     ):
         return None
-    try:
-        check_event(event)
-        for source in event.sources:
-            check_source(source.url, source.title)
-    except ValueError:
-        return None
-    return event
+    return event if _valid(event) else None
+
+
+def _valid(event: FastEvent) -> bool:
+    """The model's string and cross-field rules, on a decoded event."""
+    if not ID_RE.fullmatch(event.id) or not all(map(ID_RE.fullmatch, event.responds_to)):
+        return False
+    if not all(map(_ACTOR_RE.fullmatch, event.actors)) or not all(
+        map(_ACTOR_RE.fullmatch, event.targets)
+    ):
+        return False
+    texts = [event.title, *event.tags]
+    if event.summary is not None:
+        texts.append(event.summary)
+    for source in event.sources:
+        texts.extend(t for t in (source.url, source.publisher, source.title, source.quote) if t)
+        if source.url is None and source.title is None:
+            return False
+        if "" in (source.url, source.publisher, source.title, source.quote):
+            return False
+    location = event.location
+    if location is not None:
+        if location.name is not None:
+            texts.append(location.name)
+        if location.country is not None and not COUNTRY_RE.fullmatch(location.country):
+            return False
+    if any(map(is_blank, texts)):
+        return False
+    title = event.title
+    if (
+        event.precision is not Precision.DAY
+        or event.end is not None
+        or event.responds_to
+        or "\n" in title
+        or "\r" in title
+    ):
+        try:
+            check_event(event)
+        except ValueError:
+            return False
+    return True

@@ -42,15 +42,11 @@ __all__ = [
     "to_json_dict",
 ]
 
-# The patterns are shared with ``fastpath`` (as ``\A…\Z`` searches): one definition of validity.
-ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}"
-NON_EMPTY_PATTERN = r"\S"
-COUNTRY_PATTERN = r"[A-Z]{3}"
-_ID_RE = re.compile(ID_PATTERN)
-_NON_SPACE = re.compile(NON_EMPTY_PATTERN)
+# Shared with ``fastpath``: one definition of validity.
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
+COUNTRY_RE = re.compile(r"[A-Z]{3}")
 _SLUG_JUNK = re.compile(r"[^\w]+")
 _ACTOR_PART = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
-_COUNTRY_RE = re.compile(COUNTRY_PATTERN)
 _MAX_REPR = 60
 
 
@@ -85,7 +81,7 @@ def _to_date(value: object) -> date:
 
 
 def _check_id(value: str) -> str:
-    if not _ID_RE.fullmatch(value):
+    if not ID_RE.fullmatch(value):
         raise ValueError(
             f"{_short_repr(value)} is not a valid id (letters, digits and . _ : -, "
             "starting with a letter or digit, at most 200 characters)"
@@ -100,15 +96,20 @@ def _one_line(value: str) -> str:
     return value
 
 
+def is_blank(value: str) -> bool:
+    """Empty or only white space (shared with ``fastpath``)."""
+    return not value or value.isspace()
+
+
 def _non_empty(value: str) -> str:
-    if not _NON_SPACE.search(value):
+    if is_blank(value):
         raise ValueError("must not be empty")
     return value
 
 
 def _country(value: str) -> str:
     upper = value.upper()
-    if not _COUNTRY_RE.fullmatch(upper):
+    if not COUNTRY_RE.fullmatch(upper):
         raise ValueError(f"{_short_repr(value)} is not an ISO 3166-1 alpha-3 code (e.g. 'UKR')")
     return upper
 
