@@ -6,6 +6,7 @@ the commands that need them, so ``--help`` and ``--version`` start fast.
 
 from __future__ import annotations
 
+import io
 import operator
 import os
 import sys
@@ -861,6 +862,8 @@ def import_(
         else:
             seen[event.id] = lineno
             events.append(event)
+    if problems:
+        _report_import_problems(problems, name=name)
     with lock_log(file, create=True) as log:
         known = _known_ids(log.raw_lines()) if events else {}
         for event in events:
@@ -868,14 +871,17 @@ def import_(
                 message = f"{event.id!r} exists already ({display_name(file)}:{known[event.id]})"
                 problems.append(LineError(name, seen[event.id], message, field="id"))
         if problems:
-            problems.sort(key=lambda p: p.lineno)
-            for problem in problems:
-                for message in problem.messages():
-                    _say(message)
-            _fail(f"timeline: nothing imported: {_count(len(problems), 'problem')} in {name}")
+            _report_import_problems(problems, name=name)
         log.append([canonical_json(event) for event in events])
     _write_lines(event.id for event in events)
     _say(f"imported {_count(len(events), 'event')} into {display_name(file)}")
+
+
+def _report_import_problems(problems: list[LineError], *, name: str) -> NoReturn:
+    for problem in sorted(problems, key=lambda p: p.lineno):
+        for message in problem.messages():
+            _say(message)
+    _fail(f"timeline: nothing imported: {_count(len(problems), 'problem')} in {name}")
 
 
 def _input_lines(lines: Iterable[RawLine], *, name: str) -> Iterator[RawLine]:
@@ -896,6 +902,27 @@ def _input_lines(lines: Iterable[RawLine], *, name: str) -> Iterator[RawLine]:
 
 
 # ---------------------------------------------------------------------------- diff
+
+
+def _replayable(spec: str) -> Callable[[], Iterator[RawLine]]:
+    """A way to read a side of a diff twice; standard input is kept in memory for that."""
+    from timeline.store import STDIN, STDIN_NAME, iter_raw_lines, read_any_lines
+
+    if spec != STDIN:
+        return lambda: read_any_lines(spec)
+    data = sys.stdin.buffer.read()
+    return lambda: iter_raw_lines(io.BytesIO(data), name=STDIN_NAME)
+
+
+def _digests(lines: Iterable[RawLine], *, source: str, strict: bool) -> Iterator[tuple[str, int]]:
+    """Each valid event's id and a hash of its canonical form (bad lines are warned about)."""
+    from timeline.model import canonical_json
+
+    for parsed in _valid_lines(lines, source=source, strict=strict):
+        event = parsed.event
+        assert event is not None  # _valid_lines yields only lines with an event
+        canonical = parsed.line.content if parsed.canonical else canonical_json(event).encode()
+        yield event.id, hash(canonical)
 
 
 def _by_id(events: Iterable[EventLike], *, name: str) -> dict[str, EventLike]:
@@ -942,10 +969,10 @@ def diff(
     import json
 
     from timeline import render
-    from timeline.diff import diff_events
+    from timeline.diff import diff_events, differing_ids
     from timeline.diff import stat as count
-    from timeline.query import matches
-    from timeline.store import display_name
+    from timeline.query import Filter, Prefilter, matches
+    from timeline.store import display_name, parse_lines
 
     if old == new == "-":
         raise InputError("only one side can be '-' (stdin)")
@@ -953,8 +980,28 @@ def diff(
         actors=actor, targets=target, involving=involving, types=type_, tags=tag,
         statuses=status, since=since, until=until, texts=text, ids=id_, as_of=as_of,
     )  # fmt: skip
-    before = _by_id(_log_events(old, strict=strict), name=display_name(old))
-    after = _by_id(_log_events(new, strict=strict), name=display_name(new))
+    sides = [_replayable(spec) for spec in (old, new)]
+    # Pass 1: a digest per id, so that only events that differ are ever kept in memory.
+    digests = dict(_digests(sides[0](), source=display_name(old), strict=strict))
+    differing = differing_ids(
+        digests, _digests(sides[1](), source=display_name(new), strict=strict)
+    )
+    del digests
+    # Pass 2: the events of those ids, from both sides.
+    want = Prefilter(Filter(ids=tuple(differing)))
+    before, after = (
+        _by_id(
+            (
+                p.event
+                for p in parse_lines(lines(), source=display_name(spec), want=want)
+                if p.event is not None and p.event.id in differing
+            ),
+            name=display_name(spec),
+        )
+        if differing
+        else {}
+        for lines, spec in zip(sides, (old, new), strict=True)
+    )
     changes = diff_events(before, after)
     if not flt.is_empty:
         changes = [
@@ -1003,13 +1050,14 @@ def check(
 
     from timeline.check import Severity, check_lines
     from timeline.store import display_name, parse_lines, read_any_lines
+    from timeline.text import json_safe, visible
 
     name = display_name(file)
     problems = check_lines(parse_lines(read_any_lines(file), source=name), as_of=_today(as_of))
     if as_json:
-        _write_lines(json.dumps(p.record(name), ensure_ascii=False) for p in problems)
+        _write_lines(json_safe(json.dumps(p.record(name), ensure_ascii=False)) for p in problems)
     else:
-        _write_lines(p.text(name) for p in problems)
+        _write_lines(visible(p.text(name)) for p in problems)
     errors = sum(p.severity is Severity.ERROR for p in problems)
     warnings = len(problems) - errors
     _say(f"{name}: {_count(errors, 'error')}, {_count(warnings, 'warning')}")

@@ -84,6 +84,17 @@ def diff_events(old: Mapping[str, EventLike], new: Mapping[str, EventLike]) -> l
     return changes
 
 
+def differing_ids(old: dict[str, int], new: Iterable[tuple[str, int]]) -> set[str]:
+    """The ids that may have changed, from per-id digests of the canonical form: on one side
+    only, or with another digest. Only these need their events compared. Consumes ``old``."""
+    differing = set()
+    for event_id, digest in new:
+        if old.pop(event_id, None) != digest:
+            differing.add(event_id)
+    differing.update(old)
+    return differing
+
+
 def stat(changes: Iterable[Change]) -> Stat:
     counts = {op: 0 for op in Op}
     for change in changes:

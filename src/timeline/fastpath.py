@@ -81,7 +81,7 @@ def fast_event(content: bytes) -> FastEvent | None:
     """The event if ``content`` is exactly the canonical form of a valid event, else None."""
     try:
         event = _decode(content)
-    except (msgspec.DecodeError, UnicodeDecodeError):  # DecodeError covers ValidationError
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
     if _encode(event) != content:
         return None

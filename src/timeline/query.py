@@ -257,6 +257,23 @@ def _words_may_match(content: bytes, groups: list[list[bytes] | None]) -> bool:
     return not content.isascii() and _FOLDS_TO_ASCII.search(content) is not None
 
 
+_LEADING_ID = re.compile(rb'\{"id":"([^"\\]*)"')
+
+
+def _ids_check(ids: set[str]) -> _Check:
+    """The event's id is one of ``ids``: read from a canonical line's start, else searched."""
+    quoted = [f'"{i}"'.encode() for i in ids]
+    wanted = {i.encode() for i in ids}
+
+    def check(content: bytes) -> bool:
+        found = _LEADING_ID.match(content)
+        if found is not None:
+            return found.group(1) in wanted
+        return any(q in content for q in quoted)
+
+    return check
+
+
 def _words_check(groups: list[list[bytes] | None]) -> _Check:
     return lambda content: _words_may_match(content, groups)
 
@@ -274,8 +291,8 @@ class Prefilter:
         self._since = flt.since.isoformat().encode() if flt.since else None
         self._until = flt.until.isoformat().encode() if flt.until else None
         checks: list[_Check] = []
-        if self._ids:
-            checks.append(lambda c: any(i in c for i in self._ids))
+        if flt.ids:
+            checks.append(_ids_check(set(flt.ids)))
         if flt.types:
             types = {t.value.encode() for t in flt.types}
             checks.append(_value_check(b'"type":"', types, default=None))

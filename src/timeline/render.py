@@ -21,6 +21,7 @@ from timeline.vocab import Status
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.style import Style
     from rich.text import Text
 
     from timeline.diff import Change, FieldChange, Stat
@@ -157,10 +158,15 @@ def format_lines(
 # ---------------------------------------------------------------------------- the terminal view
 
 
-def _link_style(url: str | None) -> str:
-    """A hyperlink only for a web address; anything else stays plain text."""
+def _link_style(url: str | None) -> Style | str:
+    """A hyperlink only for a web address; anything else stays plain text.
+
+    A ``Style`` object, never a style string: text after a space in a URL must not be read as
+    style words ('link javascript:…', 'on red')."""
+    from rich.style import Style
+
     if url and url.lower().startswith(("http://", "https://")) and visible(url) == url:
-        return f"link {url}"
+        return Style(link=url)
     return ""
 
 
