@@ -24,8 +24,9 @@ from timeline.render import OutputFormat
 from timeline.vocab import EventType, Status
 
 if TYPE_CHECKING:
-    from timeline.model import Event, EventLike
+    from timeline.model import Event
     from timeline.query import Filter
+    from timeline.rules import EventLike
     from timeline.store import ParsedLine, RawLine
 
 DEFAULT_FILE = "data/events.jsonl"
@@ -357,8 +358,8 @@ def show(
     Filters combine with AND; a repeated filter matches any of its values.
     """
     from timeline import render
-    from timeline.model import canonical_json
     from timeline.query import Prefilter, Responses, matches, order
+    from timeline.rules import canonical_json
     from timeline.store import display_name, read_any_lines
 
     flt = _build_filter(
@@ -647,7 +648,7 @@ def add(
 
     Needs a source: --source URL, or --source-title (with --publisher) for print or broadcast.
     """
-    from timeline.model import canonical_json, make_id
+    from timeline.rules import canonical_json, make_id
     from timeline.store import display_name, lock_log
 
     flags = EventFlags(
@@ -749,7 +750,7 @@ def edit(
 
     The result is validated like 'add': an edit that would make the event invalid changes nothing.
     """
-    from timeline.model import canonical_json
+    from timeline.rules import canonical_json
     from timeline.store import lock_log, parse_raw_line
 
     flags = EventFlags(
@@ -844,7 +845,7 @@ def import_(
     file: FileOpt = DEFAULT_FILE,
 ) -> None:
     """Append events from JSON Lines or a JSON array: all of them, or none if any is invalid."""
-    from timeline.model import canonical_json
+    from timeline.rules import canonical_json
     from timeline.store import display_name, lock_log, parse_lines, read_raw_lines
 
     name = display_name(source)
@@ -916,7 +917,7 @@ def _replayable(spec: str) -> Callable[[], Iterator[RawLine]]:
 
 def _digests(lines: Iterable[RawLine], *, source: str, strict: bool) -> Iterator[tuple[str, int]]:
     """Each valid event's id and a hash of its canonical form (bad lines are warned about)."""
-    from timeline.model import canonical_json
+    from timeline.rules import canonical_json
 
     for parsed in _valid_lines(lines, source=source, strict=strict):
         event = parsed.event

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from timeline.model import EventLike, to_json_dict
+from timeline.rules import EventLike, to_json_dict
 
 
 class Op(str, enum.Enum):

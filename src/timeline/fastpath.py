@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import msgspec
 
 from timeline.dates import Precision, period_end
-from timeline.model import COUNTRY_RE, ID_RE, check_event, is_blank
+from timeline.rules import COUNTRY_RE, ID_RE, check_event, is_blank
 from timeline.vocab import EventType, Status
 
 __all__ = ["FastEvent", "fast_event"]

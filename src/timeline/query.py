@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from timeline.model import EventLike, normalize_actor
+from timeline.rules import EventLike, normalize_actor
 from timeline.vocab import EventType, Status
 
 

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from timeline.diff import Change, FieldChange, Stat
-    from timeline.model import EventLike
     from timeline.query import Responses
+    from timeline.rules import EventLike
 
 
 class OutputFormat(str, enum.Enum):
@@ -100,7 +100,7 @@ def _status_of(event: EventLike, responses: Responses) -> Status:
 
 def json_lines(events: Iterable[EventLike]) -> Iterator[str]:
     """The canonical JSON form, one event per line (no trailing newline on each item)."""
-    from timeline.model import canonical_json
+    from timeline.rules import canonical_json
 
     return (canonical_json(event) for event in events)
 

@@ -28,8 +28,9 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from timeline.errors import LineError, LogReadError, LogWriteError
 
 if TYPE_CHECKING:
-    from timeline.model import Event, EventLike
+    from timeline.model import Event
     from timeline.query import Anchors
+    from timeline.rules import EventLike
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"

@@ -1,0 +1,167 @@
+"""What makes an event valid, in plain Python: the patterns, actor ids, cross-field rules and
+the canonical JSON form, shared by the pydantic model (``model``) and the fast path
+(``fastpath``), so that both judge by one definition. Imports no pydantic: reading a log of
+canonical lines never pays for building the models.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import secrets
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Protocol
+
+import msgspec
+
+from timeline.dates import Precision, is_period_start, period_end
+from timeline.text import json_safe
+from timeline.vocab import EventType, Status
+
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
+COUNTRY_RE = re.compile(r"[A-Z]{3}")
+_SLUG_JUNK = re.compile(r"[^\w]+")
+_ACTOR_PART = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+MAX_REPR = 60
+
+
+def short_repr(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_REPR else text[: MAX_REPR - 4] + "...'"
+
+
+def normalize_actor(text: str) -> str:
+    """Turn ``'Belarus MoD'`` into ``'belarus-mod'``; ``/`` separates an actor from its parts."""
+    if not isinstance(text, str):
+        raise ValueError(f"{short_repr(text)} is not an actor id (expected a string)")
+    parts = []
+    for raw in text.split("/"):
+        part = _SLUG_JUNK.sub("-", raw.casefold()).replace("_", "-").strip("-")
+        part = re.sub("-{2,}", "-", part)
+        if not part or not _ACTOR_PART.fullmatch(part):
+            raise ValueError(
+                f"{short_repr(text)} is not an actor id (use words joined by '-', "
+                "with '/' for a part, e.g. 'belarus/president')"
+            )
+        parts.append(part)
+    return "/".join(parts)
+
+
+def is_blank(value: str) -> bool:
+    """Empty or only white space (shared with ``fastpath``)."""
+    return not value or value.isspace()
+
+
+class SourceLike(Protocol):
+    """What readers of a source use; both ``Source`` and the fast path's source provide it."""
+
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def publisher(self) -> str | None: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def published(self) -> datetime.date | None: ...
+    @property
+    def quote(self) -> str | None: ...
+
+
+class LocationLike(Protocol):
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
+
+
+class EventLike(Protocol):
+    """A validated event as readers see it: ``Event``, or the fast path's ``FastEvent``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def date(self) -> datetime.date: ...
+    @property
+    def precision(self) -> Precision: ...
+    @property
+    def end(self) -> datetime.date | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str | None: ...
+    @property
+    def type(self) -> EventType: ...
+    @property
+    def actors(self) -> tuple[str, ...]: ...
+    @property
+    def targets(self) -> tuple[str, ...]: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def responds_to(self) -> tuple[str, ...]: ...
+    @property
+    def location(self) -> LocationLike | None: ...
+    @property
+    def sources(self) -> Sequence[SourceLike]: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def extra(self) -> dict[str, Any] | None: ...
+    @property
+    def last_day(self) -> datetime.date: ...
+
+
+def check_source(url: str | None, title: str | None) -> None:
+    """A source needs a url or a title (shared with ``fastpath``)."""
+    if url is None and title is None:
+        raise ValueError("a source needs a 'url' or a 'title'")
+
+
+def check_event(event: EventLike) -> None:
+    """The rules that tie fields together (shared with ``fastpath``); raises ``ValueError``."""
+    if "\n" in event.title or "\r" in event.title:
+        raise ValueError("title must be a single line")
+    if not is_period_start(event.date, event.precision):
+        first = {
+            Precision.WEEK: "a Monday",
+            Precision.MONTH: "the first of a month",
+            Precision.YEAR: "1 January",
+        }.get(event.precision, "")
+        raise ValueError(
+            f"date {event.date.isoformat()} with precision '{event.precision.value}' "
+            f"must be {first}: the first day of the period"
+        )
+    try:
+        period_end(event.date, event.precision)
+    except OverflowError:
+        raise ValueError("the period of the date ends after 9999-12-31") from None
+    if event.end is not None and event.end < event.date:
+        raise ValueError(f"end {event.end.isoformat()} is before date {event.date.isoformat()}")
+    if event.id in event.responds_to:
+        raise ValueError("an event cannot respond to itself")
+
+
+def make_id(day: date, title: str) -> str:
+    """A readable, unique id without reading the log: date, slug of the title, random suffix."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.casefold()).strip("-")[:48].rstrip("-") or "event"
+    return f"{day.isoformat()}-{slug}-{secrets.token_hex(3)}"
+
+
+def canonical_json(event: EventLike) -> str:
+    """The one JSON form the tool writes: every key, in schema order, compact, UTF-8 text,
+    with control and bidi characters escaped. ``fastpath`` recognises it byte for byte."""
+    # A pydantic Event dumps to a dict; a fast path Struct encodes as it is.
+    dump = getattr(event, "model_dump", None)
+    data = dump() if dump is not None else event
+    return json_safe(msgspec.json.encode(data).decode("utf-8"))
+
+
+def to_json_dict(event: EventLike) -> dict[str, Any]:
+    """The event as JSON values (dates as strings), exactly as in its canonical form."""
+    value: dict[str, Any] = msgspec.json.decode(canonical_json(event))
+    return value
