@@ -13,7 +13,7 @@ import json
 import random
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,8 @@ FILTERS = [
     Filter.build(since=date(2019, 3, 1), until=date(2019, 3, 31)),
     Filter.build(since=date(2020, 1, 1), until=date(2021, 6, 30)),
     Filter.build(since=date(2016, 5, 1)),
+    Filter.build(since=date(2019, 6, 3), until=date(2019, 6, 3)),
+    Filter.build(since=date(2018, 12, 30), until=date(2019, 1, 2)),
     Filter.build(actors=["belarus"], types=[EventType.MOBILIZE], since=date(2018, 1, 1)),
 ]
 
@@ -144,6 +146,8 @@ ACTOR_SPELLINGS = [
     status=st.sampled_from([None, *(s.value for s in Status)]),
     title=st.sampled_from(["Troops at the BORDER", "Войска у границы", "ﬁre at the border"]),
     day=st.dates(min_value=date(2015, 1, 1), max_value=date(2024, 12, 31)),
+    precision=st.sampled_from(["day", "week", "month", "year"]),
+    span=st.one_of(st.none(), st.integers(0, 400)),
     seed=st.integers(0, 1000),
     flt=st.sampled_from(
         [
@@ -162,14 +166,23 @@ def test_prefilter_never_drops_a_matching_line(
     status: str | None,
     title: str,
     day: date,
+    precision: str,
+    span: int | None,
     seed: int,
     flt: Filter,
 ) -> None:
     """However an event is spelled (case, escapes, layout, decoys in extra), a line whose event
     matches is found by the block scan and passed by the prefilter."""
+    start = {
+        "day": day,
+        "week": day - timedelta(days=day.weekday()),
+        "month": day.replace(day=1),
+        "year": day.replace(month=1, day=1),
+    }[precision]
     obj: dict[str, Any] = {
         **BASE,
-        "date": day.isoformat(),
+        "date": start.isoformat(),
+        "precision": precision,
         "title": title,
         "type": kind,
         "actors": [actor],
@@ -177,6 +190,8 @@ def test_prefilter_never_drops_a_matching_line(
     }
     if status is not None:
         obj["status"] = status
+    if span is not None:
+        obj["end"] = (start + timedelta(days=span)).isoformat()
     for line in _variants(obj, random.Random(seed)):
         assert _fast([line], flt) == _plain([line], flt), line
 

@@ -7,7 +7,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 
 from timeline.rules import EventLike, normalize_actor
@@ -183,7 +183,10 @@ def _longest_pieces(values: Iterable[str]) -> tuple[bytes, ...] | None:
     return tuple(pieces)
 
 
-def _months(since: date, until: date) -> list[bytes] | None:
+def _date_needles(since: date, until: date) -> tuple[bytes, ...] | None:
+    """Date strings one of which an event overlapping [since, until] must hold, unless it has an
+    ``end``: its month ('2019-06-'), its year's first day (year precision), or one of the six
+    days before ``since`` (a week that began then). None for a range of many months."""
     months = (until.year - since.year) * 12 + until.month - since.month + 1
     if months > _MAX_MONTHS:
         return None
@@ -192,7 +195,9 @@ def _months(since: date, until: date) -> list[bytes] | None:
     for _ in range(months):
         out.append(f"{year:04d}-{month:02d}-".encode())
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
+    out.extend(f"{year:04d}-01-01".encode() for year in range(since.year, until.year + 1))
+    out.extend((since - timedelta(days=back)).isoformat().encode() for back in range(1, 7))
+    return tuple(out)
 
 
 _ACTOR_ITEM = rb'"[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*"'
@@ -334,9 +339,8 @@ class Prefilter:
         if flt.statuses and not self._default_status:
             return Anchors(tuple(f'"{s.value}"'.encode() for s in flt.statuses), False, exact)
         if flt.since is not None and flt.until is not None:
-            months = _months(flt.since, flt.until)
-            if months is not None:
-                needles = (*months, b'"week"', b'"month"', b'"year"')
+            needles = _date_needles(flt.since, flt.until)
+            if needles is not None:
                 return Anchors(needles, False, exact, _END_GIVEN)
         for group in (flt.texts, flt.tags):
             pieces = _longest_pieces(group) if group else None
