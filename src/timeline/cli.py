@@ -6,6 +6,7 @@ the commands that need them, so ``--help`` and ``--version`` start fast.
 
 from __future__ import annotations
 
+import gc
 import io
 import operator
 import os
@@ -1080,4 +1081,7 @@ def schema() -> None:
 
 def main() -> None:
     """Entry point of the ``timeline`` command and of ``python -m timeline``."""
+    # A short-lived process whose data hold no reference cycles: the cyclic collector would only
+    # rescan the millions of live objects a large log makes (about 15% of a full read).
+    gc.disable()
     app(prog_name="timeline")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import operator
 import re
 from collections.abc import Callable, Iterable
@@ -119,18 +118,10 @@ def order(
     limit: int | None = None,
 ) -> list[T]:
     """Items by date, ties in input order; ``reverse`` puts the latest first; ``limit`` keeps N."""
-    keyed = ((key(item), index, item) for index, item in enumerate(items))
-    if limit is None:
-        ranked = sorted(keyed, key=_rank, reverse=reverse)
-    elif reverse:
-        ranked = heapq.nlargest(limit, keyed, key=_rank)
-    else:
-        ranked = heapq.nsmallest(limit, keyed, key=_rank)
-    return [item for _, _, item in ranked]
-
-
-def _rank(keyed: tuple[date, int, object]) -> tuple[date, int]:
-    return keyed[0], keyed[1]
+    ranked = sorted(items, key=key)  # stable: ties keep their input order
+    if reverse:
+        ranked.reverse()
+    return ranked if limit is None else ranked[:limit]
 
 
 # ---------------------------------------------------------------------------- the raw prefilter

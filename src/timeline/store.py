@@ -21,7 +21,6 @@ import secrets
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -305,8 +304,7 @@ def parse_raw_line(line: RawLine, *, source: str) -> Event:
         raise LineError.from_problems(source, line.lineno, describe_validation_error(exc)) from None
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedLine:
+class ParsedLine(NamedTuple):
     """A non-blank line and what it holds: an event, or the error that says why not."""
 
     line: RawLine
