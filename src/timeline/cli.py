@@ -294,6 +294,34 @@ def _choose(fmt: OutputFormat, as_json: bool) -> OutputFormat:
     return fmt
 
 
+PROGRESS_MIN_BYTES = 32 << 20  # smaller logs are read before a bar would be seen
+
+
+def _progress(lines: Iterable[RawLine], *, spec: str, label: str) -> Iterator[RawLine]:
+    """``lines``, drawing a progress bar on stderr while a large log file is read; never on
+    stdout, never when stderr is not a terminal, never for stdin or git."""
+    try:
+        total = os.stat(spec).st_size if spec != "-" else 0
+    except OSError:
+        total = 0
+    if total < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
+        yield from lines
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        pending = 0
+        for line in lines:
+            pending += len(line.data)
+            if pending >= 1 << 22:
+                progress.advance(task, pending)
+                pending = 0
+            yield line
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -853,7 +881,8 @@ def import_(
     events: list[EventLike] = []
     seen: dict[str, int] = {}
     problems: list[LineError] = []
-    for parsed in parse_lines(_input_lines(read_raw_lines(source), name=name), source=name):
+    raw = _progress(read_raw_lines(source), spec=source, label=f"reading {name}")
+    for parsed in parse_lines(_input_lines(raw, name=name), source=name):
         event, lineno = parsed.event, parsed.line.lineno
         if event is None:
             assert parsed.error is not None  # a parsed line has an event or an error
@@ -908,10 +937,11 @@ def _input_lines(lines: Iterable[RawLine], *, name: str) -> Iterator[RawLine]:
 
 def _replayable(spec: str) -> Callable[[], Iterator[RawLine]]:
     """A way to read a side of a diff twice; standard input is kept in memory for that."""
-    from timeline.store import STDIN, STDIN_NAME, iter_raw_lines, read_any_lines
+    from timeline.store import STDIN, STDIN_NAME, display_name, iter_raw_lines, read_any_lines
 
     if spec != STDIN:
-        return lambda: read_any_lines(spec)
+        label = f"reading {display_name(spec)}"
+        return lambda: _progress(read_any_lines(spec), spec=spec, label=label)
     data = sys.stdin.buffer.read()
     return lambda: iter_raw_lines(io.BytesIO(data), name=STDIN_NAME)
 
@@ -1055,7 +1085,8 @@ def check(
     from timeline.text import json_safe, visible
 
     name = display_name(file)
-    problems = check_lines(parse_lines(read_any_lines(file), source=name), as_of=_today(as_of))
+    lines = _progress(read_any_lines(file), spec=file, label=f"checking {name}")
+    problems = check_lines(parse_lines(lines, source=name), as_of=_today(as_of))
     if as_json:
         _write_lines(json_safe(json.dumps(p.record(name), ensure_ascii=False)) for p in problems)
     else:
