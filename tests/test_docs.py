@@ -1,0 +1,36 @@
+"""The README stays true to the CLI: every command is documented, every exit code listed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer.main
+
+from timeline.cli import EXIT_ERROR, EXIT_FOUND, EXIT_OK, app
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _commands() -> set[str]:
+    group = typer.main.get_command(app)
+    return set(group.commands)  # type: ignore[attr-defined]
+
+
+def test_every_command_has_a_readme_section() -> None:
+    """Each command of the CLI has its own '### `timeline NAME …`' section, and no section
+    describes a command that does not exist."""
+    documented = set(re.findall(r"^### `timeline (\w+)", README, flags=re.MULTILINE))
+    assert documented == _commands()
+
+
+def test_every_command_has_an_example_in_the_readme() -> None:
+    """Each command appears in at least one shell example ('$ timeline NAME')."""
+    shown = set(re.findall(r"^\$ timeline (\w+)", README, flags=re.MULTILINE))
+    assert _commands() <= shown
+
+
+def test_the_exit_code_table_lists_the_codes_the_cli_uses() -> None:
+    """The README's exit-code table lists exactly 0, 1 and 2."""
+    table = re.findall(r"^\| (\d) \|", README, flags=re.MULTILINE)
+    assert sorted(int(code) for code in table) == sorted({EXIT_OK, EXIT_FOUND, EXIT_ERROR})
