@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from timeline.cli import app
 from timeline.errors import LineError
 from timeline.fastpath import fast_event
-from timeline.model import canonical_json
+from timeline.model import Event, canonical_json
 from timeline.query import Filter, Prefilter, matches
 from timeline.store import RawLine, parse_raw_line, scan_lines
 from timeline.vocab import EventType, Status
@@ -210,3 +210,19 @@ def test_show_json_with_a_filter_equals_strict_show_through_the_cli(
         assert fast.exit_code == plain.exit_code == 0
         assert fast.stdout == plain.stdout
         assert fast.stdout.count("\n") > 0
+
+
+def test_plain_show_with_a_filter_keeps_the_marks_that_other_lines_give(tmp_path: Path) -> None:
+    """The plain view reads the lines that answer others even when the filter would skip them,
+    so a claim rejected by a line that never names the actor still shows as disputed."""
+    claim = {**BASE, "id": "c1", "type": "accuse", "status": "claimed"}
+    answer = {**BASE, "id": "r1", "title": "Kyiv denies it", "type": "reject",
+              "actors": ["ukraine"], "responds_to": ["c1"]}  # fmt: skip
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(canonical_json(Event.model_validate(o)) + "\n" for o in (claim, answer)))
+    runner = CliRunner()
+    fast = runner.invoke(app, ["show", "-f", str(log), "--actor", "belarus"])
+    plain = runner.invoke(app, ["show", "-f", str(log), "--actor", "belarus", "--strict"])
+    assert fast.exit_code == plain.exit_code == 0
+    assert fast.stdout == plain.stdout
+    assert fast.stdout.split("\t")[3] == "Belarus moves troops [disputed]"

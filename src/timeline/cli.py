@@ -396,6 +396,7 @@ def show(
         statuses=status, since=since, until=until, texts=text, ids=id_, as_of=as_of,
     )  # fmt: skip
     chosen = _choose(fmt, as_json)
+    name = display_name(file)
     if chosen is OutputFormat.JSON:
         # Machine output needs no responses, so lines that cannot match are never parsed, and a
         # canonical line is written as it was read.
@@ -404,15 +405,23 @@ def show(
         payloads = [
             (parsed.event.date, parsed.line.content if parsed.canonical
              else canonical_json(parsed.event).encode("utf-8"))
-            for parsed in _valid_lines(lines, source=display_name(file), strict=strict, want=want)
+            for parsed in _valid_lines(lines, source=name, strict=strict, want=want)
             if parsed.event is not None and matches(parsed.event, flt)
         ]  # fmt: skip
         ranked = order(payloads, key=operator.itemgetter(0), reverse=reverse, limit=limit)
         _write_bytes(payload for _, payload in ranked)
         return
+    # The views mark answered and disputed events, so lines that answer others are read too.
+    answers_or_may_match: Callable[[bytes], bool] | None = None
+    if not (strict or flt.is_empty):
+        may_match = Prefilter(flt)
+        answers_or_may_match = lambda c: b'"responds_to":[]' not in c or may_match(c)  # noqa: E731
     responses = Responses()
     kept = []
-    for event in _log_events(file, strict=strict):
+    lines = read_any_lines(file)
+    for parsed in _valid_lines(lines, source=name, strict=strict, want=answers_or_may_match):
+        event = parsed.event
+        assert event is not None  # _valid_lines yields only lines with an event
         responses.note(event)
         if matches(event, flt):
             kept.append(event)
