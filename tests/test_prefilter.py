@@ -226,3 +226,15 @@ def test_plain_show_with_a_filter_keeps_the_marks_that_other_lines_give(tmp_path
     assert fast.exit_code == plain.exit_code == 0
     assert fast.stdout == plain.stdout
     assert fast.stdout.split("\t")[3] == "Belarus moves troops [disputed]"
+
+
+def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> None:
+    """query._FOLDS holds exactly the characters whose case folding holds ASCII letters."""
+    from timeline.query import _FOLDS
+
+    expected = {
+        chr(code).encode()
+        for code in range(0x80, sys.maxunicode + 1)
+        if not 0xD800 <= code <= 0xDFFF and any(c.isascii() for c in chr(code).casefold())
+    }
+    assert set(_FOLDS) == expected

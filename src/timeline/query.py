@@ -128,7 +128,11 @@ def order(
 
 # The non-ASCII characters whose case folding holds ASCII letters ('ß' -> 'ss', 'ﬁ' -> 'fi'),
 # as UTF-8: a line holding one may match an ASCII filter that its bytes do not show.
-_FOLDS = tuple(ch.encode() for ch in "ßİŉſǰẖẗẘẙẚẞKﬀﬁﬂﬃﬄﬅﬆ")
+_FOLDS = tuple(
+    ch.encode()
+    for ch in "\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a"
+    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+)
 _FOLDS_TO_ASCII = re.compile(b"|".join(re.escape(seq) for seq in _FOLDS))
 # JSON escapes that could spell a letter or a slash: the bytes no longer show the text.
 _HIDING_ESCAPES = (b"\\u", b"\\/")
