@@ -238,3 +238,33 @@ def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> Non
         if not 0xD800 <= code <= 0xDFFF and any(c.isascii() for c in chr(code).casefold())
     }
     assert set(_FOLDS) == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--actor", "belarus"], ["--type", "accuse"], ["--reverse", "--limit", "7"]],
+    ids=["all", "actor", "type", "reverse-limit"],
+)
+def test_reading_on_every_core_gives_the_serial_result(
+    tmp_path: Path, generated: list[bytes], monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """A log cut into ranges read by forked workers gives the serial output byte for byte,
+    warnings with whole-file line numbers included (canonical, re-spaced, CRLF and bad lines)."""
+    from timeline import parallel
+
+    lines = list(generated[:600])
+    lines[10] = json.dumps(json.loads(lines[10])).encode()  # not canonical: spaces
+    lines[20] = lines[20] + b"\r"  # CRLF
+    lines[450] = b'{"id": "x", "type": "accuse", "actors": ["belarus"]'  # bad, 2nd half
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(b"".join(line + b"\n" for line in lines))
+    runner = CliRunner()
+    serial = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 3)
+    assert parallel.line_ranges(str(log), 3) is not None
+    forked = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
+    assert forked.exit_code == serial.exit_code == 0
+    assert forked.stdout == serial.stdout
+    assert forked.stderr == serial.stderr
+    assert f"{log}:451: " in forked.stderr

@@ -388,7 +388,6 @@ def show(
     """
     from timeline import render
     from timeline.query import Prefilter, Responses, matches, order
-    from timeline.rules import canonical_json
     from timeline.store import display_name, read_any_lines
 
     flt = _build_filter(
@@ -398,18 +397,7 @@ def show(
     chosen = _choose(fmt, as_json)
     name = display_name(file)
     if chosen is OutputFormat.JSON:
-        # Machine output needs no responses, so lines that cannot match are never parsed, and a
-        # canonical line is written as it was read.
-        want = None if strict or flt.is_empty else Prefilter(flt)
-        lines = read_any_lines(file, anchors=want.anchors() if want else None)
-        payloads = [
-            (parsed.event.date, parsed.line.content if parsed.canonical
-             else canonical_json(parsed.event).encode("utf-8"))
-            for parsed in _valid_lines(lines, source=name, strict=strict, want=want)
-            if parsed.event is not None and matches(parsed.event, flt)
-        ]  # fmt: skip
-        ranked = order(payloads, key=operator.itemgetter(0), reverse=reverse, limit=limit)
-        _write_bytes(payload for _, payload in ranked)
+        _show_json(file, flt, strict=strict, reverse=reverse, limit=limit)
         return
     # The views mark answered and disputed events, so lines that answer others are read too.
     answers_or_may_match: Callable[[bytes], bool] | None = None
@@ -430,6 +418,56 @@ def show(
         _console().print(render.timeline_view(events, responses, long=long))
     else:
         _write_lines(render.format_lines(chosen, events, responses))
+
+
+def _show_json(file: str, flt: Filter, *, strict: bool, reverse: bool, limit: int | None) -> None:
+    """Write the matching events as canonical JSON Lines, sorted by date.
+
+    Machine output needs no responses, so lines that cannot match are never parsed; a large
+    log is read on every core (see ``parallel``), and its canonical lines are copied from the
+    file straight to the output.
+    """
+    import contextlib
+    import functools
+
+    from timeline import parallel
+    from timeline.query import Prefilter, order, select_json
+    from timeline.store import RawLine, display_name, open_log, read_any_lines
+
+    name = display_name(file)
+    ranges = None if strict else parallel.line_ranges(file, parallel.workers())
+    log_fd = -1  # the log, open under a shared lock, when lines are copied from it
+    with contextlib.ExitStack() as stack:
+        if ranges is None:
+            want = None if strict or flt.is_empty else Prefilter(flt)
+            lines = read_any_lines(file, anchors=want.anchors() if want else None)
+            kept, bad = select_json(lines, flt, want=want)
+        else:
+            log_fd = stack.enter_context(open_log(file)).fileno()  # the lock keeps writers out
+            parts = parallel.map_ranges(
+                functools.partial(parallel.json_range, flt=flt), file, ranges
+            )
+            kept, bad = [], []
+            for (start, _), (part_kept, part_bad) in zip(ranges, parts, strict=True):
+                kept += part_kept
+                if part_bad:
+                    before = parallel.newlines(file, 0, start)
+                    bad += [(before + n, problems, done) for n, problems, done in part_bad]
+        for lineno, problems, complete in bad:
+            error = LineError.from_problems(name, lineno, problems)
+            error = _warn_line(error, RawLine(lineno, b"\n" if complete else b""))
+            if strict:
+                raise error
+            for message in error.messages():
+                _say(message)
+        ranked = order(kept, key=operator.itemgetter(0), reverse=reverse, limit=limit)
+        out = sys.stdout.buffer
+        for _, data in ranked:
+            if isinstance(data, tuple):  # a canonical line: copied from the log itself
+                offset, length = data
+                data = os.pread(log_fd, length, offset)
+            out.write(data + b"\n")
+        out.flush()
 
 
 # ---------------------------------------------------------------------------- add, edit, rm

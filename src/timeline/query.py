@@ -7,9 +7,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from timeline.rules import EventLike, normalize_actor
+
+if TYPE_CHECKING:
+    from timeline.store import RawLine
 from timeline.vocab import EventType, Status
 
 
@@ -376,3 +379,41 @@ class Responses:
     def is_disputed(self, event: EventLike) -> bool:
         """Disputed as stored, or answered by a ``reject`` event (whatever its stored status)."""
         return event.status is Status.DISPUTED or event.id in self.rejected
+
+
+# (line number, the line's problems, the line ends with a newline): a bad line, to warn about
+BadLine = tuple[int, list[tuple[str | None, str]], bool]
+
+
+# A kept event of show --json: its date as an ordinal, and its canonical JSON, or the offset
+# and length of its line when that is canonical already (to be read there again).
+Kept = tuple[int, bytes | tuple[int, int]]
+
+
+def select_json(
+    lines: Iterable[RawLine],
+    flt: Filter,
+    *,
+    want: Callable[[bytes], bool] | None = None,
+    by_offset: bool = False,
+) -> tuple[list[Kept], list[BadLine]]:
+    """For ``show --json``: each matching event, in file order, and the lines that are not
+    events. With ``by_offset``, a canonical line is not copied: the caller reads it again at
+    its offset when it writes the output."""
+    from timeline.rules import canonical_json
+    from timeline.store import parse_lines
+
+    kept: list[Kept] = []
+    bad: list[BadLine] = []
+    for parsed in parse_lines(lines, source="", want=want):
+        event, line = parsed.event, parsed.line
+        if event is None:
+            assert parsed.error is not None  # a parsed line has an event or an error
+            bad.append((line.lineno, parsed.error.problems, line.is_complete))
+        elif matches(event, flt):
+            if by_offset and parsed.canonical:
+                kept.append((event.date.toordinal(), (line.offset, len(line.content))))
+            else:
+                data = line.content if parsed.canonical else canonical_json(event).encode()
+                kept.append((event.date.toordinal(), data))
+    return kept, bad

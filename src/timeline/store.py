@@ -50,6 +50,7 @@ class RawLine(NamedTuple):
 
     lineno: int
     data: bytes
+    offset: int = -1  # where the line starts in what was read, when the reader counts it
 
     @property
     def content(self) -> bytes:
@@ -399,6 +400,7 @@ def scan_lines(fh: IO[bytes], anchors: Anchors) -> Iterator[RawLine]:
     selective filter reads a large log at close to the speed of grep.
     """
     first = 1  # number of the block's first line
+    base = 0  # offset of the block's first byte
     for block in _blocks(fh):
         hay = block.lower() if anchors.lowercase else block
         rfind, find = block.rfind, block.find
@@ -420,8 +422,10 @@ def scan_lines(fh: IO[bytes], anchors: Anchors) -> Iterator[RawLine]:
         for start in sorted(starts):
             lineno += block.count(b"\n", counted, start)
             counted = start
-            yield RawLine(lineno, block[start : (find(b"\n", start) + 1) or len(block)])
+            end = (find(b"\n", start) + 1) or len(block)
+            yield RawLine(lineno, block[start:end], base + start)
         first = lineno + block.count(b"\n", counted)
+        base += len(block)
 
 
 # ---------------------------------------------------------------------------- writing
