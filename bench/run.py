@@ -300,9 +300,16 @@ class Run:
     code: int
 
 
+# PYTHONDONTWRITEBYTECODE (set on some machines, such as ours) makes every start compile the
+# project's modules from source, while installed packages (typer, rich) have their bytecode
+# from pip: the commands run as a user's would, with bytecode cached after the warm-up.
+_UNSET = frozenset({"TIMELINE_FILE", "PYTHONDONTWRITEBYTECODE"})
+
+
 def _child_env() -> dict[str, str]:
-    """The environment, with ``timeline`` importable and the user's log setting out of the way."""
-    env = {k: v for k, v in os.environ.items() if k != "TIMELINE_FILE"}
+    """The environment, with ``timeline`` importable, bytecode cached as by default, and the
+    user's log setting out of the way."""
+    env = {k: v for k, v in os.environ.items() if k not in _UNSET}
     if not _importable("timeline"):
         src = str(REPO / "src")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
@@ -469,7 +476,7 @@ def machine(env: dict[str, str]) -> list[tuple[str, str]]:
             f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs (nproc "
             f"{len(os.sched_getaffinity(0))}), {_cpu_model()}",
         ),
-        ("python", f"{platform.python_version()} ({sys.executable})"),
+        ("python", f"{platform.python_version()} ({sys.executable}); bytecode cached"),
         ("timeline", f"{timeline_version or '?'}; {entry}"),
         ("jq", _tool_version(["jq", "--version"])),
         ("grep", _tool_version(["grep", "--version"])),
