@@ -8,9 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from timeline.model import Event
+
+# No per-example deadline: a shared CI machine may pause a process, and a timing is no property.
+settings.register_profile("timeline", deadline=None)
+settings.load_profile("timeline")
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_LOG = REPO / "data" / "events.jsonl"
