@@ -273,13 +273,6 @@ def _valid_lines(
                 _say(message)
 
 
-def _log_events(spec: str, *, strict: bool) -> Iterator[EventLike]:
-    from timeline.store import display_name, read_any_lines
-
-    lines = _valid_lines(read_any_lines(spec), source=display_name(spec), strict=strict)
-    return (parsed.event for parsed in lines if parsed.event is not None)
-
-
 def _console() -> Any:
     from rich.console import Console
 
@@ -324,13 +317,6 @@ def _progress(lines: Iterable[RawLine], *, spec: str, label: str) -> Iterator[Ra
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _write_bytes(lines: Iterable[bytes]) -> None:
-    out = sys.stdout.buffer
-    for line in lines:
-        out.write(line + b"\n")
-    out.flush()
 
 
 def _write_lines(lines: Iterable[str]) -> None:
