@@ -788,3 +788,44 @@ def test_unknown_command_is_a_usage_error(runner: CliRunner) -> None:
     result = invoke(runner, ["shwo"])
     assert_one_line_error(result)
     assert "shwo" in result.stderr
+
+
+def test_an_internal_error_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """A bug that raises an unexpected exception ends in one line on stderr and exit 2;
+    TIMELINE_TRACEBACK=1 shows the traceback for a developer."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import timeline.query as q, timeline.cli as cli\n"
+        "def boom(*a, **k):\n"
+        "    raise RuntimeError('boom')\n"
+        "q.order = boom\n"
+        "import sys; sys.argv = ['timeline', 'show', '-f', sys.argv[1]]\n"
+        "cli.main()\n"
+    )
+    log = tmp_path / "events.jsonl"
+    log.write_bytes((Path(__file__).resolve().parent.parent / "data" / "events.jsonl").read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    env.pop("TIMELINE_TRACEBACK", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(log)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "timeline: internal error (RuntimeError: boom); please report it, "
+        "with TIMELINE_TRACEBACK=1 set for the details"
+    ]
+    debug = subprocess.run(
+        [sys.executable, "-c", script, str(log)],
+        capture_output=True,
+        text=True,
+        env={**env, "TIMELINE_TRACEBACK": "1"},
+        check=False,
+    )
+    assert "Traceback" in debug.stderr

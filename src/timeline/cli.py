@@ -1148,4 +1148,13 @@ def main() -> None:
     # A short-lived process whose data hold no reference cycles: the cyclic collector would only
     # rescan the millions of live objects a large log makes (about 15% of a full read).
     gc.disable()
-    app(prog_name="timeline")
+    try:
+        app(prog_name="timeline")
+    except Exception as exc:  # the last resort: a bug must not print a traceback
+        if os.environ.get("TIMELINE_TRACEBACK"):
+            raise
+        _say(
+            f"timeline: internal error ({type(exc).__name__}: {exc}); please report it, "
+            "with TIMELINE_TRACEBACK=1 set for the details"
+        )
+        sys.exit(EXIT_ERROR)
