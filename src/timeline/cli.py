@@ -421,15 +421,18 @@ def _show_json(file: str, flt: Filter, *, strict: bool, reverse: bool, limit: in
     from timeline.store import RawLine, display_name, open_log, read_any_lines
 
     name = display_name(file)
-    ranges = None if strict else parallel.line_ranges(file, parallel.workers())
+    ranges = None
     log_fd = -1  # the log, open under a shared lock, when lines are copied from it
     with contextlib.ExitStack() as stack:
+        if not strict and parallel.line_ranges(file, parallel.workers()) is not None:
+            # Cut the ranges only under the lock: a rewrite in between would move every line.
+            log_fd = stack.enter_context(open_log(file)).fileno()
+            ranges = parallel.line_ranges(file, parallel.workers())
         if ranges is None:
             want = None if strict or flt.is_empty else Prefilter(flt)
             lines = read_any_lines(file, anchors=want.anchors() if want else None)
             kept, bad = select_json(lines, flt, want=want)
         else:
-            log_fd = stack.enter_context(open_log(file)).fileno()  # the lock keeps writers out
             parts = parallel.map_ranges(
                 functools.partial(parallel.json_range, flt=flt), file, ranges
             )
