@@ -829,3 +829,30 @@ def test_an_internal_error_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         check=False,
     )
     assert "Traceback" in debug.stderr
+
+
+def test_a_reader_that_goes_away_is_not_an_error(tmp_path: Path) -> None:
+    """`timeline show | head -1`: the closed pipe ends the command quietly with status 0,
+    not 1 ("found something") and not a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    lines = (repo / "data" / "events.jsonl").read_text().splitlines()
+    log = tmp_path / "events.jsonl"
+    log.write_text("\n".join(lines * 400) + "\n")  # well over a pipe's buffer
+    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+    for args in (["show"], ["show", "--json"]):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "timeline", *args, "-f", str(log)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline()
+        proc.stdout.close()
+        stderr = proc.stderr.read()
+        assert proc.wait(timeout=60) == 0
+        assert b"Traceback" not in stderr

@@ -69,15 +69,20 @@ class _Group(TyperGroup):
             for line in exc.messages() if isinstance(exc, LineError) else [str(exc)]:
                 _say(line if isinstance(exc, LineError) else f"timeline: {line}")
             sys.exit(EXIT_ERROR)
-        except BrokenPipeError:
-            # The reader went away (`timeline show | head`): not an error of ours.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(EXIT_OK)
         except KeyboardInterrupt:
             _say("timeline: interrupted")
             sys.exit(130)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`timeline show | head`): not an error of ours. Caught here,
+            # before click turns it into exit status 1, which means "found something".
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(EXIT_OK) from None
 
 
 app = typer.Typer(
