@@ -9,6 +9,7 @@ pydantic and applies ``query.matches``. These tests run both over generated and 
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import random
 import sys
@@ -268,3 +269,28 @@ def test_reading_on_every_core_gives_the_serial_result(
     assert forked.stdout == serial.stdout
     assert forked.stderr == serial.stderr
     assert f"{log}:451: " in forked.stderr
+
+
+def test_a_bom_inside_the_log_is_refused_on_every_core_too(
+    tmp_path: Path, generated: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A UTF-8 BOM is allowed only at the very start of a log; a line that begins a worker's
+    range is not the start of the log, so a BOM there is refused as it is when read serially."""
+    from timeline import parallel
+
+    log = tmp_path / "events.jsonl"
+    lines = list(generated[:600])
+    log.write_bytes(b"".join(line + b"\n" for line in lines))
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    ranges = parallel.line_ranges(str(log), 2)
+    assert ranges is not None
+    starts = list(itertools.accumulate(len(line) + 1 for line in lines))
+    second = starts.index(ranges[1][0]) + 1  # index of the line that opens the second range
+    lines[second] = b"\xef\xbb\xbf" + lines[second]
+    log.write_bytes(b"".join(line + b"\n" for line in lines))
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    ranges = parallel.line_ranges(str(log), 2)
+    assert ranges is not None and ranges[1][0] == starts[second - 1]
+    forked = CliRunner().invoke(app, ["show", "-f", str(log), "--json"])
+    assert forked.exit_code == 0
+    assert forked.stderr.startswith(f"{log}:{second + 1}: not valid JSON")

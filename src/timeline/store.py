@@ -114,9 +114,14 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def decode_json_object(content: bytes, *, source: str, lineno: int) -> dict[str, Any]:
-    """Decode one line's bytes as a JSON object, or raise a located ``LineError``."""
-    if lineno == 1 and content.startswith(_BOM):
+def decode_json_object(
+    content: bytes, *, source: str, lineno: int, starts_log: bool
+) -> dict[str, Any]:
+    """Decode one line's bytes as a JSON object, or raise a located ``LineError``.
+
+    A UTF-8 BOM is skipped only on the line that ``starts_log``: the first of the whole log.
+    """
+    if starts_log and content.startswith(_BOM):
         content = content[len(_BOM) :]
     try:
         text = content.decode("utf-8")
@@ -298,7 +303,9 @@ def parse_raw_line(line: RawLine, *, source: str) -> Event:
 
     from timeline.model import Event, describe_validation_error
 
-    obj = decode_json_object(line.content, source=source, lineno=line.lineno)
+    # A worker's range numbers its lines from 1 too, but only offset 0 starts the log.
+    starts_log = line.lineno == 1 and line.offset <= 0
+    obj = decode_json_object(line.content, source=source, lineno=line.lineno, starts_log=starts_log)
     try:
         return Event.model_validate(obj)
     except ValidationError as exc:
