@@ -429,7 +429,7 @@ def _show_json(file: str, flt: Filter, *, strict: bool, reverse: bool, limit: in
     ranges = None
     log_fd = -1  # the log, open under a shared lock, when lines are copied from it
     with contextlib.ExitStack() as stack:
-        if not strict and parallel.line_ranges(file, parallel.workers()) is not None:
+        if not strict and parallel.is_large(file):
             # Cut the ranges only under the lock: a rewrite in between would move every line.
             log_fd = stack.enter_context(open_log(file)).fileno()
             ranges = parallel.line_ranges(file, parallel.workers())
@@ -515,11 +515,11 @@ def _validated(obj: dict[str, Any]) -> Event:
         raise InputError(f"{_flag_for(field)}: {message}") from None
 
 
-def _known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
-    """Each id in a log and its line, read leniently: a line that is not an event has no id."""
+def _objects(lines: Iterable[RawLine]) -> Iterator[tuple[RawLine, dict[str, Any]]]:
+    """The lines that hold a JSON object, read leniently: writers look up ids and references
+    in them, and a line that is not even JSON holds neither."""
     import json
 
-    ids: dict[str, int] = {}
     for line in lines:
         if line.is_blank:
             continue
@@ -527,7 +527,15 @@ def _known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
             obj = json.loads(line.content)
         except (ValueError, RecursionError):
             continue
-        if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+        if isinstance(obj, dict):
+            yield line, obj
+
+
+def _known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
+    """Each id in a log and its line."""
+    ids: dict[str, int] = {}
+    for line, obj in _objects(lines):
+        if isinstance(obj.get("id"), str):
             ids.setdefault(obj["id"], line.lineno)
     return ids
 
@@ -602,10 +610,11 @@ class EventFlags:
             "lat": self.lat,
             "lon": self.lon,
         }
-        if not _given(given):
+        changes = _given(given)
+        if not changes:
             return current
         merged = dict(current or {})
-        merged.update(_given(given))
+        merged.update(changes)
         return None if all(v is None for v in merged.values()) else merged
 
     def _sources(self, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -753,18 +762,9 @@ def _check_references(event: EventLike, known: Mapping[str, int]) -> None:
 
 def _find_line(lines: list[RawLine], event_id: str, *, name: str) -> RawLine:
     """The one line that holds ``event_id``; an id on no line or on two is an error."""
-    import json
-
-    found = []
-    for line in lines:
-        if line.is_blank or event_id.encode() not in line.data:
-            continue
-        try:
-            obj = json.loads(line.content)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(obj, dict) and obj.get("id") == event_id:
-            found.append(line)
+    needle = event_id.encode()
+    candidates = (line for line in lines if needle in line.data)
+    found = [line for line, obj in _objects(candidates) if obj.get("id") == event_id]
     if not found:
         raise ConflictError(f"{name}: no event with id {event_id!r}")
     if len(found) > 1:
@@ -863,22 +863,15 @@ def rm(
     ] = False,
 ) -> None:
     """Remove events by id. Every other line of the log stays byte for byte as it was."""
-    import json
-
     from timeline.store import lock_log
 
     with lock_log(file, create=False) as log:
         lines = list(log.raw_lines())
         doomed = {id_: _find_line(lines, id_, name=log.name) for id_ in dict.fromkeys(event_ids)}
+        gone = {line.lineno for line in doomed.values()}
         if not force:
-            for line in lines:
-                if line.is_blank or line.lineno in {d.lineno for d in doomed.values()}:
-                    continue
-                try:
-                    obj = json.loads(line.content)
-                except (ValueError, RecursionError):
-                    continue
-                refs = obj.get("responds_to") if isinstance(obj, dict) else None
+            for line, obj in _objects(line for line in lines if line.lineno not in gone):
+                refs = obj.get("responds_to")
                 for ref in refs if isinstance(refs, list) else ():
                     if ref in doomed:
                         raise ConflictError(
@@ -892,7 +885,6 @@ def rm(
                 f"Remove {_count(len(doomed), 'event')} from {log.name}?", err=True
             ):
                 raise InputError("rm: nothing removed")
-        gone = {d.lineno for d in doomed.values()}
         log.rewrite(line.data for line in lines if line.lineno not in gone)
     _write_lines(doomed)
     _say(f"removed {_count(len(doomed), 'event')} from {log.name}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import stat
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -29,13 +30,24 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def _size(path: str) -> int:
+    """The size of a regular file; 0 for standard input, a git spec or anything else."""
+    try:
+        st = os.stat(path) if path != "-" else None
+    except OSError:
+        return 0
+    return st.st_size if st is not None and stat.S_ISREG(st.st_mode) else 0
+
+
+def is_large(path: str) -> bool:
+    """Whether a log is worth reading on every core (a cheap check, before any lock)."""
+    return _size(path) >= MIN_BYTES
+
+
 def line_ranges(path: str, parts: int) -> list[tuple[int, int]] | None:
     """``parts`` byte ranges of a regular file that start and end at line boundaries, or None
     when the file is small (or not a regular file) and one reader does better."""
-    try:
-        size = os.stat(path).st_size if path != "-" else 0
-    except OSError:
-        return None
+    size = _size(path)
     if parts < 2 or size < MIN_BYTES:
         return None
     cuts = [0]
@@ -97,19 +109,12 @@ def map_ranges(
 
 def newlines(path: str, start: int, end: int) -> int:
     """How many lines end in [start, end) of a file."""
-    count = 0
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        pos = start
-        while pos < end:
-            data = os.pread(fd, min(_READ_SIZE, end - pos), pos)
-            if not data:
-                break
-            count += data.count(b"\n")
-            pos += len(data)
+        reader = _Range(fd, start, end)
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: reader.read(_READ_SIZE), b""))
     finally:
         os.close(fd)
-    return count
 
 
 def json_range(path: str, start: int, end: int, *, flt: Filter) -> tuple[list[Kept], list[BadLine]]:

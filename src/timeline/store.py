@@ -344,7 +344,8 @@ def parse_lines(
             yield ParsedLine(line, None, exc)
 
 
-def _git_lines(spec: str) -> Iterator[RawLine]:
+def _git_bytes(spec: str) -> bytes:
+    """The file ``REV:PATH`` as git holds it."""
     import subprocess
 
     try:
@@ -354,8 +355,7 @@ def _git_lines(spec: str) -> Iterator[RawLine]:
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"]
         raise LogReadError(f"{spec}: cannot read from git: {reason[0].removeprefix('fatal: ')}")
-    # The same line splitting as for a file: only b"\n" ends a line.
-    yield from iter_raw_lines(io.BytesIO(done.stdout), name=spec)
+    return done.stdout
 
 
 def read_any_lines(spec: str, *, anchors: Anchors | None = None) -> Iterator[RawLine]:
@@ -364,13 +364,19 @@ def read_any_lines(spec: str, *, anchors: Anchors | None = None) -> Iterator[Raw
     With ``anchors``, only the lines that hold one of them (see ``scan_lines``).
     """
     if spec != STDIN and ":" in spec and not Path(spec).exists():
-        lines = _git_lines(spec)
-        if anchors is None:
-            return lines
-        return scan_lines(io.BytesIO(b"".join(line.data for line in lines)), anchors)
+        return _git_lines(spec, anchors)
     if anchors is None:
         return read_raw_lines(spec)
     return _scan_log(spec, anchors)
+
+
+def _git_lines(spec: str, anchors: Anchors | None) -> Iterator[RawLine]:
+    # The same line splitting as for a file: only b"\n" ends a line.
+    data = io.BytesIO(_git_bytes(spec))
+    if anchors is None:
+        yield from iter_raw_lines(data, name=spec)
+    else:
+        yield from scan_lines(data, anchors)
 
 
 def _scan_log(path: str, anchors: Anchors) -> Iterator[RawLine]:
@@ -408,10 +414,11 @@ def scan_lines(fh: IO[bytes], anchors: Anchors) -> Iterator[RawLine]:
     """
     first = 1  # number of the block's first line
     base = 0  # offset of the block's first byte
+    needles = anchors.pattern
     for block in _blocks(fh):
         hay = block.lower() if anchors.lowercase else block
         rfind, find = block.rfind, block.find
-        starts = {rfind(b"\n", 0, hit.start()) + 1 for hit in anchors.pattern.finditer(hay)}
+        starts = {rfind(b"\n", 0, hit.start()) + 1 for hit in needles.finditer(hay)}
         leads: dict[bytes, bool] = {}
         for sequence in anchors.doubtful:
             lead = sequence[:1]
