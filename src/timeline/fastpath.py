@@ -16,14 +16,13 @@ from typing import Annotated, Any
 import msgspec
 
 from timeline.dates import Precision, period_end
-from timeline.rules import COUNTRY_RE, ID_RE, check_event, is_blank
+from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, is_blank
 from timeline.vocab import EventType, Status
 
 __all__ = ["FastEvent", "fast_event"]
 
-# Actor ids in the ASCII form normalize_actor() leaves unchanged, one a line: runs of letters and
-# digits joined by single '-' (words), '/' (parts) or '\n' (ids). Any other id takes the slow path.
-_ACTORS_RE = re.compile(r"[a-z0-9]+(?:[-/\n][a-z0-9]+)*")
+# Actor ids of the ASCII form, one a line; any other id takes the slow path.
+_ACTORS_RE = re.compile(rf"{ASCII_ACTOR}(?:\n{ASCII_ACTOR})*")
 _Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 _Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 _NonEmpty = msgspec.Meta(min_length=1)

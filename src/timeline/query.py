@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from timeline.rules import EventLike, normalize_actor
+from timeline.rules import ASCII_ACTOR, EventLike, normalize_actor
 
 if TYPE_CHECKING:
     from timeline.store import RawLine
@@ -198,7 +198,7 @@ def _date_needles(since: date, until: date) -> tuple[bytes, ...] | None:
     return tuple(out)
 
 
-_ACTOR_ITEM = rb'"[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*"'
+_ACTOR_ITEM = b'"' + ASCII_ACTOR.encode() + b'"'
 _SIMPLE_ACTORS = re.compile(rb"(?:%s(?:,%s)*)?" % (_ACTOR_ITEM, _ACTOR_ITEM))
 _Check = Callable[[bytes], bool]
 
@@ -234,12 +234,14 @@ def _actors_check(keys: tuple[bytes, ...], wanted: tuple[str, ...]) -> _Check:
 
 
 def _value_check(key: bytes, wanted: set[bytes], *, default: bytes | None) -> _Check:
-    """The string value of a top-level key (``type``, ``status``) is one of ``wanted``."""
+    """The string value of a top-level key (``type``, ``status``) is one of ``wanted``;
+    ``default`` is the value when the key is left out."""
+    name = key[: key.index(b":")]  # b'"status"'
 
     def check(content: bytes) -> bool:
         start = _top_level(content, key)
         if start == -1:
-            if default is not None and b'"status"' not in content:
+            if default is not None and name not in content:
                 return default in wanted
             return any(w in content for w in wanted)
         return content[start : content.find(b'"', start)] in wanted
@@ -292,7 +294,6 @@ class Prefilter:
     def __init__(self, flt: Filter) -> None:
         self._flt = flt
         self._default_status = Status.REPORTED in flt.statuses
-        self._ids = [f'"{i}"'.encode() for i in flt.ids]
         self._since = flt.since.isoformat().encode() if flt.since else None
         self._until = flt.until.isoformat().encode() if flt.until else None
         checks: list[_Check] = []
@@ -328,7 +329,7 @@ class Prefilter:
         flt = self._flt
         exact = _HIDING_ESCAPES
         if flt.ids:
-            return Anchors(tuple(self._ids), False, exact)
+            return Anchors(tuple(f'"{i}"'.encode() for i in flt.ids), False, exact)
         folded = _HIDING_ESCAPES + _FOLDS
         for group in (flt.actors, flt.targets, flt.involving):
             pieces = _longest_pieces(group) if group else None

@@ -21,6 +21,9 @@ from timeline.vocab import EventType, Status
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
 COUNTRY_RE = re.compile(r"[A-Z]{3}")
+# An actor id in the ASCII form normalize_actor() leaves unchanged: runs of letters and digits
+# joined by single '-' (words) or '/' (parts). The fast paths judge only ids of this form.
+ASCII_ACTOR = r"[a-z0-9]+(?:[-/][a-z0-9]+)*"
 _SLUG_JUNK = re.compile(r"[^\w]+")
 _ACTOR_PART = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 MAX_REPR = 60
