@@ -170,6 +170,13 @@ def _link_style(url: str | None) -> Style | str:
     return ""
 
 
+_STATUS_MARKS = {
+    Status.CLAIMED: ("◆ claimed", "yellow"),
+    Status.DISPUTED: ("✖ disputed", "red"),
+    Status.CONFIRMED: ("✔ confirmed", "green"),
+}
+
+
 def timeline_view(
     events: Sequence[EventLike], responses: Responses, *, long: bool = False
 ) -> RenderableType:
@@ -216,11 +223,9 @@ def timeline_view(
         body.append(event.type.value, style="magenta")
         body.append("  ")
         body.append(visible(parties(event)), style="green")
-        if status is not Status.REPORTED:
-            mark = {Status.CLAIMED: "◆ claimed", Status.DISPUTED: "✖ disputed",
-                    Status.CONFIRMED: "✔ confirmed"}[status]  # fmt: skip
-            body.append(f"  {mark}", style="yellow" if status is Status.CLAIMED else "red"
-                        if status is Status.DISPUTED else "green")  # fmt: skip
+        if status in _STATUS_MARKS:
+            mark, style = _STATUS_MARKS[status]
+            body.append(f"  {mark}", style=style)
         if event.id in responses.answered:
             body.append("  ↩ answered", style="blue")
         body.append("\n")
