@@ -28,7 +28,7 @@ from timeline.errors import LineError
 from timeline.fastpath import fast_event
 from timeline.model import Event, canonical_json
 from timeline.query import Filter, Prefilter, matches
-from timeline.store import RawLine, parse_raw_line, scan_lines
+from timeline.store import RawLine, parse_raw_line, scan_lines, stream_blocks
 from timeline.vocab import EventType, Status
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -63,7 +63,7 @@ def _fast(lines: list[bytes], flt: Filter) -> list[str]:
     anchors = prefilter.anchors()
     data = b"".join(line + b"\n" for line in lines)
     raw: Iterator[RawLine] = (
-        scan_lines(io.BytesIO(data), anchors)
+        scan_lines(stream_blocks(io.BytesIO(data)), anchors)
         if anchors is not None
         else (RawLine(n, line + b"\n") for n, line in enumerate(lines, 1))
     )

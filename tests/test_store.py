@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -384,3 +385,72 @@ def test_split_json_array_errors_name_the_line(data: bytes, lineno: int) -> None
         list(split_json_array(data, first_lineno=1, source="in.json"))
     assert info.value.lineno == lineno
     assert str(info.value).startswith(f"in.json:{lineno}: not valid JSON")
+
+
+# ---------------------------------------------------------------------------- block scan
+
+# Every line holds the needle '@', once or more, and never a newline.
+_LINE_BYTES = (
+    st.binary(max_size=40) | st.sampled_from([b"", b"x" * 100, b'{"id":"a"}', b"\r", b"a@b\rcd"])
+).map(lambda b: b"@" + b.replace(b"\n", b""))
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    lines=st.lists(_LINE_BYTES, max_size=30),
+    torn=st.booleans(),
+    block_size=st.integers(1, 64),
+    start_line=st.integers(0, 5),
+)
+def test_block_scan_finds_every_line_with_its_number_and_offset(
+    tmp_path: Path,
+    lines: list[bytes],
+    torn: bool,
+    block_size: int,
+    start_line: int,
+) -> None:
+    """With anchors that every line holds, the block scan gives back each physical line whole,
+    numbered and placed as in the file, from a file (pread, from any line boundary) or a stream,
+    whatever the block size: lines longer than a block, a last line without its newline."""
+    import io
+
+    from timeline import store
+    from timeline.query import Anchors
+
+    data = b"".join(line + b"\n" for line in lines)
+    if torn and lines:
+        data = data[:-1]
+    *ended, last = data.split(b"\n")
+    physical = [piece + b"\n" for piece in ended] + ([last] if last else [])
+    start_line = min(start_line, len(physical))
+    start = sum(len(p) for p in physical[:start_line])
+    anchors = Anchors((b"@",), False, ())
+    expected = [
+        RawLine(n, content, offset)
+        for n, content, offset in zip(
+            range(1, len(physical) + 1),
+            physical,
+            itertools.accumulate([0] + [len(p) for p in physical]),
+            strict=False,
+        )
+    ]
+    log = tmp_path / "scanned.jsonl"
+    log.write_bytes(data)
+    fd = os.open(log, os.O_RDONLY)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "_BLOCK_SIZE", block_size)
+        streamed = list(store.scan_lines(store.stream_blocks(io.BytesIO(data)), anchors))
+        try:
+            read = [store.file_blocks(fd, start, len(data)) for _ in range(2)]
+            found = list(store.scan_lines(read[0], anchors, offset=start))
+            unnumbered = list(store.scan_lines(read[1], anchors, offset=start, numbered=False))
+        finally:
+            os.close(fd)
+    assert streamed == expected
+    tail = [line._replace(lineno=line.lineno - start_line) for line in expected[start_line:]]
+    assert found == tail
+    assert unnumbered == [line._replace(lineno=0) for line in tail]

@@ -441,13 +441,11 @@ def _show_json(file: str, flt: Filter, *, strict: bool, reverse: bool, limit: in
             parts = parallel.map_ranges(
                 functools.partial(parallel.json_range, flt=flt), file, ranges
             )
-            kept, bad = [], []
-            for (start, _), (part_kept, part_bad) in zip(ranges, parts, strict=True):
-                kept += part_kept
-                if part_bad:
-                    before = parallel.newlines(file, 0, start)
-                    bad += [(before + n, problems, done) for n, problems, done in part_bad]
-        for lineno, problems, complete in bad:
+            kept = [item for part_kept, _ in parts for item in part_kept]
+            bad = [item for _, part_bad in parts for item in part_bad]
+            numbers = parallel.line_numbers(file, (offset for _, offset, _, _ in bad))
+            bad = [(numbers[at], at, problems, done) for _, at, problems, done in bad]
+        for lineno, _, problems, complete in bad:
             error = LineError.from_problems(name, lineno, problems)
             error = _warn_line(error, RawLine(lineno, b"\n" if complete else b""))
             if strict:

@@ -2,8 +2,9 @@
 
 A regular file of at least ``MIN_BYTES`` is cut at line boundaries into one byte range per CPU;
 a forked worker reads each range with the same pipeline as the serial path (block scan,
-prefilter, fast path, validation) and sends back only what the caller keeps, in file order,
-with line numbers made whole by adding the lines of the ranges before. The caller holds the
+prefilter, fast path, validation) and sends back only what the caller keeps, in file order.
+Workers do not number lines; the caller numbers the few bad lines it reports from their
+offsets. The caller holds the
 log's shared lock throughout, so no writer can replace the file while the workers read it.
 """
 
@@ -13,11 +14,11 @@ import io
 import itertools
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from timeline.query import Anchors, BadLine, Filter, Kept, Prefilter, select_json
-from timeline.store import RawLine, scan_lines
+from timeline.store import RawLine, file_blocks, scan_lines
 
 MIN_BYTES = 64 << 20
 _READ_SIZE = 1 << 22
@@ -61,7 +62,7 @@ def line_ranges(path: str, parts: int) -> list[tuple[int, int]] | None:
 
 
 class _Range(io.RawIOBase):
-    """The bytes [start, end) of a file, read with pread: a file object for the readers."""
+    """The bytes [start, end) of a file, read with pread: a file object for the line reader."""
 
     def __init__(self, fd: int, start: int, end: int) -> None:
         self._fd, self._pos, self._end = fd, start, end
@@ -80,18 +81,21 @@ class _Range(io.RawIOBase):
 
 
 def range_lines(path: str, start: int, end: int, anchors: Anchors | None) -> Iterator[RawLine]:
-    """The lines of one range, numbered from 1 within it (all, or only the anchored ones)."""
+    """The lines of one range (all, or only the anchored ones) with their offsets in the file.
+
+    Lines are not numbered (0): counting every newline would cost more than finding the
+    candidates, and ``line_numbers`` gives the numbers of the few lines that need one.
+    """
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        reader = io.BufferedReader(_Range(fd, start, end), buffer_size=_READ_SIZE)
         if anchors is not None:
-            for line in scan_lines(reader, anchors):
-                yield line._replace(offset=start + line.offset)
-        else:
-            offset = start
-            for lineno, data in enumerate(reader, 1):
-                yield RawLine(lineno, data, offset)
-                offset += len(data)
+            blocks = file_blocks(fd, start, end)
+            yield from scan_lines(blocks, anchors, offset=start, numbered=False)
+            return
+        offset = start
+        for data in io.BufferedReader(_Range(fd, start, end), buffer_size=_READ_SIZE):
+            yield RawLine(0, data, offset)
+            offset += len(data)
     finally:
         os.close(fd)
 
@@ -107,14 +111,27 @@ def map_ranges(
         return pool.starmap(work, [(path, start, end) for start, end in ranges])
 
 
-def newlines(path: str, start: int, end: int) -> int:
-    """How many lines end in [start, end) of a file."""
+def line_numbers(path: str, offsets: Iterable[int]) -> dict[int, int]:
+    """The number of the line that starts at each offset, counting the newlines before them in
+    one pass (from the start of the file to the last offset)."""
+    numbers: dict[int, int] = {}
+    wanted = sorted(set(offsets))
+    if not wanted:
+        return numbers
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        reader = _Range(fd, start, end)
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: reader.read(_READ_SIZE), b""))
+        seen, pos = 0, 0
+        for offset in wanted:
+            while pos < offset:
+                chunk = os.pread(fd, min(_READ_SIZE, offset - pos), pos)
+                if not chunk:
+                    break
+                seen += chunk.count(b"\n")
+                pos += len(chunk)
+            numbers[offset] = seen + 1
     finally:
         os.close(fd)
+    return numbers
 
 
 def json_range(path: str, start: int, end: int, *, flt: Filter) -> tuple[list[Kept], list[BadLine]]:

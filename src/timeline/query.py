@@ -384,8 +384,9 @@ class Responses:
         return event.status is Status.DISPUTED or event.id in self.rejected
 
 
-# (line number, the line's problems, the line ends with a newline): a bad line, to warn about
-BadLine = tuple[int, list[tuple[str | None, str]], bool]
+# (line number (0: not numbered), offset (-1: not known), the line's problems, the line ends
+# with a newline): a bad line, to warn about
+BadLine = tuple[int, int, list[tuple[str | None, str]], bool]
 
 
 # A kept event of show --json: its date as an ordinal, and its canonical JSON, or the offset
@@ -412,7 +413,7 @@ def select_json(
         event, line = parsed.event, parsed.line
         if event is None:
             assert parsed.error is not None  # a parsed line has an event or an error
-            bad.append((line.lineno, parsed.error.problems, line.is_complete))
+            bad.append((line.lineno, line.offset, parsed.error.problems, line.is_complete))
         elif matches(event, flt):
             if by_offset and parsed.canonical:
                 kept.append((event.date.toordinal(), (line.offset, len(line.content))))

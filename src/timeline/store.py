@@ -303,8 +303,9 @@ def parse_raw_line(line: RawLine, *, source: str) -> Event:
 
     from timeline.model import Event, describe_validation_error
 
-    # A worker's range numbers its lines from 1 too, but only offset 0 starts the log.
-    starts_log = line.lineno == 1 and line.offset <= 0
+    # A line read at a known offset starts the log only at 0 (a worker numbers its lines from 1,
+    # or not at all); a line from a stream only as line 1.
+    starts_log = line.offset == 0 if line.offset >= 0 else line.lineno == 1
     obj = decode_json_object(line.content, source=source, lineno=line.lineno, starts_log=starts_log)
     try:
         return Event.model_validate(obj)
@@ -376,70 +377,106 @@ def _git_lines(spec: str, anchors: Anchors | None) -> Iterator[RawLine]:
     if anchors is None:
         yield from iter_raw_lines(data, name=spec)
     else:
-        yield from scan_lines(data, anchors)
+        yield from scan_lines(stream_blocks(data), anchors)
 
 
 def _scan_log(path: str, anchors: Anchors) -> Iterator[RawLine]:
     with open_log(path) as fh:
         try:
-            yield from scan_lines(fh, anchors)
+            st = os.fstat(fh.fileno()) if fh is not sys.stdin.buffer else None
+            if st is not None and stat.S_ISREG(st.st_mode):
+                blocks = file_blocks(fh.fileno(), 0, st.st_size)
+            else:
+                blocks = stream_blocks(fh)
+            yield from scan_lines(blocks, anchors)
         except OSError as exc:
             raise LogReadError(f"{display_name(path)}: cannot read: {_os_reason(exc)}") from None
 
 
 _BLOCK_SIZE = 1 << 22
 
+# Bytes read from a log, and how many of them (from the start) are whole lines: the rest is the
+# beginning of a line that the next block holds whole. Searching up to that bound, rather than
+# slicing it off, saves copying every block.
+Block = tuple[bytes, int]
 
-def _blocks(fh: IO[bytes]) -> Iterator[bytes]:
-    """The file in blocks of whole lines, about 4 MiB each (the last may lack its newline)."""
+
+def stream_blocks(fh: IO[bytes]) -> Iterator[Block]:
+    """A stream (stdin, git's output) in blocks of about 4 MiB; the last may lack its newline."""
     rest = b""
     while chunk := fh.read(_BLOCK_SIZE):
         data = rest + chunk if rest else chunk
         cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            rest = data
-            continue
-        yield data[:cut]
+        if cut:
+            yield data, cut
         rest = data[cut:]
     if rest:
-        yield rest
+        yield rest, len(rest)
 
 
-def scan_lines(fh: IO[bytes], anchors: Anchors) -> Iterator[RawLine]:
+def file_blocks(fd: int, start: int, end: int) -> Iterator[Block]:
+    """The bytes [start, end) of a file in blocks of about 4 MiB, each read once with pread.
+
+    A block's partial last line is read again at the start of the next block; a line longer
+    than a block is read with blocks twice as large until it fits.
+    """
+    pos, size = start, _BLOCK_SIZE
+    while pos < end:
+        block = os.pread(fd, min(size, end - pos), pos)
+        if not block:
+            return  # the file is shorter than it was
+        cut = block.rfind(b"\n") + 1
+        if cut == 0 and pos + len(block) < end:
+            size *= 2
+            continue
+        cut = cut or len(block)  # the last line, without its newline
+        yield block, cut
+        pos += cut
+        size = _BLOCK_SIZE
+
+
+def scan_lines(
+    blocks: Iterable[Block], anchors: Anchors, *, offset: int = 0, numbered: bool = True
+) -> Iterator[RawLine]:
     """Only the lines that hold a needle of ``anchors`` (in their ASCII-lowercased bytes when it
-    says so) or hold something it calls doubtful, numbered as in the file.
+    says so) or hold something it calls doubtful, with their offsets from ``offset``.
 
     The search runs over whole blocks in C; Python touches only the lines it finds, so a
-    selective filter reads a large log at close to the speed of grep.
+    selective filter reads a large log at close to the speed of grep. Lines are numbered as in
+    the file, unless ``numbered`` is false: then each line number is 0, and a caller that needs
+    one counts the newlines before the line's offset (which saves counting them all).
     """
     first = 1  # number of the block's first line
-    base = 0  # offset of the block's first byte
+    base = offset  # offset of the block's first byte
     needles = anchors.pattern
-    for block in _blocks(fh):
+    for block, cut in blocks:
         hay = block.lower() if anchors.lowercase else block
         rfind, find = block.rfind, block.find
-        starts = {rfind(b"\n", 0, hit.start()) + 1 for hit in needles.finditer(hay)}
+        starts = {rfind(b"\n", 0, hit.start()) + 1 for hit in needles.finditer(hay, 0, cut)}
         leads: dict[bytes, bool] = {}
         for sequence in anchors.doubtful:
             lead = sequence[:1]
             if lead not in leads:
-                leads[lead] = find(lead) != -1  # one byte: memchr, much faster than a search
-            pos = find(sequence) if leads[lead] else -1
+                leads[lead] = find(lead, 0, cut) != -1  # one byte: memchr, faster than a search
+            pos = find(sequence, 0, cut) if leads[lead] else -1
             while pos != -1:
                 starts.add(rfind(b"\n", 0, pos) + 1)
-                pos = find(sequence, pos + 1)
+                pos = find(sequence, pos + 1, cut)
         if anchors.doubtful_pattern is not None:
             starts.update(
-                rfind(b"\n", 0, hit.start()) + 1 for hit in anchors.doubtful_pattern.finditer(block)
+                rfind(b"\n", 0, hit.start()) + 1
+                for hit in anchors.doubtful_pattern.finditer(block, 0, cut)
             )
-        lineno, counted = first, 0
+        lineno, counted = (first, 0) if numbered else (0, 0)
         for start in sorted(starts):
-            lineno += block.count(b"\n", counted, start)
-            counted = start
-            end = (find(b"\n", start) + 1) or len(block)
+            if numbered:
+                lineno += block.count(b"\n", counted, start)
+                counted = start
+            end = (find(b"\n", start, cut) + 1) or cut
             yield RawLine(lineno, block[start:end], base + start)
-        first = lineno + block.count(b"\n", counted)
-        base += len(block)
+        if numbered:
+            first = lineno + block.count(b"\n", counted, cut)
+        base += cut
 
 
 # ---------------------------------------------------------------------------- writing
