@@ -197,6 +197,52 @@ def test_prefilter_never_drops_a_matching_line(
         assert _fast([line], flt) == _plain([line], flt), line
 
 
+WINDOWS = [
+    (date(2019, 6, 1), date(2019, 6, 30)),
+    (date(2019, 6, 3), date(2019, 6, 3)),
+    (date(2018, 12, 30), date(2019, 1, 2)),
+    (date(2019, 11, 15), date(2020, 2, 10)),
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    window=st.sampled_from(WINDOWS),
+    before=st.integers(-40, 800),
+    precision=st.sampled_from(["day", "week", "month", "year"]),
+    span=st.one_of(st.none(), st.integers(0, 900)),
+    seed=st.integers(0, 1000),
+)
+def test_a_date_window_never_drops_an_event_that_overlaps_it(
+    window: tuple[date, date], before: int, precision: str, span: int | None, seed: int
+) -> None:
+    """Events that start up to two years before a window and end in it, across it or after
+    it, in canonical and other layouts, with decoy dates in extra: the date anchors (month
+    needles, and the 'end' pattern for events that span the window) find every match."""
+    since, until = window
+    day = since - timedelta(days=before)
+    start = {
+        "day": day,
+        "week": day - timedelta(days=day.weekday()),
+        "month": day.replace(day=1),
+        "year": day.replace(month=1, day=1),
+    }[precision]
+    obj: dict[str, Any] = {**BASE, "date": start.isoformat(), "precision": precision}
+    if span is not None:
+        obj["end"] = (start + timedelta(days=span)).isoformat()
+    canonical = canonical_json(Event.model_validate(obj)).encode()
+    decoy = {"date": "2030-01-01", "precision": "day", "end": "2030-02-01"}
+    lines = [
+        canonical,
+        canonical.replace(b'"end":"', b'"end": "'),
+        json.dumps({**obj, "extra": decoy}, separators=(",", ":")).encode(),
+        *_variants(obj, random.Random(seed)),
+    ]
+    flt = Filter.build(since=since, until=until)
+    for line in lines:
+        assert _fast([line], flt) == _plain([line], flt), line
+
+
 def test_show_json_with_a_filter_equals_strict_show_through_the_cli(
     tmp_path: Path, generated: list[bytes]
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -330,3 +331,18 @@ def test_responses_to_unknown_ids_are_harmless(make_event: MakeEvent) -> None:
     responses = Responses()
     responses.note(make_event(id="r", type="reject", responds_to=["missing"]))
     assert not responses.is_disputed(make_event(id="claim", status="claimed"))
+
+
+@given(
+    bound=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+    day=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+)
+def test_iso_date_patterns_compare_days(bound: date, day: date) -> None:
+    """The regexes for dates after a bound, and on or before it, agree with date comparison."""
+    from timeline.query import _iso_dates
+
+    text = day.isoformat().encode()
+    after = re.fullmatch(_iso_dates(bound, after=True), text) is not None
+    on_or_before = re.fullmatch(_iso_dates(bound, after=False), text) is not None
+    assert after == (day > bound)
+    assert on_or_before == (day <= bound)

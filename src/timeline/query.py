@@ -139,7 +139,6 @@ _FOLDS = tuple(
 _FOLDS_TO_ASCII = re.compile(b"|".join(re.escape(seq) for seq in _FOLDS))
 # JSON escapes that could spell a letter or a slash: the bytes no longer show the text.
 _HIDING_ESCAPES = (b"\\u", b"\\/")
-_END_GIVEN = re.compile(rb'"end"\s*:\s*"')
 _MAX_MONTHS = 36
 _PREFIX = re.compile(
     rb'\{"id":"[^"\\]*","date":"(\d{4}-\d{2}-\d{2})","precision":"(day|week|month|year)",'
@@ -196,6 +195,41 @@ def _date_needles(since: date, until: date) -> tuple[bytes, ...] | None:
     out.extend(f"{year:04d}-01-01".encode() for year in range(since.year, until.year + 1))
     out.extend((since - timedelta(days=back)).isoformat().encode() for back in range(1, 7))
     return tuple(out)
+
+
+def _iso_dates(bound: date, *, after: bool) -> bytes:
+    """A regex for the ISO dates (``YYYY-MM-DD``) after ``bound``, or else on or before it.
+
+    ISO dates of one width order as strings, so this compares digit by digit: the same digits
+    as ``bound`` up to one position, then a larger (smaller) digit, then any digits.
+    """
+    text = bound.isoformat()
+    branches = []
+    for i, char in enumerate(text):
+        if not char.isdigit():
+            continue
+        low, high = (int(char) + 1, 9) if after else (0, int(char) - 1)
+        if low <= high:
+            rest = "".join(r"\d" if c.isdigit() else "-" for c in text[i + 1 :])
+            branches.append(f"{text[:i]}[{low}-{high}]{rest}")
+    if not after:
+        branches.append(text)
+    return f"(?:{'|'.join(branches)})".encode() if branches else b"(?!)"
+
+
+def _spanning_end(until: date) -> re.Pattern[bytes]:
+    """The ``end`` keys that may carry an event over [since, until] when no date needle is in
+    its line: any ``end`` with a string value, except a date on or before ``until`` (an end in
+    the range holds a needle; one before it ends the event too early), or an end that follows
+    a start after ``until`` in a canonical line."""
+    later = _iso_dates(until, after=True)
+    starts_later = b"".join(
+        rb'(?<!"date":"%s","precision":"%s","end":")' % (later, precision)
+        for precision in (b"day", b"(?:week|year)", b"month")  # one width per lookbehind
+    )
+    # The lookbehinds come last: most lines have "end":null, and fail before reaching them.
+    ends_early = _iso_dates(until, after=False)
+    return re.compile(rb'"end"\s*:\s*"(?!%s")%s' % (ends_early, starts_later))
 
 
 _ACTOR_ITEM = b'"' + ASCII_ACTOR.encode() + b'"'
@@ -342,7 +376,7 @@ class Prefilter:
         if flt.since is not None and flt.until is not None:
             needles = _date_needles(flt.since, flt.until)
             if needles is not None:
-                return Anchors(needles, False, exact, _END_GIVEN)
+                return Anchors(needles, False, exact, _spanning_end(flt.until))
         for group in (flt.texts, flt.tags):
             pieces = _longest_pieces(group) if group else None
             if pieces:
