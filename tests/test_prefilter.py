@@ -289,8 +289,14 @@ def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> Non
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["--actor", "belarus"], ["--type", "accuse"], ["--reverse", "--limit", "7"]],
-    ids=["all", "actor", "type", "reverse-limit"],
+    [
+        [],
+        ["--actor", "belarus"],
+        ["--type", "accuse"],
+        ["--since", "2019-03", "--until", "2019-04"],
+        ["--reverse", "--limit", "7"],
+    ],
+    ids=["all", "actor", "type", "window", "reverse-limit"],
 )
 def test_reading_on_every_core_gives_the_serial_result(
     tmp_path: Path, generated: list[bytes], monkeypatch: pytest.MonkeyPatch, args: list[str]
@@ -302,7 +308,7 @@ def test_reading_on_every_core_gives_the_serial_result(
     lines = list(generated[:600])
     lines[10] = json.dumps(json.loads(lines[10])).encode()  # not canonical: spaces
     lines[20] = lines[20] + b"\r"  # CRLF
-    lines[450] = b'{"id": "x", "type": "accuse", "actors": ["belarus"]'  # bad, 2nd half
+    lines[450] = b'{"id": "x", "date": "2019-03-05", "type": "accuse", "actors": ["belarus"]'  # bad
     log = tmp_path / "events.jsonl"
     log.write_bytes(b"".join(line + b"\n" for line in lines))
     runner = CliRunner()
@@ -340,3 +346,30 @@ def test_a_bom_inside_the_log_is_refused_on_every_core_too(
     forked = CliRunner().invoke(app, ["show", "-f", str(log), "--json"])
     assert forked.exit_code == 0
     assert forked.stderr.startswith(f"{log}:{second + 1}: not valid JSON")
+
+
+@pytest.mark.parametrize("args", [[], ["--actor", "belarus"], ["--text", "troops"]])
+def test_a_bom_at_the_start_of_the_log_is_allowed_on_every_core(
+    tmp_path: Path,
+    generated: list[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+) -> None:
+    """The first line is known by its offset (0) when workers do not number lines: a BOM there
+    is skipped as the serial read skips it, with or without a filter."""
+    from timeline import parallel
+
+    first = json.loads(generated[0])
+    first["actors"], first["title"] = ["belarus"], "Belarus moves troops"
+    lines = [json.dumps(first).encode(), *generated[1:600]]  # spaced: not the fast path
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(b"\xef\xbb\xbf" + b"".join(line + b"\n" for line in lines))
+    runner = CliRunner()
+    serial = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    forked = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
+    assert forked.exit_code == serial.exit_code == 0
+    assert forked.stderr == serial.stderr == ""
+    assert forked.stdout == serial.stdout
+    assert f'"id":"{first["id"]}"' in forked.stdout
