@@ -678,3 +678,68 @@ def test_parse_lines_reports_an_event_nested_100000_deep() -> None:
     assert one.event is None
     assert one.error is not None
     assert one.error.messages() == ["log.jsonl:4: not valid JSON: nested too deeply"]
+
+
+# ------------------------------------------------------------------------ rewriting in place
+
+_CLAIM = "2024-08-18-lukashenko-claims-120000-ukrainian-troops"
+_REWRITES = {
+    "edit": ["edit", _CLAIM, "--tag", "checked"],
+    "rm": ["rm", "2024-08-26-ukraine-calls-gomel-exercises-chernobyl-threat", "--yes"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(_REWRITES))
+def test_a_rewrite_through_a_symbolic_link_changes_the_log_it_leads_to(
+    command: str, tmp_path: Path
+) -> None:
+    """`edit` and `rm` write to the file a link leads to; the link stays a link."""
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "log.jsonl"
+    shutil.copyfile(BUNDLED, real)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(Path("real") / "log.jsonl")
+    result = cli(*_REWRITES[command], "--file", str(link))
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink()
+    assert real.read_bytes() != BUNDLED.read_bytes()
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["log.jsonl"]
+
+
+@pytest.mark.parametrize("command", sorted(_REWRITES))
+def test_a_rewrite_keeps_the_mode_and_owner_of_the_log(command: str, tmp_path: Path) -> None:
+    """The rewritten log keeps its permission bits whatever the umask, and (for root) its owner."""
+    path = tmp_path / "shared.jsonl"
+    shutil.copyfile(BUNDLED, path)
+    path.chmod(0o664)
+    owner = (1234, 1234) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    if os.geteuid() == 0:
+        os.chown(path, *owner)
+    old_umask = os.umask(0o022)
+    try:
+        result = cli(*_REWRITES[command], "--file", str(path))
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.stderr
+    st = path.stat()
+    assert stat.S_IMODE(st.st_mode) == 0o664
+    assert (st.st_uid, st.st_gid) == owner
+    assert path.read_bytes() != BUNDLED.read_bytes()
+
+
+@pytest.mark.parametrize("command", sorted(_REWRITES))
+def test_a_rewrite_of_a_hard_linked_log_is_refused(command: str, tmp_path: Path) -> None:
+    """A rewrite replaces the file, so other hard links would keep the old text: refused, with
+    both names unchanged; appending (which writes in place) still works."""
+    path = tmp_path / "events.jsonl"
+    shutil.copyfile(BUNDLED, path)
+    other = tmp_path / "other-name.jsonl"
+    os.link(path, other)
+    result = cli(*_REWRITES[command], "--file", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"timeline: {path}: cannot rewrite: the file has 2 hard links, and the others would "
+        "keep the old text (make it a single file, or use a symbolic link)\n"
+    )
+    assert path.read_bytes() == other.read_bytes() == BUNDLED.read_bytes()
+    assert path.stat().st_ino == other.stat().st_ino

@@ -510,9 +510,9 @@ def _write_all(fd: int, data: bytes) -> None:
 class LockedLog:
     """A log held under the exclusive lock: read it, then append or rewrite it."""
 
-    def __init__(self, path: Path, fd: int) -> None:
-        self.path = path
-        self.name = display_name(path)
+    def __init__(self, path: Path, fd: int, *, name: str) -> None:
+        self.path = path  # symbolic links resolved: a rewrite replaces the file they lead to
+        self.name = name
         self._fd = fd
 
     def raw_lines(self) -> Iterator[RawLine]:
@@ -539,10 +539,20 @@ class LockedLog:
         """Replace the log by ``lines`` (bytes, line ends included) atomically."""
         folder = self.path.parent
         tmp = folder / f".{self.path.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+        st = os.fstat(self._fd)
+        if st.st_nlink > 1:
+            raise LogWriteError(
+                f"{self.name}: cannot rewrite: the file has {st.st_nlink} hard links, and the "
+                "others would keep the old text (make it a single file, or use a symbolic link)"
+            )
         try:
-            mode = stat.S_IMODE(os.fstat(self._fd).st_mode)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
             try:
+                # The new file takes the log's place, so it takes its owner and mode too (the
+                # umask would narrow a shared log's group write; root would become its owner).
+                with contextlib.suppress(PermissionError):
+                    os.fchown(fd, st.st_uid, st.st_gid)
+                os.fchmod(fd, stat.S_IMODE(st.st_mode))
                 for data in lines:
                     _write_all(fd, data)
                 os.fsync(fd)
@@ -571,10 +581,10 @@ class LockedLog:
 @contextlib.contextmanager
 def lock_log(path: str | Path, *, create: bool) -> Iterator[LockedLog]:
     """Hold the log under the exclusive lock; with ``create``, make it if it does not exist."""
-    target = Path(path)
     name = display_name(path)
     if str(path) == STDIN:
         raise LogWriteError("cannot write to standard input: give the log with --file")
+    target = Path(os.path.realpath(path))  # a symbolic link names the log it leads to
     _check_writable(target, name)
     if not create and not target.exists():
         raise LogWriteError(f"{name}: cannot write: no such file")
@@ -584,7 +594,7 @@ def lock_log(path: str | Path, *, create: bool) -> Iterator[LockedLog]:
     except OSError as exc:
         raise LogWriteError(f"{name}: cannot write: {_os_reason(exc)}") from None
     try:
-        log = LockedLog(target, fd)
+        log = LockedLog(target, fd, name=name)
         log.remove_stale_temporaries()
         yield log
     finally:
