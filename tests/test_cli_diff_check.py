@@ -603,3 +603,23 @@ def test_check_reads_stdin() -> None:
     ]
     assert all(x.startswith("<stdin>:2: ") for x in lines_of(result.stdout))
     assert_summary(result.stderr, "<stdin>", len(lines_of(result.stdout)), 0)
+
+
+def test_diff_git_spec_must_name_a_file(repo: Path) -> None:
+    """`REV:` names a folder: git's listing of it is not read as a log."""
+    result = run("diff", "HEAD:", "events.jsonl")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "timeline: HEAD:: cannot read from git: git cat-file HEAD:: bad file\n"
+
+
+def test_diff_git_spec_is_never_an_option_to_git(repo: Path) -> None:
+    """A side that starts with '-' is refused before git runs: git would read '--output=F'
+    as an option and write F."""
+    target = repo / "written"
+    result = run("diff", "--", f"--output={target}:x", "events.jsonl")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"timeline: --output={target}:x: cannot read: no such file, and not a git REV:PATH\n"
+    )
+    assert not target.exists()
+    assert not Path(f"{target}:x").exists()

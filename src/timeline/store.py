@@ -346,11 +346,13 @@ def parse_lines(
 
 
 def _git_bytes(spec: str) -> bytes:
-    """The file ``REV:PATH`` as git holds it."""
+    """The file ``REV:PATH`` as git holds it: a file (blob) only, never a folder's listing."""
     import subprocess
 
+    if spec.startswith("-"):  # git would take it for an option (--output=FILE writes a file)
+        raise LogReadError(f"{spec}: cannot read: no such file, and not a git REV:PATH")
     try:
-        done = subprocess.run(["git", "show", spec], capture_output=True, check=False)
+        done = subprocess.run(["git", "cat-file", "blob", spec], capture_output=True, check=False)
     except OSError as exc:
         raise LogReadError(f"{spec}: cannot run git: {_os_reason(exc)}") from None
     if done.returncode != 0:
