@@ -910,3 +910,105 @@ def test_showing_the_bundled_log_does_not_import_pydantic() -> None:
     )
     assert "reject" in done.stdout
     assert done.stderr == ""
+
+
+# ---------------------------------------------------------------------------- broken output
+
+needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+
+
+def _timeline(
+    args: Sequence[str], *, shell_redirect: str, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m timeline ARGS` with a shell redirection (e.g. '>/dev/full', '>&-')."""
+    script = f'exec "$0" -m timeline "$@" {shell_redirect}'
+    return subprocess.run(
+        ["sh", "-c", script, sys.executable, *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+@needs_dev_full
+@pytest.mark.parametrize(
+    "args", [["show"], ["show", "--json"], ["show", "--format", "csv"], ["check"], ["--help"]]
+)
+def test_a_full_disk_on_stdout_is_one_line_and_exit_2(
+    args: list[str], log_copy: Path, tmp_path: Path
+) -> None:
+    """Output that cannot be written is an error of its own, not an 'internal error'."""
+    done = _timeline([*args, *(["-f", str(log_copy)] if args[0] != "--help" else [])],
+                     shell_redirect=">/dev/full", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "timeline: cannot write to standard output: no space left on device\n"
+
+
+@needs_dev_full
+def test_a_change_whose_output_fails_says_that_it_was_made(log_copy: Path, tmp_path: Path) -> None:
+    """`add` appends, then cannot print the id: the error says the event was added (and as
+    what), so that nobody adds it twice."""
+    before = file_lines(log_copy)
+    add = ["add", "-f", str(log_copy), "--date", "2024-08-26", "--type", "threaten", "--actor",
+           "belarus", "--title", "Warning", "--source", "https://example.org/w"]  # fmt: skip
+    done = _timeline(add, shell_redirect=">/dev/full", cwd=tmp_path)
+    after = file_lines(log_copy)
+    assert len(after) == len(before) + 1
+    new_id = json.loads(after[-1])["id"]
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"timeline: added {new_id} to {log_copy}, but cannot write to standard output: "
+        "no space left on device\n"
+    )
+
+
+def test_a_closed_stdout_is_refused_before_any_change(log_copy: Path, tmp_path: Path) -> None:
+    before = log_copy.read_bytes()
+    add = ["add", "-f", str(log_copy), "--date", "2024-08-26", "--type", "threaten", "--actor",
+           "belarus", "--title", "Warning", "--source", "https://example.org/w"]  # fmt: skip
+    for args in (["show", "-f", str(log_copy)], add):
+        done = _timeline(args, shell_redirect=">&-", cwd=tmp_path)
+        assert done.returncode == 2
+        assert done.stderr == "timeline: cannot write to standard output: it is closed\n"
+    assert log_copy.read_bytes() == before
+
+
+@needs_dev_full
+def test_a_full_stderr_loses_the_warnings_not_the_output(log_copy: Path, tmp_path: Path) -> None:
+    """Warnings about a bad line cannot be written: the events are still shown, exit 0."""
+    with log_copy.open("a") as fh:
+        fh.write("not json\n")
+    done = _timeline(["show", "-f", str(log_copy), "--json"], shell_redirect="2>/dev/full",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0
+    assert len(done.stdout.splitlines()) == len(file_lines(log_copy)) - 1
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["show", "--id", "a\udcff"], "--id"),
+        (["show", "--actor", "belarus\udcff"], "--actor"),
+        (["show", "--text", "troops\udcff"], "--text"),
+        (["diff", "LOG", "LOG", "--tag", "x\udcff"], "--tag"),
+        (["edit", "a\udcff", "--tag", "x"], "ID"),
+        (["rm", "a\udcff", "--yes"], "ID"),
+    ],
+)
+def test_arguments_that_are_not_utf8_are_refused(
+    runner: CliRunner, log_copy: Path, args: list[str], flag: str
+) -> None:
+    """A byte that is not UTF-8 (kept by Python as a lone surrogate) is a one-line input error,
+    never an internal error and never silently dropped."""
+    if args[0] == "diff":
+        args = [str(log_copy) if arg == "LOG" else arg for arg in args]
+    else:
+        args = [*args, "-f", str(log_copy)]
+    before = log_copy.read_bytes()
+    result = invoke(runner, args)
+    assert_one_line_error(result)
+    assert result.stderr == f"timeline: {flag}: not valid UTF-8 text\n"
+    assert log_copy.read_bytes() == before
+
+
+def test_a_bad_actor_id_names_the_flag_that_gave_it(runner: CliRunner, log_copy: Path) -> None:
+    result = invoke(runner, ["show", "-f", str(log_copy), "--target", "!"])
+    assert_one_line_error(result)
+    assert result.stderr.startswith("timeline: --target: '!' is not an actor id")

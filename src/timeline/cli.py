@@ -6,7 +6,9 @@ the commands that need them, so ``--help`` and ``--version`` start fast.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import errno
 import gc
 import io
 import operator
@@ -25,7 +27,7 @@ from typer._coercion import build_runtime_param as _typer_runtime_param
 from typer.core import TyperGroup
 
 from timeline import __version__
-from timeline.errors import ConflictError, InputError, LineError, TimelineError
+from timeline.errors import ConflictError, InputError, LineError, OutputError, TimelineError
 from timeline.render import OutputFormat
 from timeline.vocab import EventType, Status
 
@@ -42,11 +44,15 @@ EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
 def _say(message: str) -> None:
-    """Every message for a person goes to stderr, with control characters made visible."""
+    """Every message for a person goes to stderr, with control characters made visible.
+
+    A stderr that cannot be written (full, closed) loses the message, not the command's output.
+    """
     from timeline.text import visible
 
-    sys.stderr.write(visible(message) + "\n")
-    sys.stderr.flush()
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(visible(message) + "\n")
+        sys.stderr.flush()
 
 
 def _fail(message: str) -> NoReturn:
@@ -147,7 +153,14 @@ class _Group(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
-            code = super().main(*args, **kwargs)
+            try:
+                code = super().main(*args, **kwargs)
+                sys.stdout.flush()  # here, not at exit, where a failure is not ours to report
+            except BrokenPipeError:
+                _discard_output()
+                code = EXIT_OK
+            except OSError as exc:
+                raise _output_error(exc) from None
         except typer.TyperException as exc:  # typer's own (vendored click) usage errors
             ctx = getattr(exc, "ctx", None)
             where = ctx.command_path if ctx is not None else "timeline"
@@ -172,9 +185,30 @@ class _Group(TyperGroup):
         except BrokenPipeError:
             # The reader went away (`timeline show | head`): not an error of ours. Caught here,
             # before click turns it into exit status 1, which means "found something".
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _discard_output()
             raise typer.Exit(EXIT_OK) from None
+        except OSError as exc:
+            raise _output_error(exc) from None
+
+
+# Errors of writing the output (a full disk, a failing device): anything else is a bug.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
+
+
+def _output_error(exc: OSError) -> Exception:
+    """A one-line error for output that cannot be written; the exception itself otherwise."""
+    if exc.errno not in _OUTPUT_ERRNOS:
+        return exc
+    _discard_output()  # what is still buffered would fail again when Python exits
+    reason = (exc.strerror or str(exc)).lower()
+    return OutputError(f"cannot write to standard output: {reason}")
+
+
+def _discard_output() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 app = typer.Typer(
@@ -317,27 +351,35 @@ def _build_filter(
     as_of: str | None,
 ) -> Filter:
     from timeline.query import Filter
+    from timeline.rules import normalize_actor
 
+    groups = {"--actor": actors, "--target": targets, "--involving": involving, "--tag": tags}
+    for flag, values in {**groups, "--text": texts, "--id": ids}.items():
+        for value in values or ():
+            _utf8(flag, value)
+    for flag in ("--actor", "--target", "--involving"):
+        for value in groups[flag] or ():
+            try:
+                normalize_actor(value)
+            except ValueError as exc:
+                raise InputError(f"{flag}: {exc}") from None
     today = _today(as_of)
     since_day = _user_date("--since", since, today=today).start if since else None
     until_day = _user_date("--until", until, today=today).end if until else None
     if since_day and until_day and since_day > until_day:
         raise InputError(f"--since {since} is after --until {until}")
-    try:
-        return Filter.build(
-            actors=actors or (),
-            targets=targets or (),
-            involving=involving or (),
-            types=types or (),
-            tags=tags or (),
-            statuses=statuses or (),
-            since=since_day,
-            until=until_day,
-            texts=texts or (),
-            ids=ids or (),
-        )
-    except ValueError as exc:
-        raise InputError(f"--actor/--target/--involving: {exc}") from None
+    return Filter.build(
+        actors=actors or (),
+        targets=targets or (),
+        involving=involving or (),
+        types=types or (),
+        tags=tags or (),
+        statuses=statuses or (),
+        since=since_day,
+        until=until_day,
+        texts=texts or (),
+        ids=ids or (),
+    )
 
 
 def _warn_line(error: LineError, line: RawLine) -> LineError:
@@ -421,6 +463,18 @@ def _write_lines(lines: Iterable[str]) -> None:
     for line in lines:
         write(line + "\n")
     sys.stdout.flush()
+
+
+def _write_after_change(lines: Iterable[str], *, done: str) -> None:
+    """The output of a command that has changed the log. If it cannot be written, the error
+    says that the change was made, so that nobody makes it twice."""
+    try:
+        _write_lines(lines)
+    except OSError as exc:
+        error = _output_error(exc)
+        if isinstance(error, OutputError):
+            raise OutputError(f"{done}, but {error}") from None
+        raise
 
 
 # ---------------------------------------------------------------------------- show
@@ -557,15 +611,20 @@ def _show_json(file: str, flt: Filter, *, strict: bool, reverse: bool, limit: in
 # ---------------------------------------------------------------------------- add, edit, rm
 
 
+def _utf8(flag: str, value: str) -> None:
+    """Refuse an argument holding bytes that are not UTF-8 (Python keeps them as surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{flag}: not valid UTF-8 text") from None
+
+
 def _no_controls(flag: str, value: str | None, *, multiline: bool = False) -> None:
     from timeline.text import visible
 
     if value is None:
         return
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(f"{flag}: not valid UTF-8 text") from None
+    _utf8(flag, value)
     if visible(value, keep_newlines=multiline) != value:
         bad = next(ch for ch in value if visible(ch, keep_newlines=multiline) != ch)
         raise InputError(f"{flag}: contains the control character {visible(bad)}")
@@ -841,7 +900,8 @@ def add(
                 raise ConflictError(f"--id: {event.id!r} exists already ({where})")
             _check_references(event, known)
         log.append([canonical_json(event)])
-    _write_lines([canonical_json(event) if as_json else event.id])
+    _write_after_change([canonical_json(event) if as_json else event.id],
+                        done=f"added {event.id} to {display_name(file)}")  # fmt: skip
 
 
 def _check_references(event: EventLike, known: Mapping[str, int]) -> None:
@@ -913,6 +973,7 @@ def edit(
     from timeline.rules import canonical_json
     from timeline.store import lock_log, parse_raw_line
 
+    _utf8("ID", event_id)
     flags = EventFlags(
         when=date_, end=end, title=title, type=type_, actors=actor, targets=target,
         summary=summary, status=status, responds_to=responds_to, sources=source,
@@ -931,7 +992,8 @@ def edit(
         if event != current:
             replacement = canonical_json(event).encode("utf-8") + _line_end(line)
             log.rewrite(replacement if raw is line else raw.data for raw in lines)
-    _write_lines([canonical_json(event) if as_json else event.id])
+    _write_after_change([canonical_json(event) if as_json else event.id],
+                        done=f"changed {event.id} in {log.name}")  # fmt: skip
 
 
 @app.command(
@@ -955,6 +1017,8 @@ def rm(
     """Remove events by id. Every other line of the log stays byte for byte as it was."""
     from timeline.store import lock_log
 
+    for id_ in event_ids:
+        _utf8("ID", id_)
     with lock_log(file, create=False) as log:
         lines = list(log.raw_lines())
         doomed = {id_: _find_line(lines, id_, name=log.name) for id_ in dict.fromkeys(event_ids)}
@@ -976,7 +1040,7 @@ def rm(
             ):
                 raise InputError("rm: nothing removed")
         log.rewrite(line.data for line in lines if line.lineno not in gone)
-    _write_lines(doomed)
+    _write_after_change(doomed, done=f"removed {_count(len(doomed), 'event')} from {log.name}")
     _say(f"removed {_count(len(doomed), 'event')} from {log.name}")
 
 
@@ -1027,7 +1091,10 @@ def import_(
         if problems:
             _report_import_problems(problems, name=name)
         log.append([canonical_json(event) for event in events])
-    _write_lines(event.id for event in events)
+    _write_after_change(
+        (event.id for event in events),
+        done=f"imported {_count(len(events), 'event')} into {display_name(file)}",
+    )
     _say(f"imported {_count(len(events), 'event')} into {display_name(file)}")
 
 
@@ -1238,6 +1305,11 @@ def main() -> None:
     # A short-lived process whose data hold no reference cycles: the cyclic collector would only
     # rescan the millions of live objects a large log makes (about 15% of a full read).
     gc.disable()
+    if sys.stderr is None:  # closed (2>&-): messages are lost, the work is not
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    if sys.stdout is None:  # closed (>&-): refuse before doing anything
+        _say("timeline: cannot write to standard output: it is closed")
+        sys.exit(EXIT_ERROR)
     try:
         app(prog_name="timeline")
     except Exception as exc:  # the last resort: a bug must not print a traceback

@@ -56,3 +56,7 @@ class ConflictError(TimelineError):
 
 class InputError(TimelineError):
     """Raised when a value given on the command line is not acceptable (bad actor id, bad field)."""
+
+
+class OutputError(TimelineError):
+    """Raised when the output cannot be written (a full disk, a failing device)."""
