@@ -216,6 +216,16 @@ def test_custom_data_in_extra_is_kept_as_is(make_event: MakeEvent) -> None:
         ("Wagner -- Group", "wagner-group"),
         ("Беларусь", "беларусь"),
         ("united-states", "united-states"),
+        (
+            "\u0413\u043e\u043c\u0435\u043b\u044c\u0441\u043a\u0438\u0439",
+            "\u0433\u043e\u043c\u0435\u043b\u044c\u0441\u043a\u0438\u0439",
+        ),
+        (
+            "\u0413\u043e\u043c\u0435\u043b\u044c\u0441\u043a\u0438\u0438\u0306",
+            "\u0433\u043e\u043c\u0435\u043b\u044c\u0441\u043a\u0438\u0439",
+        ),
+        ("Cafe\u0301 Owner", "caf\u00e9-owner"),
+        ("CAF\u00c9 OWNER", "caf\u00e9-owner"),
     ],
 )
 def test_actor_ids_are_normalised(text: str, expected: str) -> None:
@@ -412,6 +422,29 @@ def test_make_id_is_date_slug_and_random_suffix() -> None:
     assert re.fullmatch(pattern, first), first
     assert re.fullmatch(pattern, second), second
     assert first != second
+
+
+def test_make_id_keeps_accented_letters_without_their_accents() -> None:
+    """'Ärger über Straße', typed composed or decomposed, gives 'arger-uber-strasse'."""
+    for title in ("\u00c4rger \u00fcber Stra\u00dfe", "A\u0308rger u\u0308ber Stra\u00dfe"):
+        made = make_id(date(2024, 1, 1), title)
+        assert re.fullmatch(r"2024-01-01-arger-uber-strasse-[0-9a-f]{6}", made), made
+
+
+@given(st.text(max_size=30))
+def test_actor_ids_do_not_depend_on_how_accents_are_typed(text: str) -> None:
+    """Composed (NFC) and decomposed (NFD) spellings of a name give the same actor id, or
+    are both refused."""
+    import unicodedata
+
+    def outcome(spelling: str) -> str:
+        try:
+            return normalize_actor(spelling)
+        except ValueError:
+            return "refused"
+
+    composed = unicodedata.normalize("NFC", text)
+    assert outcome(unicodedata.normalize("NFD", text)) == outcome(composed)
 
 
 def test_make_id_shortens_long_titles_and_falls_back_to_event() -> None:

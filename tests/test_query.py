@@ -346,3 +346,35 @@ def test_iso_date_patterns_compare_days(bound: date, day: date) -> None:
     on_or_before = re.fullmatch(_iso_dates(bound, after=False), text) is not None
     assert after == (day > bound)
     assert on_or_before == (day <= bound)
+
+
+@pytest.mark.parametrize("stored", ["NFC", "NFD"])
+@pytest.mark.parametrize("typed", ["NFC", "NFD"])
+def test_text_and_tags_match_however_accents_are_typed(
+    make_event: MakeEvent, stored: str, typed: str
+) -> None:
+    """'Гомельский' and 'Café' match whether the log or the user typed 'й' and 'é' as one
+    character or as a letter and a combining mark; the raw prefilter agrees."""
+    import unicodedata
+
+    from timeline.query import Prefilter
+    from timeline.rules import canonical_json
+
+    def form(text: str, name: str) -> str:
+        return unicodedata.normalize(name, text)  # type: ignore[arg-type]
+
+    title = form(
+        "\u0413\u043e\u043c\u0435\u043b\u044c\u0441\u043a\u0438\u0439 region, Caf\u00e9 talks",
+        stored,
+    )
+    event = make_event(title=title, tags=[form("Caf\u00e9", stored)])
+    line = canonical_json(event).encode()
+    for flt in (
+        Filter.build(
+            texts=[form("\u0433\u043e\u043c\u0435\u043b\u044c\u0441\u043a\u0438\u0439", typed)]
+        ),
+        Filter.build(texts=[form("CAF\u00c9", typed)]),
+        Filter.build(tags=[form("caf\u00e9", typed)]),
+    ):
+        assert matches(event, flt)
+        assert Prefilter(flt)(line)

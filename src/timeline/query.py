@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from timeline.rules import ASCII_ACTOR, EventLike, normalize_actor
+from timeline.rules import ASCII_ACTOR, EventLike, fold, normalize_actor
 
 if TYPE_CHECKING:
     from timeline.store import RawLine
@@ -59,11 +59,11 @@ class Filter:
             targets=tuple(normalize_actor(a) for a in targets),
             involving=tuple(normalize_actor(a) for a in involving),
             types=tuple(types),
-            tags=tuple(t.casefold() for t in tags),
+            tags=tuple(fold(t) for t in tags),
             statuses=tuple(statuses),
             since=since,
             until=until,
-            texts=tuple(t.casefold() for t in texts if t.strip()),
+            texts=tuple(fold(t) for t in texts if t.strip()),
             ids=tuple(ids),
         )
 
@@ -73,10 +73,10 @@ class Filter:
 
 
 def text_of(event: EventLike) -> str:
-    """The searchable text of an event: title, summary and quotes, case-folded."""
+    """The searchable text of an event: title, summary and quotes, folded (``rules.fold``)."""
     parts = [event.title, event.summary or ""]
     parts.extend(source.quote or "" for source in event.sources)
-    return "\n".join(parts).casefold()
+    return fold("\n".join(parts))
 
 
 def _any_actor(have: Iterable[str], wanted: tuple[str, ...]) -> bool:
@@ -101,7 +101,7 @@ def matches(event: EventLike, flt: Filter) -> bool:
         return False
     if flt.involving and not _any_actor(event.actors + event.targets, flt.involving):
         return False
-    if flt.tags and not any(tag.casefold() in flt.tags for tag in event.tags):
+    if flt.tags and not any(fold(tag) in flt.tags for tag in event.tags):
         return False
     if flt.texts:
         haystack = text_of(event)
@@ -129,11 +129,12 @@ def order(
 
 # ---------------------------------------------------------------------------- the raw prefilter
 
-# The non-ASCII characters whose case folding holds ASCII letters ('ß' -> 'ss', 'ﬁ' -> 'fi'),
-# as UTF-8: a line holding one may match an ASCII filter that its bytes do not show.
+# The non-ASCII characters whose folding (rules.fold) holds ASCII ('ß' -> 'ss', 'ﬁ' -> 'fi',
+# the Kelvin sign -> 'k'), as UTF-8: a line holding one may match an ASCII filter that its
+# bytes do not show.
 _FOLDS = tuple(
     ch.encode()
-    for ch in "\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a"
+    for ch in "\u00df\u0130\u0149\u017f\u037e\u1e9a\u1e9e\u1fef\u212a"
     "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
 )
 _FOLDS_TO_ASCII = re.compile(b"|".join(re.escape(seq) for seq in _FOLDS))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
@@ -34,13 +35,20 @@ def short_repr(value: object) -> str:
     return text if len(text) <= MAX_REPR else text[: MAX_REPR - 4] + "...'"
 
 
+def fold(text: str) -> str:
+    """Text for comparing without regard to case or to how accents were typed: case-folded and
+    composed (NFC), so that 'й' typed as one character or as 'и' plus a combining breve, and
+    'É' or 'é', all compare equal."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+
+
 def normalize_actor(text: str) -> str:
     """Turn ``'Belarus MoD'`` into ``'belarus-mod'``; ``/`` separates an actor from its parts."""
     if not isinstance(text, str):
         raise ValueError(f"{short_repr(text)} is not an actor id (expected a string)")
     parts = []
     for raw in text.split("/"):
-        part = _SLUG_JUNK.sub("-", raw.casefold()).replace("_", "-").strip("-")
+        part = _SLUG_JUNK.sub("-", fold(raw)).replace("_", "-").strip("-")
         part = re.sub("-{2,}", "-", part)
         if not part or not _ACTOR_PART.fullmatch(part):
             raise ValueError(
@@ -151,7 +159,9 @@ def check_event(event: EventLike) -> None:
 
 def make_id(day: date, title: str) -> str:
     """A readable, unique id without reading the log: date, slug of the title, random suffix."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.casefold()).strip("-")[:48].rstrip("-") or "event"
+    # Accents are dropped rather than letters: 'Ärger über Straße' -> 'arger-uber-strasse'.
+    plain = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.casefold()).strip("-")[:48].rstrip("-") or "event"
     return f"{day.isoformat()}-{slug}-{secrets.token_hex(3)}"
 
 
