@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -1012,3 +1013,73 @@ def test_a_bad_actor_id_names_the_flag_that_gave_it(runner: CliRunner, log_copy:
     result = invoke(runner, ["show", "-f", str(log_copy), "--target", "!"])
     assert_one_line_error(result)
     assert result.stderr.startswith("timeline: --target: '!' is not an actor id")
+
+
+# ---------------------------------------------------------------------------- dates not yet come
+
+
+def _with_date(day: str) -> list[str]:
+    at = ADD_ARGS.index("--date") + 1
+    return [*ADD_ARGS[:at], day, *ADD_ARGS[at + 1 :]]
+
+
+def test_add_refuses_a_date_that_check_would_report(runner: CliRunner, log_copy: Path) -> None:
+    """`add` does not write what `check` calls an error: an event dated after today (--as-of)."""
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["add", "-f", str(log_copy), *_with_date("2099-01-01")])
+    assert_one_line_error(result)
+    assert result.stderr == f"timeline: --date: 2099-01-01 is after {date.today()} (--as-of)\n"
+    assert log_copy.read_bytes() == before
+    later = ["add", "-f", str(log_copy), *_with_date("2099-01-01"), "--as-of", "2099-06-01"]
+    assert invoke(runner, later).exit_code == 0
+    checked = invoke(runner, ["check", "-f", str(log_copy), "--as-of", "2099-06-01"])
+    assert checked.exit_code == 0, checked.stdout
+
+
+def test_edit_refuses_moving_an_event_to_a_date_not_yet_come(
+    runner: CliRunner, log_copy: Path
+) -> None:
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["edit", "-f", str(log_copy), CLAIM_ID, "--date", "2099-01-01"])
+    assert_one_line_error(result)
+    assert result.stderr == f"timeline: --date: 2099-01-01 is after {date.today()} (--as-of)\n"
+    assert log_copy.read_bytes() == before
+    moved = ["edit", "-f", str(log_copy), CLAIM_ID, "--date", "2024-08-17"]
+    assert invoke(runner, moved).exit_code == 0
+
+
+def test_import_refuses_events_dated_after_today(
+    runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
+) -> None:
+    before = log_copy.read_bytes()
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(
+        event_line(event_data, id="soon-1", date="2024-08-01")
+        + "\n"
+        + event_line(event_data, id="soon-2", date="2099-01-01")
+        + "\n"
+    )
+    result = invoke(runner, ["import", str(batch), "-f", str(log_copy)])
+    assert result.exit_code == 2
+    assert f"{batch}:2: date: 2099-01-01 is after {date.today()} (--as-of)" in result.stderr
+    assert log_copy.read_bytes() == before
+    later = invoke(runner, ["import", str(batch), "-f", str(log_copy), "--as-of", "2099-01-01"])
+    assert later.exit_code == 0, later.stderr
+    assert len(file_lines(log_copy)) == len(before.splitlines()) + 2
+
+
+def test_import_from_a_terminal_says_what_it_wants(log_copy: Path, tmp_path: Path) -> None:
+    """With no PATH and a terminal on stdin, import does not wait for typed JSON."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "timeline", "import", "-f", str(log_copy)],
+            stdin=follower, capture_output=True, text=True, timeout=30, cwd=tmp_path,
+        )  # fmt: skip
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert done.returncode == 2
+    assert done.stderr == "timeline: import: give a PATH, or pipe events into standard input\n"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from timeline.rules import EventLike
 from timeline.store import ParsedLine
 from timeline.vocab import EventType, Status
 
@@ -46,6 +47,14 @@ class Problem:
         }
 
 
+def not_yet(event: EventLike, as_of: date) -> str | None:
+    """Why an event cannot be in a log on ``as_of``: it begins later. The writers (``add``,
+    ``edit``, ``import``) refuse what ``check`` would report."""
+    if event.date > as_of:
+        return f"{event.date.isoformat()} is after {as_of.isoformat()} (--as-of)"
+    return None
+
+
 def check_lines(lines: Iterable[ParsedLine], *, as_of: date) -> list[Problem]:
     """Every problem in a log, sorted by line: bad lines, duplicate ids, dangling references,
     future dates, claims rejected but not marked disputed, and a torn last line."""
@@ -78,15 +87,8 @@ def check_lines(lines: Iterable[ParsedLine], *, as_of: date) -> list[Problem]:
             )
         else:
             first_line[event.id] = lineno
-        if event.date > as_of:
-            problems.append(
-                Problem(
-                    lineno,
-                    Severity.ERROR,
-                    f"{event.date.isoformat()} is after {as_of.isoformat()} (--as-of)",
-                    "date",
-                )
-            )
+        if (future := not_yet(event, as_of)) is not None:
+            problems.append(Problem(lineno, Severity.ERROR, future, "date"))
         references.extend((lineno, ref) for ref in event.responds_to)
         if event.status is Status.CLAIMED:
             claims[event.id] = lineno

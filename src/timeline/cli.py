@@ -664,6 +664,13 @@ def _validated(obj: dict[str, Any]) -> Event:
         raise InputError(f"{_flag_for(field)}: {message}") from None
 
 
+def _refuse_not_yet(event: EventLike, today: date) -> None:
+    from timeline.check import not_yet
+
+    if (future := not_yet(event, today)) is not None:
+        raise InputError(f"--date: {future}")
+
+
 def _objects(lines: Iterable[RawLine]) -> Iterator[tuple[RawLine, dict[str, Any]]]:
     """The lines that hold a JSON object, read leniently: writers look up ids and references
     in them, and a line that is not even JSON holds neither."""
@@ -887,11 +894,13 @@ def add(
     )  # fmt: skip
     flags.check_text()
     _no_controls("--id", id_)
-    obj = flags.apply({}, today=_today(as_of))
+    today = _today(as_of)
+    obj = flags.apply({}, today=today)
     if not obj["sources"]:
         raise InputError("--source: an event needs a source: give --source URL or --source-title")
     obj["id"] = id_ or make_id(obj["date"], title)
     event = _validated(obj)
+    _refuse_not_yet(event, today)
     with lock_log(file, create=True) as log:
         if id_ is not None or responds_to:
             known = _known_ids(log.raw_lines())
@@ -987,6 +996,8 @@ def edit(
         line = _find_line(lines, event_id, name=log.name)
         current = parse_raw_line(line, source=log.name)
         event = _validated(flags.apply(current.model_dump(mode="json"), today=today))
+        if event.date != current.date:
+            _refuse_not_yet(event, today)
         if responds_to:
             _check_references(event, _known_ids(lines))
         if event != current:
@@ -1059,11 +1070,19 @@ def import_(
         str, typer.Argument(metavar="[PATH|-]", help="JSON Lines or one JSON array; '-' is stdin.")
     ] = "-",
     file: FileOpt = DEFAULT_FILE,
+    as_of: AsOfOpt = None,
 ) -> None:
-    """Append events from JSON Lines or a JSON array: all of them, or none if any is invalid."""
-    from timeline.rules import canonical_json
-    from timeline.store import display_name, lock_log, parse_lines, read_raw_lines
+    """Append events from JSON Lines or a JSON array: all of them, or none if any is invalid.
 
+    An event dated after today (or --as-of) is invalid, as 'check' reports it.
+    """
+    from timeline.check import not_yet
+    from timeline.rules import canonical_json
+    from timeline.store import STDIN, display_name, lock_log, parse_lines, read_raw_lines
+
+    if source == STDIN and sys.stdin.isatty():  # nobody is typing JSON: say what is wanted
+        raise InputError("import: give a PATH, or pipe events into standard input")
+    today = _today(as_of)
     name = display_name(source)
     events: list[EventLike] = []
     seen: dict[str, int] = {}
@@ -1077,6 +1096,8 @@ def import_(
         elif event.id in seen:
             message = f"{event.id!r} repeats line {seen[event.id]}"
             problems.append(LineError(name, lineno, message, field="id"))
+        elif (future := not_yet(event, today)) is not None:
+            problems.append(LineError(name, lineno, future, field="date"))
         else:
             seen[event.id] = lineno
             events.append(event)
@@ -1307,6 +1328,8 @@ def main() -> None:
     gc.disable()
     if sys.stderr is None:  # closed (2>&-): messages are lost, the work is not
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    if sys.stdin is None:  # closed (<&-): reads as empty
+        sys.stdin = open(os.devnull)  # noqa: SIM115 - for the life of the process
     if sys.stdout is None:  # closed (>&-): refuse before doing anything
         _say("timeline: cannot write to standard output: it is closed")
         sys.exit(EXIT_ERROR)
