@@ -365,6 +365,22 @@ def test_latitude_must_be_a_finite_number_in_range(event_data: EventData, lat: f
     assert [field for field, _ in found] == ["location.lat"]
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(True, "expected a number, got True"), ("27.5", "expected a number, got '27.5'")],
+)
+def test_coordinates_are_json_numbers_only(event_data: EventData, value: Any, message: str) -> None:
+    """`true` or `"27.5"` is not read as a coordinate (1.0, 27.5): the published schema says
+    number, and check reports it; whole numbers are numbers."""
+    assert problems(event_data(location={"lat": value, "lon": value})) == [
+        ("location.lat", message),
+        ("location.lon", message),
+    ]
+    event = Event.model_validate(event_data(location={"lat": 51, "lon": -3}))
+    assert event.location is not None
+    assert (event.location.lat, event.location.lon) == (51.0, -3.0)
+
+
 # ---------------------------------------------------------------------------- messages
 
 

@@ -108,8 +108,9 @@ class Location(BaseModel):
 
     name: Text | None = None
     country: Country | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    # strict: a JSON number only; true or "27.5" is an error, not a coordinate read into it
+    lat: Annotated[float, Field(ge=-90, le=90, strict=True)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180, strict=True)] | None = None
 
 
 class Source(BaseModel):
