@@ -197,23 +197,52 @@ def test_weekday_without_a_day_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    [
-        "05/06/2024",
-        "5.6.2024",
-        "05-06-2024",
-        "13/06/2024",
-        "5/6/24",
-        "2024-8-26",
-        "2024/08/26",
-        "26 08 2024",
-        "Monday 05/06/2024",
-    ],
-)
-def test_ambiguous_numeric_dates_are_refused(text: str) -> None:
-    """Numeric dates other than ISO ones are refused and the user is pointed to YYYY-MM-DD."""
+    ["05/06/2024", "5.6.2024", "05-06-2024", "13/06/2024", "5/6/24", "26 08 2024",
+     "2024 08 26", "Monday 05/06/2024"],
+)  # fmt: skip
+def test_numeric_dates_not_starting_with_the_year_are_refused(text: str) -> None:
+    """Day and month in numbers could be either way round: refused, pointing to YYYY-MM-DD."""
     with pytest.raises(DateParseError) as info:
         parse_date(text, as_of=MONDAY)
-    assert str(info.value) == f"{text!r} is ambiguous: write the date as YYYY-MM-DD"
+    assert str(info.value) == (
+        f"{text!r}: a date in numbers must start with the year (05/06/2024 is May or June "
+        "depending on who wrote it): write it as YYYY-MM-DD"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "precision"),
+    [
+        ("2024/08/26", date(2024, 8, 26), Precision.DAY),
+        ("2024-8-6", date(2024, 8, 6), Precision.DAY),
+        ("2024.08.26", date(2024, 8, 26), Precision.DAY),
+        ("2024/8", date(2024, 8, 1), Precision.MONTH),
+    ],
+)
+def test_numeric_dates_year_first_are_read(text: str, start: date, precision: Precision) -> None:
+    assert parse_date(text, as_of=MONDAY) == PartialDate(start, precision)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("10000-01-01", "'10000-01-01' falls outside the years 1 to 9999"),
+        ("0000/01/01", "'0000/01/01' falls outside the years 1 to 9999"),
+        ("2024/13/01", "'2024/13/01' is not a valid date: there is no month 13"),
+        ("2024/02/30", "'2024/02/30' is not a valid date: February 2024 has 29 days"),
+        ("2024/08-26", "'2024/08-26': a date in numbers must start with the year (05/06/2024 is "
+         "May or June depending on who wrote it): write it as YYYY-MM-DD"),
+        ("2024-08-26/2024-08-28",
+         "'2024-08-26/2024-08-28' is a period: give its first day as the date and its last as "
+         "the end"),
+        ("26-28 August 2024",
+         "'26-28 August 2024' is a period: give its first day as the date and its last as the end"),
+    ],
+)  # fmt: skip
+def test_numeric_dates_explain_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(DateParseError) as info:
+        parse_date(text, as_of=MONDAY)
+    assert str(info.value) == message
 
 
 @pytest.mark.parametrize(

@@ -171,7 +171,16 @@ def _unreadable(text: str) -> DateParseError:
 
 
 def _ambiguous(text: str) -> DateParseError:
-    return DateParseError(f"{_quote(text)} is ambiguous: write the date as YYYY-MM-DD")
+    return DateParseError(
+        f"{_quote(text)}: a date in numbers must start with the year (05/06/2024 is May or "
+        "June depending on who wrote it): write it as YYYY-MM-DD"
+    )
+
+
+def _period(text: str) -> DateParseError:
+    return DateParseError(
+        f"{_quote(text)} is a period: give its first day as the date and its last as the end"
+    )
 
 
 def _out_of_range(text: str) -> DateParseError:
@@ -281,6 +290,40 @@ def _is_all_numeric(s: str) -> bool:
     return any(ch.isdigit() for ch in s) and not any(ch.isalpha() or ch == ":" for ch in s)
 
 
+_DAY_RANGE = re.compile(r"(?<![0-9-])[0-9]{1,2}\s*-\s*[0-9]{1,2}(?![0-9-])", re.ASCII)
+_YEAR_FIRST = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})(?:\2([0-9]{1,2}))?", re.ASCII)
+
+
+def _parse_numbers(s: str, text: str) -> PartialDate:
+    """Numbers alone, other than the ISO forms. Year first ('2024/08/26', '2024-8-1') is read
+    as year, month, day. Any other order is refused: 05/06/2024 is May or June depending on
+    who wrote it, so it is never guessed; a single number is just not a date."""
+    q = _quote(text)
+    runs = _DIGIT_RUN.findall(s)
+    if len(runs) < 2:
+        raise _unreadable(text)
+    if len(runs[0]) > 4 and int(runs[0]) > 9999:
+        raise _out_of_range(text)
+    if s.count("/") == 1 and all(_ISO_DAY_INSIDE.fullmatch(half.strip()) for half in s.split("/")):
+        raise _period(text)
+    found = _YEAR_FIRST.fullmatch(s)
+    if found is None:
+        raise _ambiguous(text)
+    year, month = int(found[1]), int(found[3])
+    if not 1 <= year <= 9999:
+        raise _out_of_range(text)
+    if not 1 <= month <= 12:
+        raise DateParseError(f"{q} is not a valid date: there is no month {month}")
+    if found[4] is None:
+        return _make(date(year, month, 1), Precision.MONTH, text)
+    day, length = int(found[4]), _days_in_month(year, month)
+    if not 1 <= day <= length:
+        raise DateParseError(
+            f"{q} is not a valid date: {_MONTH_NAMES[month - 1]} {year} has {length} days"
+        )
+    return _make(date(year, month, day), Precision.DAY, text)
+
+
 def _take(runs: list[str], value: int, min_len: int, max_len: int) -> bool:
     """Remove from ``runs`` one run of digits that spells ``value`` with an allowed length."""
     for i, run in enumerate(runs):
@@ -293,11 +336,7 @@ def _take(runs: list[str], value: int, min_len: int, max_len: int) -> bool:
 def _parse_free_text(s: str, text: str) -> PartialDate:
     q = _quote(text)
     if _is_all_numeric(s):
-        # Numbers alone other than the ISO forms: 05/06/2024 is May or June depending on who wrote
-        # it, so refuse them all rather than guess; a single number is just not a date.
-        if len(_DIGIT_RUN.findall(s)) >= 2:
-            raise _ambiguous(text)
-        raise _unreadable(text)
+        return _parse_numbers(s.strip(), text)
     normalized = " ".join(s.split())  # also turns non-breaking spaces into plain ones
     if not normalized or len(normalized) > _MAX_FREE_TEXT:
         raise _unreadable(text)
@@ -319,6 +358,8 @@ def _parse_free_text(s: str, text: str) -> PartialDate:
     day: int | None = res.day
     weekday: int | None = res.weekday
     if any(getattr(res, name) is not None for name in _TIME_FIELDS):
+        if _DAY_RANGE.search(normalized):  # '26-28 August': dateutil reads a time into it
+            raise _period(text)
         raise DateParseError(f"{q} has a time of day: give only the date, e.g. 2024-08-26")
     if month is None:  # a lone year, day or weekday ('AD 2024', '26th', 'Monday')
         raise _unreadable(text)
