@@ -293,7 +293,7 @@ def test_diff_new_side_from_stdin_names_stdin_in_warnings(
     """`-` as the new side reads stdin; a bad line there is a warning naming <stdin>:LINE."""
     data = (tmp_path / logs[1]).read_bytes() + b"[]\n"
     result = run("diff", logs[0], "-", stdin=data)
-    assert (result.exit_code, lines_of(result.stdout)) == (1, EXPECTED_PLAIN)
+    assert (result.exit_code, lines_of(result.stdout)) == (2, EXPECTED_PLAIN)
     assert result.stderr == "<stdin>:4: expected a JSON object, got an array\n"
 
 
@@ -316,13 +316,14 @@ def test_diff_missing_file_exit_2(logs: tuple[str, str], missing_side: int) -> N
 
 
 def test_diff_invalid_lines_are_warnings(logs: tuple[str, str], tmp_path: Path) -> None:
-    """Bad lines on either side are file:line warnings on stderr; the diff still runs."""
+    """Bad lines on either side are file:line warnings on stderr; the diff still runs, and
+    exits 2, since it could not compare everything."""
     with (tmp_path / "old.jsonl").open("a") as fh:
         fh.write('{"id": "x"}\n')
     with (tmp_path / "new.jsonl").open("a") as fh:
         fh.write("not json\n")
     result = run("diff", *logs)
-    assert (result.exit_code, lines_of(result.stdout)) == (1, EXPECTED_PLAIN)
+    assert (result.exit_code, lines_of(result.stdout)) == (2, EXPECTED_PLAIN)
     stderr = lines_of(result.stderr)
     assert [x.split(": ")[0] for x in stderr] == ["old.jsonl:4"] * 5 + ["new.jsonl:4"]
     assert stderr[0] == "old.jsonl:4: date: required field is missing"
@@ -623,3 +624,19 @@ def test_diff_git_spec_is_never_an_option_to_git(repo: Path) -> None:
     )
     assert not target.exists()
     assert not Path(f"{target}:x").exists()
+
+
+def test_diff_an_event_made_invalid_is_not_called_removed(tmp_path: Path) -> None:
+    """A typo that makes an event's line invalid in NEW does not show it as removed (a script
+    would take that for a deletion): it is named as not compared, and the exit status is 2."""
+    old = tmp_path / "old.jsonl"
+    write(old, line(UNCHANGED), line(CLAIM), line(MOBILIZE))
+    broken = json.dumps({**CLAIM, "type": "acuse"})
+    new = tmp_path / "new.jsonl"
+    write(new, line(UNCHANGED), broken, line({**MOBILIZE, "status": "confirmed"}))
+    result = run("diff", str(old), str(new), "--json")
+    assert result.exit_code == 2
+    assert [json.loads(x)["id"] for x in lines_of(result.stdout)] == [MOBILIZE["id"]]
+    assert lines_of(result.stderr)[-1] == (
+        f"{new}:2: {CLAIM['id']!r} is not compared: its line is not valid"
+    )

@@ -396,9 +396,11 @@ def _valid_lines(
     source: str,
     strict: bool,
     want: Callable[[bytes], bool] | None = None,
+    unreadable: list[tuple[int, str | None]] | None = None,
 ) -> Iterator[ParsedLine]:
     """The lines that hold valid events, in file order; bad lines are warnings (errors with
-    --strict). ``want`` may pass over lines unparsed (see ``query.Prefilter``)."""
+    --strict). ``want`` may pass over lines unparsed (see ``query.Prefilter``). Each bad line
+    goes into ``unreadable`` as its number and, if it can still be read, its id."""
     from timeline.store import parse_lines
 
     for parsed in parse_lines(lines, source=source, want=want):
@@ -410,6 +412,10 @@ def _valid_lines(
                 raise error
             for message in error.messages():
                 _say(message)
+            if unreadable is not None:
+                ids = [obj.get("id") for _, obj in _objects([parsed.line])]
+                event_id = ids[0] if ids and isinstance(ids[0], str) else None
+                unreadable.append((parsed.line.lineno, event_id))
 
 
 def _console() -> Any:
@@ -1157,11 +1163,18 @@ def _replayable(spec: str) -> Callable[[], Iterator[RawLine]]:
     return lambda: iter_raw_lines(io.BytesIO(data), name=STDIN_NAME)
 
 
-def _digests(lines: Iterable[RawLine], *, source: str, strict: bool) -> Iterator[tuple[str, int]]:
-    """Each valid event's id and a hash of its canonical form (bad lines are warned about)."""
+def _digests(
+    lines: Iterable[RawLine],
+    *,
+    source: str,
+    strict: bool,
+    unreadable: list[tuple[int, str | None]],
+) -> Iterator[tuple[str, int]]:
+    """Each valid event's id and a hash of its canonical form (bad lines are warned about, and
+    those whose id can be read go into ``unreadable``)."""
     from timeline.rules import canonical_json
 
-    for parsed in _valid_lines(lines, source=source, strict=strict):
+    for parsed in _valid_lines(lines, source=source, strict=strict, unreadable=unreadable):
         event = parsed.event
         assert event is not None  # _valid_lines yields only lines with an event
         canonical = parsed.line.content if parsed.canonical else canonical_json(event).encode()
@@ -1182,7 +1195,10 @@ def _by_id(events: Iterable[EventLike], *, name: str) -> dict[str, EventLike]:
         "timeline diff HEAD~1:data/events.jsonl data/events.jsonl",
         "timeline diff main:data/events.jsonl data/events.jsonl --stat",
         "timeline diff old.jsonl new.jsonl --actor belarus --json | jq -r .op",
-        note="Exit status: 0 no differences, 1 differences, 2 error (as diff(1)).",
+        note=(
+            "Exit status: 0 no differences, 1 differences, 2 error (as diff(1)); also 2 when a "
+            "line is not a valid event, after showing what could be compared."
+        ),
     ),
 )
 def diff(
@@ -1224,12 +1240,20 @@ def diff(
         statuses=status, since=since, until=until, texts=text, ids=id_, as_of=as_of,
     )  # fmt: skip
     sides = [_replayable(spec) for spec in (old, new)]
+    names = [display_name(old), display_name(new)]
     # Pass 1: a digest per id, so that only events that differ are ever kept in memory.
-    digests = dict(_digests(sides[0](), source=display_name(old), strict=strict))
+    unreadable: list[list[tuple[int, str | None]]] = [[], []]
+    digests = dict(_digests(sides[0](), source=names[0], strict=strict, unreadable=unreadable[0]))
     differing = differing_ids(
-        digests, _digests(sides[1](), source=display_name(new), strict=strict)
+        digests, _digests(sides[1](), source=names[1], strict=strict, unreadable=unreadable[1])
     )
     del digests
+    # An event whose line cannot be read on one side is neither added nor removed: unknown.
+    for name, bad in zip(names, unreadable, strict=True):
+        for lineno, event_id in bad:
+            if event_id in differing:
+                differing.discard(event_id)
+                _say(f"{name}:{lineno}: {event_id!r} is not compared: its line is not valid")
     # Pass 2: the events of those ids, from both sides.
     want = Prefilter(Filter(ids=tuple(differing)))
     before, after = (
@@ -1262,6 +1286,8 @@ def diff(
         _write_lines(render.diff_json_lines(changes))
     else:
         _console().print(render.diff_view(changes, totals), soft_wrap=True)
+    if any(unreadable):  # the answer is incomplete: trouble, as diff(1) says it
+        raise typer.Exit(EXIT_ERROR)
     raise typer.Exit(EXIT_FOUND if totals.total else EXIT_OK)
 
 
