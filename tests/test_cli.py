@@ -1083,3 +1083,22 @@ def test_import_from_a_terminal_says_what_it_wants(log_copy: Path, tmp_path: Pat
         os.close(follower)
     assert done.returncode == 2
     assert done.stderr == "timeline: import: give a PATH, or pipe events into standard input\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", *_with_date("2024-08-26"), "--title", ""], "--title: must not be empty"),
+        (["add", *_with_date("2024-08-26"), "--title", "  "], "--title: must not be empty"),
+        (["edit", CLAIM_ID, "--title", ""], "--title: must not be empty"),
+        (["show", "--json", "--format", "csv"], "--json and --format csv: give only one of them"),
+    ],
+)
+def test_conflicting_or_empty_values_say_what_is_wrong(
+    runner: CliRunner, log_copy: Path, args: list[str], message: str
+) -> None:
+    before = log_copy.read_bytes()
+    result = invoke(runner, [*args, "-f", str(log_copy)])
+    assert_one_line_error(result)
+    assert result.stderr == f"timeline: {message}\n"
+    assert log_copy.read_bytes() == before

@@ -90,6 +90,10 @@ def test_parse_raw_line_gives_the_event(event_data: EventData, make_event: MakeE
         (b'"text"', "events.jsonl:7: expected a JSON object, got a string"),
         (b"null", "events.jsonl:7: expected a JSON object, got null"),
         (b'{"id": "a", "id": "b"}', "events.jsonl:7: key 'id' appears twice"),
+        (
+            b'{"extra": ' + b"9" * 5000 + b"}",
+            "events.jsonl:7: not valid JSON: a number has more than 4300 digits",
+        ),
     ],
 )
 def test_unreadable_lines_raise_located_errors(data: bytes, message: str) -> None:

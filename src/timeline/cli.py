@@ -425,6 +425,8 @@ def _console() -> Any:
 
 
 def _choose(fmt: OutputFormat, as_json: bool) -> OutputFormat:
+    if as_json and fmt not in (OutputFormat.AUTO, OutputFormat.JSON):
+        raise InputError(f"--json and --format {fmt.value}: give only one of them")
     if as_json:
         return OutputFormat.JSON
     if fmt is OutputFormat.AUTO:
@@ -731,7 +733,10 @@ class EventFlags:
     lon: float | None = None
 
     def check_text(self) -> None:
-        """Refuse control characters: a terminal must never receive them back from the log."""
+        """Refuse control characters: a terminal must never receive them back from the log.
+        Refuse an empty --title too: '' clears other fields, but an event needs a title."""
+        if self.title is not None and not self.title.strip():
+            raise InputError("--title: must not be empty")
         for flag, value in (
             ("--title", self.title), ("--source-title", self.source_title),
             ("--publisher", self.publisher), ("--location", self.location),

@@ -145,7 +145,9 @@ def decode_json_object(
     except RecursionError:
         raise LineError(source, lineno, "not valid JSON: nested too deeply") from None
     except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
-        raise LineError(source, lineno, f"not valid JSON: {exc}") from None
+        limit = sys.get_int_max_str_digits()
+        reason = f"a number has more than {limit} digits" if "digits" in str(exc) else str(exc)
+        raise LineError(source, lineno, f"not valid JSON: {reason}") from None
     if not isinstance(obj, dict):
         raise LineError(source, lineno, f"expected a JSON object, got {_type_name(obj)}")
     if _SURROGATE_ESCAPE.search(content):
