@@ -190,6 +190,23 @@ def test_csv_quotes_commas_and_newlines(make_event: MakeEvent) -> None:
     )
 
 
+def test_csv_cells_a_spreadsheet_would_run_are_quoted(make_event: MakeEvent) -> None:
+    """A title or summary starting with = + - @ gets a leading quote, so that a spreadsheet
+    shows it as text instead of running it; other cells are untouched."""
+    event = make_event(
+        title='=HYPERLINK("http://evil.example","click")',
+        summary="+cmd|' /C calc'!A0",
+        sources=[{"url": "https://example.org/a", "publisher": "@handle", "title": "-1 ok"}],
+    )
+    text = "\n".join(format_lines(OutputFormat.CSV, [event], Responses())) + "\n"
+    row = dict(zip(*csv.reader(io.StringIO(text)), strict=True))
+    assert row["title"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert row["summary"] == "'+cmd|' /C calc'!A0"
+    assert (row["source_publisher"], row["source_title"]) == ("'@handle", "'-1 ok")
+    assert row["id"] == event.id
+    assert row["source_url"] == "https://example.org/a"
+
+
 def test_csv_of_no_events_is_just_the_header() -> None:
     """An empty result still has the header, so tools know the columns."""
     lines = list(format_lines(OutputFormat.CSV, [], Responses()))

@@ -120,8 +120,19 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) in a
+# hostile title would be a live link, or worse): such a cell gets a leading quote, which
+# spreadsheets show as text (OWASP's advice on CSV injection). Machines read --json.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
 def csv_text(events: Iterable[EventLike], responses: Responses) -> Iterator[str]:
-    """CSV with a header; lists are joined with ';', the first source fills the source columns."""
+    """CSV with a header; lists are joined with ';', the first source fills the source columns.
+    A text that a spreadsheet would run as a formula is quoted (see ``_FORMULA_STARTS``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -134,7 +145,7 @@ def csv_text(events: Iterable[EventLike], responses: Responses) -> Iterator[str]
             ";".join(event.responds_to), ";".join(event.tags), event.summary or "",
             source.publisher or "", source.title or "", source.url or "",
         )  # fmt: skip
-        writer.writerow([visible(cell) for cell in row])
+        writer.writerow([_spreadsheet_safe(visible(cell)) for cell in row])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
