@@ -1025,9 +1025,7 @@ def edit(
     ),
 )
 def rm(
-    event_ids: Annotated[
-        list[str], typer.Argument(metavar="ID...", help="Ids of events to remove.")
-    ],
+    event_ids: Annotated[list[str], typer.Argument(metavar="ID", help="Ids of events to remove.")],
     file: FileOpt = DEFAULT_FILE,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask (needed when not on a terminal).")
@@ -1078,7 +1076,7 @@ def rm(
 )
 def import_(
     source: Annotated[
-        str, typer.Argument(metavar="[PATH|-]", help="JSON Lines or one JSON array; '-' is stdin.")
+        str, typer.Argument(metavar="PATH|-", help="JSON Lines or one JSON array; '-' is stdin.")
     ] = "-",
     file: FileOpt = DEFAULT_FILE,
     as_of: AsOfOpt = None,
@@ -1207,8 +1205,12 @@ def _by_id(events: Iterable[EventLike], *, name: str) -> dict[str, EventLike]:
     ),
 )
 def diff(
-    old: Annotated[str, typer.Argument(help="The old log: a path, '-', or REV:PATH (git).")],
-    new: Annotated[str, typer.Argument(help="The new log: a path, '-', or REV:PATH (git).")],
+    old: Annotated[
+        str, typer.Argument(metavar="OLD", help="The old log: a path, '-', or REV:PATH (git).")
+    ],
+    new: Annotated[
+        str, typer.Argument(metavar="NEW", help="The new log: a path, '-', or REV:PATH (git).")
+    ],
     stat: Annotated[bool, typer.Option("--stat", help="Only count the changes.")] = False,
     actor: ActorOpt = None,
     target: TargetOpt = None,
