@@ -513,7 +513,10 @@ def show(
         int | None, typer.Option("--limit", "-n", min=0, metavar="N", help="Show at most N events.")
     ] = None,
     long: Annotated[
-        bool, typer.Option("--long", "-l", help="Add summaries, quotes and source URLs.")
+        bool,
+        typer.Option(
+            "--long", "-l", help="In the rich view: add summaries, quotes and source URLs."
+        ),
     ] = False,
     fmt: Annotated[
         OutputFormat,
@@ -892,7 +895,8 @@ def add(
 ) -> None:
     """Append one event to the log (created if missing) and print its id.
 
-    Needs a source: --source URL, or --source-title (with --publisher) for print or broadcast.
+    Needs a source: --source URL, or --source-title (and --publisher, if known) for print
+    or broadcast.
     """
     from timeline.rules import canonical_json, make_id
     from timeline.store import display_name, lock_log
