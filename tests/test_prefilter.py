@@ -12,6 +12,7 @@ import io
 import itertools
 import json
 import random
+import re
 import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -130,6 +131,7 @@ def _variants(obj: dict[str, Any], rng: random.Random) -> list[bytes]:
         json.dumps(obj, ensure_ascii=False).replace("/", "\\/").encode(),
         json.dumps({**obj, "extra": {"type": "accuse", "actors": ["decoy"]}}).encode(),
         json.dumps({"extra": {"type": "accuse", "actors": ["decoy"]}, **obj}).encode(),
+        json.dumps({**obj, "extra": {"status": "claimed", "date": "2030-01-01"}}).encode(),
     ]
 
 
@@ -374,3 +376,63 @@ def test_a_bom_at_the_start_of_the_log_is_allowed_on_every_core(
     assert forked.stderr == serial.stderr == ""
     assert forked.stdout == serial.stdout
     assert f'"id":"{first["id"]}"' in forked.stdout
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [None, {"status": "claimed"}, {"status": 1}, {"note": "status"}],
+    ids=["no-key", "decoy-status", "decoy-number", "word-status"],
+)
+def test_the_default_status_is_found_when_the_key_is_left_out(extra: Any) -> None:
+    """A line without a top-level status is 'reported', even when the bytes '"status"' are
+    elsewhere in it (a nested key, a value): --status reported keeps it on the fast path."""
+    obj: dict[str, Any] = {**BASE}
+    if extra is not None:
+        obj["extra"] = extra
+    lines = [json.dumps(obj).encode(), json.dumps(obj, separators=(",", ":")).encode()]
+    for flt in (
+        Filter.build(statuses=[Status.REPORTED]),
+        Filter.build(statuses=[Status.REPORTED, Status.CLAIMED]),
+    ):
+        for line in lines:
+            assert _fast([line], flt) == _plain([line], flt) != [], line
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [("0001-01-01", "0001-02-01"), ("0001", "0001"), ("0001-01-06", "0001-01-31")],
+)
+def test_a_window_at_the_first_days_of_the_calendar(tmp_path: Path, since: str, until: str) -> None:
+    """The six days before --since that a week may start on stop at 0001-01-01."""
+    log = tmp_path / "events.jsonl"
+    log.write_text(json.dumps({**BASE, "date": "0001-01-06"}) + "\n")
+    runner = CliRunner()
+    args = ["show", "-f", str(log), "--json", "--since", since, "--until", until]
+    fast = runner.invoke(app, args)
+    strict = runner.invoke(app, [*args, "--strict"])
+    assert (fast.exit_code, fast.stderr) == (0, "")
+    assert fast.stdout == strict.stdout != ""
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '"date":"2019-02-30","precision":"month"',
+        '"date":"9999-12-27","precision":"week"',
+    ],
+)
+def test_a_bad_date_in_a_canonical_prefix_is_a_warning_not_a_crash(
+    tmp_path: Path, bad: str
+) -> None:
+    """The date prefilter reads a line's date before validation: a date that is not one (or
+    whose period passes 9999) leaves the judgement to validation, which warns."""
+    good = canonical_json(Event.model_validate({**BASE, "date": "2019-06-03"}))
+    broken = re.sub(r'"date":"[^"]*","precision":"[a-z]+"', bad, good).replace(
+        '"id":"e1"', '"id":"e2"'
+    )
+    log = tmp_path / "events.jsonl"
+    log.write_text(good + "\n" + broken + "\n")
+    result = CliRunner().invoke(app, ["show", "-f", str(log), "--json", "--since", "2019-01"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == good + "\n"
+    assert result.stderr.startswith(f"{log}:2: ")

@@ -6,7 +6,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from timeline.rules import ASCII_ACTOR, EventLike, fold, normalize_actor
@@ -194,7 +194,11 @@ def _date_needles(since: date, until: date) -> tuple[bytes, ...] | None:
         out.append(f"{year:04d}-{month:02d}-".encode())
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     out.extend(f"{year:04d}-01-01".encode() for year in range(since.year, until.year + 1))
-    out.extend((since - timedelta(days=back)).isoformat().encode() for back in range(1, 7))
+    out.extend(
+        date.fromordinal(since.toordinal() - back).isoformat().encode()
+        for back in range(1, 7)
+        if since.toordinal() > back  # no days before 0001-01-01
+    )
     return tuple(out)
 
 
@@ -278,7 +282,9 @@ def _value_check(key: bytes, wanted: set[bytes], *, default: bytes | None) -> _C
         if start == -1:
             if default is not None and name not in content:
                 return default in wanted
-            return any(w in content for w in wanted)
+            # The key may be nested, or spelled so the bytes hide it: the event may have the
+            # value, or leave the key out and so have the default.
+            return any(w in content for w in wanted) or (default is not None and default in wanted)
         return content[start : content.find(b'"', start)] in wanted
 
     return check
@@ -397,8 +403,11 @@ class Prefilter:
         if last is None:
             from timeline.dates import Precision, period_end
 
-            day = date.fromisoformat(start.decode())
-            last = period_end(day, Precision(precision.decode())).isoformat().encode()
+            try:
+                day = date.fromisoformat(start.decode())
+                last = period_end(day, Precision(precision.decode())).isoformat().encode()
+            except (ValueError, OverflowError):
+                return True  # not a valid start: the parsed line says what is wrong
         return last >= self._since
 
 
