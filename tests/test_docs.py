@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer.main
 
-from timeline.cli import EXIT_ERROR, EXIT_FOUND, EXIT_OK, app
+from timeline.cli import EXIT_ERROR, EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, app
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -31,6 +31,7 @@ def test_every_command_has_an_example_in_the_readme() -> None:
 
 
 def test_the_exit_code_table_lists_the_codes_the_cli_uses() -> None:
-    """The README's exit-code table lists exactly 0, 1 and 2."""
-    table = re.findall(r"^\| (\d) \|", README, flags=re.MULTILINE)
-    assert sorted(int(code) for code in table) == sorted({EXIT_OK, EXIT_FOUND, EXIT_ERROR})
+    """The README's exit-code table lists exactly 0, 1, 2 and 130."""
+    table = re.findall(r"^\| (\d+) \|", README, flags=re.MULTILINE)
+    expected = {EXIT_OK, EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED}
+    assert sorted(int(code) for code in table) == sorted(expected)

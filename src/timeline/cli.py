@@ -41,6 +41,7 @@ DEFAULT_FILE = "data/events.jsonl"
 _TYPES = ", ".join(t.value for t in EventType)
 _STATUSES = ", ".join(s.value for s in Status)
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def _say(message: str) -> None:
@@ -169,14 +170,14 @@ class _Group(TyperGroup):
             sys.exit(EXIT_ERROR)
         except typer.Abort:
             _say("timeline: aborted")
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except TimelineError as exc:
             for line in exc.messages() if isinstance(exc, LineError) else [str(exc)]:
                 _say(line if isinstance(exc, LineError) else f"timeline: {line}")
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             _say("timeline: interrupted")
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
     def invoke(self, ctx: Any) -> Any:
