@@ -1102,3 +1102,40 @@ def test_conflicting_or_empty_values_say_what_is_wrong(
     assert_one_line_error(result)
     assert result.stderr == f"timeline: {message}\n"
     assert log_copy.read_bytes() == before
+
+
+def test_import_refuses_a_response_to_an_unknown_event(
+    runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
+) -> None:
+    """`responds_to` must name an event of the log or of the input, as `add` requires: else
+    nothing is imported (check would call the log invalid)."""
+    before = log_copy.read_bytes()
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(
+        event_line(event_data, id="a-1", date="2024-08-01")
+        + "\n"
+        + event_line(event_data, id="a-2", date="2024-08-02", responds_to=["a-1", CLAIM_ID])
+        + "\n"
+        + event_line(event_data, id="a-3", date="2024-08-03", responds_to=["nowhere"])
+        + "\n"
+    )
+    result = invoke(runner, ["import", str(batch), "-f", str(log_copy)])
+    assert result.exit_code == 2
+    assert (
+        f"{batch}:3: responds_to: no event with id 'nowhere' in {log_copy} or the input"
+        in result.stderr.splitlines()
+    )
+    assert log_copy.read_bytes() == before
+    batch.write_text("\n".join(batch.read_text().splitlines()[:2]) + "\n")
+    assert invoke(runner, ["import", str(batch), "-f", str(log_copy)]).exit_code == 0
+
+
+def test_import_of_a_json_array_after_a_byte_order_mark(
+    runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
+) -> None:
+    batch = tmp_path / "batch.json"
+    array = "[" + event_line(event_data, id="bom-1", date="2024-08-01") + "]\n"
+    batch.write_bytes(b"\xef\xbb\xbf" + array.encode())
+    result = invoke(runner, ["import", str(batch), "-f", str(log_copy)])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(file_lines(log_copy)[-1])["id"] == "bom-1"

@@ -1123,6 +1123,10 @@ def import_(
             if event.id in known:
                 message = f"{event.id!r} exists already ({display_name(file)}:{known[event.id]})"
                 problems.append(LineError(name, seen[event.id], message, field="id"))
+            for ref in event.responds_to:  # to the log, or to another event of the input
+                if ref not in known and ref not in seen:
+                    message = f"no event with id {ref!r} in {display_name(file)} or the input"
+                    problems.append(LineError(name, seen[event.id], message, field="responds_to"))
         if problems:
             _report_import_problems(problems, name=name)
         log.append([canonical_json(event) for event in events])
@@ -1142,14 +1146,15 @@ def _report_import_problems(problems: list[LineError], *, name: str) -> NoReturn
 
 def _input_lines(lines: Iterable[RawLine], *, name: str) -> Iterator[RawLine]:
     """Lines of JSON Lines input; a JSON array is split into one line per element."""
-    from timeline.store import split_json_array
+    from timeline.store import BOM, split_json_array
 
     buffered = iter(lines)
     for line in buffered:
         if line.is_blank:
             continue
-        if line.content.lstrip().startswith(b"["):
-            data = line.data + b"".join(rest.data for rest in buffered)
+        first = line.data.removeprefix(BOM) if line.lineno == 1 else line.data
+        if first.lstrip().startswith(b"["):
+            data = first + b"".join(rest.data for rest in buffered)
             yield from split_json_array(data, first_lineno=line.lineno, source=name)
             return
         yield line

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 _TMP_MARK = ".tmp-"
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
 
 
 def display_name(path: str | Path) -> str:
@@ -121,8 +121,8 @@ def decode_json_object(
 
     A UTF-8 BOM is skipped only on the line that ``starts_log``: the first of the whole log.
     """
-    if starts_log and content.startswith(_BOM):
-        content = content[len(_BOM) :]
+    if starts_log and content.startswith(BOM):
+        content = content[len(BOM) :]
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
