@@ -136,7 +136,7 @@ def test_end_before_date() -> None:
     """An end before the date is an error of the line."""
     assert_problems(
         lint(event(end="2024-08-17")),
-        [(1, ERROR, None, "end 2024-08-17 is before date 2024-08-18")],
+        [(1, ERROR, "end", "2024-08-17 is before the date 2024-08-18")],
     )
 
 

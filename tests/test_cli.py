@@ -1139,3 +1139,16 @@ def test_import_of_a_json_array_after_a_byte_order_mark(
     result = invoke(runner, ["import", str(batch), "-f", str(log_copy)])
     assert result.exit_code == 0, result.stderr
     assert json.loads(file_lines(log_copy)[-1])["id"] == "bom-1"
+
+
+def test_edit_that_breaks_a_rule_between_fields_names_the_flag(
+    runner: CliRunner, log_copy: Path
+) -> None:
+    """Moving an event's date past its end is blamed on --end, the field the rule reports."""
+    ended = ["edit", "-f", str(log_copy), CLAIM_ID, "--end", "2024-08-20"]
+    assert invoke(runner, ended).exit_code == 0
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["edit", "-f", str(log_copy), CLAIM_ID, "--date", "2024-08-25"])
+    assert_one_line_error(result)
+    assert result.stderr == "timeline: --end: 2024-08-20 is before the date 2024-08-25\n"
+    assert log_copy.read_bytes() == before

@@ -275,13 +275,13 @@ def test_aligned_dates_are_accepted(make_event: MakeEvent, day: str, precision: 
 @pytest.mark.parametrize(
     ("day", "precision", "message"),
     [
-        ("2024-08-20", "week", "date 2024-08-20 with precision 'week' must be a Monday"),
+        ("2024-08-20", "week", "2024-08-20 with precision 'week' must be a Monday"),
         (
             "2024-08-02",
             "month",
-            "date 2024-08-02 with precision 'month' must be the first of a month",
+            "2024-08-02 with precision 'month' must be the first of a month",
         ),
-        ("2024-02-01", "year", "date 2024-02-01 with precision 'year' must be 1 January"),
+        ("2024-02-01", "year", "2024-02-01 with precision 'year' must be 1 January"),
     ],
 )
 def test_misaligned_dates_are_refused(
@@ -289,14 +289,14 @@ def test_misaligned_dates_are_refused(
 ) -> None:
     """A month event must be dated the 1st, a week event a Monday, a year event 1 January."""
     assert problems(event_data(date=day, precision=precision)) == [
-        (None, f"{message}: the first day of the period")
+        ("date", f"{message}, the first day of the period")
     ]
 
 
 def test_end_before_date_is_refused(event_data: EventData) -> None:
     """An event cannot end before it starts."""
     assert problems(event_data(date="2024-08-26", end="2024-08-25")) == [
-        (None, "end 2024-08-25 is before date 2024-08-26")
+        ("end", "2024-08-25 is before the date 2024-08-26")
     ]
 
 
@@ -355,7 +355,7 @@ def test_title_must_be_one_line(event_data: EventData) -> None:
 def test_event_cannot_respond_to_itself(event_data: EventData) -> None:
     """responds_to may not name the event's own id."""
     data = event_data(responds_to=["2024-08-26-test-event"])
-    assert problems(data) == [(None, "an event cannot respond to itself")]
+    assert problems(data) == [("responds_to", "an event cannot respond to itself")]
 
 
 @pytest.mark.parametrize("lat", [float("nan"), float("inf"), 91.0])

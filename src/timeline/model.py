@@ -27,6 +27,7 @@ from timeline.rules import (
     COUNTRY_RE,
     ID_RE,
     EventLike,
+    RuleError,
     canonical_json,
     check_event,
     check_source,
@@ -215,5 +216,8 @@ def describe_validation_error(exc: ValidationError) -> list[tuple[str | None, st
             other[: len(loc)] == loc and len(other) > len(loc) for other in located
         ):
             continue  # a list emptied by its own invalid items: the items' errors say it all
+        broken = error.get("ctx", {}).get("error")
+        if not loc and isinstance(broken, RuleError):  # a rule between fields: at its field
+            loc = (broken.field,)
         out.append((_field_path(loc) or None, _message(error)))
     return out

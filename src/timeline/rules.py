@@ -133,28 +133,39 @@ def check_source(url: str | None, title: str | None) -> None:
         raise ValueError("a source needs a 'url' or a 'title'")
 
 
+class RuleError(ValueError):
+    """A rule that ties fields together is broken; ``field`` is where it is reported."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def check_event(event: EventLike) -> None:
-    """The rules that tie fields together (shared with ``fastpath``); raises ``ValueError``."""
+    """The rules that tie fields together (shared with ``fastpath``); raises ``RuleError``."""
     if "\n" in event.title or "\r" in event.title:
-        raise ValueError("title must be a single line")
+        raise RuleError("title", "must be a single line")
     if not is_period_start(event.date, event.precision):
         first = {
             Precision.WEEK: "a Monday",
             Precision.MONTH: "the first of a month",
             Precision.YEAR: "1 January",
         }.get(event.precision, "")
-        raise ValueError(
-            f"date {event.date.isoformat()} with precision '{event.precision.value}' "
-            f"must be {first}: the first day of the period"
+        raise RuleError(
+            "date",
+            f"{event.date.isoformat()} with precision '{event.precision.value}' must be {first}, "
+            "the first day of the period",
         )
     try:
         period_end(event.date, event.precision)
     except OverflowError:
-        raise ValueError("the period of the date ends after 9999-12-31") from None
+        raise RuleError("date", "the period of the date ends after 9999-12-31") from None
     if event.end is not None and event.end < event.date:
-        raise ValueError(f"end {event.end.isoformat()} is before date {event.date.isoformat()}")
+        raise RuleError(
+            "end", f"{event.end.isoformat()} is before the date {event.date.isoformat()}"
+        )
     if event.id in event.responds_to:
-        raise ValueError("an event cannot respond to itself")
+        raise RuleError("responds_to", "an event cannot respond to itself")
 
 
 def make_id(day: date, title: str) -> str:
