@@ -1152,3 +1152,19 @@ def test_edit_that_breaks_a_rule_between_fields_names_the_flag(
     assert_one_line_error(result)
     assert result.stderr == "timeline: --end: 2024-08-20 is before the date 2024-08-25\n"
     assert log_copy.read_bytes() == before
+
+
+def test_edit_empties_a_list_with_one_empty_value(runner: CliRunner, log_copy: Path) -> None:
+    """'--tag ""' empties tags (as '--summary ""' clears the summary); a required list
+    (actors, sources) cannot be emptied."""
+    refutation = "2024-08-01-ukraine-refutes-120000-troops-claim"
+    args = ["edit", "-f", str(log_copy), refutation, "--json"]
+    result = invoke(runner, [*args, "--target", "", "--tag", "", "--responds-to", ""])
+    assert result.exit_code == 0, result.stderr
+    stored = json.loads(result.stdout)
+    assert (stored["targets"], stored["tags"], stored["responds_to"]) == ([], [], [])
+    assert json.loads(file_lines(log_copy)[8]) == stored
+    for flag in ("--actor", "--source"):
+        refused = invoke(runner, [*args, flag, ""])
+        assert_one_line_error(refused)
+        assert refused.stderr == f"timeline: {flag}: must not be empty\n"

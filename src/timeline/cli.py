@@ -709,8 +709,11 @@ def _known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
 
 
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The flags that were given; an empty string means 'clear this field'."""
-    return {k: (None if v == "" else v) for k, v in values.items() if v is not None}
+    """The flags that were given; an empty string means 'clear this field', and a list flag
+    given once as '' ('--tag ""') empties the list."""
+    return {
+        k: None if v == "" else [] if v == [""] else v for k, v in values.items() if v is not None
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
