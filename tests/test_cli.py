@@ -721,7 +721,7 @@ def test_add_refuses_text_that_is_not_utf8(runner: CliRunner, log_copy: Path) ->
 def test_add_empty_tag_names_the_tag_flag(runner: CliRunner, log_copy: Path) -> None:
     """Errors name the flag the user typed: '--tag', not the field name 'tags'."""
     before = log_copy.read_bytes()
-    result = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS, "--tag", ""])
+    result = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS, "--tag", "x", "--tag", ""])
     _assert_refused_unchanged(result, log_copy, before)
     assert result.stderr == "timeline: --tag: must not be empty\n"
 
