@@ -307,6 +307,26 @@ def test_diff_view_plain_text() -> None:
     ]
 
 
+def test_diff_view_shows_a_repeated_item_as_added_not_reordered() -> None:
+    """Lists compare as multisets: a second 'border' tag is '+border'; only a new order of the
+    same items is 'order changed'."""
+
+    def last_line(before: list[str], after: list[str]) -> str:
+        changes = diff_events(by_id(ev(CLAIM, tags=before)), by_id(ev(CLAIM, tags=after)))
+        return diff_view(changes, stat(changes)).plain.split("\n")[-1]
+
+    lines = {
+        "repeated": last_line(["border", "claim"], ["border", "claim", "border"]),
+        "dropped": last_line(["border", "claim", "border"], ["border", "claim"]),
+        "reordered": last_line(["border", "claim"], ["claim", "border"]),
+    }
+    assert lines == {
+        "repeated": "    tags: +border",
+        "dropped": "    tags: \u2212border",
+        "reordered": "    tags: order changed",
+    }
+
+
 def test_diff_view_colours_on_a_terminal() -> None:
     """On a colour terminal, an added event is green and a removed one red."""
     changes = diff_events(by_id(ev(MOBILIZE)), by_id(ev(REJECT)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -306,12 +307,23 @@ def _word_diff(before: str, after: str, out: Text) -> None:
         out.append(visible(piece, keep_newlines=True), style=style)
 
 
+def _take_one(counts: Counter[str], value: object) -> bool:
+    key = _json_value(value)
+    if counts[key] <= 0:
+        return False
+    counts[key] -= 1
+    return True
+
+
 def _field_line(change: FieldChange, out: Text) -> None:
     out.append(f"\n    {change.field}: ", style="bold")
     before, after = change.before, change.after
     if change.field in _LIST_FIELDS and isinstance(before, list) and isinstance(after, list):
-        items = [("+", v, "green") for v in after if v not in before]
-        items += [("−", v, "red") for v in before if v not in after]
+        # As multisets, so that a repeated item shows as added or removed, not as reordered.
+        added = Counter(map(_json_value, after)) - Counter(map(_json_value, before))
+        removed = Counter(map(_json_value, before)) - Counter(map(_json_value, after))
+        items = [("+", v, "green") for v in after if _take_one(added, v)]
+        items += [("\u2212", v, "red") for v in before if _take_one(removed, v)]
         if not items:  # same items, another order
             out.append("order changed", style="yellow")
         for index, (sign, value, style) in enumerate(items):
