@@ -305,7 +305,12 @@ TypeOpt = Annotated[
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", metavar="TAG", help="Has this tag.")]
 StatusOpt = Annotated[
     list[Status] | None,
-    typer.Option("--status", metavar="STATUS", help="Has this status: " + _STATUSES + "."),
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        help="Has this stored status: " + _STATUSES + " (a rejected claim shown as disputed "
+        "is stored as claimed until edited).",
+    ),
 ]
 SinceOpt = Annotated[
     str | None,
