@@ -749,6 +749,56 @@ def test_schema_describes_every_field(runner: CliRunner) -> None:
     assert schema["additionalProperties"] is False
 
 
+_SCHEMA_BASE: dict[str, Any] = {
+    "id": "e-1",
+    "date": "2024-08-26",
+    "title": "Belarus moves troops",
+    "type": "mobilize",
+    "actors": ["belarus"],
+    "sources": [{"url": "https://example.org/a"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "valid"),
+    [
+        ({}, True),
+        ({"location": {"country": "blr", "lat": 51}}, True),  # upper-cased on reading
+        ({"title": ""}, False),
+        ({"title": "two\nlines"}, False),
+        ({"title": "   "}, False),
+        ({"summary": ""}, False),
+        ({"id": "!!"}, False),
+        ({"responds_to": ["not an id"]}, False),
+        ({"location": {"country": "zz"}}, False),
+        ({"location": {"lat": True}}, False),
+        ({"sources": [{}]}, False),
+        ({"sources": [{"publisher": "AP"}]}, False),
+        ({"sources": [{"title": "Brief"}]}, True),
+        ({"tags": [""]}, False),
+        ({"date": "2024-08-26", "extra": {"any": ["thing", 1]}}, True),
+    ],
+)
+def test_the_published_schema_agrees_with_the_validator(
+    runner: CliRunner, change: dict[str, Any], valid: bool
+) -> None:
+    """A tool that validates with `timeline schema` accepts and refuses what the model does
+    (for the rules of one field; rules between fields are in its description)."""
+    import jsonschema
+    from pydantic import ValidationError
+
+    schema = json.loads(invoke(runner, ["schema"]).stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    obj = {**_SCHEMA_BASE, **change}
+    schema_ok = jsonschema.Draft202012Validator(schema).is_valid(obj)
+    try:
+        Event.model_validate(obj)
+        model_ok = True
+    except ValidationError:
+        model_ok = False
+    assert (schema_ok, model_ok) == (valid, valid)
+
+
 def test_version(runner: CliRunner) -> None:
     """--version prints 'timeline X.Y.Z' on stdout and exits 0."""
     result = invoke(runner, ["--version"])

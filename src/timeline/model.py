@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -91,12 +92,29 @@ def _country(value: str) -> str:
     return upper
 
 
+# Each type's JSON Schema states the rule its validator applies, so that `timeline schema`
+# refuses what `check` refuses (rules between fields are in the Event's description).
+_NOT_BLANK = "\\S"  # holds a character other than white space
 IsoDate = Annotated[date, BeforeValidator(_to_date)]
-EventId = Annotated[str, AfterValidator(_check_id)]
+EventId = Annotated[
+    str,
+    AfterValidator(_check_id),
+    WithJsonSchema({"type": "string", "pattern": f"^{ID_RE.pattern}$"}),
+]
 ActorId = Annotated[str, BeforeValidator(normalize_actor)]
-OneLine = Annotated[str, AfterValidator(_one_line)]
-Text = Annotated[str, AfterValidator(_non_empty)]
-Country = Annotated[str, AfterValidator(_country)]
+OneLine = Annotated[
+    str,
+    AfterValidator(_one_line),
+    WithJsonSchema({"type": "string", "pattern": f"^[^\\r\\n]*{_NOT_BLANK}[^\\r\\n]*$"}),
+]
+Text = Annotated[
+    str, AfterValidator(_non_empty), WithJsonSchema({"type": "string", "pattern": _NOT_BLANK})
+]
+Country = Annotated[
+    str,
+    AfterValidator(_country),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{3}$"}),  # upper-cased on reading
+]
 
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -117,7 +135,15 @@ class Location(BaseModel):
 class Source(BaseModel):
     """Where an event comes from; ``quote`` holds the source's exact words."""
 
-    model_config = _FROZEN
+    model_config = ConfigDict(
+        **_FROZEN,
+        json_schema_extra={  # check_source: a url or a title
+            "anyOf": [
+                {"required": ["url"], "properties": {"url": {"type": "string"}}},
+                {"required": ["title"], "properties": {"title": {"type": "string"}}},
+            ]
+        },
+    )
 
     url: Text | None = None
     publisher: Text | None = None
@@ -131,10 +157,24 @@ class Source(BaseModel):
         return self
 
 
+_EVENT_RULES = (
+    "One dated incident. Besides each field's own rule: a date with precision week, month or "
+    "year is the first day of its period (a Monday, the 1st, 1 January); end is not before "
+    "date; responds_to does not hold the event's own id; each source has a url or a title; "
+    "actor ids are normalised on reading ('Belarus MoD' -> 'belarus-mod')."
+)
+
+
 class Event(BaseModel):
     """One dated incident. Field order here is the canonical key order of the JSON form."""
 
-    model_config = _FROZEN
+    model_config = ConfigDict(
+        **_FROZEN,
+        json_schema_extra={
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "description": _EVENT_RULES,
+        },
+    )
 
     id: EventId
     date: IsoDate
