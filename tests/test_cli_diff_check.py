@@ -640,3 +640,14 @@ def test_diff_an_event_made_invalid_is_not_called_removed(tmp_path: Path) -> Non
     assert lines_of(result.stderr)[-1] == (
         f"{new}:2: {CLAIM['id']!r} is not compared: its line is not valid"
     )
+
+
+def test_diff_names_the_lines_of_a_repeated_id(tmp_path: Path) -> None:
+    """An id on two lines of a side is compared by its last event, and the warning says where."""
+    old = write(tmp_path / "old.jsonl", line(UNCHANGED), line(CLAIM))
+    new = write(tmp_path / "new.jsonl", line(UNCHANGED), line(CLAIM), line(CLAIM))
+    result = run("diff", str(old), str(new))
+    assert (result.exit_code, result.stdout) == (0, "+0 −0 ~0\n")
+    assert result.stderr == (
+        f"{new}:3: id {CLAIM['id']!r} is also on line 2: comparing the last one\n"
+    )

@@ -1202,11 +1202,15 @@ def _digests(
         yield event.id, hash(canonical)
 
 
-def _by_id(events: Iterable[EventLike], *, name: str) -> dict[str, EventLike]:
+def _by_id(events: Iterable[tuple[int, EventLike]], *, name: str) -> dict[str, EventLike]:
+    """The events by id, from (line number, event) pairs; a repeated id keeps its last event."""
     keyed: dict[str, EventLike] = {}
-    for event in events:
+    first: dict[str, int] = {}
+    for lineno, event in events:
         if event.id in keyed:
-            _say(f"{name}: id {event.id!r} appears more than once: comparing its last event")
+            where = f"line {first[event.id]}"
+            _say(f"{name}:{lineno}: id {event.id!r} is also on {where}: comparing the last one")
+        first.setdefault(event.id, lineno)
         keyed[event.id] = event
     return keyed
 
@@ -1284,7 +1288,7 @@ def diff(
     before, after = (
         _by_id(
             (
-                p.event
+                (p.line.lineno, p.event)
                 for p in parse_lines(lines(), source=display_name(spec), want=want)
                 if p.event is not None and p.event.id in differing
             ),
