@@ -1218,3 +1218,17 @@ def test_edit_empties_a_list_with_one_empty_value(runner: CliRunner, log_copy: P
         refused = invoke(runner, [*args, flag, ""])
         assert_one_line_error(refused)
         assert refused.stderr == f"timeline: {flag}: must not be empty\n"
+
+
+def test_import_of_a_cut_short_json_array_says_nothing_was_imported(
+    runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
+) -> None:
+    before = log_copy.read_bytes()
+    batch = tmp_path / "cut.json"
+    batch.write_text("[\n" + event_line(event_data, id="cut-1") + ",\n")
+    result = invoke(runner, ["import", str(batch), "-f", str(log_copy)])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{batch}:3: not valid JSON")
+    assert lines[-1] == f"timeline: nothing imported: 1 problem in {batch}"
+    assert log_copy.read_bytes() == before

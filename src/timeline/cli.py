@@ -1110,19 +1110,22 @@ def import_(
     seen: dict[str, int] = {}
     problems: list[LineError] = []
     raw = _progress(read_raw_lines(source), spec=source, label=f"reading {name}")
-    for parsed in parse_lines(_input_lines(raw, name=name), source=name):
-        event, lineno = parsed.event, parsed.line.lineno
-        if event is None:
-            assert parsed.error is not None  # a parsed line has an event or an error
-            problems.append(parsed.error)
-        elif event.id in seen:
-            message = f"{event.id!r} repeats line {seen[event.id]}"
-            problems.append(LineError(name, lineno, message, field="id"))
-        elif (future := not_yet(event, today)) is not None:
-            problems.append(LineError(name, lineno, future, field="date"))
-        else:
-            seen[event.id] = lineno
-            events.append(event)
+    try:
+        for parsed in parse_lines(_input_lines(raw, name=name), source=name):
+            event, lineno = parsed.event, parsed.line.lineno
+            if event is None:
+                assert parsed.error is not None  # a parsed line has an event or an error
+                problems.append(parsed.error)
+            elif event.id in seen:
+                message = f"{event.id!r} repeats line {seen[event.id]}"
+                problems.append(LineError(name, lineno, message, field="id"))
+            elif (future := not_yet(event, today)) is not None:
+                problems.append(LineError(name, lineno, future, field="date"))
+            else:
+                seen[event.id] = lineno
+                events.append(event)
+    except LineError as exc:  # a JSON array that ends early: nothing after the error is read
+        problems.append(exc)
     if problems:
         _report_import_problems(problems, name=name)
     with lock_log(file, create=True) as log:
