@@ -365,3 +365,19 @@ def test_view_wraps_to_the_console_width(make_event: MakeEvent) -> None:
     text = _text(timeline_view([event], Responses()), width=60)
     assert max(len(line.rstrip()) for line in text.splitlines()) <= 60
     assert text.count("word") == 60
+
+
+def test_a_narrow_terminal_wraps_long_words_instead_of_cutting_them(
+    make_event: MakeEvent,
+) -> None:
+    """At 40 columns the id and an unbroken URL are folded onto further lines, whole, so they
+    can still be read and copied; nothing is replaced by an ellipsis."""
+    event = make_event(
+        id="1991-01-01-belarus-independence-from-soviet-union",
+        sources=[{"url": "https://example.org/" + "x" * 60}],
+    )
+    shown = _text(timeline_view([event], Responses(), long=True), width=40)
+    assert "\u2026" not in shown
+    joined = "".join(line.strip() for line in shown.splitlines())
+    assert event.id in joined
+    assert "https://example.org/" + "x" * 60 in joined

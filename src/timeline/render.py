@@ -231,7 +231,7 @@ def timeline_view(
             when.append(f"\n{gap_label(previous, event.date)}", style="dim")
         previous = event.date
 
-        body = Text()
+        body = Text(overflow="fold")  # a word wider than the column (an id, a URL) wraps whole
         body.append(event.type.value, style="magenta")
         body.append("  ")
         body.append(visible(parties(event)), style="green")
