@@ -260,6 +260,22 @@ def test_append_adds_the_missing_newline_first(tmp_path: Path, make_event: MakeE
     assert log_path.read_bytes() == b'{"cut": "short"}\n' + line.encode("utf-8") + b"\n"
 
 
+@pytest.mark.parametrize(
+    ("existing", "end"),
+    [(b'{"a": 1}\r\n', b"\r\n"), (b'{"a": 1}\n', b"\n"), (b"", b"\n"), (b"\n", b"\n")],
+)
+def test_append_ends_lines_as_the_log_does(
+    tmp_path: Path, make_event: MakeEvent, existing: bytes, end: bytes
+) -> None:
+    """A log with CRLF line ends (edited on Windows) gets CRLF lines, so it keeps one style."""
+    log_path = tmp_path / "events.jsonl"
+    log_path.write_bytes(existing)
+    lines = [canonical_json(make_event(id=f"e{n}")) for n in range(2)]
+    with lock_log(log_path, create=True) as log:
+        log.append(lines)
+    assert log_path.read_bytes() == existing + b"".join(x.encode() + end for x in lines)
+
+
 def test_append_keeps_existing_bytes(log_copy: Path, make_event: MakeEvent) -> None:
     """Appending never touches what is there: the old bytes are a prefix of the new file."""
     before = log_copy.read_bytes()

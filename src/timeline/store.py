@@ -526,13 +526,16 @@ class LockedLog:
             yield from iter_raw_lines(fh, name=self.name)
 
     def append(self, lines: Sequence[str]) -> None:
-        """Append whole lines in one write; start on a new line if the log ends without one."""
+        """Append whole lines in one write; start on a new line if the log ends without one.
+        Lines end as the log's last line does (CRLF in a log edited on Windows, else LF)."""
         if not lines:
             return
-        payload = "".join(line + "\n" for line in lines).encode("utf-8")
         try:
             size = os.fstat(self._fd).st_size
-            if size and os.pread(self._fd, 1, size - 1) != b"\n":
+            tail = os.pread(self._fd, 2, max(size - 2, 0)) if size else b""
+            end = "\r\n" if tail == b"\r\n" else "\n"
+            payload = "".join(line + end for line in lines).encode("utf-8")
+            if size and not tail.endswith(b"\n"):
                 payload = b"\n" + payload
             _write_all(self._fd, payload)
             os.fsync(self._fd)
