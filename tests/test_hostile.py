@@ -118,8 +118,11 @@ def physical_lines(data: bytes) -> list[bytes]:
 
 
 def appended(before: bytes, line: bytes) -> bytes:
-    """``before`` with ``line`` appended the way an append must: on a line of its own."""
+    """``before`` with ``line`` appended the way an append must: on a line of its own, ending
+    as the log's last line ends (CRLF after CRLF)."""
     sep = b"\n" if before and not before.endswith(b"\n") else b""
+    if before.endswith(b"\r\n"):
+        line = line.removesuffix(b"\n") + b"\r\n"
     return before + sep + line
 
 
