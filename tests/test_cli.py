@@ -1232,3 +1232,23 @@ def test_import_of_a_cut_short_json_array_says_nothing_was_imported(
     assert lines[0].startswith(f"{batch}:3: not valid JSON")
     assert lines[-1] == f"timeline: nothing imported: 1 problem in {batch}"
     assert log_copy.read_bytes() == before
+
+
+def test_edit_clears_coordinates_with_empty_values(runner: CliRunner, log_copy: Path) -> None:
+    """'--lat ""' clears a coordinate as '' clears other fields; a location left with nothing
+    is removed."""
+    denial = "2024-08-26-ukraine-denies-hostile-actions-against-belarusians"
+    args = ["edit", "-f", str(log_copy), denial, "--json"]
+    placed = invoke(runner, [*args, "--location", "Minsk", "--lat", "53.9", "--lon", "27.56"])
+    assert json.loads(placed.stdout)["location"] == {
+        "name": "Minsk", "country": None, "lat": 53.9, "lon": 27.56
+    }  # fmt: skip
+    cleared = invoke(runner, [*args, "--lat", "", "--lon", ""])
+    assert json.loads(cleared.stdout)["location"] == {
+        "name": "Minsk", "country": None, "lat": None, "lon": None
+    }  # fmt: skip
+    gone = invoke(runner, [*args, "--location", ""])
+    assert json.loads(gone.stdout)["location"] is None
+    refused = invoke(runner, [*args, "--lon", "east"])
+    assert_one_line_error(refused)
+    assert refused.stderr == "timeline: --lon: 'east' is not a number.\n"

@@ -713,6 +713,16 @@ def _known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
     return ids
 
 
+def _coordinate(flag: str, word: str | None) -> float | str | None:
+    """A --lat/--lon value as a number; '' (clear it) and None (not given) are kept."""
+    if not word:
+        return word
+    try:
+        return _number(word)
+    except ValueError as exc:
+        raise InputError(f"{flag}: {exc}") from None
+
+
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
     """The flags that were given; an empty string means 'clear this field', and a list flag
     given once as '' ('--tag ""') empties the list."""
@@ -741,8 +751,8 @@ class EventFlags:
     tags: list[str] | None = None
     location: str | None = None
     country: str | None = None
-    lat: float | None = None
-    lon: float | None = None
+    lat: str | None = None  # text, so that '' can clear it
+    lon: str | None = None
 
     def check_text(self) -> None:
         """Refuse control characters: a terminal must never receive them back from the log.
@@ -786,8 +796,8 @@ class EventFlags:
         given: dict[str, Any] = {
             "name": self.location,
             "country": self.country,
-            "lat": self.lat,
-            "lon": self.lon,
+            "lat": _coordinate("--lat", self.lat),
+            "lon": _coordinate("--lon", self.lon),
         }
         changes = _given(given)
         if not changes:
@@ -859,8 +869,8 @@ LocationFlag = Annotated[str | None, typer.Option("--location", metavar="TEXT", 
 CountryFlag = Annotated[
     str | None, typer.Option("--country", metavar="ISO3", help="ISO 3166-1 alpha-3, e.g. UKR.")
 ]
-LatFlag = Annotated[float | None, typer.Option("--lat", metavar="DEG", help="Latitude.")]
-LonFlag = Annotated[float | None, typer.Option("--lon", metavar="DEG", help="Longitude.")]
+LatFlag = Annotated[str | None, typer.Option("--lat", metavar="DEG", help="Latitude.")]
+LonFlag = Annotated[str | None, typer.Option("--lon", metavar="DEG", help="Longitude.")]
 StoredJsonFlag = Annotated[bool, typer.Option("--json", help="Print the stored event as JSON.")]
 
 
