@@ -1252,3 +1252,42 @@ def test_edit_clears_coordinates_with_empty_values(runner: CliRunner, log_copy: 
     refused = invoke(runner, [*args, "--lon", "east"])
     assert_one_line_error(refused)
     assert refused.stderr == "timeline: --lon: 'east' is not a number.\n"
+
+
+def test_check_names_a_file_whose_name_is_not_utf8_on_a_strict_terminal(tmp_path: Path) -> None:
+    """A log named with a byte that is not UTF-8 is named with that byte escaped ('\\xff'),
+    even where stdout refuses anything but UTF-8."""
+    name = os.fsdecode(b"\xff.jsonl")
+    log = tmp_path / name
+    log.write_bytes((REPO / "data" / "events.jsonl").read_bytes() + b"not json\n")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run(
+        [sys.executable, "-m", "timeline", "check", "-f", name, "--json"],
+        capture_output=True, cwd=tmp_path, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert b"internal error" not in done.stderr
+    assert done.stderr.startswith(b"\\xff.jsonl: 1 error")
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert records[-1]["line"] == 22
+
+
+def test_a_huge_columns_value_is_capped(runner: CliRunner, log_copy: Path) -> None:
+    """COLUMNS of 30 digits made rich overflow; a width past 1,000 is taken as 1,000."""
+    for columns in ("9" * 30, "1000000"):
+        result = invoke(
+            runner, ["show", "-f", str(log_copy), "--format", "rich"], env={"COLUMNS": columns}
+        )
+        assert result.exit_code == 0, result.stderr
+        assert max(len(line) for line in result.stdout.splitlines()) <= 1000
+
+
+def test_rm_is_not_stopped_by_a_bad_line_whose_responds_to_holds_lists(
+    runner: CliRunner, log_copy: Path
+) -> None:
+    with log_copy.open("a") as fh:
+        fh.write('{"responds_to": [[], {}]}\n')
+    independence = "1991-01-01-belarus-independence-from-soviet-union"
+    result = invoke(runner, ["rm", "-f", str(log_copy), independence, "--yes"])
+    assert result.exit_code == 0, result.stderr
+    assert file_lines(log_copy)[-1] == '{"responds_to": [[], {}]}'

@@ -424,10 +424,16 @@ def _valid_lines(
                 unreadable.append((parsed.line.lineno, event_id))
 
 
+_MAX_WIDTH = 1000  # COLUMNS beyond this is a mistake: rich would overflow or print megabytes
+
+
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False, emoji=False, markup=False)
+    console = Console(highlight=False, emoji=False, markup=False)
+    if console.width > _MAX_WIDTH:
+        console.width = _MAX_WIDTH
+    return console
 
 
 def _choose(fmt: OutputFormat, as_json: bool) -> OutputFormat:
@@ -1070,7 +1076,7 @@ def rm(
             for line, obj in _objects(line for line in lines if line.lineno not in gone):
                 refs = obj.get("responds_to")
                 for ref in refs if isinstance(refs, list) else ():
-                    if ref in doomed:
+                    if isinstance(ref, str) and ref in doomed:  # a bad line may hold anything
                         raise ConflictError(
                             f"{log.name}:{line.lineno}: responds to {ref!r}: "
                             "not removed (use --force to remove it anyway)"
