@@ -145,8 +145,9 @@ def decode_json_object(
     except RecursionError:
         raise LineError(source, lineno, "not valid JSON: nested too deeply") from None
     except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
-        limit = sys.get_int_max_str_digits()
-        reason = f"a number has more than {limit} digits" if "digits" in str(exc) else str(exc)
+        reason = str(exc)
+        if "digits" in reason:  # only Pythons that limit them (3.10.7 on) raise this
+            reason = f"a number has more than {sys.get_int_max_str_digits()} digits"
         raise LineError(source, lineno, f"not valid JSON: {reason}") from None
     if not isinstance(obj, dict):
         raise LineError(source, lineno, f"expected a JSON object, got {_type_name(obj)}")
