@@ -651,3 +651,12 @@ def test_diff_names_the_lines_of_a_repeated_id(tmp_path: Path) -> None:
     assert result.stderr == (
         f"{new}:3: id {CLAIM['id']!r} is also on line 2: comparing the last one\n"
     )
+
+
+def test_check_as_of_a_month_counts_from_its_last_day(tmp_path: Path) -> None:
+    """'--as-of Aug 2024' means as it stood in August: an event of 18 August is not to come."""
+    moved = {**MOBILIZE, "date": "2024-09-02"}
+    log = write(tmp_path / "events.jsonl", line(CLAIM), line(moved))
+    result = run("check", "-f", str(log), "--as-of", "Aug 2024")
+    assert result.exit_code == 1
+    assert lines_of(result.stdout) == [f"{log}:2: date: 2024-09-02 is after 2024-08-31 (--as-of)"]

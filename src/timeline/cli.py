@@ -279,7 +279,8 @@ AsOfOpt = Annotated[
     typer.Option(
         "--as-of",
         metavar="DATE",
-        help="The day relative dates ('last week', '3 days ago') count from. Default: today.",
+        help="The day relative dates ('last week', '3 days ago') count from, and after which "
+        "an event is not yet to come (a month or year: its last day). Default: today.",
     ),
 ]
 ActorOpt = Annotated[
@@ -328,8 +329,10 @@ IdOpt = Annotated[list[str] | None, typer.Option("--id", metavar="ID", help="Has
 
 
 def _today(as_of: str | None) -> date:
+    """Today, or the day --as-of names; a period names its last day ('Aug 2024': 31 August),
+    so that the events of that period are not yet to come."""
     today = date.today()
-    return today if as_of is None else _user_date("--as-of", as_of, today=today).start
+    return today if as_of is None else _user_date("--as-of", as_of, today=today).end
 
 
 def _user_date(flag: str, text: str, *, today: date) -> Any:
