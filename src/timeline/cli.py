@@ -430,10 +430,10 @@ def _valid_lines(
 _MAX_WIDTH = 1000  # COLUMNS beyond this is a mistake: rich would overflow or print megabytes
 
 
-def _console() -> Any:
+def _console(*, stderr: bool = False) -> Any:
     from rich.console import Console
 
-    console = Console(highlight=False, emoji=False, markup=False)
+    console = Console(highlight=False, emoji=False, markup=False, stderr=stderr)
     if console.width > _MAX_WIDTH:
         console.width = _MAX_WIDTH
     return console
@@ -462,11 +462,10 @@ def _progress(lines: Iterable[RawLine], *, spec: str, label: str) -> Iterator[Ra
     if total < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
         yield from lines
         return
-    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    with Progress(*columns, console=_console(stderr=True), transient=True) as progress:
         task = progress.add_task(label, total=total)
         pending = 0
         for line in lines:
@@ -590,7 +589,6 @@ def _show_json(file: str, flt: Filter, *, strict: bool, reverse: bool, limit: in
     log is read on every core (see ``parallel``), and its canonical lines are copied from the
     file straight to the output.
     """
-    import contextlib
     import functools
 
     from timeline import parallel
@@ -1092,8 +1090,9 @@ def rm(
             ):
                 raise InputError("rm: nothing removed")
         log.rewrite(line.data for line in lines if line.lineno not in gone)
-    _write_after_change(doomed, done=f"removed {_count(len(doomed), 'event')} from {log.name}")
-    _say(f"removed {_count(len(doomed), 'event')} from {log.name}")
+    done = f"removed {_count(len(doomed), 'event')} from {log.name}"
+    _write_after_change(doomed, done=done)
+    _say(done)
 
 
 # ---------------------------------------------------------------------------- import
@@ -1151,20 +1150,18 @@ def import_(
         known = _known_ids(log.raw_lines()) if events else {}
         for event in events:
             if event.id in known:
-                message = f"{event.id!r} exists already ({display_name(file)}:{known[event.id]})"
+                message = f"{event.id!r} exists already ({log.name}:{known[event.id]})"
                 problems.append(LineError(name, seen[event.id], message, field="id"))
             for ref in event.responds_to:  # to the log, or to another event of the input
                 if ref not in known and ref not in seen:
-                    message = f"no event with id {ref!r} in {display_name(file)} or the input"
+                    message = f"no event with id {ref!r} in {log.name} or the input"
                     problems.append(LineError(name, seen[event.id], message, field="responds_to"))
         if problems:
             _report_import_problems(problems, name=name)
         log.append([canonical_json(event) for event in events])
-    _write_after_change(
-        (event.id for event in events),
-        done=f"imported {_count(len(events), 'event')} into {display_name(file)}",
-    )
-    _say(f"imported {_count(len(events), 'event')} into {display_name(file)}")
+    done = f"imported {_count(len(events), 'event')} into {log.name}"
+    _write_after_change((event.id for event in events), done=done)
+    _say(done)
 
 
 def _report_import_problems(problems: list[LineError], *, name: str) -> NoReturn:
@@ -1311,14 +1308,14 @@ def diff(
         _by_id(
             (
                 (p.line.lineno, p.event)
-                for p in parse_lines(lines(), source=display_name(spec), want=want)
+                for p in parse_lines(lines(), source=name, want=want)
                 if p.event is not None and p.event.id in differing
             ),
-            name=display_name(spec),
+            name=name,
         )
         if differing
         else {}
-        for lines, spec in zip(sides, (old, new), strict=True)
+        for lines, name in zip(sides, names, strict=True)
     )
     changes = diff_events(before, after)
     if not flt.is_empty:

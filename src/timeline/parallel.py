@@ -4,8 +4,8 @@ A regular file of at least ``MIN_BYTES`` is cut at line boundaries into one byte
 a forked worker reads each range with the same pipeline as the serial path (block scan,
 prefilter, fast path, validation) and sends back only what the caller keeps, in file order.
 Workers do not number lines; the caller numbers the few bad lines it reports from their
-offsets. The caller holds the
-log's shared lock throughout, so no writer can replace the file while the workers read it.
+offsets. The caller holds the log's shared lock throughout, so no writer can replace the file
+while the workers read it.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
+from timeline.dates import Precision, period_end
 from timeline.rules import ASCII_ACTOR, EventLike, fold, normalize_actor
 
 if TYPE_CHECKING:
@@ -401,8 +402,6 @@ class Prefilter:
             return True
         last = end if end is not None else start if precision == b"day" else None
         if last is None:
-            from timeline.dates import Precision, period_end
-
             try:
                 day = date.fromisoformat(start.decode())
                 last = period_end(day, Precision(precision.decode())).isoformat().encode()

@@ -320,8 +320,8 @@ def _field_line(change: FieldChange, out: Text) -> None:
     before, after = change.before, change.after
     if change.field in _LIST_FIELDS and isinstance(before, list) and isinstance(after, list):
         # As multisets, so that a repeated item shows as added or removed, not as reordered.
-        added = Counter(map(_json_value, after)) - Counter(map(_json_value, before))
-        removed = Counter(map(_json_value, before)) - Counter(map(_json_value, after))
+        old_items, new_items = Counter(map(_json_value, before)), Counter(map(_json_value, after))
+        added, removed = new_items - old_items, old_items - new_items
         items = [("+", v, "green") for v in after if _take_one(added, v)]
         items += [("\u2212", v, "red") for v in before if _take_one(removed, v)]
         if not items:  # same items, another order

@@ -472,7 +472,7 @@ def scan_lines(
                 rfind(b"\n", 0, hit.start()) + 1
                 for hit in anchors.doubtful_pattern.finditer(block, 0, cut)
             )
-        lineno, counted = (first, 0) if numbered else (0, 0)
+        lineno, counted = first if numbered else 0, 0
         for start in sorted(starts):
             if numbered:
                 lineno += block.count(b"\n", counted, start)
