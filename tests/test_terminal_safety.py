@@ -316,9 +316,6 @@ def test_warnings_quoting_hostile_keys_are_safe(tmp_path: Path) -> None:
         assert "k\\x1b[2J" in result.stderr
 
 
-CHECK_STDOUT_BUG = "bug: check prints problem lines to stdout without escaping control characters"
-
-
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 def test_check_quotes_hostile_keys_safely(as_json: bool, tmp_path: Path) -> None:
     """`check` names an unknown key that holds ESC, C1 or bidi characters as visible escapes."""
@@ -327,6 +324,8 @@ def test_check_quotes_hostile_keys_safely(as_json: bool, tmp_path: Path) -> None
     result = cli("check", "--file", str(path), *(["--json"] if as_json else []))
     assert result.exit_code == 1
     assert UNSAFE_OR_TAB.search(result.stdout.replace("\n", "")) is None, result.stdout
+    escaped = "k\\u001b[2J" if as_json else "k\\x1b[2J"
+    assert escaped in result.stdout, result.stdout
 
 
 def test_check_names_a_hostile_file_name_safely(tmp_path: Path) -> None:
@@ -336,6 +335,9 @@ def test_check_names_a_hostile_file_name_safely(tmp_path: Path) -> None:
     result = cli("check", "--file", str(path))
     assert result.exit_code == 1
     assert UNSAFE.search(result.stdout + result.stderr) is None, result.stdout
+    shown = str(tmp_path / "log\\x1b[2J.jsonl")
+    assert result.stdout.startswith(f"{shown}:1: ")
+    assert result.stderr.startswith(f"{shown}: ")
 
 
 # ---------------------------------------------------------------------------- links
