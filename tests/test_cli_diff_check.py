@@ -660,3 +660,13 @@ def test_check_as_of_a_month_counts_from_its_last_day(tmp_path: Path) -> None:
     result = run("check", "-f", str(log), "--as-of", "Aug 2024")
     assert result.exit_code == 1
     assert lines_of(result.stdout) == [f"{log}:2: date: 2024-09-02 is after 2024-08-31 (--as-of)"]
+
+
+def test_diff_without_git_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A REV:PATH side when git cannot be run is a one-line error naming the side."""
+    log = write(tmp_path / "events.jsonl", line(CLAIM))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-such-folder"))
+    result = run("diff", "HEAD:events.jsonl", str(log))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("timeline: HEAD:events.jsonl: cannot run git: ")
+    assert len(lines_of(result.stderr)) == 1

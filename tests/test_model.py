@@ -598,3 +598,10 @@ def test_event_to_line_to_event_round_trip(event: Event) -> None:
     assert Event.model_validate_json(line) == event
     assert Event.model_validate(json.loads(line)) == event
     assert canonical_json(Event.model_validate(json.loads(line))) == line
+
+
+def test_a_period_that_runs_past_9999_is_refused_at_the_date(event_data: EventData) -> None:
+    """A week starting 9999-12-27 would end in the year 10000, which no date can hold."""
+    assert problems(event_data(date="9999-12-27", precision="week")) == [
+        ("date", "the period of the date ends after 9999-12-31")
+    ]
