@@ -474,3 +474,12 @@ def test_block_scan_finds_every_line_with_its_number_and_offset(
     tail = [line._replace(lineno=line.lineno - start_line) for line in expected[start_line:]]
     assert found == tail
     assert unnumbered == [line._replace(lineno=0) for line in tail]
+
+
+def test_an_unknown_key_holding_a_newline_is_named_on_one_line() -> None:
+    """Found by the property test above: the key is made visible in the message."""
+    with pytest.raises(LineError) as info:
+        parse_raw_line(RawLine(4, b'{"\\n": 1, "\\u001b[2J": 2}\n'), source="x.jsonl")
+    assert "\n" not in str(info.value)
+    assert "x.jsonl:4: \\x0a: unknown key" in str(info.value)
+    assert "x.jsonl:4: \\x1b[2J: unknown key" in str(info.value)

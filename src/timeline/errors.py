@@ -32,10 +32,14 @@ class LineError(TimelineError):
         return err
 
     def messages(self) -> list[str]:
-        """One ``file:line: field: message`` line per problem."""
+        """One ``file:line: field: message`` line per problem. A field named by the line itself
+        (an unknown key may hold a newline or ESC) is made visible, so each stays one line."""
+        from timeline.text import visible
+
         where = f"{self.source}:{self.lineno}: "
         return [
-            f"{where}{field}: {msg}" if field else f"{where}{msg}" for field, msg in self.problems
+            f"{where}{visible(field)}: {msg}" if field else f"{where}{msg}"
+            for field, msg in self.problems
         ]
 
     def _text(self) -> str:
