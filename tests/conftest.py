@@ -21,6 +21,48 @@ REPO = Path(__file__).resolve().parent.parent
 BUNDLED_LOG = REPO / "data" / "events.jsonl"
 
 
+# Literal events that several test modules share: a claim, a mobilisation, and a rejection
+# that answers the claim.
+CLAIM: dict[str, Any] = {
+    "id": "2024-08-18-lukashenko-claims-120000-ukrainian-troops",
+    "date": "2024-08-18",
+    "title": "Lukashenko claims Ukraine has massed 120,000 troops on the Belarusian border",
+    "type": "accuse",
+    "actors": ["belarus/president"],
+    "targets": ["ukraine"],
+    "status": "claimed",
+    "sources": [{"publisher": "Army Recognition", "title": "Situation Brief"}],
+    "tags": ["border"],
+}
+MOBILIZE: dict[str, Any] = {
+    "id": "2024-08-10-belarus-moves-forces",
+    "date": "2024-08-10",
+    "title": "Belarus moves forces to the border",
+    "type": "mobilize",
+    "actors": ["belarus"],
+    "sources": [{"url": "https://example.org/b"}],
+}
+REJECT: dict[str, Any] = {
+    "id": "2024-08-26-ukraine-denies-hostile-actions",
+    "date": "2024-08-26",
+    "title": "Ukraine says it never took hostile actions against Belarusians",
+    "type": "reject",
+    "actors": ["ukraine/mfa"],
+    "targets": ["belarus"],
+    "responds_to": ["2024-08-18-lukashenko-claims-120000-ukrainian-troops"],
+    "sources": [{"url": "https://example.org/c"}],
+}
+
+
+def ev(base: dict[str, Any], **changes: Any) -> Event:
+    """An event from a literal dict, with some keys replaced."""
+    return Event.model_validate({**base, **changes})
+
+
+def by_id(*events: Event) -> dict[str, Event]:
+    return {event.id: event for event in events}
+
+
 @pytest.fixture(autouse=True)
 def pinned_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every test see the same terminal: 100 columns, no colour, no inherited log path.

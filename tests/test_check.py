@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from timeline.check import Problem, Severity, check_lines
-from timeline.store import RawLine, parse_lines
+from timeline.log.lines import RawLine
+from timeline.parsing import parse_lines
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 AS_OF = date(2024, 9, 1)
@@ -246,38 +247,3 @@ def test_problems_are_sorted_by_line() -> None:
         ],
     )
     assert [p.lineno for p in problems] == sorted(p.lineno for p in problems)
-
-
-# ---------------------------------------------------------------------------- Problem
-
-
-def test_problem_text_formats() -> None:
-    """Problem.text is 'file:line: [warning: ][field: ]message', as a compiler writes it."""
-    assert Problem(7, ERROR, "bad date", "date").text("events.jsonl") == (
-        "events.jsonl:7: date: bad date"
-    )
-    assert Problem(2, ERROR, "not valid JSON").text("log.jsonl") == "log.jsonl:2: not valid JSON"
-    assert Problem(9, WARNING, "last line has no newline").text("<stdin>") == (
-        "<stdin>:9: warning: last line has no newline"
-    )
-    assert Problem(3, WARNING, "mark it", "status").text("e.jsonl") == (
-        "e.jsonl:3: warning: status: mark it"
-    )
-
-
-def test_problem_record_format() -> None:
-    """Problem.record is the --json record: file, line, severity, field (or null), message."""
-    assert Problem(4, WARNING, "last line has no newline").record("events.jsonl") == {
-        "file": "events.jsonl",
-        "line": 4,
-        "severity": "warning",
-        "field": None,
-        "message": "last line has no newline",
-    }
-    assert json.loads(json.dumps(Problem(1, ERROR, "m", "id").record("x"))) == {
-        "file": "x",
-        "line": 1,
-        "severity": "error",
-        "field": "id",
-        "message": "m",
-    }

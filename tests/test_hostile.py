@@ -26,8 +26,9 @@ from typer.testing import CliRunner, Result
 
 from timeline.cli import app
 from timeline.errors import LineError
+from timeline.log.lines import RawLine
 from timeline.model import Event, canonical_json
-from timeline.store import RawLine, parse_lines, parse_raw_line
+from timeline.parsing import InvalidLine, ValidLine, parse_lines, parse_raw_line
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "events.jsonl"
@@ -669,8 +670,8 @@ def test_parse_lines_gives_each_line_an_event_or_an_error(data: bytes, lineno: i
         return
     [one] = parsed
     assert one.line == line
-    assert (one.event is None) != (one.error is None)
-    if one.error is not None:
+    assert isinstance(one, ValidLine | InvalidLine)
+    if isinstance(one, InvalidLine):
         assert (one.error.source, one.error.lineno) == ("log.jsonl", lineno)
 
 
@@ -678,8 +679,7 @@ def test_parse_lines_reports_an_event_nested_100000_deep() -> None:
     """parse_lines gives a located error for an event whose 'extra' nests 100,000 deep."""
     line = RawLine(4, _nested_100000_deep().split(b"\n")[3] + b"\n")
     [one] = list(parse_lines([line], source="log.jsonl"))
-    assert one.event is None
-    assert one.error is not None
+    assert isinstance(one, InvalidLine)
     assert one.error.messages() == ["log.jsonl:4: not valid JSON: nested too deeply"]
 
 

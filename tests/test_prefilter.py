@@ -1,6 +1,6 @@
 """The fast read path gives exactly the results of the plain one.
 
-``show --json`` with a filter finds candidate lines in whole blocks (``store.scan_lines`` with
+``show --json`` with a filter finds candidate lines in whole blocks (``scan.scan_lines`` with
 ``query.Anchors``), judges them on raw bytes (``query.Prefilter``) and validates only the
 survivors, taking ``fastpath`` for canonical lines. The plain path parses every line with
 pydantic and applies ``query.matches``. These tests run both over generated and hostile logs.
@@ -27,9 +27,12 @@ from typer.testing import CliRunner
 from timeline.cli import app
 from timeline.errors import LineError
 from timeline.fastpath import fast_event
+from timeline.log.lines import RawLine
+from timeline.log.scan import scan_lines, stream_blocks
 from timeline.model import Event, canonical_json
-from timeline.query import Filter, Prefilter, matches
-from timeline.store import RawLine, parse_raw_line, scan_lines, stream_blocks
+from timeline.parsing import parse_raw_line
+from timeline.prefilter import Prefilter
+from timeline.query import Filter, matches
 from timeline.vocab import EventType, Status
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -279,7 +282,7 @@ def test_plain_show_with_a_filter_keeps_the_marks_that_other_lines_give(tmp_path
 
 def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> None:
     """query._FOLDS holds exactly the characters whose folding holds ASCII characters."""
-    from timeline.query import _FOLDS
+    from timeline.prefilter import _FOLDS
     from timeline.rules import fold
 
     expected = {
@@ -306,7 +309,7 @@ def test_reading_on_every_core_gives_the_serial_result(
 ) -> None:
     """A log cut into ranges read by forked workers gives the serial output byte for byte,
     warnings with whole-file line numbers included (canonical, re-spaced, CRLF and bad lines)."""
-    from timeline import parallel
+    from timeline.log import parallel
 
     lines = list(generated[:600])
     lines[10] = json.dumps(json.loads(lines[10])).encode()  # not canonical: spaces
@@ -331,7 +334,7 @@ def test_a_bom_inside_the_log_is_refused_on_every_core_too(
 ) -> None:
     """A UTF-8 BOM is allowed only at the very start of a log; a line that begins a worker's
     range is not the start of the log, so a BOM there is refused as it is when read serially."""
-    from timeline import parallel
+    from timeline.log import parallel
 
     log = tmp_path / "events.jsonl"
     lines = list(generated[:600])
@@ -360,7 +363,7 @@ def test_a_bom_at_the_start_of_the_log_is_allowed_on_every_core(
 ) -> None:
     """The first line is known by its offset (0) when workers do not number lines: a BOM there
     is skipped as the serial read skips it, with or without a filter."""
-    from timeline import parallel
+    from timeline.log import parallel
 
     first = json.loads(generated[0])
     first["actors"], first["title"] = ["belarus"], "Belarus moves troops"

@@ -339,7 +339,7 @@ def test_responses_to_unknown_ids_are_harmless(make_event: MakeEvent) -> None:
 )
 def test_iso_date_patterns_compare_days(bound: date, day: date) -> None:
     """The regexes for dates after a bound, and on or before it, agree with date comparison."""
-    from timeline.query import _iso_dates
+    from timeline.prefilter import _iso_dates
 
     text = day.isoformat().encode()
     after = re.fullmatch(_iso_dates(bound, after=True), text) is not None
@@ -357,7 +357,7 @@ def test_text_and_tags_match_however_accents_are_typed(
     character or as a letter and a combining mark; the raw prefilter agrees."""
     import unicodedata
 
-    from timeline.query import Prefilter
+    from timeline.prefilter import Prefilter
     from timeline.rules import canonical_json
 
     def form(text: str, name: str) -> str:

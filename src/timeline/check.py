@@ -6,10 +6,9 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
+from timeline.parsing import InvalidLine, ParsedLine
 from timeline.rules import EventLike
-from timeline.store import ParsedLine
 from timeline.vocab import EventType, Status
 
 
@@ -26,25 +25,6 @@ class Problem:
     severity: Severity
     message: str
     field: str | None = None
-
-    def text(self, source: str) -> str:
-        """``events.jsonl:7: date: …`` (warnings say so after the line number)."""
-        parts = [f"{source}:{self.lineno}"]
-        if self.severity is Severity.WARNING:
-            parts.append("warning")
-        if self.field:
-            parts.append(self.field)
-        parts.append(self.message)
-        return ": ".join(parts)
-
-    def record(self, source: str) -> dict[str, Any]:
-        return {
-            "file": source,
-            "line": self.lineno,
-            "severity": self.severity.value,
-            "field": self.field,
-            "message": self.message,
-        }
 
 
 def not_yet(event: EventLike, as_of: date) -> str | None:
@@ -66,15 +46,13 @@ def check_lines(lines: Iterable[ParsedLine], *, as_of: date) -> list[Problem]:
     last = None
     for parsed in lines:
         last = parsed
-        if parsed.error is not None:
+        if isinstance(parsed, InvalidLine):
             problems.extend(
                 Problem(parsed.line.lineno, Severity.ERROR, message, field)
                 for field, message in parsed.error.problems
             )
             continue
         event = parsed.event
-        if event is None:
-            continue
         lineno = parsed.line.lineno
         if event.id in first_line:
             problems.append(

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from timeline.rules import EventLike, to_json_dict
+from timeline.log.decoding import json_objects
+from timeline.log.lines import RawLine
+from timeline.parsing import InvalidLine, ValidLine, parse_lines, valid_lines
+from timeline.prefilter import Prefilter
+from timeline.query import Filter, matches
+from timeline.rules import EventLike, canonical_json, to_json_dict
 
 
 class Op(str, enum.Enum):
@@ -114,13 +119,99 @@ def apply(old: Mapping[str, EventLike], changes: Iterable[Change]) -> dict[str, 
     return result
 
 
-def change_record(change: Change) -> dict[str, Any]:
-    """The JSON record of one change for ``diff --json``."""
-    return {
-        "op": change.op.value,
-        "id": change.id,
-        "date": change.date.isoformat(),
-        "before": to_json_dict(change.before) if change.before else None,
-        "after": to_json_dict(change.after) if change.after else None,
-        "changes": {f.field: {"before": f.before, "after": f.after} for f in change.fields},
-    }
+# ---------------------------------------------------------------------------- two logs
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The changes between two logs, and what kept the answer from being complete."""
+
+    changes: list[Change]
+    stat: Stat
+    notes: list[str]  # one line each: ids not compared, ids repeated on a side
+    complete: bool  # False when a side has a line that is not a valid event
+
+
+class _Side:
+    """One log of a comparison: a way to read its lines (twice) and its name in messages."""
+
+    def __init__(self, read: Callable[[], Iterable[RawLine]], name: str) -> None:
+        self.read, self.name = read, name
+        self.unreadable: list[tuple[int, str | None]] = []  # bad lines: number, id if known
+
+    def note_invalid(self, parsed: InvalidLine) -> None:
+        ids = [obj.get("id") for _, obj in json_objects([parsed.line])]
+        self.unreadable.append(
+            (parsed.line.lineno, ids[0] if ids and isinstance(ids[0], str) else None)
+        )
+
+    def digests(
+        self, *, strict: bool, on_invalid: Callable[[InvalidLine], None]
+    ) -> Iterator[tuple[str, int]]:
+        """Each valid event's id and a hash of its canonical form."""
+
+        def invalid(parsed: InvalidLine) -> None:
+            on_invalid(parsed)
+            self.note_invalid(parsed)
+
+        for parsed in valid_lines(self.read(), source=self.name, strict=strict, on_invalid=invalid):
+            event = parsed.event
+            canonical = parsed.line.content if parsed.canonical else canonical_json(event).encode()
+            yield event.id, hash(canonical)
+
+    def events(self, ids: set[str], notes: list[str]) -> dict[str, EventLike]:
+        """The events of ``ids`` by id; a repeated id keeps its last event (and says so)."""
+        keyed: dict[str, EventLike] = {}
+        first: dict[str, int] = {}
+        if not ids:
+            return keyed
+        want = Prefilter(Filter(ids=tuple(ids)))
+        for parsed in parse_lines(self.read(), source=self.name, want=want):
+            if not isinstance(parsed, ValidLine) or parsed.event.id not in ids:
+                continue
+            event, lineno = parsed.event, parsed.line.lineno
+            if event.id in keyed:
+                where = f"line {first[event.id]}"
+                note = f"id {event.id!r} is also on {where}: comparing the last one"
+                notes.append(f"{self.name}:{lineno}: {note}")
+            first.setdefault(event.id, lineno)
+            keyed[event.id] = event
+        return keyed
+
+
+def compare(
+    old: tuple[Callable[[], Iterable[RawLine]], str],
+    new: tuple[Callable[[], Iterable[RawLine]], str],
+    *,
+    flt: Filter,
+    strict: bool,
+    on_invalid: Callable[[InvalidLine], None],
+) -> Comparison:
+    """The changes between two logs, each given as a way to read its lines and its name.
+
+    Two passes over each side: first a digest per id, so that only events that differ are ever
+    held in memory; then the events of those ids. Filters keep a change whose event matches on
+    either side. An event whose line cannot be read on one side is neither added nor removed:
+    it is not compared, and a note says so.
+    """
+    sides = [_Side(*old), _Side(*new)]
+    digests = dict(sides[0].digests(strict=strict, on_invalid=on_invalid))
+    differing = differing_ids(digests, sides[1].digests(strict=strict, on_invalid=on_invalid))
+    del digests
+    notes: list[str] = []
+    for side in sides:
+        for lineno, event_id in side.unreadable:
+            if event_id in differing:
+                differing.discard(event_id)
+                notes.append(
+                    f"{side.name}:{lineno}: {event_id!r} is not compared: its line is not valid"
+                )
+    before, after = (side.events(differing, notes) for side in sides)
+    changes = diff_events(before, after)
+    if not flt.is_empty:
+        changes = [
+            c for c in changes
+            if any(e is not None and matches(e, flt) for e in (c.before, c.after))
+        ]  # fmt: skip
+    complete = not any(side.unreadable for side in sides)
+    return Comparison(changes, stat(changes), notes, complete)

@@ -20,11 +20,11 @@ from typer.testing import CliRunner, Result
 
 from timeline import __version__
 from timeline.cli import app
+from timeline.formats.csv import CSV_COLUMNS
 from timeline.model import Event, canonical_json
-from timeline.render import CSV_COLUMNS
 from timeline.vocab import EventType, Status
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EventData = Callable[..., dict[str, Any]]
 CLAIM_ID = "2024-08-18-lukashenko-claims-120000-ukrainian-troops"
 
@@ -851,7 +851,7 @@ def test_an_internal_error_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     import sys
 
     script = (
-        "import timeline.query as q, timeline.cli as cli\n"
+        "import timeline.selection as q, timeline.cli as cli\n"
         "def boom(*a, **k):\n"
         "    raise RuntimeError('boom')\n"
         "q.order = boom\n"
@@ -859,8 +859,8 @@ def test_an_internal_error_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         "cli.main()\n"
     )
     log = tmp_path / "events.jsonl"
-    log.write_bytes((Path(__file__).resolve().parent.parent / "data" / "events.jsonl").read_bytes())
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    log.write_bytes((Path(__file__).resolve().parents[2] / "data" / "events.jsonl").read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     env.pop("TIMELINE_TRACEBACK", None)
     done = subprocess.run(
         [sys.executable, "-c", script, str(log)],
@@ -891,7 +891,7 @@ def test_a_reader_that_goes_away_is_not_an_error(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     lines = (repo / "data" / "events.jsonl").read_text().splitlines()
     log = tmp_path / "events.jsonl"
     log.write_text("\n".join(lines * 400) + "\n")  # well over a pipe's buffer
@@ -926,7 +926,7 @@ def test_a_reader_that_goes_away_is_not_an_error(tmp_path: Path) -> None:
 def test_bad_option_values_name_the_option_and_the_value(
     runner: CliRunner, args: list[str], expected: str
 ) -> None:
-    """Option values are converted by cli._PlainParam: a bad one is a one-line usage error."""
+    """Option values are converted by cli.converters.PlainParam: a bad one is one usage line."""
     result = invoke(runner, ["show", *args])
     assert_one_line_error(result)
     assert result.stderr.startswith("timeline show: Invalid value for '-"), result.stderr

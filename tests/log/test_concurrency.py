@@ -21,10 +21,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from timeline.cli import app
+from timeline.log.lines import RawLine
 from timeline.model import Event, canonical_json
-from timeline.store import RawLine, parse_raw_line
+from timeline.parsing import parse_raw_line
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "data" / "events.jsonl"
 WORKERS, EACH = 4, 20
 TMP_MARK = ".events.jsonl.tmp-"

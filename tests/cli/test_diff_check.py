@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from timeline.cli import app
 from timeline.model import Event
 
-BUNDLED_LOG = Path(__file__).resolve().parent.parent / "data" / "events.jsonl"
+BUNDLED_LOG = Path(__file__).resolve().parents[2] / "data" / "events.jsonl"
 
 CLAIM: dict[str, Any] = {
     "id": "2024-08-18-lukashenko-claims-120000-ukrainian-troops",

@@ -15,10 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from timeline.errors import LineError, LogReadError, LogWriteError
+from timeline.log.decoding import split_json_array
+from timeline.log.files import lock_log, read_raw_lines
+from timeline.log.lines import RawLine
 from timeline.model import Event, canonical_json
-from timeline.store import RawLine, lock_log, parse_raw_line, read_raw_lines, split_json_array
+from timeline.parsing import parse_raw_line
 
-BUNDLED_LOG = Path(__file__).resolve().parent.parent / "data" / "events.jsonl"
+BUNDLED_LOG = Path(__file__).resolve().parents[2] / "data" / "events.jsonl"
 EventData = Callable[..., dict[str, Any]]
 MakeEvent = Callable[..., Event]
 
@@ -438,8 +441,8 @@ def test_block_scan_finds_every_line_with_its_number_and_offset(
     whatever the block size: lines longer than a block, a last line without its newline."""
     import io
 
-    from timeline import store
-    from timeline.query import Anchors
+    from timeline.log import scan
+    from timeline.log.scan import Anchors
 
     data = b"".join(line + b"\n" for line in lines)
     if torn and lines:
@@ -462,12 +465,12 @@ def test_block_scan_finds_every_line_with_its_number_and_offset(
     log.write_bytes(data)
     fd = os.open(log, os.O_RDONLY)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(store, "_BLOCK_SIZE", block_size)
-        streamed = list(store.scan_lines(store.stream_blocks(io.BytesIO(data)), anchors))
+        patch.setattr(scan, "_BLOCK_SIZE", block_size)
+        streamed = list(scan.scan_lines(scan.stream_blocks(io.BytesIO(data)), anchors))
         try:
-            read = [store.file_blocks(fd, start, len(data)) for _ in range(2)]
-            found = list(store.scan_lines(read[0], anchors, offset=start))
-            unnumbered = list(store.scan_lines(read[1], anchors, offset=start, numbered=False))
+            read = [scan.file_blocks(fd, start, len(data)) for _ in range(2)]
+            found = list(scan.scan_lines(read[0], anchors, offset=start))
+            unnumbered = list(scan.scan_lines(read[1], anchors, offset=start, numbered=False))
         finally:
             os.close(fd)
     assert streamed == expected

@@ -17,8 +17,8 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-from timeline.query import Anchors, BadLine, Filter, Kept, Prefilter, select_json
-from timeline.store import RawLine, file_blocks, scan_lines
+from timeline.log.lines import RawLine
+from timeline.log.scan import Anchors, file_blocks, scan_lines
 
 MIN_BYTES = 64 << 20
 _READ_SIZE = 1 << 22
@@ -132,10 +132,3 @@ def line_numbers(path: str, offsets: Iterable[int]) -> dict[int, int]:
     finally:
         os.close(fd)
     return numbers
-
-
-def json_range(path: str, start: int, end: int, *, flt: Filter) -> tuple[list[Kept], list[BadLine]]:
-    """``query.select_json`` over one range: the worker of ``show --json``."""
-    want = None if flt.is_empty else Prefilter(flt)
-    lines = range_lines(path, start, end, want.anchors() if want else None)
-    return select_json(lines, flt, want=want, by_offset=True)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "data" / "events.jsonl"
 # Runs a command with the size threshold at zero, so the small bundled log counts as large.
 SCRIPT = (
-    "import sys, timeline.cli as cli; cli.PROGRESS_MIN_BYTES = 0; "
+    "import sys, timeline.cli as cli, timeline.cli.output as out; out.PROGRESS_MIN_BYTES = 0; "
     "sys.argv = ['timeline', *sys.argv[1:]]; cli.main()"
 )
 HIDE_CURSOR = b"\x1b[?25l"  # rich's live display hides the cursor while it draws

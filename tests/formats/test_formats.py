@@ -1,4 +1,4 @@
-"""Tests of the renderers, ``timeline.render``: parsed output compared with whole values."""
+"""Tests of the event formats, ``timeline.formats``: parsed output compared with whole values."""
 
 from __future__ import annotations
 
@@ -10,22 +10,27 @@ from datetime import date
 import pytest
 from rich.console import Console
 
+from timeline import formats
+from timeline.formats import Format, Rendered, TextLines, rich
+from timeline.formats.csv import CSV_COLUMNS
+from timeline.formats.labels import date_label, gap_label, iso_label
 from timeline.model import Event, canonical_json
 from timeline.query import Responses
-from timeline.render import (
-    CSV_COLUMNS,
-    OutputFormat,
-    date_label,
-    format_lines,
-    gap_label,
-    iso_label,
-    plain_lines,
-    timeline_view,
-)
+from timeline.selection import Selection
 
 MakeEvent = Callable[..., Event]
-LINE_FORMATS = {OutputFormat.JSON, OutputFormat.PLAIN, OutputFormat.CSV}
-NOT_LINES = {OutputFormat.RICH, OutputFormat.AUTO}
+
+
+def lines_of(fmt: Format, events: Sequence[Event], responses: Responses) -> list[str]:
+    """The lines ``show`` writes in a text format."""
+    output = formats.SHOW[fmt].render(Selection(events, responses))
+    assert isinstance(output, TextLines)
+    return list(output.lines)
+
+
+def timeline_view(events: Sequence[Event], responses: Responses, *, long: bool = False) -> object:
+    """The rich timeline of ``events``."""
+    return rich.events(Selection(events, responses), long=long).renderable
 
 
 @pytest.fixture
@@ -75,25 +80,29 @@ def _text(renderable: object, *, width: int = 100) -> str:
     return console.export_text()
 
 
-# ---------------------------------------------------------------------------- the dispatcher
+# ---------------------------------------------------------------------------- the registry
 
 
-@pytest.mark.parametrize("fmt", list(OutputFormat))
-def test_every_output_format_is_handled(fmt: OutputFormat, claim: Event) -> None:
-    """Each member either renders lines or is refused as not-lines: none is forgotten."""
-    assert fmt in LINE_FORMATS | NOT_LINES, f"{fmt} is new: add it to the dispatcher and here"
-    if fmt in LINE_FORMATS:
-        lines = list(format_lines(fmt, [claim], Responses()))
-        assert lines
-        assert all(isinstance(line, str) and line for line in lines)
+@pytest.mark.parametrize("fmt", list(Format))
+def test_every_format_renders_a_selection(fmt: Format, claim: Event) -> None:
+    """Every member of ``Format`` has a ``show`` renderer that makes text lines or a renderable:
+    a new member without one fails here."""
+    assert fmt in formats.SHOW, f"{fmt} is new: add its module to formats.SHOW"
+    output = formats.SHOW[fmt].render(Selection([claim], Responses()))
+    if isinstance(output, TextLines):
+        lines = list(output.lines)
+        assert lines and all(isinstance(line, str) and line for line in lines)
     else:
-        with pytest.raises(ValueError, match="not made of lines"):
-            list(format_lines(fmt, [claim], Responses()))
+        assert isinstance(output, Rendered)
+        assert "Lukashenko claims 120,000 troops" in _text(output.renderable)
 
 
 def test_format_values_are_plain_strings() -> None:
-    """The --format choices are the documented lowercase words."""
-    assert [fmt.value for fmt in OutputFormat] == ["auto", "rich", "plain", "json", "csv"]
+    """The formats are the documented lowercase words, and --format offers each and auto."""
+    from timeline.cli.options import FormatChoice
+
+    assert [fmt.value for fmt in Format] == ["rich", "plain", "json", "csv"]
+    assert [c.value for c in FormatChoice] == ["auto", *(fmt.value for fmt in Format)]
 
 
 # ---------------------------------------------------------------------------- machine formats
@@ -101,14 +110,14 @@ def test_format_values_are_plain_strings() -> None:
 
 def test_json_lines_are_the_canonical_lines(claim: Event, refutation: Event) -> None:
     """--json writes each event's canonical line, in the order given."""
-    lines = list(format_lines(OutputFormat.JSON, [claim, refutation], Responses()))
+    lines = list(lines_of(Format.JSON, [claim, refutation], Responses()))
     assert lines == [canonical_json(claim), canonical_json(refutation)]
     assert [Event.model_validate_json(line) for line in lines] == [claim, refutation]
 
 
 def test_plain_lines_are_tab_separated(claim: Event, refutation: Event) -> None:
     """Plain: date, type, actors → targets, title (with a status mark), id — tab-separated."""
-    lines = list(plain_lines([claim, refutation], Responses()))
+    lines = list(lines_of(Format.PLAIN, [claim, refutation], Responses()))
     assert lines == [
         "2024-08-18\taccuse\tbelarus/president → ukraine\t"
         "Lukashenko claims 120,000 troops [claimed]\t2024-08-18-claim",
@@ -120,14 +129,14 @@ def test_plain_lines_are_tab_separated(claim: Event, refutation: Event) -> None:
 def test_plain_marks_a_rejected_claim_disputed(claim: Event, refutation: Event) -> None:
     """A claim that a reject answers is shown as disputed in plain output."""
     responses = _responses([claim, refutation])
-    first = next(iter(plain_lines([claim], responses)))
+    first = next(iter(lines_of(Format.PLAIN, [claim], responses)))
     assert first.split("\t")[3] == "Lukashenko claims 120,000 troops [disputed]"
 
 
 def test_plain_lines_escape_tabs_and_controls(make_event: MakeEvent) -> None:
     """A tab or escape code in a title cannot add a column or reach the terminal."""
     event = make_event(title="a\tb\x1b[2Jc\u202ed")
-    (line,) = plain_lines([event], Responses())
+    (line,) = lines_of(Format.PLAIN, [event], Responses())
     fields = line.split("\t")
     assert len(fields) == 5
     assert fields[3] == "a\\x09b\\x1b[2Jc\\u202ed"
@@ -135,7 +144,7 @@ def test_plain_lines_escape_tabs_and_controls(make_event: MakeEvent) -> None:
 
 def test_csv_parses_back_with_the_header(claim: Event, refutation: Event) -> None:
     """CSV output reads back with csv.reader: the header, then one full row per event."""
-    text = "\n".join(format_lines(OutputFormat.CSV, [claim, refutation], Responses())) + "\n"
+    text = "\n".join(lines_of(Format.CSV, [claim, refutation], Responses())) + "\n"
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == list(CSV_COLUMNS)
     assert [dict(zip(rows[0], row, strict=True)) for row in rows[1:]] == [
@@ -179,7 +188,7 @@ def test_csv_parses_back_with_the_header(claim: Event, refutation: Event) -> Non
 def test_csv_quotes_commas_and_newlines(make_event: MakeEvent) -> None:
     """Commas, quotes and multi-line summaries stay inside their cell."""
     event = make_event(title='Say "no", twice', summary="one\ntwo", actors=["a", "b"])
-    text = "\n".join(format_lines(OutputFormat.CSV, [event], Responses())) + "\n"
+    text = "\n".join(lines_of(Format.CSV, [event], Responses())) + "\n"
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1], strict=True))
@@ -198,7 +207,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_quoted(make_event: MakeEvent) -> 
         summary="+cmd|' /C calc'!A0",
         sources=[{"url": "https://example.org/a", "publisher": "@handle", "title": "-1 ok"}],
     )
-    text = "\n".join(format_lines(OutputFormat.CSV, [event], Responses())) + "\n"
+    text = "\n".join(lines_of(Format.CSV, [event], Responses())) + "\n"
     row = dict(zip(*csv.reader(io.StringIO(text)), strict=True))
     assert row["title"] == '\'=HYPERLINK("http://evil.example","click")'
     assert row["summary"] == "'+cmd|' /C calc'!A0"
@@ -209,7 +218,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_quoted(make_event: MakeEvent) -> 
 
 def test_csv_of_no_events_is_just_the_header() -> None:
     """An empty result still has the header, so tools know the columns."""
-    lines = list(format_lines(OutputFormat.CSV, [], Responses()))
+    lines = list(lines_of(Format.CSV, [], Responses()))
     assert list(csv.reader(io.StringIO("\n".join(lines)))) == [list(CSV_COLUMNS)]
 
 

@@ -24,12 +24,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from timeline.cli import app
+from timeline.formats import plain
 from timeline.model import Event
 from timeline.query import Responses
-from timeline.render import plain_lines
+from timeline.selection import Selection
 from timeline.text import visible
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # name, the hostile text, and how it must look on the terminal (written out by hand).
 PAYLOADS = [
@@ -497,7 +498,7 @@ def test_visible_leaves_no_control_or_bidi_character(text: str, keep_newlines: b
 def test_a_plain_line_is_five_safe_fields_whatever_the_title(title: str) -> None:
     """For any title, the plain format is one line of 5 tab-separated fields, no raw control."""
     event = Event.model_validate({**hostile_event(0, "p", "x"), "title": title})
-    [line] = plain_lines([event], Responses())
+    [line] = plain.events(Selection([event], Responses())).lines
     fields = line.split("\t")
     assert len(fields) == 5
     assert fields[3] == visible(title)

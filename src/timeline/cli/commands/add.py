@@ -1,0 +1,88 @@
+"""``timeline add``: append one event."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from timeline.cli.options import (
+    DEFAULT_FILE,
+    TYPE_NAMES,
+    AsOfOpt,
+    FieldOptions,
+    FileOpt,
+    StoredJsonOpt,
+    examples,
+    unpack,
+)  # fmt: skip
+from timeline.vocab import EventType
+
+EXAMPLES = examples(
+    "timeline add --date 2024-08-27 --type threaten --actor belarus/president \\",
+    "    --target ukraine --title 'Lukashenko warns Kyiv' --source https://example.org/a",
+    "timeline add --date 'last week' --as-of 2024-08-26 --type mobilize --actor belarus \\",
+    "    --title 'Belarus moves a third of its forces' \\",
+    "    --source-title 'Situation Brief' --publisher 'Army Recognition'",
+)
+
+
+@unpack
+def add(
+    date_: Annotated[
+        str,
+        typer.Option(
+            "--date", "-d", metavar="DATE", help="When: 2024-08-26, 'Aug 2024', 'last week'."
+        ),
+    ],
+    title: Annotated[str, typer.Option("--title", metavar="TEXT", help="A one-line headline.")],
+    type_: Annotated[
+        EventType,
+        typer.Option("--type", "-t", metavar="TYPE", help="The PLOVER type: " + TYPE_NAMES + "."),
+    ],
+    actor: Annotated[
+        list[str], typer.Option("--actor", "-a", metavar="ACTOR", help="Who acted (repeatable).")
+    ],
+    file: FileOpt = DEFAULT_FILE,
+    fields: FieldOptions = FieldOptions(),
+    id_: Annotated[
+        str | None,
+        typer.Option(
+            "--id", metavar="ID", help="The id (must be new). Default: date, title, random."
+        ),
+    ] = None,
+    as_json: StoredJsonOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Append one event to the log (created if missing) and print its id.
+
+    Needs a source: --source URL, or --source-title (and --publisher, if known) for print
+    or broadcast.
+    """
+    from timeline.cli.output import emit_after_change
+    from timeline.edits import check_references, known_ids, refuse_not_yet, validated
+    from timeline.errors import ConflictError, InputError
+    from timeline.log.files import lock_log
+    from timeline.log.lines import display_name
+    from timeline.rules import canonical_json, make_id
+    from timeline.userinput import refuse_controls, today
+
+    flags = fields.flags(when=date_, title=title, type_=type_, actors=actor)
+    refuse_controls("--id", id_)
+    day = today(as_of)
+    obj = flags.apply({}, today=day)
+    if not obj["sources"]:
+        raise InputError("--source: an event needs a source: give --source URL or --source-title")
+    obj["id"] = id_ or make_id(obj["date"], title)
+    event = validated(obj)
+    refuse_not_yet(event, day)
+    with lock_log(file, create=True) as log:
+        if id_ is not None or event.responds_to:
+            known = known_ids(log.raw_lines())
+            if event.id in known:
+                where = f"{display_name(file)}:{known[event.id]}"
+                raise ConflictError(f"--id: {event.id!r} exists already ({where})")
+            check_references(event, known)
+        log.append([canonical_json(event)])
+    emit_after_change([canonical_json(event) if as_json else event.id],
+                      done=f"added {event.id} to {display_name(file)}")  # fmt: skip

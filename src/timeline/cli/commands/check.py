@@ -1,0 +1,49 @@
+"""``timeline check``: every problem in a log, one line each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from timeline.cli.options import DEFAULT_FILE, AsOfOpt, FileOpt, JsonOpt, examples
+
+EXAMPLES = examples(
+    "timeline check",
+    "timeline check -f other.jsonl --strict --json | jq -r .message",
+    note="Exit status: 0 clean, 1 problems found, 2 the log cannot be read.",
+)
+
+
+def check(
+    file: FileOpt = DEFAULT_FILE,
+    as_json: JsonOpt = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Count warnings as problems (exit 1).")
+    ] = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Find every problem in a log, one line each, like a compiler. Never changes the log.
+
+    Errors: lines that are not JSON objects or not valid events (each bad field), duplicate ids,
+    responds_to pointing nowhere, dates after --as-of. Warnings: a claim that a reject answers
+    but whose status is not 'disputed', a last line without a newline.
+    """
+    from timeline import formats
+    from timeline.check import Severity, check_lines
+    from timeline.cli.exits import EXIT_FOUND, EXIT_OK, say
+    from timeline.cli.output import count, emit, progress
+    from timeline.log.lines import display_name
+    from timeline.log.sources import read_any_lines
+    from timeline.parsing import parse_lines
+    from timeline.userinput import today
+
+    name = display_name(file)
+    lines = progress(read_any_lines(file), spec=file, label=f"checking {name}")
+    problems = check_lines(parse_lines(lines, source=name), as_of=today(as_of))
+    fmt = formats.Format.JSON if as_json else formats.Format.PLAIN
+    emit(formats.CHECK[fmt](problems, source=name))
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    say(f"{name}: {count(errors, 'error')}, {count(warnings, 'warning')}")
+    raise typer.Exit(EXIT_FOUND if errors or (strict and warnings) else EXIT_OK)

@@ -1,0 +1,75 @@
+"""``timeline edit``: change fields of one event in place."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from timeline.cli.options import (
+    DEFAULT_FILE,
+    TYPE_NAMES,
+    AsOfOpt,
+    FieldOptions,
+    FileOpt,
+    StoredJsonOpt,
+    examples,
+    unpack,
+)  # fmt: skip
+from timeline.vocab import EventType
+
+EXAMPLES = examples(
+    "timeline edit 2024-08-18-lukashenko-claims-120000-ukrainian-troops --status disputed",
+    "timeline edit ID --summary ''    # an empty value clears a field",
+    note="Every other line of the log stays byte for byte as it was.",
+)
+
+
+@unpack
+def edit(
+    event_id: Annotated[str, typer.Argument(metavar="ID", help="The id of the event to change.")],
+    file: FileOpt = DEFAULT_FILE,
+    date_: Annotated[str | None, typer.Option("--date", "-d", metavar="DATE", help="When.")] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="A one-line headline.")
+    ] = None,
+    type_: Annotated[
+        EventType | None,
+        typer.Option("--type", "-t", metavar="TYPE", help="The PLOVER type: " + TYPE_NAMES + "."),
+    ] = None,
+    actor: Annotated[
+        list[str] | None,
+        typer.Option("--actor", "-a", metavar="ACTOR", help="Who acted (replaces the list)."),
+    ] = None,
+    fields: FieldOptions = FieldOptions(),
+    as_json: StoredJsonOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Change fields of one event in place; a list flag replaces the whole list.
+
+    The result is validated like 'add': an edit that would make the event invalid changes nothing.
+    """
+    from timeline.cli.output import emit_after_change
+    from timeline.edits import check_references, find_line, known_ids, refuse_not_yet, validated
+    from timeline.log.files import lock_log
+    from timeline.parsing import parse_raw_line
+    from timeline.rules import canonical_json
+    from timeline.userinput import check_utf8, today
+
+    check_utf8("ID", event_id)
+    flags = fields.flags(when=date_, title=title, type_=type_, actors=actor)
+    day = today(as_of)
+    with lock_log(file, create=False) as log:
+        lines = list(log.raw_lines())
+        line = find_line(lines, event_id, name=log.name)
+        current = parse_raw_line(line, source=log.name)
+        event = validated(flags.apply(current.model_dump(mode="json"), today=day))
+        if event.date != current.date:
+            refuse_not_yet(event, day)
+        if flags.responds_to:
+            check_references(event, known_ids(lines))
+        if event != current:
+            replacement = canonical_json(event).encode("utf-8") + line.ending
+            log.rewrite(replacement if raw is line else raw.data for raw in lines)
+    emit_after_change([canonical_json(event) if as_json else event.id],
+                      done=f"changed {event.id} in {log.name}")  # fmt: skip

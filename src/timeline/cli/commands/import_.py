@@ -1,0 +1,61 @@
+"""``timeline import``: append events from JSON Lines or a JSON array, all or none."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from timeline.cli.options import DEFAULT_FILE, AsOfOpt, FileOpt, examples
+
+EXAMPLES = examples(
+    "timeline import new-events.jsonl",
+    "timeline show -f other.jsonl --actor wagner --json | timeline import -",
+)
+
+
+def import_(
+    source: Annotated[
+        str, typer.Argument(metavar="PATH|-", help="JSON Lines or one JSON array; '-' is stdin.")
+    ] = "-",
+    file: FileOpt = DEFAULT_FILE,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Append events from JSON Lines or a JSON array: all of them, or none if any is invalid.
+
+    An event dated after today (or --as-of) is invalid, as 'check' reports it.
+    """
+    from timeline.cli.exits import fail, say
+    from timeline.cli.output import count, emit_after_change, progress
+    from timeline.edits import known_ids
+    from timeline.errors import InputError, LineError
+    from timeline.importing import conflicts, read_batch
+    from timeline.log.files import lock_log, read_raw_lines
+    from timeline.log.lines import STDIN, display_name
+    from timeline.rules import canonical_json
+    from timeline.userinput import today
+
+    def refuse(problems: list[LineError]) -> None:
+        for problem in sorted(problems, key=lambda p: p.lineno):
+            for message in problem.messages():
+                say(message)
+        fail(f"timeline: nothing imported: {count(len(problems), 'problem')} in {name}")
+
+    if source == STDIN and sys.stdin.isatty():  # nobody is typing JSON: say what is wanted
+        raise InputError("import: give a PATH, or pipe events into standard input")
+    as_of_day = today(as_of)
+    name = display_name(source)
+    lines = progress(read_raw_lines(source), spec=source, label=f"reading {name}")
+    batch = read_batch(lines, name=name, as_of=as_of_day)
+    if batch.problems:
+        refuse(batch.problems)
+    with lock_log(file, create=True) as log:
+        known = known_ids(log.raw_lines()) if batch.events else {}
+        problems = conflicts(batch, known, name=name, log=log.name)
+        if problems:
+            refuse(problems)
+        log.append([canonical_json(event) for event in batch.events])
+    done = f"imported {count(len(batch.events), 'event')} into {log.name}"
+    emit_after_change((event.id for event in batch.events), done=done)
+    say(done)

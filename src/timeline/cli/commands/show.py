@@ -1,0 +1,75 @@
+"""``timeline show``: events, filtered and sorted by date, in any format."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from timeline.cli.options import (
+    DEFAULT_FILE,
+    AsOfOpt,
+    FileOpt,
+    FilterOptions,
+    FormatChoice,
+    FormatOpt,
+    JsonOpt,
+    StrictOpt,
+    examples,
+    unpack,
+)  # fmt: skip
+
+EXAMPLES = examples(
+    "timeline show --actor belarus",
+    "timeline show --since 2024-08-18 --until 'Aug 20, 2024' --long",
+    "timeline show --type accuse --type threaten --json | jq -r .title",
+    "timeline show --text '120,000' --involving ukraine",
+)
+
+
+@unpack
+def show(
+    file: FileOpt = DEFAULT_FILE,
+    filters: FilterOptions = FilterOptions(),
+    reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Latest first.")] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=0, metavar="N", help="Show at most N events.")
+    ] = None,
+    long: Annotated[
+        bool,
+        typer.Option(
+            "--long", "-l", help="In the rich view: add summaries, quotes and source URLs."
+        ),
+    ] = False,
+    fmt: FormatOpt = FormatChoice.AUTO,
+    as_json: JsonOpt = False,
+    strict: StrictOpt = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Show events, filtered and sorted by date.
+
+    Filters combine with AND; a repeated filter matches any of its values.
+    """
+    from timeline import formats
+    from timeline.cli.exits import warn_invalid
+    from timeline.cli.output import emit
+    from timeline.log.lines import display_name
+    from timeline.log.sources import read_any_lines
+    from timeline.selection import canonical_lines, select_events
+    from timeline.userinput import today
+
+    flt = filters.filter(today=today(as_of))
+    chosen = fmt.to_format(as_json=as_json, terminal=sys.stdout.isatty())
+    renderer = formats.SHOW[chosen]
+    if renderer.canonical is not None:
+        with canonical_lines(
+            file, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warn_invalid
+        ) as lines:
+            emit(renderer.canonical(lines))
+        return
+    selection = select_events(
+        read_any_lines(file), flt, source=display_name(file), strict=strict, reverse=reverse,
+        limit=limit, on_invalid=warn_invalid,
+    )  # fmt: skip
+    emit(renderer.render(selection, long=long))

@@ -1,0 +1,103 @@
+"""Option values converted without pydantic: a patch on typer's one converter factory.
+
+Typer 0.29 builds a pydantic TypeAdapter for every parameter of a command on every run, which
+costs about 80 ms before any work (importing pydantic and building ~20 adapters): more than
+reading the bundled log. ``install`` replaces typer's factory by one that converts the kinds of
+parameter this CLI has (text, flags, choices, whole numbers, numbers) itself, and hands any
+other kind to typer. The factory is internal to typer, so typer is pinned to 0.29.x, and
+``tests/cli/test_converters.py`` fails when a release moves it.
+"""
+
+from __future__ import annotations
+
+import enum
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+import typer.core
+from typer._coercion import RuntimeParam  # private: see the module's docstring
+from typer._coercion import build_runtime_param as typer_runtime_param
+
+from timeline.userinput import number
+
+
+def _plain_converter(annotation: Any, info: Any) -> Callable[[str], Any] | None:
+    """How to turn one command-line word into a value of ``annotation``, for the kinds of
+    parameter this CLI has; None for any other kind, which typer converts itself."""
+    from typer._param_types import coerce_cli_choice  # no pydantic behind it
+
+    if annotation is str:
+        return str
+    if annotation is bool:
+        return _flag
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        choices, case_sensitive = tuple(annotation), info.case_sensitive
+        return lambda word: coerce_cli_choice(word, choices=choices, case_sensitive=case_sensitive)
+    if annotation is float:
+        return number
+    if annotation is int and info.max is None:
+        least = info.min
+        return lambda word: _whole_number(word, least=least)
+    return None
+
+
+_FLAG_WORDS = {"1": True, "true": True, "t": True, "yes": True, "y": True, "on": True}
+_FLAG_WORDS |= {"0": False, "false": False, "f": False, "no": False, "n": False, "off": False}
+
+
+def _flag(word: str | bool) -> bool:
+    if isinstance(word, bool):
+        return word
+    try:
+        return _FLAG_WORDS[word.strip().lower()]
+    except KeyError:
+        raise ValueError(f"{word!r} is not a valid boolean.") from None
+
+
+def _whole_number(word: str, *, least: int | None) -> int:
+    try:
+        whole = int(word)
+    except ValueError:
+        raise ValueError(f"{word!r} is not a whole number.") from None
+    if least is not None and whole < least:
+        raise ValueError(f"{word!r} is less than {least}.")
+    return whole
+
+
+@dataclass(frozen=True)
+class PlainParam(RuntimeParam):
+    """Converts a parameter's words without pydantic."""
+
+    convert: Callable[[str], Any] = str
+    many: bool = False  # a list: convert each word
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        try:
+            if self.many:
+                return [v if isinstance(v, enum.Enum) else self.convert(v) for v in value]
+            return value if isinstance(value, enum.Enum) else self.convert(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def runtime_param(descriptor: Any) -> RuntimeParam:
+    """Typer's factory of parameter converters, with ``PlainParam`` for the kinds of parameter
+    that ``_plain_converter`` knows."""
+    annotation, info = descriptor.annotation, descriptor.parameter_info
+    many = descriptor.is_list
+    if many:
+        (annotation,) = typing.get_args(annotation)
+    convert = _plain_converter(annotation, info)
+    if convert is None or descriptor.file_annotation is not None or info.parser is not None:
+        return typer_runtime_param(descriptor)
+    return PlainParam(
+        parameter_info=info, annotation=descriptor.annotation, convert=convert, many=many
+    )
+
+
+def install() -> None:
+    """Make typer build every parameter's converter (help options too) through ``runtime_param``."""
+    typer.core.build_runtime_param = runtime_param  # type: ignore[attr-defined]

@@ -1,0 +1,133 @@
+"""The one exit point: every error becomes one line on stderr and an exit code.
+
+Exit codes: 0 success, 1 found something (``diff`` found differences, ``check`` problems),
+2 error (usage, unreadable or invalid input), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sys
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from timeline.errors import LineError, OutputError, TimelineError
+
+if TYPE_CHECKING:
+    from timeline.parsing import InvalidLine
+
+EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+
+
+def say(message: str) -> None:
+    """Every message for a person goes to stderr, with control characters made visible.
+
+    A stderr that cannot be written (full, closed) loses the message, not the command's output.
+    """
+    from timeline.text import visible
+
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(visible(message) + "\n")
+        sys.stderr.flush()
+
+
+def warn_invalid(parsed: InvalidLine) -> None:
+    """A bad line that a reading command skips: one warning line per problem."""
+    for message in parsed.error.messages():
+        say(message)
+
+
+def fail(message: str) -> NoReturn:
+    say(message)
+    raise typer.Exit(EXIT_ERROR)
+
+
+# Errors of writing the output (a full disk, a failing device): anything else is a bug.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
+
+
+def output_error(exc: OSError) -> Exception:
+    """A one-line error for output that cannot be written; the exception itself otherwise."""
+    if exc.errno not in _OUTPUT_ERRNOS:
+        return exc
+    discard_output()  # what is still buffered would fail again when Python exits
+    reason = (exc.strerror or str(exc)).lower()
+    return OutputError(f"cannot write to standard output: {reason}")
+
+
+def discard_output() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+class ExitGroup(TyperGroup):
+    """The root command: turns every error into one line on stderr and an exit code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            try:
+                code = super().main(*args, **kwargs)
+                sys.stdout.flush()  # here, not at exit, where a failure is not ours to report
+            except BrokenPipeError:
+                discard_output()
+                code = EXIT_OK
+            except OSError as exc:
+                raise output_error(exc) from None
+        except typer.TyperException as exc:  # typer's own (vendored click) usage errors
+            ctx = getattr(exc, "ctx", None)
+            where = ctx.command_path if ctx is not None else "timeline"
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            say(f"{where}: {message.replace('Value error, ', '')} (see '{where} --help')")
+            sys.exit(EXIT_ERROR)
+        except typer.Abort:
+            say("timeline: aborted")
+            sys.exit(EXIT_INTERRUPTED)
+        except TimelineError as exc:
+            for line in exc.messages() if isinstance(exc, LineError) else [str(exc)]:
+                say(line if isinstance(exc, LineError) else f"timeline: {line}")
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            say("timeline: interrupted")
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`timeline show | head`): not an error of ours. Caught here,
+            # before click turns it into exit status 1, which means "found something".
+            discard_output()
+            raise typer.Exit(EXIT_OK) from None
+        except OSError as exc:
+            raise output_error(exc) from None
+
+
+def run(app: typer.Typer) -> NoReturn:
+    """Run ``app`` as the ``timeline`` command: the last resort against tracebacks."""
+    if sys.stderr is None:  # closed (2>&-): messages are lost, the work is not
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    if sys.stdin is None:  # closed (<&-): reads as empty
+        sys.stdin = open(os.devnull)  # noqa: SIM115 - for the life of the process
+    if sys.stdout is None:  # closed (>&-): refuse before doing anything
+        say("timeline: cannot write to standard output: it is closed")
+        sys.exit(EXIT_ERROR)
+    try:
+        app(prog_name="timeline")
+    except Exception as exc:  # the last resort: a bug must not print a traceback
+        if os.environ.get("TIMELINE_TRACEBACK"):
+            raise
+        say(
+            f"timeline: internal error ({type(exc).__name__}: {exc}); please report it, "
+            "with TIMELINE_TRACEBACK=1 set for the details"
+        )
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_OK)

@@ -1,0 +1,81 @@
+"""Writing to the terminal: the one place that prints a format's output, and the progress bar."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from timeline.cli.exits import output_error
+from timeline.errors import OutputError
+from timeline.formats.output import ByteLines, Output, Rendered, TextLines
+from timeline.log.lines import STDIN, RawLine
+
+_MAX_WIDTH = 1000  # COLUMNS beyond this is a mistake: rich would overflow or print megabytes
+PROGRESS_MIN_BYTES = 32 << 20  # smaller logs are read before a bar would be seen
+
+
+def console(*, stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    terminal = Console(highlight=False, emoji=False, markup=False, stderr=stderr)
+    if terminal.width > _MAX_WIDTH:
+        terminal.width = _MAX_WIDTH
+    return terminal
+
+
+def emit(output: Output) -> None:
+    """Write a format's output to stdout."""
+    if isinstance(output, Rendered):
+        console().print(output.renderable, soft_wrap=output.soft_wrap)
+    elif isinstance(output, ByteLines):
+        out = sys.stdout.buffer
+        for data in output.lines:
+            out.write(data + b"\n")
+        out.flush()
+    else:
+        write = sys.stdout.write
+        for line in output.lines:
+            write(line + "\n")
+        sys.stdout.flush()
+
+
+def emit_after_change(lines: Iterable[str], *, done: str) -> None:
+    """The output of a command that has changed the log. If it cannot be written, the error
+    says that the change was made, so that nobody makes it twice."""
+    try:
+        emit(TextLines(lines))
+    except OSError as exc:
+        error = output_error(exc)
+        if isinstance(error, OutputError):
+            raise OutputError(f"{done}, but {error}") from None
+        raise
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def progress(lines: Iterable[RawLine], *, spec: str, label: str) -> Iterator[RawLine]:
+    """``lines``, drawing a progress bar on stderr while a large log file is read; never on
+    stdout, never when stderr is not a terminal, never for stdin or git."""
+    try:
+        total = os.stat(spec).st_size if spec != STDIN else 0
+    except OSError:
+        total = 0
+    if total < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
+        yield from lines
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        pending = 0
+        for line in lines:
+            pending += len(line.data)
+            if pending >= 1 << 22:
+                bar.advance(task, pending)
+                pending = 0
+            yield line

@@ -1,0 +1,217 @@
+"""Changing a log's events: field flags merged into an event, ids and references looked up.
+
+What ``add``, ``edit``, ``rm`` and ``import`` decide before they write. Ids and references are
+read leniently (``log.decoding.json_objects``), so that a line that is not a valid event still
+counts when it holds an id or points at one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from timeline.check import not_yet
+from timeline.errors import ConflictError, InputError
+from timeline.log.decoding import json_objects
+from timeline.log.lines import RawLine
+from timeline.userinput import number, refuse_controls, user_date
+from timeline.vocab import EventType, Status
+
+if TYPE_CHECKING:
+    from timeline.model import Event
+    from timeline.rules import EventLike
+
+
+def _given(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The flags that were given; an empty string means 'clear this field', and a list flag
+    given once as '' ('--tag ""') empties the list."""
+    return {
+        k: None if v == "" else [] if v == [""] else v for k, v in values.items() if v is not None
+    }
+
+
+def _coordinate(flag: str, word: str | None) -> float | str | None:
+    """A --lat/--lon value as a number; '' (clear it) and None (not given) are kept."""
+    if not word:
+        return word
+    try:
+        return number(word)
+    except ValueError as exc:
+        raise InputError(f"{flag}: {exc}") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventFlags:
+    """The field flags of ``add`` and ``edit``; None means 'not given'."""
+
+    when: str | None = None
+    end: str | None = None
+    title: str | None = None
+    type: EventType | None = None
+    actors: Sequence[str] | None = None
+    targets: Sequence[str] | None = None
+    summary: str | None = None
+    status: Status | None = None
+    responds_to: Sequence[str] | None = None
+    sources: Sequence[str] | None = None
+    publisher: str | None = None
+    source_title: str | None = None
+    quote: str | None = None
+    tags: Sequence[str] | None = None
+    location: str | None = None
+    country: str | None = None
+    lat: str | None = None  # text, so that '' can clear it
+    lon: str | None = None
+
+    def check_text(self) -> None:
+        """Refuse control characters: a terminal must never receive them back from the log.
+        Refuse an empty --title too: '' clears other fields, but an event needs a title."""
+        if self.title is not None and not self.title.strip():
+            raise InputError("--title: must not be empty")
+        for flag, value in (
+            ("--title", self.title), ("--source-title", self.source_title),
+            ("--publisher", self.publisher), ("--location", self.location),
+            ("--date", self.when), ("--end", self.end), ("--country", self.country),
+        ):  # fmt: skip
+            refuse_controls(flag, value)
+        refuse_controls("--summary", self.summary, multiline=True)
+        refuse_controls("--quote", self.quote, multiline=True)
+        for flag, values in (
+            ("--actor", self.actors), ("--target", self.targets), ("--tag", self.tags),
+            ("--source", self.sources), ("--responds-to", self.responds_to),
+        ):  # fmt: skip
+            for value in values or ():
+                refuse_controls(flag, value)
+
+    def apply(self, base: dict[str, Any], *, today: date) -> dict[str, Any]:
+        """``base`` (an event's JSON fields) with every given flag applied; '' clears a field."""
+        obj = dict(base)
+        if self.when is not None:
+            when = user_date("--date", self.when, today=today)
+            obj["date"], obj["precision"] = when.start, when.precision
+        if self.end is not None:
+            obj["end"] = user_date("--end", self.end, today=today).end if self.end else None
+        given = {
+            "title": self.title, "summary": self.summary, "type": self.type,
+            "actors": _listed(self.actors), "targets": _listed(self.targets),
+            "status": self.status, "responds_to": _listed(self.responds_to),
+            "tags": _listed(self.tags),
+        }  # fmt: skip
+        obj.update(_given(given))
+        obj["location"] = self._location(obj.get("location"))
+        obj["sources"] = self._sources(obj.get("sources") or [])
+        return obj
+
+    def _location(self, current: dict[str, Any] | None) -> dict[str, Any] | None:
+        given: dict[str, Any] = {
+            "name": self.location,
+            "country": self.country,
+            "lat": _coordinate("--lat", self.lat),
+            "lon": _coordinate("--lon", self.lon),
+        }
+        changes = _given(given)
+        if not changes:
+            return current
+        merged = dict(current or {})
+        merged.update(changes)
+        return None if all(v is None for v in merged.values()) else merged
+
+    def _sources(self, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        sources = [{"url": url} for url in self.sources] if self.sources is not None else current
+        first = _given(
+            {"publisher": self.publisher, "title": self.source_title, "quote": self.quote}
+        )
+        if not first:
+            return sources
+        sources = [dict(s) for s in sources] or [{}]
+        sources[0].update(first)
+        return sources
+
+
+def _listed(values: Sequence[str] | None) -> list[str] | None:
+    return None if values is None else list(values)
+
+
+def flag_for(field: str | None) -> str:
+    """The command-line flag that sets a field, for error messages."""
+    if not field:
+        return "event"
+    head = field.split(".")[0].split("[")[0]
+    tail = field.rsplit(".", 1)[-1] if "." in field else ""
+    if head == "sources":
+        named = {"title": "--source-title", "publisher": "--publisher", "quote": "--quote"}
+        return named.get(tail, "--source")
+    if head == "location":
+        return {"name": "--location", "country": "--country", "": "--location"}.get(
+            tail, f"--{tail}"
+        )
+    named = {
+        "responds_to": "--responds-to",
+        "actors": "--actor",
+        "targets": "--target",
+        "tags": "--tag",
+    }
+    return named.get(head, f"--{head}")
+
+
+def validated(obj: dict[str, Any]) -> Event:
+    """The event ``obj`` describes; its first problem is an ``InputError`` naming the flag."""
+    from pydantic import ValidationError
+
+    from timeline.model import Event, describe_validation_error
+
+    try:
+        return Event.model_validate(obj)
+    except ValidationError as exc:
+        field, message = describe_validation_error(exc)[0]
+        raise InputError(f"{flag_for(field)}: {message}") from None
+
+
+def refuse_not_yet(event: EventLike, today: date) -> None:
+    """Refuse an event that ``check`` would report as dated after ``today``."""
+    if (future := not_yet(event, today)) is not None:
+        raise InputError(f"--date: {future}")
+
+
+def known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
+    """Each id in a log and its first line."""
+    ids: dict[str, int] = {}
+    for line, obj in json_objects(lines):
+        if isinstance(obj.get("id"), str):
+            ids.setdefault(obj["id"], line.lineno)
+    return ids
+
+
+def check_references(event: EventLike, known: Mapping[str, int]) -> None:
+    """Refuse an event that responds to an id the log does not hold."""
+    missing = [ref for ref in event.responds_to if ref not in known]
+    if missing:
+        raise ConflictError(f"--responds-to: no event with id {missing[0]!r} in the log")
+
+
+def find_line(lines: Sequence[RawLine], event_id: str, *, name: str) -> RawLine:
+    """The one line that holds ``event_id``; an id on no line or on two is an error."""
+    needle = event_id.encode()
+    candidates = (line for line in lines if needle in line.data)
+    found = [line for line, obj in json_objects(candidates) if obj.get("id") == event_id]
+    if not found:
+        raise ConflictError(f"{name}: no event with id {event_id!r}")
+    if len(found) > 1:
+        where = ", ".join(str(line.lineno) for line in found)
+        raise ConflictError(f"{name}: id {event_id!r} is on lines {where}: resolve that first")
+    return found[0]
+
+
+def refuse_dangling(lines: Iterable[RawLine], removed: Mapping[str, RawLine], *, name: str) -> None:
+    """Refuse to remove events that a remaining line responds to (it would point nowhere)."""
+    gone = {line.lineno for line in removed.values()}
+    for line, obj in json_objects(line for line in lines if line.lineno not in gone):
+        refs = obj.get("responds_to")
+        for ref in refs if isinstance(refs, list) else ():
+            if isinstance(ref, str) and ref in removed:  # a bad line may hold anything
+                raise ConflictError(
+                    f"{name}:{line.lineno}: responds to {ref!r}: "
+                    "not removed (use --force to remove it anyway)"
+                )

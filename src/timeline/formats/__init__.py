@@ -1,0 +1,82 @@
+"""Output formats: one module per format, and this registry of what each view can be shown as.
+
+A format module holds one pure function per view it renders (events in, ``Output`` out); only
+``cli`` prints. To add a format: write its module, add a ``Format`` member, and add it to the
+tables below for the views it renders. ``SHOW`` must hold every member (a test checks it).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from timeline.formats import csv, json, plain, rich
+from timeline.formats.output import ByteLines, Output, Rendered, TextLines
+
+if TYPE_CHECKING:
+    from timeline.check import Problem
+    from timeline.diff import Comparison, Stat
+    from timeline.selection import Selection
+
+__all__ = [
+    "CHECK",
+    "DIFF",
+    "DIFF_STAT",
+    "SHOW",
+    "ByteLines",
+    "CheckRenderer",
+    "Format",
+    "Output",
+    "Rendered",
+    "ShowFormat",
+    "ShowRenderer",
+    "TextLines",
+]  # fmt: skip
+
+
+class ShowRenderer(Protocol):
+    def __call__(self, selection: Selection, *, long: bool = False) -> Output: ...
+
+
+class CheckRenderer(Protocol):
+    def __call__(self, found: Iterable[Problem], *, source: str) -> Output: ...
+
+
+class Format(str, enum.Enum):
+    """Every output format."""
+
+    RICH = "rich"
+    PLAIN = "plain"
+    JSON = "json"
+    CSV = "csv"
+
+
+@dataclass(frozen=True, slots=True)
+class ShowFormat:
+    """How ``show`` renders a selection; ``canonical`` takes the selection as canonical JSON
+    lines instead (``selection.canonical_lines``), for a format that writes exactly those."""
+
+    render: ShowRenderer
+    canonical: Callable[[Iterable[bytes]], Output] | None = None
+
+
+SHOW: dict[Format, ShowFormat] = {
+    Format.RICH: ShowFormat(rich.events),
+    Format.PLAIN: ShowFormat(plain.events),
+    Format.JSON: ShowFormat(json.events, canonical=json.canonical),
+    Format.CSV: ShowFormat(csv.events),
+}
+DIFF: dict[Format, Callable[[Comparison], Output]] = {
+    Format.RICH: rich.changes,
+    Format.JSON: json.changes,
+}
+DIFF_STAT: dict[Format, Callable[[Stat], Output]] = {
+    Format.PLAIN: plain.diff_stat,
+    Format.JSON: json.diff_stat,
+}
+CHECK: dict[Format, CheckRenderer] = {
+    Format.PLAIN: plain.problems,
+    Format.JSON: json.problems,
+}

@@ -1,0 +1,60 @@
+"""CSV for spreadsheets: one row per event, lists joined with ';', the first source's columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from timeline.formats.labels import status_of
+from timeline.formats.output import TextLines
+from timeline.text import visible
+
+if TYPE_CHECKING:
+    from timeline.selection import Selection
+
+
+CSV_COLUMNS = (
+    "id", "date", "precision", "end", "title", "type", "actors", "targets", "status",
+    "responds_to", "tags", "summary", "source_publisher", "source_title", "source_url",
+)  # fmt: skip
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) in a
+# hostile title would be a live link, or worse): such a cell gets a leading quote, which
+# spreadsheets show as text (OWASP's advice on CSV injection). Machines read --json.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _chunks(selection: Selection) -> Iterator[str]:
+    """CSV with a header; lists are joined with ';', the first source fills the source columns.
+    A text that a spreadsheet would run as a formula is quoted (see ``_FORMULA_STARTS``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    responses = selection.responses
+    for event in selection.events:
+        source = event.sources[0]
+        row = (
+            event.id, event.date.isoformat(), event.precision.value,
+            event.end.isoformat() if event.end else "", event.title, event.type.value,
+            ";".join(event.actors), ";".join(event.targets), status_of(event, responses).value,
+            ";".join(event.responds_to), ";".join(event.tags), event.summary or "",
+            source.publisher or "", source.title or "", source.url or "",
+        )  # fmt: skip
+        writer.writerow([_spreadsheet_safe(visible(cell)) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()
+
+
+def events(selection: Selection, *, long: bool = False) -> TextLines:
+    """CSV with a header row."""
+    return TextLines(chunk.removesuffix("\n") for chunk in _chunks(selection))

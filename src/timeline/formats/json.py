@@ -1,0 +1,83 @@
+"""JSON Lines for machines: events in their canonical form, changes, problems and counts.
+
+Text from a log is escaped by ``json.dumps``; ``json_safe`` then writes DEL, C1 and bidi
+characters as ``\\uXXXX`` too, so that no output line can act on a terminal it reaches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from timeline.formats.output import ByteLines, TextLines
+from timeline.text import json_safe
+
+if TYPE_CHECKING:
+    from timeline.check import Problem
+    from timeline.diff import Change, Comparison, Stat
+    from timeline.selection import Selection
+
+
+def events(selection: Selection, *, long: bool = False) -> TextLines:
+    """The canonical JSON form, one event per line."""
+    from timeline.rules import canonical_json
+
+    return TextLines(canonical_json(event) for event in selection.events)
+
+
+def canonical(lines: Iterable[bytes]) -> ByteLines:
+    """Events that are canonical JSON lines already (``selection.canonical_lines``): as they are."""
+    return ByteLines(lines)
+
+
+def _compact(record: dict[str, Any]) -> str:
+    return json_safe(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+
+
+def change_record(change: Change) -> dict[str, Any]:
+    """The JSON record of one change for ``diff --json``."""
+    from timeline.rules import to_json_dict
+
+    return {
+        "op": change.op.value,
+        "id": change.id,
+        "date": change.date.isoformat(),
+        "before": to_json_dict(change.before) if change.before else None,
+        "after": to_json_dict(change.after) if change.after else None,
+        "changes": {f.field: {"before": f.before, "after": f.after} for f in change.fields},
+    }
+
+
+def changes(comparison: Comparison) -> TextLines:
+    """One record per change."""
+    return TextLines(_compact(change_record(change)) for change in comparison.changes)
+
+
+def diff_stat(stat: Stat) -> TextLines:
+    """``{"added": 3, "removed": 1, "changed": 2}``."""
+    record = {"added": stat.added, "removed": stat.removed, "changed": stat.changed}
+    return TextLines([json.dumps(record)])
+
+
+def problem_record(problem: Problem, source: str) -> dict[str, Any]:
+    """The JSON record of one problem for ``check --json``."""
+    return {
+        "file": source,
+        "line": problem.lineno,
+        "severity": problem.severity.value,
+        "field": problem.field,
+        "message": problem.message,
+    }
+
+
+def problems(found: Iterable[Problem], *, source: str) -> TextLines:
+    """One record per problem."""
+    return TextLines(
+        json_safe(json.dumps(problem_record(p, source), ensure_ascii=False)) for p in found
+    )
+
+
+def schema(document: dict[str, Any]) -> TextLines:
+    """A JSON Schema, indented for people to read."""
+    return TextLines([json.dumps(document, indent=2, ensure_ascii=False)])

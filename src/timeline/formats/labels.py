@@ -1,0 +1,69 @@
+"""Labels that several formats share: dates at their precision, gaps, parties, status."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from timeline.dates import Precision
+from timeline.vocab import Status
+
+if TYPE_CHECKING:
+    from timeline.query import Responses
+    from timeline.rules import EventLike
+
+
+def date_label(event: EventLike, *, with_year: bool = True) -> str:
+    """The date as precisely as it is known: 'Tue 6 Aug 2024', 'week of 19 Aug', 'Mar 2022'."""
+    d = event.date
+    year = f" {d.year}" if with_year else ""
+    if event.precision is Precision.YEAR:
+        label = str(d.year)
+    elif event.precision is Precision.MONTH:
+        label = f"{d:%b} {d.year}"
+    elif event.precision is Precision.WEEK:
+        label = f"week of {d.day} {d:%b}{year}"
+    else:
+        label = f"{d:%a} {d.day} {d:%b}{year}"
+    if event.end is not None and event.end != d:
+        label += f" – {event.end.day} {event.end:%b}"
+        if event.end.year != d.year:
+            label += f" {event.end.year}"
+    return label
+
+
+def iso_label(event: EventLike) -> str:
+    """The date in ISO form at the event's precision: 2024-08-06, 2024-W34, 2024-08, 2024."""
+    d = event.date
+    if event.precision is Precision.YEAR:
+        return f"{d.year:04d}"
+    if event.precision is Precision.MONTH:
+        return f"{d.year:04d}-{d.month:02d}"
+    if event.precision is Precision.WEEK:
+        iso = d.isocalendar()
+        return f"{iso.year:04d}-W{iso.week:02d}"
+    return d.isoformat()
+
+
+def gap_label(previous: date, current: date) -> str:
+    """The time between two events: '+4 d', '+3 mo', '+31 y' (or '−…' when sorted backwards)."""
+    days = (current - previous).days
+    sign = "+" if days >= 0 else "−"
+    days = abs(days)
+    if days < 60:
+        return f"{sign}{days} d"
+    if days < 730:
+        return f"{sign}{round(days / 30.44)} mo"
+    return f"{sign}{round(days / 365.25)} y"
+
+
+def parties(event: EventLike) -> str:
+    """'belarus, belarus/president → ukraine'."""
+    text = ", ".join(event.actors)
+    if event.targets:
+        text += " → " + ", ".join(event.targets)
+    return text
+
+
+def status_of(event: EventLike, responses: Responses) -> Status:
+    return Status.DISPUTED if responses.is_disputed(event) else event.status

@@ -1,0 +1,35 @@
+"""What a format makes: lines of text, lines of bytes, or a rich renderable. The CLI prints it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+@dataclass(frozen=True, slots=True)
+class TextLines:
+    """Lines of text, each to be written with a newline."""
+
+    lines: Iterable[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ByteLines:
+    """Lines of bytes (UTF-8 already), each to be written with a newline."""
+
+    lines: Iterable[bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A rich renderable for a terminal; ``soft_wrap`` keeps long lines whole."""
+
+    renderable: RenderableType | Any  # Any: rich is not imported to name it at run time
+    soft_wrap: bool = False
+
+
+Output = TextLines | ByteLines | Rendered

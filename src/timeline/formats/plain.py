@@ -1,0 +1,57 @@
+"""Plain text: tab-separated events, one ``file:line:`` line per problem, the diff counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from timeline.formats.labels import iso_label, parties, status_of
+from timeline.formats.output import TextLines
+from timeline.text import visible
+from timeline.vocab import Status
+
+if TYPE_CHECKING:
+    from timeline.check import Problem
+    from timeline.diff import Stat
+    from timeline.selection import Selection
+
+
+def events(selection: Selection, *, long: bool = False) -> TextLines:
+    """Tab-separated: date, type, actors→targets, title, id — with a status mark when it matters."""
+    return TextLines(_event_lines(selection))
+
+
+def _event_lines(selection: Selection) -> Iterator[str]:
+    for event in selection.events:
+        status = status_of(event, selection.responses)
+        title = event.title if status is Status.REPORTED else f"{event.title} [{status.value}]"
+        fields = (iso_label(event), event.type.value, parties(event), title, event.id)
+        yield "\t".join(visible(f) for f in fields)
+
+
+def problem_text(problem: Problem, source: str) -> str:
+    """``events.jsonl:7: date: …`` (warnings say so after the line number)."""
+    from timeline.check import Severity
+
+    parts = [f"{source}:{problem.lineno}"]
+    if problem.severity is Severity.WARNING:
+        parts.append("warning")
+    if problem.field:
+        parts.append(problem.field)
+    parts.append(problem.message)
+    return ": ".join(parts)
+
+
+def problems(found: Iterable[Problem], *, source: str) -> TextLines:
+    """One line per problem, like a compiler's."""
+    return TextLines(visible(problem_text(p, source)) for p in found)
+
+
+def diff_stat(stat: Stat) -> TextLines:
+    """'+3 −1 ~2'."""
+    return TextLines([stat_label(stat)])
+
+
+def stat_label(stat: Stat) -> str:
+    """'+3 −1 ~2'."""
+    return f"+{stat.added} −{stat.removed} ~{stat.changed}"
