@@ -1,0 +1,71 @@
+"""Code imports only what pyproject.toml declares: the package its dependencies, the tests
+those and the ``test`` extra. A package that happens to be installed (``click`` came with
+typer once, and with import-linter now) must not hide a missing install step."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+OURS = {"timeline", "conftest", "strategies", "gen"}  # gen: bench/gen.py, the log generator
+
+
+def _name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.split(r"[ ;<>=!~\[]", requirement, maxsplit=1)[0]).lower()
+
+
+def _declared(*, extra: bool) -> set[str]:
+    names = set()
+    for requirement in importlib.metadata.requires("timeline") or []:
+        if "extra ==" not in requirement or (extra and 'extra == "test"' in requirement):
+            names.add(_name(requirement))
+    return names
+
+
+def _imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+def _undeclared(paths: list[Path], declared: set[str]) -> list[str]:
+    providers = importlib.metadata.packages_distributions()
+    found = []
+    for path in paths:
+        for module in sorted(_imported(path) - OURS - set(sys.stdlib_module_names)):
+            dists = {_name(d) for d in providers.get(module, [])}
+            if not dists & declared:
+                found.append(f"{path.name}: {module} ({', '.join(dists) or 'not installed'})")
+    return found
+
+
+def test_the_package_imports_only_its_dependencies() -> None:
+    """Every module of src/ imports the standard library, itself, or a declared dependency."""
+    paths = sorted((REPO / "src").rglob("*.py"))
+    assert _undeclared(paths, _declared(extra=False)) == []
+
+
+def test_the_tests_import_only_declared_packages() -> None:
+    """Every test module imports what the package or its ``test`` extra declares."""
+    paths = sorted((REPO / "tests").rglob("*.py"))
+    assert _undeclared(paths, _declared(extra=True)) == []
+
+
+def test_the_check_sees_an_undeclared_import(tmp_path: Path) -> None:
+    """``import click`` (installed here only as a dependency of a dependency) is named."""
+    pytest.importorskip("click")
+    module = tmp_path / "uses_click.py"
+    module.write_text("from click.testing import Result\n", encoding="utf-8")
+    (found,) = _undeclared([module], _declared(extra=True))
+    assert found.startswith("uses_click.py: click")
