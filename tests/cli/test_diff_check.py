@@ -16,36 +16,18 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from conftest import CLAIM, MOBILIZE, REJECT
 from timeline.cli import app
 from timeline.model import Event
 
 BUNDLED_LOG = Path(__file__).resolve().parents[2] / "data" / "events.jsonl"
 
-CLAIM: dict[str, Any] = {
-    "id": "2024-08-18-lukashenko-claims-120000-ukrainian-troops",
-    "date": "2024-08-18",
-    "title": "Lukashenko claims Ukraine has massed troops on the border",
-    "type": "accuse",
-    "actors": ["belarus/president"],
-    "targets": ["ukraine"],
-    "status": "claimed",
-    "sources": [{"publisher": "Army Recognition", "title": "Situation Brief"}],
-    "tags": ["border"],
-}
 CLAIM_AFTER: dict[str, Any] = {
     **CLAIM,
-    "title": "Lukashenko says Ukraine has massed troops on the border",
+    "title": "Lukashenko says Ukraine has massed 120,000 troops on the Belarusian border",
     "targets": ["ukraine", "poland"],
     "status": "disputed",
     "tags": [],
-}
-MOBILIZE: dict[str, Any] = {
-    "id": "2024-08-10-belarus-moves-forces",
-    "date": "2024-08-10",
-    "title": "Belarus moves forces to the border",
-    "type": "mobilize",
-    "actors": ["belarus"],
-    "sources": [{"url": "https://example.org/b"}],
 }
 UNCHANGED: dict[str, Any] = {
     "id": "2024-08-01-ukraine-refutes-claim",
@@ -57,22 +39,14 @@ UNCHANGED: dict[str, Any] = {
     "responds_to": [CLAIM["id"]],
     "sources": [{"url": "https://example.org/u"}],
 }
-ADDED: dict[str, Any] = {
-    "id": "2024-08-26-ukraine-denies-hostile-actions",
-    "date": "2024-08-26",
-    "title": "Ukraine says it never took hostile actions against Belarusians",
-    "type": "reject",
-    "actors": ["ukraine/mfa"],
-    "targets": ["belarus"],
-    "responds_to": [CLAIM["id"]],
-    "sources": [{"url": "https://example.org/c"}],
-}
+ADDED = REJECT
 
 EXPECTED_PLAIN = [
     "+1 −1 ~1",
     f"− 2024-08-10  {MOBILIZE['id']}  {MOBILIZE['title']}",
     f"~ 2024-08-18  {CLAIM['id']}  {CLAIM_AFTER['title']}",
-    "    title: Lukashenko [-claims-] {+says+} Ukraine has massed troops on the border",
+    "    title: Lukashenko [-claims-] {+says+} Ukraine has massed 120,000 troops on the"
+    " Belarusian border",
     "    targets: +poland",
     '    status: "claimed" → "disputed"',
     "    tags: −border",
@@ -178,9 +152,11 @@ def test_diff_shows_every_change_in_date_order(logs: tuple[str, str]) -> None:
 def test_diff_title_change_is_a_word_diff(logs: tuple[str, str]) -> None:
     """A changed title shows the words removed as [-…-] and added as {+…+}."""
     result = run("diff", *logs)
-    assert "    title: Lukashenko [-claims-] {+says+} Ukraine has massed troops on the border" in (
-        lines_of(result.stdout)
+    expected = (
+        "    title: Lukashenko [-claims-] {+says+} Ukraine has massed 120,000 troops on the"
+        " Belarusian border"
     )
+    assert expected in lines_of(result.stdout)
 
 
 def test_diff_list_change_shows_items(logs: tuple[str, str]) -> None:
