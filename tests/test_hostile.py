@@ -190,6 +190,11 @@ CASES = [
     Case("nested_100000_deep", (2, 3, 4), ("good-1",), _nested_100000_deep),
 ]
 CASE_IDS = [case.name for case in CASES]
+# The same cases as parameters; the 50 MB line is slow.
+CASE_PARAMS = [
+    pytest.param(case, id=case.name, marks=[pytest.mark.slow] if "50_mb" in case.name else [])
+    for case in CASES
+]
 
 
 def test_corpus_files_keep_their_hostile_bytes() -> None:
@@ -216,7 +221,7 @@ def test_corpus_files_keep_their_hostile_bytes() -> None:
 # ---------------------------------------------------------------------------- reading commands
 
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_show_warns_about_each_bad_line_and_shows_the_rest(case: Case, tmp_path: Path) -> None:
     """`show` names every bad line (file:line) on stderr, shows every valid event, exits 0."""
     path, before = case.write(tmp_path)
@@ -227,7 +232,7 @@ def test_show_warns_about_each_bad_line_and_shows_the_rest(case: Case, tmp_path:
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_show_strict_stops_at_the_first_bad_line(case: Case, tmp_path: Path) -> None:
     """`show --strict` turns the first bad line into a located error (exit 2) and shows nothing."""
     path, before = case.write(tmp_path)
@@ -243,7 +248,7 @@ def test_show_strict_stops_at_the_first_bad_line(case: Case, tmp_path: Path) -> 
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_check_lists_every_bad_line_and_changes_nothing(case: Case, tmp_path: Path) -> None:
     """`check` prints one located line per problem, a one-line summary, exits 1 on errors."""
     path, before = case.write(tmp_path)
@@ -259,7 +264,7 @@ def test_check_lists_every_bad_line_and_changes_nothing(case: Case, tmp_path: Pa
 # ---------------------------------------------------------------------------- writing commands
 
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_add_appends_one_line_and_keeps_every_other_byte(case: Case, tmp_path: Path) -> None:
     """`add --id` to a hostile log appends exactly its event on a line of its own."""
     path, before = case.write(tmp_path)
@@ -270,7 +275,7 @@ def test_add_appends_one_line_and_keeps_every_other_byte(case: Case, tmp_path: P
     assert folder_listing(tmp_path) == [path.name]
 
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_import_into_a_hostile_log_keeps_every_other_byte(case: Case, tmp_path: Path) -> None:
     """`import` into a hostile log appends the new events and touches no existing byte."""
     path, before = case.write(tmp_path)
@@ -282,7 +287,7 @@ def test_import_into_a_hostile_log_keeps_every_other_byte(case: Case, tmp_path: 
     assert path.read_bytes() == appended(before, IMPORTED.encode() + b"\n")
 
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_import_from_hostile_input_imports_all_or_nothing(case: Case, tmp_path: Path) -> None:
     """`import` of a hostile file names every bad input line and imports nothing (exit 2)."""
     source, source_bytes = case.write(tmp_path)
@@ -304,7 +309,7 @@ def test_import_from_hostile_input_imports_all_or_nothing(case: Case, tmp_path: 
     assert source.read_bytes() == source_bytes
 
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_edit_in_a_hostile_log_changes_only_its_line(case: Case, tmp_path: Path) -> None:
     """`edit` rewrites the one line of its event; bad lines, blank lines and line ends stay."""
     path, before = case.write(tmp_path)
@@ -324,7 +329,7 @@ def test_edit_in_a_hostile_log_changes_only_its_line(case: Case, tmp_path: Path)
     assert folder_listing(tmp_path) == [path.name]
 
 
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("case", CASE_PARAMS)
 def test_rm_in_a_hostile_log_removes_only_its_line(case: Case, tmp_path: Path) -> None:
     """`rm --yes` drops the one line of its event and keeps every other byte."""
     path, before = case.write(tmp_path)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # spawns processes on a pseudo-terminal
+
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "data" / "events.jsonl"
 # Runs a command with the size threshold at zero, so the small bundled log counts as large.

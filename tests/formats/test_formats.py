@@ -390,3 +390,43 @@ def test_a_narrow_terminal_wraps_long_words_instead_of_cutting_them(
     joined = "".join(line.strip() for line in shown.splitlines())
     assert event.id in joined
     assert "https://example.org/" + "x" * 60 in joined
+
+
+# ---------------------------------------------------------------------------- the bundled log
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_every_format_renders_the_bundled_log(fmt: Format) -> None:
+    """The whole bundled log, selected as ``show`` selects it, in every registered format:
+    each event appears once, in date order (a JSON line, a CSV row, a plain line, a title)."""
+    import json
+
+    from conftest import BUNDLED_LOG
+    from timeline.log.files import read_raw_lines
+    from timeline.query import Filter
+    from timeline.selection import select_events
+
+    selection = select_events(
+        read_raw_lines(BUNDLED_LOG), Filter(), source="events.jsonl", strict=True,
+        on_invalid=lambda bad: pytest.fail(str(bad.error)),
+    )  # fmt: skip
+    ids = [event.id for event in selection.events]
+    lines_in_file = [line for line in BUNDLED_LOG.read_bytes().splitlines() if line.strip()]
+    assert len(ids) == len(set(ids)) == len(lines_in_file)
+    output = formats.SHOW[fmt].render(selection)
+    if fmt is Format.RICH:
+        assert isinstance(output, Rendered)
+        text = _text(output.renderable, width=200)
+        positions = [text.index(event.title[:60]) for event in selection.events]
+        assert positions == sorted(positions)
+        return
+    assert isinstance(output, TextLines)
+    lines = list(output.lines)
+    if fmt is Format.JSON:
+        assert [json.loads(line)["id"] for line in lines] == ids
+        assert lines == [canonical_json(event) for event in selection.events]
+    elif fmt is Format.CSV:
+        rows = list(csv.DictReader(io.StringIO("\n".join(lines) + "\n")))
+        assert [row["id"] for row in rows] == ids
+    else:
+        assert [line.split("\t")[-1] for line in lines] == ids

@@ -25,6 +25,8 @@ from timeline.log.lines import RawLine
 from timeline.model import Event, canonical_json
 from timeline.parsing import parse_raw_line
 
+pytestmark = pytest.mark.slow  # forks, kills and spawns processes
+
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "data" / "events.jsonl"
 WORKERS, EACH = 4, 20
