@@ -37,6 +37,9 @@ import spawn
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_LOG = REPO / "data" / "events.jsonl"
+# check keeps the problems of bad lines in a spool of at most 8 MiB, then on disk: its memory
+# must not grow with their number (it reached 536 MB for a million `{}` lines before that).
+BAD_LINES_RSS_MB = 100.0
 MUTATE_PCT = 1.0
 MONTH = ("2019-06-01", "2019-06-30")  # one month of the ten years, for --since/--until
 TTY_SIZE = (50, 120)  # rows, columns of the pseudo-terminal
@@ -122,6 +125,7 @@ class Paths:
     add_big: Path
     add_empty: Path
     hello: Path
+    bad: Path  # a log of nothing but invalid lines
 
 
 # ---------------------------------------------------------------------------- the cases
@@ -176,14 +180,17 @@ def jq_overlaps(since: str, until: str) -> str:
 
 
 def jq_text(word: str) -> str:
-    """Title, summary or a quote contains ``word``, ignoring case.
+    """Title, summary, a quote or a tag contains ``word``, ignoring case.
 
     ``test(…; "i")`` rather than ``ascii_downcase``, which jq 1.6 defines in jq itself and runs
     five times slower: the baseline should be jq at its best.
     """
     if not word.isalnum():
         raise ValueError(f"{word!r} would need escaping in a regular expression")
-    return f'select(any(.title, .summary, .sources[].quote; . != null and test("{word}"; "i")))'
+    return (
+        f"select(any(.title, .summary, .sources[].quote, .tags[]; "
+        f'. != null and test("{word}"; "i")))'
+    )
 
 
 def jq_type(kind: str) -> str:
@@ -251,6 +258,17 @@ def build_cases(p: Paths) -> list[Case]:
                 Target("timeline diff OLD NEW", 0.75, "jq -c . OLD NEW"),
                 Target("timeline diff OLD NEW", 500.0),
             ),
+        ),
+        Case(
+            "bad lines",
+            (
+                Command(
+                    "timeline check (bad lines)",
+                    _timeline("check", "--file", p.bad),
+                    frozenset({1}),
+                ),
+            ),
+            (Target("timeline check (bad lines)", BAD_LINES_RSS_MB),),
         ),
         Case(
             "add",
@@ -432,12 +450,14 @@ def prepare_logs(n: int, seed: int, keep: Path | None, work: Path) -> tuple[Path
     )
 
 
-def prepare_paths(log: Path, new: Path, work: Path) -> Paths:
+def prepare_paths(log: Path, new: Path, work: Path, *, bad_lines: int) -> Paths:
     add_big, add_empty, hello = work / "add-big.jsonl", work / "add-empty.jsonl", work / "hello.py"
     shutil.copyfile(log, add_big)  # add appends: keep the measured (maybe cached) log intact
     add_empty.write_bytes(b"")
     hello.write_text(HELLO, encoding="utf-8")
-    return Paths(log, new, add_big, add_empty, hello)
+    bad = work / "bad-lines.jsonl"
+    bad.write_bytes(b"{}\n" * bad_lines)  # each line lacks six fields: six problems a line
+    return Paths(log, new, add_big, add_empty, hello, bad)
 
 
 # ---------------------------------------------------------------------------- the report
@@ -702,7 +722,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = Path(tmp)
         log, new, how = prepare_logs(args.events, args.seed, args.keep, work)
         print(f"{'logs:':10} {how}", flush=True)
-        paths = prepare_paths(log, new, work)
+        paths = prepare_paths(log, new, work, bad_lines=max(args.events // 10, 1))
         cases = [
             c for c in build_cases(paths) if not args.only or any(o in c.name for o in args.only)
         ]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from timeline.dates import Precision
 from timeline.model import Event
-from timeline.rules import normalize_actor
+from timeline.rules import _NOT_IN_ID, normalize_actor
 from timeline.vocab import EventType, Status
 
 
@@ -20,7 +20,8 @@ def _safe_text(*, one_line: bool = False) -> st.SearchStrategy[str]:
     return st.text(chars, min_size=1, max_size=20).filter(lambda s: bool(s.strip()))
 
 
-_IDS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True)
+# Ids of any shape the rule allows: quotes, '$', parentheses, non-Latin letters.
+_IDS = st.from_regex(rf"[^{_NOT_IN_ID}-][^{_NOT_IN_ID}]{{0,20}}", fullmatch=True)
 JSON_VALUES = st.recursive(
     st.none()
     | st.booleans()

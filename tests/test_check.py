@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date
 from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from timeline.check import Problem, Severity, check_lines
 from timeline.log.lines import RawLine
@@ -34,7 +39,7 @@ def lint(*lines: bytes, as_of: date = AS_OF, torn: bool = False) -> list[Problem
     raw = [RawLine(n, data + b"\n") for n, data in enumerate(lines, 1)]
     if torn:
         raw[-1] = RawLine(len(lines), lines[-1])
-    return check_lines(parse_lines(raw, source="events.jsonl"), as_of=as_of)
+    return list(check_lines(parse_lines(raw, source="events.jsonl"), as_of=as_of))
 
 
 def summary(
@@ -247,3 +252,42 @@ def test_problems_are_sorted_by_line() -> None:
         ],
     )
     assert [p.lineno for p in problems] == sorted(p.lineno for p in problems)
+
+
+# ---------------------------------------------------------------------------- bounded memory
+
+_PALETTE = [
+    b"{}",  # five missing fields
+    b"not json",
+    event(id="a"),
+    event(id="a"),  # a repeat
+    event(id="b", responds_to=["later"]),  # resolved only at the end, or never
+    event(id="later"),
+    event(id="c", status="claimed"),
+    event(id="d", type="reject", responds_to=["c"]),
+    event(id="e", date="2030-01-01"),  # not yet
+]
+
+
+@settings(max_examples=60)
+@given(picks=st.lists(st.integers(0, len(_PALETTE) - 1), max_size=40), torn=st.booleans())
+def test_problems_come_in_line_order_however_many_wait(picks: list[int], torn: bool) -> None:
+    """Problems found line by line wait in a spool (a temporary file past its size) for those
+    only the end tells: the result is the same whether they wait in memory or on disk, and it
+    is in line order, with a line's own problems before those found later."""
+    import timeline.check
+
+    lines = [_PALETTE[i] for i in picks] or [b"{}"]
+    in_memory = lint(*lines, torn=torn)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timeline.check, "_SPOOL_BYTES", 1)  # the first problem goes to disk
+        on_disk = lint(*lines, torn=torn)
+    assert on_disk == in_memory
+    assert [p.lineno for p in on_disk] == sorted(p.lineno for p in on_disk)
+    late = {"responds_to", "status"}
+    for a, b in itertools.pairwise(on_disk):
+        if a.lineno == b.lineno and b.field not in late and b.message != _TORN:
+            assert a.field not in late and a.message != _TORN
+
+
+_TORN = "last line has no newline (a write cut short?)"

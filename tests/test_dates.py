@@ -143,6 +143,12 @@ def test_relative_forms_on_a_sunday(text: str, start: date, precision: Precision
         (date(2024, 1, 1), "yesterday", date(2023, 12, 31), DAY),
         (date(2024, 1, 3), "last week", date(2023, 12, 25), WEEK),
         (date(2024, 3, 1), "1 day ago", date(2024, 2, 29), DAY),
+        (date(2024, 12, 31), "tomorrow", date(2025, 1, 1), DAY),
+        (date(2024, 3, 1), "a day ago", date(2024, 2, 29), DAY),
+        (date(2024, 1, 3), "a week ago", date(2023, 12, 25), WEEK),
+        (date(2024, 8, 26), "last Monday", date(2024, 8, 19), DAY),  # a Monday: the one before
+        (date(2024, 8, 26), "last sunday", date(2024, 8, 25), DAY),
+        (date(2024, 1, 3), "LAST FRIDAY", date(2023, 12, 29), DAY),
     ],
 )
 def test_relative_forms_across_month_and_year(
@@ -196,12 +202,33 @@ def test_weekday_without_a_day_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["05/06/2024", "5.6.2024", "05-06-2024", "13/06/2024", "5/6/24", "26 08 2024",
-     "2024 08 26", "Monday 05/06/2024"],
+    ("text", "start"),
+    [("29.08.2024", date(2024, 8, 29)), ("13/06/2024", date(2024, 6, 13)),
+     ("26 08 2024", date(2024, 8, 26)), ("08/29/2024", date(2024, 8, 29)),
+     ("05/05/2024", date(2024, 5, 5)), ("1-13-2024", date(2024, 1, 13))],
 )  # fmt: skip
-def test_numeric_dates_not_starting_with_the_year_are_refused(text: str) -> None:
-    """Day and month in numbers could be either way round: refused, pointing to YYYY-MM-DD."""
+def test_numeric_dates_with_one_reading_are_read(text: str, start: date) -> None:
+    """Day and month in numbers are read when only one order makes a date ('29.08.2024')."""
+    assert parse_date(text, as_of=MONDAY) == PartialDate(start, Precision.DAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("05/06/2024", "'05/06/2024' could be 6 May 2024 or 5 June 2024: write it as YYYY-MM-DD"),
+     ("5.6.2024", "'5.6.2024' could be 6 May 2024 or 5 June 2024: write it as YYYY-MM-DD"),
+     ("31/02/2024", "'31/02/2024' is not a valid date in either order"),
+     ("01/02/0000", "'01/02/0000' falls outside the years 1 to 9999")],
+)  # fmt: skip
+def test_numeric_dates_with_two_readings_are_refused_naming_both(text: str, message: str) -> None:
+    """'05/06/2024' is 5 June or 6 May depending on who wrote it: never guessed."""
+    with pytest.raises(DateParseError) as info:
+        parse_date(text, as_of=MONDAY)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("text", ["05-06-24", "5/6/24", "2024 08 26", "Monday 05/06/2024"])
+def test_other_numeric_dates_not_starting_with_the_year_are_refused(text: str) -> None:
+    """A two-digit year, or numbers in another shape: refused, pointing to YYYY-MM-DD."""
     with pytest.raises(DateParseError) as info:
         parse_date(text, as_of=MONDAY)
     assert str(info.value) == (
@@ -333,7 +360,8 @@ def test_impossible_dates_are_refused_with_a_precise_message(text: str, message:
         "1e400 August 2024",
         "26 August ٢٠٢٤",
         "x" * 10_000,
-        "a week ago",
+        "a fortnight ago",
+        "last Caturday",
         "next week",
     ],
 )

@@ -4,6 +4,7 @@ same events, and the fast path never accepts a line that the model refuses."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from strategies import JSON_VALUES, events
 from timeline.errors import LineError
-from timeline.fastpath import FastEvent, FastLocation, FastSource, fast_event
+from timeline.fastpath import FastEvent, FastLocation, FastSource, fast_event, read_event
 from timeline.log.lines import RawLine
 from timeline.model import Event, Location, Source
 from timeline.parsing import parse_raw_line
@@ -69,9 +70,67 @@ def test_a_line_the_fast_path_accepts_the_model_accepts(
     else:
         fields[key] = value
     content = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
-    fast = fast_event(content)
-    if fast is None:
+    read = read_event(content)
+    if read is None:
         return
     slow = _model(content)
     assert slow is not None, content
-    assert to_json_dict(fast) == to_json_dict(slow)
+    assert canonical_json(read[0]) == canonical_json(slow)
+    assert read[1] == (canonical_json(slow).encode() == content)
+
+
+_DEFAULTS = {"precision": "day", "end": None, "summary": None, "targets": [], "status": "reported",
+             "responds_to": [], "location": None, "tags": [], "extra": None}  # fmt: skip
+_SEPARATORS = [(",", ":"), (", ", ": "), (" ,", " : "), (",\t", ":\t")]
+
+
+def _shuffled(value: Any, order: st.DataObject) -> Any:
+    """``value`` with the keys of every object in an order drawn from ``order``."""
+    if isinstance(value, dict):
+        keys = order.draw(st.permutations(sorted(value)))
+        return {k: _shuffled(value[k], order) for k in keys}
+    if isinstance(value, list):
+        return [_shuffled(v, order) for v in value]
+    return value
+
+
+@_SETTINGS
+@given(event=events(), data=st.data())
+def test_a_line_in_any_layout_reads_as_the_model_reads_it(
+    event: Event, data: st.DataObject
+) -> None:
+    """Another program's layout (key order, spacing, escapes, defaults left out or written):
+    the fast path reads the same event as the model, and declines only what it must."""
+    import re
+
+    fields = to_json_dict(event)
+    for key, default in _DEFAULTS.items():
+        if fields[key] == default and data.draw(st.booleans()):
+            del fields[key]
+    fields = _shuffled(fields, data)
+    separators = data.draw(st.sampled_from(_SEPARATORS))
+    ascii_only = data.draw(st.booleans())
+    content = json.dumps(fields, ensure_ascii=ascii_only, separators=separators).encode()
+    slow = _model(content)
+    assert slow is not None, content
+    read = read_event(content)
+    ascii_actors = all(re.fullmatch(ASCII_ACTOR, a) for a in event.actors + event.targets)
+    if ascii_actors:
+        assert read is not None, content
+    if read is not None:
+        assert canonical_json(read[0]) == canonical_json(slow)  # the same bytes in any output
+        assert read[1] == (canonical_json(slow).encode() == content)
+
+
+@_SETTINGS
+@given(event=events(), data=st.data())
+def test_a_key_written_twice_is_left_to_the_model(event: Event, data: st.DataObject) -> None:
+    """A key repeated in any object of the line (msgspec would keep the last): the fast path
+    declines, and the model says what is wrong."""
+    line = canonical_json(event)
+    keys = [m.start() for m in re.finditer(r'"(id|title|url|name|date)":', line)]
+    at = data.draw(st.sampled_from(keys))
+    key_end = line.index(":", at) + 1
+    repeated = line[:at] + line[at:key_end] + '"x",' + line[at:]
+    assert read_event(repeated.encode()) is None
+    assert _model(repeated.encode()) is None

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from timeline.cli import app
 from timeline.errors import LineError
 from timeline.fastpath import fast_event
+from timeline.log.files import snapshot
 from timeline.log.lines import RawLine
 from timeline.log.scan import scan_lines, stream_blocks
 from timeline.model import Event, canonical_json
@@ -321,7 +322,8 @@ def test_reading_on_every_core_gives_the_serial_result(
     serial = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda: 3)
-    assert parallel.line_ranges(str(log), 3) is not None
+    with snapshot(log) as snap:
+        assert parallel.line_ranges(snap, 3) is not None
     forked = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
     assert forked.exit_code == serial.exit_code == 0
     assert forked.stdout == serial.stdout
@@ -340,14 +342,16 @@ def test_a_bom_inside_the_log_is_refused_on_every_core_too(
     lines = list(generated[:600])
     log.write_bytes(b"".join(line + b"\n" for line in lines))
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    ranges = parallel.line_ranges(str(log), 2)
+    with snapshot(log) as snap:
+        ranges = parallel.line_ranges(snap, 2)
     assert ranges is not None
     starts = list(itertools.accumulate(len(line) + 1 for line in lines))
     second = starts.index(ranges[1][0]) + 1  # index of the line that opens the second range
     lines[second] = b"\xef\xbb\xbf" + lines[second]
     log.write_bytes(b"".join(line + b"\n" for line in lines))
     monkeypatch.setattr(parallel, "workers", lambda: 2)
-    ranges = parallel.line_ranges(str(log), 2)
+    with snapshot(log) as snap:
+        ranges = parallel.line_ranges(snap, 2)
     assert ranges is not None and ranges[1][0] == starts[second - 1]
     forked = CliRunner().invoke(app, ["show", "-f", str(log), "--json"])
     assert forked.exit_code == 0

@@ -207,11 +207,13 @@ def test_several_text_values_are_ored(make_event: MakeEvent) -> None:
     assert _kept(events, Filter.build(texts=["chernobyl", "Wagner"])) == ["a", "b"]
 
 
-def test_text_does_not_search_ids_or_tags(make_event: MakeEvent) -> None:
-    """Only title, summary and quotes are searched."""
-    event = make_event(id="secret-word", tags=["hidden"], title="Plain")
+def test_text_searches_tags_but_not_ids(make_event: MakeEvent) -> None:
+    """Title, summary, quotes and tags are searched ('--text Gomel' finds the tag 'gomel'); the
+    id is not."""
+    event = make_event(id="secret-word", tags=["gomel"], title="Plain")
     assert not matches(event, Filter.build(texts=["secret"]))
-    assert not matches(event, Filter.build(texts=["hidden"]))
+    assert matches(event, Filter.build(texts=["Gomel"]))
+    assert matches(event, Filter.build(texts=["plain gomel"]))
 
 
 def test_fields_combine_with_and(make_event: MakeEvent) -> None:
@@ -258,18 +260,19 @@ def test_order_reverse_is_the_exact_reversal(unsorted: list[Event]) -> None:
 @pytest.mark.parametrize(
     ("reverse", "limit", "expected"),
     [
-        (False, 2, ["e", "c"]),
-        (False, 3, ["e", "c", "b"]),
+        (False, 2, ["d", "a"]),
+        (False, 3, ["b", "d", "a"]),
         (True, 2, ["a", "d"]),
         (True, 3, ["a", "d", "b"]),
         (False, 0, []),
+        (True, 0, []),
         (True, 10, ["a", "d", "b", "c", "e"]),
     ],
 )
-def test_order_limit_keeps_the_first_n(
+def test_order_limit_keeps_the_latest_n(
     unsorted: list[Event], reverse: bool, limit: int, expected: list[str]
 ) -> None:
-    """--limit N keeps the first N of the (possibly reversed) order."""
+    """--limit N keeps the latest N events, in date order (latest first with --reverse)."""
     assert _ids(order(unsorted, reverse=reverse, limit=limit)) == expected
 
 
@@ -280,7 +283,7 @@ def test_order_limit_keeps_the_first_n(
     limit=st.none() | st.integers(0, 14),
 )
 def test_order_matches_a_stable_sort(days: list[int], reverse: bool, limit: int | None) -> None:
-    """order() equals Python's stable sort by date, reversed and cut as asked."""
+    """order() equals Python's stable sort by date, cut to the latest N, reversed as asked."""
     events = [
         Event.model_validate(
             {
@@ -295,10 +298,10 @@ def test_order_matches_a_stable_sort(days: list[int], reverse: bool, limit: int 
         for i, day in enumerate(days)
     ]
     expected = sorted(events, key=lambda e: e.date)
+    if limit is not None:
+        expected = expected[max(len(expected) - limit, 0) :] if limit else []
     if reverse:
         expected.reverse()
-    if limit is not None:
-        expected = expected[:limit]
     assert _ids(order(events, reverse=reverse, limit=limit)) == _ids(expected)
 
 

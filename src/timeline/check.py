@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+import heapq
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import IO
 
 from timeline.parsing import InvalidLine, ParsedLine
 from timeline.rules import EventLike
@@ -35,67 +39,88 @@ def not_yet(event: EventLike, as_of: date) -> str | None:
     return None
 
 
-def check_lines(lines: Iterable[ParsedLine], *, as_of: date) -> list[Problem]:
-    """Every problem in a log, sorted by line: bad lines, duplicate ids, dangling references,
-    future dates, claims rejected but not marked disputed, and a torn last line."""
-    problems: list[Problem] = []
+# Problems found line by line wait here, in line order, until those that only the end of the
+# log can tell (dangling references, rejected claims) are known: in memory up to this size,
+# then in a temporary file, so that a log of millions of bad lines is checked in bounded memory.
+_SPOOL_BYTES = 8 << 20
+_BATCH = 10_000  # problems pickled at once
+
+
+def check_lines(lines: Iterable[ParsedLine], *, as_of: date) -> Iterator[Problem]:
+    """Every problem in a log, in line order: bad lines, duplicate ids, dangling references,
+    future dates, claims rejected but not marked disputed, and a torn last line.
+
+    Memory grows with the log's valid events (their ids), not with its bad lines.
+    """
     first_line: dict[str, int] = {}
     references: list[tuple[int, str]] = []
     claims: dict[str, int] = {}
     rejections: list[tuple[int, str, str]] = []
     last = None
-    for parsed in lines:
-        last = parsed
-        if isinstance(parsed, InvalidLine):
-            problems.extend(
-                Problem(parsed.line.lineno, Severity.ERROR, message, field)
-                for field, message in parsed.error.problems
-            )
-            continue
-        event = parsed.event
-        lineno = parsed.line.lineno
-        if event.id in first_line:
-            problems.append(
-                Problem(
-                    lineno,
-                    Severity.ERROR,
-                    f"{event.id!r} is also the id on line {first_line[event.id]}",
-                    "id",
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
+        held: list[tuple[int, str, str | None]] = []  # errors, a batch pickled at once
+        hold = held.append
+        for parsed in lines:
+            if len(held) >= _BATCH:
+                _spool(spool, held)
+            last = parsed
+            lineno = parsed.line.lineno
+            if isinstance(parsed, InvalidLine):
+                for field, message in parsed.error.problems:
+                    hold((lineno, message, field))
+                continue
+            event = parsed.event
+            if event.id in first_line:
+                message = f"{event.id!r} is also the id on line {first_line[event.id]}"
+                hold((lineno, message, "id"))
+            else:
+                first_line[event.id] = lineno
+            if (future := not_yet(event, as_of)) is not None:
+                hold((lineno, future, "date"))
+            references.extend((lineno, ref) for ref in event.responds_to)
+            if event.status is Status.CLAIMED:
+                claims[event.id] = lineno
+            if event.type is EventType.REJECT:
+                rejections.extend((lineno, event.id, ref) for ref in event.responds_to)
+        found_late = [
+            Problem(lineno, Severity.ERROR, f"no event with id {ref!r} in the log", "responds_to")
+            for lineno, ref in references
+            if ref not in first_line
+        ]
+        warned: set[str] = set()
+        for lineno, rejecting, ref in rejections:
+            if ref in claims and ref not in warned:
+                warned.add(ref)
+                message = (
+                    f"'claimed', but {rejecting!r} (line {lineno}) rejects it: mark it 'disputed'?"
                 )
-            )
-        else:
-            first_line[event.id] = lineno
-        if (future := not_yet(event, as_of)) is not None:
-            problems.append(Problem(lineno, Severity.ERROR, future, "date"))
-        references.extend((lineno, ref) for ref in event.responds_to)
-        if event.status is Status.CLAIMED:
-            claims[event.id] = lineno
-        if event.type is EventType.REJECT:
-            rejections.extend((lineno, event.id, ref) for ref in event.responds_to)
-    for lineno, ref in references:
-        if ref not in first_line:
-            problems.append(
-                Problem(
-                    lineno, Severity.ERROR, f"no event with id {ref!r} in the log", "responds_to"
-                )
-            )
-    warned: set[str] = set()
-    for lineno, rejecting, ref in rejections:
-        if ref in claims and ref not in warned:
-            warned.add(ref)
-            problems.append(
-                Problem(
-                    claims[ref],
-                    Severity.WARNING,
-                    f"'claimed', but {rejecting!r} (line {lineno}) rejects it: mark it 'disputed'?",
-                    "status",
-                )
-            )
-    if last is not None and not last.line.is_complete:
-        problems.append(
-            Problem(
-                last.line.lineno, Severity.WARNING, "last line has no newline (a write cut short?)"
-            )
-        )
-    problems.sort(key=lambda p: p.lineno)
-    return problems
+                found_late.append(Problem(claims[ref], Severity.WARNING, message, "status"))
+        if last is not None and not last.line.is_complete:
+            message = "last line has no newline (a write cut short?)"
+            found_late.append(Problem(last.line.lineno, Severity.WARNING, message))
+        found_late.sort(key=_line_of)  # stable: on one line, in the order found
+        _spool(spool, held)
+        spool.seek(0)
+        # On one line, problems found as the line was read come first (merge is stable).
+        yield from heapq.merge(_unspool(spool), found_late, key=_line_of)
+
+
+def _line_of(problem: Problem) -> int:
+    return problem.lineno
+
+
+def _spool(spool: IO[bytes], held: list[tuple[int, str, str | None]]) -> None:
+    if held:
+        pickle.dump(held, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        held.clear()
+
+
+def _unspool(spool: IO[bytes]) -> Iterator[Problem]:
+    """The problems of ``_spool``'s batches, in the order they were held (all errors)."""
+    while True:
+        try:
+            batch = pickle.load(spool)
+        except EOFError:
+            return
+        for lineno, message, field in batch:
+            yield Problem(lineno, Severity.ERROR, message, field)

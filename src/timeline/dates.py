@@ -78,7 +78,10 @@ _ISO_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
 _ISO_YEAR = re.compile(r"[0-9]{4}", re.ASCII)
 _ISO_WEEK = re.compile(r"([0-9]{4})-[Ww]([0-9]{2})", re.ASCII)
 _ISO_DAY_INSIDE = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])", re.ASCII)
-_AGO = re.compile(r"([0-9]+)\s+(day|week)s?\s+ago", re.ASCII | re.IGNORECASE)
+_AGO = re.compile(r"([0-9]+|an?)\s+(day|week)s?\s+ago", re.ASCII | re.IGNORECASE)
+_LAST_WEEKDAY = re.compile(r"last\s+([a-z]+)", re.ASCII | re.IGNORECASE)
+# Day and month in numbers, then a four-digit year: read only when one reading exists.
+_DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})([-/. ])([0-9]{1,2})\2([0-9]{4})", re.ASCII)
 _THIS_OR_LAST = re.compile(r"(this|last)\s+(week|month|year)", re.ASCII | re.IGNORECASE)
 _DIGIT_RUN = re.compile(r"[0-9]+", re.ASCII)
 _WORD = re.compile(r"[A-Za-z]+", re.ASCII)
@@ -245,9 +248,15 @@ def _parse_relative(s: str, text: str, as_of: date) -> PartialDate | None:
             return _make(as_of, Precision.DAY, text)
         if lowered == "yesterday":
             return _make(as_of - timedelta(days=1), Precision.DAY, text)
+        if lowered == "tomorrow":
+            return _make(as_of + timedelta(days=1), Precision.DAY, text)
         this_monday = as_of - timedelta(days=as_of.weekday())
+        if (match := _LAST_WEEKDAY.fullmatch(s)) and match[1].capitalize() in _WEEKDAY_NAMES:
+            back = (as_of.weekday() - _WEEKDAY_NAMES.index(match[1].capitalize())) % 7 or 7
+            return _make(as_of - timedelta(days=back), Precision.DAY, text)
         if match := _AGO.fullmatch(s):
             digits, unit = match[1], match[2].lower()
+            digits = "1" if digits.lower() in ("a", "an") else digits
             if len(digits) > len(str(_MAX_AGO)) or int(digits) > _MAX_AGO:
                 raise DateParseError(
                     f"{_quote(text)}: the number of {unit}s must be between 0 and {_MAX_AGO}"
@@ -306,6 +315,8 @@ def _parse_numbers(s: str, text: str) -> PartialDate:
         raise _out_of_range(text)
     if s.count("/") == 1 and all(_ISO_DAY_INSIDE.fullmatch(half.strip()) for half in s.split("/")):
         raise _period(text)
+    if day_month := _DAY_MONTH_YEAR.fullmatch(s):
+        return _day_month_year(int(day_month[1]), int(day_month[3]), int(day_month[4]), text)
     found = _YEAR_FIRST.fullmatch(s)
     if found is None:
         raise _ambiguous(text)
@@ -322,6 +333,26 @@ def _parse_numbers(s: str, text: str) -> PartialDate:
             f"{q} is not a valid date: {_MONTH_NAMES[month - 1]} {year} has {length} days"
         )
     return _make(date(year, month, day), Precision.DAY, text)
+
+
+def _day_month_year(first: int, second: int, year: int, text: str) -> PartialDate:
+    """'29.08.2024' (only day first can be meant) or '08/29/2024' (only month first): read
+    where one reading exists; '05/06/2024' (5 June or 6 May) is refused, naming both."""
+    if not 1 <= year <= 9999:
+        raise _out_of_range(text)
+    readings = {
+        date(year, month, day)
+        for day, month in ((first, second), (second, first))
+        if 1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)
+    }
+    if len(readings) == 1:
+        return _make(readings.pop(), Precision.DAY, text)
+    if not readings:
+        raise DateParseError(f"{_quote(text)} is not a valid date in either order")
+    a, b = sorted(readings)
+    raise DateParseError(
+        f"{_quote(text)} could be {_spell(a)} or {_spell(b)}: write it as YYYY-MM-DD"
+    )
 
 
 def _take(runs: list[str], value: int, min_len: int, max_len: int) -> bool:

@@ -7,21 +7,28 @@ counts when it holds an id or points at one.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from timeline.check import not_yet
 from timeline.errors import ConflictError, InputError
 from timeline.log.decoding import json_objects
-from timeline.log.lines import RawLine
+from timeline.log.lines import BOM, RawLine
 from timeline.userinput import number, refuse_controls, user_date
 from timeline.vocab import EventType, Status
 
 if TYPE_CHECKING:
     from timeline.model import Event
     from timeline.rules import EventLike
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]")  # a scheme: https://…, mailto:…, urn:…
 
 
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -65,6 +72,11 @@ class EventFlags:
     lat: str | None = None  # text, so that '' can clear it
     lon: str | None = None
 
+    @property
+    def is_empty(self) -> bool:
+        """No flag was given: nothing to change."""
+        return all(getattr(self, f.name) is None for f in dataclasses.fields(self))
+
     def check_text(self) -> None:
         """Refuse control characters: a terminal must never receive them back from the log.
         Refuse an empty --title too: '' clears other fields, but an event needs a title."""
@@ -84,6 +96,11 @@ class EventFlags:
         ):  # fmt: skip
             for value in values or ():
                 refuse_controls(flag, value)
+        for url in self.sources or ():
+            if url and not _URL.match(url):
+                raise InputError(
+                    f"--source: {url!r} is not a URL: give it with its scheme, as 'https://{url}'"
+                )
 
     def apply(self, base: dict[str, Any], *, today: date) -> dict[str, Any]:
         """``base`` (an event's JSON fields) with every given flag applied; '' clears a field."""
@@ -193,8 +210,10 @@ def check_references(event: EventLike, known: Mapping[str, int]) -> None:
 
 def find_line(lines: Sequence[RawLine], event_id: str, *, name: str) -> RawLine:
     """The one line that holds ``event_id``; an id on no line or on two is an error."""
-    needle = event_id.encode()
-    candidates = (line for line in lines if needle in line.data)
+    # Bytes one of which the line must hold: the id as written raw, as the canonical form
+    # escapes it ('"' as '\\"'), or behind any \u escape.
+    needles = {event_id.encode(), msgspec.json.encode(event_id)[1:-1], b"\\u"}
+    candidates = (line for line in lines if any(n in line.data for n in needles))
     found = [line for line, obj in json_objects(candidates) if obj.get("id") == event_id]
     if not found:
         raise ConflictError(f"{name}: no event with id {event_id!r}")
@@ -202,6 +221,33 @@ def find_line(lines: Sequence[RawLine], event_id: str, *, name: str) -> RawLine:
         where = ", ".join(str(line.lineno) for line in found)
         raise ConflictError(f"{name}: id {event_id!r} is on lines {where}: resolve that first")
     return found[0]
+
+
+class _WrittenExtra(msgspec.Struct):
+    """Only the 'extra' of a line, as the JSON text it was written in."""
+
+    extra: msgspec.Raw = msgspec.Raw(b"null")
+
+
+def replacement(line: RawLine, event: Event, *, before: EventLike) -> bytes:
+    """The bytes that replace ``line`` (which held ``before``) to hold ``event``: its canonical
+    form, except that an unchanged 'extra' keeps the text it was written in (``1E2`` stays
+    ``1E2``, a long decimal keeps its digits); the line's own ending; and the file's BOM when
+    the line starts the log."""
+    from timeline.rules import canonical_json
+
+    bom = BOM if line.starts_log and line.data.startswith(BOM) else b""
+    text = canonical_json(event)
+    if event.extra is not None and event.extra == before.extra:
+        try:
+            written = msgspec.json.decode(line.content.removeprefix(bom), type=_WrittenExtra)
+        except msgspec.DecodeError:
+            written = None
+        if written is not None:
+            # 'extra' is the last key of the canonical form: put the written text in its place.
+            head = canonical_json(event.model_copy(update={"extra": None}))
+            text = head.removesuffix("null}") + bytes(written.extra).decode("utf-8") + "}"
+    return bom + text.encode("utf-8") + line.ending
 
 
 def refuse_dangling(lines: Iterable[RawLine], removed: Mapping[str, RawLine], *, name: str) -> None:

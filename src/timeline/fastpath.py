@@ -1,10 +1,13 @@
-"""Recognising, without pydantic, a line that is already the canonical form of a valid event.
+"""Reading a valid event without pydantic, in any JSON layout.
 
-Most lines of a log were written by this tool, so they are canonical. For those, decoding into a
-msgspec ``Struct`` with the same constraints as ``model.Event`` and encoding it back gives the
-line byte for byte; then the line is valid (the cross-field rules are the model's own
-functions) and nothing more needs doing. Any other line, or any doubt, returns ``None`` and the
-caller takes the full pydantic path, which stays the only judge of what is wrong.
+A line is decoded into a msgspec ``Struct`` with the same fields and constraints as
+``model.Event``; the string and cross-field rules are then the model's own functions. Most lines
+of a log were written by this tool, so they are canonical: encoding the struct back gives the
+line byte for byte, and its bytes can be copied to the output as they are. A line in another
+layout (another program's key order or spacing) is read the same way, after the checks that
+msgspec leaves to us (a key written twice, an integer longer than Python reads). Any doubt
+returns ``None``, and the caller takes the pydantic path, which stays the only judge of what is
+wrong: a property test says the two accept the same lines and read the same events.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from typing import Annotated, Any
 import msgspec
 
 from timeline.dates import Precision, period_end
-from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, is_blank
+from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, check_extra, is_blank
 from timeline.vocab import EventType, Status
 
-__all__ = ["FastEvent", "fast_event"]
+__all__ = ["FastEvent", "fast_event", "read_event"]
 
 # Actor ids of the ASCII form, one a line; any other id takes the slow path.
 _ACTORS_RE = re.compile(rf"{ASCII_ACTOR}(?:\n{ASCII_ACTOR})*")
@@ -78,17 +81,67 @@ _ESCAPED = re.compile(
 
 def fast_event(content: bytes) -> FastEvent | None:
     """The event if ``content`` is exactly the canonical form of a valid event, else None."""
+    read = read_event(content)
+    return read[0] if read is not None and read[1] else None
+
+
+_decode_any = msgspec.json.Decoder().decode
+# A JSON string, however it escapes: what lies outside these is structure.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_MAX_INT_BITS = 14_000  # about 4,300 digits, past which Python refuses to read an integer
+
+
+def read_event(content: bytes) -> tuple[FastEvent, bool] | None:
+    """The valid event on a line in any layout, and whether the line is its canonical form;
+    None when only the model can tell."""
     try:
         event = _decode(content)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
-    if _encode(event) != content:
+    if _encode(event) == content:
+        has_escaped = (
+            b"\x7f" in content or b"\xc2" in content or b"\xd8" in content or b"\xe2" in content
+        ) and _ESCAPED.search(content) is not None
+        if not has_escaped:
+            return (event, True) if _valid(event) else None
+    if not _written_once(content) or (event.extra and not _readable_numbers(event.extra)):
         return None
-    if (b"\x7f" in content or b"\xc2" in content or b"\xd8" in content or b"\xe2" in content) and (
-        _ESCAPED.search(content)
-    ):
-        return None
-    return event if _valid(event) else None
+    return (event, False) if _valid(event) else None
+
+
+def _written_once(content: bytes) -> bool:
+    """No object of the line holds a key twice (msgspec keeps the last; the model refuses)."""
+    colons = _STRING.sub(b"", content).count(b":")  # one per key, in every object
+    try:
+        return colons == _keys(_decode_any(content))
+    except (msgspec.DecodeError, RecursionError):
+        return False
+
+
+def _keys(value: object) -> int:
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            count += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def _readable_numbers(extra: dict[str, Any]) -> bool:
+    """Every integer in 'extra' is one Python's JSON reader takes (it limits their digits)."""
+    stack: list[Any] = [extra]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and item.bit_length() > _MAX_INT_BITS:
+            return False
+    return True
 
 
 def _valid(event: FastEvent) -> bool:
@@ -109,6 +162,11 @@ def _valid(event: FastEvent) -> bool:
             return False
     if any(map(is_blank, [t for t in texts if t is not None])):
         return False
+    if event.extra:
+        try:
+            check_extra(event.extra)
+        except ValueError:
+            return False
     title = event.title
     if (
         event.precision is not Precision.DAY

@@ -84,3 +84,54 @@ def conflicts(batch: Batch, known: Mapping[str, int], *, name: str, log: str) ->
                 message = f"no event with id {ref!r} in {log} or the input"
                 problems.append(LineError(name, lineno, message, field="responds_to"))
     return problems
+
+
+def _without_links(event: EventLike, keep: tuple[str, ...]) -> EventLike:
+    """``event`` responding only to ``keep`` (either kind of event: fast path or model)."""
+    import msgspec
+
+    copy = getattr(event, "model_copy", None)
+    if copy is not None:
+        changed: EventLike = copy(update={"responds_to": keep})
+        return changed
+    return msgspec.structs.replace(event, responds_to=keep)  # type: ignore[type-var]
+
+
+def drop_missing_links(batch: Batch, known: Mapping[str, int], *, name: str, log: str) -> list[str]:
+    """Drop from each event of ``batch`` the responses to events that are neither in the log
+    nor in the batch (a selection copied from another log); one note per dropped link."""
+    notes = []
+    for index, event in enumerate(batch.events):
+        keep = tuple(r for r in event.responds_to if r in known or r in batch.lines)
+        if keep != event.responds_to:
+            for ref in event.responds_to:
+                if ref not in keep:
+                    where = f"{name}:{batch.lines[event.id]}"
+                    notes.append(
+                        f"{where}: responds_to: dropped {ref!r}: not in {log} or the input"
+                    )
+            batch.events[index] = _without_links(event, keep)
+    return notes
+
+
+def without_problems(
+    batch: Batch, problems: list[LineError], known: Mapping[str, int], *, name: str
+) -> tuple[Batch, list[LineError]]:
+    """``batch`` less the events of lines with a problem, and less the events that respond to
+    one of those (they would point nowhere), repeatedly; and a problem for each of the latter."""
+    skipped = {p.lineno for p in problems}
+    events = [e for e in batch.events if batch.lines[e.id] not in skipped]
+    cascaded: list[LineError] = []
+    while True:
+        kept_ids = {e.id for e in events}
+        keep = []
+        for event in events:
+            lost = [r for r in event.responds_to if r not in known and r not in kept_ids]
+            if not lost:
+                keep.append(event)
+                continue
+            message = f"responds to {lost[0]!r}, which is not imported"
+            cascaded.append(LineError(name, batch.lines[event.id], message, field="responds_to"))
+        if len(keep) == len(events):
+            return Batch(events, {e.id: batch.lines[e.id] for e in events}, []), cascaded
+        events = keep

@@ -31,6 +31,7 @@ from timeline.rules import (
     RuleError,
     canonical_json,
     check_event,
+    check_extra,
     check_source,
     is_blank,
     make_id,
@@ -66,8 +67,8 @@ def _to_date(value: object) -> date:
 def _check_id(value: str) -> str:
     if not ID_RE.fullmatch(value):
         raise ValueError(
-            f"{short_repr(value)} is not a valid id (letters, digits and . _ : -, "
-            "starting with a letter or digit, at most 200 characters)"
+            f"{short_repr(value)} is not a valid id (printable characters without spaces, "
+            "not starting with '-', at most 200)"
         )
     return value
 
@@ -82,6 +83,11 @@ def _one_line(value: str) -> str:
 def _non_empty(value: str) -> str:
     if is_blank(value):
         raise ValueError("must not be empty")
+    return value
+
+
+def _extra(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    check_extra(value)
     return value
 
 
@@ -190,7 +196,7 @@ class Event(BaseModel):
     location: Location | None = None
     sources: Annotated[tuple[Source, ...], Field(min_length=1)]
     tags: tuple[Text, ...] = ()
-    extra: dict[str, Any] | None = None
+    extra: Annotated[dict[str, Any] | None, AfterValidator(_extra)] = None
 
     @model_validator(mode="after")
     def _fields_agree(self) -> Event:

@@ -55,15 +55,15 @@ def parse_lines(
 
     ``want`` (a prefilter on the raw bytes) may pass over lines the caller cannot use, unparsed.
     """
-    from timeline.fastpath import fast_event
+    from timeline.fastpath import read_event
 
     for line in lines:
         content = line.content
         if not content.strip() or (want is not None and not want(content)):
             continue
-        event = fast_event(content)
-        if event is not None:
-            yield ValidLine(line, event, canonical=True)
+        read = read_event(content)
+        if read is not None:
+            yield ValidLine(line, *read)
             continue
         try:
             yield ValidLine(line, parse_raw_line(line, source=source))

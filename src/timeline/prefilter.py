@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date
 
+import msgspec
+
 from timeline.dates import Precision, period_end
 from timeline.log.scan import Anchors
 from timeline.query import Filter
@@ -174,9 +176,14 @@ _MAX_ID_SEARCH = 64
 _LEADING_ID = re.compile(rb'\{"id":"([^"\\]*)"')
 
 
+def _quoted(event_id: str) -> bytes:
+    """An id as a JSON string, the way the canonical form writes it ('"' as '\\"')."""
+    return msgspec.json.encode(event_id)
+
+
 def _ids_check(ids: set[str]) -> _Check:
     """The event's id is one of ``ids``: read from a canonical line's start, else searched."""
-    quoted = [f'"{i}"'.encode() for i in ids]
+    quoted = [_quoted(i) for i in ids]
     wanted = {i.encode() for i in ids}
 
     def check(content: bytes) -> bool:
@@ -237,7 +244,7 @@ class Prefilter:
         flt = self._flt
         exact = _HIDING_ESCAPES
         if flt.ids:
-            return Anchors(tuple(f'"{i}"'.encode() for i in flt.ids), False, exact)
+            return Anchors(tuple(_quoted(i) for i in flt.ids), False, exact)
         folded = _HIDING_ESCAPES + _FOLDS
         for group in (flt.actors, flt.targets, flt.involving):
             pieces = _longest_pieces(group) if group else None

@@ -107,9 +107,11 @@ def user_filter(
 
 
 def text_of(event: EventLike) -> str:
-    """The searchable text of an event: title, summary and quotes, folded (``rules.fold``)."""
+    """The searchable text of an event: title, summary, quotes and tags, folded
+    (``rules.fold``)."""
     parts = [event.title, event.summary or ""]
     parts.extend(source.quote or "" for source in event.sources)
+    parts.extend(event.tags)
     return fold("\n".join(parts))
 
 
@@ -150,15 +152,18 @@ T = TypeVar("T")
 def order(
     items: Iterable[T],
     *,
-    key: Callable[[T], date] = operator.attrgetter("date"),
+    key: Callable[[T], date | int] = operator.attrgetter("date"),
     reverse: bool = False,
     limit: int | None = None,
 ) -> list[T]:
-    """Items by date, ties in input order; ``reverse`` puts the latest first; ``limit`` keeps N."""
+    """Items by date, ties in input order; ``reverse`` puts the latest first; ``limit`` keeps
+    the latest N (someone asking for a few events wants the recent ones)."""
     ranked = sorted(items, key=key)  # stable: ties keep their input order
+    if limit is not None:
+        ranked = ranked[len(ranked) - limit :] if limit < len(ranked) else ranked
     if reverse:
         ranked.reverse()
-    return ranked if limit is None else ranked[:limit]
+    return ranked
 
 
 @dataclass(slots=True)

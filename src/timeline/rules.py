@@ -20,7 +20,13 @@ from timeline.dates import Precision, is_period_start, period_end
 from timeline.text import json_safe
 from timeline.vocab import EventType, Status
 
-ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
+# An id is any printable text without white space, up to 200 characters: ids from other
+# systems ("…-putin's-graduate-education", "…-raises-$100-million") are stable keys that other
+# data points at. Refused: white space (it would split a shell word or a line), control and
+# bidi characters (they would act on a terminal), lone surrogates, and a leading '-' (it would
+# read as an option on the command line).
+_NOT_IN_ID = r"\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+ID_RE = re.compile(rf"[^{_NOT_IN_ID}-][^{_NOT_IN_ID}]{{0,199}}")
 COUNTRY_RE = re.compile(r"[A-Z]{3}")
 # An actor id in the ASCII form normalize_actor() leaves unchanged: runs of letters and digits
 # joined by single '-' (words) or '/' (parts). The fast paths judge only ids of this form.
@@ -168,12 +174,39 @@ def check_event(event: EventLike) -> None:
         raise RuleError("responds_to", "an event cannot respond to itself")
 
 
+MAX_EXTRA_DEPTH = 100  # levels of arrays and objects in 'extra', itself the first
+
+
+def nesting_depth(value: object) -> int:
+    """How deeply arrays and objects nest in a JSON value (0 for a scalar); no recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def check_extra(extra: dict[str, Any] | None) -> None:
+    """One nesting limit for 'extra', the same for every reader and writer: what ``check``
+    accepts, every command can write back (shared with ``fastpath``)."""
+    if extra is not None and nesting_depth(extra) > MAX_EXTRA_DEPTH:
+        raise ValueError(f"nested more than {MAX_EXTRA_DEPTH} levels deep")
+
+
 def make_id(day: date, title: str) -> str:
     """A readable, unique id without reading the log: date, slug of the title, random suffix."""
     # Accents are dropped rather than letters: 'Ärger über Straße' -> 'arger-uber-strasse'.
     plain = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
     slug = re.sub(r"[^a-z0-9]+", "-", plain.casefold()).strip("-")[:48].rstrip("-") or "event"
-    return f"{day.isoformat()}-{slug}-{secrets.token_hex(3)}"
+    # 48 random bits: two ids alike need about 16 million adds of one title on one day.
+    return f"{day.isoformat()}-{slug}-{secrets.token_hex(6)}"
 
 
 def canonical_json(event: EventLike) -> str:

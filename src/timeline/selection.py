@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import operator
 import os
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from timeline.errors import LineError
 from timeline.log import parallel
-from timeline.log.files import open_log
+from timeline.log.files import snapshot
 from timeline.log.lines import RawLine, display_name
 from timeline.log.sources import read_any_lines
 from timeline.parsing import InvalidLine, parse_lines, valid_lines, with_torn_note
@@ -62,19 +62,41 @@ def select_events(
     return Selection(order(kept, reverse=reverse, limit=limit), responses)
 
 
-class LineSpan(NamedTuple):
-    """Where a line's content lies in the log file."""
+@dataclass(slots=True)
+class Kept:
+    """The events ``show --json`` keeps, in file order, as columns: each event's date (as an
+    ordinal) and either where its canonical line lies in the log (to be read there again when
+    the output is written) or a copy of its canonical JSON. Columns of machine integers cost a
+    fraction of a tuple per event, in memory and in passing them from a worker to the parent.
+    """
 
-    offset: int
-    length: int
+    days: array[int] = field(default_factory=lambda: array("l"))
+    offsets: array[int] = field(default_factory=lambda: array("q"))  # -1: see ``copies``
+    lengths: array[int] = field(default_factory=lambda: array("q"))
+    copies: dict[int, bytes] = field(default_factory=dict)  # by position
 
+    def add_span(self, day: int, offset: int, length: int) -> None:
+        self.days.append(day)
+        self.offsets.append(offset)
+        self.lengths.append(length)
 
-class Kept(NamedTuple):
-    """A kept event of ``show --json``: its date as an ordinal, and its canonical JSON, or
-    where its line is when that is canonical already (to be read there again)."""
+    def add_copy(self, day: int, data: bytes) -> None:
+        self.copies[len(self.days)] = data
+        self.add_span(day, -1, 0)
 
-    day: int
-    data: bytes | LineSpan
+    def extend(self, other: Kept) -> None:
+        """``other``'s events after these (the next range of the log)."""
+        base = len(self.days)
+        self.days.extend(other.days)
+        self.offsets.extend(other.offsets)
+        self.lengths.extend(other.lengths)
+        self.copies.update((base + at, data) for at, data in other.copies.items())
+
+    def lines(self, positions: Iterable[int], log_fd: int) -> Iterator[bytes]:
+        """The canonical lines at ``positions``, read from the open log where they lie."""
+        for at in positions:
+            offset = self.offsets[at]
+            yield self.copies[at] if offset < 0 else os.pread(log_fd, self.lengths[at], offset)
 
 
 class BadLine(NamedTuple):
@@ -92,11 +114,11 @@ def select_canonical(
     *,
     want: Callable[[bytes], bool] | None = None,
     by_offset: bool = False,
-) -> tuple[list[Kept], list[BadLine]]:
+) -> tuple[Kept, list[BadLine]]:
     """Each matching event, in file order, and the lines that are not events. With
     ``by_offset``, a canonical line is not copied: the caller reads it again at its offset
     when it writes the output."""
-    kept: list[Kept] = []
+    kept = Kept()
     bad: list[BadLine] = []
     for parsed in parse_lines(lines, source="", want=want):
         line = parsed.line
@@ -106,19 +128,17 @@ def select_canonical(
         event = parsed.event
         if matches(event, flt):
             if by_offset and parsed.canonical:
-                kept.append(Kept(event.date.toordinal(), LineSpan(line.offset, len(line.content))))
+                kept.add_span(event.date.toordinal(), line.offset, len(line.content))
             else:
                 data = line.content if parsed.canonical else canonical_json(event).encode()
-                kept.append(Kept(event.date.toordinal(), data))
+                kept.add_copy(event.date.toordinal(), data)
     return kept, bad
 
 
-def canonical_range(
-    path: str, start: int, end: int, *, flt: Filter
-) -> tuple[list[Kept], list[BadLine]]:
+def canonical_range(fd: int, start: int, end: int, *, flt: Filter) -> tuple[Kept, list[BadLine]]:
     """``select_canonical`` over one byte range of a log: the work of one parallel worker."""
     want = None if flt.is_empty else Prefilter(flt)
-    lines = parallel.range_lines(path, start, end, want.anchors() if want else None)
+    lines = parallel.range_lines(fd, start, end, want.anchors() if want else None)
     return select_canonical(lines, flt, want=want, by_offset=True)
 
 
@@ -136,26 +156,29 @@ def canonical_lines(
 
     Machine output needs no responses, so lines that cannot match are never parsed; a large
     log is read on every core (see ``log.parallel``), and its canonical lines are copied from
-    the file straight to the output, which is why the log stays open until the caller is done.
+    the file straight to the output, which is why the log stays open until the caller is done
+    (its lock is not held: see ``log.files.snapshot``).
     Bad lines go to ``on_invalid`` before the first line is yielded.
     """
     name = display_name(spec)
     ranges = None
-    log_fd = -1  # the log, open under a shared lock, when lines are copied from it
+    log_fd = -1  # the log's snapshot, when lines are copied from it
     with contextlib.ExitStack() as stack:
         if not strict and parallel.is_large(spec):
-            # Cut the ranges only under the lock: a rewrite in between would move every line.
-            log_fd = stack.enter_context(open_log(spec)).fileno()
-            ranges = parallel.line_ranges(spec, parallel.workers())
+            snap = stack.enter_context(snapshot(spec))
+            log_fd = snap.fd
+            ranges = parallel.line_ranges(snap, parallel.workers())
         if ranges is None:
             want = None if strict or flt.is_empty else Prefilter(flt)
             lines = read_any_lines(spec, anchors=want.anchors() if want else None)
             kept, bad = select_canonical(lines, flt, want=want)
         else:
-            parts = parallel.map_ranges(functools.partial(canonical_range, flt=flt), spec, ranges)
-            kept = [item for part_kept, _ in parts for item in part_kept]
+            parts = parallel.map_ranges(functools.partial(canonical_range, flt=flt), log_fd, ranges)
+            kept = Kept()
+            for part_kept, _ in parts:
+                kept.extend(part_kept)
             bad = [item for _, part_bad in parts for item in part_bad]
-            numbers = parallel.line_numbers(spec, (b.offset for b in bad))
+            numbers = parallel.line_numbers(log_fd, (b.offset for b in bad))
             bad = [b._replace(lineno=numbers[b.offset]) for b in bad]
         for lineno, offset, problems, complete in bad:
             error = LineError.from_problems(name, lineno, problems)
@@ -163,12 +186,6 @@ def canonical_lines(
             if strict:
                 raise error
             on_invalid(InvalidLine(RawLine(lineno, b"\n" if complete else b"", offset), error))
-        ranked = order(kept, key=operator.itemgetter(0), reverse=reverse, limit=limit)
-        yield _canonical_bytes(ranked, log_fd)
-
-
-def _canonical_bytes(ranked: Iterable[Kept], log_fd: int) -> Iterator[bytes]:
-    for _, data in ranked:
-        if isinstance(data, LineSpan):  # a canonical line: copied from the log itself
-            data = os.pread(log_fd, data.length, data.offset)
-        yield data
+        days = kept.days
+        ranked = order(range(len(days)), key=days.__getitem__, reverse=reverse, limit=limit)
+        yield kept.lines(ranked, log_fd)

@@ -148,12 +148,12 @@ def test_show_since_until_with_free_text_dates(runner: CliRunner, log_copy: Path
 
 
 def test_show_limit_and_reverse(runner: CliRunner, log_copy: Path) -> None:
-    """--limit keeps the first N; with --reverse, the latest N, latest first."""
+    """--limit keeps the latest N, in date order; with --reverse, latest first."""
     every = [json.loads(line)["id"] for line in file_lines(log_copy)]
-    first = invoke(runner, ["show", "-f", str(log_copy), "--json", "--limit", "3"])
+    latest = invoke(runner, ["show", "-f", str(log_copy), "--json", "--limit", "3"])
     last = invoke(runner, ["show", "-f", str(log_copy), "--json", "-r", "-n", "3"])
     backwards = invoke(runner, ["show", "-f", str(log_copy), "--json", "--reverse"])
-    assert [e["id"] for e in parsed(first.stdout.splitlines())] == every[:3]
+    assert [e["id"] for e in parsed(latest.stdout.splitlines())] == every[-3:]
     assert [e["id"] for e in parsed(last.stdout.splitlines())] == every[::-1][:3]
     assert [e["id"] for e in parsed(backwards.stdout.splitlines())] == every[::-1]
 
@@ -320,7 +320,7 @@ def test_unknown_choice_lists_the_valid_ones(
     [
         (["--since", "2024-08-30", "--until", "2024-08-01"], "is after --until"),
         (["--since", "Sunday, 26 August 2024"], "was a Monday"),
-        (["--until", "05/06/2024"], "must start with the year"),
+        (["--until", "05/06/2024"], "could be 6 May 2024 or 5 June 2024"),
         (["--actor", "!!"], "is not an actor id"),
     ],
 )
@@ -348,7 +348,7 @@ def test_add_appends_exactly_one_line_and_prints_the_id(runner: CliRunner, log_c
     assert added.count("\n") == 1
     new_id = result.stdout.strip()
     assert result.stdout == new_id + "\n"
-    assert re.fullmatch(r"2024-08-27-lukashenko-warns-kyiv-[0-9a-f]{6}", new_id)
+    assert re.fullmatch(r"2024-08-27-lukashenko-warns-kyiv-[0-9a-f]{12}", new_id)
     event = Event.model_validate_json(added)
     assert added == canonical_json(event) + "\n"
     assert json.loads(added) == {
@@ -498,12 +498,12 @@ def test_add_refuses_control_characters(
     [
         (["--type", "bogus"], "'assault'"),
         (["--status", "rumour"], "'disputed'"),
-        (["--date", "05/06/2024"], "must start with the year"),
+        (["--date", "05/06/2024"], "could be 6 May 2024 or 5 June 2024"),
         (["--date", "2024-08-27", "--end", "2024-08-01"], "before"),
         (["--country", "Belarus"], "--country"),
         (["--lat", "95"], "--lat"),
         (["--lat", "north"], "'north' is not a number."),
-        (["--type", "ACCUSE"], "'ACCUSE' is not one of"),
+        (["--type", "accusation"], "'accusation' is not a choice: did you mean 'accuse'?"),
     ],
 )
 def test_add_bad_values_leave_the_log_untouched(
@@ -768,7 +768,9 @@ _SCHEMA_BASE: dict[str, Any] = {
         ({"title": "two\nlines"}, False),
         ({"title": "   "}, False),
         ({"summary": ""}, False),
-        ({"id": "!!"}, False),
+        ({"id": "-starts-like-an-option"}, False),
+        ({"id": "has space"}, False),
+        ({"id": "quote's-$100-(ok)"}, True),
         ({"responds_to": ["not an id"]}, False),
         ({"location": {"country": "zz"}}, False),
         ({"location": {"lat": True}}, False),
@@ -919,7 +921,9 @@ def test_a_reader_that_goes_away_is_not_an_error(tmp_path: Path) -> None:
         (["-n", "2.5"], "'2.5' is not a whole number."),
         (["--type", "claim"], "Invalid value for '--type' / '-t': 'claim' is not one of 'agree'"),
         (["-t", "accuse", "-t", "nope"], "'nope' is not one of 'agree'"),
-        (["--status", "Claimed"], "'Claimed' is not one of 'reported'"),
+        (["--status", "rumour"], "'rumour' is not one of 'reported'"),
+        (["--status", "claim"], "'claim' is not a choice: did you mean 'claimed'?"),
+        (["--type", "mobilise"], "'mobilise' is not a choice: did you mean 'mobilize'?"),
         (["--format", "yaml"], "'yaml' is not one of 'auto', 'rich', 'plain', 'json', 'csv'."),
     ],
 )
@@ -931,6 +935,16 @@ def test_bad_option_values_name_the_option_and_the_value(
     assert_one_line_error(result)
     assert result.stderr.startswith("timeline show: Invalid value for '-"), result.stderr
     assert expected in result.stderr
+
+
+def test_choices_are_taken_in_any_case(runner: CliRunner, log_copy: Path) -> None:
+    """--type ACCUSE, --status Claimed and --format JSON are the documented lower-case words."""
+    upper = invoke(runner, ["show", "-f", str(log_copy), "-t", "ACCUSE", "--status", "Claimed",
+                            "--format", "JSON"])  # fmt: skip
+    lower = invoke(runner, ["show", "-f", str(log_copy), "-t", "accuse", "--status", "claimed",
+                            "--format", "json"])  # fmt: skip
+    assert upper.exit_code == lower.exit_code == 0, upper.stderr
+    assert upper.stdout == lower.stdout != ""
 
 
 def test_option_values_arrive_converted(runner: CliRunner, log_copy: Path) -> None:

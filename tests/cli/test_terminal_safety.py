@@ -212,7 +212,8 @@ def test_show_csv_writes_visible_escapes(tmp_path: Path) -> None:
         [
             f"inj-{key}", f"2024-08-{i + 1:02d}", "day", "", f"T {shown} end", "accuse",
             "belarus", "", "reported", "", f"tag {shown}", f"S {shown} end\\x0aline two",
-            f"P {shown}", f"ST {shown}", f"https://ok.example/{key}",
+            f"P {shown}", f"ST {shown}", f"https://ok.example/{key}", f"Q {shown} end",
+            "", "", "", "",
         ]
         for i, (key, _, shown) in enumerate(PAYLOADS)
     ]  # fmt: skip

@@ -164,6 +164,11 @@ def test_csv_parses_back_with_the_header(claim: Event, refutation: Event) -> Non
             "source_publisher": "Army Recognition",
             "source_title": "",
             "source_url": "https://example.org/a",
+            "source_quote": "",
+            "location": "",
+            "country": "",
+            "lat": "",
+            "lon": "",
         },
         {
             "id": "2024-08-19-refutation",
@@ -181,6 +186,11 @@ def test_csv_parses_back_with_the_header(claim: Event, refutation: Event) -> Non
             "source_publisher": "Army Recognition",
             "source_title": "Situation Brief",
             "source_url": "",
+            "source_quote": "",
+            "location": "",
+            "country": "",
+            "lat": "",
+            "lon": "",
         },
     ]
 
@@ -214,6 +224,39 @@ def test_csv_cells_a_spreadsheet_would_run_are_quoted(make_event: MakeEvent) -> 
     assert (row["source_publisher"], row["source_title"]) == ("'@handle", "'-1 ok")
     assert row["id"] == event.id
     assert row["source_url"] == "https://example.org/a"
+
+
+def test_csv_has_the_location_and_the_first_quote(make_event: MakeEvent) -> None:
+    """The location (name, country, coordinates) and the first source's quote have columns."""
+    event = make_event(
+        location={"name": "Gomel", "country": "BLR", "lat": 52.43, "lon": 31.0},
+        sources=[{"url": "https://example.org/a", "quote": "troops are massing"}],
+    )
+    text = "\n".join(lines_of(Format.CSV, [event], Responses())) + "\n"
+    row = dict(zip(*csv.reader(io.StringIO(text)), strict=True))
+    assert [row[k] for k in ("location", "country", "lat", "lon", "source_quote")] == [
+        "Gomel", "BLR", "52.43", "31.0", "troops are massing",
+    ]  # fmt: skip
+
+
+def test_exact_gaps_are_not_marked(make_event: MakeEvent) -> None:
+    """Between two events known to the day, the gap is exact: no '~'."""
+    events = [make_event(id="a", date="2024-08-01"), make_event(id="b", date="2024-08-05")]
+    text = _text(timeline_view(events, _responses(events)))
+    assert "+4 d" in text and "~" not in text
+
+
+def test_long_view_shows_location_and_tags_and_a_bare_url_once(make_event: MakeEvent) -> None:
+    """--long adds where it happened and its tags; a source that is only a URL is shown once."""
+    event = make_event(
+        location={"name": "Gomel", "country": "BLR", "lat": 52.43, "lon": 31.0},
+        tags=["border", "gomel"],
+        sources=[{"url": "https://example.org/only-a-url"}],
+    )
+    text = _text(timeline_view([event], Responses(), long=True))
+    assert "⌖ Gomel, BLR, 52.43, 31" in text
+    assert "# border, gomel" in text
+    assert text.count("https://example.org/only-a-url") == 1
 
 
 def test_csv_of_no_events_is_just_the_header() -> None:
@@ -305,8 +348,9 @@ def test_timeline_view_has_headings_labels_and_marks(
     week_line = next(line for line in lines if "week of 19 Aug" in line)
     assert "reject  ukraine → belarus/president" in week_line
     assert "disputed" not in week_line
-    assert any(line.strip().startswith("+1 d") for line in lines)
-    assert any(line.strip().startswith("+34 y") for line in lines)
+    # Gaps from or to a date known only to its week or year are approximate.
+    assert any(line.strip().startswith("~+1 d") for line in lines)
+    assert any(line.strip().startswith("~+34 y") for line in lines)
     assert "Lukashenko claims 120,000 troops" in text
     assert "↳ Army Recognition — Situation Brief" in text
 

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow  # forks, kills and spawns processes
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "data" / "events.jsonl"
 WORKERS, EACH = 4, 20
-TMP_MARK = ".events.jsonl.tmp-"
+TMP_MARK = ".events.jsonl.timeline-tmp-"
 
 
 def _env() -> dict[str, str]:
@@ -296,8 +296,8 @@ def located_lines(text: str, log: Path) -> set[int]:
     return {int(n) for n in re.findall(rf"^{re.escape(str(log))}:(\d+): ", text, re.MULTILINE)}
 
 
-def check_after_import_crash(log: Path, base: bytes, data: bytes, why: str) -> None:
-    """The log is the old log plus a prefix of the import; check/show/add then behave."""
+def check_after_a_cut(log: Path, base: bytes, data: bytes, why: str) -> None:
+    """The log is the old log plus a prefix of some lines; check/show/add then behave."""
     now = log.read_bytes()
     assert now.startswith(base), why
     tail = now[len(base) :]
@@ -328,10 +328,34 @@ def check_after_import_crash(log: Path, base: bytes, data: bytes, why: str) -> N
     assert log.read_bytes() == now + (b"\n" if torn else b"") + result.stdout.encode(), why
 
 
-def test_sigkill_during_a_large_import_leaves_only_whole_events(
+def check_after_killed_import(log: Path, base: bytes, data: bytes, why: str) -> None:
+    """A killed import left all or nothing: readers see the old log, or the old log and the
+    whole import (when the kill came after the append was complete), and the next writer
+    appends right after that (trimming whatever an unfinished import had written)."""
+    assert log.read_bytes().startswith(base), why
+    whole = cli("show", "--json", "--id", "imp-19999", "--file", str(log)).stdout != ""
+    if whole:
+        base += data
+    old = log.with_name("base.jsonl")
+    old.write_bytes(base)
+    for args in (["check", "--json"], ["show", "--json"]):
+        got, want = cli(*args, "--file", str(log)), cli(*args, "--file", str(old))
+        assert got.exit_code == want.exit_code, (why, args)
+        assert got.stdout == want.stdout.replace(str(old), str(log)), (why, args)
+        assert got.stderr == want.stderr.replace(str(old), str(log)), (why, args)
+    result = cli(
+        "add", "--file", str(log), "--id", "after-crash", "--date", "2024-08-27",
+        "--type", "accuse", "--actor", "belarus", "--title", "After the crash",
+        "--source", "https://example.org/after", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, (why, result.stderr)
+    assert log.read_bytes() == base + result.stdout.encode(), why
+
+
+def test_sigkill_during_a_large_import_leaves_the_old_log(
     import_input: tuple[Path, bytes], tmp_path: Path
 ) -> None:
-    """SIGKILL mid-import of 20,000 events: whole valid lines, one torn at most; then all works."""
+    """SIGKILL mid-import of 20,000 events, at any moment: the import is all or nothing."""
     source, data = import_input
     base = BUNDLED.read_bytes()
     log = tmp_path / "events.jsonl"
@@ -344,13 +368,13 @@ def test_sigkill_during_a_large_import_leaves_only_whole_events(
     for delay in delays:
         log.write_bytes(base)
         kill_after(timeline("import", "-", "--file", str(log), stdin=source), delay)
-        check_after_import_crash(log, base, data, f"killed after {delay:.3f} s of {took:.3f} s")
+        check_after_killed_import(log, base, data, f"killed after {delay:.3f} s of {took:.3f} s")
 
     for attempt in range(2):  # the one kill likely to tear a line: as the write begins
         log.write_bytes(base)
         proc = timeline("import", "-", "--file", str(log), stdin=source)
         kill_when(proc, lambda: log.stat().st_size != len(base))
-        check_after_import_crash(log, base, data, f"killed as the log grew (try {attempt + 1})")
+        check_after_killed_import(log, base, data, f"killed as the log grew (try {attempt + 1})")
 
 
 def test_a_torn_last_line_is_reported_and_add_starts_a_new_line(tmp_path: Path) -> None:
@@ -360,7 +384,7 @@ def test_a_torn_last_line_is_reported_and_add_starts_a_new_line(tmp_path: Path) 
     cut = len(data) - 37  # inside the last event
     log = tmp_path / "events.jsonl"
     log.write_bytes(base + data[:cut])
-    check_after_import_crash(log, base, data, "cut by hand")
+    check_after_a_cut(log, base, data, "cut by hand")
 
 
 BIG_LINES = 50_000
@@ -420,8 +444,17 @@ def test_a_stray_temporary_file_trips_no_reader_or_writer(tmp_path: Path) -> Non
     for path in (log, clean):
         path.parent.mkdir()
         shutil.copyfile(BUNDLED, path)
-    stray = log.parent / f"{TMP_MARK}12345-deadbeef"
+    ended = subprocess.Popen(["true"])  # a process that has ended, for its pid
+    ended.wait()
+    stray = log.parent / f"{TMP_MARK}{ended.pid}-deadbeef"
     stray.write_bytes(BUNDLED.read_bytes()[:100])
+    # Files that are not ours, or whose maker still runs, are never removed.
+    kept = [
+        log.parent / ".events.jsonl.tmp-mine",  # a user's file that looks like an old name
+        log.parent / f"{TMP_MARK}{os.getpid()}-cafebabe",  # a rewrite still under way
+    ]
+    for path in kept:
+        path.write_bytes(b"keep me")
     for args in (["show", "--json"], ["check"]):
         got, want = cli(*args, "--file", str(log)), cli(*args, "--file", str(clean))
         assert got.exit_code == want.exit_code
@@ -434,4 +467,5 @@ def test_a_stray_temporary_file_trips_no_reader_or_writer(tmp_path: Path) -> Non
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert log.read_bytes() == BUNDLED.read_bytes() + result.stdout.encode()
-    assert sorted(os.listdir(log.parent)) == ["events.jsonl"]
+    assert sorted(os.listdir(log.parent)) == sorted(["events.jsonl", *(p.name for p in kept)])
+    assert all(path.read_bytes() == b"keep me" for path in kept)

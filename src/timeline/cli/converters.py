@@ -10,6 +10,7 @@ other kind to typer. The factory is internal to typer, so typer is pinned to 0.2
 
 from __future__ import annotations
 
+import difflib
 import enum
 import typing
 from collections.abc import Callable
@@ -27,21 +28,55 @@ from timeline.userinput import number
 def _plain_converter(annotation: Any, info: Any) -> Callable[[str], Any] | None:
     """How to turn one command-line word into a value of ``annotation``, for the kinds of
     parameter this CLI has; None for any other kind, which typer converts itself."""
-    from typer._param_types import coerce_cli_choice  # no pydantic behind it
-
     if annotation is str:
         return str
     if annotation is bool:
         return _flag
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        choices, case_sensitive = tuple(annotation), info.case_sensitive
-        return lambda word: coerce_cli_choice(word, choices=choices, case_sensitive=case_sensitive)
+        return _choice(tuple(annotation))
     if annotation is float:
         return number
     if annotation is int and info.max is None:
         least = info.min
         return lambda word: _whole_number(word, least=least)
     return None
+
+
+def _choice(choices: tuple[enum.Enum, ...]) -> Callable[[str], Any]:
+    """A member of an enum, by its value in any case; a near miss gets a suggestion."""
+    by_word = {str(choice.value).casefold(): choice for choice in choices}
+
+    def convert(word: str) -> enum.Enum:
+        folded = word.strip().casefold()
+        if folded in by_word:
+            return by_word[folded]
+        close = _closest(folded, list(by_word))
+        if close:
+            raise ValueError(f"{word!r} is not a choice: did you mean {close!r}?")
+        listed = ", ".join(repr(value) for value in by_word)
+        raise ValueError(f"{word!r} is not one of {listed}.")
+
+    return convert
+
+
+def _closest(word: str, choices: list[str]) -> str | None:
+    """The choice a mistyped ``word`` most likely means: one that shares its first four letters
+    ('accusation': 'accuse'), else one spelled almost alike ('mobilise': 'mobilize')."""
+    shared = [(_shared_start(word, c), c) for c in choices]
+    longest, choice = max(shared)
+    if longest >= min(4, len(word)) and longest > 0:
+        return choice
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _shared_start(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 _FLAG_WORDS = {"1": True, "true": True, "t": True, "yes": True, "y": True, "on": True}

@@ -6,8 +6,10 @@ Exit codes: 0 success, 1 found something (``diff`` found differences, ``check`` 
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
+import io
 import os
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -83,7 +85,7 @@ class ExitGroup(TyperGroup):
                 raise output_error(exc) from None
         except typer.TyperException as exc:  # typer's own (vendored click) usage errors
             ctx = getattr(exc, "ctx", None)
-            where = ctx.command_path if ctx is not None else "timeline"
+            where = ctx.command_path if ctx is not None else self._command_path(args, kwargs)
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
             say(f"{where}: {message.replace('Value error, ', '')} (see '{where} --help')")
             sys.exit(EXIT_ERROR)
@@ -98,6 +100,13 @@ class ExitGroup(TyperGroup):
             say("timeline: interrupted")
             sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+    def _command_path(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+        """'timeline show' for an error the parser raised without a context (an option with
+        no value): the first word that names a command."""
+        words = kwargs.get("args") or (args[0] if args else None) or sys.argv[1:]
+        command = next((w for w in words if w in self.commands), None)
+        return f"timeline {command}" if command else "timeline"
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -120,6 +129,11 @@ def run(app: typer.Typer) -> NoReturn:
     if sys.stdout is None:  # closed (>&-): refuse before doing anything
         say("timeline: cannot write to standard output: it is closed")
         sys.exit(EXIT_ERROR)
+    for stream in (sys.stdout, sys.stderr):
+        # An output encoding that cannot hold every character (PYTHONIOENCODING=ascii, a C
+        # locale): what it cannot hold is written as a \u escape rather than failing.
+        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+            stream.reconfigure(errors="backslashreplace")
     try:
         app(prog_name="timeline")
     except Exception as exc:  # the last resort: a bug must not print a traceback

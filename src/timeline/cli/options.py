@@ -188,7 +188,7 @@ class FilterOptions:
     text: Annotated[
         list[str] | None,
         typer.Option(
-            "--text", metavar="WORDS", help="All these words in title, summary or quotes."
+            "--text", metavar="WORDS", help="All these words in title, summary, quotes or tags."
         ),
     ] = None
     id_: Annotated[list[str] | None, typer.Option("--id", metavar="ID", help="Has this id.")] = None
@@ -216,7 +216,11 @@ class FieldOptions:
     ] = None
     target: Annotated[
         list[str] | None,
-        typer.Option("--target", metavar="ACTOR", help="At whom it was aimed (repeatable)."),
+        typer.Option(
+            "--target",
+            metavar="ACTOR",
+            help="At whom it was aimed; repeat for several (edit: they replace the list).",
+        ),
     ] = None
     summary: Annotated[
         str | None, typer.Option("--summary", metavar="TEXT", help="A neutral description.")
@@ -233,7 +237,12 @@ class FieldOptions:
     ] = None
     source: Annotated[
         list[str] | None,
-        typer.Option("--source", "-s", metavar="URL", help="A source URL (repeatable)."),
+        typer.Option(
+            "--source",
+            "-s",
+            metavar="URL",
+            help="A source URL; repeat for several (edit: they replace the list).",
+        ),
     ] = None
     publisher: Annotated[
         str | None,
@@ -248,7 +257,10 @@ class FieldOptions:
         typer.Option("--quote", metavar="TEXT", help="The first source's exact words."),
     ] = None
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", metavar="TAG", help="A tag (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--tag", metavar="TAG", help="A tag; repeat for several (edit: they replace the list)."
+        ),
     ] = None
     location: Annotated[
         str | None, typer.Option("--location", metavar="TEXT", help="Place name.")

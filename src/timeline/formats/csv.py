@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from timeline.formats.labels import status_of
@@ -12,12 +12,14 @@ from timeline.formats.output import TextLines
 from timeline.text import visible
 
 if TYPE_CHECKING:
+    from timeline.rules import LocationLike
     from timeline.selection import Selection
 
 
 CSV_COLUMNS = (
     "id", "date", "precision", "end", "title", "type", "actors", "targets", "status",
     "responds_to", "tags", "summary", "source_publisher", "source_title", "source_url",
+    "source_quote", "location", "country", "lat", "lon",
 )  # fmt: skip
 
 
@@ -29,6 +31,25 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _spreadsheet_safe(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _items(values: Iterable[str]) -> str:
+    """A list in one cell, joined with ';'. Each item is made safe on its own: a spreadsheet
+    that splits cells at ';' (the list separator of many locales) would run ``x;=1+1``."""
+    return ";".join(_spreadsheet_safe(visible(value)) for value in values)
+
+
+def _place(location: LocationLike | None) -> tuple[str, str, str, str]:
+    """The location columns: name, country, lat, lon (empty where unknown)."""
+    if location is None:
+        return ("", "", "", "")
+    lat, lon = location.lat, location.lon
+    return (
+        location.name or "",
+        location.country or "",
+        "" if lat is None else repr(lat),
+        "" if lon is None else repr(lon),
+    )
 
 
 def _chunks(selection: Selection) -> Iterator[str]:
@@ -43,9 +64,10 @@ def _chunks(selection: Selection) -> Iterator[str]:
         row = (
             event.id, event.date.isoformat(), event.precision.value,
             event.end.isoformat() if event.end else "", event.title, event.type.value,
-            ";".join(event.actors), ";".join(event.targets), status_of(event, responses).value,
-            ";".join(event.responds_to), ";".join(event.tags), event.summary or "",
-            source.publisher or "", source.title or "", source.url or "",
+            _items(event.actors), _items(event.targets), status_of(event, responses).value,
+            _items(event.responds_to), _items(event.tags), event.summary or "",
+            source.publisher or "", source.title or "", source.url or "", source.quote or "",
+            *_place(event.location),
         )  # fmt: skip
         writer.writerow([_spreadsheet_safe(visible(cell)) for cell in row])
         yield buffer.getvalue()

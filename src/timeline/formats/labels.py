@@ -45,10 +45,11 @@ def iso_label(event: EventLike) -> str:
     return d.isoformat()
 
 
-def gap_label(previous: date, current: date) -> str:
-    """The time between two events: '+4 d', '+3 mo', '+31 y' (or '−…' when sorted backwards)."""
+def gap_label(previous: date, current: date, *, approximate: bool = False) -> str:
+    """The time between two events: '+4 d', '+3 mo', '+31 y' (or '−…' when sorted backwards);
+    '~+5 d' when a side is known only to its week, month or year, so the gap is too."""
     days = (current - previous).days
-    sign = "+" if days >= 0 else "−"
+    sign = ("~" if approximate else "") + ("+" if days >= 0 else "−")
     days = abs(days)
     if days < 60:
         return f"{sign}{days} d"

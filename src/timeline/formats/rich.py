@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from timeline.diff import Comparison, FieldChange
+    from timeline.rules import EventLike
     from timeline.selection import Selection
 
 
@@ -63,6 +64,7 @@ def _timeline(selection: Selection, *, long: bool) -> RenderableType:
     table: Table | None = None
     heading: tuple[int, int | None] | None = None
     previous: date | None = None
+    previous_exact = True  # the previous event is known to the day
 
     def new_table() -> Table:
         grid = Table.grid(padding=(0, 1))
@@ -86,9 +88,11 @@ def _timeline(selection: Selection, *, long: bool) -> RenderableType:
 
         status = status_of(event, selection.responses)
         when = Text(date_label(event, with_year=False), style="cyan")
+        exact = event.precision is Precision.DAY
         if previous is not None:
-            when.append(f"\n{gap_label(previous, event.date)}", style="dim")
-        previous = event.date
+            gap = gap_label(previous, event.date, approximate=not (exact and previous_exact))
+            when.append(f"\n{gap}", style="dim")
+        previous, previous_exact = event.date, exact
 
         body = Text(overflow="fold")  # a word wider than the column (an id, a URL) wraps whole
         body.append(event.type.value, style="magenta")
@@ -108,23 +112,40 @@ def _timeline(selection: Selection, *, long: bool) -> RenderableType:
         for source in sources:
             body.append("\n↳ ", style="dim")
             label = " — ".join(visible(s) for s in (source.publisher, source.title) if s)
-            body.append(label or visible(source.url or ""), style="dim")
+            if label:
+                body.append(label, style="dim")
+            elif source.url:  # the address is the label: shown once, a link when it earns one
+                link = _link_style(source.url) if long else ""
+                body.append(visible(source.url), style=link or "dim")
             if long and source.quote:
                 body.append("\n  “")
                 body.append(visible(source.quote, keep_newlines=True), style="italic")
                 body.append("”")
-            if long and source.url:
+            if long and source.url and label:
                 body.append("\n  ")
                 body.append(visible(source.url), style=_link_style(source.url) or "dim")
         if long:
-            body.append(f"\nid: {visible(event.id)}", style="dim")
-            if event.responds_to:
-                body.append("  responds to: " + ", ".join(event.responds_to), style="dim")
+            _long_details(event, body)
         table.add_row(when, Text("●", style="cyan"), body)
         table.add_row("", "", "")
     if table is not None:
         blocks.append(table)
     return Group(*blocks)
+
+
+def _long_details(event: EventLike, body: Text) -> None:
+    """--long: where it happened, its tags, its id and what it answers."""
+    location = event.location
+    if location is not None:
+        place = [location.name, location.country]
+        if location.lat is not None and location.lon is not None:
+            place.append(f"{location.lat:g}, {location.lon:g}")
+        body.append("\n⌖ " + ", ".join(visible(p) for p in place if p), style="dim")
+    if event.tags:
+        body.append("\n# " + ", ".join(visible(tag) for tag in event.tags), style="dim")
+    body.append(f"\nid: {visible(event.id)}", style="dim")
+    if event.responds_to:
+        body.append("  responds to: " + ", ".join(map(visible, event.responds_to)), style="dim")
 
 
 # ---------------------------------------------------------------------------- diff

@@ -1,10 +1,24 @@
 """Opening, locking, appending and rewriting a log file.
 
-Locking protocol (one for every writer): a writer opens the log itself and takes an exclusive
-``flock``; a reader takes a shared one. After the lock is granted the holder checks that the
-path still names the file it locked (a rewrite replaces the file by ``rename``) and starts over
-if not. Appends are one ``write`` of whole lines followed by ``fsync``; rewrites go to a temporary
-file in the same folder that is fsynced and renamed over the log, and the folder is fsynced.
+The protocol, for every program that writes a log (other programs may follow it):
+
+- A writer opens the log and takes an exclusive ``flock`` on it; a reader takes a shared one.
+  After the lock is granted the holder checks that the path still names the file it locked (a
+  rewrite replaces the file by ``rename``) and starts over if not.
+- An append is all or nothing. Under the lock, the writer first writes a journal beside the log,
+  ``.NAME.timeline-journal``, holding the log's device, inode and length and the number of bytes
+  it is adding, and fsyncs it (and the folder); then it appends and fsyncs the log; then it
+  removes the journal. If the append fails, the writer truncates the log back to the recorded
+  length itself. If it is killed, the next writer (under the lock) finds the journal and
+  truncates the log back, and until then every reader reads only the recorded length.
+- A rewrite goes to a temporary file in the same folder, ``.NAME.timeline-tmp-PID-HEX``, that is
+  fsynced and renamed over the log; the folder is fsynced. A writer removes such files only when
+  the process that made them is gone.
+- A reader holds its lock only to take a snapshot: an open file and the length it may read.
+  Appends never change earlier bytes, and a rewrite renames a new file in while the reader's
+  open file is still the old one, so the snapshot stays whole after the lock is released; the
+  reader then reads and writes its output at leisure, and no writer waits for it.
+
 A reader therefore sees the log before or after a write, never half of one.
 """
 
@@ -13,18 +27,83 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import io
 import os
+import re
 import secrets
 import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from timeline.errors import LogReadError, LogWriteError
-from timeline.log.lines import STDIN, RawLine, display_name, iter_raw_lines, os_reason
+from timeline.log.lines import BOM, STDIN, RawLine, display_name, iter_raw_lines, os_reason
 
-_TMP_MARK = ".tmp-"
+_READ_SIZE = 1 << 22
+
+
+# ---------------------------------------------------------------------------- the journal
+
+
+def journal_path(log: Path) -> Path:
+    """Where the journal of an append to ``log`` (symbolic links resolved) is kept."""
+    return log.parent / f".{log.name}.timeline-journal"
+
+
+_JOURNAL_HEAD = b"timeline append journal 1\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Journal:
+    """What an append in progress recorded: the file, its length before, the bytes it adds."""
+
+    dev: int
+    ino: int
+    length: int
+    adding: int
+
+    def encode(self) -> bytes:
+        return _JOURNAL_HEAD + f"{self.dev} {self.ino} {self.length} {self.adding}\nend\n".encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> Journal | None:
+        """The journal ``data`` holds; None for one cut short (its append had not begun)."""
+        found = re.fullmatch(rb"timeline append journal 1\n(\d+) (\d+) (\d+) (\d+)\nend\n", data)
+        if found is None:
+            return None
+        dev, ino, length, adding = map(int, found.groups())
+        return cls(dev, ino, length, adding)
+
+    def rolls_back(self, st: os.stat_result) -> bool:
+        """Whether this journal's append is unfinished on the file ``st`` describes: the same
+        file, no shorter than before, and longer by no more than the append would add."""
+        same = (st.st_dev, st.st_ino) == (self.dev, self.ino)
+        return same and self.length <= st.st_size <= self.length + self.adding
+
+
+def _read_journal(log: Path) -> Journal | None:
+    try:
+        with open(journal_path(log), "rb") as fh:
+            return Journal.decode(fh.read(4096))
+    except FileNotFoundError:
+        return None
+
+
+def _committed_length(fd: int, log: Path) -> int:
+    """The length of the log without an append that a killed writer left unfinished."""
+    st = os.fstat(fd)
+    journal = _read_journal(log)
+    return journal.length if journal is not None and journal.rolls_back(st) else st.st_size
+
+
+def _fsync_folder(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 # ---------------------------------------------------------------------------- opening and locking
@@ -62,12 +141,43 @@ def _check_regular(path: Path, name: str) -> None:
         raise LogReadError(f"{name}: cannot read: not a regular file")
 
 
+class RangeReader(io.RawIOBase):
+    """The bytes [start, end) of an open file, read with pread: a file object for line readers
+    that shares no position with anyone (forked workers read the same descriptor)."""
+
+    def __init__(self, fd: int, start: int, end: int) -> None:
+        self._fd, self._pos, self._end = fd, start, end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        wanted = min(len(buffer), self._end - self._pos)
+        if wanted <= 0:
+            return 0
+        data = os.pread(self._fd, wanted, self._pos)
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A log as a reader sees it: an open file and how many of its bytes are the log."""
+
+    fd: int
+    length: int
+
+    def reader(self, start: int = 0, end: int | None = None) -> IO[bytes]:
+        """The bytes [start, end) of the snapshot (to its length by default), buffered."""
+        stop = self.length if end is None else min(end, self.length)
+        return io.BufferedReader(RangeReader(self.fd, start, stop), buffer_size=_READ_SIZE)
+
+
 @contextlib.contextmanager
-def open_log(path: str | Path) -> Iterator[IO[bytes]]:
-    """Open a log for reading under a shared lock; ``-`` is standard input."""
-    if str(path) == STDIN:
-        yield sys.stdin.buffer
-        return
+def snapshot(path: str | Path) -> Iterator[Snapshot]:
+    """The log at ``path`` (a regular file) as it is now. The shared lock is held only while
+    the snapshot is taken; the file stays open, and the snapshot whole, until the block ends."""
     name = display_name(path)
     target = Path(path)
     _check_regular(target, name)  # before open(): opening a FIFO would block
@@ -75,14 +185,27 @@ def open_log(path: str | Path) -> Iterator[IO[bytes]]:
         fd = _lock_current(target, os.O_RDONLY, fcntl.LOCK_SH)
     except OSError as exc:
         raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
-    with os.fdopen(fd, "rb") as fh:
-        yield fh
+    try:
+        try:
+            length = _committed_length(fd, Path(os.path.realpath(target)))
+            if length == 0 and os.pread(fd, 1, 0):  # a pseudo-file (/proc) that says size 0
+                length = sys.maxsize  # read it to its end
+        except OSError as exc:
+            raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        yield Snapshot(fd, length)
+    finally:
+        os.close(fd)
 
 
 def read_raw_lines(path: str | Path) -> Iterator[RawLine]:
-    """Every physical line of the log at ``path`` (``-``: stdin), streamed under a shared lock."""
-    with open_log(path) as fh:
-        yield from iter_raw_lines(fh, name=display_name(path))
+    """Every physical line of the log at ``path`` (``-``: stdin), from a snapshot."""
+    name = display_name(path)
+    if str(path) == STDIN:
+        yield from iter_raw_lines(sys.stdin.buffer, name=name)
+        return
+    with snapshot(path) as snap:
+        yield from iter_raw_lines(snap.reader(), name=name)
 
 
 # ---------------------------------------------------------------------------- writing
@@ -128,26 +251,58 @@ class LockedLog:
             yield from iter_raw_lines(fh, name=self.name)
 
     def append(self, lines: Sequence[str]) -> None:
-        """Append whole lines in one write; start on a new line if the log ends without one.
-        Lines end as the log's last line does (CRLF in a log edited on Windows, else LF)."""
+        """Append whole lines, all or nothing (see the journal in this module's docstring);
+        start on a new line if the log ends without one. Lines end as the log's last line does
+        (CRLF in a log edited on Windows, else LF)."""
         if not lines:
             return
+        journal = journal_path(self.path)
         try:
-            size = os.fstat(self._fd).st_size
-            tail = os.pread(self._fd, 2, max(size - 2, 0)) if size else b""
-            end = "\r\n" if tail == b"\r\n" else "\n"
+            st = os.fstat(self._fd)
+            size = st.st_size
+            tail = os.pread(self._fd, 3, max(size - 3, 0)) if size else b""
+            end = "\r\n" if tail.endswith(b"\r\n") else "\n"
             payload = "".join(line + end for line in lines).encode("utf-8")
-            if size and not tail.endswith(b"\n"):
+            if size and not tail.endswith(b"\n") and not (size == len(BOM) and tail == BOM):
                 payload = b"\n" + payload
+            _write_new(journal, Journal(st.st_dev, st.st_ino, size, len(payload)).encode())
+            _fsync_folder(self.path.parent)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                journal.unlink()
+            raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
+        try:
             _write_all(self._fd, payload)
             os.fsync(self._fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, size)
+                os.fsync(self._fd)
+                journal.unlink()
+            raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
+        with contextlib.suppress(FileNotFoundError):
+            journal.unlink()  # the append is whole: nothing to roll back
+
+    def roll_back_unfinished_append(self) -> None:
+        """Truncate the log back to where a killed writer's append began, and drop its journal.
+        A journal of another file, or of an append that never began, is dropped alone."""
+        journal = journal_path(self.path)
+        try:
+            pending = _read_journal(self.path)
+            if not journal.exists():
+                return
+            if pending is not None and pending.rolls_back(os.fstat(self._fd)):
+                os.ftruncate(self._fd, pending.length)
+                os.fsync(self._fd)
+            journal.unlink()
+            _fsync_folder(self.path.parent)
         except OSError as exc:
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
 
     def rewrite(self, lines: Iterable[bytes]) -> None:
         """Replace the log by ``lines`` (bytes, line ends included) atomically."""
         folder = self.path.parent
-        tmp = folder / f".{self.path.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+        tmp = folder / f"{_tmp_prefix(self.path)}{os.getpid()}-{secrets.token_hex(4)}"
         st = os.fstat(self._fd)
         if st.st_nlink > 1:
             raise LogWriteError(
@@ -168,28 +323,51 @@ class LockedLog:
             finally:
                 os.close(fd)
             os.replace(tmp, self.path)
-            dir_fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            _fsync_folder(folder)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
 
     def remove_stale_temporaries(self) -> None:
-        """Delete temporaries left by a rewrite that was killed; only the lock holder writes one."""
-        prefix = f".{self.path.name}{_TMP_MARK}"
+        """Delete the temporaries of rewrites that were killed: files named as this program
+        names them, made by a process that no longer runs. Any other file is left alone."""
+        ours = re.compile(re.escape(_tmp_prefix(self.path)) + r"([0-9]+)-[0-9a-f]{8}")
         with contextlib.suppress(OSError):
             for entry in self.path.parent.iterdir():
-                if entry.name.startswith(prefix):
+                found = ours.fullmatch(entry.name)
+                if found is not None and not _is_running(int(found.group(1))):
                     entry.unlink()
+
+
+def _tmp_prefix(log: Path) -> str:
+    return f".{log.name}.timeline-tmp-"
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's, or not a pid we can ask about: leave its file alone
+    return True
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a small file whole and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        _write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
 def lock_log(path: str | Path, *, create: bool) -> Iterator[LockedLog]:
-    """Hold the log under the exclusive lock; with ``create``, make it if it does not exist."""
+    """Hold the log under the exclusive lock; with ``create``, make it if it does not exist.
+    An append that a killed writer left unfinished is rolled back first."""
     name = display_name(path)
     if str(path) == STDIN:
         raise LogWriteError("cannot write to standard input: give the log with --file")
@@ -198,13 +376,21 @@ def lock_log(path: str | Path, *, create: bool) -> Iterator[LockedLog]:
     if not create and not target.exists():
         raise LogWriteError(f"{name}: cannot write: no such file")
     flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
+    existed = target.exists()
     try:
         fd = _lock_current(target, flags, fcntl.LOCK_EX)
     except OSError as exc:
         raise LogWriteError(f"{name}: cannot write: {os_reason(exc)}") from None
     try:
         log = LockedLog(target, fd, name=name)
+        log.roll_back_unfinished_append()
         log.remove_stale_temporaries()
         yield log
+    except BaseException:
+        # A command that fails changes nothing: not even a new, empty log is left behind.
+        if not existed and os.fstat(fd).st_size == 0:
+            with contextlib.suppress(OSError):
+                target.unlink()
+        raise
     finally:
         os.close(fd)

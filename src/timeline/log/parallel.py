@@ -4,8 +4,8 @@ A regular file of at least ``MIN_BYTES`` is cut at line boundaries into one byte
 a forked worker reads each range with the same pipeline as the serial path (block scan,
 prefilter, fast path, validation) and sends back only what the caller keeps, in file order.
 Workers do not number lines; the caller numbers the few bad lines it reports from their
-offsets. The caller holds the log's shared lock throughout, so no writer can replace the file
-while the workers read it.
+offsets. Workers read the open file of the caller's snapshot (``files.snapshot``), so a writer
+that replaces or appends to the log meanwhile changes nothing they read.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from timeline.log.files import RangeReader, Snapshot
 from timeline.log.lines import RawLine
 from timeline.log.scan import Anchors, file_blocks, scan_lines
 
@@ -45,90 +46,61 @@ def is_large(path: str) -> bool:
     return _size(path) >= MIN_BYTES
 
 
-def line_ranges(path: str, parts: int) -> list[tuple[int, int]] | None:
-    """``parts`` byte ranges of a regular file that start and end at line boundaries, or None
-    when the file is small (or not a regular file) and one reader does better."""
-    size = _size(path)
+def line_ranges(snap: Snapshot, parts: int) -> list[tuple[int, int]] | None:
+    """``parts`` byte ranges of a snapshot that start and end at line boundaries, or None when
+    it is small and one reader does better."""
+    size = snap.length
     if parts < 2 or size < MIN_BYTES:
         return None
     cuts = [0]
-    with open(path, "rb") as fh:
-        for k in range(1, parts):
-            fh.seek(max(size * k // parts, cuts[-1]))
-            fh.readline()  # to the end of the line the cut falls in
-            cuts.append(min(fh.tell(), size))
+    for k in range(1, parts):
+        start = max(size * k // parts, cuts[-1])
+        cut_line = snap.reader(start).readline()  # to the end of the line the cut falls in
+        cuts.append(min(start + len(cut_line), size))
     cuts.append(size)
     return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
 
-class _Range(io.RawIOBase):
-    """The bytes [start, end) of a file, read with pread: a file object for the line reader."""
-
-    def __init__(self, fd: int, start: int, end: int) -> None:
-        self._fd, self._pos, self._end = fd, start, end
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        wanted = min(len(buffer), self._end - self._pos)
-        if wanted <= 0:
-            return 0
-        data = os.pread(self._fd, wanted, self._pos)
-        buffer[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
-
-
-def range_lines(path: str, start: int, end: int, anchors: Anchors | None) -> Iterator[RawLine]:
-    """The lines of one range (all, or only the anchored ones) with their offsets in the file.
+def range_lines(fd: int, start: int, end: int, anchors: Anchors | None) -> Iterator[RawLine]:
+    """The lines of one range of an open log (all, or only the anchored ones) with their
+    offsets in the file.
 
     Lines are not numbered (0): counting every newline would cost more than finding the
     candidates, and ``line_numbers`` gives the numbers of the few lines that need one.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        if anchors is not None:
-            blocks = file_blocks(fd, start, end)
-            yield from scan_lines(blocks, anchors, offset=start, numbered=False)
-            return
-        offset = start
-        for data in io.BufferedReader(_Range(fd, start, end), buffer_size=_READ_SIZE):
-            yield RawLine(0, data, offset)
-            offset += len(data)
-    finally:
-        os.close(fd)
+    if anchors is not None:
+        blocks = file_blocks(fd, start, end)
+        yield from scan_lines(blocks, anchors, offset=start, numbered=False)
+        return
+    offset = start
+    for data in io.BufferedReader(RangeReader(fd, start, end), buffer_size=_READ_SIZE):
+        yield RawLine(0, data, offset)
+        offset += len(data)
 
 
 def map_ranges(
-    work: Callable[[str, int, int], R], path: str, ranges: list[tuple[int, int]]
+    work: Callable[[int, int, int], R], fd: int, ranges: list[tuple[int, int]]
 ) -> list[R]:
-    """``work(path, start, end)`` for every range, in forked workers, results in range order."""
+    """``work(fd, start, end)`` for every range, in forked workers that inherit the open log
+    ``fd`` (so they read the file of the caller's snapshot), results in range order."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     with context.Pool(len(ranges)) as pool:
-        return pool.starmap(work, [(path, start, end) for start, end in ranges])
+        return pool.starmap(work, [(fd, start, end) for start, end in ranges])
 
 
-def line_numbers(path: str, offsets: Iterable[int]) -> dict[int, int]:
-    """The number of the line that starts at each offset, counting the newlines before them in
-    one pass (from the start of the file to the last offset)."""
+def line_numbers(fd: int, offsets: Iterable[int]) -> dict[int, int]:
+    """The number of the line that starts at each offset of an open log, counting the newlines
+    before them in one pass (from the start of the file to the last offset)."""
     numbers: dict[int, int] = {}
-    wanted = sorted(set(offsets))
-    if not wanted:
-        return numbers
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        seen, pos = 0, 0
-        for offset in wanted:
-            while pos < offset:
-                chunk = os.pread(fd, min(_READ_SIZE, offset - pos), pos)
-                if not chunk:
-                    break
-                seen += chunk.count(b"\n")
-                pos += len(chunk)
-            numbers[offset] = seen + 1
-    finally:
-        os.close(fd)
+    seen, pos = 0, 0
+    for offset in sorted(set(offsets)):
+        while pos < offset:
+            chunk = os.pread(fd, min(_READ_SIZE, offset - pos), pos)
+            if not chunk:
+                break
+            seen += chunk.count(b"\n")
+            pos += len(chunk)
+        numbers[offset] = seen + 1
     return numbers

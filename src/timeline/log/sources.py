@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
-import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from timeline.errors import LogReadError
-from timeline.log.files import open_log, read_raw_lines
+from timeline.log.files import read_raw_lines, snapshot
 from timeline.log.lines import STDIN, RawLine, display_name, iter_raw_lines, os_reason
 from timeline.log.scan import Anchors, file_blocks, scan_lines, stream_blocks
 
@@ -53,13 +51,11 @@ def _git_lines(spec: str, anchors: Anchors | None) -> Iterator[RawLine]:
 
 
 def _scan_log(path: str, anchors: Anchors) -> Iterator[RawLine]:
-    with open_log(path) as fh:
+    if path == STDIN:
+        yield from scan_lines(stream_blocks(sys.stdin.buffer), anchors)
+        return
+    with snapshot(path) as snap:
         try:
-            st = os.fstat(fh.fileno()) if fh is not sys.stdin.buffer else None
-            if st is not None and stat.S_ISREG(st.st_mode):
-                blocks = file_blocks(fh.fileno(), 0, st.st_size)
-            else:
-                blocks = stream_blocks(fh)
-            yield from scan_lines(blocks, anchors)
+            yield from scan_lines(file_blocks(snap.fd, 0, snap.length), anchors)
         except OSError as exc:
             raise LogReadError(f"{display_name(path)}: cannot read: {os_reason(exc)}") from None

@@ -29,8 +29,11 @@ def check(
     responds_to pointing nowhere, dates after --as-of. Warnings: a claim that a reject answers
     but whose status is not 'disputed', a last line without a newline.
     """
+    from collections import Counter
+    from collections.abc import Iterator
+
     from timeline import formats
-    from timeline.check import Severity, check_lines
+    from timeline.check import Problem, Severity, check_lines
     from timeline.cli.exits import EXIT_FOUND, EXIT_OK, say
     from timeline.cli.output import count, emit, progress
     from timeline.log.lines import display_name
@@ -40,10 +43,16 @@ def check(
 
     name = display_name(file)
     lines = progress(read_any_lines(file), spec=file, label=f"checking {name}")
+    counts = Counter[Severity]()
+
+    def counted(problems: Iterator[Problem]) -> Iterator[Problem]:
+        for problem in problems:
+            counts[problem.severity] += 1
+            yield problem
+
     problems = check_lines(parse_lines(lines, source=name), as_of=today(as_of))
     fmt = formats.Format.JSON if as_json else formats.Format.PLAIN
-    emit(formats.CHECK[fmt](problems, source=name))
-    errors = sum(p.severity is Severity.ERROR for p in problems)
-    warnings = len(problems) - errors
+    emit(formats.CHECK[fmt](counted(problems), source=name))
+    errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
     say(f"{name}: {count(errors, 'error')}, {count(warnings, 'warning')}")
     raise typer.Exit(EXIT_FOUND if errors or (strict and warnings) else EXIT_OK)

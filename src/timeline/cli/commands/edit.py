@@ -50,14 +50,25 @@ def edit(
     The result is validated like 'add': an edit that would make the event invalid changes nothing.
     """
     from timeline.cli.output import emit_after_change
-    from timeline.edits import check_references, find_line, known_ids, refuse_not_yet, validated
+    from timeline.edits import (
+        check_references,
+        find_line,
+        known_ids,
+        refuse_not_yet,
+        replacement,
+        validated,
+    )  # fmt: skip
+    from timeline.errors import InputError
     from timeline.log.files import lock_log
+    from timeline.log.lines import BOM, RawLine
     from timeline.parsing import parse_raw_line
-    from timeline.rules import canonical_json
+    from timeline.text import json_safe
     from timeline.userinput import check_utf8, today
 
     check_utf8("ID", event_id)
     flags = fields.flags(when=date_, title=title, type_=type_, actors=actor)
+    if flags.is_empty:
+        raise InputError("edit: nothing to change: give a field flag such as --status")
     day = today(as_of)
     with lock_log(file, create=False) as log:
         lines = list(log.raw_lines())
@@ -68,8 +79,11 @@ def edit(
             refuse_not_yet(event, day)
         if flags.responds_to:
             check_references(event, known_ids(lines))
+        stored = line
         if event != current:
-            replacement = canonical_json(event).encode("utf-8") + line.ending
-            log.rewrite(replacement if raw is line else raw.data for raw in lines)
-    emit_after_change([canonical_json(event) if as_json else event.id],
+            stored = RawLine(line.lineno, replacement(line, event, before=current))
+            log.rewrite(stored.data if raw is line else raw.data for raw in lines)
+    # --json: the line as stored, with what could act on a terminal escaped (same JSON value)
+    as_stored = json_safe(stored.content.removeprefix(BOM).decode("utf-8"))
+    emit_after_change([as_stored if as_json else event.id],
                       done=f"changed {event.id} in {log.name}")  # fmt: skip

@@ -11,7 +11,8 @@ from timeline.cli.options import DEFAULT_FILE, AsOfOpt, FileOpt, examples
 
 EXAMPLES = examples(
     "timeline import new-events.jsonl",
-    "timeline show -f other.jsonl --actor wagner --json | timeline import -",
+    "timeline import export.jsonl --skip-invalid    # the valid events now, the rest reported",
+    "timeline show --actor ukraine --json | timeline import - -f ukr.jsonl --drop-missing-links",
 )
 
 
@@ -20,26 +21,44 @@ def import_(
         str, typer.Argument(metavar="PATH|-", help="JSON Lines or one JSON array; '-' is stdin.")
     ] = "-",
     file: FileOpt = DEFAULT_FILE,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the valid events and report the rest (exit 1), instead of none.",
+        ),
+    ] = False,
+    drop_missing_links: Annotated[
+        bool,
+        typer.Option(
+            "--drop-missing-links",
+            help="Drop responses to events in neither the log nor the input, with a note each.",
+        ),
+    ] = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """Append events from JSON Lines or a JSON array: all of them, or none if any is invalid.
 
     An event dated after today (or --as-of) is invalid, as 'check' reports it.
     """
-    from timeline.cli.exits import fail, say
+    from timeline.cli.exits import EXIT_FOUND, fail, say
     from timeline.cli.output import count, emit_after_change, progress
     from timeline.edits import known_ids
     from timeline.errors import InputError, LineError
-    from timeline.importing import conflicts, read_batch
+    from timeline.importing import conflicts, read_batch, without_problems
+    from timeline.importing import drop_missing_links as drop_links
     from timeline.log.files import lock_log, read_raw_lines
     from timeline.log.lines import STDIN, display_name
     from timeline.rules import canonical_json
     from timeline.userinput import today
 
-    def refuse(problems: list[LineError]) -> None:
+    def report(problems: list[LineError]) -> None:
         for problem in sorted(problems, key=lambda p: p.lineno):
             for message in problem.messages():
                 say(message)
+
+    def refuse(problems: list[LineError]) -> None:
+        report(problems)
         fail(f"timeline: nothing imported: {count(len(problems), 'problem')} in {name}")
 
     if source == STDIN and sys.stdin.isatty():  # nobody is typing JSON: say what is wanted
@@ -48,14 +67,24 @@ def import_(
     name = display_name(source)
     lines = progress(read_raw_lines(source), spec=source, label=f"reading {name}")
     batch = read_batch(lines, name=name, as_of=as_of_day)
-    if batch.problems:
+    if batch.problems and not skip_invalid:
         refuse(batch.problems)
     with lock_log(file, create=True) as log:
         known = known_ids(log.raw_lines()) if batch.events else {}
-        problems = conflicts(batch, known, name=name, log=log.name)
-        if problems:
+        for note in drop_links(batch, known, name=name, log=log.name) if drop_missing_links else ():
+            say(note)
+        problems = [*batch.problems, *conflicts(batch, known, name=name, log=log.name)]
+        if problems and not skip_invalid:
             refuse(problems)
+        if problems:
+            batch, cascaded = without_problems(batch, problems, known, name=name)
+            problems += cascaded
+            report(problems)
         log.append([canonical_json(event) for event in batch.events])
     done = f"imported {count(len(batch.events), 'event')} into {log.name}"
     emit_after_change((event.id for event in batch.events), done=done)
+    if problems:
+        lines_with = len({p.lineno for p in problems})
+        say(f"timeline: {done}; skipped {count(lines_with, 'line')} with problems")
+        raise typer.Exit(EXIT_FOUND)
     say(done)

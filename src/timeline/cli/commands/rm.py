@@ -30,23 +30,34 @@ def rm(
     from timeline.cli.output import count, emit_after_change
     from timeline.edits import find_line, refuse_dangling
     from timeline.errors import InputError
-    from timeline.log.files import lock_log
+    from timeline.log.decoding import json_objects
+    from timeline.log.files import lock_log, read_raw_lines
+    from timeline.log.lines import display_name
+    from timeline.text import visible
     from timeline.userinput import check_utf8
 
-    for id_ in event_ids:
+    ids = list(dict.fromkeys(event_ids))
+    for id_ in ids:
         check_utf8("ID", id_)
-    with lock_log(file, create=False) as log:
+    if not yes:  # ask before taking the lock: nobody waits on an open question
+        if not sys.stdin.isatty():
+            raise InputError("rm: not on a terminal: give --yes to confirm the removal")
+        name = display_name(file)
+        lines = list(read_raw_lines(file))
+        doomed = {id_: find_line(lines, id_, name=name) for id_ in ids}
+        if not force:
+            refuse_dangling(lines, doomed, name=name)
+        for _, obj in json_objects(doomed.values()):  # what the answer is about
+            what = [obj.get("date"), obj.get("title"), f"({obj.get('id')})"]
+            say("  " + "  ".join(visible(str(part)) for part in what if part))
+        question = f"Remove {count(len(doomed), 'event')} from {visible(name)}?"
+        if not typer.confirm(question, err=True):
+            raise InputError("rm: nothing removed")
+    with lock_log(file, create=False) as log:  # and check again: the log may have changed
         lines = list(log.raw_lines())
-        doomed = {id_: find_line(lines, id_, name=log.name) for id_ in dict.fromkeys(event_ids)}
+        doomed = {id_: find_line(lines, id_, name=log.name) for id_ in ids}
         if not force:
             refuse_dangling(lines, doomed, name=log.name)
-        if not yes:
-            if not sys.stdin.isatty():
-                raise InputError("rm: not on a terminal: give --yes to confirm the removal")
-            if not typer.confirm(
-                f"Remove {count(len(doomed), 'event')} from {log.name}?", err=True
-            ):
-                raise InputError("rm: nothing removed")
         gone = {line.lineno for line in doomed.values()}
         log.rewrite(line.data for line in lines if line.lineno not in gone)
     done = f"removed {count(len(doomed), 'event')} from {log.name}"

@@ -34,7 +34,10 @@ def show(
     filters: FilterOptions = FilterOptions(),
     reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Latest first.")] = False,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=0, metavar="N", help="Show at most N events.")
+        int | None,
+        typer.Option(
+            "--limit", "-n", min=0, metavar="N", help="Show the latest N events (in date order)."
+        ),
     ] = None,
     long: Annotated[
         bool,

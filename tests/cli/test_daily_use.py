@@ -1,0 +1,212 @@
+"""Rough edges a new user meets in the first hour, each once there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from timeline.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLED = REPO / "data" / "events.jsonl"
+
+
+def test_edit_without_a_field_flag_changes_nothing_and_says_so(tmp_path: Path) -> None:
+    """``edit ID`` alone is a usage error (exit 2), not a success that printed the id."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    first = BUNDLED.read_bytes().split(b'"', 4)[3].decode()
+    result = CliRunner().invoke(app, ["edit", first, "-f", str(log)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert (
+        result.stderr == "timeline: edit: nothing to change: give a field flag such as --status\n"
+    )
+    assert log.read_bytes() == BUNDLED.read_bytes()
+
+
+def test_a_failed_import_into_a_new_log_leaves_no_file(tmp_path: Path) -> None:
+    """An import refused for a dangling reference, into a log that did not exist, leaves no
+    empty log behind: a command that changes nothing leaves nothing."""
+    line = (
+        b'{"id":"a","date":"2024-08-26","title":"T","type":"reject","actors":["ukraine"],'
+        b'"responds_to":["nowhere"],"sources":[{"url":"https://example.org/a"}]}\n'
+    )
+    log = tmp_path / "new.jsonl"
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(log)], input=line)
+    assert result.exit_code == 2
+    assert "no event with id 'nowhere'" in result.stderr
+    assert not log.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_add_into_an_existing_empty_log_keeps_it(tmp_path: Path) -> None:
+    """Only a log the command itself created is removed when it fails; an empty log a user
+    made stays."""
+    log = tmp_path / "empty.jsonl"
+    log.write_bytes(b"")
+    result = CliRunner().invoke(
+        app,
+        ["add", "-f", str(log), "--date", "2024-08-26", "--type", "reject", "--actor", "ukraine",
+         "--title", "T", "--source", "https://example.org/a", "--responds-to", "nowhere"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert log.exists() and log.read_bytes() == b""
+
+
+def test_a_source_without_a_scheme_is_refused(tmp_path: Path) -> None:
+    """``--source e.org`` would be stored as a URL no browser opens: refused, with the fix."""
+    log = tmp_path / "events.jsonl"
+    args = ["add", "-f", str(log), "--date", "2024-08-26", "--type", "accuse", "--actor", "belarus",
+            "--title", "T", "--source"]  # fmt: skip
+    refused = CliRunner().invoke(app, [*args, "e.org"])
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        "timeline: --source: 'e.org' is not a URL: give it with its scheme, as 'https://e.org'\n"
+    )
+    assert not log.exists()
+    assert CliRunner().invoke(app, [*args, "https://e.org"]).exit_code == 0
+
+
+def test_text_finds_a_tag(tmp_path: Path) -> None:
+    """``--text Gomel`` finds an event tagged 'gomel' whose title does not say it."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(
+        b'{"id":"a","date":"2024-08-26","title":"Troops massed","type":"accuse",'
+        b'"actors":["ukraine"],"sources":[{"url":"https://example.org/a"}],"tags":["gomel"]}\n'
+    )
+    result = CliRunner().invoke(app, ["show", "-f", str(log), "--text", "Gomel", "--json"])
+    assert result.exit_code == 0
+    assert '"id":"a"' in result.stdout
+
+
+FOREIGN_IDS = [
+    "2022-03-15--putin's-graduate-education-in-leningrad",
+    "1984-01-01--drexel-burnham-lambert-raises-$100-million-blind-p",
+    '2001-09-01--the-"quoted"-(and),commas',
+    "2024-08-26--лукашенко-(minsk)",
+]
+
+
+def _foreign_log(path: Path) -> bytes:
+    """A log of events whose ids have the shapes of a real public dataset's."""
+    import json
+
+    lines = []
+    for n, event_id in enumerate(FOREIGN_IDS):
+        event = {"id": event_id, "date": f"2024-08-{n + 10}", "title": f"Event {n}",
+                 "type": "accuse", "actors": ["belarus"],
+                 "sources": [{"url": f"https://example.org/{n}"}]}  # fmt: skip
+        if n:
+            event["responds_to"] = [FOREIGN_IDS[n - 1]]
+        lines.append(json.dumps(event, ensure_ascii=False))  # another program's layout
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(data)
+    return data
+
+
+def test_ids_from_another_system_work_in_every_command(tmp_path: Path) -> None:
+    """Ids with quotes, '$', parentheses, commas and Cyrillic are imported, found by --id (on
+    the fast path and off it), edited, diffed and removed."""
+    import json
+
+    runner = CliRunner()
+    source = tmp_path / "export.jsonl"
+    _foreign_log(source)
+    log = tmp_path / "events.jsonl"
+    imported = runner.invoke(app, ["import", str(source), "-f", str(log)])
+    assert imported.exit_code == 0, imported.stderr
+    assert imported.stdout.splitlines() == FOREIGN_IDS
+    for spec in (log, source):  # canonical lines, and json.dumps' layout
+        for event_id in FOREIGN_IDS:
+            shown = runner.invoke(app, ["show", "--id", event_id, "--json", "-f", str(spec)])
+            assert shown.exit_code == 0, shown.stderr
+            assert [json.loads(line)["id"] for line in shown.stdout.splitlines()] == [event_id]
+    checked = runner.invoke(app, ["check", "-f", str(log), "--as-of", "2026-01-01"])
+    assert (checked.exit_code, checked.stdout) == (0, "")
+    before = log.read_bytes()
+    edited = runner.invoke(app, ["edit", FOREIGN_IDS[2], "--tag", "seen", "-f", str(log)])
+    assert edited.exit_code == 0, edited.stderr
+    old = tmp_path / "old.jsonl"
+    old.write_bytes(before)
+    diffed = runner.invoke(app, ["diff", str(old), str(log), "--json"])
+    assert diffed.exit_code == 1
+    assert [json.loads(line)["id"] for line in diffed.stdout.splitlines()] == [FOREIGN_IDS[2]]
+    removed = runner.invoke(app, ["rm", FOREIGN_IDS[3], "--yes", "-f", str(log)])
+    assert removed.exit_code == 0, removed.stderr
+    assert removed.stdout.splitlines() == [FOREIGN_IDS[3]]
+
+
+def _event(event_id: str, **fields: object) -> str:
+    import json
+
+    event = {
+        "id": event_id,
+        "date": "2024-08-26",
+        "title": f"Event {event_id}",
+        "type": "accuse",
+        "actors": ["belarus"],
+        "sources": [{"url": "https://e.org/a"}],
+    }
+    return json.dumps({**event, **fields})  # fmt: skip
+
+
+def test_skip_invalid_imports_the_valid_events_and_names_the_rest(tmp_path: Path) -> None:
+    """--skip-invalid: the valid events land, each other line is named with its problem, an
+    event that answers a skipped one is skipped too, and the exit status is 1."""
+    lines = [
+        _event("good-1"),
+        "not json",
+        _event("bad-date", date="someday"),
+        _event("good-2", responds_to=["good-1"]),
+        _event("good-1"),  # a repeat
+        _event("answers-nothing", responds_to=["missing"]),
+        _event("answers-the-skipped", responds_to=["answers-nothing"]),
+        _event("good-3"),
+    ]
+    log = tmp_path / "events.jsonl"
+    result = CliRunner().invoke(
+        app, ["import", "-", "-f", str(log), "--skip-invalid", "--as-of", "2026-01-01"],
+        input="\n".join(lines) + "\n",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout.splitlines() == ["good-1", "good-2", "good-3"]
+    named = [line.split(":")[1] for line in result.stderr.splitlines()[:-1]]
+    assert named == ["2", "3", "5", "6", "7"]
+    assert result.stderr.splitlines()[-1] == (
+        f"timeline: imported 3 events into {log}; skipped 5 lines with problems"
+    )
+    shown = CliRunner().invoke(app, ["show", "--json", "-f", str(log)])
+    assert len(shown.stdout.splitlines()) == 3
+
+
+def test_the_readme_recipe_copies_one_actors_events(tmp_path: Path) -> None:
+    """'show --actor ukraine --json | import - -f ukr.jsonl' fails on the links it leaves
+    behind; with --drop-missing-links it imports every event and says what it dropped."""
+    runner = CliRunner()
+    selection = runner.invoke(app, ["show", "--actor", "ukraine", "--json", "-f", str(BUNDLED)])
+    assert selection.exit_code == 0 and selection.stdout
+    new = tmp_path / "ukr.jsonl"
+    refused = runner.invoke(app, ["import", "-", "-f", str(new)], input=selection.stdout)
+    assert refused.exit_code == 2
+    assert "responds_to" in refused.stderr
+    assert not new.exists()
+    copied = runner.invoke(
+        app, ["import", "-", "-f", str(new), "--drop-missing-links"], input=selection.stdout
+    )
+    assert copied.exit_code == 0, copied.stderr
+    assert copied.stdout.count("\n") == selection.stdout.count("\n")
+    notes = [line for line in copied.stderr.splitlines() if "dropped" in line]
+    assert notes and all(": responds_to: dropped '" in note for note in notes)
+    checked = runner.invoke(app, ["check", "-f", str(new), "--as-of", "2026-01-01"])
+    assert checked.exit_code == 0, checked.stdout
+
+
+def test_an_option_without_its_value_points_to_its_commands_help() -> None:
+    """``show --since`` with nothing after it: the usage line names ``timeline show --help``."""
+    result = CliRunner().invoke(app, ["show", "--since"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "timeline show: Option '--since' requires an argument. (see 'timeline show --help')\n"
+    )

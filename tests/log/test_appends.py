@@ -1,0 +1,203 @@
+"""Appends are all or nothing: a writer killed at any byte of its append, or stopped by a full
+disk, leaves the log as it was for every reader, and the next writer trims what it left.
+
+The kills are deterministic: the writer runs with its one low-level write replaced by one that
+writes a chosen number of bytes and then SIGKILLs its own process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from timeline.cli import app
+from timeline.log.files import journal_path
+from timeline.model import Event, canonical_json
+
+pytestmark = pytest.mark.slow  # spawns a process per kill, mounts file systems
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLED = REPO / "data" / "events.jsonl"
+
+KILLER = r"""
+import os, signal, sys
+import timeline.log.files as files
+call, cut = int(sys.argv[1]), int(sys.argv[2])
+calls = 0
+real = files._write_all
+def torn(fd, data):
+    global calls
+    calls += 1
+    if calls < call:
+        return real(fd, data)
+    os.write(fd, bytes(data[:cut]))
+    os.kill(os.getpid(), signal.SIGKILL)
+files._write_all = torn
+sys.argv = ["timeline", *sys.argv[3:]]
+from timeline.cli import main
+main()
+"""
+
+ADD = [
+    "add", "--id", "killed", "--date", "2024-08-27", "--type", "accuse", "--actor", "belarus",
+    "--title", "An event whose append is killed", "--source", "https://example.org/k",
+]  # fmt: skip
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"TIMELINE_FILE", "COLUMNS"}}
+    env["PYTHONPATH"] = str(REPO / "src")
+    return env
+
+
+def killed_at(call: int, cut: int, args: list[str], stdin: bytes = b"") -> None:
+    """Run timeline ARGS with its ``call``-th low-level write cut after ``cut`` bytes, then
+    killed; the journal is the first write of an append, the log's bytes the second."""
+    done = subprocess.run(
+        [sys.executable, "-c", KILLER, str(call), str(cut), *args],
+        input=stdin, env=_env(), capture_output=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+
+
+def seen(log: Path) -> tuple[str, str]:
+    """What readers make of the log: ``show --json`` and ``check --json``."""
+    runner = CliRunner()
+    shown = runner.invoke(app, ["show", "--json", "-f", str(log)])
+    checked = runner.invoke(app, ["check", "--json", "-f", str(log), "--as-of", "2026-01-01"])
+    return shown.stdout, checked.stdout
+
+
+def _payload_sizes() -> Iterator[tuple[str, int, int]]:
+    yield "journal cut short", 1, 5
+    yield "journal written, nothing appended", 2, 0
+    for name, cut in (("one byte", 1), ("half", 150), ("all but one byte", -1), ("all", 10**6)):
+        yield f"append killed after {name}", 2, cut
+
+
+def import_lines(count: int) -> bytes:
+    """``count`` small valid events as JSON Lines."""
+    return b"".join(
+        json.dumps(
+            {"id": f"imp-{i}", "date": "2024-08-27", "title": f"Imported {i}", "type": "accuse",
+             "actors": ["belarus"], "sources": [{"url": "https://example.org/i"}]},
+            separators=(",", ":"),
+        ).encode() + b"\n"
+        for i in range(count)
+    )  # fmt: skip
+
+
+IMPORT_LINES = import_lines(40)
+
+
+@pytest.mark.parametrize("command", ["add", "import"])
+@pytest.mark.parametrize(("when", "call", "cut"), list(_payload_sizes()))
+def test_a_killed_append_leaves_the_old_log(
+    tmp_path: Path, command: str, when: str, call: int, cut: int
+) -> None:
+    """Killed anywhere in its append, ``add`` or ``import`` leaves the log as it was: readers see
+    the old log, the next writer trims the torn bytes and appends after the old log, and no
+    journal stays behind."""
+    log = tmp_path / "events.jsonl"
+    base = BUNDLED.read_bytes()
+    log.write_bytes(base)
+    before = seen(log)
+    args = [*ADD, "-f", str(log)] if command == "add" else ["import", "-", "-f", str(log)]
+    payload = len(IMPORT_LINES) if command == "import" else 300
+    killed_at(call, cut if cut >= 0 else payload - 1, args, IMPORT_LINES)
+    assert log.read_bytes().startswith(base), when
+    assert seen(log) == before, when
+    first_line = IMPORT_LINES.split(b"\n", 1)[0] + b"\n"
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(log)], input=first_line)
+    assert result.exit_code == 0, (when, result.stderr)
+    stored = canonical_json(Event.model_validate_json(first_line)).encode() + b"\n"
+    assert log.read_bytes() == base + stored, when
+    assert not journal_path(log).exists()
+
+
+def test_a_journal_of_another_file_rolls_nothing_back(tmp_path: Path) -> None:
+    """A journal left beside a log that has since been replaced (another inode) is dropped
+    without touching the log."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    killed_at(2, 10, [*ADD, "-f", str(log)])
+    torn = log.read_bytes()
+    replaced = tmp_path / "new.jsonl"
+    replaced.write_bytes(torn)  # e.g. an editor saved the file anew, torn bytes and all
+    os.replace(replaced, log)
+    assert seen(log)[0].count("\n") == BUNDLED.read_bytes().count(b"\n")
+    result = CliRunner().invoke(app, [*ADD[:2], "other", *ADD[3:], "-f", str(log)])
+    assert result.exit_code == 0, result.stderr
+    assert log.read_bytes().startswith(torn)
+    assert not journal_path(log).exists()
+
+
+# ---------------------------------------------------------------------------- a full disk
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs, mounted for the test (root only; skipped with the reason elsewhere)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip() or 'mount failed'}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def _fill(folder: Path, *, leave: int) -> None:
+    """Fill the file system of ``folder`` until about ``leave`` bytes are free."""
+    filler = folder / "filler"
+    with open(filler, "wb") as fh:
+        while True:
+            free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+            if free <= leave:
+                break
+            try:
+                fh.write(b"\0" * min(4096, free - leave))
+                fh.flush()
+            except OSError:
+                break
+
+
+@pytest.mark.parametrize("leave", [0, 4096], ids=["no-room", "room-for-the-journal"])
+@pytest.mark.parametrize("command", ["add", "import", "edit", "rm"])
+def test_a_full_disk_changes_nothing(small_disk: Path, command: str, leave: int) -> None:
+    """On a full disk every writer fails with one line and exit 2, and the log keeps every byte;
+    no journal or temporary file is left."""
+    log = small_disk / "events.jsonl"
+    base = BUNDLED.read_bytes()
+    log.write_bytes(base)
+    first = json.loads(base.split(b"\n", 1)[0])["id"]
+    long_title = "A very long title " * 500  # about 9 KB: more than is left
+    args = {
+        "add": [*ADD[:9], "--title", long_title, *ADD[11:]],
+        "import": ["import", "-"],
+        "edit": ["edit", first, "--summary", long_title],
+        "rm": ["rm", first, "--yes", "--force"],
+    }[command]
+    _fill(small_disk, leave=leave)
+    stdin = import_lines(800) if command == "import" else b""
+    result = CliRunner().invoke(app, [*args, "-f", str(log)], input=stdin)
+    if command == "rm" and result.exit_code == 0:
+        pytest.skip("the smaller log fit: rm needs no more room than the log had")
+    assert result.exit_code == 2, result.stdout
+    assert "no space left on device" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert log.read_bytes() == base
+    assert sorted(p.name for p in small_disk.iterdir()) == ["events.jsonl", "filler"]
