@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
+from timeline.dates import Precision
 from timeline.errors import InputError
 from timeline.rules import EventLike, fold, normalize_actor
 from timeline.userinput import check_utf8, user_date
@@ -148,16 +148,27 @@ def matches(event: EventLike, flt: Filter) -> bool:
 
 T = TypeVar("T")
 
+# On one day, an event known only to its year comes before one known to its month, its week
+# or the day: the coarser date heads the finer ones (a year's events under its heading start
+# with those of the whole year).
+_FINER = {Precision.YEAR: 0, Precision.MONTH: 1, Precision.WEEK: 2, Precision.DAY: 3}
+
+
+def sort_key(event: EventLike) -> int:
+    """Where an event goes in date order: its first day, then coarser precision first."""
+    return event.date.toordinal() * 4 + _FINER[event.precision]
+
 
 def order(
     items: Iterable[T],
     *,
-    key: Callable[[T], date | int] = operator.attrgetter("date"),
+    key: Callable[[T], int] = sort_key,  # type: ignore[assignment]
     reverse: bool = False,
     limit: int | None = None,
 ) -> list[T]:
-    """Items by date, ties in input order; ``reverse`` puts the latest first; ``limit`` keeps
-    the latest N (someone asking for a few events wants the recent ones)."""
+    """Items by ``sort_key`` (date, then coarser precision first), ties in input order;
+    ``reverse`` puts the latest first; ``limit`` keeps the latest N (someone asking for a few
+    events wants the recent ones)."""
     ranked = sorted(items, key=key)  # stable: ties keep their input order
     if limit is not None:
         ranked = ranked[len(ranked) - limit :] if limit < len(ranked) else ranked

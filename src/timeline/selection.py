@@ -7,7 +7,7 @@ import contextlib
 import functools
 import os
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -16,9 +16,9 @@ from timeline.log import parallel
 from timeline.log.files import snapshot
 from timeline.log.lines import RawLine, display_name
 from timeline.log.sources import read_any_lines
-from timeline.parsing import InvalidLine, parse_lines, valid_lines, with_torn_note
+from timeline.parsing import InvalidLine, ValidLine, parse_lines, valid_lines, with_torn_note
 from timeline.prefilter import Prefilter
-from timeline.query import Filter, Responses, matches, order
+from timeline.query import Filter, Responses, matches, order, sort_key
 from timeline.rules import EventLike, canonical_json
 
 OnInvalid = Callable[[InvalidLine], None]
@@ -26,11 +26,13 @@ OnInvalid = Callable[[InvalidLine], None]
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """The events a view shows, in order, and what the whole log says of them (answers and
-    rejections), which the views mark."""
+    """The events a view shows, in order, what the whole log says of them (answers and
+    rejections), which the views mark, and the events they answer, by id (the views name
+    them)."""
 
     events: Sequence[EventLike]
     responses: Responses
+    answered: Mapping[str, EventLike] = field(default_factory=dict)
 
 
 def select_events(
@@ -42,8 +44,11 @@ def select_events(
     reverse: bool = False,
     limit: int | None = None,
     on_invalid: OnInvalid,
+    reread: Callable[[], Iterable[RawLine]] | None = None,
 ) -> Selection:
-    """The events of ``lines`` that match ``flt``, sorted by date, and the responses of all."""
+    """The events of ``lines`` that match ``flt``, sorted by date, the responses of all, and
+    the events the selected ones answer. Those the first reading passed over are looked up in
+    a second, by id, when ``reread`` gives the lines again."""
     # The views mark answered and disputed events, so lines that answer others are read too.
     answers_or_may_match: Callable[[bytes], bool] | None = None
     if not (strict or flt.is_empty):
@@ -54,40 +59,52 @@ def select_events(
     valid = valid_lines(
         lines, source=source, strict=strict, want=answers_or_may_match, on_invalid=on_invalid
     )
+    seen: dict[str, EventLike] = {}
     for parsed in valid:
         event = parsed.event
         responses.note(event)
+        seen.setdefault(event.id, event)
         if matches(event, flt):
             kept.append(event)
-    return Selection(order(kept, reverse=reverse, limit=limit), responses)
+    events = order(kept, reverse=reverse, limit=limit)
+    wanted = {ref for event in events for ref in event.responds_to}
+    answered = {ref: seen[ref] for ref in wanted if ref in seen}
+    missing = wanted - answered.keys()
+    if missing and reread is not None:
+        by_id = Prefilter(Filter(ids=tuple(missing)))
+        for found in parse_lines(reread(), source=source, want=by_id):
+            if isinstance(found, ValidLine) and found.event.id in missing:
+                answered.setdefault(found.event.id, found.event)
+    return Selection(events, responses, answered)
 
 
 @dataclass(slots=True)
 class Kept:
-    """The events ``show --json`` keeps, in file order, as columns: each event's date (as an
-    ordinal) and either where its canonical line lies in the log (to be read there again when
-    the output is written) or a copy of its canonical JSON. Columns of machine integers cost a
-    fraction of a tuple per event, in memory and in passing them from a worker to the parent.
+    """The events ``show --json`` keeps, in file order, as columns: each event's place in date
+    order (``query.sort_key``) and either where its canonical line lies in the log (to be read
+    there again when the output is written) or a copy of its canonical JSON. Columns of machine
+    integers cost a fraction of a tuple per event, in memory and in passing them from a worker
+    to the parent.
     """
 
-    days: array[int] = field(default_factory=lambda: array("l"))
+    places: array[int] = field(default_factory=lambda: array("l"))
     offsets: array[int] = field(default_factory=lambda: array("q"))  # -1: see ``copies``
     lengths: array[int] = field(default_factory=lambda: array("q"))
     copies: dict[int, bytes] = field(default_factory=dict)  # by position
 
-    def add_span(self, day: int, offset: int, length: int) -> None:
-        self.days.append(day)
+    def add_span(self, place: int, offset: int, length: int) -> None:
+        self.places.append(place)
         self.offsets.append(offset)
         self.lengths.append(length)
 
-    def add_copy(self, day: int, data: bytes) -> None:
-        self.copies[len(self.days)] = data
-        self.add_span(day, -1, 0)
+    def add_copy(self, place: int, data: bytes) -> None:
+        self.copies[len(self.places)] = data
+        self.add_span(place, -1, 0)
 
     def extend(self, other: Kept) -> None:
         """``other``'s events after these (the next range of the log)."""
-        base = len(self.days)
-        self.days.extend(other.days)
+        base = len(self.places)
+        self.places.extend(other.places)
         self.offsets.extend(other.offsets)
         self.lengths.extend(other.lengths)
         self.copies.update((base + at, data) for at, data in other.copies.items())
@@ -128,10 +145,10 @@ def select_canonical(
         event = parsed.event
         if matches(event, flt):
             if by_offset and parsed.canonical:
-                kept.add_span(event.date.toordinal(), line.offset, len(line.content))
+                kept.add_span(sort_key(event), line.offset, len(line.content))
             else:
                 data = line.content if parsed.canonical else canonical_json(event).encode()
-                kept.add_copy(event.date.toordinal(), data)
+                kept.add_copy(sort_key(event), data)
     return kept, bad
 
 
@@ -186,6 +203,6 @@ def canonical_lines(
             if strict:
                 raise error
             on_invalid(InvalidLine(RawLine(lineno, b"\n" if complete else b"", offset), error))
-        days = kept.days
-        ranked = order(range(len(days)), key=days.__getitem__, reverse=reverse, limit=limit)
+        places = kept.places
+        ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
         yield kept.lines(ranked, log_fd)

@@ -39,8 +39,8 @@ BELARUS_IDS = [
     "2024-08-06-belarus-accuses-ukraine-of-airspace-violation",
     "2024-08-10-belarus-declares-border-troop-movement-self-defence",
     CLAIM_ID,
-    "2024-08-19-belarus-deploys-planes-air-defence-arsenal",
     "2024-08-19-belarus-moves-third-of-forces-to-border",
+    "2024-08-19-belarus-deploys-planes-air-defence-arsenal",
 ]
 
 
@@ -125,7 +125,8 @@ def test_show_json_re_imports_unchanged(runner: CliRunner, log_copy: Path) -> No
 
 
 def test_show_actor_belarus_in_date_order(runner: CliRunner, log_copy: Path) -> None:
-    """--actor belarus shows Minsk's incidents (its parts too) by date, ties in file order."""
+    """--actor belarus shows Minsk's incidents (its parts too) by date, a week before the day it
+    begins on, other ties in file order."""
     result = invoke(runner, ["show", "-f", str(log_copy), "--actor", "Belarus", "--json"])
     assert result.exit_code == 0, result.stderr
     assert [e["id"] for e in parsed(result.stdout.splitlines())] == BELARUS_IDS
@@ -142,8 +143,8 @@ def test_show_since_until_with_free_text_dates(runner: CliRunner, log_copy: Path
         "2024-08-01-ukraine-refutes-120000-troops-claim",
         "2024-08-01-wagner-says-it-trains-belarusian-military",
         CLAIM_ID,
+        "2024-08-19-belarus-moves-third-of-forces-to-border",  # its week began that day
         "2024-08-19-belarus-deploys-planes-air-defence-arsenal",
-        "2024-08-19-belarus-moves-third-of-forces-to-border",
     ]
 
 

@@ -210,3 +210,17 @@ def test_an_option_without_its_value_points_to_its_commands_help() -> None:
     assert result.stderr == (
         "timeline show: Option '--since' requires an argument. (see 'timeline show --help')\n"
     )
+
+
+def test_show_finds_the_answered_event_outside_the_selection() -> None:
+    """``show --actor ukraine``: Ukraine's rejection names Lukashenko's claim, which the filter
+    left out, by its date and title (read in a second pass by id)."""
+    result = CliRunner().invoke(
+        app, ["show", "--actor", "ukraine", "--format", "rich", "-f", str(BUNDLED)],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "↪ answers Sun 18 Aug 2024: Lukashenko claims Ukraine sent over 120,000 soldiers"
+        in result.stdout
+    )

@@ -26,7 +26,8 @@ app = typer.Typer(
         "Keep a sourced, dated log of events in a plain JSON Lines file, and filter, add, "
         "import, diff, check and show it.\n\n"
         "The log is --file, else $TIMELINE_FILE, else data/events.jsonl. "
-        "Exit codes: 0 success, 1 differences or problems found (diff, check), 2 error."
+        "Exit codes: 0 success, 1 found something (diff: differences, check: problems, "
+        "import --skip-invalid: skipped lines), 2 error."
     ),
     no_args_is_help=False,
     pretty_exceptions_enable=False,

@@ -66,9 +66,12 @@ def _timeline(selection: Selection, *, long: bool) -> RenderableType:
     previous: date | None = None
     previous_exact = True  # the previous event is known to the day
 
+    # One width for the date column of every month's table, so the dots line up all the way.
+    width = max(15, *(len(date_label(e, with_year=False)) for e in events))
+
     def new_table() -> Table:
         grid = Table.grid(padding=(0, 1))
-        grid.add_column(justify="right", no_wrap=True, min_width=15)
+        grid.add_column(justify="right", no_wrap=True, min_width=width)
         grid.add_column(no_wrap=True, width=1)
         grid.add_column(ratio=1)
         return grid
@@ -105,6 +108,13 @@ def _timeline(selection: Selection, *, long: bool) -> RenderableType:
             body.append("  ↩ answered", style="blue")
         body.append("\n")
         body.append(visible(event.title), style="bold")
+        for ref in event.responds_to:
+            answered = selection.answered.get(ref)
+            if answered is None:
+                body.append(f"\n↪ answers {visible(ref)} (not in the log)", style="dim")
+            else:
+                what = f"{date_label(answered)}: {visible(answered.title)}"
+                body.append(f"\n↪ answers {what}", style="dim")
         sources = event.sources if long else event.sources[:1]
         if long and event.summary:
             body.append("\n")

@@ -57,7 +57,7 @@ def show(
     from timeline import formats
     from timeline.cli.exits import warn_invalid
     from timeline.cli.output import emit
-    from timeline.log.lines import display_name
+    from timeline.log.lines import STDIN, display_name
     from timeline.log.sources import read_any_lines
     from timeline.selection import canonical_lines, select_events
     from timeline.userinput import today
@@ -71,8 +71,11 @@ def show(
         ) as lines:
             emit(renderer.canonical(lines))
         return
+    # The views name the events that the shown ones answer: read again to find those the first
+    # reading passed over (a path or git can be read twice; standard input cannot).
+    reread = (lambda: read_any_lines(file)) if file != STDIN else None
     selection = select_events(
         read_any_lines(file), flt, source=display_name(file), strict=strict, reverse=reverse,
-        limit=limit, on_invalid=warn_invalid,
+        limit=limit, on_invalid=warn_invalid, reread=reread,
     )  # fmt: skip
     emit(renderer.render(selection, long=long))
