@@ -43,7 +43,7 @@ BAD_LINES_RSS_MB = 100.0
 MUTATE_PCT = 1.0
 MONTH = ("2019-06-01", "2019-06-30")  # one month of the ten years, for --since/--until
 TTY_SIZE = (50, 120)  # rows, columns of the pseudo-terminal
-TTY_ENV = {"TERM": "xterm-256color"}
+TTY_ENV = {"TERM": "xterm-256color", "PAGER": ""}  # rendering, not a pager's time
 HELLO = """import typer
 
 app = typer.Typer()

@@ -65,7 +65,8 @@ def by_id(*events: Event) -> dict[str, Event]:
 
 @pytest.fixture(autouse=True)
 def pinned_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every test see the same terminal: 100 columns, no colour, no inherited log path.
+    """Make every test see the same terminal: 100 columns, no colour, no pager, no inherited
+    log path.
 
     rich reads COLUMNS, TERM, NO_COLOR, FORCE_COLOR and TTY_* from the environment; the CLI reads
     TIMELINE_FILE. A developer's shell must not change what a test sees.
@@ -73,6 +74,7 @@ def pinned_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("LINES", "50")
     monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("PAGER", "")  # a test that runs show on a terminal must not wait in less
     for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "TIMELINE_FILE"):
         monkeypatch.delenv(name, raising=False)
 

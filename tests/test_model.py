@@ -530,3 +530,15 @@ def test_made_ids_do_not_collide_on_one_title_and_day() -> None:
     pairs were alike; with 48, a pair needs about 16 million)."""
     made = {make_id(date(2024, 8, 26), "Same title") for _ in range(20_000)}
     assert len(made) == 20_000
+
+
+def test_made_ids_are_cut_at_a_word_boundary() -> None:
+    """A long title's slug ends with a whole word ('…-near-mozyr'), not a piece ('…-near-mozy');
+    a single word longer than the slug is cut."""
+    made = make_id(
+        date(2024, 8, 26), "Ukraine warns that troop concentrations near Mozyr are legitimate"
+    )
+    slug = made[len("2024-08-26-") : -len("-0123456789ab")]
+    assert slug == "ukraine-warns-that-troop-concentrations-near"
+    long_word = make_id(date(2024, 8, 26), "x" * 60)
+    assert long_word[len("2024-08-26-") : -len("-0123456789ab")] == "x" * 48

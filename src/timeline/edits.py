@@ -208,19 +208,39 @@ def check_references(event: EventLike, known: Mapping[str, int]) -> None:
         raise ConflictError(f"--responds-to: no event with id {missing[0]!r} in the log")
 
 
-def find_line(lines: Sequence[RawLine], event_id: str, *, name: str) -> RawLine:
-    """The one line that holds ``event_id``; an id on no line or on two is an error."""
+_MAX_NAMED = 5  # ids an ambiguous prefix lists
+
+
+def find_line(lines: Sequence[RawLine], event_id: str, *, name: str) -> tuple[str, RawLine]:
+    """The id and the one line of the event ``event_id`` names: its whole id, or the start of
+    exactly one id (ids are long). An id on no line or on two, or a start that several ids
+    share, is an error that says so."""
     # Bytes one of which the line must hold: the id as written raw, as the canonical form
     # escapes it ('"' as '\\"'), or behind any \u escape.
     needles = {event_id.encode(), msgspec.json.encode(event_id)[1:-1], b"\\u"}
     candidates = (line for line in lines if any(n in line.data for n in needles))
-    found = [line for line, obj in json_objects(candidates) if obj.get("id") == event_id]
+    ids = [
+        (obj["id"], line)
+        for line, obj in json_objects(candidates)
+        if isinstance(obj.get("id"), str)
+    ]
+    found = [line for found_id, line in ids if found_id == event_id]
+    if not found:
+        starting = sorted({found_id for found_id, _ in ids if found_id.startswith(event_id)})
+        if len(starting) > 1:
+            named = ", ".join(starting[:_MAX_NAMED]) + (" …" if len(starting) > _MAX_NAMED else "")
+            raise ConflictError(
+                f"{name}: {event_id!r} starts {len(starting)} ids ({named}): give more of it"
+            )
+        if starting:
+            event_id = starting[0]
+            found = [line for found_id, line in ids if found_id == event_id]
     if not found:
         raise ConflictError(f"{name}: no event with id {event_id!r}")
     if len(found) > 1:
         where = ", ".join(str(line.lineno) for line in found)
         raise ConflictError(f"{name}: id {event_id!r} is on lines {where}: resolve that first")
-    return found[0]
+    return event_id, found[0]
 
 
 class _WrittenExtra(msgspec.Struct):

@@ -204,7 +204,11 @@ def make_id(day: date, title: str) -> str:
     """A readable, unique id without reading the log: date, slug of the title, random suffix."""
     # Accents are dropped rather than letters: 'Ärger über Straße' -> 'arger-uber-strasse'.
     plain = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
-    slug = re.sub(r"[^a-z0-9]+", "-", plain.casefold()).strip("-")[:48].rstrip("-") or "event"
+    words = re.sub(r"[^a-z0-9]+", "-", plain.casefold()).strip("-")
+    slug = words[:48]
+    if len(words) > 48 and words[48] != "-" and "-" in slug:  # cut at a word's end, not inside
+        slug = slug[: slug.rindex("-")]
+    slug = slug.rstrip("-") or "event"
     # 48 random bits: two ids alike need about 16 million adds of one title on one day.
     return f"{day.isoformat()}-{slug}-{secrets.token_hex(6)}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from timeline.cli import app
@@ -224,3 +225,77 @@ def test_show_finds_the_answered_event_outside_the_selection() -> None:
         "↪ answers Sun 18 Aug 2024: Lukashenko claims Ukraine sent over 120,000 soldiers"
         in result.stdout
     )
+
+
+def test_edit_and_rm_take_a_unique_start_of_an_id(tmp_path: Path) -> None:
+    """Ids are long: the start of exactly one id names it; a start several ids share is
+    refused, naming them; a whole id wins over a longer one it starts."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    runner = CliRunner()
+    edited = runner.invoke(app, ["edit", "2024-08-18-luka", "--tag", "x", "-f", str(log)])
+    assert edited.exit_code == 0, edited.stderr
+    assert edited.stdout == "2024-08-18-lukashenko-claims-120000-ukrainian-troops\n"
+    ambiguous = runner.invoke(app, ["edit", "2024-08-19-belarus", "--tag", "x", "-f", str(log)])
+    assert ambiguous.exit_code == 2
+    assert ambiguous.stderr == (
+        f"timeline: {log}: '2024-08-19-belarus' starts 2 ids "
+        "(2024-08-19-belarus-deploys-planes-air-defence-arsenal, "
+        "2024-08-19-belarus-moves-third-of-forces-to-border): give more of it\n"
+    )
+    removed = runner.invoke(
+        app, ["rm", "2024-08-19-belarus-dep", "--yes", "--force", "-f", str(log)]
+    )
+    assert removed.exit_code == 0, removed.stderr
+    assert removed.stdout == "2024-08-19-belarus-deploys-planes-air-defence-arsenal\n"
+    short = tmp_path / "short.jsonl"
+    short.write_bytes(_event("a").encode() + b"\n" + _event("ab").encode() + b"\n")
+    exact = runner.invoke(app, ["edit", "a", "--tag", "x", "--json", "-f", str(short)])
+    assert exact.exit_code == 0, exact.stderr
+    assert exact.stdout.startswith('{"id":"a",')
+
+
+def _show_on_a_terminal(tmp_path: Path, *args: str, pager: str) -> str:
+    """Run ``timeline show ARGS`` with stdin and stdout on a pseudo-terminal and PAGER set."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import os, pty, sys\n"
+        "pid, fd = pty.fork()\n"
+        "if pid == 0:\n"
+        "    os.execv(sys.executable, [sys.executable, '-m', 'timeline', 'show', *sys.argv[1:]])\n"
+        "out = b''\n"
+        "while True:\n"
+        "    try:\n"
+        "        chunk = os.read(fd, 4096)\n"
+        "    except OSError:\n"
+        "        break\n"
+        "    if not chunk:\n"
+        "        break\n"
+        "    out += chunk\n"
+        "os.waitpid(pid, 0)\n"
+        "sys.stdout.buffer.write(out)\n"
+    )
+    env = {**os.environ, "PAGER": pager, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "100"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, "-f", str(BUNDLED), *args],
+        env=env, capture_output=True, timeout=60, check=True,
+    )  # fmt: skip
+    return done.stdout.decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_long_output_on_a_terminal_goes_through_the_pager(tmp_path: Path) -> None:
+    """On a terminal, the timeline goes through $PAGER (as git's output does); --no-pager
+    writes it straight to the terminal; PAGER='' or 'cat' means no pager."""
+    paged = tmp_path / "paged.txt"
+    shown = _show_on_a_terminal(tmp_path, pager=f"cat > {paged}")
+    assert "Belarus becomes independent" in paged.read_text(encoding="utf-8")
+    assert "Belarus becomes independent" not in shown
+    paged.unlink()
+    direct = _show_on_a_terminal(tmp_path, "--no-pager", pager=f"cat > {paged}")
+    assert "Belarus becomes independent" in direct
+    assert not paged.exists()
+    assert "Belarus becomes independent" in _show_on_a_terminal(tmp_path, pager="")

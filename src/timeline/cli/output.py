@@ -25,10 +25,18 @@ def console(*, stderr: bool = False) -> Any:
     return terminal
 
 
-def emit(output: Output) -> None:
-    """Write a format's output to stdout."""
+def emit(output: Output, *, page: bool = False) -> None:
+    """Write a format's output to stdout; with ``page``, a rich view on a terminal goes
+    through ``$PAGER`` (else ``less``), as git does."""
     if isinstance(output, Rendered):
-        console().print(output.renderable, soft_wrap=output.soft_wrap)
+        terminal = console()
+        pager = _pager() if page and terminal.is_terminal and sys.stdin.isatty() else None
+        if pager is None:
+            terminal.print(output.renderable, soft_wrap=output.soft_wrap)
+            return
+        with terminal.capture() as captured:
+            terminal.print(output.renderable, soft_wrap=output.soft_wrap)
+        _page(pager, captured.get())
     elif isinstance(output, ByteLines):
         out = sys.stdout.buffer
         for data in output.lines:
@@ -39,6 +47,33 @@ def emit(output: Output) -> None:
         for line in output.lines:
             write(line + "\n")
         sys.stdout.flush()
+
+
+def _pager() -> str | None:
+    """The pager to use: $PAGER ('' or 'cat' for none), else less if it is installed."""
+    import shutil
+
+    pager = os.environ.get("PAGER")
+    if pager is not None:
+        return pager if pager.strip() not in ("", "cat") else None
+    return "less" if shutil.which("less") else None
+
+
+def _page(pager: str, text: str) -> None:
+    """Show ``text`` through ``pager``; less quits at once when it fits one screen and keeps
+    the colours (LESS=FRX, git's default, unless LESS is set)."""
+    import subprocess
+
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
+    sys.stdout.flush()
+    with subprocess.Popen(pager, shell=True, stdin=subprocess.PIPE, env=env) as proc:
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "backslashreplace"))
+            proc.stdin.close()
+        except BrokenPipeError:  # the reader quit the pager early: not an error
+            pass
+        proc.wait()
 
 
 def emit_after_change(lines: Iterable[str], *, done: str) -> None:

@@ -72,7 +72,7 @@ def edit(
     day = today(as_of)
     with lock_log(file, create=False) as log:
         lines = list(log.raw_lines())
-        line = find_line(lines, event_id, name=log.name)
+        _, line = find_line(lines, event_id, name=log.name)
         current = parse_raw_line(line, source=log.name)
         event = validated(flags.apply(current.model_dump(mode="json"), today=day))
         if event.date != current.date:

@@ -46,7 +46,7 @@ def rm(
             raise InputError("rm: not on a terminal: give --yes to confirm the removal")
         name = display_name(file)
         lines = list(read_raw_lines(file))
-        doomed = {id_: find_line(lines, id_, name=name) for id_ in ids}
+        doomed = dict(find_line(lines, id_, name=name) for id_ in ids)
         if not force:
             refuse_dangling(lines, doomed, name=name)
         for _, obj in json_objects(doomed.values()):  # what the answer is about
@@ -57,7 +57,7 @@ def rm(
             raise InputError("rm: nothing removed")
     with lock_log(file, create=False) as log:  # and check again: the log may have changed
         lines = list(log.raw_lines())
-        doomed = {id_: find_line(lines, id_, name=log.name) for id_ in ids}
+        doomed = dict(find_line(lines, id_, name=log.name) for id_ in ids)
         if not force:
             refuse_dangling(lines, doomed, name=log.name)
         gone = {line.lineno for line in doomed.values()}

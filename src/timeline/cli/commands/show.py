@@ -46,6 +46,9 @@ def show(
         ),
     ] = False,
     fmt: FormatOpt = FormatChoice.AUTO,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="On a terminal, do not page long output.")
+    ] = False,
     as_json: JsonOpt = False,
     strict: StrictOpt = False,
     as_of: AsOfOpt = None,
@@ -78,4 +81,4 @@ def show(
         read_any_lines(file), flt, source=display_name(file), strict=strict, reverse=reverse,
         limit=limit, on_invalid=warn_invalid, reread=reread,
     )  # fmt: skip
-    emit(renderer.render(selection, long=long))
+    emit(renderer.render(selection, long=long), page=not no_pager)
