@@ -70,19 +70,22 @@ def read_batch(lines: Iterable[RawLine], *, name: str, as_of: date) -> Batch:
     return batch
 
 
-def conflicts(batch: Batch, known: Mapping[str, int], *, name: str, log: str) -> list[LineError]:
-    """What stops ``batch`` from going into a log whose ids are ``known``: an id it holds
-    already, or a response to an event that is neither in the log nor in the batch."""
+def conflicts(
+    batch: Batch, known: Mapping[str, int], *, name: str, log: str
+) -> list[tuple[str, LineError]]:
+    """What stops events of ``batch`` from going into a log whose ids are ``known``, with the
+    id of each: an id the log holds already, or a response to an event that is neither in the
+    log nor in the batch."""
     problems = []
     for event in batch.events:
         lineno = batch.lines[event.id]
         if event.id in known:
             message = f"{event.id!r} exists already ({log}:{known[event.id]})"
-            problems.append(LineError(name, lineno, message, field="id"))
+            problems.append((event.id, LineError(name, lineno, message, field="id")))
         for ref in event.responds_to:  # to the log, or to another event of the input
             if ref not in known and ref not in batch.lines:
                 message = f"no event with id {ref!r} in {log} or the input"
-                problems.append(LineError(name, lineno, message, field="responds_to"))
+                problems.append((event.id, LineError(name, lineno, message, field="responds_to")))
     return problems
 
 
@@ -114,13 +117,14 @@ def drop_missing_links(batch: Batch, known: Mapping[str, int], *, name: str, log
     return notes
 
 
-def without_problems(
-    batch: Batch, problems: list[LineError], known: Mapping[str, int], *, name: str
+def without(
+    batch: Batch, skipped: set[str], known: Mapping[str, int], *, name: str
 ) -> tuple[Batch, list[LineError]]:
-    """``batch`` less the events of lines with a problem, and less the events that respond to
-    one of those (they would point nowhere), repeatedly; and a problem for each of the latter."""
-    skipped = {p.lineno for p in problems}
-    events = [e for e in batch.events if batch.lines[e.id] not in skipped]
+    """``batch`` less the events ``skipped`` names, and less the events that respond to one of
+    those (they would point nowhere), repeatedly; and a problem for each of the latter. (The
+    input's invalid elements never entered the batch; events of a JSON array can share a line.)
+    """
+    events = [e for e in batch.events if e.id not in skipped]
     cascaded: list[LineError] = []
     while True:
         kept_ids = {e.id for e in events}

@@ -299,3 +299,12 @@ def test_long_output_on_a_terminal_goes_through_the_pager(tmp_path: Path) -> Non
     assert "Belarus becomes independent" in direct
     assert not paged.exists()
     assert "Belarus becomes independent" in _show_on_a_terminal(tmp_path, pager="")
+
+
+def test_skip_invalid_keeps_a_valid_element_on_the_line_of_a_bad_one(tmp_path: Path) -> None:
+    """A JSON array on one line: the bad element is skipped, its valid neighbour imported."""
+    log = tmp_path / "events.jsonl"
+    data = "[" + _event("kept") + ', {"id": "broken"}]\n'
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(log), "--skip-invalid"], input=data)
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout == "kept\n"

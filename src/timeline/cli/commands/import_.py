@@ -45,7 +45,7 @@ def import_(
     from timeline.cli.output import count, emit_after_change, progress
     from timeline.edits import known_ids
     from timeline.errors import InputError, LineError
-    from timeline.importing import conflicts, read_batch, without_problems
+    from timeline.importing import conflicts, read_batch, without
     from timeline.importing import drop_missing_links as drop_links
     from timeline.log.files import lock_log, read_raw_lines
     from timeline.log.lines import STDIN, display_name
@@ -73,11 +73,12 @@ def import_(
         known = known_ids(log.raw_lines()) if batch.events else {}
         for note in drop_links(batch, known, name=name, log=log.name) if drop_missing_links else ():
             say(note)
-        problems = [*batch.problems, *conflicts(batch, known, name=name, log=log.name)]
+        conflicting = conflicts(batch, known, name=name, log=log.name)
+        problems = [*batch.problems, *(error for _, error in conflicting)]
         if problems and not skip_invalid:
             refuse(problems)
         if problems:
-            batch, cascaded = without_problems(batch, problems, known, name=name)
+            batch, cascaded = without(batch, {i for i, _ in conflicting}, known, name=name)
             problems += cascaded
             report(problems)
         log.append([canonical_json(event) for event in batch.events])
