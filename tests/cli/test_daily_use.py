@@ -308,3 +308,29 @@ def test_skip_invalid_keeps_a_valid_element_on_the_line_of_a_bad_one(tmp_path: P
     result = CliRunner().invoke(app, ["import", "-", "-f", str(log), "--skip-invalid"], input=data)
     assert result.exit_code == 1, result.stderr
     assert result.stdout == "kept\n"
+
+
+def _complete(words: str, cword: int, **env: str) -> list[str]:
+    """What bash completion offers for ``words`` at word ``cword``."""
+    import os
+    import subprocess
+    import sys
+
+    full = {**os.environ, "PYTHONPATH": str(REPO / "src"), "_TIMELINE_COMPLETE": "complete_bash",
+            "COMP_WORDS": words, "COMP_CWORD": str(cword), **env}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "timeline"], env=full, capture_output=True, text=True, check=False
+    )
+    return done.stdout.split()
+
+
+def test_the_shell_completes_ids_and_actors_from_the_log() -> None:
+    """TAB after an id's start or an actor's start offers those of the log named by -f (or
+    $TIMELINE_FILE); a log that cannot be read offers nothing, without an error."""
+    assert _complete(f"timeline edit -f {BUNDLED} 2024-08-18", 4) == [
+        "2024-08-18-lukashenko-claims-120000-ukrainian-troops"
+    ]
+    assert _complete("timeline show --actor belarus/", 3, TIMELINE_FILE=str(BUNDLED)) == [
+        "belarus/defense-minister", "belarus/president",
+    ]  # fmt: skip
+    assert _complete("timeline rm -f /no/such/log x", 4) == []

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from timeline.cli.completion import complete_actors
 from timeline.vocab import EventType, Status
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ class FilterOptions:
             "-a",
             metavar="ACTOR",
             help="Acted: this actor or a part of it (belarus → belarus/mod).",
+            autocompletion=complete_actors,
         ),
     ] = None
     target: Annotated[
@@ -157,7 +159,13 @@ class FilterOptions:
     ] = None
     involving: Annotated[
         list[str] | None,
-        typer.Option("--involving", "-i", metavar="ACTOR", help="Actor or target: this actor."),
+        typer.Option(
+            "--involving",
+            "-i",
+            metavar="ACTOR",
+            help="Actor or target: this actor.",
+            autocompletion=complete_actors,
+        ),
     ] = None
     type_: Annotated[
         list[EventType] | None,
@@ -220,6 +228,7 @@ class FieldOptions:
             "--target",
             metavar="ACTOR",
             help="At whom it was aimed; repeat for several (edit: they replace the list).",
+            autocompletion=complete_actors,
         ),
     ] = None
     summary: Annotated[

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from timeline.cli.completion import complete_actors
 from timeline.cli.options import (
     DEFAULT_FILE,
     TYPE_NAMES,
@@ -41,7 +42,14 @@ def add(
         typer.Option("--type", "-t", metavar="TYPE", help="The PLOVER type: " + TYPE_NAMES + "."),
     ],
     actor: Annotated[
-        list[str], typer.Option("--actor", "-a", metavar="ACTOR", help="Who acted (repeatable).")
+        list[str],
+        typer.Option(
+            "--actor",
+            "-a",
+            metavar="ACTOR",
+            help="Who acted (repeatable).",
+            autocompletion=complete_actors,
+        ),
     ],
     file: FileOpt = DEFAULT_FILE,
     fields: FieldOptions = FieldOptions(),

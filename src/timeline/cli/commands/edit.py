@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from timeline.cli.completion import complete_actors, complete_ids
 from timeline.cli.options import (
     DEFAULT_FILE,
     TYPE_NAMES,
@@ -27,7 +28,14 @@ EXAMPLES = examples(
 
 @unpack
 def edit(
-    event_id: Annotated[str, typer.Argument(metavar="ID", help="The id of the event to change.")],
+    event_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="The id (or its start) of the event to change.",
+            autocompletion=complete_ids,
+        ),
+    ],
     file: FileOpt = DEFAULT_FILE,
     date_: Annotated[str | None, typer.Option("--date", "-d", metavar="DATE", help="When.")] = None,
     title: Annotated[
@@ -39,7 +47,13 @@ def edit(
     ] = None,
     actor: Annotated[
         list[str] | None,
-        typer.Option("--actor", "-a", metavar="ACTOR", help="Who acted (replaces the list)."),
+        typer.Option(
+            "--actor",
+            "-a",
+            metavar="ACTOR",
+            help="Who acted (replaces the list).",
+            autocompletion=complete_actors,
+        ),
     ] = None,
     fields: FieldOptions = FieldOptions(),
     as_json: StoredJsonOpt = False,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from timeline.cli.completion import complete_ids
 from timeline.cli.options import DEFAULT_FILE, FileOpt, examples
 
 EXAMPLES = examples(
@@ -16,7 +17,14 @@ EXAMPLES = examples(
 
 
 def rm(
-    event_ids: Annotated[list[str], typer.Argument(metavar="ID", help="Ids of events to remove.")],
+    event_ids: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="ID",
+            help="Ids (or their starts) of events to remove.",
+            autocompletion=complete_ids,
+        ),
+    ],
     file: FileOpt = DEFAULT_FILE,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask (needed when not on a terminal).")

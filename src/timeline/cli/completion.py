@@ -1,0 +1,58 @@
+"""Shell completion of ids and actors, read from the log the command line names.
+
+A completion runs on every press of TAB: it reads the log leniently (a bad line holds nothing
+to offer) and never fails; on any trouble it offers nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+_MOST = 200  # suggestions at most: a shell shows no more usefully
+
+
+def _log(ctx: Any) -> str:
+    from timeline.cli.options import DEFAULT_FILE
+
+    given = getattr(ctx, "params", {}).get("file")
+    return str(given or os.environ.get("TIMELINE_FILE") or DEFAULT_FILE)
+
+
+def _values(ctx: Any, keys: tuple[str, ...]) -> Iterator[str]:
+    from timeline.log.decoding import json_objects
+    from timeline.log.files import read_raw_lines
+
+    for _, obj in json_objects(read_raw_lines(_log(ctx))):
+        for key in keys:
+            value = obj.get(key)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str):
+                    yield item
+
+
+def _complete(ctx: Any, incomplete: str, keys: tuple[str, ...]) -> list[str]:
+    from timeline.errors import TimelineError
+    from timeline.text import visible
+
+    found: dict[str, None] = {}
+    try:
+        for value in _values(ctx, keys):
+            if value.startswith(incomplete) and visible(value) == value:
+                found[value] = None
+                if len(found) >= _MOST:
+                    break
+    except (TimelineError, OSError, ValueError):
+        return []
+    return sorted(found)
+
+
+def complete_ids(ctx: Any, incomplete: str) -> list[str]:
+    """The ids of the log that start with what is typed."""
+    return _complete(ctx, incomplete, ("id",))
+
+
+def complete_actors(ctx: Any, incomplete: str) -> list[str]:
+    """The actor ids of the log (as actors or as targets) that start with what is typed."""
+    return _complete(ctx, incomplete, ("actors", "targets"))
