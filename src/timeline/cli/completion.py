@@ -14,10 +14,9 @@ _MOST = 200  # suggestions at most: a shell shows no more usefully
 
 
 def _log(ctx: Any) -> str:
-    from timeline.cli.options import DEFAULT_FILE
-
+    """The log the command line names: --file, resolved by typer with its env var and default."""
     given = getattr(ctx, "params", {}).get("file")
-    return str(given or os.environ.get("TIMELINE_FILE") or DEFAULT_FILE)
+    return str(given or os.environ.get("TIMELINE_FILE") or "")
 
 
 def _values(ctx: Any, keys: tuple[str, ...]) -> Iterator[str]:
