@@ -100,7 +100,8 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def _event_dict(**overrides: Any) -> dict[str, Any]:
+def event_dict(**overrides: Any) -> dict[str, Any]:
+    """The smallest valid event as a plain dict, with keyword overrides applied."""
     base: dict[str, Any] = {
         "id": "2024-08-26-test-event",
         "date": "2024-08-26",
@@ -116,7 +117,7 @@ def _event_dict(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def event_data() -> Callable[..., dict[str, Any]]:
     """The smallest valid event as a plain dict, with keyword overrides applied."""
-    return _event_dict
+    return event_dict
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ def make_event() -> Callable[..., Event]:
     """Build a validated Event from the smallest valid one plus keyword overrides."""
 
     def build(**overrides: Any) -> Event:
-        return Event.model_validate(_event_dict(**overrides))
+        return Event.model_validate(event_dict(**overrides))
 
     return build
 

@@ -79,7 +79,8 @@ class EventFlags:
 
     def check_text(self) -> None:
         """Refuse control characters: a terminal must never receive them back from the log.
-        Refuse an empty --title too: '' clears other fields, but an event needs a title."""
+        Refuse an empty --title too ('' clears other fields, but an event needs a title), and
+        a --source without a scheme (no browser opens 'e.org')."""
         if self.title is not None and not self.title.strip():
             raise InputError("--title: must not be empty")
         for flag, value in (

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import event_dict
 from timeline.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -140,17 +141,10 @@ def test_ids_from_another_system_work_in_every_command(tmp_path: Path) -> None:
 
 
 def _event(event_id: str, **fields: object) -> str:
+    """One valid event as another program would write it (``json.dumps`` defaults)."""
     import json
 
-    event = {
-        "id": event_id,
-        "date": "2024-08-26",
-        "title": f"Event {event_id}",
-        "type": "accuse",
-        "actors": ["belarus"],
-        "sources": [{"url": "https://e.org/a"}],
-    }
-    return json.dumps({**event, **fields})  # fmt: skip
+    return json.dumps(event_dict(id=event_id, title=f"Event {event_id}", **fields))
 
 
 def test_skip_invalid_imports_the_valid_events_and_names_the_rest(tmp_path: Path) -> None:

@@ -114,6 +114,8 @@ def test_a_killed_append_leaves_the_old_log(
     payload = len(IMPORT_LINES) if command == "import" else 300
     killed_at(call, cut if cut >= 0 else payload - 1, args, IMPORT_LINES)
     assert log.read_bytes().startswith(base), when
+    if call == 2:  # the journal is whole: readers of a shared log, any user, must read it
+        assert journal_path(log).stat().st_mode & 0o044 == 0o044, when
     assert seen(log) == before, when
     first_line = IMPORT_LINES.split(b"\n", 1)[0] + b"\n"
     result = CliRunner().invoke(app, ["import", "-", "-f", str(log)], input=first_line)

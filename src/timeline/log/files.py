@@ -355,8 +355,9 @@ def _is_running(pid: int) -> bool:
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    """Write a small file whole and fsync it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    """Write a small file whole and fsync it; readable by all (readers of a shared log consult
+    the journal, which holds only numbers)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
     try:
         _write_all(fd, data)
         os.fsync(fd)
