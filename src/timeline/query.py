@@ -69,6 +69,21 @@ class Filter:
     def is_empty(self) -> bool:
         return self == Filter()
 
+    def describe(self) -> tuple[str, ...]:
+        """The filter in words, one per field: ``("actor belarus or ukraine", "since
+        2024-08-01")``; for the page a published selection heads."""
+        words = {
+            "actor": self.actors, "target": self.targets, "involving": self.involving,
+            "type": tuple(t.value for t in self.types), "tag": self.tags,
+            "status": tuple(s.value for s in self.statuses), "text": self.texts, "id": self.ids,
+        }  # fmt: skip
+        parts = [f"{name} {' or '.join(values)}" for name, values in words.items() if values]
+        if self.since:
+            parts.append(f"since {self.since.isoformat()}")
+        if self.until:
+            parts.append(f"until {self.until.isoformat()}")
+        return tuple(parts)
+
 
 def user_filter(
     *,

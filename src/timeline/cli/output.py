@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -25,9 +26,13 @@ def console(*, stderr: bool = False) -> Any:
     return terminal
 
 
-def emit(output: Output, *, page: bool = False) -> None:
-    """Write a format's output to stdout; with ``page``, a rich view on a terminal goes
-    through ``$PAGER`` (else ``less``), as git does."""
+def emit(output: Output, *, page: bool = False, to: str | None = None) -> None:
+    """Write a format's output to stdout, or ``to`` a file (whole or not at all: see
+    ``log.files.new_file``); with ``page``, a rich view on a terminal goes through ``$PAGER``
+    (else ``less``), as git does."""
+    if to is not None:
+        _emit_to_file(output, to)
+        return
     if isinstance(output, Rendered):
         terminal = console()
         pager = _pager() if page and terminal.is_terminal and sys.stdin.isatty() else None
@@ -47,6 +52,47 @@ def emit(output: Output, *, page: bool = False) -> None:
         for line in output.lines:
             write(line + "\n")
         sys.stdout.flush()
+
+
+def refuse_overwriting_log(output: str, log: str) -> None:
+    """Refuse ``-o`` naming the log being read (it would be replaced by its own view)."""
+    from timeline.errors import InputError
+    from timeline.log.lines import display_name
+
+    try:
+        same = os.path.samefile(output, log)
+    except (OSError, ValueError):  # either does not exist, or is not a path (stdin, git)
+        same = False
+    if same:
+        raise InputError(
+            f"--output {display_name(output)} is the log being read; name another file"
+        )
+
+
+def _emit_to_file(output: Output, path: str) -> None:
+    from timeline.log.files import new_file
+    from timeline.log.lines import display_name, os_reason
+
+    try:
+        with new_file(path) as tmp, open(tmp, "wb") as out:
+            if isinstance(output, Rendered):
+                from rich.console import Console
+
+                text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
+                file_console = Console(
+                    file=text, width=100, color_system=None, highlight=False, emoji=False
+                )
+                file_console.print(output.renderable, soft_wrap=output.soft_wrap)
+                text.flush()
+                text.detach()
+            elif isinstance(output, ByteLines):
+                for data in output.lines:
+                    out.write(data + b"\n")
+            else:
+                for line in output.lines:
+                    out.write(line.encode("utf-8", "backslashreplace") + b"\n")
+    except OSError as exc:
+        raise OutputError(f"{display_name(path)}: cannot write: {os_reason(exc)}") from None
 
 
 def _pager() -> str | None:

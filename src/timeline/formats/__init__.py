@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from timeline.formats import csv, json, plain, rich
-from timeline.formats.output import ByteLines, Output, Rendered, TextLines
+from timeline.formats.output import About, ByteLines, Output, Rendered, TextLines
 
 if TYPE_CHECKING:
     from timeline.check import Problem
@@ -25,6 +25,7 @@ __all__ = [
     "DIFF",
     "DIFF_STAT",
     "SHOW",
+    "About",
     "ByteLines",
     "CheckRenderer",
     "Format",
@@ -37,7 +38,9 @@ __all__ = [
 
 
 class ShowRenderer(Protocol):
-    def __call__(self, selection: Selection, *, long: bool = False) -> Output: ...
+    def __call__(
+        self, selection: Selection, *, long: bool = False, about: About = About()
+    ) -> Output: ...
 
 
 class CheckRenderer(Protocol):

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from timeline.formats.labels import status_of
-from timeline.formats.output import TextLines
+from timeline.formats.output import About, TextLines
 from timeline.text import visible
 
 if TYPE_CHECKING:
@@ -77,6 +77,6 @@ def _chunks(selection: Selection) -> Iterator[str]:
         yield buffer.getvalue()
 
 
-def events(selection: Selection, *, long: bool = False) -> TextLines:
+def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
     """CSV with a header row."""
     return TextLines(chunk.removesuffix("\n") for chunk in _chunks(selection))

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from timeline.formats.output import ByteLines, TextLines
+from timeline.formats.output import About, ByteLines, TextLines
 from timeline.text import json_safe
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from timeline.selection import Selection
 
 
-def events(selection: Selection, *, long: bool = False) -> TextLines:
+def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
     """The canonical JSON form, one event per line."""
     from timeline.rules import canonical_json
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,3 +34,22 @@ class Rendered:
 
 
 Output = TextLines | ByteLines | Rendered
+
+
+@dataclass(frozen=True, slots=True)
+class About:
+    """What a published selection is, for the formats that say so on their first page: the
+    title the user gave (``--title``), the log it came from, the filters that chose it (as
+    words: ``("actor belarus", "since 2024-08-01")``) and when it was made."""
+
+    title: str | None = None
+    source: str = ""
+    filters: tuple[str, ...] = ()
+    generated: datetime | None = None
+
+    @property
+    def heading(self) -> str:
+        """The title, else one made from the selection: "Timeline: actor belarus"."""
+        if self.title:
+            return self.title
+        return "Timeline: " + ", ".join(self.filters) if self.filters else "Timeline"

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from timeline.formats.labels import iso_label, parties, status_of
-from timeline.formats.output import TextLines
+from timeline.formats.output import About, TextLines
 from timeline.text import visible
 from timeline.vocab import Status
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from timeline.selection import Selection
 
 
-def events(selection: Selection, *, long: bool = False) -> TextLines:
+def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
     """Tab-separated: date, type, actors→targets, title, id — with a status mark when it matters."""
     return TextLines(_event_lines(selection))
 

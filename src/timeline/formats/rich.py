@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
 from timeline.formats.labels import date_label, gap_label, iso_label, parties, status_of
-from timeline.formats.output import Rendered
+from timeline.formats.output import About, Rendered
 from timeline.text import visible
 from timeline.vocab import Status
 
@@ -46,7 +46,7 @@ _STATUS_MARKS = {
 }
 
 
-def events(selection: Selection, *, long: bool = False) -> Rendered:
+def events(selection: Selection, *, long: bool = False, about: About = About()) -> Rendered:
     """A vertical timeline under year and month headings."""
     return Rendered(_timeline(selection, long=long))
 

@@ -340,6 +340,32 @@ class LockedLog:
                     entry.unlink()
 
 
+@contextlib.contextmanager
+def new_file(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write; when the block ends without an error it is
+    synced and renamed to ``path``, so that ``path`` is the old file or the whole new one, never
+    half written. On an error the temporary file is removed. The file takes the mode a new file
+    gets (the umask's)."""
+    target = Path(path)
+    tmp = target.parent / f"{_tmp_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        fd = os.open(tmp, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fchmod(fd, 0o666 & ~umask)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+        _fsync_folder(target.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 def _tmp_prefix(log: Path) -> str:
     return f".{log.name}.timeline-tmp-"
 

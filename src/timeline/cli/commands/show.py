@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
@@ -50,6 +51,21 @@ def show(
         bool, typer.Option("--no-pager", help="On a terminal, do not page long output.")
     ] = False,
     as_json: JsonOpt = False,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE (whole, or not at all) instead of standard output.",
+        ),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title", metavar="TEXT", help="The title of a published page (html, markdown, ...)."
+        ),
+    ] = None,
     strict: StrictOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
@@ -59,20 +75,24 @@ def show(
     """
     from timeline import formats
     from timeline.cli.exits import warn_invalid
-    from timeline.cli.output import emit
+    from timeline.cli.output import emit, refuse_overwriting_log
     from timeline.log.lines import STDIN, display_name
     from timeline.log.sources import read_any_lines
     from timeline.selection import canonical_lines, select_events
-    from timeline.userinput import today
+    from timeline.userinput import check_utf8, today
 
     flt = filters.filter(today=today(as_of))
-    chosen = fmt.to_format(as_json=as_json, terminal=sys.stdout.isatty())
+    if title is not None:
+        check_utf8("--title", title)
+    chosen = fmt.to_format(as_json=as_json, terminal=output is None and sys.stdout.isatty())
     renderer = formats.SHOW[chosen]
+    if output is not None:
+        refuse_overwriting_log(output, file)
     if renderer.canonical is not None:
         with canonical_lines(
             file, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warn_invalid
         ) as lines:
-            emit(renderer.canonical(lines))
+            emit(renderer.canonical(lines), to=output)
         return
     # The views name the events that the shown ones answer: read again to find those the first
     # reading passed over (a path or git can be read twice; standard input cannot).
@@ -81,4 +101,10 @@ def show(
         read_any_lines(file), flt, source=display_name(file), strict=strict, reverse=reverse,
         limit=limit, on_invalid=warn_invalid, reread=reread,
     )  # fmt: skip
-    emit(renderer.render(selection, long=long), page=not no_pager)
+    about = formats.About(
+        title=title,
+        source=display_name(file),
+        filters=flt.describe(),
+        generated=datetime.now(timezone.utc).replace(microsecond=0),
+    )
+    emit(renderer.render(selection, long=long, about=about), page=not no_pager, to=output)
