@@ -6,12 +6,13 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from timeline import formats
-from timeline.formats import Format, Rendered, TextLines, rich
+from timeline.formats import FileWriter, Format, Rendered, TextLines, rich
 from timeline.formats.csv import CSV_COLUMNS
 from timeline.formats.labels import date_label, gap_label, iso_label
 from timeline.model import Event, canonical_json
@@ -84,7 +85,7 @@ def _text(renderable: object, *, width: int = 100) -> str:
 
 
 @pytest.mark.parametrize("fmt", list(Format))
-def test_every_format_renders_a_selection(fmt: Format, claim: Event) -> None:
+def test_every_format_renders_a_selection(fmt: Format, claim: Event, tmp_path: Path) -> None:
     """Every member of ``Format`` has a ``show`` renderer that makes text lines or a renderable:
     a new member without one fails here."""
     assert fmt in formats.SHOW, f"{fmt} is new: add its module to formats.SHOW"
@@ -92,6 +93,10 @@ def test_every_format_renders_a_selection(fmt: Format, claim: Event) -> None:
     if isinstance(output, TextLines):
         lines = list(output.lines)
         assert lines and all(isinstance(line, str) and line for line in lines)
+    elif isinstance(output, FileWriter):
+        written = tmp_path / "out"
+        output.write(written)
+        assert written.stat().st_size > 0
     else:
         assert isinstance(output, Rendered)
         assert "Lukashenko claims 120,000 troops" in _text(output.renderable)
@@ -101,7 +106,7 @@ def test_format_values_are_plain_strings() -> None:
     """The formats are the documented lowercase words, and --format offers each and auto."""
     from timeline.cli.options import FormatChoice
 
-    assert [fmt.value for fmt in Format] == ["rich", "plain", "json", "csv"]
+    assert [fmt.value for fmt in Format] == ["rich", "plain", "json", "csv", "parquet"]
     assert [c.value for c in FormatChoice] == ["auto", *(fmt.value for fmt in Format)]
 
 
@@ -440,7 +445,7 @@ def test_a_narrow_terminal_wraps_long_words_instead_of_cutting_them(
 
 
 @pytest.mark.parametrize("fmt", list(Format))
-def test_every_format_renders_the_bundled_log(fmt: Format) -> None:
+def test_every_format_renders_the_bundled_log(fmt: Format, tmp_path: Path) -> None:
     """The whole bundled log, selected as ``show`` selects it, in every registered format:
     each event appears once, in date order (a JSON line, a CSV row, a plain line, a title)."""
     import json
@@ -464,6 +469,14 @@ def test_every_format_renders_the_bundled_log(fmt: Format) -> None:
         at = 0
         for event in selection.events:  # each title after the one before it
             at = text.index(event.title[:60], at) + 1
+        return
+    if fmt is Format.PARQUET:
+        import duckdb
+
+        assert isinstance(output, FileWriter)
+        output.write(tmp_path / "events.parquet")
+        rows = duckdb.sql(f"SELECT id FROM '{tmp_path / 'events.parquet'}'").fetchall()
+        assert [row[0] for row in rows] == ids
         return
     assert isinstance(output, TextLines)
     lines = list(output.lines)

@@ -10,7 +10,7 @@ from typing import Any
 
 from timeline.cli.exits import output_error
 from timeline.errors import OutputError
-from timeline.formats.output import ByteLines, Output, Rendered, TextLines
+from timeline.formats.output import ByteLines, FileWriter, Output, Rendered, TextLines
 from timeline.log.lines import STDIN, RawLine
 
 _MAX_WIDTH = 1000  # COLUMNS beyond this is a mistake: rich would overflow or print megabytes
@@ -32,6 +32,9 @@ def emit(output: Output, *, page: bool = False, to: str | None = None) -> None:
     (else ``less``), as git does."""
     if to is not None:
         _emit_to_file(output, to)
+        return
+    if isinstance(output, FileWriter):
+        _copy_file_to_stdout(output)
         return
     if isinstance(output, Rendered):
         terminal = console()
@@ -74,6 +77,10 @@ def _emit_to_file(output: Output, path: str) -> None:
     from timeline.log.lines import display_name, os_reason
 
     try:
+        if isinstance(output, FileWriter):
+            with new_file(path) as tmp:
+                output.write(tmp)
+            return
         with new_file(path) as tmp, open(tmp, "wb") as out:
             if isinstance(output, Rendered):
                 from rich.console import Console
@@ -93,6 +100,25 @@ def _emit_to_file(output: Output, path: str) -> None:
                     out.write(line.encode("utf-8", "backslashreplace") + b"\n")
     except OSError as exc:
         raise OutputError(f"{display_name(path)}: cannot write: {os_reason(exc)}") from None
+
+
+def _copy_file_to_stdout(output: FileWriter) -> None:
+    """A binary file to standard output, which must not be a terminal (it would be noise)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from timeline.errors import InputError
+
+    if sys.stdout.isatty():
+        raise InputError("this format is binary: write it with -o FILE, or redirect the output")
+    with tempfile.TemporaryDirectory(prefix="timeline-") as folder:
+        path = Path(folder) / "output"
+        output.write(path)
+        sys.stdout.flush()
+        with open(path, "rb") as data:
+            shutil.copyfileobj(data, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 def _pager() -> str | None:

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from timeline.formats import csv, json, plain, rich
-from timeline.formats.output import About, ByteLines, Output, Rendered, TextLines
+from timeline.formats import csv, json, parquet, plain, rich
+from timeline.formats.output import About, ByteLines, FileWriter, Output, Rendered, TextLines
 
 if TYPE_CHECKING:
     from timeline.check import Problem
@@ -28,6 +28,7 @@ __all__ = [
     "About",
     "ByteLines",
     "CheckRenderer",
+    "FileWriter",
     "Format",
     "Output",
     "Rendered",
@@ -54,6 +55,7 @@ class Format(str, enum.Enum):
     PLAIN = "plain"
     JSON = "json"
     CSV = "csv"
+    PARQUET = "parquet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ SHOW: dict[Format, ShowFormat] = {
     Format.PLAIN: ShowFormat(plain.events),
     Format.JSON: ShowFormat(json.events, canonical=json.canonical),
     Format.CSV: ShowFormat(csv.events),
+    Format.PARQUET: ShowFormat(parquet.events, canonical=parquet.canonical),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,7 +34,15 @@ class Rendered:
     soft_wrap: bool = False
 
 
-Output = TextLines | ByteLines | Rendered
+@dataclass(frozen=True, slots=True)
+class FileWriter:
+    """A binary file that the format writes itself, to the path it is given (the CLI's
+    temporary file for ``-o``, or one it copies to a standard output that is not a terminal)."""
+
+    write: Callable[[Path], None]
+
+
+Output = TextLines | ByteLines | Rendered | FileWriter
 
 
 @dataclass(frozen=True, slots=True)

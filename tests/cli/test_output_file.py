@@ -1,0 +1,92 @@
+"""``show -o FILE``: the output lands whole or not at all, never over the log being read."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from timeline.cli import app
+from timeline.cli.output import emit
+from timeline.errors import OutputError
+from timeline.formats import TextLines
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json", "csv"])
+def test_file_holds_what_stdout_shows(runner: CliRunner, log_copy: Path, fmt: str) -> None:
+    """-o writes the very bytes the same command writes to standard output, and prints none."""
+    args = ["show", "-f", str(log_copy), "--actor", "belarus", "--format", fmt]
+    piped = runner.invoke(app, args)
+    out = log_copy.parent / f"out.{fmt}"
+    written = runner.invoke(app, [*args, "-o", str(out)])
+    assert written.exit_code == piped.exit_code == 0, written.stderr
+    assert written.stdout == ""
+    assert out.read_bytes() == piped.stdout_bytes
+    assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
+    """When the output fails half way, the file named by -o keeps its old text and no
+    temporary file is left beside it."""
+    out = tmp_path / "brief.txt"
+    out.write_text("yesterday's brief\n")
+
+    def lines() -> Iterator[str]:
+        yield "first line"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match=r"brief\.txt: cannot write: no space left on device"):
+        emit(TextLines(lines()), to=str(out))
+    assert out.read_text() == "yesterday's brief\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["brief.txt"]
+
+
+@pytest.mark.parametrize("alias", ["same", "symlink", "hardlink"])
+def test_output_over_the_log_is_refused(runner: CliRunner, log_copy: Path, alias: str) -> None:
+    """-o naming the log (by its path, a symbolic link or a hard link) is refused: the log
+    would be replaced by a view of itself."""
+    before = log_copy.read_bytes()
+    target = log_copy
+    if alias == "symlink":
+        target = log_copy.parent / "link.jsonl"
+        target.symlink_to(log_copy)
+    elif alias == "hardlink":
+        target = log_copy.parent / "hard.jsonl"
+        os.link(log_copy, target)
+    result = runner.invoke(app, ["show", "-f", str(log_copy), "--format", "csv", "-o", str(target)])
+    assert result.exit_code == 2
+    assert (
+        result.stderr == f"timeline: --output {target} is the log being read; name another file\n"
+    )
+    assert log_copy.read_bytes() == before
+
+
+def test_output_into_a_missing_folder(runner: CliRunner, log_copy: Path) -> None:
+    """A path that cannot be written is one line naming it, exit 2, and nothing is made."""
+    out = log_copy.parent / "missing" / "x.csv"
+    result = runner.invoke(app, ["show", "-f", str(log_copy), "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == f"timeline: {out}: cannot write: no such file\n"
+    assert sorted(p.name for p in log_copy.parent.iterdir()) == ["events.jsonl"]
+
+
+def test_rich_view_to_a_file_has_no_escape_codes(runner: CliRunner, log_copy: Path) -> None:
+    """The timeline view written to a file is text, without colour codes, whatever the
+    terminal would have had."""
+    out = log_copy.parent / "view.txt"
+    result = runner.invoke(
+        app, ["show", "-f", str(log_copy), "--format", "rich", "-o", str(out)], color=True
+    )
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text()
+    assert "\x1b" not in text
+    assert "Lukashenko claims Ukraine sent over 120,000 soldiers" in text
