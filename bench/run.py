@@ -69,7 +69,7 @@ class Command:
     ok: frozenset[int] = frozenset({0})
     tty: bool = False  # stdout on a pseudo-terminal instead of /dev/null
     to_file: bool = False  # stdout to a file, for programs that special-case /dev/null
-    needs: str | None = None  # an external program that may be missing (jq)
+    needs: str | None = None  # a program or module that may be missing (jq, duckdb)
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,7 @@ class Paths:
     add_empty: Path
     hello: Path
     bad: Path  # a log of nothing but invalid lines
+    work: Path  # where commands write their files (-o)
 
 
 # ---------------------------------------------------------------------------- the cases
@@ -242,10 +243,24 @@ def build_cases(p: Paths) -> list[Case]:
                 Command("timeline show --json", _timeline("show", "--file", p.log, "--json")),
                 Command("timeline check", _timeline("check", "--file", p.log)),
                 Command("jq -c .", _jq(".", p.log), needs="jq"),
+                Command(
+                    "timeline show --format parquet",
+                    _timeline(
+                        "show",
+                        "--file",
+                        p.log,
+                        "--format",
+                        "parquet",
+                        "-o",
+                        p.work / "out.parquet",
+                    ),
+                    needs="duckdb",
+                ),
             ),
             (
                 Target("timeline show --json", 0.5, "jq -c ."),
                 Target("timeline check", 0.6, "jq -c ."),
+                Target("timeline show --format parquet", 1.5, "timeline show --json"),
             ),
         ),
         Case(
@@ -457,7 +472,7 @@ def prepare_paths(log: Path, new: Path, work: Path, *, bad_lines: int) -> Paths:
     hello.write_text(HELLO, encoding="utf-8")
     bad = work / "bad-lines.jsonl"
     bad.write_bytes(b"{}\n" * bad_lines)  # each line lacks six fields: six problems a line
-    return Paths(log, new, add_big, add_empty, hello, bad)
+    return Paths(log, new, add_big, add_empty, hello, bad, work)
 
 
 # ---------------------------------------------------------------------------- the report
@@ -606,7 +621,9 @@ def notes(case: Case, results: dict[str, Result]) -> Iterator[str]:
     counted = {
         label: r.out_lines
         for label, r in results.items()
-        if r.out_lines is not None and (label.startswith("timeline show") or label == "jq filter")
+        if r.out_lines is not None
+        and (label.startswith("timeline show") or label == "jq filter")
+        and "--format" not in label  # a published format: not lines of events
     }
     if len(counted) == 2 and len(set(counted.values())) == 2:
         yield f"{case.name}: timeline and jq output different numbers of lines: {counted}"
@@ -682,6 +699,7 @@ def run_cases(
 ) -> Report:
     """Measure every case, in order, through one spawner."""
     have = {tool for tool in ("jq",) if shutil.which(tool)}
+    have |= {module for module in ("duckdb",) if _importable(module)}
     report = Report()
     spawner = Spawner()
     try:

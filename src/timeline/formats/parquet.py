@@ -62,7 +62,7 @@ def _extra_as_text(line: bytes) -> bytes:
     return line[:at] + _EXTRA_KEY + msgspec.json.encode(text.decode("utf-8")) + b"}"
 
 
-def _query(spool: Path) -> str:
+def _query(spool: Path, *, longest: int) -> str:
     columns = ", ".join(f"'{name}': '{kind}'" for name, kind in SCHEMA.items())
     lists = {"actors", "targets", "responds_to", "sources", "tags"}
     # A list read from [] is empty, but say so for any reader of the spool that gives NULL.
@@ -71,7 +71,7 @@ def _query(spool: Path) -> str:
     )
     return (
         f"SELECT {select} FROM read_json({_literal(str(spool))}, format = 'newline_delimited', "
-        f"columns = {{{columns}}}, maximum_object_size = 1073741824)"
+        f"columns = {{{columns}}}, maximum_object_size = {max(longest + 1, 1 << 20)})"
     )
 
 
@@ -96,13 +96,16 @@ def _write(lines: Iterable[bytes], path: Path) -> None:
     except ImportError:
         raise InputError(INSTALL_HINT) from None
     with _spool_beside(path) as spool:
+        longest = 0  # DuckDB's reader buffers twice the longest object it is told to expect
         with open(spool, "wb") as out:
             for line in lines:
-                out.write(_extra_as_text(line) + b"\n")
+                data = _extra_as_text(line)
+                longest = max(longest, len(data))
+                out.write(data + b"\n")
         try:
             with duckdb.connect(":memory:") as db:
                 target = _literal(str(path))
-                db.execute(f"COPY ({_query(spool)}) TO {target} (FORMAT parquet)")
+                db.execute(f"COPY ({_query(spool, longest=longest)}) TO {target} (FORMAT parquet)")
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise OutputError(f"cannot write Parquet: {first}") from None
