@@ -26,6 +26,9 @@ for log in "B:$here/data/events.jsonl" "G:$work/g.jsonl" "H:$work/h.jsonl"; do
   run "$k-show-month" show -f "$f" --since 2019-06-01 --until 2019-06-30 --format csv
   run "$k-show-type" show -f "$f" --type protest --json
   run "$k-show-rich" show -f "$f" --format rich --long
+  run "$k-show-rich-actor" show -f "$f" --format rich --actor ukraine
+  run "$k-show-rich-latest" show -f "$f" --format rich --limit 50 --reverse --type reject
+  run "$k-show-csv-latest" show -f "$f" --format csv --limit 1000
   run "$k-check" check -f "$f" --as-of 2026-01-01
   run "$k-check-json" check -f "$f" --json --as-of 2026-01-01
 done

@@ -200,6 +200,15 @@ def _words_check(groups: list[list[bytes] | None]) -> _Check:
     return lambda content: _words_may_match(content, groups)
 
 
+ANSWERING = Anchors(
+    (b'"responds_to":["',),
+    False,
+    _HIDING_ESCAPES,
+    re.compile(rb'"responds_to"\s*:\s*\[\s*"'),  # the same, in other layouts
+)
+"""Anchors of the lines that answer another event (a ``responds_to`` that is not empty)."""
+
+
 class Prefilter:
     """Decides on a line's raw bytes whether it may match a filter, so that only candidates are
     parsed and validated. It may say yes to a line that does not match; never no to one that

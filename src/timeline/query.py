@@ -204,6 +204,11 @@ class Responses:
         if event.type is EventType.REJECT:
             self.rejected.update(event.responds_to)
 
+    def update(self, other: Responses) -> None:
+        """Add what ``other`` saw (another part of the same log)."""
+        self.answered |= other.answered
+        self.rejected |= other.rejected
+
     def is_disputed(self, event: EventLike) -> bool:
         """Disputed as stored, or answered by a ``reject`` event (whatever its stored status)."""
         return event.status is Status.DISPUTED or event.id in self.rejected

@@ -6,18 +6,26 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
-from timeline.errors import LineError
+from timeline.errors import LineError, LogReadError
 from timeline.log import parallel
-from timeline.log.files import snapshot
-from timeline.log.lines import RawLine, display_name
-from timeline.log.sources import read_any_lines
-from timeline.parsing import InvalidLine, ValidLine, parse_lines, valid_lines, with_torn_note
-from timeline.prefilter import Prefilter
+from timeline.log.files import Snapshot, snapshot
+from timeline.log.lines import STDIN, RawLine, display_name, os_reason
+from timeline.log.sources import is_path, read_any_lines
+from timeline.parsing import (
+    InvalidLine,
+    ValidLine,
+    parse_lines,
+    parse_raw_line,
+    valid_lines,
+    with_torn_note,
+)
+from timeline.prefilter import ANSWERING, Prefilter
 from timeline.query import Filter, Responses, matches, order, sort_key
 from timeline.rules import EventLike, canonical_json
 
@@ -131,10 +139,13 @@ def select_canonical(
     *,
     want: Callable[[bytes], bool] | None = None,
     by_offset: bool = False,
+    responses: Responses | None = None,
+    answers: set[str] | None = None,
 ) -> tuple[Kept, list[BadLine]]:
     """Each matching event, in file order, and the lines that are not events. With
     ``by_offset``, a canonical line is not copied: the caller reads it again at its offset
-    when it writes the output."""
+    when it writes the output. ``responses`` notes every event read; ``answers`` collects the
+    ids that the matching events answer."""
     kept = Kept()
     bad: list[BadLine] = []
     for parsed in parse_lines(lines, source="", want=want):
@@ -143,7 +154,11 @@ def select_canonical(
             bad.append(BadLine(line.lineno, line.offset, parsed.error.problems, line.is_complete))
             continue
         event = parsed.event
+        if responses is not None:
+            responses.note(event)
         if matches(event, flt):
+            if answers is not None:
+                answers.update(event.responds_to)
             if by_offset and parsed.canonical:
                 kept.add_span(sort_key(event), line.offset, len(line.content))
             else:
@@ -157,6 +172,21 @@ def canonical_range(fd: int, start: int, end: int, *, flt: Filter) -> tuple[Kept
     want = None if flt.is_empty else Prefilter(flt)
     lines = parallel.range_lines(fd, start, end, want.anchors() if want else None)
     return select_canonical(lines, flt, want=want, by_offset=True)
+
+
+def _numbered(log_fd: int, bad: list[BadLine]) -> list[BadLine]:
+    """``bad`` with the numbers of their lines, which workers do not count."""
+    numbers = parallel.line_numbers(log_fd, (b.offset for b in bad))
+    return [b._replace(lineno=numbers[b.offset]) for b in bad]
+
+
+def _report(bad: Iterable[BadLine], *, name: str, strict: bool, on_invalid: OnInvalid) -> None:
+    for lineno, offset, problems, complete in bad:
+        error = LineError.from_problems(name, lineno, problems)
+        with_torn_note(error, complete=complete)
+        if strict:
+            raise error
+        on_invalid(InvalidLine(RawLine(lineno, b"\n" if complete else b"", offset), error))
 
 
 @contextlib.contextmanager
@@ -194,15 +224,168 @@ def canonical_lines(
             kept = Kept()
             for part_kept, _ in parts:
                 kept.extend(part_kept)
-            bad = [item for _, part_bad in parts for item in part_bad]
-            numbers = parallel.line_numbers(log_fd, (b.offset for b in bad))
-            bad = [b._replace(lineno=numbers[b.offset]) for b in bad]
-        for lineno, offset, problems, complete in bad:
-            error = LineError.from_problems(name, lineno, problems)
-            with_torn_note(error, complete=complete)
-            if strict:
-                raise error
-            on_invalid(InvalidLine(RawLine(lineno, b"\n" if complete else b"", offset), error))
+            bad = _numbered(log_fd, [item for _, part_bad in parts for item in part_bad])
+        _report(bad, name=name, strict=strict, on_invalid=on_invalid)
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
         yield kept.lines(ranked, log_fd)
+
+
+class ViewPart(NamedTuple):
+    """What a view needs from one range of a log: the matching events (``Kept``), the bad
+    lines among those read, what the range's events say of others, and the ids the matching
+    events answer."""
+
+    kept: Kept
+    bad: list[BadLine]
+    responses: Responses
+    answers: set[str]
+
+
+def view_range(fd: int, start: int, end: int, *, flt: Filter) -> ViewPart:
+    """The work of one reader of a log for a view: with a filter, only the candidate lines
+    are read, then the lines that answer others (both at the speed of a search)."""
+    responses, answers = Responses(), set[str]()
+    if flt.is_empty:
+        lines = parallel.range_lines(fd, start, end, None)
+        kept, bad = select_canonical(
+            lines, flt, by_offset=True, responses=responses, answers=answers
+        )
+        return ViewPart(kept, bad, responses, answers)
+    want = Prefilter(flt)
+    lines = parallel.range_lines(fd, start, end, want.anchors())
+    kept, bad = select_canonical(lines, flt, want=want, by_offset=True, answers=answers)
+    for parsed in parse_lines(parallel.range_lines(fd, start, end, ANSWERING), source=""):
+        if isinstance(parsed, ValidLine):  # a bad line is reported where the filter reads it
+            responses.note(parsed.event)
+    return ViewPart(kept, bad, responses, answers)
+
+
+def _decoded(line: bytes) -> EventLike:
+    """The event of a canonical line that was valid when it was read."""
+    import msgspec
+
+    from timeline.fastpath import decode_checked
+
+    try:
+        return decode_checked(line)
+    except msgspec.DecodeError:  # not a form the fast path reads: the model does
+        return parse_raw_line(RawLine(0, line), source="")
+
+
+class KeptEvents(Sequence[EventLike]):
+    """The kept events in date order, decoded from the log (or their copies) each time they
+    are visited, so that a view holds one event at a time, not the selection."""
+
+    def __init__(self, kept: Kept, ranked: list[int], log_fd: int) -> None:
+        self._kept, self._ranked, self._fd = kept, ranked, log_fd
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    @overload
+    def __getitem__(self, index: int) -> EventLike: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[EventLike]: ...
+    def __getitem__(self, index: int | slice) -> EventLike | list[EventLike]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return _decoded(next(self._kept.lines([self._ranked[index]], self._fd)))
+
+    def __iter__(self) -> Iterator[EventLike]:
+        return map(_decoded, self._kept.lines(self._ranked, self._fd))
+
+
+class AnsweredEvents(Mapping[str, EventLike]):
+    """The events the selection answers, by id, looked up in the log the first time a view
+    asks (most views never do)."""
+
+    def __init__(self, snap: Snapshot, ids: set[str]) -> None:
+        self._snap, self._ids = snap, ids
+
+    @functools.cached_property
+    def _found(self) -> dict[str, EventLike]:
+        return _events_by_id(self._snap, self._ids)
+
+    def __getitem__(self, event_id: str) -> EventLike:
+        return self._found[event_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+
+_MANY_IDS = 64  # more than this, and one id pattern per line beats a search for each
+_ID_FIRST = re.compile(rb'\{"id":"([^"\\]*)"')
+
+
+def _events_by_id(snap: Snapshot, ids: set[str]) -> dict[str, EventLike]:
+    """The first event of each id in ``ids`` in the log."""
+    if not ids:
+        return {}
+    if len(ids) <= _MANY_IDS:
+        by_id = Prefilter(Filter(ids=tuple(sorted(ids))))
+        want: Callable[[bytes], bool] = by_id
+        lines = parallel.range_lines(snap.fd, 0, snap.length, by_id.anchors())
+    else:
+        wanted = {i.encode() for i in ids}
+
+        def want(content: bytes) -> bool:
+            found = _ID_FIRST.match(content)
+            return found is None or found.group(1) in wanted  # None: not canonical, parse it
+
+        lines = parallel.range_lines(snap.fd, 0, snap.length, None)
+    found: dict[str, EventLike] = {}
+    for parsed in parse_lines(lines, source="", want=want):
+        if isinstance(parsed, ValidLine) and parsed.event.id in ids:
+            found.setdefault(parsed.event.id, parsed.event)
+    return found
+
+
+@contextlib.contextmanager
+def selected(
+    spec: str,
+    flt: Filter,
+    *,
+    strict: bool,
+    reverse: bool = False,
+    limit: int | None = None,
+    on_invalid: OnInvalid,
+) -> Iterator[Selection]:
+    """The selection a view shows, read as ``canonical_lines`` reads (only the candidate
+    lines, on every core when the log is large) and held as ``Kept`` columns: the events are
+    decoded again as the view visits them, while the log stays open (unlocked: see
+    ``log.files.snapshot``). Standard input, git and ``strict`` reading hold the events."""
+    name = display_name(spec)
+    if strict or not is_path(spec):
+        reread = (lambda: read_any_lines(spec)) if spec != STDIN else None
+        yield select_events(
+            read_any_lines(spec), flt, source=name, strict=strict, reverse=reverse,
+            limit=limit, on_invalid=on_invalid, reread=reread,
+        )  # fmt: skip
+        return
+    with snapshot(spec) as snap:
+        work = functools.partial(view_range, flt=flt)
+        ranges = parallel.line_ranges(snap, parallel.workers())
+        try:
+            if ranges is None:
+                parts = [work(snap.fd, 0, snap.length)]
+            else:
+                parts = parallel.map_ranges(work, snap.fd, ranges)
+        except OSError as exc:
+            raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
+        kept, responses, answers = Kept(), Responses(), set[str]()
+        for part in parts:
+            kept.extend(part.kept)
+            responses.update(part.responses)
+            answers |= part.answers
+        bad = _numbered(snap.fd, [item for part in parts for item in part.bad])
+        _report(bad, name=name, strict=False, on_invalid=on_invalid)
+        places = kept.places
+        ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
+        events = KeptEvents(kept, ranked, snap.fd)
+        if limit is not None:  # only the shown events' answers are named
+            answers = {ref for event in events for ref in event.responds_to}
+        yield Selection(events, responses, AnsweredEvents(snap, answers))

@@ -29,12 +29,17 @@ def _git_bytes(spec: str) -> bytes:
     return done.stdout
 
 
+def is_path(spec: str) -> bool:
+    """Whether ``spec`` names a file, not stdin or a git ``REV:PATH`` (an existing path wins)."""
+    return spec != STDIN and (":" not in spec or Path(spec).exists())
+
+
 def read_any_lines(spec: str, *, anchors: Anchors | None = None) -> Iterator[RawLine]:
     """Lines of a path, ``-`` (stdin) or ``REV:PATH`` in git's syntax; an existing path wins.
 
     With ``anchors``, only the lines that hold one of them (see ``scan_lines``).
     """
-    if spec != STDIN and ":" in spec and not Path(spec).exists():
+    if spec != STDIN and not is_path(spec):
         return _git_lines(spec, anchors)
     if anchors is None:
         return read_raw_lines(spec)

@@ -76,9 +76,8 @@ def show(
     from timeline import formats
     from timeline.cli.exits import warn_invalid
     from timeline.cli.output import emit, refuse_overwriting_log
-    from timeline.log.lines import STDIN, display_name
-    from timeline.log.sources import read_any_lines
-    from timeline.selection import canonical_lines, select_events
+    from timeline.log.lines import display_name
+    from timeline.selection import canonical_lines, selected
     from timeline.userinput import check_utf8, today
 
     flt = filters.filter(today=today(as_of))
@@ -94,17 +93,13 @@ def show(
         ) as lines:
             emit(renderer.canonical(lines), to=output)
         return
-    # The views name the events that the shown ones answer: read again to find those the first
-    # reading passed over (a path or git can be read twice; standard input cannot).
-    reread = (lambda: read_any_lines(file)) if file != STDIN else None
-    selection = select_events(
-        read_any_lines(file), flt, source=display_name(file), strict=strict, reverse=reverse,
-        limit=limit, on_invalid=warn_invalid, reread=reread,
-    )  # fmt: skip
-    about = formats.About(
-        title=title,
-        source=display_name(file),
-        filters=flt.describe(),
-        generated=datetime.now(timezone.utc).replace(microsecond=0),
-    )
-    emit(renderer.render(selection, long=long, about=about), page=not no_pager, to=output)
+    with selected(
+        file, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warn_invalid
+    ) as selection:
+        about = formats.About(
+            title=title,
+            source=display_name(file),
+            filters=flt.describe(),
+            generated=datetime.now(timezone.utc).replace(microsecond=0),
+        )
+        emit(renderer.render(selection, long=long, about=about), page=not no_pager, to=output)

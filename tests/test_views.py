@@ -1,0 +1,146 @@
+"""The views' reading path (``selection.selected``): candidate lines only, on every core, events
+kept as columns and decoded again as a view visits them. It must select, order and annotate
+exactly as the in-memory path (``select_events``) does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from strategies import events as any_event
+from timeline.cli import app
+from timeline.log import parallel
+from timeline.log.files import read_raw_lines
+from timeline.model import Event
+from timeline.query import Filter
+from timeline.rules import canonical_json
+from timeline.selection import Selection, select_events, selected
+from timeline.vocab import EventType, Status
+
+_FILTERS = [
+    Filter(),
+    Filter.build(actors=["belarus"]),
+    Filter.build(types=[EventType.REJECT, EventType.ACCUSE]),
+    Filter.build(statuses=[Status.REPORTED]),
+    Filter.build(texts=["a"]),
+]
+
+
+def _layout(event: Event, spaced: bool) -> bytes:
+    """The event's line: canonical, or as Python's json.dumps writes it (not canonical)."""
+    line = canonical_json(event)
+    return (json.dumps(json.loads(line)) if spaced else line).encode()
+
+
+def _summary(selection: Selection) -> tuple[Any, ...]:
+    """A selection as plain values: the events' lines in order, what the log says of them,
+    and the events they answer."""
+    answered = {key: canonical_json(event) for key, event in selection.answered.items()}
+    shown = {ref for event in selection.events for ref in event.responds_to}
+    return (
+        [canonical_json(event) for event in selection.events],
+        sorted(selection.responses.answered),
+        sorted(selection.responses.rejected),
+        {key: line for key, line in answered.items() if key in shown},
+    )
+
+
+@st.composite
+def _linked_log(draw: st.DrawFn) -> list[tuple[Event, bool]]:
+    """A few random events in random layouts, some answering others (some with a reject)."""
+    found = draw(st.lists(any_event(), min_size=1, max_size=12, unique_by=lambda e: e.id))
+    ids = [event.id for event in found]
+    linked = []
+    for event in found:
+        refs = draw(st.lists(st.sampled_from(ids), max_size=2, unique=True))
+        refs = [ref for ref in refs if ref != event.id]
+        kind = draw(st.sampled_from([event.type, EventType.REJECT]))
+        changed = event.model_copy(update={"responds_to": tuple(refs), "type": kind})
+        linked.append((Event.model_validate(changed.model_dump()), draw(st.booleans())))
+    return linked
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Any log, however small, is read by three forked workers."""
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 3)
+    yield
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    log=_linked_log(),
+    flt=st.sampled_from(_FILTERS),
+    reverse=st.booleans(),
+    limit=st.none() | st.integers(0, 5),
+    workers=st.sampled_from([1, 3]),
+)
+def test_views_read_what_the_in_memory_path_reads(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    log: list[tuple[Event, bool]],
+    flt: Filter,
+    reverse: bool,
+    limit: int | None,
+    workers: int,
+) -> None:
+    """For any events, in any layout, answering each other, any filter, order and limit, in one
+    reader or three: the same events in the same order, the same answers and rejections, the
+    same answered events named."""
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"".join(_layout(event, spaced) + b"\n" for event, spaced in log))
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: workers)
+    options: dict[str, Any] = {"reverse": reverse, "limit": limit, "on_invalid": pytest.fail}
+    expected = select_events(
+        read_raw_lines(path), flt, source="e", strict=False, reread=lambda: read_raw_lines(path),
+        **options,
+    )  # fmt: skip
+    with selected(str(path), flt, strict=False, **options) as selection:
+        assert _summary(selection) == _summary(expected)
+        assert list(selection.events) == list(selection.events)  # read again: the same
+        if len(selection.events):
+            assert canonical_json(selection.events[-1]) == canonical_json(expected.events[-1])
+
+
+@pytest.mark.parametrize("fmt", ["plain", "csv", "rich"])
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--actor", "ukraine"], ["--type", "reject", "--reverse"], ["--limit", "4"]],
+    ids=["all", "actor", "type-reverse", "limit"],
+)
+def test_every_view_reads_the_bundled_log_as_strict_reading_does(
+    log_copy: Path, forked: None, fmt: str, args: list[str]
+) -> None:
+    """On the bundled log (whose events answer each other), each view, read by three workers,
+    is byte for byte what --strict (the in-memory path) shows."""
+    runner = CliRunner()
+    command = ["show", "-f", str(log_copy), "--format", fmt, *args]
+    fast, strict = runner.invoke(app, command), runner.invoke(app, [*command, "--strict"])
+    assert fast.exit_code == strict.exit_code == 0, fast.stderr
+    assert fast.stdout == strict.stdout
+    assert fast.stdout
+
+
+def test_bad_lines_are_warned_once_with_their_numbers(log_copy: Path, forked: None) -> None:
+    """A bad line that a filter reads is reported once, by its line in the whole file, even
+    when it also holds an answer (the second, answering scan reads it too)."""
+    lines = log_copy.read_bytes().splitlines(keepends=True)
+    bad = b'{"id":"x","actors":["ukraine"],"responds_to":["y"]}\n'
+    lines.insert(20, bad)
+    log_copy.write_bytes(b"".join(lines))
+    result = CliRunner().invoke(
+        app, ["show", "-f", str(log_copy), "--actor", "ukraine", "--format", "plain"]
+    )
+    assert result.exit_code == 0
+    assert result.stderr.count(f"{log_copy}:21: date: required field is missing") == 1
