@@ -22,7 +22,7 @@ import msgspec
 
 from timeline.errors import TimelineError
 from timeline.query import sort_key
-from timeline.rules import normalize_actor
+from timeline.rules import ASCII_ACTOR, normalize_actor
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 REGISTRY_FILE = "actors.toml"
 
 _ONE_LINE = r"^[^\r\n]*\S[^\r\n]*$"  # one line, not blank
+_STORED_ID = re.compile(ASCII_ACTOR)  # ids normalize_actor leaves as they are
 _WIKIDATA = r"^Q[1-9][0-9]*$"
 
 
@@ -86,11 +87,12 @@ def key(text: str) -> str:
     full-width letters) or runs of white space. 'lukaŠENKO', 'Lukashenko' → 'lukashenko'."""
     if text.isascii():
         return " ".join(text.lower().split())
-    # Marks are dropped before and after case folding: folding can make a letter that
-    # decomposes ('İ' → 'i̇'), and a compatibility form can decompose to a capital (U+210C).
-    plain = _drop_marks(unicodedata.normalize("NFKD", text)).casefold()
-    plain = _drop_marks(unicodedata.normalize("NFKD", plain))
-    return " ".join(plain.split())
+    # Decomposed before case folding (a compatibility form can decompose to a capital, U+210C)
+    # and after it (folding can make a letter that decomposes: 'İ' → 'i̇'); then the marks go.
+    plain = unicodedata.normalize("NFKD", text).casefold()
+    if not unicodedata.is_normalized("NFKD", plain):
+        plain = unicodedata.normalize("NFKD", plain)
+    return " ".join(_drop_marks(plain).split())
 
 
 def _drop_marks(text: str) -> str:
@@ -216,10 +218,13 @@ def parse_registry(data: bytes, *, source: str) -> Registry:
     labels: dict[str, tuple[str, str]] = {}
     for id_, table in tables.items():
         where = f"{source}:{lines[id_]}" if id_ in lines else source
-        try:
-            stored = normalize_actor(id_)
-        except ValueError as exc:
-            raise RegistryError(f"{where}: [{id_}]: {exc}") from None
+        if _STORED_ID.fullmatch(id_):  # the common case, without the general rule's cost
+            stored = id_
+        else:
+            try:
+                stored = normalize_actor(id_)
+            except ValueError as exc:
+                raise RegistryError(f"{where}: [{id_}]: {exc}") from None
         if stored != id_:
             raise RegistryError(
                 f"{where}: [{id_}]: not an actor id as the log stores it: write [{_quoted(stored)}]"
@@ -287,9 +292,17 @@ _HEADER = re.compile(
 )
 
 
+_SIMPLE_KEY = re.compile(
+    r"""(?P<bare>[A-Za-z0-9_-]+)|"(?P<basic>[^"\\\x00-\x1f\x7f]+)"|'(?P<literal>[^'\x00-\x1f\x7f]+)'"""
+)
+
+
 def _key_of(header_key: str) -> str | None:
     """The single key a header names ('"belarus/president"' → 'belarus/president'); None for
     a dotted key or anything that is not one key."""
+    simple = _SIMPLE_KEY.fullmatch(header_key)
+    if simple is not None:  # most headers: no need to ask the TOML parser
+        return simple.group("bare") or simple.group("basic") or simple.group("literal")
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -305,10 +318,18 @@ def _key_of(header_key: str) -> str | None:
     return name if value == 0 else None
 
 
+_MAYBE_HEADER = re.compile(r"^[ \t]*\[", re.MULTILINE)
+
+
 def table_lines(text: str) -> Iterator[tuple[str, int]]:
     """Each top-level table's id and the line of its header, for messages. A line inside a
     multi-line string may look like a header: the caller only names such a line."""
-    for lineno, line in enumerate(text.split("\n"), start=1):
+    lineno, counted = 1, 0
+    for start in _MAYBE_HEADER.finditer(text):  # only lines that may be headers are looked at
+        lineno += text.count("\n", counted, start.start())
+        counted = start.start()
+        end = text.find("\n", counted)
+        line = text[counted : end if end >= 0 else len(text)]
         found = _HEADER.match(line.removesuffix("\r"))
         if found is not None:
             id_ = _key_of(found.group("key"))
