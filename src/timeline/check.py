@@ -6,19 +6,23 @@ import enum
 import heapq
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from timeline.parsing import InvalidLine, ParsedLine
 from timeline.rules import EventLike
 from timeline.vocab import EventType, Status
 
+if TYPE_CHECKING:
+    from timeline.actors import Registry
+
 
 class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # worth knowing, never a problem: reported with --strict only
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,7 @@ class Problem:
     severity: Severity
     message: str
     field: str | None = None
+    source: str | None = None  # another file than the log (the actor registry)
 
 
 def not_yet(event: EventLike, as_of: date) -> str | None:
@@ -46,13 +51,22 @@ _SPOOL_BYTES = 8 << 20
 _BATCH = 10_000  # problems pickled at once
 
 
-def check_lines(lines: Iterable[ParsedLine], *, as_of: date) -> Iterator[Problem]:
+def check_lines(
+    lines: Iterable[ParsedLine],
+    *,
+    as_of: date,
+    registry: Registry | None = None,
+    unused: bool = False,
+) -> Iterator[Problem]:
     """Every problem in a log, in line order: bad lines, duplicate ids, dangling references,
-    future dates, claims rejected but not marked disputed, and a torn last line.
+    future dates, claims rejected but not marked disputed, and a torn last line. With a
+    ``registry``, actors drifting from it too (see ``actor_drift``); with ``unused`` as well,
+    the registry's actors that no event names, after the log's problems.
 
-    Memory grows with the log's valid events (their ids), not with its bad lines.
+    Memory grows with the log's valid events (their ids) and its actors, not with its bad lines.
     """
     first_line: dict[str, int] = {}
+    actors: dict[str, tuple[int, str]] = {}  # each actor's first line, and the field there
     references: list[tuple[int, str]] = []
     claims: dict[str, int] = {}
     rejections: list[tuple[int, str, str]] = []
@@ -77,6 +91,11 @@ def check_lines(lines: Iterable[ParsedLine], *, as_of: date) -> Iterator[Problem
                 first_line[event.id] = lineno
             if (future := not_yet(event, as_of)) is not None:
                 hold((lineno, future, "date"))
+            if registry is not None:
+                for field_name, ids in (("actors", event.actors), ("targets", event.targets)):
+                    for actor in ids:
+                        if actor not in actors:
+                            actors[actor] = (lineno, field_name)
             references.extend((lineno, ref) for ref in event.responds_to)
             if event.status is Status.CLAIMED:
                 claims[event.id] = lineno
@@ -98,11 +117,46 @@ def check_lines(lines: Iterable[ParsedLine], *, as_of: date) -> Iterator[Problem
         if last is not None and not last.line.is_complete:
             message = "last line has no newline (a write cut short?)"
             found_late.append(Problem(last.line.lineno, Severity.WARNING, message))
+        if registry is not None:
+            found_late.extend(actor_drift(actors, registry))
         found_late.sort(key=_line_of)  # stable: on one line, in the order found
         _spool(spool, held)
         spool.seek(0)
         # On one line, problems found as the line was read come first (merge is stable).
         yield from heapq.merge(_unspool(spool), found_late, key=_line_of)
+    if registry is not None and unused:
+        yield from unused_actors(actors, registry)
+
+
+def actor_drift(actors: Mapping[str, tuple[int, str]], registry: Registry) -> list[Problem]:
+    """Warnings for the log's actors (each with its first line and field) that drift from
+    ``registry``: one it does not hold, and two ids so alike they are probably one actor (unless
+    the registry holds both: then they are two on purpose)."""
+    from timeline.actors import similar_pairs
+
+    found = [
+        Problem(lineno, Severity.WARNING, registry.unknown(actor), field)
+        for actor, (lineno, field) in actors.items()
+        if not registry.knows(actor)
+    ]
+    for first, second in similar_pairs(actors):
+        if registry.knows(first) and registry.knows(second):
+            continue
+        (line_a, _), (line_b, field) = actors[first], actors[second]
+        message = (
+            f"{second!r} (line {line_b}) and {first!r} (line {line_a}) are probably one actor: "
+            f"'timeline actors rename' one to the other"
+        )
+        found.append(Problem(line_b, Severity.WARNING, message, field))
+    return found
+
+
+def unused_actors(actors: Mapping[str, tuple[int, str]], registry: Registry) -> Iterator[Problem]:
+    """A note for each actor of ``registry`` that no event names, at its table's line."""
+    for actor in registry.actors.values():
+        if actor.id not in actors:
+            message = f"[{actor.id}] is not used by any event"
+            yield Problem(actor.line or 0, Severity.INFO, message, source=registry.source)
 
 
 def _line_of(problem: Problem) -> int:

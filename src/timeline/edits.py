@@ -282,3 +282,46 @@ def refuse_dangling(lines: Iterable[RawLine], removed: Mapping[str, RawLine], *,
                     f"{name}:{line.lineno}: responds to {ref!r}: "
                     "not removed (use --force to remove it anyway)"
                 )
+
+
+@dataclass(frozen=True, slots=True)
+class Renamed:
+    """One line whose event names a renamed actor: the event before and after, and the bytes
+    that replace the line."""
+
+    line: RawLine
+    before: Event
+    after: Event
+    data: bytes
+
+
+def renamed_lines(
+    lines: Iterable[RawLine], *, old: str, new: str, name: str
+) -> tuple[list[Renamed], list[int]]:
+    """Every event of ``lines`` that names the actor ``old`` or one of its parts, with ``new``
+    in its place (in actors and targets; a name that becomes a repeat is dropped), and the
+    numbers of the lines that mention ``old`` but hold no valid event (left as they are)."""
+    from timeline.actors import renamed_id
+    from timeline.errors import LineError
+    from timeline.parsing import parse_raw_line
+
+    # Bytes one of which a line naming the actor must hold: as written, or behind a \u escape.
+    needles = {old.encode(), msgspec.json.encode(old)[1:-1], b"\\u"}
+    changed: list[Renamed] = []
+    skipped: list[int] = []
+    for line in lines:
+        if not line.content.strip() or not any(n in line.data for n in needles):
+            continue
+        try:
+            current = parse_raw_line(line, source=name)
+        except LineError:
+            if old.encode() in line.data:
+                skipped.append(line.lineno)
+            continue
+        actors = tuple(dict.fromkeys(renamed_id(a, old, new) for a in current.actors))
+        targets = tuple(dict.fromkeys(renamed_id(t, old, new) for t in current.targets))
+        if (actors, targets) == (current.actors, current.targets):
+            continue
+        event = validated({**current.model_dump(mode="json"), "actors": actors, "targets": targets})
+        changed.append(Renamed(line, current, event, replacement(line, event, before=current)))
+    return changed, skipped

@@ -19,6 +19,7 @@ from timeline.log.lines import BOM, RawLine
 from timeline.parsing import InvalidLine, parse_lines
 
 if TYPE_CHECKING:
+    from timeline.actors import Registry
     from timeline.rules import EventLike
 
 
@@ -89,15 +90,40 @@ def conflicts(
     return problems
 
 
-def _without_links(event: EventLike, keep: tuple[str, ...]) -> EventLike:
-    """``event`` responding only to ``keep`` (either kind of event: fast path or model)."""
+def _replaced(event: EventLike, **changes: tuple[str, ...]) -> EventLike:
+    """``event`` with some fields replaced (either kind of event: fast path or model)."""
     import msgspec
 
     copy = getattr(event, "model_copy", None)
     if copy is not None:
-        changed: EventLike = copy(update={"responds_to": keep})
+        changed: EventLike = copy(update=changes)
         return changed
-    return msgspec.structs.replace(event, responds_to=keep)  # type: ignore[type-var]
+    return msgspec.structs.replace(event, **changes)  # type: ignore[type-var]
+
+
+def _without_links(event: EventLike, keep: tuple[str, ...]) -> EventLike:
+    """``event`` responding only to ``keep``."""
+    return _replaced(event, responds_to=keep)
+
+
+def resolve_actors(batch: Batch, registry: Registry) -> tuple[dict[str, str], list[str]]:
+    """Each actor and target of ``batch`` that ``registry`` knows by a name or an alias,
+    replaced by its id. Returns what was replaced (value → id) and the values it does not know,
+    each once, in the order met. Each distinct value is looked up once."""
+    ids: dict[str, str | None] = {}
+
+    def resolved(values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if value not in ids:
+                ids[value] = registry.resolve(value)
+        return tuple(dict.fromkeys(ids[v] or v for v in values))
+
+    for index, event in enumerate(batch.events):
+        actors, targets = resolved(event.actors), resolved(event.targets)
+        if (actors, targets) != (event.actors, event.targets):
+            batch.events[index] = _replaced(event, actors=actors, targets=targets)
+    renamed = {value: id_ for value, id_ in ids.items() if id_ is not None and id_ != value}
+    return renamed, [value for value, id_ in ids.items() if id_ is None]
 
 
 def drop_missing_links(batch: Batch, known: Mapping[str, int], *, name: str, log: str) -> list[str]:

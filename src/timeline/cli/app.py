@@ -14,7 +14,7 @@ import typer
 
 from timeline import __version__
 from timeline.cli import converters
-from timeline.cli.commands import add, check, diff, edit, import_, rm, schema, show
+from timeline.cli.commands import actors, add, check, diff, edit, import_, rm, schema, show
 from timeline.cli.exits import EXIT_OK, ExitGroup, run
 
 converters.install()
@@ -66,6 +66,7 @@ app.command(epilog=rm.EXAMPLES)(rm.rm)
 app.command(name="import", epilog=import_.EXAMPLES)(import_.import_)
 app.command(epilog=diff.EXAMPLES)(diff.diff)
 app.command(epilog=check.EXAMPLES)(check.check)
+app.add_typer(actors.app)  # actors, and actors rename
 app.command(epilog=schema.EXAMPLES)(schema.schema)
 
 

@@ -22,6 +22,7 @@ from timeline.cli.completion import complete_actors
 from timeline.vocab import EventType, Status
 
 if TYPE_CHECKING:
+    from timeline.actors import Registry
     from timeline.edits import EventFlags
     from timeline.formats import Format
     from timeline.query import Filter
@@ -54,6 +55,20 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON Lines to stdou
 StrictOpt = Annotated[
     bool,
     typer.Option("--strict", help="Treat an invalid line as an error (exit 2), not a warning."),
+]
+ActorsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--actors",
+        envvar="TIMELINE_ACTORS",
+        metavar="FILE",
+        help="The actor registry (ids, names, aliases). Default: actors.toml beside the log.",
+        show_envvar=True,
+    ),
+]
+NewActorOpt = Annotated[
+    bool,
+    typer.Option("--new-actor", help="Accept an actor the registry does not know (a new one)."),
 ]
 AsOfOpt = Annotated[
     str | None,
@@ -205,13 +220,17 @@ class FilterOptions:
     ] = None
     id_: Annotated[list[str] | None, typer.Option("--id", metavar="ID", help="Has this id.")] = None
 
-    def filter(self, *, today: date) -> Filter:
-        """The filter these options describe; relative dates count back from ``today``."""
+    def filter(self, *, today: date, registry: Registry | None = None) -> Filter:
+        """The filter these options describe; relative dates count back from ``today``; actors
+        typed by name or alias are the ids ``registry`` gives them."""
+        from timeline.cli.registry import filter_ids
         from timeline.query import user_filter
 
         return user_filter(
-            actors=_words(self.actor), targets=_words(self.target),
-            involving=_words(self.involving), types=tuple(self.type_ or ()),
+            actors=filter_ids(registry, "--actor", self.actor),
+            targets=filter_ids(registry, "--target", self.target),
+            involving=filter_ids(registry, "--involving", self.involving),
+            types=tuple(self.type_ or ()),
             tags=_words(self.tag), statuses=tuple(self.status or ()), since=self.since,
             until=self.until, texts=_words(self.text), ids=_words(self.id_), today=today,
         )  # fmt: skip

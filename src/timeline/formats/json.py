@@ -63,8 +63,8 @@ def diff_stat(stat: Stat) -> TextLines:
 def problem_record(problem: Problem, source: str) -> dict[str, Any]:
     """The JSON record of one problem for ``check --json``."""
     return {
-        "file": source,
-        "line": problem.lineno,
+        "file": problem.source or source,
+        "line": problem.lineno or None,
         "severity": problem.severity.value,
         "field": problem.field,
         "message": problem.message,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -58,11 +59,13 @@ def gap_label(previous: date, current: date, *, approximate: bool = False) -> st
     return f"{sign}{round(days / 365.25)} y"
 
 
-def parties(event: EventLike) -> str:
-    """'belarus, belarus/president → ukraine'."""
-    text = ", ".join(event.actors)
+def parties(event: EventLike, names: Mapping[str, str] | None = None) -> str:
+    """'belarus, belarus/president → ukraine'; with ``names``, each id that has a display name
+    shows it instead: 'Belarus, Alexander Lukashenko → Ukraine'."""
+    shown = names or {}
+    text = ", ".join(shown.get(a, a) for a in event.actors)
     if event.targets:
-        text += " → " + ", ".join(event.targets)
+        text += " → " + ", ".join(shown.get(t, t) for t in event.targets)
     return text
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,12 +49,14 @@ Output = TextLines | ByteLines | Rendered | FileWriter
 class About:
     """What a published selection is, for the formats that say so on their first page: the
     title the user gave (``--title``), the log it came from, the filters that chose it (as
-    words: ``("actor belarus", "since 2024-08-01")``) and when it was made."""
+    words: ``("actor belarus", "since 2024-08-01")``) and when it was made; and the display
+    name of each actor the registry names (the views show them in place of ids)."""
 
     title: str | None = None
     source: str = ""
     filters: tuple[str, ...] = ()
     generated: datetime | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def heading(self) -> str:

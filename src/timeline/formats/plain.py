@@ -33,9 +33,10 @@ def problem_text(problem: Problem, source: str) -> str:
     """``events.jsonl:7: date: …`` (warnings say so after the line number)."""
     from timeline.check import Severity
 
-    parts = [f"{source}:{problem.lineno}"]
-    if problem.severity is Severity.WARNING:
-        parts.append("warning")
+    where = problem.source or source  # the registry's problems name it
+    parts = [f"{where}:{problem.lineno}" if problem.lineno else where]
+    if problem.severity is not Severity.ERROR:
+        parts.append(problem.severity.value)
     if problem.field:
         parts.append(problem.field)
     parts.append(problem.message)

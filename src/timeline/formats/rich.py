@@ -8,6 +8,7 @@ inside the functions, so that naming the formats costs nothing at start-up.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -48,10 +49,10 @@ _STATUS_MARKS = {
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> Rendered:
     """A vertical timeline under year and month headings."""
-    return Rendered(_timeline(selection, long=long))
+    return Rendered(_timeline(selection, long=long, names=about.names))
 
 
-def _timeline(selection: Selection, *, long: bool) -> RenderableType:
+def _timeline(selection: Selection, *, long: bool, names: Mapping[str, str]) -> RenderableType:
     from rich.console import Group
     from rich.padding import Padding
     from rich.table import Table
@@ -100,7 +101,7 @@ def _timeline(selection: Selection, *, long: bool) -> RenderableType:
         body = Text(overflow="fold")  # a word wider than the column (an id, a URL) wraps whole
         body.append(event.type.value, style="magenta")
         body.append("  ")
-        body.append(visible(parties(event)), style="green")
+        body.append(visible(parties(event, names)), style="green")
         if status in _STATUS_MARKS:
             mark, style = _STATUS_MARKS[status]
             body.append(f"  {mark}", style=style)

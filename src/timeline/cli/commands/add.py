@@ -10,9 +10,11 @@ from timeline.cli.completion import complete_actors
 from timeline.cli.options import (
     DEFAULT_FILE,
     TYPE_NAMES,
+    ActorsOpt,
     AsOfOpt,
     FieldOptions,
     FileOpt,
+    NewActorOpt,
     StoredJsonOpt,
     examples,
     unpack,
@@ -61,13 +63,18 @@ def add(
     ] = None,
     as_json: StoredJsonOpt = False,
     as_of: AsOfOpt = None,
+    actors: ActorsOpt = None,
+    new_actor: NewActorOpt = False,
 ) -> None:
     """Append one event to the log (created if missing) and print its id.
 
     Needs a source: --source URL, or --source-title (and --publisher, if known) for print
     or broadcast.
     """
+    import dataclasses
+
     from timeline.cli.output import emit_after_change
+    from timeline.cli.registry import event_ids, load_registry
     from timeline.edits import check_references, known_ids, refuse_not_yet, validated
     from timeline.errors import ConflictError, InputError
     from timeline.log.files import lock_log
@@ -75,6 +82,10 @@ def add(
     from timeline.rules import canonical_json, make_id
     from timeline.userinput import refuse_controls, today
 
+    registry = load_registry(actors, file)
+    actor = event_ids(registry, "--actor", actor, new_actor=new_actor)
+    target = event_ids(registry, "--target", fields.target, new_actor=new_actor)
+    fields = dataclasses.replace(fields, target=target)
     flags = fields.flags(when=date_, title=title, type_=type_, actors=actor)
     refuse_controls("--id", id_)
     day = today(as_of)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli.options import DEFAULT_FILE, AsOfOpt, FileOpt, JsonOpt, examples
+from timeline.cli.options import DEFAULT_FILE, ActorsOpt, AsOfOpt, FileOpt, JsonOpt, examples
 
 EXAMPLES = examples(
     "timeline check",
@@ -19,15 +19,21 @@ def check(
     file: FileOpt = DEFAULT_FILE,
     as_json: JsonOpt = False,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Count warnings as problems (exit 1).")
+        bool,
+        typer.Option(
+            "--strict",
+            help="Count warnings as problems (exit 1), and note registry actors no event uses.",
+        ),
     ] = False,
     as_of: AsOfOpt = None,
+    actors: ActorsOpt = None,
 ) -> None:
     """Find every problem in a log, one line each, like a compiler. Never changes the log.
 
     Errors: lines that are not JSON objects or not valid events (each bad field), duplicate ids,
     responds_to pointing nowhere, dates after --as-of. Warnings: a claim that a reject answers
-    but whose status is not 'disputed', a last line without a newline.
+    but whose status is not 'disputed', a last line without a newline; with an actor
+    registry, an actor it does not hold, and two actor ids so alike they are probably one.
     """
     from collections import Counter
     from collections.abc import Iterator
@@ -36,12 +42,14 @@ def check(
     from timeline.check import Problem, Severity, check_lines
     from timeline.cli.exits import EXIT_FOUND, EXIT_OK, say
     from timeline.cli.output import count, emit, progress
+    from timeline.cli.registry import load_registry
     from timeline.log.lines import display_name
     from timeline.log.sources import read_any_lines
     from timeline.parsing import parse_lines
     from timeline.userinput import today
 
     name = display_name(file)
+    registry = load_registry(actors, file)
     lines = progress(read_any_lines(file), spec=file, label=f"checking {name}")
     counts = Counter[Severity]()
 
@@ -50,9 +58,12 @@ def check(
             counts[problem.severity] += 1
             yield problem
 
-    problems = check_lines(parse_lines(lines, source=name), as_of=today(as_of))
+    problems = check_lines(
+        parse_lines(lines, source=name), as_of=today(as_of), registry=registry, unused=strict
+    )
     fmt = formats.Format.JSON if as_json else formats.Format.PLAIN
     emit(formats.CHECK[fmt](counted(problems), source=name))
     errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
-    say(f"{name}: {count(errors, 'error')}, {count(warnings, 'warning')}")
+    notes = f", {count(counts[Severity.INFO], 'note')}" if counts[Severity.INFO] else ""
+    say(f"{name}: {count(errors, 'error')}, {count(warnings, 'warning')}{notes}")
     raise typer.Exit(EXIT_FOUND if errors or (strict and warnings) else EXIT_OK)

@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli.options import AsOfOpt, FilterOptions, JsonOpt, StrictOpt, examples, unpack
+from timeline.cli.options import (
+    ActorsOpt,
+    AsOfOpt,
+    FilterOptions,
+    JsonOpt,
+    StrictOpt,
+    examples,
+    unpack,
+)  # fmt: skip
 
 EXAMPLES = examples(
     "timeline diff HEAD~1:data/events.jsonl data/events.jsonl",
@@ -32,6 +40,7 @@ def diff(
     as_json: JsonOpt = False,
     strict: StrictOpt = False,
     as_of: AsOfOpt = None,
+    actors: ActorsOpt = None,
 ) -> None:
     """Show what changed between two versions of a log: events added, removed and changed.
 
@@ -46,6 +55,7 @@ def diff(
     from timeline import formats
     from timeline.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK, say, warn_invalid
     from timeline.cli.output import emit, progress
+    from timeline.cli.registry import load_registry
     from timeline.diff import compare
     from timeline.errors import InputError
     from timeline.formats import Format
@@ -63,7 +73,7 @@ def diff(
 
     if old == new == STDIN:
         raise InputError("only one side can be '-' (stdin)")
-    flt = filters.filter(today=today(as_of))
+    flt = filters.filter(today=today(as_of), registry=load_registry(actors, new, old))
     comparison = compare(
         (replayable(old), display_name(old)),
         (replayable(new), display_name(new)),

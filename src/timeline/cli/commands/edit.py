@@ -10,9 +10,11 @@ from timeline.cli.completion import complete_actors, complete_ids
 from timeline.cli.options import (
     DEFAULT_FILE,
     TYPE_NAMES,
+    ActorsOpt,
     AsOfOpt,
     FieldOptions,
     FileOpt,
+    NewActorOpt,
     StoredJsonOpt,
     examples,
     unpack,
@@ -58,12 +60,17 @@ def edit(
     fields: FieldOptions = FieldOptions(),
     as_json: StoredJsonOpt = False,
     as_of: AsOfOpt = None,
+    actors: ActorsOpt = None,
+    new_actor: NewActorOpt = False,
 ) -> None:
     """Change fields of one event in place; a list flag replaces the whole list.
 
     The result is validated like 'add': an edit that would make the event invalid changes nothing.
     """
+    import dataclasses
+
     from timeline.cli.output import emit_after_change
+    from timeline.cli.registry import event_ids, load_registry
     from timeline.edits import (
         check_references,
         find_line,
@@ -80,6 +87,10 @@ def edit(
     from timeline.userinput import check_utf8, today
 
     check_utf8("ID", event_id)
+    registry = load_registry(actors, file)
+    actor = event_ids(registry, "--actor", actor, new_actor=new_actor)
+    target = event_ids(registry, "--target", fields.target, new_actor=new_actor)
+    fields = dataclasses.replace(fields, target=target)
     flags = fields.flags(when=date_, title=title, type_=type_, actors=actor)
     if flags.is_empty:
         raise InputError("edit: nothing to change: give a field flag such as --status")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli.options import DEFAULT_FILE, AsOfOpt, FileOpt, examples
+from timeline.cli.options import DEFAULT_FILE, ActorsOpt, AsOfOpt, FileOpt, examples
 
 EXAMPLES = examples(
     "timeline import new-events.jsonl",
@@ -36,6 +36,7 @@ def import_(
         ),
     ] = False,
     as_of: AsOfOpt = None,
+    actors: ActorsOpt = None,
 ) -> None:
     """Append events from JSON Lines or a JSON array: all of them, or none if any is invalid.
 
@@ -43,9 +44,10 @@ def import_(
     """
     from timeline.cli.exits import EXIT_FOUND, fail, say
     from timeline.cli.output import count, emit_after_change, progress
+    from timeline.cli.registry import load_registry
     from timeline.edits import known_ids
     from timeline.errors import InputError, LineError
-    from timeline.importing import conflicts, read_batch, without
+    from timeline.importing import conflicts, read_batch, resolve_actors, without
     from timeline.importing import drop_missing_links as drop_links
     from timeline.log.files import lock_log, read_raw_lines
     from timeline.log.lines import STDIN, display_name
@@ -64,11 +66,19 @@ def import_(
     if source == STDIN and sys.stdin.isatty():  # nobody is typing JSON: say what is wanted
         raise InputError("import: give a PATH, or pipe events into standard input")
     as_of_day = today(as_of)
+    registry = load_registry(actors, file)
     name = display_name(source)
     lines = progress(read_raw_lines(source), spec=source, label=f"reading {name}")
     batch = read_batch(lines, name=name, as_of=as_of_day)
     if batch.problems and not skip_invalid:
         refuse(batch.problems)
+    if registry is not None:  # names and aliases become ids; check reports the unknown
+        renamed, unknown = resolve_actors(batch, registry)
+        for value, id_ in renamed.items():
+            say(f"timeline: {name}: actor {value!r} is {id_}")
+        if unknown:
+            listed = ", ".join(map(repr, unknown[:5])) + (" …" if len(unknown) > 5 else "")
+            say(f"timeline: {name}: not in {registry.source}: {listed}")
     with lock_log(file, create=True) as log:
         known = known_ids(log.raw_lines()) if batch.events else {}
         for note in drop_links(batch, known, name=name, log=log.name) if drop_missing_links else ():

@@ -10,6 +10,7 @@ import typer
 
 from timeline.cli.options import (
     DEFAULT_FILE,
+    ActorsOpt,
     AsOfOpt,
     FileOpt,
     FilterOptions,
@@ -68,6 +69,7 @@ def show(
     ] = None,
     strict: StrictOpt = False,
     as_of: AsOfOpt = None,
+    actors: ActorsOpt = None,
 ) -> None:
     """Show events, filtered and sorted by date.
 
@@ -76,11 +78,13 @@ def show(
     from timeline import formats
     from timeline.cli.exits import warn_invalid
     from timeline.cli.output import emit, refuse_overwriting_log
+    from timeline.cli.registry import load_registry
     from timeline.log.lines import display_name
     from timeline.selection import canonical_lines, selected
     from timeline.userinput import check_utf8, today
 
-    flt = filters.filter(today=today(as_of))
+    registry = load_registry(actors, file)
+    flt = filters.filter(today=today(as_of), registry=registry)
     if title is not None:
         check_utf8("--title", title)
     chosen = fmt.to_format(as_json=as_json, terminal=output is None and sys.stdout.isatty())
@@ -101,5 +105,6 @@ def show(
             source=display_name(file),
             filters=flt.describe(),
             generated=datetime.now(timezone.utc).replace(microsecond=0),
+            names=registry.names if registry is not None else {},
         )
         emit(renderer.render(selection, long=long, about=about), page=not no_pager, to=output)

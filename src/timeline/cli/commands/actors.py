@@ -1,0 +1,185 @@
+"""``timeline actors``: the actors of a log or a selection; ``timeline actors rename``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from timeline.cli.completion import complete_actors
+from timeline.cli.options import (
+    DEFAULT_FILE,
+    ActorsOpt,
+    AsOfOpt,
+    FileOpt,
+    FilterOptions,
+    JsonOpt,
+    StrictOpt,
+    examples,
+    unpack,
+)  # fmt: skip
+
+if TYPE_CHECKING:
+    from timeline.edits import Renamed
+
+EXAMPLES = examples(
+    "timeline actors",
+    "timeline actors --involving ukraine --since 2024-08 --tree",
+    "timeline actors --json | jq -r 'select(.name == null) | .id'    # not in the registry",
+    "timeline actors rename belarus-mod belarus/defense-minister --dry-run",
+)
+RENAME_EXAMPLES = examples(
+    "timeline actors rename belarus-mod belarus/mod --dry-run",
+    "timeline actors rename wagner russia/wagner    # its parts move with it",
+    note="Every line that does not name OLD stays byte for byte as it was.",
+)
+
+app = typer.Typer(
+    name="actors",
+    help="The actors of a log, with their names, counts and dates; rename one everywhere.",
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback(invoke_without_command=True, epilog=EXAMPLES)
+@unpack
+def actors(
+    ctx: typer.Context,
+    file: FileOpt = DEFAULT_FILE,
+    filters: FilterOptions = FilterOptions(),
+    tree: Annotated[bool, typer.Option("--tree", help="Show the actors as a tree of parts.")] = (
+        False
+    ),
+    as_json: JsonOpt = False,
+    strict: StrictOpt = False,
+    as_of: AsOfOpt = None,
+    registry_file: ActorsOpt = None,
+) -> None:
+    """List the actors of the log, or of the events the filters of 'show' select: id, display
+    name, events as actor and as target, first and last date, aliases.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from timeline.actors import tally
+    from timeline.cli.exits import warn_invalid
+    from timeline.cli.output import emit
+    from timeline.cli.registry import load_registry
+    from timeline.formats import roster
+    from timeline.log.lines import display_name
+    from timeline.log.sources import read_any_lines
+    from timeline.parsing import valid_lines
+    from timeline.prefilter import Prefilter
+    from timeline.query import matches
+    from timeline.userinput import today
+
+    registry = load_registry(registry_file, file)
+    flt = filters.filter(today=today(as_of), registry=registry)
+    want = None if strict or flt.is_empty else Prefilter(flt)
+    lines = valid_lines(read_any_lines(file), source=display_name(file), strict=strict,
+                        on_invalid=warn_invalid, want=want)  # fmt: skip
+    found = tally(parsed.event for parsed in lines if matches(parsed.event, flt))
+    view = roster.records if as_json else roster.tree if tree else roster.table
+    emit(view(found, registry))
+
+
+@app.command(epilog=RENAME_EXAMPLES)
+def rename(
+    old: Annotated[
+        str,
+        typer.Argument(
+            metavar="OLD",
+            help="The actor to rename (id, name or alias).",
+            autocompletion=complete_actors,
+        ),
+    ],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="Its new id (or a registered name).")],
+    file: FileOpt = DEFAULT_FILE,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Show what would change, change nothing.")
+    ] = False,
+    registry_file: ActorsOpt = None,
+) -> None:
+    """Rename an actor in every event (actors and targets; its parts move with it) and in the
+    registry, if OLD is in it; print the ids of the events changed.
+    """
+    from timeline.actors import is_part, renamed_registry
+    from timeline.cli.exits import say
+    from timeline.cli.output import count, emit, emit_after_change
+    from timeline.cli.registry import load_registry, registry_path
+    from timeline.edits import renamed_lines
+    from timeline.errors import ConflictError, InputError
+    from timeline.formats.output import TextLines
+    from timeline.log.files import lock_log, read_raw_lines
+    from timeline.log.lines import display_name
+    from timeline.rules import normalize_actor
+    from timeline.text import visible
+
+    registry = load_registry(registry_file, file)
+
+    def actor_id(label: str, value: str) -> str:
+        found = registry.resolve(value) if registry is not None else None
+        if found is not None:
+            return found
+        try:
+            return normalize_actor(value)
+        except ValueError as exc:
+            raise InputError(f"{label}: {exc}") from None
+
+    old_id, new_id = actor_id("OLD", old), actor_id("NEW", new)
+    if old_id == new_id:
+        raise InputError(f"rename: {old!r} and {new!r} are one actor already: {old_id}")
+    if is_part(new_id, old_id) or is_part(old_id, new_id):
+        raise InputError(f"rename: {old_id!r} and {new_id!r}: one is a part of the other")
+    path = registry_path(registry_file, file)
+    in_registry = registry is not None and any(is_part(a, old_id) for a in registry.actors)
+    name = display_name(file)
+
+    if dry_run:
+        changes, skipped = renamed_lines(read_raw_lines(file), old=old_id, new=new_id, name=name)
+        if in_registry and path is not None:
+            renamed_registry(path.read_bytes(), old=old_id, new=new_id, source=str(path))
+    else:
+        with lock_log(file, create=False) as log:
+            lines = list(log.raw_lines())
+            changes, skipped = renamed_lines(lines, old=old_id, new=new_id, name=name)
+            if not changes and not in_registry:
+                raise ConflictError(f"{name}: no event names {old_id!r}: nothing to rename")
+            if in_registry and path is not None:
+                # The registry first: if the log then cannot be written, running the command
+                # again finishes the job (OLD is then only in the log).
+                with lock_log(path, create=False) as held:
+                    data = b"".join(line.data for line in held.raw_lines())
+                    renamed = renamed_registry(data, old=old_id, new=new_id, source=str(path))
+                    if renamed is not None:
+                        held.rewrite([renamed])
+            by_line = {change.line.lineno: change.data for change in changes}
+            if by_line:
+                log.rewrite(by_line.get(line.lineno, line.data) for line in lines)
+    for lineno in skipped:
+        say(f"{name}:{lineno}: names {old_id!r} but is not a valid event: left as it is")
+    where = f" and in {path}" if in_registry else ""
+    what = f"{old_id!r} to {new_id!r} in {count(len(changes), 'event')} of {name}{where}"
+    if dry_run:
+        emit(TextLines(_described(change, name) for change in changes))
+        say(f"would rename {what}")
+        return
+    done = f"renamed {what}"
+    emit_after_change((visible(change.after.id) for change in changes), done=done)
+    say(done)
+
+
+def _described(change: Renamed, name: str) -> str:
+    """'events.jsonl:8: ID: actors: a → b' for one event a rename changes."""
+    from timeline.text import visible
+
+    before, after = change.before, change.after
+    fields = [
+        f"{field}: {', '.join(old)} → {', '.join(new)}"
+        for field, old, new in (
+            ("actors", before.actors, after.actors),
+            ("targets", before.targets, after.targets),
+        )
+        if old != new
+    ]
+    return visible(f"{name}:{change.line.lineno}: {after.id}: {'; '.join(fields)}")

@@ -1,0 +1,112 @@
+"""The actor registry on the command line: which file, read once per command, and what the
+actors a user typed resolve to (a filter warns about a name it does not know; a writer refuses
+one, unless ``--new-actor``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, overload
+
+from timeline.errors import InputError
+
+if TYPE_CHECKING:
+    from timeline.actors import Registry
+
+
+def registry_path(actors: str | None, *logs: str) -> Path | None:
+    """The registry a command reads: ``actors`` (``--actors`` or ``$TIMELINE_ACTORS``), else
+    ``actors.toml`` beside the first log that is a file and has one; None if there is none."""
+    from timeline.actors import REGISTRY_FILE
+    from timeline.log.lines import STDIN
+
+    if actors is not None:
+        return Path(actors)
+    for log in logs:
+        if log == STDIN or not os.path.isfile(log):
+            continue  # standard input and git's REV:PATH have no folder to look in
+        beside = Path(log).parent / REGISTRY_FILE
+        if beside.is_file():
+            return beside
+    return None
+
+
+def load_registry(actors: str | None, *logs: str) -> Registry | None:
+    """The registry a command uses, read and checked; None when there is none (everything
+    then works as if no registry existed)."""
+    from timeline.actors import RegistryError, parse_registry
+    from timeline.log.lines import os_reason
+
+    path = registry_path(actors, *logs)
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read the actor registry: {os_reason(exc)}") from None
+    return parse_registry(data, source=str(path))
+
+
+def filter_ids(registry: Registry | None, flag: str, values: Sequence[str] | None) -> list[str]:
+    """A filter's actors as ids. A value the registry does not know is kept as typed (the log
+    may hold it), with a warning that names the nearest registered actors."""
+    from timeline.cli.exits import say
+    from timeline.rules import normalize_actor
+
+    if registry is None or not values:
+        return list(values or ())
+    ids = []
+    for value in values:
+        found = registry.resolve(value)
+        if found is None:
+            try:
+                stored = normalize_actor(value)
+            except ValueError:  # the filter itself refuses it, naming the flag
+                stored = None
+            if stored is not None and not registry.is_known_prefix(stored):
+                say(f"timeline: {flag}: {registry.unknown(value)}")
+        ids.append(found or value)
+    return ids
+
+
+@overload
+def event_ids(
+    registry: Registry | None, flag: str, values: Sequence[str], *, new_actor: bool
+) -> list[str]: ...
+@overload
+def event_ids(
+    registry: Registry | None, flag: str, values: Sequence[str] | None, *, new_actor: bool
+) -> list[str] | None: ...
+def event_ids(
+    registry: Registry | None, flag: str, values: Sequence[str] | None, *, new_actor: bool
+) -> list[str] | None:
+    """The actors of an event being written, as ids, saying on stderr what a name resolved
+    to. Without ``new_actor``, an actor the registry does not know is refused. An empty value
+    (``--target ''``: clear the list) is kept."""
+    from timeline.cli.exits import say
+    from timeline.rules import normalize_actor
+
+    if registry is None or values is None:
+        return None if values is None else list(values)
+    ids = []
+    for value in values:
+        if value == "":
+            ids.append(value)
+            continue
+        found = registry.resolve(value)
+        if found is None:
+            if not new_actor:
+                raise InputError(
+                    f"{flag}: {registry.unknown(value)} (give --new-actor to add it anyway)"
+                )
+            ids.append(value)
+            continue
+        try:
+            typed = normalize_actor(value)
+        except ValueError:
+            typed = None
+        if typed != found:
+            say(f"timeline: {flag}: {value!r} is {found}")
+        ids.append(found)
+    return ids

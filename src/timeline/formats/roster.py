@@ -1,0 +1,117 @@
+"""The actors of a selection (``timeline actors``): a table, a tree by parts, JSON records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from timeline.formats.labels import iso_label
+from timeline.formats.output import TextLines
+from timeline.text import json_safe, visible
+
+if TYPE_CHECKING:
+    from timeline.actors import Registry, Tally
+
+_HEAD = ("ACTOR", "NAME", "ACTS", "TARGETED", "FIRST", "LAST", "ALIASES")
+
+
+def _dates(entry: Tally) -> tuple[str, str]:
+    first, last = entry.first, entry.last
+    return (iso_label(first) if first else "", iso_label(last) if last else "")
+
+
+def _name(registry: Registry | None, actor: str) -> str:
+    found = registry.actors.get(actor) if registry is not None else None
+    return found.name if found is not None else ""
+
+
+def _aliases(registry: Registry | None, actor: str) -> tuple[str, ...]:
+    found = registry.actors.get(actor) if registry is not None else None
+    return found.aliases if found is not None else ()
+
+
+def table(tallies: Mapping[str, Tally], registry: Registry | None) -> TextLines:
+    """One line per actor, in columns: id, display name, events as actor and as target, the
+    first and last date, aliases."""
+    rows: list[tuple[str, ...]] = [_HEAD]
+    for actor, entry in tallies.items():
+        first, last = _dates(entry)
+        rows.append((actor, _name(registry, actor), str(entry.as_actor), str(entry.as_target),
+                     first, last, ", ".join(_aliases(registry, actor))))  # fmt: skip
+    rows = [tuple(visible(cell) for cell in row) for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEAD))]
+    numeric = {2, 3}
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [
+            cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        return "  ".join(cells).rstrip()
+
+    return TextLines([line(row) for row in rows] if tallies else [])
+
+
+def tree(tallies: Mapping[str, Tally], registry: Registry | None) -> TextLines:
+    """The actors as a tree of parts: 'belarus' above 'president' for 'belarus/president'. A
+    part whose whole is not in the selection still hangs under it."""
+    children: dict[str, list[str]] = {}
+    nodes: set[str] = set()
+    for actor in tallies:
+        parts = actor.split("/")
+        for depth in range(1, len(parts) + 1):
+            nodes.add("/".join(parts[:depth]))
+    for node in sorted(nodes):
+        parent = node.rpartition("/")[0]
+        children.setdefault(parent, []).append(node)
+
+    def label(node: str) -> str:
+        text = node.rpartition("/")[2]
+        name = _name(registry, node)
+        if name:
+            text += f"  {name}"
+        entry = tallies.get(node)
+        if entry is not None:
+            first, last = _dates(entry)
+            span = first if first == last else f"{first} – {last}"
+            text += f"  ({entry.as_actor} as actor, {entry.as_target} as target, {span})"
+        return visible(text)
+
+    def walk(node: str, prefix: str) -> Iterator[str]:
+        kids = children.get(node, [])
+        for index, kid in enumerate(kids):
+            last = index == len(kids) - 1
+            yield prefix + ("└── " if last else "├── ") + label(kid)
+            yield from walk(kid, prefix + ("    " if last else "│   "))
+
+    def roots() -> Iterator[str]:
+        for root in children.get("", []):
+            yield label(root)
+            yield from walk(root, "")
+
+    return TextLines(roots())
+
+
+def record(entry: Tally, registry: Registry | None) -> dict[str, Any]:
+    """The JSON record of one actor."""
+    found = registry.actors.get(entry.id) if registry is not None else None
+    first, last = _dates(entry)
+    return {
+        "id": entry.id,
+        "name": found.name if found else None,
+        "aliases": list(found.aliases) if found else [],
+        "wikidata": found.wikidata if found else None,
+        "as_actor": entry.as_actor,
+        "as_target": entry.as_target,
+        "first": first,
+        "last": last,
+    }
+
+
+def records(tallies: Mapping[str, Tally], registry: Registry | None) -> TextLines:
+    """One JSON record per actor."""
+    return TextLines(
+        json_safe(json.dumps(record(entry, registry), ensure_ascii=False))
+        for entry in tallies.values()
+    )

@@ -1,0 +1,334 @@
+"""Actors through the CLI: names resolved in filters and writes, drift found by check, the
+``actors`` listing, ``actors rename``, display names, and a bad registry."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from timeline.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLED_LOG = REPO / "data" / "events.jsonl"
+BUNDLED_REGISTRY = REPO / "data" / "actors.toml"
+ADD = ["--date", "2024-08-20", "--type", "threaten", "--title", "T",
+       "--source", "https://example.org/a"]  # fmt: skip
+
+
+@pytest.fixture
+def bundled(tmp_path: Path) -> Path:
+    """A copy of the bundled log with the bundled registry beside it."""
+    shutil.copyfile(BUNDLED_LOG, tmp_path / "events.jsonl")
+    shutil.copyfile(BUNDLED_REGISTRY, tmp_path / "actors.toml")
+    return tmp_path / "events.jsonl"
+
+
+def run(*args: str, **kwargs: str) -> Result:
+    return CliRunner().invoke(app, list(args), env=kwargs or None)
+
+
+def ids(result: Result) -> list[str]:
+    return [json.loads(line)["id"] for line in result.stdout.splitlines()]
+
+
+# ---------------------------------------------------------------------------- filters
+
+
+def test_show_finds_lukashenko_and_minsk_on_the_bundled_log(bundled: Path) -> None:
+    """The names a reader of the brief types find the events the log files under ids."""
+    by_name = run("show", "-f", str(bundled), "--actor", "lukashenko", "--json")
+    by_id = run("show", "-f", str(bundled), "--actor", "belarus/president", "--json")
+    assert by_name.exit_code == 0 and by_name.stderr == ""
+    assert ids(by_name) == ids(by_id) != []
+    minsk = run("show", "-f", str(bundled), "--actor", "Minsk", "--json")
+    assert ids(minsk) == ids(run("show", "-f", str(bundled), "--actor", "belarus", "--json"))
+    assert len(ids(minsk)) == 10
+    kyiv = run("show", "-f", str(bundled), "--target", "KYÏV", "--json")
+    assert kyiv.stdout
+    assert all("ukraine" in json.loads(line)["targets"] for line in kyiv.stdout.splitlines())
+
+
+def test_a_filter_on_an_unknown_name_says_so_with_suggestions(bundled: Path) -> None:
+    """A near miss finds nothing, and says which actors it may have meant (exit 0: the log may
+    hold actors the registry lacks)."""
+    result = run("show", "-f", str(bundled), "--actor", "Lukashenk", "--json")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"timeline: --actor: 'Lukashenk' is not in {bundled.parent / 'actors.toml'}: "
+        "did you mean belarus/president (Lukashenko)?\n"
+    )
+
+
+def test_no_registry_means_no_resolution(tmp_path: Path) -> None:
+    """Without a registry, names are ids as before: 'lukashenko' finds nothing, silently."""
+    log = tmp_path / "events.jsonl"
+    shutil.copyfile(BUNDLED_LOG, log)
+    result = run("show", "-f", str(log), "--actor", "lukashenko", "--json")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_actors_option_and_env_var_name_the_registry(tmp_path: Path) -> None:
+    """--actors FILE, or $TIMELINE_ACTORS, is read instead of a registry beside the log."""
+    log = tmp_path / "events.jsonl"
+    shutil.copyfile(BUNDLED_LOG, log)
+    by_flag = run("show", "-f", str(log), "--actor", "Khrenin", "--json",
+                  "--actors", str(BUNDLED_REGISTRY))  # fmt: skip
+    by_env = run("show", "-f", str(log), "--actor", "Khrenin", "--json",
+                 TIMELINE_ACTORS=str(BUNDLED_REGISTRY))  # fmt: skip
+    assert ids(by_flag) == ids(by_env) == ["2024-08-01-khrenin-ready-for-retaliatory-measures"]
+
+
+def test_the_terminal_view_shows_display_names_and_json_keeps_ids(bundled: Path) -> None:
+    rich = run("show", "-f", str(bundled), "--id", "2024-08-18-lukashenko-claims-120000-ukrainian"
+               "-troops", "--format", "rich")  # fmt: skip
+    assert "accuse  Alexander Lukashenko → Ukraine" in rich.stdout
+    plain = run("show", "-f", str(bundled), "--actor", "lukashenko")
+    assert "belarus/president → ukraine" in plain.stdout
+
+
+# ---------------------------------------------------------------------------- writes
+
+
+def test_add_resolves_a_name_and_says_so(bundled: Path) -> None:
+    result = run("add", "-f", str(bundled), *ADD, "--actor", "Lukashenko", "--target", "Kyiv",
+                 "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    stored = json.loads(result.stdout)
+    assert (stored["actors"], stored["targets"]) == (["belarus/president"], ["ukraine"])
+    assert result.stderr == (
+        "timeline: --actor: 'Lukashenko' is belarus/president\n"
+        "timeline: --target: 'Kyiv' is ukraine\n"
+    )
+
+
+def test_add_refuses_an_unknown_actor_with_suggestions(bundled: Path) -> None:
+    """'Belarus MoD' is no actor of the registry: refused, naming the actors nearest to it,
+    and the log is unchanged; --new-actor adds it anyway."""
+    before = bundled.read_bytes()
+    refused = run("add", "-f", str(bundled), *ADD, "--actor", "Belarus MoD")
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        f"timeline: --actor: 'Belarus MoD' is not in {bundled.parent / 'actors.toml'}: did you "
+        "mean belarus, belarus/president, belarus/defense-minister? (give --new-actor to add "
+        "it anyway)\n"
+    )
+    assert bundled.read_bytes() == before
+    added = run("add", "-f", str(bundled), *ADD, "--actor", "Belarus MoD", "--new-actor", "--json")
+    assert added.exit_code == 0, added.stderr
+    assert json.loads(added.stdout)["actors"] == ["belarus-mod"]
+
+
+def test_edit_resolves_and_refuses_like_add(bundled: Path) -> None:
+    claim = "2024-08-18-lukashenko-claims-120000-ukrainian-troops"
+    refused = run("edit", claim, "-f", str(bundled), "--target", "Kiyv")
+    assert refused.exit_code == 2 and "did you mean ukraine" in refused.stderr
+    edited = run("edit", claim, "-f", str(bundled), "--target", "Moscow", "--json")
+    assert edited.exit_code == 0, edited.stderr
+    assert json.loads(edited.stdout)["targets"] == ["russia"]
+
+
+def test_import_stores_ids_for_names(bundled: Path) -> None:
+    line = json.dumps({"id": "n", "date": "2024-08-20", "title": "T", "type": "accuse",
+                       "actors": ["PMC Wagner"], "targets": ["Lukashenko", "someone-new"],
+                       "sources": [{"url": "https://example.org/a"}]})  # fmt: skip
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(bundled)], input=line)
+    assert result.exit_code == 0, result.stderr
+    stored = json.loads(bundled.read_text(encoding="utf-8").splitlines()[-1])
+    assert (stored["actors"], stored["targets"]) == (["wagner"], ["belarus/president",
+                                                                   "someone-new"])  # fmt: skip
+    assert "'pmc-wagner' is wagner" in result.stderr
+    assert "not in" in result.stderr and "'someone-new'" in result.stderr
+
+
+# ---------------------------------------------------------------------------- check
+
+
+def drifting(log: Path) -> None:
+    """Append the drift cases: a near-duplicate of a registered id, and one actor written two
+    ways."""
+    base = json.loads(log.read_text(encoding="utf-8").splitlines()[7])
+    extra = [
+        {**base, "id": "x1", "actors": ["belarus/defense-ministry"]},
+        {**base, "id": "x2", "actors": ["belarus-mod"], "targets": ["belarus/mod"]},
+    ]
+    with log.open("a", encoding="utf-8") as out:
+        out.writelines(json.dumps(e) + "\n" for e in extra)
+
+
+def test_check_reports_drift(bundled: Path) -> None:
+    drifting(bundled)
+    result = run("check", "-f", str(bundled), "--as-of", "2026-01-01")
+    assert result.exit_code == 0  # warnings
+    registry = bundled.parent / "actors.toml"
+    drift = [line.removeprefix(f"{bundled}:") for line in result.stdout.splitlines()
+             if "claimed" not in line]  # fmt: skip
+    assert drift == [
+        "22: warning: actors: 'belarus/defense-ministry' is not in "
+        f"{registry}: did you mean belarus/defense-minister, belarus, belarus/president?",
+        "22: warning: actors: 'belarus/defense-ministry' (line 22) and "
+        "'belarus/defense-minister' (line 8) are probably one actor: 'timeline actors rename' "
+        "one to the other",
+        f"23: warning: actors: 'belarus-mod' is not in {registry}: did you mean belarus, "
+        "belarus/president, belarus/defense-minister?",
+        f"23: warning: targets: 'belarus/mod' is not in {registry}: did you mean belarus, "
+        "belarus/president, belarus/defense-minister?",
+        "23: warning: targets: 'belarus/mod' (line 23) and 'belarus-mod' (line 23) are "
+        "probably one actor: 'timeline actors rename' one to the other",
+    ]
+    assert result.stderr == f"{bundled}: 0 errors, 7 warnings\n"
+
+
+def test_check_strict_notes_registry_actors_no_event_uses(bundled: Path, tmp_path: Path) -> None:
+    registry = tmp_path / "actors.toml"
+    text = BUNDLED_REGISTRY.read_text(encoding="utf-8") + '\n[moldova]\nname = "Moldova"\n'
+    registry.write_text(text, encoding="utf-8")
+    lenient = run("check", "-f", str(bundled), "--as-of", "2026-01-01")
+    assert "moldova" not in lenient.stdout
+    strict = run("check", "-f", str(bundled), "--as-of", "2026-01-01", "--strict", "--json")
+    notes = [json.loads(line) for line in strict.stdout.splitlines()]
+    header = text.count("\n") - 1  # [moldova], the last table
+    message = "[moldova] is not used by any event"
+    assert notes[-1] == {"file": str(registry), "line": header, "severity": "info",
+                         "field": None, "message": message}  # fmt: skip
+    assert strict.stderr == f"{bundled}: 0 errors, 2 warnings, 1 note\n"
+
+
+def test_check_without_a_registry_is_unchanged(tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    shutil.copyfile(BUNDLED_LOG, log)
+    drifting(log)
+    result = run("check", "-f", str(log), "--as-of", "2026-01-01")
+    assert "actor" not in result.stdout
+
+
+# ---------------------------------------------------------------------------- a bad registry
+
+
+@pytest.mark.parametrize("command", [["show"], ["check"], ["actors"], ["add", *ADD, "-a", "x"]])
+def test_a_bad_registry_is_a_one_line_error(bundled: Path, command: list[str]) -> None:
+    (bundled.parent / "actors.toml").write_text(
+        '[a]\nname = "A"\n\n[b]\nname = "B"\naliases = ["A"]\n', encoding="utf-8"
+    )
+    result = run(*command, "-f", str(bundled))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"timeline: {bundled.parent / 'actors.toml'}:4: [b] aliases: 'A' also names 'a': a "
+        "name or alias can belong to one actor only\n"
+    )
+
+
+def test_a_missing_registry_named_by_flag_is_an_error(bundled: Path) -> None:
+    result = run("show", "-f", str(bundled), "--actors", str(bundled.parent / "nope.toml"))
+    assert result.exit_code == 2
+    assert result.stderr.endswith("nope.toml: cannot read the actor registry: no such file\n")
+
+
+# ---------------------------------------------------------------------------- actors
+
+
+def test_actors_lists_every_actor_with_counts_and_dates(bundled: Path) -> None:
+    result = run("actors", "-f", str(bundled), "--json")
+    assert result.exit_code == 0, result.stderr
+    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert len(records) == 11
+    assert records["belarus/president"] == {
+        "id": "belarus/president", "name": "Alexander Lukashenko",
+        "aliases": ["Lukashenko", "Belarusian President", "Лукашенко"],
+        "wikidata": None, "as_actor": 2, "as_target": 1, "first": "2024-08", "last": "2024-W34",
+    }  # fmt: skip
+    table = run("actors", "-f", str(bundled)).stdout.splitlines()
+    assert table[0].split() == ["ACTOR", "NAME", "ACTS", "TARGETED", "FIRST", "LAST", "ALIASES"]
+    assert table[1].split()[:6] == ["belarus", "Belarus", "8", "8", "1991", "2024-08-26"]
+
+
+def test_actors_takes_the_filters_of_show(bundled: Path) -> None:
+    result = run("actors", "-f", str(bundled), "--actor", "Lukashenko", "--json")
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
+        "belarus", "belarus/president", "ukraine",
+    ]  # fmt: skip
+
+
+def test_actors_tree_hangs_parts_under_their_whole(bundled: Path) -> None:
+    result = run("actors", "-f", str(bundled), "--tree", "--involving", "belarus")
+    lines = result.stdout.splitlines()
+    at = lines.index("belarus  Belarus  (8 as actor, 8 as target, 1991 – 2024-08-26)")
+    assert lines[at + 1] == ("├── defense-minister  Viktor Khrenin  (1 as actor, 0 as target, "
+                             "2024-08)")  # fmt: skip
+    assert lines[at + 2].startswith("└── president  Alexander Lukashenko  (2 as actor")
+
+
+# ---------------------------------------------------------------------------- rename
+
+
+def test_rename_dry_run_changes_nothing(bundled: Path) -> None:
+    before = bundled.read_bytes(), (bundled.parent / "actors.toml").read_bytes()
+    result = run("actors", "rename", "Lukashenko", "belarus/head-of-state", "-f", str(bundled),
+                 "--dry-run")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{bundled}:9: 2024-08-01-ukraine-refutes-120000-troops-claim: targets: "
+        "belarus/president → belarus/head-of-state",
+        f"{bundled}:14: 2024-08-18-lukashenko-claims-120000-ukrainian-troops: actors: "
+        "belarus/president → belarus/head-of-state",
+        f"{bundled}:15: 2024-08-19-belarus-moves-third-of-forces-to-border: actors: "
+        "belarus, belarus/president → belarus, belarus/head-of-state",
+    ]
+    assert (bundled.read_bytes(), (bundled.parent / "actors.toml").read_bytes()) == before
+
+
+def test_rename_rewrites_references_and_the_registry_keeping_other_bytes(bundled: Path) -> None:
+    """Lines that do not name the actor stay byte for byte (here one in another program's
+    layout); the registry changes only in the table's header."""
+    lines = bundled.read_bytes().splitlines(keepends=True)
+    foreign = json.dumps(json.loads(lines[0]), indent=None, separators=(", ", ": ")).encode()
+    lines[0] = foreign + b"\r\n"
+    bundled.write_bytes(b"".join(lines))
+    registry = bundled.parent / "actors.toml"
+    old_registry = registry.read_bytes()
+    result = run("actors", "rename", "belarus/president", "belarus/head-of-state",
+                 "-f", str(bundled))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "2024-08-01-ukraine-refutes-120000-troops-claim",
+        "2024-08-18-lukashenko-claims-120000-ukrainian-troops",
+        "2024-08-19-belarus-moves-third-of-forces-to-border",
+    ]
+    assert result.stderr == (
+        f"renamed 'belarus/president' to 'belarus/head-of-state' in 3 events of {bundled} and "
+        f"in {registry}\n"
+    )
+    after = bundled.read_bytes().splitlines(keepends=True)
+    assert len(after) == len(lines)
+    for number, (old, new) in enumerate(zip(lines, after, strict=True), start=1):
+        if number in (9, 14, 15):
+            assert b"belarus/head-of-state" in new and b"belarus/president" not in new
+        else:
+            assert new == old
+    assert registry.read_bytes() == old_registry.replace(
+        b'\n["belarus/president"]\n', b'\n["belarus/head-of-state"]\n'
+    )
+    found = run("show", "-f", str(bundled), "--actor", "Lukashenko", "--json")
+    assert len(ids(found)) == 2
+
+
+def test_rename_fixes_drift_into_a_registered_actor(bundled: Path) -> None:
+    """The drift check's advice works: a drifted id renamed to the registered one (typed by
+    its alias) leaves nothing to report."""
+    drifting(bundled)
+    for old in ("belarus/defense-ministry", "belarus-mod", "belarus/mod"):
+        done = run("actors", "rename", old, "Khrenin", "-f", str(bundled))
+        assert done.exit_code == 0, done.stderr
+    checked = run("check", "-f", str(bundled), "--as-of", "2026-01-01")
+    assert checked.stderr == f"{bundled}: 0 errors, 2 warnings\n"
+
+
+def test_rename_of_an_actor_no_event_names_is_an_error(bundled: Path) -> None:
+    result = run("actors", "rename", "nobody", "someone", "-f", str(bundled))
+    assert result.exit_code == 2
+    assert result.stderr == f"timeline: {bundled}: no event names 'nobody': nothing to rename\n"
