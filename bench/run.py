@@ -264,6 +264,31 @@ def build_cases(p: Paths) -> list[Case]:
             ),
         ),
         Case(
+            "views",
+            (
+                Command("timeline show --json", _timeline("show", "--file", p.log, "--json")),
+                Command(
+                    "timeline show --format plain",
+                    _timeline("show", "--file", p.log, "--format", "plain"),
+                ),
+                Command(
+                    "timeline show --actor --json",
+                    _timeline("show", "--file", p.log, "--actor", gen.BENCH_ACTOR, "--json"),
+                ),
+                Command(
+                    "timeline show --actor --format plain",
+                    _timeline(
+                        "show", "--file", p.log, "--actor", gen.BENCH_ACTOR, "--format", "plain"
+                    ),
+                ),
+            ),
+            (
+                Target("timeline show --format plain", 1.5, "timeline show --json"),
+                Target("timeline show --format plain", 300.0),
+                Target("timeline show --actor --format plain", 1.5, "timeline show --actor --json"),
+            ),
+        ),
+        Case(
             "diff (1% differ)",
             (
                 Command("timeline diff OLD NEW", _timeline("diff", p.log, p.new), frozenset({1})),
