@@ -307,8 +307,15 @@ def build_cases(p: Paths) -> list[Case]:
                     _timeline("check", "--file", p.bad),
                     frozenset({1}),
                 ),
+                Command(
+                    "timeline show --json (bad lines)",
+                    _timeline("show", "--file", p.bad, "--json"),
+                ),
             ),
-            (Target("timeline check (bad lines)", BAD_LINES_RSS_MB),),
+            (
+                Target("timeline check (bad lines)", BAD_LINES_RSS_MB),
+                Target("timeline show --json (bad lines)", BAD_LINES_RSS_MB),
+            ),
         ),
         Case(
             "add",

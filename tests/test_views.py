@@ -106,7 +106,7 @@ def test_views_read_what_the_in_memory_path_reads(
         read_raw_lines(path), flt, source="e", strict=False, reread=lambda: read_raw_lines(path),
         **options,
     )  # fmt: skip
-    with selected(str(path), flt, strict=False, **options) as selection:
+    with selected(str(path), flt, strict=False, on_more=pytest.fail, **options) as selection:
         assert _summary(selection) == _summary(expected)
         assert list(selection.events) == list(selection.events)  # read again: the same
         if len(selection.events):
@@ -144,3 +144,44 @@ def test_bad_lines_are_warned_once_with_their_numbers(log_copy: Path, forked: No
     )
     assert result.exit_code == 0
     assert result.stderr.count(f"{log_copy}:21: date: required field is missing") == 1
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+@pytest.mark.parametrize("args", [["--json"], ["--format", "plain"], ["--json", "--actor", "x"]])
+def test_many_bad_lines_are_counted_not_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, args: list[str]
+) -> None:
+    """A log of many bad lines: the first hundred are warned about line by line, the rest are
+    counted in one line (memory holds a hundred, not every one); the good events are shown."""
+    from conftest import event_dict
+    from timeline.selection import REPORTED_BAD_LINES
+
+    good = json.dumps(event_dict(actors=["x"]), separators=(",", ":")).encode()
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b'{"actors":["x"]}\n' * 250 + good + b"\n")
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: workers)
+    result = CliRunner().invoke(app, ["show", "-f", str(path), *args])
+    assert result.exit_code == 0
+    assert "Test event" in result.stdout
+    warned = {line.split(":")[1] for line in result.stderr.splitlines()[:-1]}
+    assert warned == {str(n) for n in range(1, REPORTED_BAD_LINES + 1)}
+    assert result.stderr.splitlines()[-1] == (
+        f"{path}: 150 more bad lines not shown ('timeline check' lists every one)"
+    )
+
+
+def test_bad_lines_kept_are_bounded() -> None:
+    """However many bad lines a range holds, a reading keeps a hundred and counts the rest,
+    and joined ranges keep the first hundred of the log."""
+    from timeline.log.lines import RawLine
+    from timeline.selection import REPORTED_BAD_LINES, BadLine, BadLines, select_canonical
+
+    lines = [RawLine(n, b"{}\n", n * 3) for n in range(1, 1001)]
+    _, bad = select_canonical(lines, Filter())
+    assert (len(bad.first), bad.total) == (REPORTED_BAD_LINES, 1000)
+    joined = BadLines()
+    second = BadLines([BadLine(0, 9999, [], True)], 7)
+    joined.extend(BadLines(bad.first[:60], 60))
+    joined.extend(second)
+    assert (joined.total, len(joined.first), joined.first[-1].offset) == (67, 61, 9999)

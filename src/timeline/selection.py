@@ -30,6 +30,7 @@ from timeline.query import Filter, Responses, matches, order, sort_key
 from timeline.rules import EventLike, canonical_json
 
 OnInvalid = Callable[[InvalidLine], None]
+OnMore = Callable[[int], None]  # how many more bad lines there were than were reported
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,29 @@ class BadLine(NamedTuple):
     complete: bool  # the line ends with a newline
 
 
+REPORTED_BAD_LINES = 100
+"""Bad lines a reading reports in full; the rest it counts (``check`` lists every one)."""
+
+
+@dataclass(slots=True)
+class BadLines:
+    """The bad lines a reading found: the first ``REPORTED_BAD_LINES`` in full, and how many
+    in all, so that memory stays bounded however many there are."""
+
+    first: list[BadLine] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, line: BadLine) -> None:
+        self.total += 1
+        if len(self.first) < REPORTED_BAD_LINES:
+            self.first.append(line)
+
+    def extend(self, other: BadLines) -> None:
+        """``other``'s lines after these (the next range of the log)."""
+        self.total += other.total
+        self.first.extend(other.first[: REPORTED_BAD_LINES - len(self.first)])
+
+
 def select_canonical(
     lines: Iterable[RawLine],
     flt: Filter,
@@ -141,17 +165,17 @@ def select_canonical(
     by_offset: bool = False,
     responses: Responses | None = None,
     answers: set[str] | None = None,
-) -> tuple[Kept, list[BadLine]]:
+) -> tuple[Kept, BadLines]:
     """Each matching event, in file order, and the lines that are not events. With
     ``by_offset``, a canonical line is not copied: the caller reads it again at its offset
     when it writes the output. ``responses`` notes every event read; ``answers`` collects the
     ids that the matching events answer."""
     kept = Kept()
-    bad: list[BadLine] = []
+    bad = BadLines()
     for parsed in parse_lines(lines, source="", want=want):
         line = parsed.line
         if isinstance(parsed, InvalidLine):
-            bad.append(BadLine(line.lineno, line.offset, parsed.error.problems, line.is_complete))
+            bad.add(BadLine(line.lineno, line.offset, parsed.error.problems, line.is_complete))
             continue
         event = parsed.event
         if responses is not None:
@@ -167,26 +191,34 @@ def select_canonical(
     return kept, bad
 
 
-def canonical_range(fd: int, start: int, end: int, *, flt: Filter) -> tuple[Kept, list[BadLine]]:
+def canonical_range(fd: int, start: int, end: int, *, flt: Filter) -> tuple[Kept, BadLines]:
     """``select_canonical`` over one byte range of a log: the work of one parallel worker."""
     want = None if flt.is_empty else Prefilter(flt)
     lines = parallel.range_lines(fd, start, end, want.anchors() if want else None)
     return select_canonical(lines, flt, want=want, by_offset=True)
 
 
-def _numbered(log_fd: int, bad: list[BadLine]) -> list[BadLine]:
-    """``bad`` with the numbers of their lines, which workers do not count."""
-    numbers = parallel.line_numbers(log_fd, (b.offset for b in bad))
-    return [b._replace(lineno=numbers[b.offset]) for b in bad]
+def _joined(parts: Iterable[BadLines], log_fd: int) -> BadLines:
+    """The bad lines of the ranges of a log, in order, numbered (workers do not count lines)."""
+    bad = BadLines()
+    for part in parts:
+        bad.extend(part)
+    numbers = parallel.line_numbers(log_fd, (b.offset for b in bad.first))
+    bad.first = [b._replace(lineno=numbers[b.offset]) for b in bad.first]
+    return bad
 
 
-def _report(bad: Iterable[BadLine], *, name: str, strict: bool, on_invalid: OnInvalid) -> None:
-    for lineno, offset, problems, complete in bad:
+def _report(
+    bad: BadLines, *, name: str, strict: bool, on_invalid: OnInvalid, on_more: OnMore
+) -> None:
+    for lineno, offset, problems, complete in bad.first:
         error = LineError.from_problems(name, lineno, problems)
         with_torn_note(error, complete=complete)
         if strict:
             raise error
         on_invalid(InvalidLine(RawLine(lineno, b"\n" if complete else b"", offset), error))
+    if bad.total > len(bad.first):
+        on_more(bad.total - len(bad.first))
 
 
 @contextlib.contextmanager
@@ -198,6 +230,7 @@ def canonical_lines(
     reverse: bool = False,
     limit: int | None = None,
     on_invalid: OnInvalid,
+    on_more: OnMore,
 ) -> Iterator[Iterator[bytes]]:
     """The matching events as canonical JSON lines (without line ends), sorted by date.
 
@@ -205,7 +238,8 @@ def canonical_lines(
     log is read on every core (see ``log.parallel``), and its canonical lines are copied from
     the file straight to the output, which is why the log stays open until the caller is done
     (its lock is not held: see ``log.files.snapshot``).
-    Bad lines go to ``on_invalid`` before the first line is yielded.
+    The first ``REPORTED_BAD_LINES`` bad lines go to ``on_invalid``, and how many more there
+    were to ``on_more``, before the first line is yielded.
     """
     name = display_name(spec)
     ranges = None
@@ -224,8 +258,8 @@ def canonical_lines(
             kept = Kept()
             for part_kept, _ in parts:
                 kept.extend(part_kept)
-            bad = _numbered(log_fd, [item for _, part_bad in parts for item in part_bad])
-        _report(bad, name=name, strict=strict, on_invalid=on_invalid)
+            bad = _joined((part_bad for _, part_bad in parts), log_fd)
+        _report(bad, name=name, strict=strict, on_invalid=on_invalid, on_more=on_more)
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
         yield kept.lines(ranked, log_fd)
@@ -237,7 +271,7 @@ class ViewPart(NamedTuple):
     events answer."""
 
     kept: Kept
-    bad: list[BadLine]
+    bad: BadLines
     responses: Responses
     answers: set[str]
 
@@ -353,6 +387,7 @@ def selected(
     reverse: bool = False,
     limit: int | None = None,
     on_invalid: OnInvalid,
+    on_more: OnMore,
 ) -> Iterator[Selection]:
     """The selection a view shows, read as ``canonical_lines`` reads (only the candidate
     lines, on every core when the log is large) and held as ``Kept`` columns: the events are
@@ -381,8 +416,8 @@ def selected(
             kept.extend(part.kept)
             responses.update(part.responses)
             answers |= part.answers
-        bad = _numbered(snap.fd, [item for part in parts for item in part.bad])
-        _report(bad, name=name, strict=False, on_invalid=on_invalid)
+        bad = _joined((part.bad for part in parts), snap.fd)
+        _report(bad, name=name, strict=False, on_invalid=on_invalid, on_more=on_more)
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
         events = KeptEvents(kept, ranked, snap.fd)

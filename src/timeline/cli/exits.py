@@ -44,6 +44,34 @@ def warn_invalid(parsed: InvalidLine) -> None:
         say(message)
 
 
+class BadLineWarnings:
+    """The warnings of a reading command that skips bad lines: one line per problem for the
+    first ``limit`` bad lines, then one line that counts the rest (``check`` lists them all)."""
+
+    def __init__(self, name: str, *, limit: int) -> None:
+        self.name, self.limit = name, limit
+        self.shown = self.unshown = 0
+
+    def __call__(self, parsed: InvalidLine) -> None:
+        if self.shown < self.limit:
+            self.shown += 1
+            warn_invalid(parsed)
+        else:
+            self.unshown += 1
+
+    def more(self, n: int) -> None:
+        self.unshown += n
+
+    def finish(self) -> None:
+        """Say how many bad lines were not shown, if any were not."""
+        if self.unshown:
+            lines = "line" if self.unshown == 1 else "lines"
+            say(
+                f"{self.name}: {self.unshown:,} more bad {lines} not shown "
+                "('timeline check' lists every one)"
+            )
+
+
 def fail(message: str) -> NoReturn:
     say(message)
     raise typer.Exit(EXIT_ERROR)

@@ -76,30 +76,35 @@ def show(
     Filters combine with AND; a repeated filter matches any of its values.
     """
     from timeline import formats
-    from timeline.cli.exits import warn_invalid
+    from timeline.cli.exits import BadLineWarnings
     from timeline.cli.output import emit, refuse_overwriting_log
     from timeline.cli.registry import load_registry
     from timeline.log.lines import display_name
-    from timeline.selection import canonical_lines, selected
+    from timeline.selection import REPORTED_BAD_LINES, canonical_lines, selected
     from timeline.userinput import check_utf8, today
 
     registry = load_registry(actors, file)
     flt = filters.filter(today=today(as_of), registry=registry)
     if title is not None:
         check_utf8("--title", title)
+    warnings = BadLineWarnings(display_name(file), limit=REPORTED_BAD_LINES)
     chosen = fmt.to_format(as_json=as_json, terminal=output is None and sys.stdout.isatty())
     renderer = formats.SHOW[chosen]
     if output is not None:
         refuse_overwriting_log(output, file)
     if renderer.canonical is not None:
         with canonical_lines(
-            file, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warn_invalid
-        ) as lines:
+            file, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
+            on_more=warnings.more,
+        ) as lines:  # fmt: skip
+            warnings.finish()
             emit(renderer.canonical(lines), to=output)
         return
     with selected(
-        file, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warn_invalid
-    ) as selection:
+        file, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
+        on_more=warnings.more,
+    ) as selection:  # fmt: skip
+        warnings.finish()
         about = formats.About(
             title=title,
             source=display_name(file),
