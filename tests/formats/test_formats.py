@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -101,7 +102,7 @@ def test_format_values_are_plain_strings() -> None:
     """The formats are the documented lowercase words, and --format offers each and auto."""
     from timeline.cli.options import FormatChoice
 
-    assert [fmt.value for fmt in Format] == ["rich", "plain", "json", "csv"]
+    assert [fmt.value for fmt in Format] == ["rich", "plain", "json", "csv", "markdown"]
     assert [c.value for c in FormatChoice] == ["auto", *(fmt.value for fmt in Format)]
 
 
@@ -473,6 +474,9 @@ def test_every_format_renders_the_bundled_log(fmt: Format) -> None:
     elif fmt is Format.CSV:
         rows = list(csv.DictReader(io.StringIO("\n".join(lines) + "\n")))
         assert [row["id"] for row in rows] == ids
+    elif fmt is Format.MARKDOWN:  # '… · Id: 2024\-08\-18…', escaped
+        found = [re.search(r"Id: (\S+)$", line) for line in lines]
+        assert [re.sub(r"\\(.)", r"\1", m[1]) for m in found if m] == ids
     else:
         assert [line.split("\t")[-1] for line in lines] == ids
 
