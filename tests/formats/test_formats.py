@@ -102,7 +102,9 @@ def test_format_values_are_plain_strings() -> None:
     """The formats are the documented lowercase words, and --format offers each and auto."""
     from timeline.cli.options import FormatChoice
 
-    assert [fmt.value for fmt in Format] == ["rich", "plain", "json", "csv", "markdown"]
+    assert [fmt.value for fmt in Format] == [
+        "rich", "plain", "json", "csv", "markdown", "timelinejs",
+    ]  # fmt: skip
     assert [c.value for c in FormatChoice] == ["auto", *(fmt.value for fmt in Format)]
 
 
@@ -474,6 +476,8 @@ def test_every_format_renders_the_bundled_log(fmt: Format) -> None:
     elif fmt is Format.CSV:
         rows = list(csv.DictReader(io.StringIO("\n".join(lines) + "\n")))
         assert [row["id"] for row in rows] == ids
+    elif fmt is Format.TIMELINEJS:
+        assert [s["unique_id"] for s in json.loads("\n".join(lines))["events"]] == ids
     elif fmt is Format.MARKDOWN:  # '… · Id: 2024\-08\-18…', escaped
         found = [re.search(r"Id: (\S+)$", line) for line in lines]
         assert [re.sub(r"\\(.)", r"\1", m[1]) for m in found if m] == ids

@@ -16,6 +16,7 @@ from markdown_it.token import Token
 
 from strategies import events as random_events
 from timeline.formats import About, Format, TextLines, markdown
+from timeline.formats.labels import date_words
 from timeline.formats.urls import web_url
 from timeline.model import Event
 from timeline.query import Responses, order
@@ -248,7 +249,7 @@ def test_dates_are_written_at_their_precision(
     """A month is 'March 2022', a week says so, a year is a year and is listed under a year
     heading, never under January."""
     event = make_event(date=day, precision=precision, end=end)
-    assert markdown.date_words(event) == words
+    assert date_words(event) == words
     blocks = outline(render([event]))
     assert blocks[2:4] == [("h2", heading), ("h3", f"{words}: Test event")]
 
@@ -271,7 +272,7 @@ def test_the_bundled_log_renders_every_event_under_its_heading() -> None:
         for h in ["1991", "2022", "January 2022", "March 2022", "July 2023", "August 2024"]
     ]
     entries = [b[1] for b in blocks if b[0] == "h3"]
-    assert entries == [f"{markdown.date_words(e)}: {e.title}" for e in events]
+    assert entries == [f"{date_words(e)}: {e.title}" for e in events]
     assert_nothing_from_the_data(text, events)
 
 
@@ -319,7 +320,7 @@ def test_no_link_image_or_html_comes_from_the_data(events: list[Event], title: s
     lines = (line.strip() for line in visible(title, keep_newlines=True).split("\n"))
     assert blocks[0] == ("h1", " ".join(line for line in lines if line))
     headings = [text for kind, text in blocks if kind == "h3"]
-    assert headings == [f"{markdown.date_words(e)}: {visible(e.title).strip()}" for e in events]
+    assert headings == [f"{date_words(e)}: {visible(e.title).strip()}" for e in events]
 
 
 def test_show_writes_a_brief(log_copy: Any, tmp_path: Any) -> None:

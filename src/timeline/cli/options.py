@@ -75,6 +75,7 @@ class FormatChoice(str, enum.Enum):
     JSON = "json"
     CSV = "csv"
     MARKDOWN = "markdown"
+    TIMELINEJS = "timelinejs"
 
     def to_format(self, *, as_json: bool, terminal: bool) -> Format:
         """The format to write; ``--json`` is ``--format json``."""
@@ -95,8 +96,8 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         metavar="FORMAT",
-        help="auto, rich, plain, json, csv or markdown (a brief). auto: a timeline on a terminal, "
-        "plain elsewhere.",
+        help="auto, rich, plain, json, csv, markdown (a brief) or timelinejs (TimelineJS3's "
+        "JSON). auto: a timeline on a terminal, plain elsewhere.",
     ),
 ]
 

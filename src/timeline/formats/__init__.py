@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from timeline.formats import csv, json, markdown, plain, rich
+from timeline.formats import csv, json, markdown, plain, rich, timelinejs
 from timeline.formats.output import About, ByteLines, Output, Rendered, TextLines
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class Format(str, enum.Enum):
     JSON = "json"
     CSV = "csv"
     MARKDOWN = "markdown"
+    TIMELINEJS = "timelinejs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ SHOW: dict[Format, ShowFormat] = {
     Format.JSON: ShowFormat(json.events, canonical=json.canonical),
     Format.CSV: ShowFormat(csv.events),
     Format.MARKDOWN: ShowFormat(markdown.events),
+    Format.TIMELINEJS: ShowFormat(timelinejs.events),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterator
-from datetime import date
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.labels import status_of
+from timeline.formats.labels import date_words, made_from, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
 from timeline.text import visible
@@ -61,27 +60,6 @@ def _block(lines: list[str], prefix: str = "") -> Iterator[str]:
     """Lines of one block, joined with hard line breaks (a backslash at the end of a line)."""
     for number, line in enumerate(lines, 1):
         yield prefix + line + ("\\" if number < len(lines) else "")
-
-
-def date_words(event: EventLike) -> str:
-    """The date in words at its precision: '18 August 2024', 'week of 19 August 2024',
-    'August 2024', '1991'; a span: '26 August 2024 – 28 August 2024'."""
-    d = event.date
-    if event.precision is Precision.YEAR:
-        label = str(d.year)
-    elif event.precision is Precision.MONTH:
-        label = f"{d:%B} {d.year}"
-    elif event.precision is Precision.WEEK:
-        label = f"week of {_day(d)}"
-    else:
-        label = _day(d)
-    if event.end is not None and event.end != d:
-        label += f" – {_day(event.end)}"
-    return label
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d:%B} {d.year}"
 
 
 def _heading(event: EventLike) -> str:
@@ -150,15 +128,7 @@ def _place(event: EventLike) -> str:
 def _front(selection: Selection, about: About) -> Iterator[str]:
     yield f"# {_inline(about.heading)}"
     yield ""
-    made = []
-    if about.generated is not None:
-        made.append(f"Generated {about.generated:%Y-%m-%d %H:%M %Z}".rstrip())
-    if about.source:
-        made.append(f"from {about.source}")
-    selected = "; ".join(about.filters) if about.filters else "all events"
-    count = len(selection.events)
-    line = " ".join(made) + ("; " if made else "") + f"selection: {selected}; {count} "
-    yield _inline(line + ("event" if count == 1 else "events")) + "."
+    yield _inline(made_from(about, len(selection.events)))
 
 
 def _lines(selection: Selection, about: About) -> Iterator[str]:
