@@ -103,7 +103,7 @@ def test_format_values_are_plain_strings() -> None:
     from timeline.cli.options import FormatChoice
 
     assert [fmt.value for fmt in Format] == [
-        "rich", "plain", "json", "csv", "markdown", "timelinejs",
+        "rich", "plain", "json", "csv", "markdown", "timelinejs", "ics",
     ]  # fmt: skip
     assert [c.value for c in FormatChoice] == ["auto", *(fmt.value for fmt in Format)]
 
@@ -476,6 +476,11 @@ def test_every_format_renders_the_bundled_log(fmt: Format) -> None:
     elif fmt is Format.CSV:
         rows = list(csv.DictReader(io.StringIO("\n".join(lines) + "\n")))
         assert [row["id"] for row in rows] == ids
+    elif fmt is Format.ICS:
+        from icalendar import Calendar
+
+        items = Calendar.from_ical("".join(line + "\n" for line in lines)).walk("VEVENT")
+        assert [str(item["UID"]).removesuffix("@timeline") for item in items] == ids
     elif fmt is Format.TIMELINEJS:
         assert [s["unique_id"] for s in json.loads("\n".join(lines))["events"]] == ids
     elif fmt is Format.MARKDOWN:  # '… · Id: 2024\-08\-18…', escaped

@@ -76,6 +76,7 @@ class FormatChoice(str, enum.Enum):
     CSV = "csv"
     MARKDOWN = "markdown"
     TIMELINEJS = "timelinejs"
+    ICS = "ics"
 
     def to_format(self, *, as_json: bool, terminal: bool) -> Format:
         """The format to write; ``--json`` is ``--format json``."""
@@ -96,8 +97,8 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         metavar="FORMAT",
-        help="auto, rich, plain, json, csv, markdown (a brief) or timelinejs (TimelineJS3's "
-        "JSON). auto: a timeline on a terminal, plain elsewhere.",
+        help="auto, rich, plain, json, csv, markdown (a brief), timelinejs (TimelineJS3's "
+        "JSON) or ics (iCalendar). auto: a timeline on a terminal, plain elsewhere.",
     ),
 ]
 

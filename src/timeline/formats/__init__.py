@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from timeline.formats import csv, json, markdown, plain, rich, timelinejs
+from timeline.formats import csv, ics, json, markdown, plain, rich, timelinejs
 from timeline.formats.output import About, ByteLines, Output, Rendered, TextLines
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ class Format(str, enum.Enum):
     CSV = "csv"
     MARKDOWN = "markdown"
     TIMELINEJS = "timelinejs"
+    ICS = "ics"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ SHOW: dict[Format, ShowFormat] = {
     Format.CSV: ShowFormat(csv.events),
     Format.MARKDOWN: ShowFormat(markdown.events),
     Format.TIMELINEJS: ShowFormat(timelinejs.events),
+    Format.ICS: ShowFormat(ics.events),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,
