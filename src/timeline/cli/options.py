@@ -77,6 +77,7 @@ class FormatChoice(str, enum.Enum):
     MARKDOWN = "markdown"
     TIMELINEJS = "timelinejs"
     ICS = "ics"
+    GEOJSON = "geojson"
 
     def to_format(self, *, as_json: bool, terminal: bool) -> Format:
         """The format to write; ``--json`` is ``--format json``."""
@@ -98,7 +99,8 @@ FormatOpt = Annotated[
         "--format",
         metavar="FORMAT",
         help="auto, rich, plain, json, csv, markdown (a brief), timelinejs (TimelineJS3's "
-        "JSON) or ics (iCalendar). auto: a timeline on a terminal, plain elsewhere.",
+        "JSON), ics (iCalendar) or geojson (a map). auto: a timeline on a terminal, plain "
+        "elsewhere.",
     ),
 ]
 

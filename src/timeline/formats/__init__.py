@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from timeline.formats import csv, ics, json, markdown, plain, rich, timelinejs
+from timeline.formats import csv, geojson, ics, json, markdown, plain, rich, timelinejs
 from timeline.formats.output import About, ByteLines, Output, Rendered, TextLines
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ class Format(str, enum.Enum):
     MARKDOWN = "markdown"
     TIMELINEJS = "timelinejs"
     ICS = "ics"
+    GEOJSON = "geojson"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ SHOW: dict[Format, ShowFormat] = {
     Format.MARKDOWN: ShowFormat(markdown.events),
     Format.TIMELINEJS: ShowFormat(timelinejs.events),
     Format.ICS: ShowFormat(ics.events),
+    Format.GEOJSON: ShowFormat(geojson.events),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,

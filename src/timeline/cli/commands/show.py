@@ -74,7 +74,7 @@ def show(
     Filters combine with AND; a repeated filter matches any of its values.
     """
     from timeline import formats
-    from timeline.cli.exits import warn_invalid
+    from timeline.cli.exits import say, warn_invalid
     from timeline.cli.output import emit, refuse_overwriting_log
     from timeline.log.lines import STDIN, display_name
     from timeline.log.sources import read_any_lines
@@ -107,4 +107,7 @@ def show(
         filters=flt.describe(),
         generated=datetime.now(timezone.utc).replace(microsecond=0),
     )
-    emit(renderer.render(selection, long=long, about=about), page=not no_pager, to=output)
+    rendered = renderer.render(selection, long=long, about=about)
+    emit(rendered, page=not no_pager, to=output)
+    for note in rendered.notes if isinstance(rendered, formats.TextLines) else ():
+        say(f"timeline: {note}")
