@@ -103,7 +103,7 @@ def test_format_values_are_plain_strings() -> None:
     from timeline.cli.options import FormatChoice
 
     assert [fmt.value for fmt in Format] == [
-        "rich", "plain", "json", "csv", "markdown", "timelinejs", "ics", "geojson",
+        "rich", "plain", "json", "csv", "markdown", "timelinejs", "ics", "geojson", "acled",
     ]  # fmt: skip
     assert [c.value for c in FormatChoice] == ["auto", *(fmt.value for fmt in Format)]
 
@@ -476,6 +476,9 @@ def test_every_format_renders_the_bundled_log(fmt: Format) -> None:
     elif fmt is Format.CSV:
         rows = list(csv.DictReader(io.StringIO("\n".join(lines) + "\n")))
         assert [row["id"] for row in rows] == ids
+    elif fmt is Format.ACLED:
+        rows = list(csv.DictReader(io.StringIO("\n".join(lines) + "\n")))
+        assert [row["event_id_cnty"] for row in rows] == ids
     elif fmt is Format.GEOJSON:  # only the events with coordinates are on a map
         located = [e.id for e in selection.events if e.location and e.location.lat is not None]
         assert [f["id"] for f in json.loads("\n".join(lines))["features"]] == located

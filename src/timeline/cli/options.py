@@ -78,6 +78,7 @@ class FormatChoice(str, enum.Enum):
     TIMELINEJS = "timelinejs"
     ICS = "ics"
     GEOJSON = "geojson"
+    ACLED = "acled"
 
     def to_format(self, *, as_json: bool, terminal: bool) -> Format:
         """The format to write; ``--json`` is ``--format json``."""
@@ -99,8 +100,8 @@ FormatOpt = Annotated[
         "--format",
         metavar="FORMAT",
         help="auto, rich, plain, json, csv, markdown (a brief), timelinejs (TimelineJS3's "
-        "JSON), ics (iCalendar) or geojson (a map). auto: a timeline on a terminal, plain "
-        "elsewhere.",
+        "JSON), ics (iCalendar), geojson (a map) or acled (CSV with ACLED's columns). auto: a "
+        "timeline on a terminal, plain elsewhere.",
     ),
 ]
 

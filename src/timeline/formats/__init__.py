@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from timeline.formats import csv, geojson, ics, json, markdown, plain, rich, timelinejs
+from timeline.formats import acled, csv, geojson, ics, json, markdown, plain, rich, timelinejs
 from timeline.formats.output import About, ByteLines, Output, Rendered, TextLines
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ class Format(str, enum.Enum):
     TIMELINEJS = "timelinejs"
     ICS = "ics"
     GEOJSON = "geojson"
+    ACLED = "acled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ SHOW: dict[Format, ShowFormat] = {
     Format.TIMELINEJS: ShowFormat(timelinejs.events),
     Format.ICS: ShowFormat(ics.events),
     Format.GEOJSON: ShowFormat(geojson.events),
+    Format.ACLED: ShowFormat(acled.events),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,
