@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -106,7 +107,10 @@ def test_format_values_are_plain_strings() -> None:
     """The formats are the documented lowercase words, and --format offers each and auto."""
     from timeline.cli.options import FormatChoice
 
-    assert [fmt.value for fmt in Format] == ["rich", "plain", "json", "csv", "parquet"]
+    assert [fmt.value for fmt in Format] == [
+        "rich", "plain", "json", "csv", "parquet", "markdown", "timelinejs", "ics", "geojson",
+        "acled",
+    ]  # fmt: skip
     assert [c.value for c in FormatChoice] == ["auto", *(fmt.value for fmt in Format)]
 
 
@@ -486,6 +490,22 @@ def test_every_format_renders_the_bundled_log(fmt: Format, tmp_path: Path) -> No
     elif fmt is Format.CSV:
         rows = list(csv.DictReader(io.StringIO("\n".join(lines) + "\n")))
         assert [row["id"] for row in rows] == ids
+    elif fmt is Format.ACLED:
+        rows = list(csv.DictReader(io.StringIO("\n".join(lines) + "\n")))
+        assert [row["event_id_cnty"] for row in rows] == ids
+    elif fmt is Format.GEOJSON:  # only the events with coordinates are on a map
+        located = [e.id for e in selection.events if e.location and e.location.lat is not None]
+        assert [f["id"] for f in json.loads("\n".join(lines))["features"]] == located
+    elif fmt is Format.ICS:
+        from icalendar import Calendar
+
+        items = Calendar.from_ical("".join(line + "\n" for line in lines)).walk("VEVENT")
+        assert [str(item["UID"]).removesuffix("@timeline") for item in items] == ids
+    elif fmt is Format.TIMELINEJS:
+        assert [s["unique_id"] for s in json.loads("\n".join(lines))["events"]] == ids
+    elif fmt is Format.MARKDOWN:  # '… · Id: 2024\-08\-18…', escaped
+        found = [re.search(r"Id: (\S+)$", line) for line in lines]
+        assert [re.sub(r"\\(.)", r"\1", m[1]) for m in found if m] == ids
     else:
         assert [line.split("\t")[-1] for line in lines] == ids
 

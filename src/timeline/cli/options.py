@@ -90,6 +90,11 @@ class FormatChoice(str, enum.Enum):
     JSON = "json"
     CSV = "csv"
     PARQUET = "parquet"
+    MARKDOWN = "markdown"
+    TIMELINEJS = "timelinejs"
+    ICS = "ics"
+    GEOJSON = "geojson"
+    ACLED = "acled"
 
     def to_format(self, *, as_json: bool, terminal: bool) -> Format:
         """The format to write; ``--json`` is ``--format json``."""
@@ -111,8 +116,9 @@ FormatOpt = Annotated[
         "--format",
         metavar="FORMAT",
         help=(
-            "auto, rich, plain, json, csv or parquet. auto: a timeline on a terminal, plain "
-            "elsewhere."
+            "auto, rich, plain, json, csv, markdown (a brief), timelinejs (TimelineJS3's JSON), "
+            "ics (iCalendar), geojson (a map), acled (CSV with ACLED's columns) or parquet. "
+            "auto: a timeline on a terminal, plain elsewhere."
         ),
     ),
 ]

@@ -12,7 +12,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from timeline.formats import csv, json, parquet, plain, rich
+from timeline.formats import (
+    acled,
+    csv,
+    geojson,
+    ics,
+    json,
+    markdown,
+    parquet,
+    plain,
+    rich,
+    timelinejs,
+)
 from timeline.formats.output import About, ByteLines, FileWriter, Output, Rendered, TextLines
 
 if TYPE_CHECKING:
@@ -56,6 +67,11 @@ class Format(str, enum.Enum):
     JSON = "json"
     CSV = "csv"
     PARQUET = "parquet"
+    MARKDOWN = "markdown"
+    TIMELINEJS = "timelinejs"
+    ICS = "ics"
+    GEOJSON = "geojson"
+    ACLED = "acled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +89,11 @@ SHOW: dict[Format, ShowFormat] = {
     Format.JSON: ShowFormat(json.events, canonical=json.canonical),
     Format.CSV: ShowFormat(csv.events),
     Format.PARQUET: ShowFormat(parquet.events, canonical=parquet.canonical),
+    Format.MARKDOWN: ShowFormat(markdown.events),
+    Format.TIMELINEJS: ShowFormat(timelinejs.events),
+    Format.ICS: ShowFormat(ics.events),
+    Format.GEOJSON: ShowFormat(geojson.events),
+    Format.ACLED: ShowFormat(acled.events),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,

@@ -29,14 +29,14 @@ CSV_COLUMNS = (
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _spreadsheet_safe(cell: str) -> str:
+def spreadsheet_safe(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
 def _items(values: Iterable[str]) -> str:
     """A list in one cell, joined with ';'. Each item is made safe on its own: a spreadsheet
     that splits cells at ';' (the list separator of many locales) would run ``x;=1+1``."""
-    return ";".join(_spreadsheet_safe(visible(value)) for value in values)
+    return ";".join(spreadsheet_safe(visible(value)) for value in values)
 
 
 def _place(location: LocationLike | None) -> tuple[str, str, str, str]:
@@ -69,7 +69,7 @@ def _chunks(selection: Selection) -> Iterator[str]:
             source.publisher or "", source.title or "", source.url or "", source.quote or "",
             *_place(event.location),
         )  # fmt: skip
-        writer.writerow([_spreadsheet_safe(visible(cell)) for cell in row])
+        writer.writerow([spreadsheet_safe(visible(cell)) for cell in row])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -10,6 +10,7 @@ from timeline.dates import Precision
 from timeline.vocab import Status
 
 if TYPE_CHECKING:
+    from timeline.formats.output import About
     from timeline.query import Responses
     from timeline.rules import EventLike
 
@@ -71,3 +72,37 @@ def parties(event: EventLike, names: Mapping[str, str] | None = None) -> str:
 
 def status_of(event: EventLike, responses: Responses) -> Status:
     return Status.DISPUTED if responses.is_disputed(event) else event.status
+
+
+def made_from(about: About, count: int) -> str:
+    """What a published page says of itself: 'Generated 2024-08-30 12:00 UTC from
+    data/events.jsonl; selection: actor belarus; 10 events.'"""
+    made = []
+    if about.generated is not None:
+        made.append(f"Generated {about.generated:%Y-%m-%d %H:%M %Z}".rstrip())
+    if about.source:
+        made.append(f"from {about.source}")
+    selected = "; ".join(about.filters) if about.filters else "all events"
+    events = "event" if count == 1 else "events"
+    return " ".join(made) + ("; " if made else "") + f"selection: {selected}; {count} {events}."
+
+
+def date_words(event: EventLike) -> str:
+    """The date in words at its precision: '18 August 2024', 'week of 19 August 2024',
+    'August 2024', '1991'; a span: '26 August 2024 – 28 August 2024'."""
+    d = event.date
+    if event.precision is Precision.YEAR:
+        label = str(d.year)
+    elif event.precision is Precision.MONTH:
+        label = f"{d:%B} {d.year}"
+    elif event.precision is Precision.WEEK:
+        label = f"week of {_day(d)}"
+    else:
+        label = _day(d)
+    if event.end is not None and event.end != d:
+        label += f" – {_day(event.end)}"
+    return label
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%B} {d.year}"

@@ -14,9 +14,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class TextLines:
-    """Lines of text, each to be written with a newline."""
+    """Lines of text, each to be written with a newline; ``notes`` are for the person who ran
+    the command, not for the output (the CLI says them on stderr): what a format left out."""
 
     lines: Iterable[str]
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

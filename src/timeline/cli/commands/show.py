@@ -76,7 +76,7 @@ def show(
     Filters combine with AND; a repeated filter matches any of its values.
     """
     from timeline import formats
-    from timeline.cli.exits import BadLineWarnings
+    from timeline.cli.exits import BadLineWarnings, say
     from timeline.cli.output import emit, refuse_overwriting_log
     from timeline.cli.registry import load_registry
     from timeline.log.lines import display_name
@@ -112,4 +112,7 @@ def show(
             generated=datetime.now(timezone.utc).replace(microsecond=0),
             names=registry.names if registry is not None else {},
         )
-        emit(renderer.render(selection, long=long, about=about), page=not no_pager, to=output)
+        rendered = renderer.render(selection, long=long, about=about)
+        emit(rendered, page=not no_pager, to=output)
+    for note in rendered.notes if isinstance(rendered, formats.TextLines) else ():
+        say(f"timeline: {note}")

@@ -1,0 +1,118 @@
+"""CSV in the shape of an ACLED export, so that scripts written for ACLED data read our events
+beside theirs: a column takes ACLED's name only where it means what ACLED's column means.
+
+ACLED's names: ``event_id_cnty`` (our id), ``event_date`` (ISO; the first day of the period the
+event is known to fall in), ``year``, ``time_precision`` (1 a day, 2 a week, 3 a month; empty
+for a year, which ACLED does not code), ``actor1`` and ``assoc_actor_1`` (the first actor, the
+others), ``actor2`` and ``assoc_actor_2`` (the first target, the others), ``iso3`` (the ISO
+3166-1 alpha-3 code, ACLED's column until 2023), ``location``, ``latitude``, ``longitude``,
+``source`` (the sources' publishers), ``notes`` (title, then summary), ``tags``, ``timestamp``
+(when this file was made, as Unix time: the log keeps no time of change, and a later file
+supersedes an earlier one). Several values in a cell are joined with "; ", as ACLED joins them.
+
+Not written, having no equivalent in the log: ACLED's ``event_type``, ``sub_event_type`` and
+``disorder_type`` (our PLOVER types are another vocabulary), ``inter1``, ``inter2``,
+``interaction``, ``civilian_targeting``, ``fatalities``, ``region``, ``admin1``–``admin3``,
+``geo_precision``, ``source_scale``, and ``iso`` and ``country``, which are a numeric code and a
+name where the log holds only the alpha-3 code. Ours, clearly named ``timeline_…``: precision,
+end, title, type (PLOVER), status, responds_to and the first http(s) source URL.
+
+Text cells are made safe for spreadsheets as in ``--format csv``; numbers and dates we write
+are left as they are (a negative latitude is a number, not a formula).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from timeline.dates import Precision
+from timeline.formats.csv import spreadsheet_safe
+from timeline.formats.labels import status_of
+from timeline.formats.output import About, TextLines
+from timeline.formats.urls import first_web_url
+from timeline.text import visible
+
+if TYPE_CHECKING:
+    from timeline.rules import EventLike
+    from timeline.selection import Selection
+
+ACLED_COLUMNS = (
+    "event_id_cnty", "event_date", "year", "time_precision", "actor1", "assoc_actor_1",
+    "actor2", "assoc_actor_2", "iso3", "location", "latitude", "longitude", "source", "notes",
+    "tags", "timestamp",
+)  # fmt: skip
+OUR_COLUMNS = (
+    "timeline_precision", "timeline_end", "timeline_title", "timeline_type", "timeline_status",
+    "timeline_responds_to", "timeline_source_url",
+)  # fmt: skip
+COLUMNS = ACLED_COLUMNS + OUR_COLUMNS
+
+# ACLED's codes: 1 the day is known, 2 the week, 3 the month. ACLED codes no event known only
+# to its year, so such an event has no time_precision (timeline_precision says 'year').
+_TIME_PRECISION = {Precision.DAY: "1", Precision.WEEK: "2", Precision.MONTH: "3"}
+
+
+def _text(text: str | None) -> str:
+    return spreadsheet_safe(visible(text or ""))
+
+
+def _joined(values: Iterable[str | None]) -> str:
+    """Several values in one cell, as ACLED joins them; each made safe on its own."""
+    return "; ".join(_text(value) for value in values if value)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+def row(event: EventLike, selection: Selection, *, made: datetime | None) -> list[str]:
+    """The cells of one event, in ``COLUMNS`` order."""
+    location = event.location
+    notes = event.title + (f" — {event.summary}" if event.summary else "")
+    return [
+        _text(event.id),
+        event.date.isoformat(),
+        str(event.date.year),
+        _TIME_PRECISION.get(event.precision, ""),
+        _text(event.actors[0]),
+        _joined(event.actors[1:]),
+        _text(event.targets[0] if event.targets else ""),
+        _joined(event.targets[1:]),
+        location.country or "" if location else "",
+        _text(location.name if location else ""),
+        _number(location.lat if location else None),
+        _number(location.lon if location else None),
+        _joined(dict.fromkeys(source.publisher or source.title for source in event.sources)),
+        _text(notes),
+        _joined(event.tags),
+        "" if made is None else str(int(made.timestamp())),
+        event.precision.value,
+        event.end.isoformat() if event.end else "",
+        _text(event.title),
+        event.type.value,
+        status_of(event, selection.responses).value,
+        _joined(event.responds_to),
+        _text(first_web_url([source.url for source in event.sources])),
+    ]
+
+
+def _chunks(selection: Selection, about: About) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for event in selection.events:
+        writer.writerow(row(event, selection, made=about.generated))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()
+
+
+def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
+    """CSV with ACLED's column names where the meaning is the same, and ours after them."""
+    return TextLines(chunk.removesuffix("\n") for chunk in _chunks(selection, about))

@@ -1,0 +1,160 @@
+"""A brief in GitHub-flavoured Markdown: a title, what was selected, month headings, and per
+event its date at its known precision, actors → targets, type, status, title, summary, quotes
+as block quotes and sources as a numbered list (only http/https URLs become links).
+
+Text from the log is data, never markup: every ASCII punctuation character in it is
+backslash-escaped (``escape``), so ``[x](javascript:…)``, ``<img onerror=…>``, ``*``, ``_``,
+``|``, backticks, entities and autolinks such as ``https://x`` or ``www.x`` render as the
+literal text. Leading and trailing white space of each line of a text is dropped (four leading
+spaces would start a code block) and blank lines with it; the lines left are joined with hard
+line breaks. Control and bidi characters are written as visible escapes (``\\x1b``), as in
+every other format.
+
+Not Markdown, and so not escaped: github.com turns ``@name`` and ``#123`` in rendered text into
+mentions and issue links, and ``:smile:`` into an emoji, after the Markdown is rendered.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from timeline.dates import Precision
+from timeline.formats.labels import date_words, made_from, status_of
+from timeline.formats.output import About, TextLines
+from timeline.formats.urls import web_url
+from timeline.text import visible
+
+if TYPE_CHECKING:
+    from timeline.rules import EventLike, SourceLike
+    from timeline.selection import Selection
+
+# CommonMark 0.31.2, section 2.4 "Backslash escapes": "Any ASCII punctuation character may be
+# backslash-escaped", and an escaped character is a literal character, never the start of
+# emphasis, a link, an image, raw HTML, an entity (``\&``), an autolink (``\<``, ``\:``) or a
+# GFM table cell (``\|``). ASCII punctuation (section 2.1) is U+0021 to 002F, U+003A to 0040,
+# U+005B to 0060 and U+007B to 007E: exactly ``string.punctuation``. Every one is escaped, not only
+# those that are markup today, so that no rule of the spec or of an extension can be missed.
+_ESCAPES = str.maketrans({char: "\\" + char for char in string.punctuation})
+
+
+def escape(text: str) -> str:
+    """``text`` as literal Markdown inline text: every ASCII punctuation character escaped."""
+    return text.translate(_ESCAPES)
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of a text from the log, made visible, stripped and escaped; blank ones dropped
+    (a blank line would end the block, and leading spaces could start a code block)."""
+    lines = (line.strip() for line in visible(text, keep_newlines=True).split("\n"))
+    return [escape(line) for line in lines if line]
+
+
+def _inline(text: str) -> str:
+    """A text from the log on one line: its lines joined with spaces."""
+    return " ".join(text_lines(text))
+
+
+def _block(lines: list[str], prefix: str = "") -> Iterator[str]:
+    """Lines of one block, joined with hard line breaks (a backslash at the end of a line)."""
+    for number, line in enumerate(lines, 1):
+        yield prefix + line + ("\\" if number < len(lines) else "")
+
+
+def _heading(event: EventLike) -> str:
+    """The heading an event is listed under: its year when only the year is known, else its
+    month (a week under the month it starts in)."""
+    d = event.date
+    return str(d.year) if event.precision is Precision.YEAR else f"{d:%B} {d.year}"
+
+
+def _source(number: int, source: SourceLike) -> str:
+    """'1. Publisher — [Title](<url>)': the title (else the URL) is a link for http(s) only."""
+    url = web_url(source.url)
+    name = source.title or source.url or ""
+    if url is not None:
+        name_text = f"[{_inline(name)}](<{escape(url)}>)"
+    else:
+        name_text = _inline(name)
+        if source.url and source.title:
+            name_text += f", {_inline(source.url)}"
+    parts = [_inline(source.publisher)] if source.publisher else []
+    return f"{number}. " + " — ".join([*parts, name_text])
+
+
+def _entry(event: EventLike, selection: Selection) -> Iterator[str]:
+    status = status_of(event, selection.responses)
+    yield f"### {escape(date_words(event))}: {_inline(event.title)}"
+    yield ""
+    parties = escape(", ".join(event.actors))
+    if event.targets:
+        parties += " → " + escape(", ".join(event.targets))
+    yield f"{parties} · {event.type.value} · **{status.value}**"
+    if event.summary:
+        yield ""
+        yield from _block(text_lines(event.summary))
+    for number, source in enumerate(event.sources, 1):
+        if source.quote:
+            yield ""
+            yield from _block([*text_lines(source.quote), f"— \\[{number}\\]"], prefix="> ")
+    yield ""
+    yield "Sources:"
+    yield ""
+    yield from (_source(number, source) for number, source in enumerate(event.sources, 1))
+    details = []
+    if event.location is not None:
+        details.append("Where: " + escape(_place(event)))
+    if event.tags:
+        details.append("Tags: " + ", ".join(_inline(tag) for tag in event.tags))
+    for ref in event.responds_to:
+        answered = selection.answered.get(ref)
+        what = f"{date_words(answered)}, {answered.title}" if answered else ref
+        details.append("Answers: " + _inline(what))
+    details.append("Id: " + _inline(event.id))
+    yield ""
+    yield " · ".join(details)
+
+
+def _place(event: EventLike) -> str:
+    location = event.location
+    assert location is not None
+    parts = [visible(location.name or ""), location.country or ""]
+    if location.lat is not None and location.lon is not None:
+        parts.append(f"{location.lat}, {location.lon}")
+    return ", ".join(part for part in parts if part)
+
+
+def _front(selection: Selection, about: About) -> Iterator[str]:
+    yield f"# {_inline(about.heading)}"
+    yield ""
+    yield _inline(made_from(about, len(selection.events)))
+
+
+def _lines(selection: Selection, about: About) -> Iterator[str]:
+    yield from _front(selection, about)
+    heading = None
+    for event in selection.events:
+        if _heading(event) != heading:
+            heading = _heading(event)
+            yield ""
+            yield f"## {heading}"
+        yield ""
+        yield from _entry(event, selection)
+
+
+def _no_blank_lines(lines: Iterator[str]) -> Iterator[str]:
+    """The same text with each blank line written as a newline before the next line: every
+    line of the output is a line with something in it."""
+    blank = ""
+    for line in lines:
+        if line:
+            yield blank + line
+            blank = ""
+        else:
+            blank += "\n"
+
+
+def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
+    """The brief, line by line."""
+    return TextLines(_no_blank_lines(_lines(selection, about)))

@@ -1,0 +1,145 @@
+"""The JSON that Knight Lab's TimelineJS3 loads (https://timeline.knightlab.com/docs/json-format.html):
+a title slide and one slide per event.
+
+Each ``start_date`` gives only the parts of the date the log knows: ``{year}`` for a year,
+``{year, month}`` for a month, the whole day otherwise. TimelineJS has no weeks, so a week is
+its Monday to its Sunday (``end_date``), with ``display_date`` "week of 19 August 2024" so that
+no reader takes the Monday for the day. ``unique_id`` is the event's id and ``group`` its first
+actor.
+
+TimelineJS puts ``headline`` and ``text`` into the page as HTML, so the log's text goes in
+escaped by ``html.escape`` (and control or bidi characters as visible escapes); only
+``http``/``https`` source URLs become links, and ``autolink`` is off on every slide, so that
+TimelineJS does not make links of URLs in the escaped text either.
+
+The JSON is written a slide a line, so a long selection streams.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from timeline.dates import Precision, period_end
+from timeline.formats.labels import date_words, made_from, status_of
+from timeline.formats.output import About, TextLines
+from timeline.formats.urls import web_url
+from timeline.text import json_safe, visible
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from timeline.rules import EventLike, SourceLike
+    from timeline.selection import Selection
+
+
+def _text(text: str) -> str:
+    """Text from the log as HTML: escaped, its line breaks kept as ``<br>``."""
+    lines = visible(text, keep_newlines=True).split("\n")
+    return "<br>".join(html.escape(line.strip()) for line in lines if line.strip())
+
+
+def _day(d: date) -> dict[str, int]:
+    return {"year": d.year, "month": d.month, "day": d.day}
+
+
+def _dates(event: EventLike) -> dict[str, Any]:
+    """``start_date`` with the parts the precision knows, ``end_date`` where the event spans
+    days (a week always: TimelineJS has no weeks), ``display_date`` for a week."""
+    d = event.date
+    start: dict[str, int]
+    if event.precision is Precision.YEAR:
+        start = {"year": d.year}
+    elif event.precision is Precision.MONTH:
+        start = {"year": d.year, "month": d.month}
+    else:
+        start = _day(d)
+    dates: dict[str, Any] = {"start_date": start}
+    last = event.end
+    if last is None and event.precision is Precision.WEEK:
+        last = period_end(d, Precision.WEEK)
+    if last is not None and last != d:
+        dates["end_date"] = _day(last)
+    if event.precision is Precision.WEEK:
+        dates["display_date"] = html.escape(date_words(event))
+    return dates
+
+
+def _source(source: SourceLike) -> str:
+    url = web_url(source.url)
+    name = _text(source.title or source.url or "")
+    if url is not None:
+        name = f'<a href="{html.escape(url)}">{name}</a>'
+    elif source.url and source.title:
+        name += ", " + _text(source.url)
+    parts = [_text(source.publisher), name] if source.publisher else [name]
+    return "<li>" + " — ".join(parts) + "</li>"
+
+
+def _body(event: EventLike, selection: Selection) -> str:
+    """The slide's text: parties, type and status; summary; quotes; numbered sources; place,
+    tags, the events it answers and the id."""
+    status = status_of(event, selection.responses)
+    parties = html.escape(", ".join(event.actors))
+    if event.targets:
+        parties += " → " + html.escape(", ".join(event.targets))
+    out = [f"<p>{parties} · {event.type.value} · <strong>{status.value}</strong></p>"]
+    if event.summary:
+        out.append(f"<p>{_text(event.summary)}</p>")
+    for number, source in enumerate(event.sources, 1):
+        if source.quote:
+            out.append(f"<blockquote>{_text(source.quote)}<br>— [{number}]</blockquote>")
+    out.append("<ol>" + "".join(_source(source) for source in event.sources) + "</ol>")
+    details = []
+    if event.location is not None and event.location.name:
+        details.append("Where: " + _text(event.location.name))
+    if event.tags:
+        details.append("Tags: " + ", ".join(_text(tag) for tag in event.tags))
+    for ref in event.responds_to:
+        answered = selection.answered.get(ref)
+        what = f"{date_words(answered)}, {answered.title}" if answered else ref
+        details.append("Answers: " + _text(what))
+    details.append("Id: " + _text(event.id))
+    out.append("<p>" + " · ".join(details) + "</p>")
+    return "".join(out)
+
+
+def slide(event: EventLike, selection: Selection) -> dict[str, Any]:
+    """The TimelineJS slide of one event."""
+    return {
+        "unique_id": event.id,
+        **_dates(event),
+        "text": {"headline": _text(event.title), "text": _body(event, selection)},
+        "group": html.escape(event.actors[0]),
+        "autolink": False,
+    }
+
+
+def _json(value: Any) -> str:
+    return json_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def _lines(selection: Selection, about: About) -> Iterator[str]:
+    title = {
+        "text": {
+            "headline": _text(about.heading),
+            "text": f"<p>{_text(made_from(about, len(selection.events)))}</p>",
+        },
+        "autolink": False,
+    }
+    yield '{"title":' + _json(title) + ',"events":['
+    previous = None
+    for event in selection.events:
+        if previous is not None:
+            yield previous + ","
+        previous = _json(slide(event, selection))
+    if previous is not None:
+        yield previous
+    yield "]}"
+
+
+def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
+    """One JSON value: the title slide and the events, a slide a line."""
+    return TextLines(_lines(selection, about))

@@ -1,0 +1,159 @@
+"""Tests of the ACLED-shaped CSV, ``timeline.formats.acled``: read back with ``csv.DictReader``
+and compared row by row, whole."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from timeline.formats import About, TextLines, acled
+from timeline.model import Event
+from timeline.query import Responses, order
+from timeline.selection import Selection
+
+MakeEvent = Callable[..., Event]
+MADE = datetime(2024, 8, 30, 12, 0, tzinfo=timezone.utc)  # 1725019200
+
+
+def rows(selection: Selection, about: About = About(generated=MADE)) -> list[dict[str, str]]:
+    output = acled.events(selection, about=about)
+    assert isinstance(output, TextLines)
+    reader = csv.DictReader(io.StringIO("".join(line + "\n" for line in output.lines)))
+    assert reader.fieldnames == list(acled.COLUMNS)
+    return list(reader)
+
+
+def test_columns_take_acled_names_then_ours() -> None:
+    """ACLED's export names where the meaning is the same, then ours, named timeline_…."""
+    assert acled.COLUMNS == (
+        "event_id_cnty", "event_date", "year", "time_precision", "actor1", "assoc_actor_1",
+        "actor2", "assoc_actor_2", "iso3", "location", "latitude", "longitude", "source",
+        "notes", "tags", "timestamp", "timeline_precision", "timeline_end", "timeline_title",
+        "timeline_type", "timeline_status", "timeline_responds_to", "timeline_source_url",
+    )  # fmt: skip
+    assert rows(Selection([], Responses())) == []
+
+
+def test_rows_read_back_whole(make_event: MakeEvent) -> None:
+    """Every cell of a claim (two actors, two targets, a place south and west, two sources of
+    one publisher) and of an event known only to its year, which ACLED has no code for."""
+    claim = make_event(
+        id="claim",
+        date="2024-08-18",
+        title="Claim",
+        summary="He said so.\nTwice.",
+        type="accuse",
+        actors=["belarus/president", "belarus"],
+        targets=["ukraine", "ukraine/mfa", "poland"],
+        status="claimed",
+        location={"name": "Somewhere", "country": "CHL", "lat": -33.87, "lon": -70.65},
+        sources=[
+            {"title": "Brief", "publisher": "Army Recognition"},
+            {"url": "https://example.org/a", "publisher": "Army Recognition"},
+            {"url": "https://example.org/b", "publisher": "Kyiv Independent"},
+        ],
+        tags=["border", "claims"],
+    )
+    reject = make_event(id="reject", type="reject", responds_to=["claim"])
+    year = make_event(id="year", date="1991-01-01", precision="year", end="1991-12-31",
+                      title="Independence", sources=[{"url": "ftp://x"}])  # fmt: skip
+    responses = Responses()
+    for event in (claim, reject):
+        responses.note(event)
+    assert rows(Selection([year, claim], responses)) == [
+        {
+            "event_id_cnty": "year", "event_date": "1991-01-01", "year": "1991",
+            "time_precision": "", "actor1": "belarus", "assoc_actor_1": "", "actor2": "",
+            "assoc_actor_2": "", "iso3": "", "location": "", "latitude": "", "longitude": "",
+            "source": "", "notes": "Independence", "tags": "", "timestamp": "1725019200",
+            "timeline_precision": "year", "timeline_end": "1991-12-31",
+            "timeline_title": "Independence", "timeline_type": "accuse",
+            "timeline_status": "reported", "timeline_responds_to": "", "timeline_source_url": "",
+        },
+        {
+            "event_id_cnty": "claim", "event_date": "2024-08-18", "year": "2024",
+            "time_precision": "1", "actor1": "belarus/president", "assoc_actor_1": "belarus",
+            "actor2": "ukraine", "assoc_actor_2": "ukraine/mfa; poland", "iso3": "CHL",
+            "location": "Somewhere", "latitude": "-33.87", "longitude": "-70.65",
+            "source": "Army Recognition; Kyiv Independent",
+            "notes": "Claim — He said so.\\x0aTwice.", "tags": "border; claims",
+            "timestamp": "1725019200", "timeline_precision": "day", "timeline_end": "",
+            "timeline_title": "Claim", "timeline_type": "accuse", "timeline_status": "disputed",
+            "timeline_responds_to": "", "timeline_source_url": "https://example.org/a",
+        },
+    ]  # fmt: skip
+
+
+def test_time_precision_is_acleds_code(make_event: MakeEvent) -> None:
+    """A day is 1, a week 2, a month 3; a year has none (timeline_precision says 'year')."""
+    events = [
+        make_event(id="d", date="2024-08-06"),
+        make_event(id="w", date="2024-08-19", precision="week"),
+        make_event(id="m", date="2024-08-01", precision="month"),
+        make_event(id="y", date="2024-01-01", precision="year"),
+    ]
+    got = [
+        (r["time_precision"], r["timeline_precision"]) for r in rows(Selection(events, Responses()))
+    ]
+    assert got == [("1", "day"), ("2", "week"), ("3", "month"), ("", "year")]
+
+
+def test_text_a_spreadsheet_would_run_is_quoted_and_numbers_are_not(make_event: MakeEvent) -> None:
+    """=, +, - and @ at the start of a text cell, or of an item of a list cell, get a leading
+    quote, as in --format csv; a negative coordinate stays a number; no timestamp unmade."""
+    event = make_event(
+        id="=id",
+        title='=HYPERLINK("http://evil.example","x")',
+        tags=["ok", "+1", "-cmd"],
+        location={"name": "@here", "lat": -1.5, "lon": -2.5},
+        sources=[{"title": "t", "publisher": "=p"}],
+    )
+    (row,) = rows(Selection([event], Responses()), About())
+    assert row["event_id_cnty"] == "'=id"
+    assert row["timeline_title"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert row["notes"] == row["timeline_title"]
+    assert row["tags"] == "ok; '+1; '-cmd"
+    assert (row["location"], row["source"]) == ("'@here", "'=p")
+    assert (row["latitude"], row["longitude"], row["timestamp"]) == ("-1.5", "-2.5", "")
+
+
+def _expected(event: Event, responses: Responses) -> dict[str, Any]:
+    """A row as the README describes it, written out from the event (the bundled log holds
+    no text a spreadsheet would run)."""
+    place = event.location
+    web = [s.url for s in event.sources if s.url and s.url.startswith(("http://", "https://"))]
+    return {
+        "event_id_cnty": event.id, "event_date": event.date.isoformat(),
+        "year": str(event.date.year),
+        "time_precision": {"day": "1", "week": "2", "month": "3"}.get(event.precision, ""),
+        "actor1": event.actors[0], "assoc_actor_1": "; ".join(event.actors[1:]),
+        "actor2": event.targets[0] if event.targets else "",
+        "assoc_actor_2": "; ".join(event.targets[1:]),
+        "iso3": place.country or "" if place else "", "location": place.name or "" if place else "",
+        "latitude": str(place.lat) if place and place.lat is not None else "",
+        "longitude": str(place.lon) if place and place.lon is not None else "",
+        "source": "; ".join(dict.fromkeys(s.publisher or s.title or "" for s in event.sources)),
+        "notes": event.title + (" — " + event.summary if event.summary else ""),
+        "tags": "; ".join(event.tags), "timestamp": "",
+        "timeline_precision": event.precision.value,
+        "timeline_end": event.end.isoformat() if event.end else "",
+        "timeline_title": event.title, "timeline_type": event.type.value,
+        "timeline_status": "disputed" if responses.is_disputed(event) else event.status.value,
+        "timeline_responds_to": "; ".join(event.responds_to),
+        "timeline_source_url": web[0] if web else "",
+    }  # fmt: skip
+
+
+def test_the_bundled_log_reads_back_row_by_row() -> None:
+    """Every row of the bundled log, whole, as the README's column notes say."""
+    from conftest import BUNDLED_LOG
+
+    events = order(Event.model_validate_json(line) for line in BUNDLED_LOG.read_text().splitlines())
+    responses = Responses()
+    for event in events:
+        responses.note(event)
+    got = rows(Selection(events, responses), About())
+    assert got == [_expected(event, responses) for event in events]
