@@ -74,6 +74,7 @@ class FormatChoice(str, enum.Enum):
     PLAIN = "plain"
     JSON = "json"
     CSV = "csv"
+    HTML = "html"
 
     def to_format(self, *, as_json: bool, terminal: bool) -> Format:
         """The format to write; ``--json`` is ``--format json``."""
@@ -94,7 +95,8 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         metavar="FORMAT",
-        help="auto, rich, plain, json or csv. auto: a timeline on a terminal, plain elsewhere.",
+        help="auto, rich, plain, json, csv or html (a page: see -o). "
+        "auto: a timeline on a terminal, plain elsewhere.",
     ),
 ]
 

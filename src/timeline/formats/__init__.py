@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from timeline.formats import csv, json, plain, rich
+from timeline.formats import csv, html, json, plain, rich
 from timeline.formats.output import About, ByteLines, Output, Rendered, TextLines
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class Format(str, enum.Enum):
     PLAIN = "plain"
     JSON = "json"
     CSV = "csv"
+    HTML = "html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ SHOW: dict[Format, ShowFormat] = {
     Format.PLAIN: ShowFormat(plain.events),
     Format.JSON: ShowFormat(json.events, canonical=json.canonical),
     Format.CSV: ShowFormat(csv.events),
+    Format.HTML: ShowFormat(html.events),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,
