@@ -293,7 +293,7 @@ def _counts(selection: Selection) -> Counts:
         events=len(events),
         first=When(date_words(ends[0]), iso_label(ends[0])) if ends else None,
         last=When(date_words(ends[-1]), iso_label(ends[-1])) if ends else None,
-        types=tuple(types.most_common()),
+        types=tuple(sorted(types.items(), key=lambda item: (-item[1], item[0]))),
         statuses=tuple((s.value, statuses[s.value]) for s in Status if statuses[s.value]),
     )
 
