@@ -567,3 +567,16 @@ def test_show_writes_the_brief_to_a_file(log_copy: Path, tmp_path: Path) -> None
     assert len(tree.all("article")) == 10
     result = CliRunner().invoke(app, [*args, str(brief), "--title", "Belarus, August 2024"])
     assert words(parse(brief.read_text(encoding="utf-8")).one("h1")) == "Belarus, August 2024"
+
+
+@given(st.sampled_from(["http://", "HTTPS://", "javascript:", ""]), st.text(max_size=12))
+def test_a_link_is_a_web_address_with_nothing_unseen_in_it(scheme: str, rest: str) -> None:
+    """``web_address`` agrees with its definition: http(s), no white space, and nothing that
+    ``text.visible`` would escape (its fast check must not drift from the views' rule)."""
+    url = scheme + rest
+    earns = (
+        url.lower().startswith(("http://", "https://"))
+        and visible(url) == url
+        and not any(char.isspace() for char in url)
+    )
+    assert html.web_address(url) == (url if earns else None)

@@ -94,18 +94,24 @@ def date_words(event: EventLike) -> str:
     return words
 
 
+# White space, and what ``text.visible`` escapes: control and bidi characters, lone surrogates.
+_NOT_IN_LINK = re.compile(
+    "[\\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
 def web_address(url: str | None) -> str | None:
     """``url`` if it may be a link: an ``http``/``https`` address with no control, bidi or
     white-space character; else None (``javascript:``, ``data:`` and the rest stay text)."""
-    if url is None or not url.lower().startswith(("http://", "https://")):
+    if url is None or not url[:8].lower().startswith(("http://", "https://")):
         return None
-    if visible(url) != url or any(char.isspace() for char in url):
-        return None
-    return url
+    return None if _NOT_IN_LINK.search(url) else url
 
 
 def _text(value: str) -> str:
-    return visible(value, keep_newlines=True)
+    """Log text as every view shows it: control and bidi characters as visible escapes.
+    Printable text holds none of them (and is most text): it is checked in C, not searched."""
+    return value if value.isprintable() else visible(value, keep_newlines=True)
 
 
 # ---------------------------------------------------------------------------- the page's values
@@ -230,6 +236,7 @@ def _view(
             answers.append(Link(_reference(selection.answered[ref]) + " (not in this selection)"))
         else:
             answers.append(Link(_text(ref) + " (not in the log)"))
+    actors, targets = tuple(map(_text, event.actors)), tuple(map(_text, event.targets))
     answered_by = tuple(
         Link(_reference(other), "#" + anchor(other.id)) for other in answerers.get(event.id, ())
     )
@@ -243,9 +250,9 @@ def _view(
         type=event.type.value,
         status=status.value,
         mark=_MARKS.get(status),
-        actors=tuple(map(_text, event.actors)),
-        targets=tuple(map(_text, event.targets)),
-        involving=" ".join(map(_text, (*event.actors, *event.targets))),
+        actors=actors,
+        targets=targets,
+        involving=" ".join(actors + targets),
         title=_text(event.title),
         summary=_text(event.summary) if event.summary else None,
         sources=tuple(map(_source, event.sources)),
