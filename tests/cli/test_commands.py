@@ -925,7 +925,10 @@ def test_a_reader_that_goes_away_is_not_an_error(tmp_path: Path) -> None:
         (["--status", "rumour"], "'rumour' is not one of 'reported'"),
         (["--status", "claim"], "'claim' is not a choice: did you mean 'claimed'?"),
         (["--type", "mobilise"], "'mobilise' is not a choice: did you mean 'mobilize'?"),
-        (["--format", "yaml"], "'yaml' is not one of 'auto', 'rich', 'plain', 'json', 'csv'."),
+        (
+            ["--format", "yaml"],
+            "'yaml' is not one of 'auto', 'rich', 'plain', 'json', 'csv', 'html'.",
+        ),
     ],
 )
 def test_bad_option_values_name_the_option_and_the_value(
