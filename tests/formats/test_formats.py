@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from timeline import formats
-from timeline.formats import FileWriter, Format, Rendered, TextLines, rich
+from timeline.formats import FileWriter, Format, Rendered, TextLines, html, rich
 from timeline.formats.csv import CSV_COLUMNS
 from timeline.formats.labels import date_label, gap_label, iso_label
 from timeline.model import Event, canonical_json
@@ -74,6 +74,21 @@ def _responses(events: Sequence[Event]) -> Responses:
     return responses
 
 
+def _article_ids(page: str) -> list[str]:
+    """The ``id`` of each ``<article>`` of an HTML page, in order."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Articles(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "article":
+                found.append(dict(attrs)["id"] or "")
+
+    Articles().feed(page)
+    return found
+
+
 def _text(renderable: object, *, width: int = 100) -> str:
     console = Console(
         file=io.StringIO(), record=True, width=width, color_system=None, force_terminal=False
@@ -109,7 +124,7 @@ def test_format_values_are_plain_strings() -> None:
 
     assert [fmt.value for fmt in Format] == [
         "rich", "plain", "json", "csv", "parquet", "markdown", "timelinejs", "ics", "geojson",
-        "acled",
+        "acled", "html",
     ]  # fmt: skip
     assert [c.value for c in FormatChoice] == ["auto", *(fmt.value for fmt in Format)]
 
@@ -506,6 +521,8 @@ def test_every_format_renders_the_bundled_log(fmt: Format, tmp_path: Path) -> No
     elif fmt is Format.MARKDOWN:  # '… · Id: 2024\-08\-18…', escaped
         found = [re.search(r"Id: (\S+)$", line) for line in lines]
         assert [re.sub(r"\\(.)", r"\1", m[1]) for m in found if m] == ids
+    elif fmt is Format.HTML:
+        assert _article_ids("\n".join(lines)) == [html.anchor(id_) for id_ in ids]
     else:
         assert [line.split("\t")[-1] for line in lines] == ids
 

@@ -95,6 +95,7 @@ class FormatChoice(str, enum.Enum):
     ICS = "ics"
     GEOJSON = "geojson"
     ACLED = "acled"
+    HTML = "html"
 
     def to_format(self, *, as_json: bool, terminal: bool) -> Format:
         """The format to write; ``--json`` is ``--format json``."""
@@ -116,9 +117,9 @@ FormatOpt = Annotated[
         "--format",
         metavar="FORMAT",
         help=(
-            "auto, rich, plain, json, csv, markdown (a brief), timelinejs (TimelineJS3's JSON), "
-            "ics (iCalendar), geojson (a map), acled (CSV with ACLED's columns) or parquet. "
-            "auto: a timeline on a terminal, plain elsewhere."
+            "auto, rich, plain, json, csv, html (a page: see -o), markdown (a brief), "
+            "timelinejs (TimelineJS3's JSON), ics (iCalendar), geojson (a map), acled (CSV with "
+            "ACLED's columns) or parquet. auto: a timeline on a terminal, plain elsewhere."
         ),
     ),
 ]

@@ -16,6 +16,7 @@ from timeline.formats import (
     acled,
     csv,
     geojson,
+    html,
     ics,
     json,
     markdown,
@@ -72,6 +73,7 @@ class Format(str, enum.Enum):
     ICS = "ics"
     GEOJSON = "geojson"
     ACLED = "acled"
+    HTML = "html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ SHOW: dict[Format, ShowFormat] = {
     Format.ICS: ShowFormat(ics.events),
     Format.GEOJSON: ShowFormat(geojson.events),
     Format.ACLED: ShowFormat(acled.events),
+    Format.HTML: ShowFormat(html.events),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,

@@ -1,0 +1,417 @@
+"""A self-contained HTML page of a selection: a brief to read offline, print, or send on.
+
+The page loads nothing: its style and its script are inline, and a Content-Security-Policy
+allows exactly those two (by their SHA-256) and nothing else, so no log text and no later edit
+can make it fetch or run anything. Log text reaches the template only as values, which Jinja2
+escapes (autoescape on); it passes through ``visible`` first, so control and bidi characters
+show as escapes (``\\u202e``) as in every other view, and each field sits in its own bidi
+isolate (``<bdi>``, ``dir="auto"``) so right-to-left text cannot reorder its neighbours. Only
+``http``/``https`` source URLs become links. Without JavaScript the page is complete; the script
+only adds filters.
+
+The page is made while it is written (``Template.generate``), one event at a time; jinja2 is
+imported on first use, so naming the formats costs nothing at start-up.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from timeline.dates import Precision
+from timeline.formats.labels import iso_label, status_of
+from timeline.formats.output import About, TextLines
+from timeline.query import sort_key
+from timeline.text import visible
+from timeline.vocab import EventType, Status
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+
+    from timeline.rules import EventLike, LocationLike, SourceLike
+    from timeline.selection import Selection
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MARKS = {
+    Status.CLAIMED: "◆ claimed",
+    Status.DISPUTED: "✖ disputed",
+    Status.CONFIRMED: "✔ confirmed",
+}
+
+
+# ---------------------------------------------------------------------------- labels
+
+
+_ANCHOR_SAFE = re.compile(r"[A-Za-z0-9.-]*")
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9.-]")
+
+
+def _hex_bytes(match: re.Match[str]) -> str:
+    return "".join(f"_{byte:02X}" for byte in match.group().encode("utf-8", "surrogatepass"))
+
+
+def anchor(event_id: str) -> str:
+    """The page anchor of an event: ``ev-`` and its id, with every character other than an
+    ASCII letter, digit, ``-`` or ``.`` written as ``_`` and the hex of its UTF-8 bytes
+    (``'`` → ``_27``). One id gives one anchor and two ids never share one; the anchor needs no
+    escaping in a URL fragment, a CSS selector or an attribute."""
+    if _ANCHOR_SAFE.fullmatch(event_id):
+        return "ev-" + event_id
+    return "ev-" + _ANCHOR_UNSAFE.sub(_hex_bytes, event_id)
+
+
+def _day(day: date) -> str:
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def date_words(event: EventLike) -> str:
+    """The date as precisely as it is known, in words: 'Sunday 18 August 2024',
+    'week of Monday 19 August 2024', 'August 2024', '2024'; an ``end`` follows after a dash."""
+    start = event.date
+    if event.precision is Precision.YEAR:
+        words = str(start.year)
+    elif event.precision is Precision.MONTH:
+        words = f"{_MONTHS[start.month - 1]} {start.year}"
+    elif event.precision is Precision.WEEK:
+        words = f"week of {_day(start)}"
+    else:
+        words = _day(start)
+    if event.end is not None and event.end != start:
+        words += f" – {_day(event.end)}"
+    return words
+
+
+# White space, and what ``text.visible`` escapes: control and bidi characters, lone surrogates.
+_NOT_IN_LINK = re.compile(
+    "[\\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def web_address(url: str | None) -> str | None:
+    """``url`` if it may be a link: an ``http``/``https`` address with no control, bidi or
+    white-space character; else None (``javascript:``, ``data:`` and the rest stay text)."""
+    if url is None or not url[:8].lower().startswith(("http://", "https://")):
+        return None
+    return None if _NOT_IN_LINK.search(url) else url
+
+
+def _text(value: str) -> str:
+    """Log text as every view shows it: control and bidi characters as visible escapes.
+    Printable text holds none of them (and is most text): it is checked in C, not searched."""
+    return value if value.isprintable() else visible(value, keep_newlines=True)
+
+
+# ---------------------------------------------------------------------------- the page's values
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """A date in words and in the machine form of ``<time datetime>``."""
+
+    words: str
+    machine: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Text that is an in-page link when ``href`` is set, and plain text when not."""
+
+    text: str
+    href: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    """A source: its label (publisher — title, or the address), the address as a link when it
+    earns one, else as text, when it was published and the quote."""
+
+    label: str
+    href: str | None
+    address: str | None
+    published: str | None
+    quote: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """One event as the page shows it: every text already made visible, every link checked."""
+
+    anchor: str
+    id: str
+    when: When
+    end: When | None
+    type: str
+    status: str
+    mark: str | None
+    actors: tuple[str, ...]
+    targets: tuple[str, ...]
+    involving: str  # the actors and targets, for the filter: ids hold no white space
+    title: str
+    summary: str | None
+    sources: tuple[SourceView, ...]
+    place: str | None
+    tags: tuple[str, ...]
+    answers: tuple[Link, ...]
+    answered_by: tuple[Link, ...]
+    answered_elsewhere: bool  # answered by events that are not on the page
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    heading: str
+    anchor: str
+    events: Iterator[EventView]
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    heading: str
+    anchor: str
+    months: Iterator[Month]
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """How many events the page holds, by type and by status (as shown), most first."""
+
+    events: int
+    first: When | None
+    last: When | None
+    types: tuple[tuple[str, int], ...]
+    statuses: tuple[tuple[str, int], ...]
+
+
+def _reference(event: EventLike) -> str:
+    return f"{iso_label(event)}: {_text(event.title)}"
+
+
+def _place(location: LocationLike | None) -> str | None:
+    if location is None:
+        return None
+    parts = [_text(part) for part in (location.name, location.country) if part]
+    if location.lat is not None and location.lon is not None:
+        parts.append(f"{location.lat:g}, {location.lon:g}")
+    return ", ".join(parts) or None
+
+
+def _source(source: SourceLike) -> SourceView:
+    label = " — ".join(_text(part) for part in (source.publisher, source.title) if part)
+    address = _text(source.url) if source.url else None
+    if not label:  # the address is the label: shown once
+        label, address = address or "", None
+    return SourceView(
+        label=label,
+        href=web_address(source.url),
+        address=address,
+        published=source.published.isoformat() if source.published else None,
+        quote=_text(source.quote) if source.quote else None,
+    )
+
+
+def _view(
+    event: EventLike,
+    selection: Selection,
+    on_page: Mapping[str, EventLike],
+    answerers: Mapping[str, list[EventLike]],
+) -> EventView:
+    status = status_of(event, selection.responses)
+    answers = []
+    for ref in event.responds_to:
+        if ref in on_page:
+            answers.append(Link(_reference(on_page[ref]), "#" + anchor(ref)))
+        elif ref in selection.answered:
+            answers.append(Link(_reference(selection.answered[ref]) + " (not in this selection)"))
+        else:
+            answers.append(Link(_text(ref) + " (not in the log)"))
+    actors, targets = tuple(map(_text, event.actors)), tuple(map(_text, event.targets))
+    answered_by = tuple(
+        Link(_reference(other), "#" + anchor(other.id)) for other in answerers.get(event.id, ())
+    )
+    return EventView(
+        anchor=anchor(event.id),
+        id=_text(event.id),
+        when=When(date_words(event), iso_label(event)),
+        end=When(_day(event.end), event.end.isoformat())
+        if event.end is not None and event.end != event.date
+        else None,
+        type=event.type.value,
+        status=status.value,
+        mark=_MARKS.get(status),
+        actors=actors,
+        targets=targets,
+        involving=" ".join(actors + targets),
+        title=_text(event.title),
+        summary=_text(event.summary) if event.summary else None,
+        sources=tuple(map(_source, event.sources)),
+        place=_place(event.location),
+        tags=tuple(map(_text, event.tags)),
+        answers=tuple(answers),
+        answered_by=answered_by,
+        answered_elsewhere=event.id in selection.responses.answered and not answered_by,
+    )
+
+
+def _years(selection: Selection) -> Iterator[Year]:
+    """The events under year and month headings (an event known only to its year goes under
+    its year, before the months), each made into a view as the page reaches it."""
+    on_page: dict[str, EventLike] = {}
+    answerers: dict[str, list[EventLike]] = {}
+    for event in selection.events:
+        on_page.setdefault(event.id, event)
+    for event in selection.events:
+        for ref in dict.fromkeys(event.responds_to):
+            if ref in on_page:
+                answerers.setdefault(ref, []).append(event)
+
+    def month_of(event: EventLike) -> int | None:
+        return None if event.precision is Precision.YEAR else event.date.month
+
+    for year, in_year in itertools.groupby(selection.events, key=lambda e: e.date.year):
+        months = (
+            Month(
+                heading=f"{_MONTHS[month - 1]} {year}" if month else f"{year}, month not known",
+                anchor=f"m-{year:04d}-{month:02d}" if month else f"m-{year:04d}",
+                events=(_view(e, selection, on_page, answerers) for e in in_month),
+            )
+            for month, in_month in itertools.groupby(in_year, key=month_of)
+        )
+        yield Year(heading=str(year), anchor=f"y-{year:04d}", months=months)
+
+
+def _counts(selection: Selection) -> Counts:
+    events = selection.events
+    types = Counter(event.type.value for event in events)
+    statuses = Counter(status_of(event, selection.responses).value for event in events)
+    ends = sorted((events[0], events[-1]), key=sort_key) if events else []  # --reverse flips
+    return Counts(
+        events=len(events),
+        first=When(date_words(ends[0]), iso_label(ends[0])) if ends else None,
+        last=When(date_words(ends[-1]), iso_label(ends[-1])) if ends else None,
+        types=tuple(sorted(types.items(), key=lambda item: (-item[1], item[0]))),
+        statuses=tuple((s.value, statuses[s.value]) for s in Status if statuses[s.value]),
+    )
+
+
+def _choices(selection: Selection) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """What the filters offer: the actors and targets, types and statuses on the page."""
+    parties: set[str] = set()
+    types: set[str] = set()
+    statuses: set[str] = set()
+    for event in selection.events:
+        parties.update(event.actors, event.targets)
+        types.add(event.type.value)
+        statuses.add(status_of(event, selection.responses).value)
+    return (
+        tuple(sorted(map(_text, parties))),
+        tuple(t.value for t in EventType if t.value in types),
+        tuple(s.value for s in Status if s.value in statuses),
+    )
+
+
+# ---------------------------------------------------------------------------- the template
+
+
+@dataclass(frozen=True, slots=True)
+class _Shipped:
+    """The page's own style and script, and the policy that allows exactly them."""
+
+    style: str
+    script: str
+    policy: str
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+@functools.cache
+def _shipped() -> _Shipped:
+    folder = resources.files("timeline.formats") / "templates"
+    style = (folder / "page.css").read_text(encoding="utf-8")
+    script = (folder / "page.js").read_text(encoding="utf-8")
+    policy = (
+        f"default-src 'none'; style-src {_sha256(style)}; script-src {_sha256(script)}; "
+        "img-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+    return _Shipped(style, script, policy)
+
+
+@functools.cache
+def _template() -> Template:
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("timeline.formats", "templates"),
+        autoescape=True,  # every value is text to show, never markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return environment.get_template("page.html.j2")
+
+
+def _lines(chunks: Iterable[str], *, size: int = 1 << 16) -> Iterator[str]:
+    """The text of ``chunks`` in pieces of about ``size`` characters that end where a line
+    ends, each without that line end (``TextLines`` adds it): a page has a million small
+    chunks, and writing each on its own would cost more than making it."""
+    pending: list[str] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= size and chunk.endswith("\n"):
+            yield str("".join(pending)[:-1])  # str: jinja2 yields Markup, which escapes on `+`
+            pending.clear()
+            held = 0
+    rest = str("".join(pending))
+    if rest:
+        yield rest.removesuffix("\n")
+
+
+def _generated(moment: datetime | None) -> When | None:
+    if moment is None:
+        return None
+    utc = moment.astimezone(timezone.utc)
+    words = f"{utc.day} {_MONTHS[utc.month - 1]} {utc.year}, {utc:%H:%M} UTC"
+    return When(words, utc.isoformat().replace("+00:00", "Z"))
+
+
+def page(selection: Selection, *, about: About = About()) -> Iterator[str]:
+    """The page as chunks of text, made while they are read."""
+    from timeline import __version__
+
+    shipped = _shipped()
+    parties, types, statuses = _choices(selection)
+    return _template().generate(
+        heading=_text(about.heading),
+        source=_text(about.source) if about.source else None,
+        filters=tuple(map(_text, about.filters)),
+        generated=_generated(about.generated),
+        counts=_counts(selection),
+        years=_years(selection),
+        parties=parties,
+        types=types,
+        statuses=statuses,
+        style=shipped.style,
+        script=shipped.script,
+        policy=shipped.policy,
+        version=__version__,
+    )
+
+
+def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
+    """The page, line by line. It always holds everything ``--long`` adds elsewhere."""
+    return TextLines(_lines(page(selection, about=about)))

@@ -1,0 +1,46 @@
+// Filters for the page: by actor or target (an actor matches its parts, as `show --involving`
+// does), type, status as shown, and words in the text. Without this script the page is whole.
+(function () {
+  "use strict";
+  var form = document.getElementById("filters");
+  if (!form) { return; }
+  var events = Array.prototype.slice.call(document.querySelectorAll("article.event"));
+  var sections = Array.prototype.slice.call(document.querySelectorAll("section.month, section.year"));
+  var texts = null;  // each event's text, lower-cased on the first search
+  function involves(event, party) {
+    var names = event.getAttribute("data-involving").split(" ");
+    for (var i = 0; i < names.length; i++) {
+      if (names[i] === party || names[i].indexOf(party + "/") === 0) { return true; }
+    }
+    return false;
+  }
+  function apply() {
+    var party = form.elements.party.value;
+    var type = form.elements.type.value;
+    var status = form.elements.status.value;
+    var words = form.elements.q.value.toLowerCase().split(/\s+/).filter(Boolean);
+    if (words.length && texts === null) {
+      texts = events.map(function (event) { return event.textContent.toLowerCase(); });
+    }
+    var shown = 0;
+    events.forEach(function (event, index) {
+      var keep = (!type || event.getAttribute("data-type") === type) &&
+        (!status || event.getAttribute("data-status") === status) &&
+        (!party || involves(event, party)) &&
+        words.every(function (word) { return texts[index].indexOf(word) !== -1; });
+      event.hidden = !keep;
+      if (keep) { shown += 1; }
+    });
+    sections.forEach(function (section) {
+      section.hidden = !section.querySelector("article.event:not([hidden])");
+    });
+    form.elements.shown.value = shown === events.length
+      ? "All " + events.length + " events shown."
+      : shown + " of " + events.length + " events shown.";
+  }
+  form.addEventListener("input", apply);
+  form.addEventListener("change", apply);
+  form.addEventListener("submit", function (e) { e.preventDefault(); });
+  form.hidden = false;
+  apply();
+})();

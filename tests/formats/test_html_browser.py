@@ -1,0 +1,426 @@
+"""The HTML page in a real browser: Debian's headless Chromium, driven by Selenium through
+Debian's chromedriver (nothing is downloaded), with the network switched off.
+
+They check what only a browser can: the DOM as it is built, links that navigate, the filter
+script, the policy that lets nothing load, and that nothing from a hostile log runs. They write
+screenshots at 1280 and 390 px wide, and the brief printed to PDF, to ``$TIMELINE_SCREENSHOTS``
+(default ``build/screenshots/``) for a person to look at. Without chromium and chromedriver
+they are skipped, saying so (``.ci/run`` installs both).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.select import Select
+
+from conftest import BUNDLED_LOG, REPO
+from timeline.formats import About, TextLines, html
+from timeline.formats.labels import status_of
+from timeline.log.files import read_raw_lines
+from timeline.query import Filter
+from timeline.selection import Selection, select_events
+
+pytestmark = pytest.mark.slow  # a browser per module: seconds, and a process of its own
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+HOSTILE_PAGE = Path(__file__).resolve().parent / "hostile_page.jsonl"
+HOSTILE_TITLE = "<script>window.pwned='title'</script> \u202ex"
+GENERATED = datetime(2024, 8, 27, 9, 30, tzinfo=timezone.utc)  # screenshots that do not age
+SCREENSHOTS = Path(os.environ.get("TIMELINE_SCREENSHOTS") or REPO / "build" / "screenshots")
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    """Headless Chromium with the network off; skipped, saying why, when it is not installed."""
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    if missing:
+        pytest.skip(
+            f"no browser to test the HTML page in: {' and '.join(missing)} missing "
+            "(apt-get install chromium chromium-driver; .ci/run does)"
+        )
+    profile = tempfile.mkdtemp(prefix="timeline-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)  # with the driver's path: Selenium Manager stays idle
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def page_text(selection: Selection, about: About = About()) -> str:
+    output = html.events(selection, about=about)
+    assert isinstance(output, TextLines)
+    return "".join(line + "\n" for line in output.lines)
+
+
+def bundled() -> Selection:
+    return select_events(
+        read_raw_lines(BUNDLED_LOG), Filter(), source="events.jsonl", strict=True,
+        on_invalid=lambda bad: pytest.fail(str(bad.error)),
+    )  # fmt: skip
+
+
+def hostile() -> Selection:
+    return select_events(
+        read_raw_lines(HOSTILE_PAGE), Filter(), source="hostile_page.jsonl", strict=False,
+        on_invalid=lambda _: None,
+    )  # fmt: skip
+
+
+def load(driver: WebDriver, path: Path) -> None:
+    """Open ``path``, with the browser's logs emptied first (reading them empties them)."""
+    driver.get_log("browser")
+    driver.get_log("performance")
+    driver.get(path.as_uri())
+
+
+def requests(driver: WebDriver) -> list[str]:
+    """Every URL the browser asked for since ``load``, the page itself included."""
+    found = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            found.append(message["params"]["request"]["url"])
+    return found
+
+
+def shown_ids(driver: WebDriver) -> list[str]:
+    """The anchors of the events the page shows now."""
+    ids: list[str] = driver.execute_script(
+        "return Array.from(document.querySelectorAll('article.event'))"
+        ".filter(e => e.checkVisibility()).map(e => e.id)"
+    )
+    return ids
+
+
+@pytest.fixture(scope="module")
+def bundled_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("html") / "brief.html"
+    about = About(source="data/events.jsonl")
+    path.write_text(page_text(bundled(), about), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------- the page
+
+
+def test_the_page_loads_nothing_and_breaks_no_rule_of_its_policy(
+    browser: WebDriver, bundled_page: Path
+) -> None:
+    """Offline, the page asks for nothing but itself, its policy forbids everything but its own
+    style and script, and the browser reports no error: its style applies and its script runs
+    (their hashes are right)."""
+    load(browser, bundled_page)
+    assert requests(browser) == [bundled_page.as_uri()]
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+    policy = browser.find_element(
+        By.CSS_SELECTOR, "meta[http-equiv='Content-Security-Policy']"
+    ).get_attribute("content")
+    assert policy is not None and policy.startswith("default-src 'none'; style-src 'sha256-")
+    assert browser.get_log("browser") == []
+    assert "Georgia" in browser.execute_script(
+        "return getComputedStyle(document.querySelector('h1')).fontFamily"
+    )
+    assert browser.find_element(By.ID, "filters").is_displayed()
+
+
+def test_the_dom_holds_every_event_with_its_date_at_its_precision(
+    browser: WebDriver, bundled_page: Path
+) -> None:
+    """The headings, and each event of the bundled log in order with its date as the browser
+    shows it ("August 2024", "week of …", "2022") and its status mark."""
+    load(browser, bundled_page)
+    rows = browser.execute_script(
+        "return Array.from(document.querySelectorAll('article.event')).map(e => [e.id,"
+        " e.querySelector('.when time').innerText,"
+        " (e.querySelector('.mark') || {innerText: ''}).innerText])"
+    )
+    selection = bundled()
+    marks = {"claimed": "◆ claimed", "disputed": "✖ disputed", "confirmed": "✔ confirmed"}
+    assert rows == [
+        [
+            html.anchor(e.id),
+            html.date_words(e).split(" – ")[0],
+            marks.get(status_of(e, selection.responses).value, ""),
+        ]
+        for e in selection.events
+    ]
+    assert [row[1] for row in rows if "week" in row[1] or row[1] == "August 2024"] == [
+        "August 2024", "August 2024", "August 2024", "August 2024",
+        "week of Monday 19 August 2024",
+    ]  # fmt: skip
+    headings = browser.execute_script(
+        "return Array.from(document.querySelectorAll('h1, h2, h3')).map(h => h.innerText)"
+    )
+    assert headings == [
+        "Timeline",
+        "1991",
+        "1991, MONTH NOT KNOWN",
+        "2022",
+        "2022, MONTH NOT KNOWN",
+        "JANUARY 2022",
+        "MARCH 2022",
+        "2023",
+        "JULY 2023",
+        "2024",
+        "AUGUST 2024",
+    ]  # fmt: skip (month headings are upper-cased by the style sheet)
+
+
+def test_answers_and_answered_by_navigate_to_each_other(
+    browser: WebDriver, bundled_page: Path
+) -> None:
+    """Clicking "answered by" on Lukashenko's claim goes to Ukraine's denial; clicking
+    "answers" there comes back to the claim, which is then in view."""
+    claim = html.anchor("2024-08-18-lukashenko-claims-120000-ukrainian-troops")
+    denial = html.anchor("2024-08-26-ukraine-denies-hostile-actions-against-belarusians")
+    load(browser, bundled_page)
+    browser.find_element(By.CSS_SELECTOR, f"#{claim} .answered-by a[href='#{denial}']").click()
+    assert browser.execute_script("return document.querySelector(':target').id") == denial
+    browser.find_element(By.CSS_SELECTOR, f"#{denial} .answers a[href='#{claim}']").click()
+    assert browser.execute_script("return document.querySelector(':target').id") == claim
+    top = browser.execute_script(
+        f"return document.getElementById('{claim}').getBoundingClientRect().top"
+    )
+    assert 0 <= top < browser.execute_script("return innerHeight")
+
+
+def test_the_filters_show_exactly_the_matching_events(
+    browser: WebDriver, bundled_page: Path
+) -> None:
+    """Each filter, and the search, shows the events that match and hides the rest (with the
+    headings left empty); an actor matches its parts; clearing them shows all again."""
+    selection = bundled()
+    everyone = [html.anchor(e.id) for e in selection.events]
+
+    def where(keep: Any) -> list[str]:
+        return [html.anchor(e.id) for e in selection.events if keep(e)]
+
+    load(browser, bundled_page)
+    form = browser.find_element(By.ID, "filters")
+    party, kind, status = (
+        Select(form.find_element(By.NAME, n)) for n in ("party", "type", "status")
+    )
+    assert shown_ids(browser) == everyone
+
+    party.select_by_value("belarus")
+    involving = where(
+        lambda e: any(p == "belarus" or p.startswith("belarus/") for p in e.actors + e.targets)
+    )
+    assert shown_ids(browser) == involving and len(involving) < len(everyone)
+    kind.select_by_value("accuse")
+    assert shown_ids(browser) == where(
+        lambda e: e.type.value == "accuse" and html.anchor(e.id) in involving
+    )
+    party.select_by_value("")
+    kind.select_by_value("")
+    status.select_by_value("disputed")
+    assert shown_ids(browser) == where(
+        lambda e: status_of(e, selection.responses).value == "disputed"
+    )
+    assert form.find_element(By.NAME, "shown").text == "2 of 21 events shown."
+    visible_headings = browser.execute_script(
+        "return Array.from(document.querySelectorAll('h2, h3'))"
+        ".filter(h => h.checkVisibility()).map(h => h.textContent)"
+    )
+    assert visible_headings == ["2024", "August 2024"]
+    status.select_by_value("")
+    form.find_element(By.NAME, "q").send_keys("GOMEL")
+    assert shown_ids(browser) == [
+        "ev-2024-08-26-ukraine-accuses-belarus-of-gomel-buildup",
+        "ev-2024-08-26-ukraine-calls-gomel-exercises-chernobyl-threat",
+    ]
+    form.find_element(By.NAME, "q").clear()
+    browser.execute_script("document.getElementById('filters').dispatchEvent(new Event('input'))")
+    assert shown_ids(browser) == everyone
+
+
+def test_without_javascript_the_page_is_whole(browser: WebDriver, bundled_page: Path) -> None:
+    """With scripts off, every event is shown and the filters, which need the script, are not."""
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        load(browser, bundled_page)
+        assert len(shown_ids_without_script(browser)) == 21
+        assert not browser.find_element(By.ID, "filters").is_displayed()
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
+def shown_ids_without_script(browser: WebDriver) -> list[str]:
+    """The shown events, found by WebDriver (its own scripts run even when the page's don't)."""
+    return [
+        article.get_attribute("id") or ""
+        for article in browser.find_elements(By.CSS_SELECTOR, "article.event")
+        if article.is_displayed()
+    ]
+
+
+# ---------------------------------------------------------------------------- a hostile log
+
+
+def strip_policy(page: str) -> str:
+    """The page without its Content-Security-Policy: escaping alone must hold."""
+    stripped, count = re.subn(r'<meta http-equiv="Content-Security-Policy"[^>]*>\n', "", page)
+    assert count == 1
+    return stripped
+
+
+ALLOWED_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "header", "h1", "p", "time", "bdi",
+    "strong", "form", "label", "select", "option", "input", "output", "main", "section", "h2",
+    "h3", "article", "span", "h4", "ul", "li", "blockquote", "a", "footer", "script",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("with_policy", [True, False], ids=["with-policy", "escaping-alone"])
+def test_nothing_from_a_hostile_log_runs_or_links(
+    browser: WebDriver, tmp_path: Path, with_policy: bool
+) -> None:
+    """Script tags, attribute breakouts, javascript: and data: URLs, markup and bidi overrides
+    in every text field, and in the title: nothing runs (no ``window.pwned``, no alert, the
+    title is the text given), no element or handler attribute comes from the data, each link is
+    an in-page anchor to an event or an http(s) address, and no bidi control reaches the text.
+    Also with the policy removed: escaping alone holds."""
+    selection = hostile()
+    page = page_text(selection, About(title=HOSTILE_TITLE, source="<b>hostile</b>"))
+    path = tmp_path / "hostile.html"
+    path.write_text(page if with_policy else strip_policy(page), encoding="utf-8")
+    load(browser, path)
+    for element in browser.find_elements(By.CSS_SELECTOR, "h4")[:3]:  # a real mouse, on a few
+        ActionChains(browser).move_to_element(element).perform()
+    browser.execute_script(  # and every element, had any a handler
+        "for (const e of document.querySelectorAll('body *')) for (const kind of "
+        "['mouseover', 'click', 'focus', 'load', 'error']) e.dispatchEvent(new Event(kind))"
+    )
+    assert browser.execute_script("return typeof window.pwned") == "undefined"
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert  # noqa: B018 (reading it is the check)
+    assert browser.title == "<script>window.pwned='title'</script> \\u202ex"
+    assert browser.current_url == path.as_uri()
+    assert requests(browser) == [path.as_uri()]
+    assert browser.get_log("browser") == []
+    found = browser.execute_script("""
+        const all = Array.from(document.querySelectorAll('*'));
+        return {
+            tags: Array.from(new Set(all.map(e => e.localName))),
+            handlers: all.flatMap(e => e.getAttributeNames().filter(n => n.startsWith('on'))),
+            scripts: document.scripts.length,
+            links: Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href')),
+            bidi: /[\\u202a-\\u202e\\u2066-\\u2069]/.test(document.body.innerText),
+            events: document.querySelectorAll('article.event').length,
+        };
+    """)
+    assert set(found["tags"]) <= ALLOWED_TAGS
+    assert found["handlers"] == []
+    assert found["scripts"] == 1
+    assert found["bidi"] is False
+    assert found["events"] == len(selection.events) == 20
+    anchors = {html.anchor(e.id) for e in selection.events}
+    for href in found["links"]:
+        assert href == "https://ok.example/fine" or (href[0] == "#" and href[1:] in anchors), href
+
+
+def test_every_in_page_link_of_a_hostile_log_reaches_its_event(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    """Ids with quotes, '$', parentheses, '#', markup and Cyrillic: each answers/answered-by
+    link lands on the event whose id it names."""
+    selection = hostile()
+    path = tmp_path / "hostile.html"
+    path.write_text(page_text(selection), encoding="utf-8")
+    load(browser, path)
+    landed = browser.execute_script("""
+        return Array.from(document.querySelectorAll('a[href^="#"]')).map(a => {
+            a.click();
+            return [a.getAttribute('href').slice(1), document.querySelector(':target').id,
+                    document.querySelector(':target .id bdi').textContent];
+        });
+    """)
+    ids = {html.anchor(e.id): e.id for e in selection.events}
+    assert len(landed) > 20
+    for href, target, shown_id in landed:
+        assert (href, ids[href]) == (target, shown_id)
+    assert {ids[row[0]] for row in landed} >= {"x'\"$(echo)&amp;", "ид-кириллица-(1)", "#top"}
+
+
+# ---------------------------------------------------------------------------- for a person
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_screenshots_at_desktop_and_phone_width(
+    browser: WebDriver, tmp_path: Path, width: int
+) -> None:
+    """The README's brief (`show --actor belarus --format html`) as PNGs at 1280 and 390 px
+    wide, its first screen and the whole page, for a person to look at; at phone width nothing
+    is wider than the screen."""
+    selection = select_events(
+        read_raw_lines(BUNDLED_LOG), Filter(actors=("belarus",)), source="events.jsonl",
+        strict=True, on_invalid=lambda bad: pytest.fail(str(bad.error)),
+    )  # fmt: skip
+    about = About(source="data/events.jsonl", filters=("actor belarus",), generated=GENERATED)
+    path = tmp_path / "brief.html"
+    path.write_text(page_text(selection, about), encoding="utf-8")
+    metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        load(browser, path)
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+        assert browser.save_screenshot(str(SCREENSHOTS / f"brief-{width}-first-screen.png"))
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride", {**metrics, "height": min(height, 16000)}
+        )
+        assert browser.save_screenshot(str(SCREENSHOTS / f"brief-{width}.png"))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_brief_prints(browser: WebDriver, bundled_page: Path) -> None:
+    """In print, the filters are gone and every event stays; the PDF is written beside the
+    screenshots."""
+    load(browser, bundled_page)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not browser.find_element(By.ID, "filters").is_displayed()
+        assert len(shown_ids(browser)) == 21
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {})["data"])
+    assert pdf.startswith(b"%PDF")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "brief.pdf").write_bytes(pdf)
