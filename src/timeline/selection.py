@@ -152,6 +152,24 @@ def select_canonical(
     return kept, bad
 
 
+def numbered(log_fd: int, bad: list[BadLine]) -> list[BadLine]:
+    """Bad lines that workers found, numbered from their offsets in the open log."""
+    numbers = parallel.line_numbers(log_fd, (b.offset for b in bad))
+    return [b._replace(lineno=numbers[b.offset]) for b in bad]
+
+
+def report_bad_lines(
+    bad: Iterable[BadLine], *, source: str, strict: bool, on_invalid: OnInvalid
+) -> None:
+    """Each bad line to ``on_invalid``, in order; with ``strict``, the first is raised."""
+    for lineno, offset, problems, complete in bad:
+        error = LineError.from_problems(source, lineno, problems)
+        with_torn_note(error, complete=complete)
+        if strict:
+            raise error
+        on_invalid(InvalidLine(RawLine(lineno, b"\n" if complete else b"", offset), error))
+
+
 def canonical_range(fd: int, start: int, end: int, *, flt: Filter) -> tuple[Kept, list[BadLine]]:
     """``select_canonical`` over one byte range of a log: the work of one parallel worker."""
     want = None if flt.is_empty else Prefilter(flt)
@@ -194,15 +212,8 @@ def canonical_lines(
             kept = Kept()
             for part_kept, _ in parts:
                 kept.extend(part_kept)
-            bad = [item for _, part_bad in parts for item in part_bad]
-            numbers = parallel.line_numbers(log_fd, (b.offset for b in bad))
-            bad = [b._replace(lineno=numbers[b.offset]) for b in bad]
-        for lineno, offset, problems, complete in bad:
-            error = LineError.from_problems(name, lineno, problems)
-            with_torn_note(error, complete=complete)
-            if strict:
-                raise error
-            on_invalid(InvalidLine(RawLine(lineno, b"\n" if complete else b"", offset), error))
+            bad = numbered(log_fd, [item for _, part_bad in parts for item in part_bad])
+        report_bad_lines(bad, source=name, strict=strict, on_invalid=on_invalid)
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
         yield kept.lines(ranked, log_fd)
