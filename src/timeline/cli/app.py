@@ -14,7 +14,7 @@ import typer
 
 from timeline import __version__
 from timeline.cli import converters
-from timeline.cli.commands import add, check, diff, edit, import_, rm, schema, show
+from timeline.cli.commands import add, check, diff, edit, import_, rm, schema, show, stats
 from timeline.cli.exits import EXIT_OK, ExitGroup, run
 
 converters.install()
@@ -67,6 +67,7 @@ app.command(name="import", epilog=import_.EXAMPLES)(import_.import_)
 app.command(epilog=diff.EXAMPLES)(diff.diff)
 app.command(epilog=check.EXAMPLES)(check.check)
 app.command(epilog=schema.EXAMPLES)(schema.schema)
+app.command(epilog=stats.EXAMPLES)(stats.stats)
 
 
 def main() -> NoReturn:

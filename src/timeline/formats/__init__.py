@@ -12,19 +12,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from timeline.formats import csv, json, plain, rich
+from timeline.formats import chart, csv, json, plain, rich
 from timeline.formats.output import About, ByteLines, Output, Rendered, TextLines
 
 if TYPE_CHECKING:
     from timeline.check import Problem
     from timeline.diff import Comparison, Stat
     from timeline.selection import Selection
+    from timeline.stats import Stats
 
 __all__ = [
     "CHECK",
     "DIFF",
     "DIFF_STAT",
     "SHOW",
+    "STATS",
     "About",
     "ByteLines",
     "CheckRenderer",
@@ -82,4 +84,10 @@ DIFF_STAT: dict[Format, Callable[[Stat], Output]] = {
 CHECK: dict[Format, CheckRenderer] = {
     Format.PLAIN: plain.problems,
     Format.JSON: json.problems,
+}
+STATS: dict[Format, Callable[[Stats], Output]] = {
+    Format.RICH: chart.stats,
+    Format.PLAIN: plain.stats,
+    Format.JSON: json.stats,
+    Format.CSV: csv.stats,
 }
