@@ -198,7 +198,7 @@ def canonical_range(fd: int, start: int, end: int, *, flt: Filter) -> tuple[Kept
     return select_canonical(lines, flt, want=want, by_offset=True)
 
 
-def _joined(parts: Iterable[BadLines], log_fd: int) -> BadLines:
+def joined_bad_lines(parts: Iterable[BadLines], log_fd: int) -> BadLines:
     """The bad lines of the ranges of a log, in order, numbered (workers do not count lines)."""
     bad = BadLines()
     for part in parts:
@@ -208,9 +208,11 @@ def _joined(parts: Iterable[BadLines], log_fd: int) -> BadLines:
     return bad
 
 
-def _report(
+def report_bad_lines(
     bad: BadLines, *, name: str, strict: bool, on_invalid: OnInvalid, on_more: OnMore
 ) -> None:
+    """The first bad lines to ``on_invalid``, in order, and how many more to ``on_more``;
+    with ``strict``, the first is raised."""
     for lineno, offset, problems, complete in bad.first:
         error = LineError.from_problems(name, lineno, problems)
         with_torn_note(error, complete=complete)
@@ -258,8 +260,8 @@ def canonical_lines(
             kept = Kept()
             for part_kept, _ in parts:
                 kept.extend(part_kept)
-            bad = _joined((part_bad for _, part_bad in parts), log_fd)
-        _report(bad, name=name, strict=strict, on_invalid=on_invalid, on_more=on_more)
+            bad = joined_bad_lines((part_bad for _, part_bad in parts), log_fd)
+        report_bad_lines(bad, name=name, strict=strict, on_invalid=on_invalid, on_more=on_more)
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
         yield kept.lines(ranked, log_fd)
@@ -416,8 +418,8 @@ def selected(
             kept.extend(part.kept)
             responses.update(part.responses)
             answers |= part.answers
-        bad = _joined((part.bad for part in parts), snap.fd)
-        _report(bad, name=name, strict=False, on_invalid=on_invalid, on_more=on_more)
+        bad = joined_bad_lines((part.bad for part in parts), snap.fd)
+        report_bad_lines(bad, name=name, strict=False, on_invalid=on_invalid, on_more=on_more)
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
         events = KeptEvents(kept, ranked, snap.fd)

@@ -14,7 +14,18 @@ import typer
 
 from timeline import __version__
 from timeline.cli import converters
-from timeline.cli.commands import actors, add, check, diff, edit, import_, rm, schema, show
+from timeline.cli.commands import (
+    actors,
+    add,
+    check,
+    diff,
+    edit,
+    import_,
+    rm,
+    schema,
+    show,
+    stats,
+)
 from timeline.cli.exits import EXIT_OK, ExitGroup, run
 
 converters.install()
@@ -68,6 +79,7 @@ app.command(epilog=diff.EXAMPLES)(diff.diff)
 app.command(epilog=check.EXAMPLES)(check.check)
 app.add_typer(actors.app)  # actors, and actors rename
 app.command(epilog=schema.EXAMPLES)(schema.schema)
+app.command(epilog=stats.EXAMPLES)(stats.stats)
 
 
 def main() -> NoReturn:

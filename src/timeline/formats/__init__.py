@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from timeline.formats import (
     acled,
+    chart,
     csv,
     geojson,
     html,
@@ -31,12 +32,14 @@ if TYPE_CHECKING:
     from timeline.check import Problem
     from timeline.diff import Comparison, Stat
     from timeline.selection import Selection
+    from timeline.stats import Stats
 
 __all__ = [
     "CHECK",
     "DIFF",
     "DIFF_STAT",
     "SHOW",
+    "STATS",
     "About",
     "ByteLines",
     "CheckRenderer",
@@ -109,4 +112,10 @@ DIFF_STAT: dict[Format, Callable[[Stat], Output]] = {
 CHECK: dict[Format, CheckRenderer] = {
     Format.PLAIN: plain.problems,
     Format.JSON: json.problems,
+}
+STATS: dict[Format, Callable[[Stats], Output]] = {
+    Format.RICH: chart.stats,
+    Format.PLAIN: plain.stats,
+    Format.JSON: json.stats,
+    Format.CSV: csv.stats,
 }

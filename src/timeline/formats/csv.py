@@ -14,6 +14,7 @@ from timeline.text import visible
 if TYPE_CHECKING:
     from timeline.rules import LocationLike
     from timeline.selection import Selection
+    from timeline.stats import Stats
 
 
 CSV_COLUMNS = (
@@ -80,3 +81,33 @@ def _chunks(selection: Selection) -> Iterator[str]:
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
     """CSV with a header row."""
     return TextLines(chunk.removesuffix("\n") for chunk in _chunks(selection))
+
+
+def stats(result: Stats) -> TextLines:
+    """The rows of ``stats --json`` as CSV with a header (an empty cell: no value)."""
+    return TextLines(chunk.removesuffix("\n") for chunk in _stats_chunks(result))
+
+
+def _stats_chunks(result: Stats) -> Iterator[str]:
+    from timeline.formats.json import stats_record
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["period", "precision", "coarser"] if result.series else []
+    header += [by.value for by in result.spec.by]
+    header += ["other", "count"] if result.spec.by else ["count"]
+    writer.writerow(header)
+    for row in result.rows:
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([_cell(value) for value in stats_record(result, row).values()])
+    yield buffer.getvalue()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return spreadsheet_safe(visible(str(value)))

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from timeline.check import Problem
     from timeline.diff import Change, Comparison, Stat
     from timeline.selection import Selection
+    from timeline.stats import Row, Stats
 
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
@@ -81,3 +82,26 @@ def problems(found: Iterable[Problem], *, source: str) -> TextLines:
 def schema(document: dict[str, Any]) -> TextLines:
     """A JSON Schema, indented for people to read."""
     return TextLines([json.dumps(document, indent=2, ensure_ascii=False)])
+
+
+def stats_record(result: Stats, row: Row) -> dict[str, Any]:
+    """The JSON record of one row of ``stats --json``: the period (for a series: its label,
+    its length, and ``coarser`` when events are there because their date is known only to it),
+    a key per --by field (null: no value; on the ``other`` row, the values past --top), and
+    the count."""
+    record: dict[str, Any] = {}
+    if row.period is not None:
+        record["period"] = row.period.label
+        record["precision"] = row.period.length.value
+        record["coarser"] = row.period.coarse
+    for by, value in zip(result.spec.by, row.key, strict=True):
+        record[by.value] = value
+    if result.spec.by:
+        record["other"] = row.other
+    record["count"] = row.count
+    return record
+
+
+def stats(result: Stats) -> TextLines:
+    """One record per row."""
+    return TextLines(_compact(stats_record(result, row)) for row in result.rows)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from timeline.formats.output import About
     from timeline.query import Responses
     from timeline.rules import EventLike
+    from timeline.stats import Stats
 
 
 def date_label(event: EventLike, *, with_year: bool = True) -> str:
@@ -106,3 +107,49 @@ def date_words(event: EventLike) -> str:
 
 def _day(d: date) -> str:
     return f"{d.day} {d:%B} {d.year}"
+
+
+# ---------------------------------------------------------------------------- stats
+
+NONE_LABEL = "(none)"  # an event without a value in the field (no tag, no country)
+OTHER_LABEL = "(other)"  # the values past --top, added up
+
+
+def value_label(value: str | None, *, other: bool = False) -> str:
+    """A counted value as text (untrusted: pass it through ``text.visible``)."""
+    if other:
+        return OTHER_LABEL
+    return NONE_LABEL if value is None else value
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def stats_notes(stats: Stats) -> list[str]:
+    """What every view of stats says besides its rows: how many events were counted, how many
+    mentions when an event may count in several rows, and how the dates were binned."""
+    from timeline.stats import MULTI_VALUED
+
+    spec = stats.spec
+    notes = [plural(stats.events, "event") + " counted"]
+    multi = [f.value for f in spec.by if f in MULTI_VALUED]
+    if multi:
+        notes[0] += (
+            f"; the rows add up to {plural(stats.mentions, 'mention')}: an event counts once "
+            f"for each {' and each '.join(multi)} it has"
+        )
+    if stats.other_values:
+        notes.append(f"{OTHER_LABEL} adds up {plural(stats.other_values, 'more value')}")
+    if spec.per is not None:
+        unit = spec.per.value
+        notes.append(
+            f"{plural(stats.coarser, 'event')} known only to a longer period than a {unit}: "
+            f"counted in that period's row, not in a {unit}"
+        )
+        if stats.spanning:
+            notes.append(
+                f"{plural(stats.spanning, 'event')} with an end in a later {unit}: "
+                f"counted in the {unit} it starts in"
+            )
+    return notes

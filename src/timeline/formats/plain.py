@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from timeline.formats.labels import iso_label, parties, status_of
+from timeline.formats.labels import iso_label, parties, status_of, value_label
 from timeline.formats.output import About, TextLines
 from timeline.text import visible
 from timeline.vocab import Status
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from timeline.check import Problem
     from timeline.diff import Stat
     from timeline.selection import Selection
+    from timeline.stats import Stats
 
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
@@ -56,3 +57,17 @@ def diff_stat(stat: Stat) -> TextLines:
 def stat_label(stat: Stat) -> str:
     """'+3 −1 ~2'."""
     return f"+{stat.added} −{stat.removed} ~{stat.changed}"
+
+
+def stats(result: Stats) -> TextLines:
+    """Tab-separated rows: the period (for a series), a column per --by field, the count. A
+    period known only coarser than the series' shows as such (``2024-08`` among weeks)."""
+    return TextLines(_stats_lines(result))
+
+
+def _stats_lines(result: Stats) -> Iterator[str]:
+    for row in result.rows:
+        cells = [] if row.period is None else [row.period.label]
+        cells += [visible(value_label(v, other=row.other)) for v in row.key]
+        cells.append(str(row.count))
+        yield "\t".join(cells)

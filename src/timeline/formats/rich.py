@@ -40,6 +40,22 @@ def _link_style(url: str | None) -> Style | str:
     return ""
 
 
+# A colour per type, by PLOVER's four kinds (cooperation and conflict, in words and in
+# deeds), apart from the colours of parties and status marks: the type in the timeline, and
+# its bars and lines in the charts of ``stats``.
+TYPE_STYLES = {
+    **dict.fromkeys(("agree", "consult", "support", "concede"), "bright_cyan"),
+    **dict.fromkeys(("cooperate", "aid", "retreat"), "bright_blue"),
+    **dict.fromkeys(("request", "accuse", "reject", "threaten", "protest"), "magenta"),
+    **dict.fromkeys(("sanction", "mobilize", "coerce", "assault"), "bright_red"),
+}
+
+
+def type_style(event_type: str) -> str:
+    """The colour of a type (its value: ``accuse``); magenta for anything else."""
+    return TYPE_STYLES.get(event_type, "magenta")
+
+
 _STATUS_MARKS = {
     Status.CLAIMED: ("◆ claimed", "yellow"),
     Status.DISPUTED: ("✖ disputed", "red"),
@@ -99,7 +115,7 @@ def _timeline(selection: Selection, *, long: bool, names: Mapping[str, str]) -> 
         previous, previous_exact = event.date, exact
 
         body = Text(overflow="fold")  # a word wider than the column (an id, a URL) wraps whole
-        body.append(event.type.value, style="magenta")
+        body.append(event.type.value, style=type_style(event.type.value))
         body.append("  ")
         body.append(visible(parties(event, names)), style="green")
         if status in _STATUS_MARKS:

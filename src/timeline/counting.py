@@ -1,0 +1,155 @@
+"""Reading a log into stats (``stats.Tally``): the same reading as ``show``, keeping counters
+instead of events.
+
+Lines that cannot match are passed over unparsed (``Prefilter``), and a large log is read on
+every core (``log.parallel``), each worker counting its range into a small tally that the
+parent adds up: memory grows with the number of values and periods, not of events.
+
+A counted status is the one ``show`` gives: a claim that a ``reject`` answers anywhere in the
+log is disputed. The first reading counts stored statuses and collects the ids that rejects
+answer; a second, which reads only the lines holding those ids, moves their counts to
+disputed. Standard input cannot be read twice: there, the first reading remembers where it
+counted each event instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+from collections.abc import Callable, Iterable
+
+from timeline.log import parallel
+from timeline.log.files import snapshot
+from timeline.log.lines import STDIN, RawLine, display_name
+from timeline.log.scan import Anchors
+from timeline.log.sources import read_any_lines
+from timeline.parsing import InvalidLine, parse_lines
+from timeline.prefilter import Prefilter
+from timeline.query import Filter, matches
+from timeline.selection import (
+    BadLine,
+    BadLines,
+    OnInvalid,
+    OnMore,
+    joined_bad_lines,
+    report_bad_lines,
+)
+from timeline.stats import Spec, Stats, Tally, counter, finish, note_rejections
+from timeline.vocab import Status
+
+
+def _reading(
+    flt: Filter, spec: Spec, *, recount: bool, strict: bool
+) -> tuple[Callable[[bytes], bool] | None, Anchors | None]:
+    """Which lines to parse (``want``) and where to look for them (``anchors``)."""
+    if strict:
+        return None, None  # every line is read, so that every bad one is found
+    may_match = None if flt.is_empty else Prefilter(flt)
+    if spec.status_at is not None and not recount:
+        # The rejections of the whole log decide statuses, so lines that may be rejects are read.
+        if may_match is None:
+            return None, None
+        return (lambda c: b"reject" in c or b"\\" in c or may_match(c)), None
+    return may_match, may_match.anchors() if may_match is not None else None
+
+
+def tally_lines(
+    lines: Iterable[RawLine], flt: Filter, spec: Spec, tally: Tally, *,
+    want: Callable[[bytes], bool] | None, recount: bool = False,
+) -> BadLines:  # fmt: skip
+    """Count the events of ``lines`` that match ``flt`` into ``tally``; the bad lines, in
+    order. ``recount``: count only those not stored as disputed (the second reading)."""
+    count = counter(spec)
+    rejections = spec.status_at is not None and not recount
+    bad = BadLines()
+    for parsed in parse_lines(lines, source="", want=want):
+        if isinstance(parsed, InvalidLine):
+            line = parsed.line
+            bad.add(BadLine(line.lineno, line.offset, parsed.error.problems, line.is_complete))
+            continue
+        event = parsed.event
+        if rejections:
+            note_rejections(tally, event)
+        if matches(event, flt) and not (recount and event.status is Status.DISPUTED):
+            count(tally, event)
+    return bad
+
+
+def tally_range(
+    fd: int, start: int, end: int, *, flt: Filter, spec: Spec, recount: bool = False
+) -> tuple[Tally, BadLines]:
+    """``tally_lines`` over one byte range of a log: the work of one parallel worker."""
+    want, anchors = _reading(flt, spec, recount=recount, strict=False)
+    tally = Tally()
+    lines = parallel.range_lines(fd, start, end, anchors)
+    return tally, tally_lines(lines, flt, spec, tally, want=want, recount=recount)
+
+
+def _disputed_filter(flt: Filter, rejected: set[str]) -> Filter | None:
+    """The filter of the events to move to disputed: those that match and a reject answers."""
+    ids = [i for i in flt.ids if i in rejected] if flt.ids else sorted(rejected)
+    return dataclasses.replace(flt, ids=tuple(ids)) if ids else None
+
+
+def count_log(
+    spec_path: str, flt: Filter, spec: Spec, *, strict: bool, on_invalid: OnInvalid,
+    on_more: OnMore, top: int | None = None,
+) -> Stats:  # fmt: skip
+    """The stats of the events of a log (a path, ``-`` or git's ``REV:PATH``) that match
+    ``flt``. Bad lines go to ``on_invalid``; with ``strict``, the first is raised."""
+    name = display_name(spec_path)
+    with contextlib.ExitStack() as stack:
+        ranges = None
+        log_fd = -1
+        if not strict and parallel.is_large(spec_path):
+            snap = stack.enter_context(snapshot(spec_path))
+            log_fd = snap.fd
+            ranges = parallel.line_ranges(snap, parallel.workers())
+        if ranges is None:
+            tally = _serial(
+                spec_path, flt, spec, strict=strict, name=name, on_invalid=on_invalid,
+                on_more=on_more,
+            )  # fmt: skip
+        else:
+            work = functools.partial(tally_range, flt=flt, spec=spec)
+            tally = Tally()
+            parts = parallel.map_ranges(work, log_fd, ranges)
+            for part, _ in parts:
+                tally.merge(part)
+            bad = joined_bad_lines((part_bad for _, part_bad in parts), log_fd)
+            report_bad_lines(bad, name=name, strict=False, on_invalid=on_invalid, on_more=on_more)
+            disputed = _disputed_filter(flt, tally.rejected) if spec.status_at is not None else None
+            if disputed is not None:
+                again = functools.partial(tally_range, flt=disputed, spec=spec, recount=True)
+                moved = Tally()
+                for part, _ in parallel.map_ranges(again, log_fd, ranges):
+                    moved.merge(part)
+                tally.correct_status(spec, moved.counts.elements())
+    return finish(tally, spec, top=top, since=flt.since, until=flt.until)
+
+
+def _serial(
+    spec_path: str, flt: Filter, spec: Spec, *, strict: bool, name: str, on_invalid: OnInvalid,
+    on_more: OnMore,
+) -> Tally:  # fmt: skip
+    """The tally of a log read by this process alone."""
+    once = spec_path == STDIN  # standard input cannot be read again
+    tally = Tally(pending={} if once and spec.status_at is not None else None)
+    want, anchors = _reading(flt, spec, recount=False, strict=strict)
+    lines = read_any_lines(spec_path, anchors=anchors)
+    bad = tally_lines(lines, flt, spec, tally, want=want)
+    report_bad_lines(bad, name=name, strict=strict, on_invalid=on_invalid, on_more=on_more)
+    if spec.status_at is None:
+        return tally
+    if once:
+        tally.correct_status(spec, tally.pending_disputed())
+        return tally
+    disputed = _disputed_filter(flt, tally.rejected)
+    if disputed is not None:
+        want, anchors = _reading(disputed, spec, recount=True, strict=False)
+        moved = Tally()
+        lines = read_any_lines(spec_path, anchors=anchors)
+        tally_lines(lines, disputed, spec, moved, want=want, recount=True)
+        tally.correct_status(spec, moved.counts.elements())
+    return tally

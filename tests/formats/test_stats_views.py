@@ -1,0 +1,78 @@
+"""The views of ``stats``: the chart's drawing functions on numbers, and every format's rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from rich.console import Console
+
+from conftest import CLAIM, MOBILIZE, REJECT, ev
+from timeline import formats
+from timeline.formats import Format, Rendered, TextLines
+from timeline.formats.chart import axis, bar, columns, grouped, sparkline
+from timeline.stats import Field, Period, Spec, Unit, count_events
+
+
+def test_a_bar_is_drawn_to_an_eighth_and_never_vanishes() -> None:
+    """Full, half, an eighth's rounding, and a tiny count still visible."""
+    assert bar(1.0, 4) == "████"
+    assert bar(0.5, 4) == "██"
+    assert bar(0.3, 4) == "█▎"
+    assert bar(0.001, 4) == "▏"
+    assert bar(0.0, 4) == ""
+
+
+def test_a_sparkline_marks_zero_apart_from_a_small_count() -> None:
+    """Zero is a dot; any count above zero is at least the lowest block; past the top, full."""
+    assert sparkline([0, 1, 4, 8, 100], 8) == "·▁▄██"
+    assert sparkline([0, 0], 0) == "··"
+
+
+def test_columns_are_drawn_top_line_first() -> None:
+    """Two lines tall: a full column, a half one, and a small one shown as an eighth."""
+    assert columns([8, 4, 0, 1], 8, height=2) == ["█   ", "██ ▂"]
+
+
+def test_grouping_adds_up_runs_to_fit_the_width() -> None:
+    """Seven values into three columns: runs of three, the last one shorter."""
+    assert grouped([1, 2, 3, 4, 5, 6, 7], 3) == ([6, 15, 7], 3)
+    assert grouped([1, 2], 10) == ([1, 2], 1)
+
+
+def test_axis_labels_do_not_touch_and_carry_the_year_when_it_changes() -> None:
+    """Labels as many as fit, the year on the first and where a new year begins."""
+    first = date(2024, 12, 16).toordinal()
+    weeks = [Period(date.fromordinal(first + 7 * i), Unit.WEEK) for i in range(4)]
+    assert axis(weeks, 40, 8) == "16 Dec 2024     30 Dec  6 Jan 2025"
+
+
+EVENTS = [ev(CLAIM), ev(REJECT), ev(MOBILIZE, date="2024-08-01", precision="month")]
+
+
+@pytest.mark.parametrize("fmt", [Format.RICH, Format.PLAIN, Format.JSON, Format.CSV])
+def test_every_stats_format_renders_a_series_by_type(fmt: Format) -> None:
+    """Each format of STATS renders a series with a band; the text ones keep one row per line."""
+    result = count_events(EVENTS, Spec(by=(Field.TYPE,), per=Unit.MONTH))
+    output = formats.STATS[fmt](result)
+    if isinstance(output, Rendered):
+        console = Console(width=60, record=True, color_system=None)
+        console.print(output.renderable)
+        text = console.export_text()
+        assert "0 events known only to a longer period than a month" in text
+        assert "accuse" in text and max(map(len, text.splitlines())) <= 60
+        return
+    assert isinstance(output, TextLines)
+    lines = list(output.lines)
+    if fmt is Format.PLAIN:
+        assert lines == ["2024-08\taccuse\t1", "2024-08\tmobilize\t1", "2024-08\treject\t1"]
+    elif fmt is Format.JSON:
+        assert [json.loads(line)["type"] for line in lines] == ["accuse", "mobilize", "reject"]
+    else:
+        assert lines[0] == "period,precision,coarser,type,other,count"
+        assert lines[1:] == [
+            "2024-08,month,false,accuse,false,1",
+            "2024-08,month,false,mobilize,false,1",
+            "2024-08,month,false,reject,false,1",
+        ]
