@@ -21,7 +21,7 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from importlib import resources
@@ -221,25 +221,18 @@ def _source(source: SourceLike) -> SourceView:
     )
 
 
-def _view(
-    event: EventLike,
-    selection: Selection,
-    on_page: Mapping[str, EventLike],
-    answerers: Mapping[str, list[EventLike]],
-) -> EventView:
+def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
     status = status_of(event, selection.responses)
     answers = []
     for ref in event.responds_to:
-        if ref in on_page:
-            answers.append(Link(_reference(on_page[ref]), "#" + anchor(ref)))
+        if ref in survey.references:
+            answers.append(Link(survey.references[ref], "#" + anchor(ref)))
         elif ref in selection.answered:
             answers.append(Link(_reference(selection.answered[ref]) + " (not in this selection)"))
         else:
             answers.append(Link(_text(ref) + " (not in the log)"))
     actors, targets = tuple(map(_text, event.actors)), tuple(map(_text, event.targets))
-    answered_by = tuple(
-        Link(_reference(other), "#" + anchor(other.id)) for other in answerers.get(event.id, ())
-    )
+    answered_by = tuple(survey.answerers.get(event.id, ()))
     return EventView(
         anchor=anchor(event.id),
         id=_text(event.id),
@@ -264,17 +257,73 @@ def _view(
     )
 
 
-def _years(selection: Selection) -> Iterator[Year]:
+@dataclass(frozen=True, slots=True)
+class _Survey:
+    """What the page needs to know of all its events before it writes the first one, as text:
+    the counts, the filters' choices, and for each event on the page that another answers, its
+    reference and links to those answering it. The events themselves are not held (a view
+    decodes them again as it visits them: see ``selection.KeptEvents``)."""
+
+    counts: Counts
+    parties: tuple[str, ...]
+    types: tuple[str, ...]
+    statuses: tuple[str, ...]
+    references: dict[str, str]
+    answerers: dict[str, list[Link]]
+
+
+def _survey(selection: Selection) -> _Survey:
+    """One reading of the selection for what the page says before its events, and a second
+    for the references between them (only when some event answers another)."""
+    types: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    parties: set[str] = set()
+    wanted: set[str] = set()
+    first = last = None
+    total = 0
+    for event in selection.events:
+        total += 1
+        if first is None:
+            first = event
+        last = event
+        types[event.type.value] += 1
+        statuses[status_of(event, selection.responses).value] += 1
+        parties.update(event.actors, event.targets)
+        wanted.update(event.responds_to)
+    references: dict[str, str] = {}
+    answerers: dict[str, list[Link]] = {}
+    if wanted:
+        on_page = set[str]()
+        for event in selection.events:
+            on_page.add(event.id)
+            if event.id in wanted:
+                references.setdefault(event.id, _reference(event))
+        for event in selection.events:
+            for ref in dict.fromkeys(event.responds_to):
+                if ref in on_page:
+                    link = Link(_reference(event), "#" + anchor(event.id))
+                    answerers.setdefault(ref, []).append(link)
+    ends = sorted((first, last), key=sort_key) if first and last else []  # --reverse: flipped
+    counts = Counts(
+        events=total,
+        first=When(date_words(ends[0]), iso_label(ends[0])) if ends else None,
+        last=When(date_words(ends[-1]), iso_label(ends[-1])) if ends else None,
+        types=tuple(sorted(types.items(), key=lambda item: (-item[1], item[0]))),
+        statuses=tuple((s.value, statuses[s.value]) for s in Status if statuses[s.value]),
+    )
+    return _Survey(
+        counts=counts,
+        parties=tuple(sorted(map(_text, parties))),
+        types=tuple(t.value for t in EventType if t.value in types),
+        statuses=tuple(s.value for s in Status if s.value in statuses),
+        references=references,
+        answerers=answerers,
+    )
+
+
+def _years(selection: Selection, survey: _Survey) -> Iterator[Year]:
     """The events under year and month headings (an event known only to its year goes under
     its year, before the months), each made into a view as the page reaches it."""
-    on_page: dict[str, EventLike] = {}
-    answerers: dict[str, list[EventLike]] = {}
-    for event in selection.events:
-        on_page.setdefault(event.id, event)
-    for event in selection.events:
-        for ref in dict.fromkeys(event.responds_to):
-            if ref in on_page:
-                answerers.setdefault(ref, []).append(event)
 
     def month_of(event: EventLike) -> int | None:
         return None if event.precision is Precision.YEAR else event.date.month
@@ -284,41 +333,11 @@ def _years(selection: Selection) -> Iterator[Year]:
             Month(
                 heading=f"{_MONTHS[month - 1]} {year}" if month else f"{year}, month not known",
                 anchor=f"m-{year:04d}-{month:02d}" if month else f"m-{year:04d}",
-                events=(_view(e, selection, on_page, answerers) for e in in_month),
+                events=(_view(e, selection, survey) for e in in_month),
             )
             for month, in_month in itertools.groupby(in_year, key=month_of)
         )
         yield Year(heading=str(year), anchor=f"y-{year:04d}", months=months)
-
-
-def _counts(selection: Selection) -> Counts:
-    events = selection.events
-    types = Counter(event.type.value for event in events)
-    statuses = Counter(status_of(event, selection.responses).value for event in events)
-    ends = sorted((events[0], events[-1]), key=sort_key) if events else []  # --reverse flips
-    return Counts(
-        events=len(events),
-        first=When(date_words(ends[0]), iso_label(ends[0])) if ends else None,
-        last=When(date_words(ends[-1]), iso_label(ends[-1])) if ends else None,
-        types=tuple(sorted(types.items(), key=lambda item: (-item[1], item[0]))),
-        statuses=tuple((s.value, statuses[s.value]) for s in Status if statuses[s.value]),
-    )
-
-
-def _choices(selection: Selection) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """What the filters offer: the actors and targets, types and statuses on the page."""
-    parties: set[str] = set()
-    types: set[str] = set()
-    statuses: set[str] = set()
-    for event in selection.events:
-        parties.update(event.actors, event.targets)
-        types.add(event.type.value)
-        statuses.add(status_of(event, selection.responses).value)
-    return (
-        tuple(sorted(map(_text, parties))),
-        tuple(t.value for t in EventType if t.value in types),
-        tuple(s.value for s in Status if s.value in statuses),
-    )
 
 
 # ---------------------------------------------------------------------------- the template
@@ -394,17 +413,17 @@ def page(selection: Selection, *, about: About = About()) -> Iterator[str]:
     from timeline import __version__
 
     shipped = _shipped()
-    parties, types, statuses = _choices(selection)
+    survey = _survey(selection)
     return _template().generate(
         heading=_text(about.heading),
         source=_text(about.source) if about.source else None,
         filters=tuple(map(_text, about.filters)),
         generated=_generated(about.generated),
-        counts=_counts(selection),
-        years=_years(selection),
-        parties=parties,
-        types=types,
-        statuses=statuses,
+        counts=survey.counts,
+        years=_years(selection, survey),
+        parties=survey.parties,
+        types=survey.types,
+        statuses=survey.statuses,
         style=shipped.style,
         script=shipped.script,
         policy=shipped.policy,
