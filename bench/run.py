@@ -41,6 +41,10 @@ BUNDLED_LOG = REPO / "data" / "events.jsonl"
 # must not grow with their number (it reached 536 MB for a million `{}` lines before that).
 BAD_LINES_RSS_MB = 100.0
 MUTATE_PCT = 1.0
+YEAR = ("2015-01-01", "2015-12-31")  # one year of the ten: a tenth of the log, to publish
+PUBLISH_RSS_MB = 300.0
+STATS_RSS_MB = 200.0
+REGISTRY_ACTORS = 1000  # actors in the registry of the "actor registry" case
 MONTH = ("2019-06-01", "2019-06-30")  # one month of the ten years, for --since/--until
 TTY_SIZE = (50, 120)  # rows, columns of the pseudo-terminal
 TTY_ENV = {"TERM": "xterm-256color", "PAGER": ""}  # rendering, not a pager's time
@@ -127,6 +131,7 @@ class Paths:
     hello: Path
     bad: Path  # a log of nothing but invalid lines
     work: Path  # where commands write their files (-o)
+    registry: Path  # an actor registry of REGISTRY_ACTORS actors, one of them BENCH_ACTOR
 
 
 # ---------------------------------------------------------------------------- the cases
@@ -198,6 +203,22 @@ def jq_type(kind: str) -> str:
     return f'select(.type == "{kind}")'
 
 
+# The formats with a speed target (ics is slower: icalendar folds lines a character at a time)
+PUBLISHED = ("html", "markdown", "timelinejs", "geojson", "acled")
+
+# The same count as `stats --by actor --per month` by DuckDB, a reference: it reads the two
+# columns it needs and validates nothing (no schema, no precision rule).
+DUCKDB_GROUP_BY = """
+import sys, duckdb
+duckdb.sql(f\"\"\"
+SELECT strftime(CAST(date AS DATE), '%Y-%m') AS period, actor, count(*) AS count
+FROM (SELECT date, unnest(list_distinct(actors)) AS actor
+      FROM read_json('{sys.argv[1]}', format='newline_delimited',
+                     columns={{'date': 'VARCHAR', 'actors': 'VARCHAR[]'}}))
+GROUP BY ALL ORDER BY period, count DESC\"\"\").fetchall()
+"""
+
+
 def build_cases(p: Paths) -> list[Case]:
     add_args = (
         "add",
@@ -216,6 +237,7 @@ def build_cases(p: Paths) -> list[Case]:
     )
     hello = (sys.executable, str(p.hello))
     since, until = MONTH
+    year = ("show", "--file", p.log, "--since", YEAR[0], "--until", YEAR[1])
     return [
         _filter_case(
             "actor", ["--actor", gen.BENCH_ACTOR], jq_actor(gen.BENCH_ACTOR), gen.BENCH_ACTOR, p.log
@@ -286,6 +308,81 @@ def build_cases(p: Paths) -> list[Case]:
                 Target("timeline show --format plain", 1.5, "timeline show --json"),
                 Target("timeline show --format plain", 300.0),
                 Target("timeline show --actor --format plain", 1.5, "timeline show --actor --json"),
+            ),
+        ),
+        Case(
+            "publish one year",
+            (
+                Command("timeline show --json (year)", _timeline(*year, "--json")),
+                *(
+                    Command(
+                        f"timeline show --format {name} (year)",
+                        _timeline(*year, "--format", name, "-o", p.work / f"out.{name}"),
+                    )
+                    for name in PUBLISHED
+                ),
+            ),
+            tuple(
+                target
+                for name in PUBLISHED
+                for target in (
+                    Target(
+                        f"timeline show --format {name} (year)", 2.0, "timeline show --json (year)"
+                    ),
+                    Target(f"timeline show --format {name} (year)", PUBLISH_RSS_MB),
+                )
+            ),
+        ),
+        Case(
+            "stats",
+            (
+                Command(
+                    "timeline show --json (stats)", _timeline("show", "--file", p.log, "--json")
+                ),
+                Command(
+                    "timeline stats --by actor --per month",
+                    _timeline("stats", "--file", p.log, "--by", "actor", "--per", "month"),
+                ),
+                Command(
+                    "duckdb group-by",
+                    (sys.executable, "-c", DUCKDB_GROUP_BY, str(p.log)),
+                    needs="duckdb",
+                ),
+            ),
+            (
+                Target(
+                    "timeline stats --by actor --per month", 1.2, "timeline show --json (stats)"
+                ),
+                Target("timeline stats --by actor --per month", STATS_RSS_MB),
+            ),
+        ),
+        Case(
+            "actor registry",
+            (
+                Command(
+                    "timeline show --actor --json (no registry)",
+                    _timeline("show", "--file", p.log, "--actor", gen.BENCH_ACTOR, "--json"),
+                ),
+                Command(
+                    "timeline show --actor Minsk --json (1,000 actors)",
+                    _timeline(
+                        "show",
+                        "--file",
+                        p.log,
+                        "--actors",
+                        p.registry,
+                        "--actor",
+                        "Minsk",
+                        "--json",
+                    ),
+                ),
+            ),
+            (
+                Target(
+                    "timeline show --actor Minsk --json (1,000 actors)",
+                    1.05,
+                    "timeline show --actor --json (no registry)",
+                ),
             ),
         ),
         Case(
@@ -504,7 +601,15 @@ def prepare_paths(log: Path, new: Path, work: Path, *, bad_lines: int) -> Paths:
     hello.write_text(HELLO, encoding="utf-8")
     bad = work / "bad-lines.jsonl"
     bad.write_bytes(b"{}\n" * bad_lines)  # each line lacks six fields: six problems a line
-    return Paths(log, new, add_big, add_empty, hello, bad, work)
+    registry = work / "registry" / "bench-actors.toml"  # not beside a log: add would use it
+    registry.parent.mkdir(exist_ok=True)
+    tables = [f'["{gen.BENCH_ACTOR}"]\nname = "Belarus"\naliases = ["Minsk"]\n']
+    tables += [
+        f'["actor-{n}/part-{n % 7}"]\nname = "Actor {n}"\naliases = ["Alias {n}", "A{n}"]\n'
+        for n in range(REGISTRY_ACTORS - 1)
+    ]
+    registry.write_text("\n".join(tables), encoding="utf-8")
+    return Paths(log, new, add_big, add_empty, hello, bad, work, registry)
 
 
 # ---------------------------------------------------------------------------- the report
