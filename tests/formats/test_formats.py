@@ -263,6 +263,22 @@ def test_csv_has_the_location_and_the_first_quote(make_event: MakeEvent) -> None
     ]  # fmt: skip
 
 
+def test_csv_negative_numbers_stay_numbers(make_event: MakeEvent) -> None:
+    """A coordinate south or west of zero is a number to a spreadsheet, not a formula: no
+    quote; a cell that only starts like one (-1+1) is still quoted."""
+    event = make_event(
+        title="-1+1", summary="-2", location={"name": "Sydney", "lat": -33.87, "lon": -151.2}
+    )
+    text = "\n".join(lines_of(Format.CSV, [event], Responses())) + "\n"
+    row = dict(zip(*csv.reader(io.StringIO(text)), strict=True))
+    assert [row[k] for k in ("title", "summary", "lat", "lon")] == [
+        "'-1+1",
+        "-2",
+        "-33.87",
+        "-151.2",
+    ]
+
+
 def test_exact_gaps_are_not_marked(make_event: MakeEvent) -> None:
     """Between two events known to the day, the gap is exact: no '~'."""
     events = [make_event(id="a", date="2024-08-01"), make_event(id="b", date="2024-08-05")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -30,8 +31,15 @@ CSV_COLUMNS = (
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# A negative number (a latitude south of the equator) is a number to a spreadsheet, not a
+# formula: it keeps its sign and no quote.
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+
+
 def spreadsheet_safe(cell: str) -> str:
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+    if cell.startswith(_FORMULA_STARTS) and _NUMBER.fullmatch(cell) is None:
+        return "'" + cell
+    return cell
 
 
 def _items(values: Iterable[str]) -> str:
