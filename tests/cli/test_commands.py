@@ -839,6 +839,16 @@ def test_every_command_has_help_with_an_example(runner: CliRunner, command: str)
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize("command", ["rm", "edit", "diff", "import"])
+def test_help_names_arguments_without_python_types(runner: CliRunner, command: str) -> None:
+    """An argument's --help line shows its name (ID, OLD), not a Python type (<list[str]>)."""
+    result = invoke(runner, [command, "--help"])
+    assert result.exit_code == 0
+    arguments = result.stdout.split("Arguments:")[1].split("Options:")[0]
+    assert arguments.strip()
+    assert "<" not in arguments and "[str]" not in arguments, arguments
+
+
 def test_unknown_command_is_a_usage_error(runner: CliRunner) -> None:
     """A mistyped command exits 2 with one line on stderr."""
     result = invoke(runner, ["shwo"])

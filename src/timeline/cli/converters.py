@@ -133,6 +133,17 @@ def runtime_param(descriptor: Any) -> RuntimeParam:
     )
 
 
+_typer_argument_type = typer.core.TyperArgument.display_type_rich
+
+
+def _argument_type(self: typer.core.TyperArgument, ctx: Any) -> str | None:
+    """The type typer prints after an argument in --help (``ID <list[str]>``): not for an
+    argument whose metavar already says what it is."""
+    return None if self.metavar is not None else _typer_argument_type(self, ctx)
+
+
 def install() -> None:
-    """Make typer build every parameter's converter (help options too) through ``runtime_param``."""
+    """Make typer build every parameter's converter (help options too) through ``runtime_param``,
+    and print no Python type after a named argument in --help."""
     typer.core.build_runtime_param = runtime_param  # type: ignore[attr-defined]
+    typer.core.TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign,assignment]
