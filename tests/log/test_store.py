@@ -486,3 +486,59 @@ def test_an_unknown_key_holding_a_newline_is_named_on_one_line() -> None:
     assert "\n" not in str(info.value)
     assert "x.jsonl:4: \\x0a: unknown key" in str(info.value)
     assert "x.jsonl:4: \\x1b[2J: unknown key" in str(info.value)
+
+
+def _rewrite_as(uid: int, gid: int, log: Path) -> tuple[int, str | None]:
+    """Rewrite ``log`` in a child that runs as ``uid``:``gid``; its status and the note."""
+    import pickle
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            with lock_log(log, create=False) as held:
+                note = held.rewrite([b"rewritten\n"])
+            os.write(write, pickle.dumps(note))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        data = answer.read()
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), pickle.loads(data) if data else None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
+def test_a_rewrite_by_another_user_says_who_owns_the_log_now() -> None:
+    """A shared log (group-writable, in a group-writable folder) rewritten by a user who is not
+    its owner becomes theirs: only root can give a file away. The writer is told so, in a
+    note naming both users; the group and the mode are kept. A rewrite by the owner says
+    nothing."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="timeline-shared-", dir="/tmp"))  # pytest's is 0700
+    folder.chmod(0o777)
+    log = folder / "events.jsonl"
+    log.write_bytes(b"old\n")
+    log.chmod(0o666)
+    nobody = 65534
+    os.chown(log, 0, nobody)
+    code, note = _rewrite_as(nobody, nobody, log)
+    assert code == 0
+    assert log.read_bytes() == b"rewritten\n"
+    st = log.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (nobody, nobody, 0o666)
+    assert note == (
+        f"{log}: the log is now owned by you (user {nobody}), not by user 0: a rewrite "
+        "makes a new file, and only root can give a file to another user"
+    )
+    code, note = _rewrite_as(nobody, nobody, log)
+    assert (code, note) == (0, None)
+    shutil.rmtree(folder)

@@ -299,8 +299,10 @@ class LockedLog:
         except OSError as exc:
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
 
-    def rewrite(self, lines: Iterable[bytes]) -> None:
-        """Replace the log by ``lines`` (bytes, line ends included) atomically."""
+    def rewrite(self, lines: Iterable[bytes]) -> str | None:
+        """Replace the log by ``lines`` (bytes, line ends included) atomically. Returns a note
+        when the new file could not keep the old one's owner (only root can give a file away),
+        for the user to hear; None otherwise."""
         folder = self.path.parent
         tmp = folder / f"{_tmp_prefix(self.path)}{os.getpid()}-{secrets.token_hex(4)}"
         st = os.fstat(self._fd)
@@ -316,7 +318,10 @@ class LockedLog:
                 # umask would narrow a shared log's group write; root would become its owner).
                 with contextlib.suppress(PermissionError):
                     os.fchown(fd, st.st_uid, st.st_gid)
+                with contextlib.suppress(PermissionError):  # a group we are not in
+                    os.fchown(fd, -1, st.st_gid)
                 os.fchmod(fd, stat.S_IMODE(st.st_mode))
+                owner = os.fstat(fd).st_uid
                 for data in lines:
                     _write_all(fd, data)
                 os.fsync(fd)
@@ -328,6 +333,12 @@ class LockedLog:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
+        if owner == st.st_uid:
+            return None
+        return (
+            f"{self.name}: the log is now owned by you (user {owner}), not by user {st.st_uid}: "
+            "a rewrite makes a new file, and only root can give a file to another user"
+        )
 
     def remove_stale_temporaries(self) -> None:
         """Delete the temporaries of rewrites that were killed: files named as this program

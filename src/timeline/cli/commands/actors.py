@@ -152,10 +152,14 @@ def rename(
                     data = b"".join(line.data for line in held.raw_lines())
                     renamed = renamed_registry(data, old=old_id, new=new_id, source=str(path))
                     if renamed is not None:
-                        held.rewrite([renamed])
+                        owner_note = held.rewrite([renamed])
+                        if owner_note:
+                            say(f"timeline: {owner_note}")
             by_line = {change.line.lineno: change.data for change in changes}
             if by_line:
-                log.rewrite(by_line.get(line.lineno, line.data) for line in lines)
+                owner_note = log.rewrite(by_line.get(line.lineno, line.data) for line in lines)
+                if owner_note:
+                    say(f"timeline: {owner_note}")
     for lineno in skipped:
         say(f"{name}:{lineno}: names {old_id!r} but is not a valid event: left as it is")
     where = f" and in {path}" if in_registry else ""

@@ -69,6 +69,7 @@ def edit(
     """
     import dataclasses
 
+    from timeline.cli.exits import say
     from timeline.cli.output import emit_after_change
     from timeline.cli.registry import event_ids, load_registry
     from timeline.edits import (
@@ -107,7 +108,9 @@ def edit(
         stored = line
         if event != current:
             stored = RawLine(line.lineno, replacement(line, event, before=current))
-            log.rewrite(stored.data if raw is line else raw.data for raw in lines)
+            owner_note = log.rewrite(stored.data if raw is line else raw.data for raw in lines)
+            if owner_note:
+                say(f"timeline: {owner_note}")
     # --json: the line as stored, with what could act on a terminal escaped (same JSON value)
     as_stored = json_safe(stored.content.removeprefix(BOM).decode("utf-8"))
     emit_after_change([as_stored if as_json else event.id],

@@ -69,7 +69,9 @@ def rm(
         if not force:
             refuse_dangling(lines, doomed, name=log.name)
         gone = {line.lineno for line in doomed.values()}
-        log.rewrite(line.data for line in lines if line.lineno not in gone)
+        owner_note = log.rewrite(line.data for line in lines if line.lineno not in gone)
+    if owner_note:
+        say(f"timeline: {owner_note}")
     done = f"removed {count(len(doomed), 'event')} from {log.name}"
     emit_after_change(doomed, done=done)
     say(done)
