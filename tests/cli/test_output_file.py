@@ -90,3 +90,55 @@ def test_rich_view_to_a_file_has_no_escape_codes(runner: CliRunner, log_copy: Pa
     text = out.read_text()
     assert "\x1b" not in text
     assert "Lukashenko claims Ukraine sent over 120,000 soldiers" in text
+
+
+def test_output_to_a_fifo_writes_into_it(runner: CliRunner, log_copy: Path) -> None:
+    """A FIFO (like a device or /dev/stdout) is written into, as the shell's > does, not
+    replaced by a regular file: the reader at its other end gets the output."""
+    import threading
+
+    fifo = log_copy.parent / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = runner.invoke(app, ["show", "-f", str(log_copy), "--json", "-o", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert fifo.is_fifo()
+    assert received == [runner.invoke(app, ["show", "-f", str(log_copy), "--json"]).stdout_bytes]
+
+
+def test_output_through_a_link_replaces_what_it_points_at(
+    runner: CliRunner, log_copy: Path
+) -> None:
+    """-o latest.csv, a symbolic link, writes the file it leads to and keeps the link; the
+    file keeps its mode."""
+    target = log_copy.parent / "brief-2024-08.csv"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    link = log_copy.parent / "latest.csv"
+    link.symlink_to(target.name)
+    result = runner.invoke(app, ["show", "-f", str(log_copy), "--format", "csv", "-o", str(link)])
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == target.name
+    assert target.read_text().startswith("id,date,")
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_output_dash_is_standard_output(runner: CliRunner, log_copy: Path, in_tmp: Path) -> None:
+    """-o - writes to standard output, as '-' reads standard input, and makes no file '-'."""
+    result = runner.invoke(app, ["show", "-f", str(log_copy), "--json", "-o", "-"])
+    assert result.exit_code == 0
+    assert (
+        result.stdout_bytes
+        == runner.invoke(app, ["show", "-f", str(log_copy), "--json"]).stdout_bytes
+    )
+    assert not (in_tmp / "-").exists()
+
+
+def test_empty_output_name_is_refused(runner: CliRunner, log_copy: Path) -> None:
+    """-o '' is a one-line error that says what is wrong."""
+    result = runner.invoke(app, ["show", "-f", str(log_copy), "--json", "-o", ""])
+    assert result.exit_code == 2
+    assert result.stderr == "timeline: --output: the file name is empty\n"

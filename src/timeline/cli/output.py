@@ -6,7 +6,7 @@ import io
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from timeline.cli.exits import output_error
 from timeline.errors import OutputError
@@ -73,52 +73,81 @@ def refuse_overwriting_log(output: str, log: str) -> None:
 
 
 def _emit_to_file(output: Output, path: str) -> None:
+    """``output`` into the file ``path``: a regular file (or a new one) is replaced whole; a
+    device, a FIFO or a terminal (``/dev/stdout``) is written as the shell's ``>`` writes it;
+    ``-`` is standard output."""
+    import stat
+
+    from timeline.errors import InputError
     from timeline.log.files import new_file
     from timeline.log.lines import display_name, os_reason
 
+    if not path:
+        raise InputError("--output: the file name is empty")
+    if path == STDIN:
+        emit(output)
+        return
     try:
-        if isinstance(output, FileWriter):
+        try:
+            special = not stat.S_ISREG(os.stat(path).st_mode)
+        except FileNotFoundError:
+            special = False
+        if special:
+            with open(path, "wb") as out:
+                _write_output(output, out)
+        elif isinstance(output, FileWriter):
             with new_file(path) as tmp:
                 output.write(tmp)
-            return
-        with new_file(path) as tmp, open(tmp, "wb") as out:
-            if isinstance(output, Rendered):
-                from rich.console import Console
-
-                text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
-                file_console = Console(
-                    file=text, width=100, color_system=None, highlight=False, emoji=False
-                )
-                file_console.print(output.renderable, soft_wrap=output.soft_wrap)
-                text.flush()
-                text.detach()
-            elif isinstance(output, ByteLines):
-                for data in output.lines:
-                    out.write(data + b"\n")
-            else:
-                for line in output.lines:
-                    out.write(line.encode("utf-8", "backslashreplace") + b"\n")
+        else:
+            with new_file(path) as tmp, open(tmp, "wb") as out:
+                _write_output(output, out)
     except OSError as exc:
         raise OutputError(f"{display_name(path)}: cannot write: {os_reason(exc)}") from None
 
 
-def _copy_file_to_stdout(output: FileWriter) -> None:
-    """A binary file to standard output, which must not be a terminal (it would be noise)."""
+def _write_output(output: Output, out: BinaryIO) -> None:
+    if isinstance(output, FileWriter):  # the format writes a path: copied from a temporary one
+        _copy_written(output, out)
+    elif isinstance(output, Rendered):
+        from rich.console import Console
+
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
+        file_console = Console(
+            file=text, width=100, color_system=None, highlight=False, emoji=False
+        )
+        file_console.print(output.renderable, soft_wrap=output.soft_wrap)
+        text.flush()
+        text.detach()
+    elif isinstance(output, ByteLines):
+        for data in output.lines:
+            out.write(data + b"\n")
+    else:
+        for line in output.lines:
+            out.write(line.encode("utf-8", "backslashreplace") + b"\n")
+
+
+def _copy_written(output: FileWriter, out: BinaryIO) -> None:
+    """What a format that writes a file writes, copied to ``out``."""
     import shutil
     import tempfile
     from pathlib import Path
 
+    with tempfile.TemporaryDirectory(prefix="timeline-") as folder:
+        path = Path(folder) / "output"
+        output.write(path)
+        with open(path, "rb") as data:
+            shutil.copyfileobj(data, out)
+    out.flush()
+
+
+def _copy_file_to_stdout(output: FileWriter) -> None:
+    """A binary file to standard output, which must not be a terminal (it would be noise)."""
     from timeline.errors import InputError
 
     if sys.stdout.isatty():
         raise InputError("this format is binary: write it with -o FILE, or redirect the output")
-    with tempfile.TemporaryDirectory(prefix="timeline-") as folder:
-        path = Path(folder) / "output"
-        output.write(path)
-        sys.stdout.flush()
-        with open(path, "rb") as data:
-            shutil.copyfileobj(data, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+    sys.stdout.flush()
+    _copy_written(output, sys.stdout.buffer)
 
 
 def _pager() -> str | None:

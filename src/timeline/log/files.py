@@ -353,19 +353,31 @@ class LockedLog:
 
 @contextlib.contextmanager
 def new_file(path: str | Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write; when the block ends without an error it is
-    synced and renamed to ``path``, so that ``path`` is the old file or the whole new one, never
-    half written. On an error the temporary file is removed. The file takes the mode a new file
-    gets (the umask's)."""
-    target = Path(path)
+    """A temporary path beside the file ``path`` names (where a symbolic link leads) to write;
+    when the block ends without an error it is synced and renamed into place, so that the file
+    is the old one or the whole new one, never half written. On an error the temporary file
+    is removed. A file that existed keeps its mode (and owner, where we may give it); a new
+    one takes the mode the umask gives."""
+    target = Path(os.path.realpath(path))
+    try:
+        old: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    if old is not None and not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "permission denied", str(path))
     tmp = target.parent / f"{_tmp_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}"
     try:
         yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
         fd = os.open(tmp, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            os.fchmod(fd, 0o666 & ~umask)
+            if old is None:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.fchmod(fd, 0o666 & ~umask)
+            else:
+                with contextlib.suppress(PermissionError):
+                    os.fchown(fd, old.st_uid, old.st_gid)
+                os.fchmod(fd, stat.S_IMODE(old.st_mode))
             os.fsync(fd)
         finally:
             os.close(fd)
