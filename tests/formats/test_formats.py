@@ -582,3 +582,11 @@ def test_a_response_names_what_it_answers(claim: Event, refutation: Event) -> No
     assert "↪ answers Sun 18 Aug 2024: Lukashenko claims 120,000 troops" in text
     orphan = Selection([refutation], Responses())
     assert "↪ answers 2024-08-18-claim (not in the log)" in _text(rich.events(orphan).renderable)
+
+
+def test_stats_format_offers_exactly_the_forms_stats_has() -> None:
+    """stats --format lists auto and the formats of formats.STATS, no more (a publishing
+    format there would be offered, then refused)."""
+    from timeline.cli.options import StatsFormatChoice
+
+    assert [c.value for c in StatsFormatChoice] == ["auto", *(f.value for f in formats.STATS)]

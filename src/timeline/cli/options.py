@@ -125,6 +125,29 @@ FormatOpt = Annotated[
 ]
 
 
+class StatsFormatChoice(str, enum.Enum):
+    """``stats --format``: the forms stats has (``formats.STATS``), or ``auto``."""
+
+    AUTO = "auto"
+    RICH = "rich"
+    PLAIN = "plain"
+    JSON = "json"
+    CSV = "csv"
+
+    def to_format(self, *, as_json: bool, terminal: bool) -> Format:
+        return FormatChoice(self.value).to_format(as_json=as_json, terminal=terminal)
+
+
+StatsFormatOpt = Annotated[
+    StatsFormatChoice,
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help="auto, rich, plain, json or csv. auto: a chart on a terminal, plain rows elsewhere.",
+    ),
+]
+
+
 # ---------------------------------------------------------------------------- packs of options
 
 P = typing.ParamSpec("P")
