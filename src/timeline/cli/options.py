@@ -204,7 +204,7 @@ class FilterOptions:
     ] = None
     target: Annotated[
         list[str] | None,
-        typer.Option("--target", metavar="ACTOR", help="Was targeted: this actor."),
+        typer.Option("--target", metavar="ACTOR", help="Was targeted: this actor or a part of it."),
     ] = None
     involving: Annotated[
         list[str] | None,
@@ -212,7 +212,7 @@ class FilterOptions:
             "--involving",
             "-i",
             metavar="ACTOR",
-            help="Actor or target: this actor.",
+            help="Actor or target: this actor or a part of it.",
             autocompletion=complete_actors,
         ),
     ] = None
