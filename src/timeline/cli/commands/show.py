@@ -27,6 +27,8 @@ EXAMPLES = examples(
     "timeline show --since 2024-08-18 --until 'Aug 20, 2024' --long",
     "timeline show --type accuse --type threaten --json | jq -r .title",
     "timeline show --text '120,000' --involving ukraine",
+    "timeline show --actor belarus --format html -o brief.html --title 'Belarus, August 2024'",
+    "timeline show --format parquet -o events.parquet   # needs: pip install 'timeline[parquet]'",
 )
 
 
