@@ -112,6 +112,6 @@ def record(entry: Tally, registry: Registry | None) -> dict[str, Any]:
 def records(tallies: Mapping[str, Tally], registry: Registry | None) -> TextLines:
     """One JSON record per actor."""
     return TextLines(
-        json_safe(json.dumps(record(entry, registry), ensure_ascii=False))
+        json_safe(json.dumps(record(entry, registry), ensure_ascii=False, separators=(",", ":")))
         for entry in tallies.values()
     )
