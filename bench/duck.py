@@ -23,6 +23,7 @@ type: it reads a table, not a log of lines each valid or not.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import duckdb
 
@@ -108,7 +109,12 @@ def kind(name: str) -> str:
     return f"type = {_literal(name)}"
 
 
-FILTERS = {"actor": actor, "type": kind, "window": window, "text": text}
+FILTERS: dict[str, Callable[..., str]] = {
+    "actor": actor,
+    "type": kind,
+    "window": window,
+    "text": text,
+}
 
 
 def query(mode: str, log: str, args: list[str]) -> str:

@@ -923,12 +923,12 @@ def notes(case: Case, results: dict[str, Result]) -> Iterator[str]:
             yield f"{case.name} / {label}: {result.failure or 'skipped: ' + str(result.skipped)}"
     groups: dict[str, dict[str, int]] = {}
     for cmd in case.commands:
-        counted = results[cmd.label].out_lines
-        if cmd.lines is not None and counted is not None:
-            groups.setdefault(cmd.lines, {})[cmd.label] = counted
-    for counted in groups.values():
-        if len(set(counted.values())) > 1:
-            yield f"{case.name}: the commands output different numbers of lines: {counted}"
+        lines = results[cmd.label].out_lines
+        if cmd.lines is not None and lines is not None:
+            groups.setdefault(cmd.lines, {})[cmd.label] = lines
+    for counts in groups.values():
+        if len(set(counts.values())) > 1:
+            yield f"{case.name}: the commands output different numbers of lines: {counts}"
 
 
 def format_table(rows: Sequence[Row], markdown: bool) -> str:
