@@ -528,6 +528,11 @@ def mutate(lines: Iterable[str], pct: float, seed: int, n: int) -> Iterator[str]
 
 def write_log(path: Path, lines: Iterable[str]) -> None:
     """Write lines to ``path`` atomically: a reader never sees half a log."""
+    if path.exists() and not path.is_file():
+        # /dev/stdout, a FIFO: renaming a file onto it would replace the device or pipe itself
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            out.writelines(line + "\n" for line in lines)
+        return
     tmp = path.with_name(path.name + ".part")
     with open(tmp, "w", encoding="utf-8", newline="\n") as out:
         out.writelines(line + "\n" for line in lines)
