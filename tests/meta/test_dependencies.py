@@ -31,9 +31,10 @@ def _declared(*, extras: tuple[str, ...]) -> set[str]:
 
 
 def _optional_extras() -> tuple[str, ...]:
-    """The extras a user installs for a feature (``parquet``), not the developers' ``test``."""
+    """The extras a user installs for a feature (``parquet``), not the developers' ``test`` and
+    ``bench``."""
     provided = importlib.metadata.metadata("timeline").get_all("Provides-Extra") or []
-    return tuple(extra for extra in provided if extra != "test")
+    return tuple(extra for extra in provided if extra not in ("test", "bench"))
 
 
 def _imported(path: Path) -> set[str]:
