@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from timeline.dates import Precision
 from timeline.formats.labels import iso_label, status_of
 from timeline.formats.output import About, TextLines
+from timeline.formats.pagechart import Chart, ChartCounts
 from timeline.query import sort_key
 from timeline.text import visible
 from timeline.vocab import EventType, Status
@@ -260,11 +261,13 @@ def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
 @dataclass(frozen=True, slots=True)
 class _Survey:
     """What the page needs to know of all its events before it writes the first one, as text:
-    the counts, the filters' choices, and for each event on the page that another answers, its
-    reference and links to those answering it. The events themselves are not held (a view
-    decodes them again as it visits them: see ``selection.KeptEvents``)."""
+    the counts, the chart, the filters' choices, and for each event on the page that another
+    answers, its reference and links to those answering it. The events themselves are not held
+    (a view decodes them again as it visits them: see ``selection.KeptEvents``); the chart is
+    made from counters (``pagechart.ChartCounts``)."""
 
     counts: Counts
+    chart: Chart | None
     parties: tuple[str, ...]
     types: tuple[str, ...]
     statuses: tuple[str, ...]
@@ -279,6 +282,7 @@ def _survey(selection: Selection) -> _Survey:
     statuses: Counter[str] = Counter()
     parties: set[str] = set()
     wanted: set[str] = set()
+    chart = ChartCounts()
     first = last = None
     total = 0
     for event in selection.events:
@@ -290,6 +294,7 @@ def _survey(selection: Selection) -> _Survey:
         statuses[status_of(event, selection.responses).value] += 1
         parties.update(event.actors, event.targets)
         wanted.update(event.responds_to)
+        chart.add(event)
     references: dict[str, str] = {}
     answerers: dict[str, list[Link]] = {}
     if wanted:
@@ -313,6 +318,7 @@ def _survey(selection: Selection) -> _Survey:
     )
     return _Survey(
         counts=counts,
+        chart=chart.chart(),
         parties=tuple(sorted(map(_text, parties))),
         types=tuple(t.value for t in EventType if t.value in types),
         statuses=tuple(s.value for s in Status if s.value in statuses),
@@ -420,6 +426,7 @@ def page(selection: Selection, *, about: About = About()) -> Iterator[str]:
         filters=tuple(map(_text, about.filters)),
         generated=_generated(about.generated),
         counts=survey.counts,
+        chart=survey.chart,
         years=_years(selection, survey),
         parties=survey.parties,
         types=survey.types,
