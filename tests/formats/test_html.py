@@ -139,7 +139,7 @@ TEMPLATE_TAGS = {
     ("html", ("lang",)), ("head", ()), ("meta", ("charset",)),
     ("meta", ("content", "http-equiv")), ("meta", ("content", "name")), ("title", ()),
     ("style", ()), ("body", ()), ("header", ()), ("h1", ("dir",)), ("p", ("class",)),
-    ("time", ("datetime",)), ("bdi", ()), ("bdi", ("class",)), ("strong", ()),
+    ("time", ("datetime",)), ("bdi", ()), ("bdi", ("class",)), ("bdi", ("title",)), ("strong", ()),
     ("form", ("class", "hidden", "id")), ("label", ()), ("select", ("name",)),
     ("option", ("value",)), ("input", ("name", "placeholder", "type")),
     ("output", ("aria-live", "name")), ("main", ()), ("section", ("class", "id")), ("h2", ()),
@@ -453,6 +453,49 @@ def test_the_chart_s_text_is_escaped_and_an_empty_page_has_none() -> None:
     tree = parse(render(log_selection(HOSTILE_PAGE)))
     assert_only_earned_markup(tree)
     assert len(tree.all("svg")) == 1
+
+
+# ---------------------------------------------------------------------------- display names
+
+NAMES = {
+    "belarus/president": "Alexander Lukashenko",
+    "ukraine": "<script>window.pwned=1</script> \u202eUkraine",
+}
+
+
+def test_actors_show_their_display_names_with_the_id_as_a_tooltip() -> None:
+    """With names from the registry, actors → targets shows each name (untrusted text:
+    escaped, bidi controls as escapes), its id as the title; an actor without a name shows
+    its id, with no title; the filter still works on ids, its labels naming both."""
+    claim = ev(CLAIM, actors=["belarus/president", "belarus/kgb"], targets=["ukraine"])
+    tree = parse(render(selection_of([claim]), about=About(names=NAMES)))
+    assert_only_earned_markup(tree)
+    parties = tree.one("p", "parties")
+    assert [(words(b), b.attrs.get("title")) for b in parties.all("bdi")] == [
+        ("Alexander Lukashenko", "belarus/president"),
+        ("belarus/kgb", None),
+        ("<script>window.pwned=1</script> \\u202eUkraine", "ukraine"),
+    ]
+    assert tree.one("article").attrs["data-involving"] == "belarus/president belarus/kgb ukraine"
+    assert [(o.attrs["value"], words(o)) for o in tree.all("select")[0].all("option")] == [
+        ("", "anyone"),
+        ("belarus/kgb", "belarus/kgb"),
+        ("belarus/president", "Alexander Lukashenko (belarus/president)"),
+        ("ukraine", "<script>window.pwned=1</script> \\u202eUkraine (ukraine)"),
+    ]
+
+
+def test_without_names_actors_are_their_ids() -> None:
+    """No registry: ids, as before, and no title on any of them."""
+    claim = ev(CLAIM, targets=["ukraine"])
+    tree = parse(render(selection_of([claim])))
+    parties = tree.one("p", "parties")
+    assert [(words(b), b.attrs) for b in parties.all("bdi")] == [
+        ("belarus/president", {}), ("ukraine", {})
+    ]  # fmt: skip
+    assert [words(o) for o in tree.all("select")[0].all("option")] == [
+        "anyone", "belarus/president", "ukraine"
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- labels

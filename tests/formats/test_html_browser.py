@@ -31,6 +31,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
 
 from conftest import BUNDLED_LOG, REPO
+from timeline.actors import parse_registry
 from timeline.formats import About, TextLines, html
 from timeline.formats.labels import status_of
 from timeline.log.files import read_raw_lines
@@ -44,6 +45,9 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 HOSTILE_PAGE = Path(__file__).resolve().parent / "hostile_page.jsonl"
 HOSTILE_TITLE = "<script>window.pwned='title'</script> \u202ex"
 GENERATED = datetime(2024, 8, 27, 9, 30, tzinfo=timezone.utc)  # screenshots that do not age
+NAMES = parse_registry(
+    (REPO / "data" / "actors.toml").read_bytes(), source="data/actors.toml"
+).names  # the bundled registry's display names, as `show` passes them
 SCREENSHOTS = Path(os.environ.get("TIMELINE_SCREENSHOTS") or REPO / "build" / "screenshots")
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -130,7 +134,7 @@ def shown_ids(driver: WebDriver) -> list[str]:
 @pytest.fixture(scope="module")
 def bundled_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("html") / "brief.html"
-    about = About(source="data/events.jsonl")
+    about = About(source="data/events.jsonl", names=NAMES)
     path.write_text(page_text(bundled(), about), encoding="utf-8")
     return path
 
@@ -251,7 +255,8 @@ def test_the_filters_show_exactly_the_matching_events(
     browser: WebDriver, bundled_page: Path
 ) -> None:
     """Each filter, and the search, shows the events that match and hides the rest (with the
-    headings left empty); an actor matches its parts; clearing them shows all again."""
+    headings left empty); an actor matches its parts, chosen by its display name while the
+    filter works on ids; clearing them shows all again."""
     selection = bundled()
     everyone = [html.anchor(e.id) for e in selection.events]
 
@@ -265,6 +270,11 @@ def test_the_filters_show_exactly_the_matching_events(
     )
     assert shown_ids(browser) == everyone
 
+    assert [o.text for o in party.options][:3] == [
+        "anyone",
+        "Belarus (belarus)",
+        "Viktor Khrenin (belarus/defense-minister)",
+    ]
     party.select_by_value("belarus")
     involving = where(
         lambda e: any(p == "belarus" or p.startswith("belarus/") for p in e.actors + e.targets)
@@ -421,7 +431,9 @@ def test_screenshots_at_desktop_and_phone_width(
         read_raw_lines(BUNDLED_LOG), Filter(actors=("belarus",)), source="events.jsonl",
         strict=True, on_invalid=lambda bad: pytest.fail(str(bad.error)),
     )  # fmt: skip
-    about = About(source="data/events.jsonl", filters=("actor belarus",), generated=GENERATED)
+    about = About(
+        source="data/events.jsonl", filters=("actor belarus",), generated=GENERATED, names=NAMES
+    )
     path = tmp_path / "brief.html"
     path.write_text(page_text(selection, about), encoding="utf-8")
     metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600}

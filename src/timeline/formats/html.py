@@ -21,7 +21,7 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from importlib import resources
@@ -147,6 +147,15 @@ class SourceView:
 
 
 @dataclass(frozen=True, slots=True)
+class Party:
+    """An actor or target as the page shows it: its display name when the registry gives one,
+    with its id as the element's title (a tooltip), else its id."""
+
+    text: str
+    id: str | None = None  # set only when ``text`` is a name
+
+
+@dataclass(frozen=True, slots=True)
 class EventView:
     """One event as the page shows it: every text already made visible, every link checked."""
 
@@ -157,8 +166,8 @@ class EventView:
     type: str
     status: str
     mark: str | None
-    actors: tuple[str, ...]
-    targets: tuple[str, ...]
+    actors: tuple[Party, ...]
+    targets: tuple[Party, ...]
     involving: str  # the actors and targets, for the filter: ids hold no white space
     title: str
     summary: str | None
@@ -222,6 +231,11 @@ def _source(source: SourceLike) -> SourceView:
     )
 
 
+def _party(actor: str, names: Mapping[str, str]) -> Party:
+    name = names.get(actor)
+    return Party(_text(name), _text(actor)) if name and name != actor else Party(_text(actor))
+
+
 def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
     status = status_of(event, selection.responses)
     answers = []
@@ -232,7 +246,7 @@ def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
             answers.append(Link(_reference(selection.answered[ref]) + " (not in this selection)"))
         else:
             answers.append(Link(_text(ref) + " (not in the log)"))
-    actors, targets = tuple(map(_text, event.actors)), tuple(map(_text, event.targets))
+    names = survey.names
     answered_by = tuple(survey.answerers.get(event.id, ()))
     return EventView(
         anchor=anchor(event.id),
@@ -244,9 +258,9 @@ def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
         type=event.type.value,
         status=status.value,
         mark=_MARKS.get(status),
-        actors=actors,
-        targets=targets,
-        involving=" ".join(actors + targets),
+        actors=tuple(_party(actor, names) for actor in event.actors),
+        targets=tuple(_party(target, names) for target in event.targets),
+        involving=" ".join(map(_text, event.actors + event.targets)),
         title=_text(event.title),
         summary=_text(event.summary) if event.summary else None,
         sources=tuple(map(_source, event.sources)),
@@ -268,14 +282,15 @@ class _Survey:
 
     counts: Counts
     chart: Chart | None
-    parties: tuple[str, ...]
+    parties: tuple[Party, ...]  # for the filter: ids as the values, names as the labels
     types: tuple[str, ...]
     statuses: tuple[str, ...]
     references: dict[str, str]
     answerers: dict[str, list[Link]]
+    names: Mapping[str, str]
 
 
-def _survey(selection: Selection) -> _Survey:
+def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
     """One reading of the selection for what the page says before its events, and a second
     for the references between them (only when some event answers another)."""
     types: Counter[str] = Counter()
@@ -319,11 +334,12 @@ def _survey(selection: Selection) -> _Survey:
     return _Survey(
         counts=counts,
         chart=chart.chart(),
-        parties=tuple(sorted(map(_text, parties))),
+        parties=tuple(_party(party, names) for party in sorted(parties, key=_text)),
         types=tuple(t.value for t in EventType if t.value in types),
         statuses=tuple(s.value for s in Status if s.value in statuses),
         references=references,
         answerers=answerers,
+        names=names,
     )
 
 
@@ -419,7 +435,7 @@ def page(selection: Selection, *, about: About = About()) -> Iterator[str]:
     from timeline import __version__
 
     shipped = _shipped()
-    survey = _survey(selection)
+    survey = _survey(selection, about.names)
     return _template().generate(
         heading=_text(about.heading),
         source=_text(about.source) if about.source else None,
