@@ -335,6 +335,32 @@ def _rank(totals: Counter[Key]) -> list[Key]:
     return sorted(totals, key=lambda k: (-totals[k], [(v is None, v or "") for v in k]))
 
 
+def period_range(
+    counts: Counter[tuple[Slot, Key]], per: Unit, *, since: date | None = None,
+    until: date | None = None,
+) -> tuple[int, int] | None:  # fmt: skip
+    """The first and last period of a series of ``counts`` (the indexes of ``period_index``):
+    from the first period counted to the last, a band's whole period included, widened to
+    ``since`` and ``until``; None when there is nothing to span."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for slot, _ in counts:
+        if isinstance(slot, Band):
+            start = date.fromordinal(slot.start)
+            starts.append(period_index(start, per))
+            ends.append(period_index(period_end(start, slot.precision), per))
+        else:
+            starts.append(slot)
+            ends.append(slot)
+    if since is not None:
+        starts.append(period_index(since, per))
+    if until is not None:
+        ends.append(period_index(until, per))
+    if not starts or not ends:
+        return None
+    return min(starts), max(ends)
+
+
 def finish(
     tally: Tally, spec: Spec, *, top: int | None = None, since: date | None = None,
     until: date | None = None,
@@ -361,18 +387,10 @@ def finish(
         slots = [0] if counts or not spec.by else []
         periods_out: list[Period | None] = [None] * len(slots)
     else:
-        fine = [s for s, _ in counts if isinstance(s, int)]
         bands = sorted({s for s, _ in counts if isinstance(s, Band)})
-        starts = fine + [period_index(date.fromordinal(b.start), per) for b in bands]
-        ends = fine + [
-            period_index(period_end(date.fromordinal(b.start), b.precision), per) for b in bands
-        ]
-        if since is not None:
-            starts.append(period_index(since, per))
-        if until is not None:
-            ends.append(period_index(until, per))
-        if starts and ends:
-            first, last = min(starts), max(ends)
+        span = period_range(counts, per, since=since, until=until)
+        if span is not None:
+            first, last = span
             if last - first + 1 > MAX_PERIODS:
                 raise InputError(
                     f"--per {per.value}: {last - first + 1:,} periods is too many to show; "

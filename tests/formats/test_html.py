@@ -139,7 +139,7 @@ TEMPLATE_TAGS = {
     ("html", ("lang",)), ("head", ()), ("meta", ("charset",)),
     ("meta", ("content", "http-equiv")), ("meta", ("content", "name")), ("title", ()),
     ("style", ()), ("body", ()), ("header", ()), ("h1", ("dir",)), ("p", ("class",)),
-    ("time", ("datetime",)), ("bdi", ()), ("bdi", ("class",)), ("strong", ()),
+    ("time", ("datetime",)), ("bdi", ()), ("bdi", ("class",)), ("bdi", ("title",)), ("strong", ()),
     ("form", ("class", "hidden", "id")), ("label", ()), ("select", ("name",)),
     ("option", ("value",)), ("input", ("name", "placeholder", "type")),
     ("output", ("aria-live", "name")), ("main", ()), ("section", ("class", "id")), ("h2", ()),
@@ -147,6 +147,13 @@ TEMPLATE_TAGS = {
     ("span", ("class",)), ("h4", ("dir",)), ("p", ("class", "dir")), ("ul", ("class",)),
     ("li", ()), ("blockquote", ("dir",)), ("a", ("href", "rel")), ("a", ("href",)),
     ("footer", ()), ("p", ()), ("script", ()),
+    ("figure", ("class",)), ("svg", ("aria-labelledby", "class", "role", "viewbox")),
+    ("title", ("id",)), ("line", ("class", "x1", "x2", "y1", "y2")),
+    ("text", ("class", "dominant-baseline", "text-anchor", "x", "y")),
+    ("text", ("class", "text-anchor", "x", "y")),
+    ("rect", ("class", "data-count", "data-period", "height", "width", "x", "y")),
+    ("figcaption", ()), ("details", ("class",)), ("summary", ()), ("table", ()), ("thead", ()),
+    ("tbody", ()), ("tr", ()), ("th", ("scope",)), ("td", ()),
 }  # fmt: skip
 
 
@@ -303,7 +310,7 @@ def test_the_bundled_page_has_a_heading_per_year_and_month_and_says_what_it_is()
     )  # fmt: skip
     tree = parse(render(bundled(), about=about))
     heading = "Timeline: actor belarus, since 2024-08-01"
-    assert words(tree.one("title")) == words(tree.one("h1")) == heading
+    assert words(tree.one("head").one("title")) == words(tree.one("h1")) == heading
     header = tree.one("header")
     assert words(header.one("p", "about")) == (
         "Generated 27 August 2024, 09:30 UTC from data/events.jsonl; "
@@ -344,6 +351,151 @@ def test_the_policy_allows_exactly_the_page_s_own_style_and_script() -> None:
         "form-action 'none'",
     ]  # fmt: skip
     assert tree.one("form").attrs["hidden"] == ""  # shown by the script: no script, no form
+
+
+# ---------------------------------------------------------------------------- the chart
+
+
+def chart_of(tree: Element) -> tuple[list[tuple[str, int]], list[tuple[str, str, int]]]:
+    """The chart's columns as (period, count), and its bands as (precision, period, count)."""
+    svg = tree.one("svg", "chart")
+    columns = [
+        (r.attrs["data-period"], int(r.attrs["data-count"])) for r in svg.all("rect", "column")
+    ]
+    bands = [
+        (r.attrs["class"].split()[1], r.attrs["data-period"], int(r.attrs["data-count"]))
+        for r in svg.all("rect", "band")
+    ]
+    return columns, bands
+
+
+def test_the_bundled_page_charts_its_events_per_year() -> None:
+    """The bundled log spans 1991 to 2024, more than ten years: a column a year, empty years
+    included, each event in its year, and the chart said in words for a screen reader."""
+    tree = parse(render(bundled()))
+    columns, bands = chart_of(tree)
+    expected = {"1991": 1, "2022": 4, "2023": 1, "2024": 15}
+    assert columns == [(str(year), expected.get(str(year), 0)) for year in range(1991, 2025)]
+    assert bands == []
+    svg = tree.one("svg", "chart")
+    assert svg.attrs["role"] == "img"
+    assert words(svg.all("title")[0]) == (
+        "Column chart of events per year, 1991 to 2024: 21 counted in years, the most in one "
+        "year 15 (2024)."
+    )
+    assert svg.attrs["aria-labelledby"] == svg.all("title")[0].attrs["id"]
+    assert [words(t) for t in svg.all("text", "tick")] == ["2000", "2010", "2020"]
+    rows = [[words(td) for td in tr.all("td")] for tr in tree.one("table").all("tr")[1:]]
+    assert sum(int(n) for _, n in rows) == 21 and rows[-1] == ["2024", "15"]
+
+
+def test_a_weekly_chart_never_puts_a_month_in_a_week() -> None:
+    """A selection within half a year is charted by week; events known only to their month
+    are counted in that month's band under its weeks, not in any week, and a week-precision
+    event in its week. The counts add up to the events."""
+    events = [
+        ev(CLAIM, id="a", date="2024-08-06"),
+        ev(CLAIM, id="b", date="2024-08-01", precision="month"),
+        ev(CLAIM, id="c", date="2024-08-01", precision="month"),
+        ev(CLAIM, id="d", date="2024-08-18"),
+        ev(CLAIM, id="e", date="2024-08-19", precision="week"),
+        ev(CLAIM, id="f", date="2024-08-26", end="2024-09-03"),
+        ev(CLAIM, id="g", date="2024-09-01", precision="month"),
+    ]
+    tree = parse(render(selection_of(sorted(events, key=lambda e: e.date))))
+    columns, bands = chart_of(tree)
+    assert columns == [
+        ("2024-W31", 0), ("2024-W32", 1), ("2024-W33", 1), ("2024-W34", 1), ("2024-W35", 1),
+        ("2024-W36", 0), ("2024-W37", 0), ("2024-W38", 0), ("2024-W39", 0), ("2024-W40", 0),
+    ]  # fmt: skip
+    assert bands == [("month", "2024-08", 2), ("month", "2024-09", 1)]
+    assert sum(n for _, n in columns) + sum(n for *_, n in bands) == len(events)
+    assert words(tree.one("figcaption")) == (
+        "Events per week, each in the week it starts in. 3 events are known only to a longer "
+        "period than a week: counted in a band under that period's weeks, never in one week. "
+        "1 event has an end in a later week: counted in the week it starts in."
+    )
+    svg = tree.one("svg", "chart")
+    month = next(r for r in svg.all("rect", "band") if r.attrs["data-period"] == "2024-08")
+    first_week, last_week = (svg.all("rect", "column")[i] for i in (0, 4))
+    assert float(month.attrs["x"]) <= float(first_week.attrs["x"])  # under its weeks, all five
+    assert float(month.attrs["x"]) + float(month.attrs["width"]) >= float(last_week.attrs["x"])
+
+
+def test_a_monthly_chart_puts_a_year_and_a_straddling_week_in_bands() -> None:
+    """Over more than half a year the chart is by month: an event known only to its year is
+    counted in the year's band, a week that straddles two months in its week's band, each in
+    a row of its own."""
+    events = [
+        ev(CLAIM, id="a", date="2024-01-10"),
+        ev(CLAIM, id="b", date="2024-01-01", precision="year"),
+        ev(CLAIM, id="c", date="2024-07-29", precision="week"),  # 29 July to 4 August
+        ev(CLAIM, id="d", date="2024-08-12", precision="week"),
+        ev(CLAIM, id="e", date="2024-08-20"),
+    ]
+    tree = parse(render(selection_of(sorted(events, key=lambda e: e.date))))
+    columns, bands = chart_of(tree)
+    assert columns == [(f"2024-{m:02d}", {1: 1, 8: 2}.get(m, 0)) for m in range(1, 13)]
+    assert bands == [("year", "2024", 1), ("week", "2024-W31", 1)]
+    svg = tree.one("svg", "chart")
+    ys = {r.attrs["class"]: r.attrs["y"] for r in svg.all("rect", "band")}
+    assert ys["band week"] != ys["band year"]
+    assert [words(t) for t in svg.all("text", "band")] == [
+        "2024, known only to the year: 1",
+        "1",  # a week's band: room for its count only
+    ]
+
+
+def test_the_chart_s_text_is_escaped_and_an_empty_page_has_none() -> None:
+    """No chart without events; the chart holds no text from the log at all (periods and
+    counts only), so a hostile log leaves it as it would be."""
+    assert parse(render(Selection([], Responses()))).all("svg") == []
+    tree = parse(render(log_selection(HOSTILE_PAGE)))
+    assert_only_earned_markup(tree)
+    assert len(tree.all("svg")) == 1
+
+
+# ---------------------------------------------------------------------------- display names
+
+NAMES = {
+    "belarus/president": "Alexander Lukashenko",
+    "ukraine": "<script>window.pwned=1</script> \u202eUkraine",
+}
+
+
+def test_actors_show_their_display_names_with_the_id_as_a_tooltip() -> None:
+    """With names from the registry, actors → targets shows each name (untrusted text:
+    escaped, bidi controls as escapes), its id as the title; an actor without a name shows
+    its id, with no title; the filter still works on ids, its labels naming both."""
+    claim = ev(CLAIM, actors=["belarus/president", "belarus/kgb"], targets=["ukraine"])
+    tree = parse(render(selection_of([claim]), about=About(names=NAMES)))
+    assert_only_earned_markup(tree)
+    parties = tree.one("p", "parties")
+    assert [(words(b), b.attrs.get("title")) for b in parties.all("bdi")] == [
+        ("Alexander Lukashenko", "belarus/president"),
+        ("belarus/kgb", None),
+        ("<script>window.pwned=1</script> \\u202eUkraine", "ukraine"),
+    ]
+    assert tree.one("article").attrs["data-involving"] == "belarus/president belarus/kgb ukraine"
+    assert [(o.attrs["value"], words(o)) for o in tree.all("select")[0].all("option")] == [
+        ("", "anyone"),
+        ("belarus/kgb", "belarus/kgb"),
+        ("belarus/president", "Alexander Lukashenko (belarus/president)"),
+        ("ukraine", "<script>window.pwned=1</script> \\u202eUkraine (ukraine)"),
+    ]
+
+
+def test_without_names_actors_are_their_ids() -> None:
+    """No registry: ids, as before, and no title on any of them."""
+    claim = ev(CLAIM, targets=["ukraine"])
+    tree = parse(render(selection_of([claim])))
+    parties = tree.one("p", "parties")
+    assert [(words(b), b.attrs) for b in parties.all("bdi")] == [
+        ("belarus/president", {}), ("ukraine", {})
+    ]  # fmt: skip
+    assert [words(o) for o in tree.all("select")[0].all("option")] == [
+        "anyone", "belarus/president", "ukraine"
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- labels

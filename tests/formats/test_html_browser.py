@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
 
 from conftest import BUNDLED_LOG, REPO
+from timeline.actors import parse_registry
 from timeline.formats import About, TextLines, html
 from timeline.formats.labels import status_of
 from timeline.log.files import read_raw_lines
@@ -44,6 +45,9 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 HOSTILE_PAGE = Path(__file__).resolve().parent / "hostile_page.jsonl"
 HOSTILE_TITLE = "<script>window.pwned='title'</script> \u202ex"
 GENERATED = datetime(2024, 8, 27, 9, 30, tzinfo=timezone.utc)  # screenshots that do not age
+NAMES = parse_registry(
+    (REPO / "data" / "actors.toml").read_bytes(), source="data/actors.toml"
+).names  # the bundled registry's display names, as `show` passes them
 SCREENSHOTS = Path(os.environ.get("TIMELINE_SCREENSHOTS") or REPO / "build" / "screenshots")
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -130,7 +134,7 @@ def shown_ids(driver: WebDriver) -> list[str]:
 @pytest.fixture(scope="module")
 def bundled_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("html") / "brief.html"
-    about = About(source="data/events.jsonl")
+    about = About(source="data/events.jsonl", names=NAMES)
     path.write_text(page_text(bundled(), about), encoding="utf-8")
     return path
 
@@ -156,6 +160,34 @@ def test_the_page_loads_nothing_and_breaks_no_rule_of_its_policy(
         "return getComputedStyle(document.querySelector('h1')).fontFamily"
     )
     assert browser.find_element(By.ID, "filters").is_displayed()
+
+
+def test_the_chart_is_drawn_from_the_page_alone(browser: WebDriver, bundled_page: Path) -> None:
+    """The inline SVG chart renders with a column per year of the bundled log (1991 to 2024),
+    as wide as the page and with height; a column is as tall as its count says, the tallest
+    reaching the top of the scale; and drawing it asks nothing of the network."""
+    load(browser, bundled_page)
+    found = browser.execute_script("""
+        const svg = document.querySelector('svg.chart');
+        const box = svg.getBoundingClientRect();
+        const columns = Array.from(svg.querySelectorAll('rect.column')).map(r => {
+            const b = r.getBoundingClientRect();
+            return [r.dataset.period, Number(r.dataset.count), b.width, b.height];
+        });
+        return {width: box.width, height: box.height, main: document.querySelector('main')
+            .getBoundingClientRect().width, columns: columns,
+            fill: getComputedStyle(svg.querySelector('rect.column')).fill};
+    """)
+    assert requests(browser) == [bundled_page.as_uri()]
+    assert browser.get_log("browser") == []
+    assert found["height"] > 100 and found["width"] == pytest.approx(found["main"], abs=1)
+    columns = found["columns"]
+    assert [c[0] for c in columns] == [str(year) for year in range(1991, 2025)]
+    assert all(c[2] > 0 for c in columns)
+    tallest = max(c[3] for c in columns)
+    for _, count, _, height in columns:
+        assert height == pytest.approx(tallest * count / 15, abs=1.6)  # 15 in 2024, the most
+    assert found["fill"] == "rgb(31, 78, 121)"  # the style sheet reaches the SVG
 
 
 def test_the_dom_holds_every_event_with_its_date_at_its_precision(
@@ -223,7 +255,8 @@ def test_the_filters_show_exactly_the_matching_events(
     browser: WebDriver, bundled_page: Path
 ) -> None:
     """Each filter, and the search, shows the events that match and hides the rest (with the
-    headings left empty); an actor matches its parts; clearing them shows all again."""
+    headings left empty); an actor matches its parts, chosen by its display name while the
+    filter works on ids; clearing them shows all again."""
     selection = bundled()
     everyone = [html.anchor(e.id) for e in selection.events]
 
@@ -237,6 +270,11 @@ def test_the_filters_show_exactly_the_matching_events(
     )
     assert shown_ids(browser) == everyone
 
+    assert [o.text for o in party.options][:3] == [
+        "anyone",
+        "Belarus (belarus)",
+        "Viktor Khrenin (belarus/defense-minister)",
+    ]
     party.select_by_value("belarus")
     involving = where(
         lambda e: any(p == "belarus" or p.startswith("belarus/") for p in e.actors + e.targets)
@@ -303,6 +341,8 @@ ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "p", "time", "bdi",
     "strong", "form", "label", "select", "option", "input", "output", "main", "section", "h2",
     "h3", "article", "span", "h4", "ul", "li", "blockquote", "a", "footer", "script",
+    "figure", "svg", "line", "text", "rect", "figcaption", "details", "summary", "table",
+    "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 
 
@@ -391,7 +431,9 @@ def test_screenshots_at_desktop_and_phone_width(
         read_raw_lines(BUNDLED_LOG), Filter(actors=("belarus",)), source="events.jsonl",
         strict=True, on_invalid=lambda bad: pytest.fail(str(bad.error)),
     )  # fmt: skip
-    about = About(source="data/events.jsonl", filters=("actor belarus",), generated=GENERATED)
+    about = About(
+        source="data/events.jsonl", filters=("actor belarus",), generated=GENERATED, names=NAMES
+    )
     path = tmp_path / "brief.html"
     path.write_text(page_text(selection, about), encoding="utf-8")
     metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600}
@@ -406,6 +448,43 @@ def test_screenshots_at_desktop_and_phone_width(
             "Emulation.setDeviceMetricsOverride", {**metrics, "height": min(height, 16000)}
         )
         assert browser.save_screenshot(str(SCREENSHOTS / f"brief-{width}.png"))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_weekly_chart_with_month_bands_at_desktop_and_phone_width(
+    browser: WebDriver, tmp_path: Path, width: int
+) -> None:
+    """`show --since 2024-08-01` charts by week: 11 events in their weeks, and the 4 known
+    only to August in a band under August's weeks, in none of them; at phone width it fits
+    the screen. A screenshot of the chart, for a person to look at."""
+    selection = select_events(
+        read_raw_lines(BUNDLED_LOG), Filter(since=date(2024, 8, 1)), source="events.jsonl",
+        strict=True, on_invalid=lambda bad: pytest.fail(str(bad.error)),
+    )  # fmt: skip
+    about = About(source="data/events.jsonl", filters=("since 2024-08-01",), generated=GENERATED)
+    path = tmp_path / "august.html"
+    path.write_text(page_text(selection, about), encoding="utf-8")
+    metrics = {"width": width, "height": 700, "deviceScaleFactor": 1, "mobile": width < 600}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        load(browser, path)
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+        drawn = browser.execute_script(
+            "return Array.from(document.querySelectorAll('svg.chart rect')).map(r => ["
+            "r.getAttribute('class'), r.dataset.period, Number(r.dataset.count),"
+            " r.getBoundingClientRect().width])"
+        )
+        assert [row[:3] for row in drawn] == [
+            ["column", "2024-W31", 0], ["column", "2024-W32", 3], ["column", "2024-W33", 1],
+            ["column", "2024-W34", 2], ["column", "2024-W35", 5], ["band month", "2024-08", 4],
+        ]  # fmt: skip
+        assert all(row[3] > 0 for row in drawn)
+        assert requests(browser) == [path.as_uri()]
+        chart = browser.find_element(By.CSS_SELECTOR, "figure.chart")
+        assert chart.screenshot(str(SCREENSHOTS / f"chart-august-{width}.png"))
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 

@@ -233,6 +233,31 @@ def test_a_brief_reads_as_headings_entries_quotes_and_numbered_sources(
     assert_nothing_from_the_data(text, [claim, refutation])
 
 
+def test_parties_are_display_names_escaped_as_the_log_s_text(
+    claim: Event, refutation: Event
+) -> None:
+    """With names from the registry, actors → targets shows them (escaped: a name is no more
+    trusted than the log); an actor without one shows its id; the Id line keeps the event's."""
+    names = {
+        "belarus/president": "Alexander *[Lukashenko](https://evil.example/)*",
+        "ukraine": "Ukraine",
+    }
+    about = About(title="Brief", names=names)
+    other = claim.model_copy(update={"id": "2024-08-18-other", "actors": ["belarus/kgb"]})
+    text = render([claim, other, refutation], about=about)
+    blocks = [block for kind, block in outline(text) if kind == "p"]
+    parties = [b for b in blocks if b.rsplit(" · ", 1)[-1] in {"claimed", "reported"}]
+    assert parties == [
+        "Alexander *[Lukashenko](https://evil.example/)* → Ukraine · accuse · claimed",
+        "belarus/kgb → Ukraine · accuse · claimed",
+        "Ukraine → Alexander *[Lukashenko](https://evil.example/)* · reject · reported",
+    ]
+    assert [b.rsplit("Id: ", 1)[-1] for b in blocks if "Id: " in b] == [
+        claim.id, other.id, refutation.id
+    ]  # fmt: skip
+    assert_nothing_from_the_data(text, [claim, other, refutation])
+
+
 @pytest.mark.parametrize(
     ("day", "precision", "end", "words", "heading"),
     [

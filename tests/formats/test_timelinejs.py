@@ -3,6 +3,7 @@ compared whole; the HTML in its slides read back with the standard library's HTM
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from collections.abc import Callable, Sequence
@@ -171,6 +172,27 @@ def test_a_timeline_is_a_title_slide_and_a_slide_per_event(claim: Event, refutat
             },
         ],
     }
+
+
+def test_display_names_in_the_parties_and_the_group(claim: Event, refutation: Event) -> None:
+    """With names from the registry, each slide's parties and its group (TimelineJS's row
+    label) are display names, HTML-escaped as the log's text; an actor without one stays its
+    id; ``unique_id`` and "Id:" keep the event's id."""
+    names = {"belarus/president": "Alexander <b>Lukashenko</b>", "ukraine": "Ukraine \u202e"}
+    about = dataclasses.replace(ABOUT, names=names)
+    other = claim.model_copy(update={"id": "2024-08-18-other", "actors": ["belarus/kgb"]})
+    document = parsed(Selection([claim, other, refutation], Responses()), about)
+    slides = document["events"]
+    assert [slide["group"] for slide in slides] == [
+        "Alexander &lt;b&gt;Lukashenko&lt;/b&gt;", "belarus/kgb", "Ukraine \\u202e"
+    ]  # fmt: skip
+    assert [slide["text"]["text"].split("·")[0] for slide in slides] == [
+        "<p>Alexander &lt;b&gt;Lukashenko&lt;/b&gt; → Ukraine \\u202e ",
+        "<p>belarus/kgb → Ukraine \\u202e ",
+        "<p>Ukraine \\u202e → Alexander &lt;b&gt;Lukashenko&lt;/b&gt; ",
+    ]
+    assert [slide["unique_id"] for slide in slides] == [claim.id, other.id, refutation.id]
+    assert_only_earned_html(document, [claim, other, refutation])
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from importlib import resources
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from timeline.dates import Precision
 from timeline.formats.labels import iso_label, status_of
 from timeline.formats.output import About, TextLines
+from timeline.formats.pagechart import Chart, ChartCounts
 from timeline.query import sort_key
 from timeline.text import visible
 from timeline.vocab import EventType, Status
@@ -146,6 +147,15 @@ class SourceView:
 
 
 @dataclass(frozen=True, slots=True)
+class Party:
+    """An actor or target as the page shows it: its display name when the registry gives one,
+    with its id as the element's title (a tooltip), else its id."""
+
+    text: str
+    id: str | None = None  # set only when ``text`` is a name
+
+
+@dataclass(frozen=True, slots=True)
 class EventView:
     """One event as the page shows it: every text already made visible, every link checked."""
 
@@ -156,8 +166,8 @@ class EventView:
     type: str
     status: str
     mark: str | None
-    actors: tuple[str, ...]
-    targets: tuple[str, ...]
+    actors: tuple[Party, ...]
+    targets: tuple[Party, ...]
     involving: str  # the actors and targets, for the filter: ids hold no white space
     title: str
     summary: str | None
@@ -221,6 +231,11 @@ def _source(source: SourceLike) -> SourceView:
     )
 
 
+def _party(actor: str, names: Mapping[str, str]) -> Party:
+    name = names.get(actor)
+    return Party(_text(name), _text(actor)) if name and name != actor else Party(_text(actor))
+
+
 def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
     status = status_of(event, selection.responses)
     answers = []
@@ -231,7 +246,7 @@ def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
             answers.append(Link(_reference(selection.answered[ref]) + " (not in this selection)"))
         else:
             answers.append(Link(_text(ref) + " (not in the log)"))
-    actors, targets = tuple(map(_text, event.actors)), tuple(map(_text, event.targets))
+    names = survey.names
     answered_by = tuple(survey.answerers.get(event.id, ()))
     return EventView(
         anchor=anchor(event.id),
@@ -243,9 +258,9 @@ def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
         type=event.type.value,
         status=status.value,
         mark=_MARKS.get(status),
-        actors=actors,
-        targets=targets,
-        involving=" ".join(actors + targets),
+        actors=tuple(_party(actor, names) for actor in event.actors),
+        targets=tuple(_party(target, names) for target in event.targets),
+        involving=" ".join(map(_text, event.actors + event.targets)),
         title=_text(event.title),
         summary=_text(event.summary) if event.summary else None,
         sources=tuple(map(_source, event.sources)),
@@ -260,25 +275,29 @@ def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
 @dataclass(frozen=True, slots=True)
 class _Survey:
     """What the page needs to know of all its events before it writes the first one, as text:
-    the counts, the filters' choices, and for each event on the page that another answers, its
-    reference and links to those answering it. The events themselves are not held (a view
-    decodes them again as it visits them: see ``selection.KeptEvents``)."""
+    the counts, the chart, the filters' choices, and for each event on the page that another
+    answers, its reference and links to those answering it. The events themselves are not held
+    (a view decodes them again as it visits them: see ``selection.KeptEvents``); the chart is
+    made from counters (``pagechart.ChartCounts``)."""
 
     counts: Counts
-    parties: tuple[str, ...]
+    chart: Chart | None
+    parties: tuple[Party, ...]  # for the filter: ids as the values, names as the labels
     types: tuple[str, ...]
     statuses: tuple[str, ...]
     references: dict[str, str]
     answerers: dict[str, list[Link]]
+    names: Mapping[str, str]
 
 
-def _survey(selection: Selection) -> _Survey:
+def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
     """One reading of the selection for what the page says before its events, and a second
     for the references between them (only when some event answers another)."""
     types: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     parties: set[str] = set()
     wanted: set[str] = set()
+    chart = ChartCounts()
     first = last = None
     total = 0
     for event in selection.events:
@@ -290,6 +309,7 @@ def _survey(selection: Selection) -> _Survey:
         statuses[status_of(event, selection.responses).value] += 1
         parties.update(event.actors, event.targets)
         wanted.update(event.responds_to)
+        chart.add(event)
     references: dict[str, str] = {}
     answerers: dict[str, list[Link]] = {}
     if wanted:
@@ -313,11 +333,13 @@ def _survey(selection: Selection) -> _Survey:
     )
     return _Survey(
         counts=counts,
-        parties=tuple(sorted(map(_text, parties))),
+        chart=chart.chart(),
+        parties=tuple(_party(party, names) for party in sorted(parties, key=_text)),
         types=tuple(t.value for t in EventType if t.value in types),
         statuses=tuple(s.value for s in Status if s.value in statuses),
         references=references,
         answerers=answerers,
+        names=names,
     )
 
 
@@ -413,13 +435,14 @@ def page(selection: Selection, *, about: About = About()) -> Iterator[str]:
     from timeline import __version__
 
     shipped = _shipped()
-    survey = _survey(selection)
+    survey = _survey(selection, about.names)
     return _template().generate(
         heading=_text(about.heading),
         source=_text(about.source) if about.source else None,
         filters=tuple(map(_text, about.filters)),
         generated=_generated(about.generated),
         counts=survey.counts,
+        chart=survey.chart,
         years=_years(selection, survey),
         parties=survey.parties,
         types=survey.types,

@@ -1,5 +1,6 @@
 """A brief in GitHub-flavoured Markdown: a title, what was selected, month headings, and per
-event its date at its known precision, actors → targets, type, status, title, summary, quotes
+event its date at its known precision, actors → targets (by their display names when the
+actor registry gives them), type, status, title, summary, quotes
 as block quotes and sources as a numbered list (only http/https URLs become links).
 
 Text from the log is data, never markup: every ASCII punctuation character in it is
@@ -17,7 +18,7 @@ mentions and issue links, and ``:smile:`` into an emoji, after the Markdown is r
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
@@ -83,14 +84,20 @@ def _source(number: int, source: SourceLike) -> str:
     return f"{number}. " + " — ".join([*parts, name_text])
 
 
-def _entry(event: EventLike, selection: Selection) -> Iterator[str]:
+def _parties(event: EventLike, names: Mapping[str, str]) -> str:
+    """'Alexander Lukashenko → Ukraine': each actor's display name when the registry gives one
+    (text from outside the log, escaped as the log's), else its id."""
+    text = ", ".join(_inline(names.get(actor) or actor) for actor in event.actors)
+    if event.targets:
+        text += " → " + ", ".join(_inline(names.get(target) or target) for target in event.targets)
+    return text
+
+
+def _entry(event: EventLike, selection: Selection, names: Mapping[str, str]) -> Iterator[str]:
     status = status_of(event, selection.responses)
     yield f"### {escape(date_words(event))}: {_inline(event.title)}"
     yield ""
-    parties = escape(", ".join(event.actors))
-    if event.targets:
-        parties += " → " + escape(", ".join(event.targets))
-    yield f"{parties} · {event.type.value} · **{status.value}**"
+    yield f"{_parties(event, names)} · {event.type.value} · **{status.value}**"
     if event.summary:
         yield ""
         yield from _block(text_lines(event.summary))
@@ -140,7 +147,7 @@ def _lines(selection: Selection, about: About) -> Iterator[str]:
             yield ""
             yield f"## {heading}"
         yield ""
-        yield from _entry(event, selection)
+        yield from _entry(event, selection, about.names)
 
 
 def _no_blank_lines(lines: Iterator[str]) -> Iterator[str]:

@@ -5,7 +5,9 @@ Each ``start_date`` gives only the parts of the date the log knows: ``{year}`` f
 ``{year, month}`` for a month, the whole day otherwise. TimelineJS has no weeks, so a week is
 its Monday to its Sunday (``end_date``), with ``display_date`` "week of 19 August 2024" so that
 no reader takes the Monday for the day. ``unique_id`` is the event's id and ``group`` its first
-actor.
+actor: TimelineJS shows a group as the label of a row of slides, so it is the actor's display
+name when the registry gives one (its id otherwise), as are the parties on each slide; the id
+stays the key of the event, in ``unique_id`` and the slide's "Id:".
 
 TimelineJS puts ``headline`` and ``text`` into the page as HTML, so the log's text goes in
 escaped by ``html.escape`` (and control or bidi characters as visible escapes); only
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from timeline.dates import Precision, period_end
@@ -78,13 +80,18 @@ def _source(source: SourceLike) -> str:
     return "<li>" + " — ".join(parts) + "</li>"
 
 
-def _body(event: EventLike, selection: Selection) -> str:
+def _name(actor: str, names: Mapping[str, str]) -> str:
+    """An actor's display name when the registry gives one, else its id, as HTML."""
+    return _text(names.get(actor) or actor)
+
+
+def _body(event: EventLike, selection: Selection, names: Mapping[str, str]) -> str:
     """The slide's text: parties, type and status; summary; quotes; numbered sources; place,
     tags, the events it answers and the id."""
     status = status_of(event, selection.responses)
-    parties = html.escape(", ".join(event.actors))
+    parties = ", ".join(_name(actor, names) for actor in event.actors)
     if event.targets:
-        parties += " → " + html.escape(", ".join(event.targets))
+        parties += " → " + ", ".join(_name(target, names) for target in event.targets)
     out = [f"<p>{parties} · {event.type.value} · <strong>{status.value}</strong></p>"]
     if event.summary:
         out.append(f"<p>{_text(event.summary)}</p>")
@@ -106,13 +113,16 @@ def _body(event: EventLike, selection: Selection) -> str:
     return "".join(out)
 
 
-def slide(event: EventLike, selection: Selection) -> dict[str, Any]:
-    """The TimelineJS slide of one event."""
+def slide(
+    event: EventLike, selection: Selection, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The TimelineJS slide of one event; ``names``: actors' display names, by id."""
+    names = names or {}
     return {
         "unique_id": event.id,
         **_dates(event),
-        "text": {"headline": _text(event.title), "text": _body(event, selection)},
-        "group": html.escape(event.actors[0]),
+        "text": {"headline": _text(event.title), "text": _body(event, selection, names)},
+        "group": _name(event.actors[0], names),
         "autolink": False,
     }
 
@@ -134,7 +144,7 @@ def _lines(selection: Selection, about: About) -> Iterator[str]:
     for event in selection.events:
         if previous is not None:
             yield previous + ","
-        previous = _json(slide(event, selection))
+        previous = _json(slide(event, selection, about.names))
     if previous is not None:
         yield previous
     yield "]}"
