@@ -28,7 +28,8 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.labels import iso_label, status_of
+from timeline.formats.labels import MONTHS, day_words, iso_label, status_of
+from timeline.formats.labels import date_words as labels_date_words
 from timeline.formats.output import About, TextLines
 from timeline.formats.pagechart import Chart, ChartCounts
 from timeline.query import sort_key
@@ -41,11 +42,6 @@ if TYPE_CHECKING:
     from timeline.rules import EventLike, LocationLike, SourceLike
     from timeline.selection import Selection
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MARKS = {
     Status.CLAIMED: "◆ claimed",
     Status.DISPUTED: "✖ disputed",
@@ -75,24 +71,13 @@ def anchor(event_id: str) -> str:
 
 
 def _day(day: date) -> str:
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return day_words(day, weekday=True)
 
 
 def date_words(event: EventLike) -> str:
     """The date as precisely as it is known, in words: 'Sunday 18 August 2024',
     'week of Monday 19 August 2024', 'August 2024', '2024'; an ``end`` follows after a dash."""
-    start = event.date
-    if event.precision is Precision.YEAR:
-        words = str(start.year)
-    elif event.precision is Precision.MONTH:
-        words = f"{_MONTHS[start.month - 1]} {start.year}"
-    elif event.precision is Precision.WEEK:
-        words = f"week of {_day(start)}"
-    else:
-        words = _day(start)
-    if event.end is not None and event.end != start:
-        words += f" – {_day(event.end)}"
-    return words
+    return labels_date_words(event, weekday=True)
 
 
 # White space, and what ``text.visible`` escapes: control and bidi characters, lone surrogates.
@@ -353,7 +338,7 @@ def _years(selection: Selection, survey: _Survey) -> Iterator[Year]:
     for year, in_year in itertools.groupby(selection.events, key=lambda e: e.date.year):
         months = (
             Month(
-                heading=f"{_MONTHS[month - 1]} {year}" if month else f"{year}, month not known",
+                heading=f"{MONTHS[month - 1]} {year}" if month else f"{year}, month not known",
                 anchor=f"m-{year:04d}-{month:02d}" if month else f"m-{year:04d}",
                 events=(_view(e, selection, survey) for e in in_month),
             )
@@ -426,7 +411,7 @@ def _generated(moment: datetime | None) -> When | None:
     if moment is None:
         return None
     utc = moment.astimezone(timezone.utc)
-    words = f"{utc.day} {_MONTHS[utc.month - 1]} {utc.year}, {utc:%H:%M} UTC"
+    words = f"{day_words(utc.date())}, {utc:%H:%M} UTC"
     return When(words, utc.isoformat().replace("+00:00", "Z"))
 
 

@@ -88,25 +88,41 @@ def made_from(about: About, count: int) -> str:
     return " ".join(made) + ("; " if made else "") + f"selection: {selected}; {count} {events}."
 
 
-def date_words(event: EventLike) -> str:
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+"""English month names, whatever the locale (``%B`` would follow LC_TIME)."""
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def day_words(d: date, *, weekday: bool = False) -> str:
+    """'18 August 2024', or with ``weekday`` 'Sunday 18 August 2024'."""
+    words = f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+    return f"{WEEKDAYS[d.weekday()]} {words}" if weekday else words
+
+
+def month_words(d: date) -> str:
+    """'August 2024'."""
+    return f"{MONTHS[d.month - 1]} {d.year}"
+
+
+def date_words(event: EventLike, *, weekday: bool = False) -> str:
     """The date in words at its precision: '18 August 2024', 'week of 19 August 2024',
-    'August 2024', '1991'; a span: '26 August 2024 – 28 August 2024'."""
+    'August 2024', '1991'; a span: '26 August 2024 – 28 August 2024'. With ``weekday``, a day
+    is named too ('Sunday 18 August 2024')."""
     d = event.date
     if event.precision is Precision.YEAR:
         label = str(d.year)
     elif event.precision is Precision.MONTH:
-        label = f"{d:%B} {d.year}"
+        label = month_words(d)
     elif event.precision is Precision.WEEK:
-        label = f"week of {_day(d)}"
+        label = f"week of {day_words(d, weekday=weekday)}"
     else:
-        label = _day(d)
+        label = day_words(d, weekday=weekday)
     if event.end is not None and event.end != d:
-        label += f" – {_day(event.end)}"
+        label += f" – {day_words(event.end, weekday=weekday)}"
     return label
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d:%B} {d.year}"
 
 
 # ---------------------------------------------------------------------------- stats

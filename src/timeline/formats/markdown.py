@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.labels import date_words, made_from, status_of
+from timeline.formats.labels import date_words, made_from, month_words, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
 from timeline.text import visible
@@ -67,7 +67,7 @@ def _heading(event: EventLike) -> str:
     """The heading an event is listed under: its year when only the year is known, else its
     month (a week under the month it starts in)."""
     d = event.date
-    return str(d.year) if event.precision is Precision.YEAR else f"{d:%B} {d.year}"
+    return str(d.year) if event.precision is Precision.YEAR else month_words(d)
 
 
 def _source(number: int, source: SourceLike) -> str:

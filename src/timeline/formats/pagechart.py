@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from timeline.formats.labels import MONTHS as MONTH_NAMES
 from timeline.stats import (
     Period,
     Spec,
@@ -40,10 +41,6 @@ WEEKS = 26  # the longest span drawn in weeks: half a year
 MONTHS = 120  # the longest span drawn in months: ten years
 UNITS = (Unit.WEEK, Unit.MONTH, Unit.YEAR)
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
 
 # The drawing, in the SVG's own units (its viewBox): the page scales it to its width.
 WIDTH = 640
@@ -127,20 +124,20 @@ def period_words(period: Period) -> str:
     """A period in words: 'week of 19 August 2024', 'August 2024', '2024'."""
     start = period.start
     if period.length is Unit.WEEK:
-        return f"week of {start.day} {_MONTHS[start.month - 1]} {start.year}"
+        return f"week of {start.day} {MONTH_NAMES[start.month - 1]} {start.year}"
     if period.length is Unit.MONTH:
-        return f"{_MONTHS[start.month - 1]} {start.year}"
+        return f"{MONTH_NAMES[start.month - 1]} {start.year}"
     if period.length is Unit.DAY:
-        return f"{start.day} {_MONTHS[start.month - 1]} {start.year}"
+        return f"{start.day} {MONTH_NAMES[start.month - 1]} {start.year}"
     return period.label
 
 
 def _tick_text(period: Period, every: int) -> str:
     start = period.start
     if period.length is Unit.WEEK:
-        return f"{start.day} {_MONTHS[start.month - 1][:3]}"
+        return f"{start.day} {MONTH_NAMES[start.month - 1][:3]}"
     if period.length is Unit.MONTH and every < 12:
-        return f"{_MONTHS[start.month - 1][:3]} {start.year}"
+        return f"{MONTH_NAMES[start.month - 1][:3]} {start.year}"
     return str(start.year)
 
 
