@@ -8,24 +8,12 @@ tables below for the views it renders. ``SHOW`` must hold every member (a test c
 from __future__ import annotations
 
 import enum
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from timeline.formats import (
-    acled,
-    chart,
-    csv,
-    geojson,
-    html,
-    ics,
-    json,
-    markdown,
-    parquet,
-    plain,
-    rich,
-    timelinejs,
-)
+from timeline.formats import csv, json, plain, rich
 from timeline.formats.output import About, ByteLines, FileWriter, Output, Rendered, TextLines
 
 if TYPE_CHECKING:
@@ -79,6 +67,18 @@ class Format(str, enum.Enum):
     HTML = "html"
 
 
+def _on_call(module: str, function: str) -> Any:
+    """``formats.MODULE.FUNCTION``, imported when first called: a publishing format brings a
+    library (Jinja2, icalendar, DuckDB) that every other command would pay to import at start."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        found = importlib.import_module(f"timeline.formats.{module}")
+        return getattr(found, function)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = f"{module}.{function}"
+    return call
+
+
 @dataclass(frozen=True, slots=True)
 class ShowFormat:
     """How ``show`` renders a selection; ``canonical`` takes the selection as canonical JSON
@@ -93,13 +93,15 @@ SHOW: dict[Format, ShowFormat] = {
     Format.PLAIN: ShowFormat(plain.events),
     Format.JSON: ShowFormat(json.events, canonical=json.canonical),
     Format.CSV: ShowFormat(csv.events),
-    Format.PARQUET: ShowFormat(parquet.events, canonical=parquet.canonical),
-    Format.MARKDOWN: ShowFormat(markdown.events),
-    Format.TIMELINEJS: ShowFormat(timelinejs.events),
-    Format.ICS: ShowFormat(ics.events),
-    Format.GEOJSON: ShowFormat(geojson.events),
-    Format.ACLED: ShowFormat(acled.events),
-    Format.HTML: ShowFormat(html.events),
+    Format.PARQUET: ShowFormat(
+        _on_call("parquet", "events"), canonical=_on_call("parquet", "canonical")
+    ),
+    Format.MARKDOWN: ShowFormat(_on_call("markdown", "events")),
+    Format.TIMELINEJS: ShowFormat(_on_call("timelinejs", "events")),
+    Format.ICS: ShowFormat(_on_call("ics", "events")),
+    Format.GEOJSON: ShowFormat(_on_call("geojson", "events")),
+    Format.ACLED: ShowFormat(_on_call("acled", "events")),
+    Format.HTML: ShowFormat(_on_call("html", "events")),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,
@@ -114,7 +116,7 @@ CHECK: dict[Format, CheckRenderer] = {
     Format.JSON: json.problems,
 }
 STATS: dict[Format, Callable[[Stats], Output]] = {
-    Format.RICH: chart.stats,
+    Format.RICH: _on_call("chart", "stats"),
     Format.PLAIN: plain.stats,
     Format.JSON: json.stats,
     Format.CSV: csv.stats,
