@@ -11,6 +11,7 @@ by the pydantic model, whose errors name the actor and the field (a test keeps b
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 import unicodedata
@@ -275,6 +276,11 @@ def _explain(document: dict[str, Any], lines: Mapping[str, int], source: str) ->
         except ValidationError as exc:
             path, message = describe_validation_error(exc)[0]
             message = message.replace(_ONE_LINE, "one line, not blank")
+            if exc.errors()[0]["type"] == "extra_forbidden":  # the event schema's words: not ours
+                keys = sorted(model.model_fields)
+                near = difflib.get_close_matches(str(path), keys, n=1)
+                hint = f"did you mean {near[0]!r}?" if near else f"the keys are {', '.join(keys)}"
+                message = f"unknown key: {hint}"
             raise RegistryError(f"{where}: [{id_}] {path}: {message}") from None
     raise RegistryError(f"{source}: not a registry of actors")
 
