@@ -590,3 +590,36 @@ def test_stats_format_offers_exactly_the_forms_stats_has() -> None:
     from timeline.cli.options import StatsFormatChoice
 
     assert [c.value for c in StatsFormatChoice] == ["auto", *(f.value for f in formats.STATS)]
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_titled_formats_are_those_that_write_the_title(
+    fmt: Format, claim: Event, tmp_path: Path
+) -> None:
+    """A format marked ``titled`` writes --title somewhere in its output; one that is not never
+    does (show then says --title is not used)."""
+    from timeline.formats import About
+
+    title = "Qzx brief title"
+    output = formats.SHOW[fmt].render(Selection([claim], Responses()), about=About(title=title))
+    if isinstance(output, FileWriter):
+        output.write(tmp_path / "out")
+        text = (tmp_path / "out").read_bytes().decode("utf-8", "replace")
+    elif isinstance(output, TextLines):
+        text = "\n".join(output.lines)
+    else:
+        text = _text(output.renderable)
+    assert (title in text) == formats.SHOW[fmt].titled
+
+
+def test_an_unused_title_is_said(log_copy: Path) -> None:
+    """--title with a format that has no title is one warning line on stderr, not silence."""
+    from typer.testing import CliRunner
+
+    from timeline.cli import app
+
+    result = CliRunner().invoke(
+        app, ["show", "-f", str(log_copy), "--format", "csv", "--title", "Brief", "-n", "1"]
+    )
+    assert result.exit_code == 0
+    assert result.stderr == "timeline: --title: the csv format has no title; it is not used\n"

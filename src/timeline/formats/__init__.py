@@ -86,6 +86,7 @@ class ShowFormat:
 
     render: ShowRenderer
     canonical: Callable[[Iterable[bytes]], Output] | None = None
+    titled: bool = False  # it writes ``about.heading`` (``--title``)
 
 
 SHOW: dict[Format, ShowFormat] = {
@@ -96,12 +97,12 @@ SHOW: dict[Format, ShowFormat] = {
     Format.PARQUET: ShowFormat(
         _on_call("parquet", "events"), canonical=_on_call("parquet", "canonical")
     ),
-    Format.MARKDOWN: ShowFormat(_on_call("markdown", "events")),
-    Format.TIMELINEJS: ShowFormat(_on_call("timelinejs", "events")),
-    Format.ICS: ShowFormat(_on_call("ics", "events")),
+    Format.MARKDOWN: ShowFormat(_on_call("markdown", "events"), titled=True),
+    Format.TIMELINEJS: ShowFormat(_on_call("timelinejs", "events"), titled=True),
+    Format.ICS: ShowFormat(_on_call("ics", "events"), titled=True),
     Format.GEOJSON: ShowFormat(_on_call("geojson", "events")),
     Format.ACLED: ShowFormat(_on_call("acled", "events")),
-    Format.HTML: ShowFormat(_on_call("html", "events")),
+    Format.HTML: ShowFormat(_on_call("html", "events"), titled=True),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,

@@ -92,6 +92,8 @@ def show(
     warnings = BadLineWarnings(display_name(file), limit=REPORTED_BAD_LINES)
     chosen = fmt.to_format(as_json=as_json, terminal=output is None and sys.stdout.isatty())
     renderer = formats.SHOW[chosen]
+    if title is not None and not renderer.titled:
+        say(f"timeline: --title: the {chosen.value} format has no title; it is not used")
     if output is not None:
         refuse_overwriting_log(output, file)
     if renderer.canonical is not None:
