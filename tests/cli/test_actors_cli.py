@@ -266,6 +266,18 @@ def test_actors_tree_hangs_parts_under_their_whole(bundled: Path) -> None:
 # ---------------------------------------------------------------------------- rename
 
 
+def test_rename_says_what_each_typed_name_is(bundled: Path) -> None:
+    """A name or alias typed for OLD, or a NEW the log stores in another form, is said on
+    stderr as the id it is, so that a rename never silently acts on something else."""
+    result = run("actors", "rename", "Lukashenko", "Head Of State!", "-f", str(bundled),
+                 "--dry-run")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[:2] == [
+        "timeline: OLD: 'Lukashenko' is belarus/president",
+        "timeline: NEW: 'Head Of State!' is head-of-state",
+    ]
+
+
 def test_rename_dry_run_changes_nothing(bundled: Path) -> None:
     before = bundled.read_bytes(), (bundled.parent / "actors.toml").read_bytes()
     result = run("actors", "rename", "Lukashenko", "belarus/head-of-state", "-f", str(bundled),

@@ -127,6 +127,9 @@ def rename(
             raise InputError(f"{label}: {exc}") from None
 
     old_id, new_id = actor_id("OLD", old), actor_id("NEW", new)
+    for label, typed, found in (("OLD", old, old_id), ("NEW", new, new_id)):
+        if typed != found:  # a name, an alias, or a form the log would not store
+            say(f"timeline: {label}: {visible(repr(typed))} is {visible(found)}")
     if old_id == new_id:
         raise InputError(f"rename: {old!r} and {new!r} are one actor already: {old_id}")
     if is_part(new_id, old_id) or is_part(old_id, new_id):
