@@ -645,3 +645,26 @@ def test_diff_without_git_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.startswith("timeline: HEAD:events.jsonl: cannot run git: ")
     assert len(lines_of(result.stderr)) == 1
+
+
+def test_diff_warns_about_a_hundred_bad_lines_and_counts_the_rest(tmp_path: Path) -> None:
+    """A diff of logs full of bad lines warns line by line about the first hundred, then
+    counts the rest in one line, as show does; the changes still come out (exit 2: an answer
+    that skipped lines is not a whole one)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from conftest import event_dict
+    from timeline.cli import app
+
+    good = json.dumps(event_dict(), separators=(",", ":"))
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    old.write_text("{}\n" * 80 + good + "\n")
+    new.write_text("{}\n" * 80 + good.replace("Test event", "Test event, edited") + "\n")
+    result = CliRunner().invoke(app, ["diff", str(old), str(new)])
+    assert result.exit_code == 2
+    assert "edited" in result.stdout
+    warned = [line for line in result.stderr.splitlines() if ": id: required field" in line]
+    assert len(warned) == 100
+    assert f"{old} and {new}: 60 more bad lines not shown" in result.stderr

@@ -53,7 +53,7 @@ def diff(
     from collections.abc import Callable, Iterator
 
     from timeline import formats
-    from timeline.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK, say, warn_invalid
+    from timeline.cli.exits import EXIT_ERROR, EXIT_FOUND, EXIT_OK, BadLineWarnings, say
     from timeline.cli.output import emit, progress
     from timeline.cli.registry import load_registry
     from timeline.diff import compare
@@ -61,6 +61,7 @@ def diff(
     from timeline.formats import Format
     from timeline.log.lines import STDIN, STDIN_NAME, RawLine, display_name, iter_raw_lines
     from timeline.log.sources import read_any_lines
+    from timeline.selection import REPORTED_BAD_LINES
     from timeline.userinput import today
 
     def replayable(spec: str) -> Callable[[], Iterator[RawLine]]:
@@ -74,13 +75,17 @@ def diff(
     if old == new == STDIN:
         raise InputError("only one side can be '-' (stdin)")
     flt = filters.filter(today=today(as_of), registry=load_registry(actors, new, old))
+    warnings = BadLineWarnings(
+        f"{display_name(old)} and {display_name(new)}", limit=REPORTED_BAD_LINES
+    )
     comparison = compare(
         (replayable(old), display_name(old)),
         (replayable(new), display_name(new)),
         flt=flt,
         strict=strict,
-        on_invalid=warn_invalid,
+        on_invalid=warnings,
     )
+    warnings.finish()
     for note in comparison.notes:
         say(note)
     if stat:
