@@ -76,3 +76,32 @@ def test_every_stats_format_renders_a_series_by_type(fmt: Format) -> None:
             "2024-08,month,false,mobilize,false,1",
             "2024-08,month,false,reject,false,1",
         ]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        Spec(by=(Field.TYPE,)),
+        Spec(per=Unit.WEEK),
+        Spec(by=(Field.TYPE,), per=Unit.WEEK),
+    ],
+    ids=["table", "chart", "sparklines"],
+)
+def test_an_ascii_output_gets_the_same_chart_in_ascii(spec: Spec) -> None:
+    """Where the output cannot write block characters (PYTHONIOENCODING=ascii), the chart is
+    drawn in ASCII characters, line for line and column for column, not as \\u escapes."""
+    import io
+
+    def drawn(encoding: str) -> list[str]:
+        raw = io.BytesIO()
+        out = io.TextIOWrapper(raw, encoding=encoding, errors="backslashreplace")
+        output = formats.STATS[Format.RICH](count_events(EVENTS, spec))
+        assert isinstance(output, Rendered)
+        Console(file=out, width=70, color_system=None).print(output.renderable)
+        out.flush()
+        return raw.getvalue().decode(encoding).splitlines()
+
+    ascii_lines, utf8_lines = drawn("ascii"), drawn("utf-8")
+    assert "\\u" not in "\n".join(ascii_lines)
+    assert [len(line) for line in ascii_lines] == [len(line) for line in utf8_lines]
+    assert any("#" in line for line in ascii_lines)

@@ -134,9 +134,15 @@ class _StatsView:
         self.result = result
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+        lines = self._lines(max(options.max_width, 20))
+        if options.ascii_only:  # an output that cannot write blocks: the same chart in ASCII
+            lines = (_in_ascii(line) for line in lines)
+        yield from lines
+
+    def _lines(self, width: int) -> Iterator[Text]:
         from rich.text import Text
 
-        result, width = self.result, max(options.max_width, 20)
+        result = self.result
         if not result.rows:
             yield Text("No events match.", style="dim")
             return
@@ -149,6 +155,28 @@ class _StatsView:
         yield Text()
         for note in stats_notes(result):
             yield Text(note, style="dim")
+
+
+# One ASCII character for each drawing character, so that every line keeps its width and its
+# colours: heights and lengths by eighths become coarser steps.
+_ASCII = str.maketrans(
+    {
+        **dict(zip(BLOCKS, "..::==##", strict=True)),
+        **dict(zip(EIGHTHS[:-1], "-----==", strict=True)),
+        ZERO: ".",
+        "│": "|",
+        "─": "-",
+        "└": "+",
+        "–": "-",
+        "…": "~",
+    }
+)
+
+
+def _in_ascii(line: Text) -> Text:
+    from rich.text import Text
+
+    return Text(line.plain.translate(_ASCII), style=line.style, spans=line.spans, end=line.end)
 
 
 def _key_text(result: Stats, key: Key, *, other: bool) -> str:
