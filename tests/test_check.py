@@ -275,12 +275,13 @@ def test_problems_come_in_line_order_however_many_wait(picks: list[int], torn: b
     """Problems found line by line wait in a spool (a temporary file past its size) for those
     only the end tells: the result is the same whether they wait in memory or on disk, and it
     is in line order, with a line's own problems before those found later."""
-    import timeline.check
+    import timeline.log.spool
 
     lines = [_PALETTE[i] for i in picks] or [b"{}"]
     in_memory = lint(*lines, torn=torn)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(timeline.check, "_SPOOL_BYTES", 1)  # the first problem goes to disk
+        patch.setattr(timeline.log.spool, "SPOOL_BYTES", 1)  # the first batch goes to disk
+        patch.setattr(timeline.log.spool, "_BATCH", 1)  # and each problem is a batch
         on_disk = lint(*lines, torn=torn)
     assert on_disk == in_memory
     assert [p.lineno for p in on_disk] == sorted(p.lineno for p in on_disk)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import enum
 import heapq
-import pickle
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
+from timeline.log.spool import Spool
 from timeline.parsing import InvalidLine, ParsedLine
 from timeline.rules import EventLike
 from timeline.vocab import EventType, Status
@@ -44,13 +43,6 @@ def not_yet(event: EventLike, as_of: date) -> str | None:
     return None
 
 
-# Problems found line by line wait here, in line order, until those that only the end of the
-# log can tell (dangling references, rejected claims) are known: in memory up to this size,
-# then in a temporary file, so that a log of millions of bad lines is checked in bounded memory.
-_SPOOL_BYTES = 8 << 20
-_BATCH = 10_000  # problems pickled at once
-
-
 def check_lines(
     lines: Iterable[ParsedLine],
     *,
@@ -71,12 +63,12 @@ def check_lines(
     claims: dict[str, int] = {}
     rejections: list[tuple[int, str, str]] = []
     last = None
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
-        held: list[tuple[int, str, str | None]] = []  # errors, a batch pickled at once
-        hold = held.append
+    # Problems found line by line wait in a spool, in line order, until those that only the end
+    # of the log can tell (dangling references, rejected claims) are known: so a log of millions
+    # of bad lines is checked in bounded memory.
+    with Spool[tuple[int, str, str | None]]() as spool:  # errors: line, message, field
+        hold = spool.add
         for parsed in lines:
-            if len(held) >= _BATCH:
-                _spool(spool, held)
             last = parsed
             lineno = parsed.line.lineno
             if isinstance(parsed, InvalidLine):
@@ -120,10 +112,9 @@ def check_lines(
         if registry is not None:
             found_late.extend(actor_drift(actors, registry))
         found_late.sort(key=_line_of)  # stable: on one line, in the order found
-        _spool(spool, held)
-        spool.seek(0)
+        held = (Problem(lineno, Severity.ERROR, message, field) for lineno, message, field in spool)
         # On one line, problems found as the line was read come first (merge is stable).
-        yield from heapq.merge(_unspool(spool), found_late, key=_line_of)
+        yield from heapq.merge(held, found_late, key=_line_of)
     if registry is not None and unused:
         yield from unused_actors(actors, registry)
 
@@ -161,20 +152,3 @@ def unused_actors(actors: Mapping[str, tuple[int, str]], registry: Registry) -> 
 
 def _line_of(problem: Problem) -> int:
     return problem.lineno
-
-
-def _spool(spool: IO[bytes], held: list[tuple[int, str, str | None]]) -> None:
-    if held:
-        pickle.dump(held, spool, protocol=pickle.HIGHEST_PROTOCOL)
-        held.clear()
-
-
-def _unspool(spool: IO[bytes]) -> Iterator[Problem]:
-    """The problems of ``_spool``'s batches, in the order they were held (all errors)."""
-    while True:
-        try:
-            batch = pickle.load(spool)
-        except EOFError:
-            return
-        for lineno, message, field in batch:
-            yield Problem(lineno, Severity.ERROR, message, field)

@@ -1,93 +1,278 @@
 """Importing a batch of events: all of them, or none if any is invalid.
 
-The batch is checked on its own first (each line valid, no id twice, no date after ``as_of``),
-then against the log it goes into (no id the log holds, no response to an unknown event).
-Problems are returned, not raised, so that every one of them can be reported at once.
+The input is read once, as a stream: each line (or element of a JSON array) is validated and
+its canonical line written to a staging file, so that memory holds the input's ids (and the ids
+its events respond to), never its events. Problems are passed on in line order as they are
+found, to be reported, not raised: every one of them is reported at once. The batch is checked
+on its own first (each line valid, no id twice, no date after ``as_of``), then, under the log's
+lock, against the log it goes into (no id the log holds, no response to an unknown event).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from timeline.check import not_yet
-from timeline.errors import LineError
-from timeline.log.decoding import split_json_array
-from timeline.log.lines import BOM, RawLine
+from timeline.errors import LineError, LogReadError
+from timeline.log.decoding import INPUT_LINE_LIMIT, split_json_array
+from timeline.log.lines import BOM, RawLine, os_reason
 from timeline.parsing import InvalidLine, parse_lines
+from timeline.rules import canonical_json
 
 if TYPE_CHECKING:
     from timeline.actors import Registry
     from timeline.rules import EventLike
 
+OnProblem = Callable[[LineError], None]
 
-def input_lines(lines: Iterable[RawLine], *, name: str) -> Iterator[RawLine]:
-    """Lines of JSON Lines input; a JSON array is split into one line per element."""
-    buffered = iter(lines)
-    for line in buffered:
-        if line.is_blank:
-            continue
-        first = line.data.removeprefix(BOM) if line.lineno == 1 else line.data
-        if first.lstrip().startswith(b"["):
-            data = first + b"".join(rest.data for rest in buffered)
-            yield from split_json_array(data, first_lineno=line.lineno, source=name)
+_HEAD = 1 << 20  # bytes of a line read at once while looking for the input's first value
+_CHUNK = 1 << 20
+
+
+def input_lines(
+    fh: IO[bytes], *, name: str, on_problem: OnProblem, limit: int = INPUT_LINE_LIMIT
+) -> Iterator[RawLine]:
+    """The lines of JSON Lines input; a JSON array is split into one line per element.
+
+    Memory holds one line (or element) at a time: a line longer than ``limit`` bytes goes to
+    ``on_problem`` unread, and so does an element longer than that (raised: what follows it
+    in the array cannot be read). An array that ends early is a ``LineError`` at its line."""
+    try:
+        yield from _input_lines(fh, name=name, on_problem=on_problem, limit=limit)
+    except OSError as exc:
+        raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
+
+
+def _input_lines(
+    fh: IO[bytes], *, name: str, on_problem: OnProblem, limit: int
+) -> Iterator[RawLine]:
+    lineno = 0
+    while True:
+        lineno += 1
+        line = fh.readline(_HEAD)
+        text = line.removeprefix(BOM) if lineno == 1 else line
+        while text and not text.strip() and not text.endswith(b"\n"):  # a long blank line
+            line = text = fh.readline(_HEAD)
+        if not line:
             return
-        yield line
-        yield from buffered
-        return
+        if not text.strip():
+            continue
+        if text.lstrip().startswith(b"["):
+            chunks = iter(functools.partial(fh.read, _CHUNK), b"")
+            start = text.index(b"[")
+            yield from split_json_array(
+                itertools.chain([text[start:]], chunks), first_lineno=lineno, source=name,
+                limit=limit,
+            )  # fmt: skip
+            return
+        break
+    # JSON Lines: this first line read on to its end, then the others, each at most ``limit``.
+    while True:
+        if not line.endswith(b"\n") and len(line) >= _HEAD:  # a long line: read on in pieces
+            pieces, size = [line], len(line)
+            while size <= limit and line and not line.endswith(b"\n"):
+                line = fh.readline(_CHUNK)
+                pieces.append(line)
+                size += len(line)
+            if size > limit:
+                pieces.clear()
+                while line and not line.endswith(b"\n"):  # the rest of it, never held
+                    line = fh.readline(_CHUNK)
+                message = f"a line longer than {limit >> 20} MiB: not imported"
+                on_problem(LineError(name, lineno, message))
+            else:
+                yield RawLine(lineno, b"".join(pieces))
+        else:
+            yield RawLine(lineno, line)
+        line = fh.readline(_HEAD)
+        if not line:
+            return
+        lineno += 1
+
+
+class Resolver:
+    """Actors and targets that a registry knows by a name or an alias, replaced by their ids;
+    what was replaced (value → id) and the values it does not know, each once, in the order
+    met. Each distinct value is looked up once."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._ids: dict[str, str | None] = {}
+
+    def _resolved(self, values: tuple[str, ...]) -> tuple[str, ...]:
+        ids = self._ids
+        for value in values:
+            if value not in ids:
+                ids[value] = self._registry.resolve(value)
+        return tuple(dict.fromkeys(ids[v] or v for v in values))
+
+    def __call__(self, event: EventLike) -> EventLike:
+        actors, targets = self._resolved(event.actors), self._resolved(event.targets)
+        if (actors, targets) == (event.actors, event.targets):
+            return event
+        return _replaced(event, actors=actors, targets=targets)
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        return {v: id_ for v, id_ in self._ids.items() if id_ is not None and id_ != v}
+
+    @property
+    def unknown(self) -> list[str]:
+        return [value for value, id_ in self._ids.items() if id_ is None]
 
 
 @dataclass(slots=True)
-class Batch:
-    """The valid events of an input, the input line of each id, and its problems."""
+class Staged:
+    """The valid events of an input: their canonical lines (LF-terminated) in ``file``, in
+    input order, and in memory only the input line of each id and what each event answers."""
 
-    events: list[EventLike] = field(default_factory=list)
-    lines: dict[str, int] = field(default_factory=dict)
-    problems: list[LineError] = field(default_factory=list)
+    file: IO[bytes]
+    lines: dict[str, int] = field(default_factory=dict)  # id → input line, in input order
+    responses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id → responds_to
+    size: int = 0  # bytes in ``file``
+
+    def canonical(self) -> Iterator[tuple[str, bytes]]:
+        """Each staged event's id and canonical line (with its newline), in input order."""
+        self.file.seek(0)
+        return zip(self.lines, self.file, strict=True)
 
 
-def read_batch(lines: Iterable[RawLine], *, name: str, as_of: date) -> Batch:
-    """The events of an input (JSON Lines or one JSON array) and every problem found in it."""
-    batch = Batch()
+def stage(
+    lines: Iterable[RawLine],
+    into: IO[bytes],
+    *,
+    name: str,
+    as_of: date,
+    on_problem: OnProblem,
+    resolve: Callable[[EventLike], EventLike] | None = None,
+) -> Staged:
+    """The valid events of an input (JSON Lines or one JSON array, see ``input_lines``),
+    written to ``into``; each problem to ``on_problem``, in line order."""
+    staged = Staged(into)
+    known, responses, write = staged.lines, staged.responses, into.write
     try:
-        for parsed in parse_lines(input_lines(lines, name=name), source=name):
+        for parsed in parse_lines(lines, source=name):
             lineno = parsed.line.lineno
             if isinstance(parsed, InvalidLine):
-                batch.problems.append(parsed.error)
+                on_problem(parsed.error)
                 continue
             event = parsed.event
-            if event.id in batch.lines:
-                message = f"{event.id!r} repeats line {batch.lines[event.id]}"
-                batch.problems.append(LineError(name, lineno, message, field="id"))
+            if event.id in known:
+                message = f"{event.id!r} repeats line {known[event.id]}"
+                on_problem(LineError(name, lineno, message, field="id"))
             elif (future := not_yet(event, as_of)) is not None:
-                batch.problems.append(LineError(name, lineno, future, field="date"))
+                on_problem(LineError(name, lineno, future, field="date"))
             else:
-                batch.lines[event.id] = lineno
-                batch.events.append(event)
+                known[event.id] = lineno
+                if event.responds_to:
+                    responses[event.id] = event.responds_to
+                resolved = event if resolve is None else resolve(event)
+                if parsed.canonical and resolved is event:
+                    data = parsed.line.content + b"\n"
+                else:
+                    data = canonical_json(resolved).encode("utf-8") + b"\n"
+                write(data)
+                staged.size += len(data)
     except LineError as exc:  # a JSON array that ends early: nothing after the error is read
-        batch.problems.append(exc)
-    return batch
+        on_problem(exc)
+    into.flush()
+    return staged
 
 
-def conflicts(
-    batch: Batch, known: Mapping[str, int], *, name: str, log: str
-) -> list[tuple[str, LineError]]:
-    """What stops events of ``batch`` from going into a log whose ids are ``known``, with the
-    id of each: an id the log holds already, or a response to an event that is neither in the
-    log nor in the batch."""
-    problems = []
-    for event in batch.events:
-        lineno = batch.lines[event.id]
-        if event.id in known:
-            message = f"{event.id!r} exists already ({log}:{known[event.id]})"
-            problems.append((event.id, LineError(name, lineno, message, field="id")))
-        for ref in event.responds_to:  # to the log, or to another event of the input
-            if ref not in known and ref not in batch.lines:
+@dataclass(slots=True)
+class Review:
+    """What stops staged events from going into a log: problems (conflicts), in line order."""
+
+    conflicting: set[str] = field(default_factory=set)  # ids of the events with a problem
+    dropped_links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id → kept links
+
+
+def review(
+    staged: Staged,
+    known: Mapping[str, int],
+    *,
+    name: str,
+    log: str,
+    drop_missing_links: bool,
+    on_problem: OnProblem,
+    on_note: Callable[[str], None],
+) -> Review:
+    """Check the staged events against a log whose ids are ``known``: an id the log holds
+    already, or a response to an event that is neither in the log nor in the input. With
+    ``drop_missing_links``, such a response is dropped instead, with a note each."""
+    found = Review()
+    ids, responses = staged.lines, staged.responses
+    for event_id, lineno in ids.items():
+        if event_id in known:
+            message = f"{event_id!r} exists already ({log}:{known[event_id]})"
+            on_problem(LineError(name, lineno, message, field="id"))
+            found.conflicting.add(event_id)
+        refs = responses.get(event_id, ())
+        missing = [ref for ref in refs if ref not in known and ref not in ids]
+        if missing and drop_missing_links:
+            for ref in missing:
+                on_note(f"{name}:{lineno}: responds_to: dropped {ref!r}: not in {log} or the input")
+            kept = tuple(ref for ref in refs if ref not in missing)
+            found.dropped_links[event_id] = kept
+            if kept:
+                responses[event_id] = kept
+            else:
+                del responses[event_id]
+        elif missing:
+            for ref in missing:  # to the log, or to another event of the input
                 message = f"no event with id {ref!r} in {log} or the input"
-                problems.append((event.id, LineError(name, lineno, message, field="responds_to")))
-    return problems
+                on_problem(LineError(name, lineno, message, field="responds_to"))
+            found.conflicting.add(event_id)
+    return found
+
+
+def without(
+    staged: Staged, skipped: set[str], known: Mapping[str, int], *, name: str
+) -> tuple[set[str], list[LineError]]:
+    """The events ``skipped`` names, and the events that respond to one of those (they would
+    point nowhere), repeatedly; and a problem for each of the latter, in line order. (The
+    input's invalid elements never entered the batch; events of a JSON array can share a line.)
+    """
+    answered_by: dict[str, list[str]] = {}  # an input event's id → the events answering it
+    for event_id, refs in staged.responses.items():
+        for ref in refs:
+            if ref not in known:
+                answered_by.setdefault(ref, []).append(event_id)
+    dropped = set(skipped)
+    cascaded: list[str] = []
+    waiting = list(skipped)
+    while waiting:
+        for event_id in answered_by.get(waiting.pop(), ()):
+            if event_id not in dropped:
+                dropped.add(event_id)
+                cascaded.append(event_id)
+                waiting.append(event_id)
+    problems = []
+    for event_id in sorted(cascaded, key=staged.lines.__getitem__):
+        lost = next(r for r in staged.responses[event_id] if r not in known and r in dropped)
+        message = f"responds to {lost!r}, which is not imported"
+        problems.append(LineError(name, staged.lines[event_id], message, field="responds_to"))
+    return dropped, problems
+
+
+def final_lines(
+    staged: Staged, dropped: set[str], dropped_links: Mapping[str, tuple[str, ...]]
+) -> Iterator[bytes]:
+    """The staged canonical lines less the ``dropped`` events, with the links dropped."""
+    for event_id, data in staged.canonical():
+        if event_id in dropped:
+            continue
+        if event_id in dropped_links:
+            (parsed,) = parse_lines([RawLine(1, data)], source="")
+            assert not isinstance(parsed, InvalidLine)  # it was staged valid
+            changed = _replaced(parsed.event, responds_to=dropped_links[event_id])
+            data = canonical_json(changed).encode("utf-8") + b"\n"
+        yield data
 
 
 def _replaced(event: EventLike, **changes: tuple[str, ...]) -> EventLike:
@@ -99,69 +284,3 @@ def _replaced(event: EventLike, **changes: tuple[str, ...]) -> EventLike:
         changed: EventLike = copy(update=changes)
         return changed
     return msgspec.structs.replace(event, **changes)  # type: ignore[type-var]
-
-
-def _without_links(event: EventLike, keep: tuple[str, ...]) -> EventLike:
-    """``event`` responding only to ``keep``."""
-    return _replaced(event, responds_to=keep)
-
-
-def resolve_actors(batch: Batch, registry: Registry) -> tuple[dict[str, str], list[str]]:
-    """Each actor and target of ``batch`` that ``registry`` knows by a name or an alias,
-    replaced by its id. Returns what was replaced (value → id) and the values it does not know,
-    each once, in the order met. Each distinct value is looked up once."""
-    ids: dict[str, str | None] = {}
-
-    def resolved(values: tuple[str, ...]) -> tuple[str, ...]:
-        for value in values:
-            if value not in ids:
-                ids[value] = registry.resolve(value)
-        return tuple(dict.fromkeys(ids[v] or v for v in values))
-
-    for index, event in enumerate(batch.events):
-        actors, targets = resolved(event.actors), resolved(event.targets)
-        if (actors, targets) != (event.actors, event.targets):
-            batch.events[index] = _replaced(event, actors=actors, targets=targets)
-    renamed = {value: id_ for value, id_ in ids.items() if id_ is not None and id_ != value}
-    return renamed, [value for value, id_ in ids.items() if id_ is None]
-
-
-def drop_missing_links(batch: Batch, known: Mapping[str, int], *, name: str, log: str) -> list[str]:
-    """Drop from each event of ``batch`` the responses to events that are neither in the log
-    nor in the batch (a selection copied from another log); one note per dropped link."""
-    notes = []
-    for index, event in enumerate(batch.events):
-        keep = tuple(r for r in event.responds_to if r in known or r in batch.lines)
-        if keep != event.responds_to:
-            for ref in event.responds_to:
-                if ref not in keep:
-                    where = f"{name}:{batch.lines[event.id]}"
-                    notes.append(
-                        f"{where}: responds_to: dropped {ref!r}: not in {log} or the input"
-                    )
-            batch.events[index] = _without_links(event, keep)
-    return notes
-
-
-def without(
-    batch: Batch, skipped: set[str], known: Mapping[str, int], *, name: str
-) -> tuple[Batch, list[LineError]]:
-    """``batch`` less the events ``skipped`` names, and less the events that respond to one of
-    those (they would point nowhere), repeatedly; and a problem for each of the latter. (The
-    input's invalid elements never entered the batch; events of a JSON array can share a line.)
-    """
-    events = [e for e in batch.events if e.id not in skipped]
-    cascaded: list[LineError] = []
-    while True:
-        kept_ids = {e.id for e in events}
-        keep = []
-        for event in events:
-            lost = [r for r in event.responds_to if r not in known and r not in kept_ids]
-            if not lost:
-                keep.append(event)
-                continue
-            message = f"responds to {lost[0]!r}, which is not imported"
-            cascaded.append(LineError(name, batch.lines[event.id], message, field="responds_to"))
-        if len(keep) == len(events):
-            return Batch(events, {e.id: batch.lines[e.id] for e in events}, []), cascaded
-        events = keep

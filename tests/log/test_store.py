@@ -371,7 +371,7 @@ def test_locked_log_reads_its_lines(log_copy: Path) -> None:
 def test_split_json_array_numbers_elements_by_their_first_line() -> None:
     """Each element of a pretty-printed array becomes a line numbered where it starts."""
     data = b'[\n  {\n    "a": 1\n  },\n\n  {"b": [2,\n 3]},\n  {"c": "\xd0\x96"}\n]\n'
-    lines = list(split_json_array(data, first_lineno=1, source="in.json"))
+    lines = list(split_json_array([data], first_lineno=1, source="in.json"))
     assert [line.lineno for line in lines] == [2, 6, 8]
     assert [json.loads(line.content) for line in lines] == [{"a": 1}, {"b": [2, 3]}, {"c": "Ж"}]
 
@@ -379,7 +379,7 @@ def test_split_json_array_numbers_elements_by_their_first_line() -> None:
 def test_split_json_array_counts_from_the_first_line_given() -> None:
     """An array that starts on line 3 of the input numbers its elements from there."""
     data = b'[{"a": 1},\n {"b": 2}]'
-    lines = list(split_json_array(data, first_lineno=3, source="<stdin>"))
+    lines = list(split_json_array([data], first_lineno=3, source="<stdin>"))
     assert [(line.lineno, json.loads(line.content)) for line in lines] == [
         (3, {"a": 1}),
         (4, {"b": 2}),
@@ -388,7 +388,7 @@ def test_split_json_array_counts_from_the_first_line_given() -> None:
 
 def test_split_json_array_of_nothing_is_empty() -> None:
     """'[]' holds no events."""
-    assert list(split_json_array(b"[ \n ]\n", first_lineno=1, source="in.json")) == []
+    assert list(split_json_array([b"[ \n ]\n"], first_lineno=1, source="in.json")) == []
 
 
 @pytest.mark.parametrize(
@@ -405,9 +405,81 @@ def test_split_json_array_of_nothing_is_empty() -> None:
 def test_split_json_array_errors_name_the_line(data: bytes, lineno: int) -> None:
     """Broken JSON inside an array is a LineError at the line where the trouble is."""
     with pytest.raises(LineError) as info:
-        list(split_json_array(data, first_lineno=1, source="in.json"))
+        list(split_json_array([data], first_lineno=1, source="in.json"))
     assert info.value.lineno == lineno
     assert str(info.value).startswith(f"in.json:{lineno}: not valid JSON")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+# Bytes that may break an array anywhere: cut it short, add junk, or put a byte that is not
+# UTF-8 or a stray character in it.
+_DAMAGE = st.sampled_from([b"", b"", b"\xff", b"oops", b"]", b",", b"\n", b'"', b"\\", b"\x01"])
+
+
+def _split_whole(data: bytes, **kwargs: Any) -> tuple[list[RawLine], str | None]:
+    """The lines ``split_json_array`` makes of ``data`` read as ``kwargs`` say, and its error."""
+    lines: list[RawLine] = []
+    try:
+        lines.extend(split_json_array(**kwargs))
+    except LineError as exc:
+        return lines, str(exc)
+    return lines, None
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.lists(_JSON, max_size=6),
+    indent=st.sampled_from([None, 0, 2]),
+    damage=_DAMAGE,
+    at=st.floats(0, 1),
+    cuts=st.lists(st.integers(1, 7), min_size=1, max_size=5),
+)
+def test_split_json_array_reads_the_same_in_any_chunks(
+    values: list[Any], indent: int | None, damage: bytes, at: float, cuts: list[int]
+) -> None:
+    """An array read in chunks of a few bytes (cut inside a character, a string, a number)
+    gives the elements and the error that it gives read whole."""
+    import timeline.log.decoding as decoding
+
+    text = json.dumps(values, indent=indent, ensure_ascii=False).encode() + b"\n"
+    where = int(at * len(text))
+    data = text[:where] + damage + text[where:]
+    whole = _split_whole(data, chunks=[data], first_lineno=2, source="in.json")
+    pieces, pos = [], 0
+    for size in itertools.cycle(cuts):
+        if pos >= len(data):
+            break
+        pieces.append(data[pos : pos + size])
+        pos += size
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decoding, "_CHUNK", 1)  # read on one chunk at a time
+        chunked = _split_whole(data, chunks=pieces, first_lineno=2, source="in.json")
+    assert chunked == whole
+    if not damage:
+        assert whole[1] is None
+        assert [json.loads(line.content) for line in whole[0]] == values
+
+
+def test_split_json_array_refuses_an_element_longer_than_its_limit() -> None:
+    """An element longer than the limit is an error at its line, read no further (an endless
+    one cannot fill memory)."""
+
+    def endless() -> Any:
+        yield b'[{"a": 1},\n {"a": "'
+        while True:
+            yield b"x" * 1000
+
+    lines = split_json_array(endless(), first_lineno=1, source="<stdin>", limit=1 << 20)
+    assert json.loads(next(lines).content) == {"a": 1}
+    with pytest.raises(LineError) as info:
+        next(lines)
+    assert str(info.value) == "<stdin>:2: an element longer than 1 MiB: not imported"
 
 
 # ---------------------------------------------------------------------------- block scan

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 from timeline.errors import LineError
 from timeline.log.lines import BOM, RawLine
@@ -116,47 +117,160 @@ def _lone_surrogate(value: Any, path: str) -> str | None:
     return None
 
 
-def split_json_array(data: bytes, *, first_lineno: int, source: str) -> Iterator[RawLine]:
-    """The elements of a JSON array as lines of their own, each numbered by the line it starts on.
+INPUT_LINE_LIMIT = 64 << 20
+"""The longest line (or element of a JSON array) an input to ``import`` may have, in bytes:
+what one line may make it hold in memory."""
 
-    Lets ``import`` take ``[{…}, {…}]`` and still name an input line in every error.
-    """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LineError(source, first_lineno, f"not valid UTF-8 (at byte {exc.start})") from None
-    decoder = json.JSONDecoder()
-    pos = text.index("[") + 1
-    lineno = first_lineno
-    counted = 0
-    while True:
-        while pos < len(text) and text[pos] in " \t\r\n":
-            pos += 1
-        if pos < len(text) and text[pos] == "]":
-            rest = text[pos + 1 :]
-            if rest.strip():
-                junk = pos + 1 + (len(rest) - len(rest.lstrip()))
-                where = lineno + text.count("\n", counted, junk)
-                raise LineError(source, where, "not valid JSON: text after the closing ']'")
+_CHUNK = 1 << 20  # input read at once (bytes, then characters)
+_BLANK = re.compile(r"[ \t\n\r]*")
+_MARGIN = 16  # an error this near the end of the text read may be a value cut by the chunk
+
+
+class _Window:
+    """A sliding window of decoded text over a stream of byte chunks, with line numbers.
+
+    ``pos`` is where reading goes on; text before it is dropped when more is read, so the
+    window holds little more than the value being read (the reason an array of any length is
+    read in bounded memory). A byte that is not UTF-8 ends the text; the error is raised when
+    reading needs text past it."""
+
+    def __init__(self, chunks: Iterable[bytes], *, lineno: int, source: str) -> None:
+        self._chunks = iter(chunks)
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._source = source
+        self.text = ""
+        self.pos = 0
+        self._counted, self._lineno = 0, lineno  # the line at text[_counted]
+        self._column = 0  # bytes fed since the last newline, for the UTF-8 error
+        self._bad_byte: str | None = None  # what is wrong with the byte that ended the text
+        self._error: LineError | None = None  # the same, with its line
+        self.ended = False  # no more text will come
+
+    def lineno_at(self, index: int) -> int:
+        """The line of ``text[index]`` (``index`` never goes back)."""
+        self._lineno += self.text.count("\n", self._counted, index)
+        self._counted = index
+        return self._lineno
+
+    def more(self, *, limit: int) -> None:
+        """Read on: drop the text before ``pos`` and add at least one chunk (as much again as
+        is kept, so that a long value is not decoded over and over). A value longer than
+        ``limit`` characters is an error at its line."""
+        if self.ended:
+            if self._error is not None:
+                raise self._error
             return
-        lineno += text.count("\n", counted, pos)
-        counted = pos
+        kept = len(self.text) - self.pos
+        if kept > limit:
+            self.too_long(limit)
+        self.lineno_at(self.pos)
+        self.text, self._counted, self.pos = self.text[self.pos :], 0, 0
+        wanted, parts = max(_CHUNK, kept), []
+        while wanted > 0 and not self.ended:
+            parts.append(self._decode(next(self._chunks, None)))
+            wanted -= len(parts[-1])
+        self.text += "".join(parts)
+        if self._bad_byte is not None:  # the text ends before it, on its line
+            lineno = self._lineno + self.text.count("\n", self._counted)
+            self._error = LineError(self._source, lineno, self._bad_byte)
+
+    def too_long(self, limit: int) -> NoReturn:
+        where = self.lineno_at(self.pos)
+        message = f"an element longer than {limit >> 20} MiB: not imported"
+        raise LineError(self._source, where, message)
+
+    def _decode(self, chunk: bytes | None) -> str:
+        final = chunk is None
+        data = b"" if chunk is None else chunk
         try:
-            _, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise LineError(
-                source, exc.lineno + first_lineno - 1, f"not valid JSON: {exc.msg}"
-            ) from None
-        except RecursionError:
-            raise LineError(source, lineno, "not valid JSON: nested too deeply") from None
-        yield RawLine(lineno, text[pos:end].encode("utf-8") + b"\n")
-        pos = end
-        while pos < len(text) and text[pos] in " \t\r\n":
-            pos += 1
-        if pos < len(text) and text[pos] == ",":
-            pos += 1
-        elif pos >= len(text) or text[pos] != "]":
+            text = self._decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            pending = len(exc.object) - len(data)  # bytes held back from the chunk before
+            good = exc.object[: exc.start]
+            newline = good.rfind(b"\n")
+            column = exc.start - newline if newline >= 0 else self._column - pending + exc.start + 1
+            self._bad_byte = (
+                f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at column {column})"
+            )
+            self.ended = True
+            return bytes(good).decode("utf-8")
+        newline = data.rfind(b"\n")
+        self._column = len(data) - newline - 1 if newline >= 0 else self._column + len(data)
+        self.ended = final
+        return text
+
+    def skip_blanks(self, *, limit: int) -> str:
+        """Skip whitespace; the character after it, or "" at the end."""
+        while True:
+            self.pos = _BLANK.match(self.text, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if self.ended and self._error is None:
+                return ""
+            self.more(limit=limit)
+
+
+def split_json_array(
+    chunks: Iterable[bytes], *, first_lineno: int, source: str, limit: int = INPUT_LINE_LIMIT
+) -> Iterator[RawLine]:
+    """The elements of a JSON array, read from ``chunks`` (its bytes, from the '[' on), as
+    lines of their own, each numbered by the line it starts on.
+
+    Lets ``import`` take ``[{…}, {…}]`` and still name an input line in every error. The
+    array is read a chunk at a time: memory holds one element (at most ``limit`` bytes of
+    text), however many there are.
+    """
+    decoder = json.JSONDecoder()
+    window = _Window(chunks, lineno=first_lineno, source=source)
+    if window.skip_blanks(limit=limit) != "[":
+        raise LineError(source, window.lineno_at(window.pos), "not valid JSON: expected '['")
+    window.pos += 1
+    while True:
+        if window.skip_blanks(limit=limit) == "]":
+            window.pos += 1
+            _only_blanks_after(window, source=source, limit=limit)
+            return
+        lineno = window.lineno_at(window.pos)
+        while True:
+            text, start = window.text, window.pos
+            try:
+                _, end = decoder.raw_decode(text, start)
+            except json.JSONDecodeError as exc:
+                cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(text) - _MARGIN
+                if cut and not window.ended:  # perhaps only cut short by the chunk: read on
+                    window.more(limit=limit)
+                    continue
+                if cut:
+                    window.more(limit=limit)  # raises the UTF-8 error that ended the text
+                where = window.lineno_at(exc.pos)
+                raise LineError(source, where, f"not valid JSON: {exc.msg}") from None
+            except RecursionError:
+                raise LineError(source, lineno, "not valid JSON: nested too deeply") from None
+            if end < len(text) - _MARGIN or window.ended:  # a number near the end may go on
+                break
+            window.more(limit=limit)
+        if end - start > limit:
+            window.too_long(limit)
+        yield RawLine(lineno, text[start:end].encode("utf-8") + b"\n")
+        window.pos = end
+        after = window.skip_blanks(limit=limit)
+        if after == ",":
+            window.pos += 1
+        elif after != "]":
             raise LineError(source, lineno, "not valid JSON: expected ',' or ']' after an element")
+
+
+def _only_blanks_after(window: _Window, *, source: str, limit: int) -> None:
+    """Refuse text after an array's closing ']' (whitespace is fine)."""
+    while True:
+        if window.skip_blanks(limit=limit) == "":
+            return
+        rest = window.text[window.pos :]
+        if not rest.isspace():  # other Unicode whitespace is fine too, as str.strip() says
+            junk = window.pos + len(rest) - len(rest.lstrip())
+            where = window.lineno_at(junk)
+            raise LineError(source, where, "not valid JSON: text after the closing ']'")
+        window.pos = len(window.text)
 
 
 def json_objects(lines: Iterable[RawLine]) -> Iterator[tuple[RawLine, dict[str, Any]]]:

@@ -27,12 +27,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import io
+import itertools
 import os
 import re
 import secrets
 import stat
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,6 +211,16 @@ def read_raw_lines(path: str | Path) -> Iterator[RawLine]:
         yield from iter_raw_lines(snap.reader(), name=name)
 
 
+@contextlib.contextmanager
+def open_input(path: str | Path) -> Iterator[IO[bytes]]:
+    """The bytes of the file at ``path`` (``-``: stdin) as a stream, from a snapshot."""
+    if str(path) == STDIN:
+        yield sys.stdin.buffer
+        return
+    with snapshot(path) as snap:
+        yield snap.reader()
+
+
 # ---------------------------------------------------------------------------- writing
 
 
@@ -254,32 +267,48 @@ class LockedLog:
         """Append whole lines, all or nothing (see the journal in this module's docstring);
         start on a new line if the log ends without one. Lines end as the log's last line does
         (CRLF in a log edited on Windows, else LF)."""
-        if not lines:
+        data = "".join(line + "\n" for line in lines).encode("utf-8")
+        self.append_staged(io.BytesIO(data), size=len(data), count=len(lines))
+
+    def append_staged(self, staged: IO[bytes], *, size: int, count: int) -> None:
+        """Append the ``count`` lines of ``staged`` (``size`` bytes, each line ending in LF,
+        read from its start in pieces: an import of any size), as ``append`` does."""
+        if not count:
             return
         journal = journal_path(self.path)
         try:
             st = os.fstat(self._fd)
-            size = st.st_size
-            tail = os.pread(self._fd, 3, max(size - 3, 0)) if size else b""
-            end = "\r\n" if tail.endswith(b"\r\n") else "\n"
-            payload = "".join(line + end for line in lines).encode("utf-8")
-            if size and not tail.endswith(b"\n") and not (size == len(BOM) and tail == BOM):
-                payload = b"\n" + payload
-            _write_new(journal, Journal(st.st_dev, st.st_ino, size, len(payload)).encode())
+            length = st.st_size
+            tail = os.pread(self._fd, 3, max(length - 3, 0)) if length else b""
+            crlf = tail.endswith(b"\r\n")
+            torn = not tail.endswith(b"\n") and not (length == len(BOM) and tail == BOM)
+            lead = b"\n" if length and torn else b""
+            adding = len(lead) + size + (count if crlf else 0)
+            _write_new(journal, Journal(st.st_dev, st.st_ino, length, adding).encode())
             _fsync_folder(self.path.parent)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 journal.unlink()
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
         try:
-            _write_all(self._fd, payload)
+            staged.seek(0)
+            pieces = iter(functools.partial(staged.read, _READ_SIZE), b"")
+            written = 0
+            for piece in itertools.chain([lead] if lead else [], pieces):
+                data = piece.replace(b"\n", b"\r\n") if crlf else piece
+                _write_all(self._fd, data)
+                written += len(data)
+            if written != adding:  # the staged file changed under us: never half of it
+                raise OSError(errno.EIO, f"wrote {written} bytes, not {adding}")
             os.fsync(self._fd)
-        except OSError as exc:
+        except BaseException as exc:  # a failed write, or an interrupt: the log as it was
             with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, size)
+                os.ftruncate(self._fd, length)
                 os.fsync(self._fd)
                 journal.unlink()
-            raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
+            if isinstance(exc, OSError):
+                raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
+            raise
         with contextlib.suppress(FileNotFoundError):
             journal.unlink()  # the append is whole: nothing to roll back
 
@@ -387,6 +416,30 @@ def new_file(path: str | Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+@contextlib.contextmanager
+def staging_file(log: str | Path) -> Iterator[IO[bytes]]:
+    """A temporary file for what is to be appended to ``log``, in the log's folder where it
+    can be made (the same disk: a full one fails before the lock is taken), else in the
+    system's; it has no name that outlives it, and it is gone when the block ends."""
+    folder = Path(os.path.realpath(log)).parent
+    try:
+        fh = tempfile.TemporaryFile(dir=folder, prefix=f".{Path(log).name}.timeline-stage-")  # noqa: SIM115
+    except OSError:
+        fh = tempfile.TemporaryFile(prefix="timeline-stage-")  # noqa: SIM115
+    with fh:
+        yield fh
+
+
+@contextlib.contextmanager
+def cannot_write(log: str | Path) -> Iterator[None]:
+    """An operating system error in the block (writing a staging file for ``log``: a full
+    disk) as the one-line error of a writer of ``log``."""
+    try:
+        yield
+    except OSError as exc:
+        raise LogWriteError(f"{display_name(log)}: cannot write: {os_reason(exc)}") from None
 
 
 def _tmp_prefix(log: Path) -> str:

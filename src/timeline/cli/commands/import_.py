@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from timeline.cli.options import DEFAULT_FILE, ActorsOpt, AsOfOpt, FileOpt, examples
+
+if TYPE_CHECKING:
+    from timeline.importing import OnProblem
 
 EXAMPLES = examples(
     "timeline import new-events.jsonl",
@@ -42,60 +46,103 @@ def import_(
 
     An event dated after today (or --as-of) is invalid, as 'check' reports it.
     """
+    import heapq
+
     from timeline.cli.exits import EXIT_FOUND, fail, say
     from timeline.cli.output import count, emit_after_change, progress
     from timeline.cli.registry import load_registry
     from timeline.edits import known_ids
     from timeline.errors import InputError, LineError
-    from timeline.importing import conflicts, read_batch, resolve_actors, without
-    from timeline.importing import drop_missing_links as drop_links
-    from timeline.log.files import lock_log, read_raw_lines
+    from timeline.importing import Resolver, final_lines, input_lines, review, stage, without
+    from timeline.log.files import cannot_write, lock_log, open_input, staging_file
     from timeline.log.lines import STDIN, display_name
-    from timeline.rules import canonical_json
+    from timeline.log.spool import Spool
     from timeline.userinput import today
-
-    def report(problems: list[LineError]) -> None:
-        for problem in sorted(problems, key=lambda p: p.lineno):
-            for message in problem.messages():
-                say(message)
-
-    def refuse(problems: list[LineError]) -> None:
-        report(problems)
-        fail(f"timeline: nothing imported: {count(len(problems), 'problem')} in {name}")
 
     if source == STDIN and sys.stdin.isatty():  # nobody is typing JSON: say what is wanted
         raise InputError("import: give a PATH, or pipe events into standard input")
     as_of_day = today(as_of)
     registry = load_registry(actors, file)
     name = display_name(source)
-    lines = progress(read_raw_lines(source), spec=source, label=f"reading {name}")
-    batch = read_batch(lines, name=name, as_of=as_of_day)
-    if batch.problems and not skip_invalid:
-        refuse(batch.problems)
-    if registry is not None:  # names and aliases become ids; check reports the unknown
-        renamed, unknown = resolve_actors(batch, registry)
-        for value, id_ in renamed.items():
-            say(f"timeline: {name}: actor {value!r} is {id_}")
-        if unknown:
-            listed = ", ".join(map(repr, unknown[:5])) + (" …" if len(unknown) > 5 else "")
-            say(f"timeline: {name}: not in {registry.source}: {listed}")
-    with lock_log(file, create=True) as log:
-        known = known_ids(log.raw_lines()) if batch.events else {}
-        for note in drop_links(batch, known, name=name, log=log.name) if drop_missing_links else ():
-            say(note)
-        conflicting = conflicts(batch, known, name=name, log=log.name)
-        problems = [*batch.problems, *(error for _, error in conflicting)]
-        if problems and not skip_invalid:
-            refuse(problems)
-        if problems:
-            batch, cascaded = without(batch, {i for i, _ in conflicting}, known, name=name)
-            problems += cascaded
-            report(problems)
-        log.append([canonical_json(event) for event in batch.events])
-    done = f"imported {count(len(batch.events), 'event')} into {log.name}"
-    emit_after_change((event.id for event in batch.events), done=done)
-    if problems:
-        lines_with = len({p.lineno for p in problems})
-        say(f"timeline: {done}; skipped {count(lines_with, 'line')} with problems")
-        raise typer.Exit(EXIT_FOUND)
-    say(done)
+    resolve = Resolver(registry) if registry is not None else None
+
+    def tell(problem: LineError) -> None:
+        for message in problem.messages():
+            say(message)
+
+    def refuse(problems: int) -> None:
+        fail(f"timeline: nothing imported: {count(problems, 'problem')} in {name}")
+
+    # Problems wait in spools (in line order, on disk past a size) when they are to be merged
+    # with those found under the lock; without --skip-invalid, the first kind go out at once.
+    with contextlib.ExitStack() as stack:
+        found = stack.enter_context(Spool[tuple[int, list[tuple[str | None, str]]]]())
+        conflicts = stack.enter_context(Spool[tuple[int, list[tuple[str | None, str]]]]())
+        shown = 0
+
+        def hold(spool: Spool[tuple[int, list[tuple[str | None, str]]]]) -> OnProblem:
+            return lambda problem: spool.add((problem.lineno, problem.problems))
+
+        def show_now(problem: LineError) -> None:
+            nonlocal shown
+            shown += 1
+            tell(problem)
+
+        staging = stack.enter_context(staging_file(file))
+        with open_input(source) as fh, cannot_write(file):
+            on_problem = hold(found) if skip_invalid else show_now
+            lines = input_lines(fh, name=name, on_problem=on_problem)
+            lines = progress(lines, spec=source, label=f"reading {name}")
+            staged = stage(
+                lines, staging, name=name, as_of=as_of_day, on_problem=on_problem, resolve=resolve
+            )
+        if shown:
+            refuse(shown)
+        if resolve is not None and registry is not None:  # names and aliases became ids
+            for value, id_ in resolve.renamed.items():
+                say(f"timeline: {name}: actor {value!r} is {id_}")
+            unknown = resolve.unknown  # check reports them
+            if unknown:
+                listed = ", ".join(map(repr, unknown[:5])) + (" …" if len(unknown) > 5 else "")
+                say(f"timeline: {name}: not in {registry.source}: {listed}")
+        with lock_log(file, create=True) as log:
+            known = known_ids(log.raw_lines()) if staged.lines else {}
+            checked = review(
+                staged, known, name=name, log=log.name, drop_missing_links=drop_missing_links,
+                on_problem=hold(conflicts), on_note=say,
+            )  # fmt: skip
+            if conflicts.count and not skip_invalid:
+                for lineno, problems in conflicts:
+                    tell(LineError.from_problems(name, lineno, problems))
+                refuse(conflicts.count)
+            dropped: set[str] = set()
+            lines_with = 0
+            if found.count or conflicts.count:
+                dropped, cascaded = without(staged, checked.conflicting, known, name=name)
+                merged = heapq.merge(
+                    (LineError.from_problems(name, n, p) for n, p in found),
+                    (LineError.from_problems(name, n, p) for n, p in conflicts),
+                    cascaded,
+                    key=lambda problem: problem.lineno,
+                )  # stable: on one line, in the order found
+                last = None
+                for problem in merged:
+                    tell(problem)
+                    lines_with += problem.lineno != last
+                    last = problem.lineno
+            if dropped or checked.dropped_links:
+                final = stack.enter_context(staging_file(file))
+                with cannot_write(file):
+                    for data in final_lines(staged, dropped, checked.dropped_links):
+                        final.write(data)
+                    final.flush()
+                log.append_staged(final, size=final.tell(), count=len(staged.lines) - len(dropped))
+            else:
+                log.append_staged(staged.file, size=staged.size, count=len(staged.lines))
+        imported = [event_id for event_id in staged.lines if event_id not in dropped]
+        done = f"imported {count(len(imported), 'event')} into {log.name}"
+        emit_after_change(imported, done=done)
+        if lines_with:
+            say(f"timeline: {done}; skipped {count(lines_with, 'line')} with problems")
+            raise typer.Exit(EXIT_FOUND)
+        say(done)
