@@ -11,7 +11,7 @@ from typing import Any
 
 from timeline.log.decoding import json_objects
 from timeline.log.lines import RawLine
-from timeline.parsing import InvalidLine, ValidLine, parse_lines, valid_lines
+from timeline.parsing import InvalidLine, parse_lines, valid_lines
 from timeline.prefilter import Prefilter
 from timeline.query import Filter, matches
 from timeline.rules import EventLike, canonical_json, to_json_dict
@@ -133,17 +133,14 @@ class Comparison:
 
 
 class _Side:
-    """One log of a comparison: a way to read its lines (twice) and its name in messages."""
+    """One log of a comparison: a way to read its lines (twice) and its name in messages.
+
+    Its bad lines are counted, not kept: which of them hide an event that differs is found on
+    the second reading, so memory does not grow with them."""
 
     def __init__(self, read: Callable[[], Iterable[RawLine]], name: str) -> None:
         self.read, self.name = read, name
-        self.unreadable: list[tuple[int, str | None]] = []  # bad lines: number, id if known
-
-    def note_invalid(self, parsed: InvalidLine) -> None:
-        ids = [obj.get("id") for _, obj in json_objects([parsed.line])]
-        self.unreadable.append(
-            (parsed.line.lineno, ids[0] if ids and isinstance(ids[0], str) else None)
-        )
+        self.bad = 0  # lines that are not valid events
 
     def digests(
         self, *, strict: bool, on_invalid: Callable[[InvalidLine], None]
@@ -152,28 +149,39 @@ class _Side:
 
         def invalid(parsed: InvalidLine) -> None:
             on_invalid(parsed)
-            self.note_invalid(parsed)
+            self.bad += 1
 
         for parsed in valid_lines(self.read(), source=self.name, strict=strict, on_invalid=invalid):
             event = parsed.event
             canonical = parsed.line.content if parsed.canonical else canonical_json(event).encode()
             yield event.id, hash(canonical)
 
-    def events(self, ids: set[str], notes: list[str]) -> dict[str, EventLike]:
-        """The events of ``ids`` by id; a repeated id keeps its last event (and says so)."""
+    def events(
+        self, ids: set[str], unreadable: dict[str, str], repeats: list[tuple[str, str]]
+    ) -> dict[str, EventLike]:
+        """The events of ``ids`` by id; a repeated id keeps its last event (a note in
+        ``repeats`` says so). An id of ``ids`` that a bad line holds too goes to ``unreadable``
+        with a note, once (its event cannot be compared)."""
         keyed: dict[str, EventLike] = {}
         first: dict[str, int] = {}
         if not ids:
             return keyed
         want = Prefilter(Filter(ids=tuple(ids)))
         for parsed in parse_lines(self.read(), source=self.name, want=want):
-            if not isinstance(parsed, ValidLine) or parsed.event.id not in ids:
+            lineno = parsed.line.lineno
+            if isinstance(parsed, InvalidLine):
+                for _, obj in json_objects([parsed.line]):
+                    event_id = obj.get("id")
+                    if isinstance(event_id, str) and event_id in ids and event_id not in unreadable:
+                        note = f"{event_id!r} is not compared: its line is not valid"
+                        unreadable[event_id] = f"{self.name}:{lineno}: {note}"
                 continue
-            event, lineno = parsed.event, parsed.line.lineno
+            if parsed.event.id not in ids:
+                continue
+            event = parsed.event
             if event.id in keyed:
-                where = f"line {first[event.id]}"
-                note = f"id {event.id!r} is also on {where}: comparing the last one"
-                notes.append(f"{self.name}:{lineno}: {note}")
+                note = f"id {event.id!r} is also on line {first[event.id]}: comparing the last one"
+                repeats.append((event.id, f"{self.name}:{lineno}: {note}"))
             first.setdefault(event.id, lineno)
             keyed[event.id] = event
         return keyed
@@ -192,26 +200,25 @@ def compare(
     Two passes over each side: first a digest per id, so that only events that differ are ever
     held in memory; then the events of those ids. Filters keep a change whose event matches on
     either side. An event whose line cannot be read on one side is neither added nor removed:
-    it is not compared, and a note says so.
+    it is not compared, and a note says so. Memory grows with the ids of valid events, not
+    with bad lines.
     """
     sides = [_Side(*old), _Side(*new)]
     digests = dict(sides[0].digests(strict=strict, on_invalid=on_invalid))
     differing = differing_ids(digests, sides[1].digests(strict=strict, on_invalid=on_invalid))
     del digests
-    notes: list[str] = []
-    for side in sides:
-        for lineno, event_id in side.unreadable:
-            if event_id in differing:
-                differing.discard(event_id)
-                notes.append(
-                    f"{side.name}:{lineno}: {event_id!r} is not compared: its line is not valid"
-                )
-    before, after = (side.events(differing, notes) for side in sides)
+    unreadable: dict[str, str] = {}  # id → the note on the first bad line that holds it
+    repeats: list[tuple[str, str]] = []
+    before = sides[0].events(differing, unreadable, repeats)
+    after = sides[1].events(differing - unreadable.keys(), unreadable, repeats)
+    for event_id in unreadable:
+        before.pop(event_id, None)
+    notes = [*unreadable.values(), *(note for i, note in repeats if i not in unreadable)]
     changes = diff_events(before, after)
     if not flt.is_empty:
         changes = [
             c for c in changes
             if any(e is not None and matches(e, flt) for e in (c.before, c.after))
         ]  # fmt: skip
-    complete = not any(side.unreadable for side in sides)
+    complete = not any(side.bad for side in sides)
     return Comparison(changes, stat(changes), notes, complete)
