@@ -40,12 +40,12 @@ def _log(path: Path, megabytes: int) -> Path:
     return path
 
 
-def _add(log: Path, event_id: str) -> subprocess.CompletedProcess[bytes]:
+def _add(log: Path, event_id: str, *, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "timeline", "add", "--id", event_id, "--date", "2024-08-27",
          "--type", "accuse", "--actor", "belarus", "--title", "Lands", "--source",
          "https://example.org/l", "-f", str(log)],
-        env=_env(), capture_output=True, timeout=60, check=False,
+        env=_env(), capture_output=True, timeout=timeout, check=False,
     )  # fmt: skip
 
 
@@ -72,26 +72,56 @@ def test_a_reader_blocked_on_its_output_keeps_no_writer_waiting(tmp_path: Path) 
         reader.wait()
 
 
+# A reader that holds its shared lock for HOLD seconds each time it takes a snapshot (its
+# length is read slowly), in a loop: what a slow disk, or another program that follows the
+# protocol and reads under the lock, would do. It says "ready" once it holds the lock.
+SLOW_READER = r"""
+import sys, time
+import timeline.log.files as files
+log, hold, start = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+real = files._committed_length
+def slow(fd, path):
+    time.sleep(hold)
+    return real(fd, path)
+files._committed_length = slow
+time.sleep(start)
+print("ready", flush=True)
+while True:
+    with files.snapshot(log):
+        pass
+"""
+
+
 def test_readers_in_a_loop_do_not_starve_a_writer(tmp_path: Path) -> None:
-    """Three readers reading a 30 MB log over and over: ``add`` still lands in bounded time."""
-    log = _log(tmp_path / "events.jsonl", 30)
-    loop = (
-        "import subprocess, sys\n"
-        "while True:\n"
-        "    subprocess.run([sys.executable, '-m', 'timeline', 'show', '--json', '-f',"
-        " sys.argv[1]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-    )
+    """Four readers in a loop, each holding the shared lock 0.6 s per snapshot and started
+    0.15 s apart, so that some reader holds it at every moment: ``add`` still lands within
+    10 s (about one hold, through the turnstile). flock gives a waiting writer no priority:
+    without the turnstile it waits for a moment with no reader, which never comes."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes((REPO / "data" / "events.jsonl").read_bytes())
     readers = [
-        subprocess.Popen([sys.executable, "-c", loop, str(log)], env=_env()) for _ in range(3)
+        subprocess.Popen(
+            [sys.executable, "-c", SLOW_READER, str(log), "0.6", str(0.15 * i)],
+            env=_env(),
+            stdout=subprocess.PIPE,
+        )
+        for i in range(4)
     ]
     try:
-        time.sleep(2)
-        for attempt in range(3):
+        for reader in readers:
+            assert reader.stdout is not None
+            assert reader.stdout.readline() == b"ready\n"
+        time.sleep(1)  # each has taken a few snapshots: the holds overlap
+        for attempt in range(2):
             start = time.monotonic()
-            done = _add(log, f"among-readers-{attempt}")
+            try:
+                done = _add(log, f"among-readers-{attempt}", timeout=10)
+            except subprocess.TimeoutExpired:
+                pytest.fail("add waited more than 10 s for the readers")
             took = time.monotonic() - start
             assert done.returncode == 0, done.stderr
-            assert took < 15, f"add waited {took:.1f} s"
+            assert all(reader.poll() is None for reader in readers), "a reader stopped"
+            assert took < 10, f"add waited {took:.1f} s"
     finally:
         for reader in readers:
             reader.kill()

@@ -5,6 +5,11 @@ The protocol, for every program that writes a log (other programs may follow it)
 - A writer opens the log and takes an exclusive ``flock`` on it; a reader takes a shared one.
   After the lock is granted the holder checks that the path still names the file it locked (a
   rewrite replaces the file by ``rename``) and starts over if not.
+- Writers are not starved by readers: the log's byte at offset 2**62 (``TURNSTILE_BYTE``, far
+  past any data) is a turnstile, locked with a POSIX byte-range lock (``F_OFD_SETLKW`` on
+  Linux, ``lockf`` elsewhere), as SQLite's pending byte is. A writer write-locks it, then waits
+  for its ``flock``, then unlocks it; a reader read-locks it and unlocks it at once, then asks
+  for its ``flock``. So a reader that comes while a writer waits queues behind the writer.
 - An append is all or nothing. Under the lock, the writer first writes a journal beside the log,
   ``.NAME.timeline-journal``, holding the log's device, inode and length and the number of bytes
   it is adding, and fsyncs it (and the folder); then it appends and fsyncs the log; then it
@@ -34,6 +39,7 @@ import os
 import re
 import secrets
 import stat
+import struct
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -112,6 +118,46 @@ def _fsync_folder(folder: Path) -> None:
 # ---------------------------------------------------------------------------- opening and locking
 
 
+# The turnstile: one byte of the log, far past any data it will hold, locked with a byte-range
+# lock (POSIX, independent of flock), as SQLite's pending byte is. A writer holds it while it
+# waits for the log's exclusive flock; a reader takes and drops it before it asks for its
+# shared flock, so a reader that comes while a writer waits queues behind that writer.
+TURNSTILE_BYTE = 1 << 62
+_OFD_SETLKW = getattr(fcntl, "F_OFD_SETLKW", None)  # Linux: owned by the open file, not the process
+_FLOCK = struct.Struct("hhqqi4x")  # struct flock on Linux: type, whence, start, len, pid
+_NO_BYTE_LOCKS = frozenset({errno.ENOLCK, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS})
+
+
+def _turnstile(fd: int, kind: int) -> None:
+    """Take (``F_WRLCK``, ``F_RDLCK``: waiting as long as it takes) or release (``F_UNLCK``)
+    the turnstile of the open log ``fd``. Where the file system has no byte-range locks,
+    there is no turnstile, and the flock alone serves."""
+    try:
+        if _OFD_SETLKW is not None:
+            fcntl.fcntl(fd, _OFD_SETLKW, _FLOCK.pack(kind, os.SEEK_SET, TURNSTILE_BYTE, 1, 0))
+        else:
+            how = {fcntl.F_WRLCK: fcntl.LOCK_EX, fcntl.F_RDLCK: fcntl.LOCK_SH}
+            fcntl.lockf(fd, how.get(kind, fcntl.LOCK_UN), 1, TURNSTILE_BYTE, os.SEEK_SET)
+    except OSError as exc:
+        if exc.errno not in _NO_BYTE_LOCKS:
+            raise
+
+
+def _lock(fd: int, lock: int) -> None:
+    """The log's flock, through the turnstile: a writer holds it while it waits, a reader only
+    passes it (see the module's docstring)."""
+    if lock == fcntl.LOCK_EX:
+        _turnstile(fd, fcntl.F_WRLCK)
+        try:
+            fcntl.flock(fd, lock)
+        finally:
+            _turnstile(fd, fcntl.F_UNLCK)
+    else:
+        _turnstile(fd, fcntl.F_RDLCK)
+        _turnstile(fd, fcntl.F_UNLCK)
+        fcntl.flock(fd, lock)
+
+
 def _lock_current(path: Path, flags: int, lock: int, *, mode: int = 0o644) -> int:
     """Open ``path`` and lock it; retry until the locked file is still the one ``path`` names."""
     while True:
@@ -120,7 +166,7 @@ def _lock_current(path: Path, flags: int, lock: int, *, mode: int = 0o644) -> in
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise IsADirectoryError(errno.EISDIR, "not a regular file")
-            fcntl.flock(fd, lock)
+            _lock(fd, lock)
             try:
                 current = os.stat(path)
             except FileNotFoundError:
