@@ -1,5 +1,6 @@
-"""No writer waits on readers for long: readers hold the lock only to take a snapshot, so a
-reader whose output nobody reads, or readers in a loop, keep no ``add`` waiting."""
+"""No writer waits on readers for long: readers hold the lock only to take a snapshot, and
+pass a turnstile where a waiting writer stands, so a reader whose output nobody reads, or
+readers in a loop, keep no ``add`` waiting."""
 
 from __future__ import annotations
 
