@@ -60,12 +60,28 @@ def _env() -> dict[str, str]:
     return env
 
 
+# Linux counts in a child's ru_maxrss the memory of the process it was forked from, up to its
+# exec (see bench/spawn.py): so the command is started by this small process, not by pytest
+# (hundreds of MB by then). It runs the command with its own stdin and stderr, and says the
+# command's exit status and peak RSS (KiB) on stdout.
+SPAWN = r"""
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def import_with_rss(log: Path, chunks: Iterator[bytes]) -> tuple[int, int, str]:
-    """Run ``timeline import -`` in a child fed ``chunks`` on its standard input, as a generator
-    writes them (never all in memory); its exit status, peak RSS in bytes and stderr."""
+    """Run ``timeline import -`` fed ``chunks`` on its standard input, as a generator writes
+    them (never all in memory); its exit status, peak RSS in bytes and stderr."""
+    command = [sys.executable, "-m", "timeline", "import", "-", "-f", str(log)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "timeline", "import", "-", "-f", str(log)],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(),
+        [sys.executable, "-I", "-S", "-c", SPAWN, *command],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
     )  # fmt: skip
     assert proc.stdin is not None and proc.stderr is not None
     stderr: list[bytes] = []
@@ -84,11 +100,13 @@ def import_with_rss(log: Path, chunks: Iterator[bytes]) -> tuple[int, int, str]:
     ]
     for thread in threads:
         thread.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait again
+    assert proc.stdout is not None
+    report = proc.stdout.read()
+    proc.wait()
     for thread in threads:
         thread.join()
-    return proc.returncode, usage.ru_maxrss * 1024, b"".join(stderr).decode()
+    status, rss_kib = map(int, report.split())
+    return status, rss_kib * 1024, b"".join(stderr).decode()
 
 
 @pytest.mark.slow
