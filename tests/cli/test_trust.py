@@ -168,3 +168,28 @@ def test_one_depth_limit_for_extra_in_every_command(
         assert edited.exit_code == 2 and message in edited.stderr
         assert "internal error" not in edited.stderr
         assert shown.stdout == "" and message in shown.stderr
+
+
+def test_add_reads_no_line_of_the_log_unless_it_must_look_up(tmp_path: Path) -> None:
+    """The cost of an ``add`` does not grow with the log: it appends without reading a line,
+    unless ``--id`` or ``--responds-to`` asks for a look-up (the README's promise)."""
+    from timeline.log.files import LockedLog
+
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    reads: list[str] = []
+    real = LockedLog.raw_lines
+
+    def counted(self: LockedLog) -> object:
+        reads.append(self.name)
+        return real(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LockedLog, "raw_lines", counted)
+        without_id = [a for a in ADD if a not in ("--id", "new")]
+        result = CliRunner().invoke(app, [*without_id, "-f", str(log)])
+        assert result.exit_code == 0, result.stderr
+        assert reads == []
+        result = CliRunner().invoke(app, [*ADD, "-f", str(log)])
+        assert result.exit_code == 0, result.stderr
+        assert reads == [str(log)]

@@ -614,3 +614,107 @@ def test_a_rewrite_by_another_user_says_who_owns_the_log_now() -> None:
     code, note = _rewrite_as(nobody, nobody, log)
     assert (code, note) == (0, None)
     shutil.rmtree(folder)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
+def test_an_append_needs_a_writable_folder_for_its_journal() -> None:
+    """A log anyone may write, in a folder its writer may not: the append is refused before a
+    byte is written (the journal cannot be made), with one line naming the log."""
+    import pickle
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="timeline-folder-", dir="/tmp"))
+    folder.chmod(0o755)  # root's: nobody may not create files in it
+    log = folder / "events.jsonl"
+    log.write_bytes(b"old\n")
+    log.chmod(0o666)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            try:
+                with lock_log(log, create=False) as held:
+                    held.append(["new"])
+                message = None
+            except LogWriteError as exc:
+                message = str(exc)
+            os.write(write, pickle.dumps(message))
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        message = pickle.loads(answer.read())
+    os.waitpid(pid, 0)
+    try:
+        assert message == f"{log}: cannot write: permission denied"
+        assert log.read_bytes() == b"old\n"
+        assert sorted(p.name for p in folder.iterdir()) == ["events.jsonl"]
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_without_byte_range_locks_there_is_no_turnstile_and_locks_still_work(
+    tmp_path: Path,
+) -> None:
+    """A file system that refuses byte-range locks (ENOLCK, EOPNOTSUPP …) has no turnstile:
+    readers and writers lock the log with flock alone."""
+    import errno
+    import fcntl
+
+    import timeline.log.files as files
+
+    def refused(*args: object) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    log = tmp_path / "events.jsonl"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(files.fcntl, "fcntl", refused)
+        patch.setattr(files.fcntl, "lockf", refused)
+        with lock_log(log, create=True) as held:
+            held.append(["{}"])
+        assert [line.data for line in read_raw_lines(log)] == [b"{}\n"]
+    assert fcntl.flock is files.fcntl.flock
+
+
+@pytest.mark.skipif(
+    not hasattr(__import__("fcntl"), "F_OFD_SETLKW"), reason="open-file locks are Linux's"
+)
+def test_readers_and_writers_queue_behind_a_writer_at_the_turnstile(tmp_path: Path) -> None:
+    """While a writer holds the turnstile (it waits for its flock), a new reader and a new
+    writer wait too, though the flock itself is free; both go on once it is released."""
+    import fcntl
+    import threading
+
+    import timeline.log.files as files
+
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(b"{}\n")
+    done: list[str] = []
+
+    def read() -> None:
+        with files.snapshot(log):
+            done.append("reader")
+
+    def write() -> None:
+        with lock_log(log, create=False):
+            done.append("writer")
+
+    fd = os.open(log, os.O_RDWR)
+    try:
+        files._turnstile(fd, fcntl.F_WRLCK)
+        threads = [threading.Thread(target=f, daemon=True) for f in (read, write)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        assert done == []
+        files._turnstile(fd, fcntl.F_UNLCK)
+        for thread in threads:
+            thread.join(timeout=10)
+        assert sorted(done) == ["reader", "writer"]
+    finally:
+        os.close(fd)
