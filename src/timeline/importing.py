@@ -186,7 +186,8 @@ def stage(
 
 @dataclass(slots=True)
 class Review:
-    """What stops staged events from going into a log: problems (conflicts), in line order."""
+    """What reviewing staged events against a log found (its problems went to ``on_problem``):
+    the events with a problem, and the links dropped from others."""
 
     conflicting: set[str] = field(default_factory=set)  # ids of the events with a problem
     dropped_links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id → kept links
