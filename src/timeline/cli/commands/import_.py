@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli.options import DEFAULT_FILE, ActorsOpt, AsOfOpt, FileOpt, examples
+from timeline.cli.logs import write_log
+from timeline.cli.options import ActorsOpt, AsOfOpt, FileOpt, examples
 
 EXAMPLES = examples(
     "timeline import new-events.jsonl",
@@ -20,7 +21,7 @@ def import_(
     source: Annotated[
         str, typer.Argument(metavar="PATH|-", help="JSON Lines or one JSON array; '-' is stdin.")
     ] = "-",
-    file: FileOpt = DEFAULT_FILE,
+    files: FileOpt = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(
@@ -63,6 +64,7 @@ def import_(
         report(problems)
         fail(f"timeline: nothing imported: {count(len(problems), 'problem')} in {name}")
 
+    file = write_log(files, "import")
     if source == STDIN and sys.stdin.isatty():  # nobody is typing JSON: say what is wanted
         raise InputError("import: give a PATH, or pipe events into standard input")
     as_of_day = today(as_of)
