@@ -175,3 +175,37 @@ def test_the_view_on_a_real_terminal_has_no_trailing_spaces(long_log: Path) -> N
     lines = done.stdout.decode("utf-8").replace("\r\n", "\n").splitlines()
     assert len(lines) > 100
     _fits(lines, 60)
+
+
+STATS = (
+    ["--by", "type"],
+    ["--by", "actor"],
+    ["--by", "actor", "--by", "type"],
+    ["--per", "month", "--by", "actor", "--depth", "1"],
+    ["--per", "week", "--since", "2024-08-01"],
+    ["--per", "year", "--by", "status"],
+)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_stats_charts_fit_the_terminal(width: int) -> None:
+    """Each row stays one line: a long value is cut with '…' rather than the row wrapping."""
+    for spec in STATS:
+        lines = _shown("stats", "--format", "rich", *spec, "-f", str(BUNDLED), width=width)
+        _fits(lines, width)
+        if spec == ["--by", "actor"]:
+            row = next(line for line in lines if line.startswith("belarus "))
+            assert row.rstrip().endswith(("█", "▉", "▊", "▋", "▌", "▍", "▎", "▏")), row
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_actors_fit_the_terminal(width: int) -> None:
+    for args in (["actors"], ["actors", "--tree"]):
+        lines = _shown(*args, "-f", str(BUNDLED), width=width, terminal=True)
+        _fits(lines, width)
+        assert lines[0].startswith("ACTOR" if args == ["actors"] else "belarus")
+
+
+def test_the_actors_into_a_pipe_keep_their_lines_whole() -> None:
+    lines = _shown("actors", "-f", str(BUNDLED), width=40)
+    assert lines[0].split() == ["ACTOR", "NAME", "ACTS", "TARGETED", "FIRST", "LAST", "ALIASES"]

@@ -64,7 +64,7 @@ def actors(
         return
     from timeline.actors import tally
     from timeline.cli.exits import warn_invalid
-    from timeline.cli.output import emit
+    from timeline.cli.output import console, emit
     from timeline.cli.registry import load_registry
     from timeline.formats import roster
     from timeline.log.lines import display_name
@@ -85,8 +85,13 @@ def actors(
                                   on_invalid=warn_invalid, want=want)
     )  # fmt: skip
     found = tally(parsed.event for parsed in lines if matches(parsed.event, flt))
-    view = roster.records if as_json else roster.tree if tree else roster.table
-    emit(view(found, registry))
+    if as_json:
+        emit(roster.records(found, registry))
+        return
+    terminal = console()  # on a terminal, the table fits its width; into a pipe, lines are whole
+    width = terminal.width if terminal.is_terminal else None
+    view = roster.tree if tree else roster.table
+    emit(view(found, registry, width=width))
 
 
 @app.command(epilog=RENAME_EXAMPLES)
