@@ -181,22 +181,6 @@ def claim(make_event: MakeEvent) -> Event:
     )  # fmt: skip
 
 
-@pytest.fixture
-def refutation(make_event: MakeEvent) -> Event:
-    """Ukraine's reject, known to the week, answering the claim."""
-    return make_event(
-        id="2024-08-19-refutation",
-        date="2024-08-19",
-        precision="week",
-        title="Ukraine refutes the claim",
-        type="reject",
-        actors=["ukraine"],
-        targets=["belarus/president"],
-        responds_to=["2024-08-18-claim"],
-        sources=[{"title": "Situation Brief", "publisher": "Army Recognition"}],
-    )
-
-
 def test_a_brief_reads_as_headings_entries_quotes_and_numbered_sources(
     claim: Event, refutation: Event
 ) -> None:
