@@ -24,6 +24,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -610,8 +611,13 @@ _UNSET = frozenset({"TIMELINE_FILE", "PYTHONDONTWRITEBYTECODE"})
 
 
 def _child_env() -> dict[str, str]:
-    """The environment, with ``timeline`` importable, bytecode cached as by default, and the
-    user's log setting out of the way."""
+    """The environment, with ``timeline`` importable, bytecode cached as by default, the
+    user's log setting out of the way, and this Python's scripts directory on PATH: the `bench`
+    extra installs jaq there, and a venv need not be activated to run the benchmark."""
+    scripts = sysconfig.get_path("scripts")
+    path = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    if scripts not in path:
+        os.environ["PATH"] = os.pathsep.join([*path, scripts])  # shutil.which reads it too
     env = {k: v for k, v in os.environ.items() if k not in _UNSET}
     if not _importable("timeline"):
         src = str(REPO / "src")

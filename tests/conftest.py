@@ -131,6 +131,23 @@ def make_event() -> Callable[..., Event]:
 
 
 @pytest.fixture
+def refutation(make_event: Callable[..., Event]) -> Event:
+    """Ukraine's reject, known only to the week, answering the event ``2024-08-18-claim`` (the
+    publishing formats' tests each build that claim with what their format must show)."""
+    return make_event(
+        id="2024-08-19-refutation",
+        date="2024-08-19",
+        precision="week",
+        title="Ukraine refutes the claim",
+        type="reject",
+        actors=["ukraine"],
+        targets=["belarus/president"],
+        responds_to=["2024-08-18-claim"],
+        sources=[{"title": "Situation Brief", "publisher": "Army Recognition"}],
+    )
+
+
+@pytest.fixture
 def deadline() -> Iterator[Callable[[float], None]]:
     """Arm an alarm that interrupts a blocking call (e.g. opening a FIFO) with TimeoutError."""
     import signal

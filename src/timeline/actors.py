@@ -213,7 +213,7 @@ def parse_registry(data: bytes, *, source: str) -> Registry:
     try:
         tables = msgspec.convert(document, dict[str, _Table])
     except msgspec.ValidationError:
-        _explain(document, lines, source)
+        _explain(document, text, lines, source)
         raise  # pragma: no cover - _explain raises for everything msgspec refuses
     actors: dict[str, Actor] = {}
     labels: dict[str, tuple[str, str]] = {}
@@ -252,8 +252,9 @@ def _toml_error(message: str, source: str) -> str:
     return f"{source}:{found.group(1)}: {message[: found.start()]}"
 
 
-def _explain(document: dict[str, Any], lines: Mapping[str, int], source: str) -> None:
-    """Raise a ``RegistryError`` for the first table the model refuses."""
+def _explain(document: dict[str, Any], text: str, lines: Mapping[str, int], source: str) -> None:
+    """Raise a ``RegistryError`` for the first table the model refuses, at its key's line
+    where that can be found."""
     from pydantic import ValidationError
 
     from timeline.model import describe_validation_error
@@ -281,8 +282,25 @@ def _explain(document: dict[str, Any], lines: Mapping[str, int], source: str) ->
                 near = difflib.get_close_matches(str(path), keys, n=1)
                 hint = f"did you mean {near[0]!r}?" if near else f"the keys are {', '.join(keys)}"
                 message = f"unknown key: {hint}"
+            if id_ in lines and path:
+                written = re.split(r"[.\[]", path, maxsplit=1)[0]  # aliases[1] is on aliases' line
+                where = f"{source}:{_key_line(text, lines[id_], written)}"
             raise RegistryError(f"{where}: [{id_}] {path}: {message}") from None
     raise RegistryError(f"{source}: not a registry of actors")
+
+
+def _key_line(text: str, header: int, key: str) -> int:
+    """The line of ``key = …`` in the table whose header is on line ``header``; the header's
+    line when the key is not written on a line of its own (an inline table, a dotted key)."""
+    written = re.compile(
+        rf"""[ \t]*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')[ \t]*="""
+    )
+    for offset, line in enumerate(text.split("\n")[header:]):
+        if _MAYBE_HEADER.match(line):
+            break
+        if written.match(line):
+            return header + offset + 1
+    return header
 
 
 def _quoted(id_: str) -> str:

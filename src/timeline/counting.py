@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from timeline.log import parallel
 from timeline.log.files import snapshot
@@ -98,41 +98,83 @@ def count_log(
 ) -> Stats:  # fmt: skip
     """The stats of the events of a log (a path, ``-`` or git's ``REV:PATH``) that match
     ``flt``. Bad lines go to ``on_invalid``; with ``strict``, the first is raised."""
-    name = display_name(spec_path)
+    return count_logs(
+        [spec_path], flt, spec, strict=strict, on_invalid=on_invalid, on_more=on_more, top=top
+    )
+
+
+def count_logs(
+    spec_paths: Sequence[str], flt: Filter, spec: Spec, *, strict: bool, on_invalid: OnInvalid,
+    on_more: OnMore, top: int | None = None,
+) -> Stats:  # fmt: skip
+    """``count_log`` over several logs read as one: a ``reject`` in one disputes a claim in
+    another. Each log's bad lines are reported with its own name."""
+    tally = Tally()
     with contextlib.ExitStack() as stack:
-        ranges = None
-        log_fd = -1
-        if not strict and parallel.is_large(spec_path):
-            snap = stack.enter_context(snapshot(spec_path))
-            log_fd = snap.fd
-            ranges = parallel.line_ranges(snap, parallel.workers())
-        if ranges is None:
-            tally = _serial(
-                spec_path, flt, spec, strict=strict, name=name, on_invalid=on_invalid,
-                on_more=on_more,
+        recounts = []
+        for spec_path in spec_paths:
+            part, recount = _first_reading(
+                spec_path, flt, spec, strict=strict, on_invalid=on_invalid, on_more=on_more,
+                stack=stack,
             )  # fmt: skip
-        else:
-            work = functools.partial(tally_range, flt=flt, spec=spec)
-            tally = Tally()
-            parts = parallel.map_ranges(work, log_fd, ranges)
-            for part, _ in parts:
-                tally.merge(part)
-            bad = joined_bad_lines((part_bad for _, part_bad in parts), log_fd)
-            report_bad_lines(bad, name=name, strict=False, on_invalid=on_invalid, on_more=on_more)
-            disputed = _disputed_filter(flt, tally.rejected) if spec.status_at is not None else None
+            tally.merge(part)
+            recounts.append(recount)
+        if spec.status_at is not None:
+            tally.correct_status(spec, tally.pending_disputed())  # standard input's
+            disputed = _disputed_filter(flt, tally.rejected)
             if disputed is not None:
-                again = functools.partial(tally_range, flt=disputed, spec=spec, recount=True)
                 moved = Tally()
-                for part, _ in parallel.map_ranges(again, log_fd, ranges):
-                    moved.merge(part)
+                for recount in recounts:
+                    if recount is not None:
+                        moved.merge(recount(disputed))
                 tally.correct_status(spec, moved.counts.elements())
     return finish(tally, spec, top=top, since=flt.since, until=flt.until)
+
+
+Recount = Callable[[Filter], Tally]
+"""A second reading of a log: the events of a filter that are not stored as disputed."""
+
+
+def _first_reading(
+    spec_path: str, flt: Filter, spec: Spec, *, strict: bool, on_invalid: OnInvalid,
+    on_more: OnMore, stack: contextlib.ExitStack,
+) -> tuple[Tally, Recount | None]:  # fmt: skip
+    """The tally of one log, and how to read it again to move claims that a ``reject`` answers
+    to disputed (None for standard input, whose tally remembers where it counted them)."""
+    name = display_name(spec_path)
+    ranges = None
+    log_fd = -1
+    if not strict and parallel.is_large(spec_path):
+        snap = stack.enter_context(snapshot(spec_path))
+        log_fd = snap.fd
+        ranges = parallel.line_ranges(snap, parallel.workers())
+    if ranges is None:
+        return _serial(
+            spec_path, flt, spec, strict=strict, name=name, on_invalid=on_invalid,
+            on_more=on_more,
+        )  # fmt: skip
+    work = functools.partial(tally_range, flt=flt, spec=spec)
+    tally = Tally()
+    parts = parallel.map_ranges(work, log_fd, ranges)
+    for part, _ in parts:
+        tally.merge(part)
+    bad = joined_bad_lines((part_bad for _, part_bad in parts), log_fd)
+    report_bad_lines(bad, name=name, strict=False, on_invalid=on_invalid, on_more=on_more)
+
+    def recount(disputed: Filter) -> Tally:
+        again = functools.partial(tally_range, flt=disputed, spec=spec, recount=True)
+        moved = Tally()
+        for part, _ in parallel.map_ranges(again, log_fd, ranges):
+            moved.merge(part)
+        return moved
+
+    return tally, recount
 
 
 def _serial(
     spec_path: str, flt: Filter, spec: Spec, *, strict: bool, name: str, on_invalid: OnInvalid,
     on_more: OnMore,
-) -> Tally:  # fmt: skip
+) -> tuple[Tally, Recount | None]:  # fmt: skip
     """The tally of a log read by this process alone."""
     once = spec_path == STDIN  # standard input cannot be read again
     tally = Tally(pending={} if once and spec.status_at is not None else None)
@@ -140,16 +182,14 @@ def _serial(
     lines = read_any_lines(spec_path, anchors=anchors)
     bad = tally_lines(lines, flt, spec, tally, want=want)
     report_bad_lines(bad, name=name, strict=strict, on_invalid=on_invalid, on_more=on_more)
-    if spec.status_at is None:
-        return tally
     if once:
-        tally.correct_status(spec, tally.pending_disputed())
-        return tally
-    disputed = _disputed_filter(flt, tally.rejected)
-    if disputed is not None:
+        return tally, None
+
+    def recount(disputed: Filter) -> Tally:
         want, anchors = _reading(disputed, spec, recount=True, strict=False)
         moved = Tally()
         lines = read_any_lines(spec_path, anchors=anchors)
         tally_lines(lines, disputed, spec, moved, want=want, recount=True)
-        tally.correct_status(spec, moved.counts.elements())
-    return tally
+        return moved
+
+    return tally, recount

@@ -331,6 +331,11 @@ class KeptEvents(Sequence[EventLike]):
     def __iter__(self) -> Iterator[EventLike]:
         return map(_decoded, self._kept.lines(self._ranked, self._fd))
 
+    def keys(self) -> list[int]:
+        """Each event's place in date order (``query.sort_key``), read without decoding it."""
+        places = self._kept.places
+        return [places[at] for at in self._ranked]
+
 
 class AnsweredEvents(Mapping[str, EventLike]):
     """The events the selection answers, by id, looked up in the log the first time a view

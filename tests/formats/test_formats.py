@@ -51,22 +51,6 @@ def claim(make_event: MakeEvent) -> Event:
     )
 
 
-@pytest.fixture
-def refutation(make_event: MakeEvent) -> Event:
-    """Ukraine's reject answering the claim."""
-    return make_event(
-        id="2024-08-19-refutation",
-        date="2024-08-19",
-        precision="week",
-        title="Ukraine refutes the claim",
-        type="reject",
-        actors=["ukraine"],
-        targets=["belarus/president"],
-        responds_to=["2024-08-18-claim"],
-        sources=[{"title": "Situation Brief", "publisher": "Army Recognition"}],
-    )
-
-
 def _responses(events: Sequence[Event]) -> Responses:
     responses = Responses()
     for event in events:

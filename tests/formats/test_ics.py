@@ -73,22 +73,6 @@ def claim(make_event: MakeEvent) -> Event:
     )  # fmt: skip
 
 
-@pytest.fixture
-def refutation(make_event: MakeEvent) -> Event:
-    """Ukraine's reject, known only to the week, answering the claim."""
-    return make_event(
-        id="2024-08-19-refutation",
-        date="2024-08-19",
-        precision="week",
-        title="Ukraine refutes the claim",
-        type="reject",
-        actors=["ukraine"],
-        targets=["belarus/president"],
-        responds_to=["2024-08-18-claim"],
-        sources=[{"title": "Situation Brief", "publisher": "Army Recognition"}],
-    )
-
-
 def test_a_calendar_holds_an_all_day_event_per_event(claim: Event, refutation: Event) -> None:
     """The whole calendar read back: its name, and per event every property, value by value."""
     responses = Responses()

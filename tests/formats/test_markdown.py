@@ -181,22 +181,6 @@ def claim(make_event: MakeEvent) -> Event:
     )  # fmt: skip
 
 
-@pytest.fixture
-def refutation(make_event: MakeEvent) -> Event:
-    """Ukraine's reject, known to the week, answering the claim."""
-    return make_event(
-        id="2024-08-19-refutation",
-        date="2024-08-19",
-        precision="week",
-        title="Ukraine refutes the claim",
-        type="reject",
-        actors=["ukraine"],
-        targets=["belarus/president"],
-        responds_to=["2024-08-18-claim"],
-        sources=[{"title": "Situation Brief", "publisher": "Army Recognition"}],
-    )
-
-
 def test_a_brief_reads_as_headings_entries_quotes_and_numbered_sources(
     claim: Event, refutation: Event
 ) -> None:
@@ -222,7 +206,9 @@ def test_a_brief_reads_as_headings_entries_quotes_and_numbered_sources(
         ("p", "Sources:"),
         ("li", "Army Recognition — <https://example.org/a>Brief"),
         ("li", "Bad link, javascript:alert(1)"),
-        ("p", "Where: Minsk, BLR, 53.9, 27.56 · Tags: border · Id: 2024-08-18-claim"),
+        ("p", "Where: Minsk, BLR, 53.9, 27.56 · Tags: border · "
+              "Answered by: week of 19 August 2024, Ukraine refutes the claim · "
+              "Id: 2024-08-18-claim"),
         ("h3", "week of 19 August 2024: Ukraine refutes the claim"),
         ("p", "ukraine → belarus/president · reject · reported"),
         ("p", "Sources:"),
@@ -231,6 +217,17 @@ def test_a_brief_reads_as_headings_entries_quotes_and_numbered_sources(
               "Id: 2024-08-19-refutation"),
     ]  # fmt: skip
     assert_nothing_from_the_data(text, [claim, refutation])
+
+
+def test_an_event_answered_from_outside_the_brief_says_so(claim: Event, refutation: Event) -> None:
+    """The claim alone in a brief, answered by an event the selection left out."""
+    responses = Responses()
+    responses.note(refutation)
+    text = render([claim], responses=responses)
+    assert outline(text)[-1] == (
+        "p", "Where: Minsk, BLR, 53.9, 27.56 · Tags: border · "
+             "Answered by events not in this brief · Id: 2024-08-18-claim",
+    )  # fmt: skip
 
 
 def test_parties_are_display_names_escaped_as_the_log_s_text(

@@ -104,22 +104,6 @@ def claim(make_event: MakeEvent) -> Event:
     )  # fmt: skip
 
 
-@pytest.fixture
-def refutation(make_event: MakeEvent) -> Event:
-    """Ukraine's reject, known to the week, answering the claim."""
-    return make_event(
-        id="2024-08-19-refutation",
-        date="2024-08-19",
-        precision="week",
-        title="Ukraine refutes the claim",
-        type="reject",
-        actors=["ukraine"],
-        targets=["belarus/president"],
-        responds_to=["2024-08-18-claim"],
-        sources=[{"title": "Situation Brief", "publisher": "Army Recognition"}],
-    )
-
-
 def test_a_timeline_is_a_title_slide_and_a_slide_per_event(claim: Event, refutation: Event) -> None:
     """The whole value: the title slide, then per event its id, dates, escaped headline, text
     (parties, status, summary, quote, numbered sources, details) and its first actor's group;

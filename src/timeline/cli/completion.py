@@ -6,29 +6,30 @@ to offer) and never fails; on any trouble it offers nothing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 _MOST = 200  # suggestions at most: a shell shows no more usefully
 
 
-def _log(ctx: Any) -> str:
-    """The log the command line names: --file, resolved by typer with its env var and default."""
-    given = getattr(ctx, "params", {}).get("file")
-    return str(given or os.environ.get("TIMELINE_FILE") or "")
+def _logs(ctx: Any) -> list[str]:
+    """The logs the command line names, as the command will read them (see ``cli.logs``)."""
+    from timeline.cli.logs import read_logs
+
+    return read_logs(getattr(ctx, "params", {}).get("files"))
 
 
 def _values(ctx: Any, keys: tuple[str, ...]) -> Iterator[str]:
     from timeline.log.decoding import json_objects
     from timeline.log.files import read_raw_lines
 
-    for _, obj in json_objects(read_raw_lines(_log(ctx))):
-        for key in keys:
-            value = obj.get(key)
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, str):
-                    yield item
+    for log in _logs(ctx):
+        for _, obj in json_objects(read_raw_lines(log)):
+            for key in keys:
+                value = obj.get(key)
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, str):
+                        yield item
 
 
 def _complete(ctx: Any, incomplete: str, keys: tuple[str, ...]) -> list[str]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from timeline.cli.completion import complete_actors
+from timeline.cli.logs import DEFAULT_FILE
 from timeline.vocab import EventType, Status
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from timeline.formats import Format
     from timeline.query import Filter
 
-DEFAULT_FILE = "data/events.jsonl"
 TYPE_NAMES = ", ".join(t.value for t in EventType)
 STATUS_NAMES = ", ".join(s.value for s in Status)
 
@@ -40,17 +40,27 @@ def examples(*commands: str, note: str = "") -> str:
 
 # ---------------------------------------------------------------------------- common options
 
-FileOpt = Annotated[
-    str,
+_FILE_DEFAULT = "Default: $TIMELINE_FILE (one path), else " + DEFAULT_FILE + "."
+FilesOpt = Annotated[
+    list[str] | None,
     typer.Option(
         "--file",
         "-f",
-        envvar="TIMELINE_FILE",
         metavar="PATH",
-        help="The log: a JSONL file ('-' for stdin when reading).",
-        show_envvar=True,
+        help="The log: a JSONL file, '-' for stdin or git's REV:PATH; repeat it to read several "
+        "as one. " + _FILE_DEFAULT,
     ),
 ]
+"""The logs a reading command reads: ``read_logs`` resolves them."""
+FileOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--file", "-f", metavar="PATH", help="The log to change: one JSONL file. " + _FILE_DEFAULT
+    ),
+]
+"""The one log a writing command changes: ``write_log`` resolves it (and refuses several)."""
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON Lines to stdout, for jq & co.")]
 StrictOpt = Annotated[
     bool,

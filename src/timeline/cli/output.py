@@ -39,11 +39,12 @@ def emit(output: Output, *, page: bool = False, to: str | None = None) -> None:
     if isinstance(output, Rendered):
         terminal = console()
         pager = _pager() if page and terminal.is_terminal and sys.stdin.isatty() else None
+        whole_lines = output.soft_wrap and not terminal.is_terminal
         if pager is None:
-            terminal.print(output.renderable, soft_wrap=output.soft_wrap)
+            terminal.print(Trimmed(output.renderable), soft_wrap=whole_lines)
             return
         with terminal.capture() as captured:
-            terminal.print(output.renderable, soft_wrap=output.soft_wrap)
+            terminal.print(Trimmed(output.renderable), soft_wrap=whole_lines)
         _page(pager, captured.get())
     elif isinstance(output, ByteLines):
         out = sys.stdout.buffer
@@ -55,6 +56,26 @@ def emit(output: Output, *, page: bool = False, to: str | None = None) -> None:
         for line in output.lines:
             write(line + "\n")
         sys.stdout.flush()
+
+
+class Trimmed:
+    """A renderable as rich draws it, less the spaces that end its lines (rich pads a table's
+    cells, and often a line, to the full width): a copied line carries no trailing blanks."""
+
+    def __init__(self, renderable: Any) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Any, options: Any) -> Iterator[Any]:
+        from rich.segment import Segment
+
+        for line in Segment.split_lines(console.render(self.renderable, options)):
+            while line and not line[-1].control and not line[-1].text.rstrip(" "):
+                line.pop()
+            if line and not line[-1].control:
+                text, style, control = line[-1]
+                line[-1] = Segment(text.rstrip(" "), style, control)
+            yield from line
+            yield Segment.line()
 
 
 def refuse_overwriting_log(output: str, log: str) -> None:
@@ -115,7 +136,7 @@ def _write_output(output: Output, out: BinaryIO) -> None:
         file_console = Console(
             file=text, width=100, color_system=None, highlight=False, emoji=False
         )
-        file_console.print(output.renderable, soft_wrap=output.soft_wrap)
+        file_console.print(Trimmed(output.renderable), soft_wrap=output.soft_wrap)
         text.flush()
         text.detach()
     elif isinstance(output, ByteLines):

@@ -28,6 +28,8 @@ EIGHTHS = "▏▎▍▌▋▊▉█"  # a bar's end, in eighths of a character's
 ZERO = "·"  # an empty period in a sparkline: not the same as a small count
 CHART_HEIGHT = 8  # lines of the column chart
 MAX_LABEL = 32  # a value wider than this is cut, with an ellipsis
+MIN_LABEL = 8  # ... and on a narrow terminal, down to this, so that a row stays one line
+MIN_BAR = 6  # the shortest bar room of a table row
 
 
 def bar(fraction: float, width: int) -> str:
@@ -203,11 +205,13 @@ def _table(result: Stats, width: int) -> Iterator[Text]:
     from rich.text import Text
 
     rows = result.rows
-    labels = [_cut(_key_text(result, r.key, other=r.other), MAX_LABEL) for r in rows]
-    head = " · ".join(by.value for by in result.spec.by)
-    label_w = max(len(head), *(len(label) for label in labels))
     count_w = max(len("events"), *(len(f"{r.count:,}") for r in rows))
-    bar_w = max(width - label_w - count_w - 5 - 3, 4)
+    fixed = count_w + 5 + 3  # the count, the share, the spaces between
+    most = max(MIN_LABEL, min(MAX_LABEL, width - fixed - MIN_BAR))
+    labels = [_cut(_key_text(result, r.key, other=r.other), most) for r in rows]
+    head = _cut(" · ".join(by.value for by in result.spec.by), most)
+    label_w = max(len(head), *(len(label) for label in labels))
+    bar_w = max(width - label_w - fixed, 1)
     top = max(r.count for r in rows) or 1
     yield Text(f"{head:<{label_w}}  {'events':>{count_w}}     %", style="bold")
     for row, label in zip(rows, labels, strict=True):
@@ -268,11 +272,16 @@ def _sparklines(result: Stats, width: int) -> Iterator[Text]:
         rows = [r for r in result.rows if r.key == key and r.other == other]
         fine = [r.count for r in rows if r.period is not None and not r.period.coarse]
         coarse = sum(r.count for r in rows if r.period is not None and r.period.coarse)
-        label = _cut(_key_text(result, key, other=other), MAX_LABEL)
+        label = _key_text(result, key, other=other)
         series.append((label, fine, sum(fine) + coarse, coarse, _style(result, key, other=other)))
-    label_w = max(len(s[0]) for s in series)
     total_w = max(len("events"), *(len(f"{s[2]:,}") for s in series))
     coarse_w = max(len("coarser"), *(len(f"{s[3]:,}") for s in series))
+    most = max(MIN_LABEL, min(MAX_LABEL, width - total_w - coarse_w - 6 - 8))
+    series = [
+        (_cut(label, most), fine, total, coarse, style)
+        for label, fine, total, coarse, style in series
+    ]
+    label_w = max(len(s[0]) for s in series)
     room = max(width - label_w - total_w - coarse_w - 6, 8)
     all_sums = [grouped(s[1], room) for s in series]
     run = all_sums[0][1]

@@ -93,7 +93,20 @@ def _parties(event: EventLike, names: Mapping[str, str]) -> str:
     return text
 
 
-def _entry(event: EventLike, selection: Selection, names: Mapping[str, str]) -> Iterator[str]:
+def _answerers(selection: Selection) -> dict[str, list[str]]:
+    """For each event of the brief that another in it answers, those answers ('DATE, TITLE'),
+    found in a reading of its own before the brief is written (only when an event answers)."""
+    answerers: dict[str, list[str]] = {}
+    if selection.responses.answered:
+        for event in selection.events:
+            for ref in dict.fromkeys(event.responds_to):
+                answerers.setdefault(ref, []).append(f"{date_words(event)}, {event.title}")
+    return answerers
+
+
+def _entry(
+    event: EventLike, selection: Selection, names: Mapping[str, str], answerers: list[str]
+) -> Iterator[str]:
     status = status_of(event, selection.responses)
     yield f"### {escape(date_words(event))}: {_inline(event.title)}"
     yield ""
@@ -118,6 +131,9 @@ def _entry(event: EventLike, selection: Selection, names: Mapping[str, str]) -> 
         answered = selection.answered.get(ref)
         what = f"{date_words(answered)}, {answered.title}" if answered else ref
         details.append("Answers: " + _inline(what))
+    details.extend("Answered by: " + _inline(what) for what in answerers)
+    if not answerers and event.id in selection.responses.answered:
+        details.append("Answered by events not in this brief")
     details.append("Id: " + _inline(event.id))
     yield ""
     yield " · ".join(details)
@@ -141,13 +157,14 @@ def _front(selection: Selection, about: About) -> Iterator[str]:
 def _lines(selection: Selection, about: About) -> Iterator[str]:
     yield from _front(selection, about)
     heading = None
+    answerers = _answerers(selection)
     for event in selection.events:
         if _heading(event) != heading:
             heading = _heading(event)
             yield ""
             yield f"## {heading}"
         yield ""
-        yield from _entry(event, selection, about.names)
+        yield from _entry(event, selection, about.names, answerers.get(event.id, []))
 
 
 def _no_blank_lines(lines: Iterator[str]) -> Iterator[str]:

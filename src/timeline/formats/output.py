@@ -30,7 +30,8 @@ class ByteLines:
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A rich renderable for a terminal; ``soft_wrap`` keeps long lines whole."""
+    """A rich renderable for a terminal; ``soft_wrap`` keeps long lines whole where the output
+    is not a terminal (a pipe, a file), and wraps them on one."""
 
     renderable: RenderableType | Any  # Any: rich is not imported to name it at run time
     soft_wrap: bool = False

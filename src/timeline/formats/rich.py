@@ -8,7 +8,7 @@ inside the functions, so that naming the formats costs nothing at start-up.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,9 @@ from timeline.text import visible
 from timeline.vocab import Status
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType
+    from rich.measure import Measurement
+    from rich.segment import Segment
     from rich.style import Style
     from rich.text import Text
 
@@ -61,6 +63,134 @@ _STATUS_MARKS = {
     Status.DISPUTED: ("✖ disputed", "red"),
     Status.CONFIRMED: ("✔ confirmed", "green"),
 }
+
+
+# Narrower than this beside its lead, a line of words wraps under the lead instead; an id
+# (one long word) is cut into lines of the cell's width, starting right after its lead.
+_MIN_ROOM, _MIN_ID_ROOM = 12, 20
+_GAP = "  "  # between the parts of a line of parts
+
+
+class Cell:
+    """The lines of an event in a view (or of a change in ``diff``'s), each wrapped to the
+    width the cell is given with a hanging indent: a line's continuation starts under the text
+    after its lead ('↳ ', '  “', 'responds to: '), so a label never ends a line alone. A line of
+    parts (the parties, then '◆ claimed', '↩ answered') breaks only between parts (the first
+    one between its words too), so a mark never leaves its label: rich's own wrapping breaks at
+    any space, and takes a no-break space for one. When rich is asked not to wrap (``diff``
+    into a pipe), each line is written whole.
+    """
+
+    def __init__(self) -> None:
+        self._items: list[tuple[list[tuple[Text, Text]], bool]] = []  # parts, and chop
+
+    def line(self, text: Text | str, *, lead: Text | str = "", style: str = "") -> None:
+        """A line (its own newlines start new ones, under the same lead)."""
+        self._items.append(([(_text(lead, style), _text(text, style))], False))
+
+    def parts(self, *parts: tuple[Text | str, Text | str], ids: bool = False) -> None:
+        """A line of (lead, text) parts, two spaces apart, broken only between them. ``ids``:
+        the texts are ids, which a narrow cell cuts anywhere, right after their lead."""
+        self._items.append(([(_text(lead), _text(text)) for lead, text in parts], ids))
+
+    @property
+    def plain(self) -> str:
+        """Every line whole, as text (what a pipe gets)."""
+        lines = []
+        for parts, _ in self._items:
+            first, *rest = (lead.plain + text.plain for lead, text in parts)
+            lines.append(_GAP.join([first, *rest]))
+        return "\n".join(lines)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+
+        widest = 1
+        for parts, _ in self._items:
+            whole = sum(lead.cell_len + _longest(text) for lead, text in parts)
+            widest = max(widest, whole + len(_GAP) * (len(parts) - 1))
+        return Measurement(min(widest, _MIN_ROOM), widest)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        from rich.segment import Segment
+
+        width = max(1, options.max_width)
+        for parts, chop in self._items:
+            for line in _parts_lines(console, parts, width, whole=bool(options.no_wrap), chop=chop):
+                yield from line.render(console)
+                yield Segment.line()
+
+
+def _text(value: Text | str, style: str = "") -> Text:
+    from rich.text import Text
+
+    return value if isinstance(value, Text) else Text(value, style=style)
+
+
+def _joined(*texts: Text | str) -> Text:
+    """Texts one after another, each in its own style (``a + b`` gives ``b`` the style of
+    ``a`` too)."""
+    from rich.text import Text
+
+    return Text.assemble(*texts)
+
+
+def _longest(text: Text) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(line) for line in text.plain.split("\n")), default=0)
+
+
+def _hanging(
+    console: Console, lead: Text, text: Text, width: int, *, whole: bool, chop: bool = False
+) -> list[Text]:
+    """``lead`` then ``text`` wrapped beside it, each line after the first under the text;
+    where that leaves too little room, the text wraps under the lead (``chop``: is cut into
+    lines of ``width`` cells, so that an id starts right after its lead)."""
+    if whole:
+        lines = text.split("\n", allow_blank=True)
+        pad = " " * lead.cell_len
+        return [_joined(lead if i == 0 else pad, line) for i, line in enumerate(lines)]
+    indent = lead.cell_len
+    if chop and width - indent < _MIN_ID_ROOM:
+        return _chopped(_joined(lead, text), width)
+    if width - indent < _MIN_ROOM:
+        return list(_joined(lead, text).wrap(console, width, overflow="fold"))
+    wrapped = text.wrap(console, width - indent, overflow="fold")
+    pad = " " * indent
+    return [_joined(lead if index == 0 else pad, line) for index, line in enumerate(wrapped)]
+
+
+def _chopped(text: Text, width: int) -> list[Text]:
+    """``text`` cut into lines of ``width`` cells (a wide character is not split)."""
+    from rich.cells import cell_len
+
+    offsets, used = [], 0
+    for at, char in enumerate(text.plain):
+        cells = cell_len(char)
+        if used + cells > width and used:
+            offsets.append(at)
+            used = 0
+        used += cells
+    return list(text.divide(offsets))
+
+
+def _parts_lines(
+    console: Console, parts: list[tuple[Text, Text]], width: int, *, whole: bool, chop: bool
+) -> list[Text]:
+    """Parts two spaces apart, a line broken only between them (and within the first, between
+    words); a part too wide for a line of its own wraps with a hanging indent."""
+    from rich.text import Text
+
+    (lead, text), *rest = parts
+    lines = _hanging(console, lead, text, width, whole=whole, chop=chop)
+    for lead, text in rest:
+        part = _joined(lead, text)
+        if whole or lines[-1].cell_len + len(_GAP) + part.cell_len <= width:
+            lines[-1] = Text.assemble(lines[-1], _GAP, part)
+        else:
+            lines.extend(_hanging(console, lead, text, width, whole=False, chop=chop))
+    return lines
 
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> Rendered:
@@ -114,43 +244,40 @@ def _timeline(selection: Selection, *, long: bool, names: Mapping[str, str]) -> 
             when.append(f"\n{gap}", style="dim")
         previous, previous_exact = event.date, exact
 
-        body = Text(overflow="fold")  # a word wider than the column (an id, a URL) wraps whole
-        body.append(event.type.value, style=type_style(event.type.value))
-        body.append("  ")
-        body.append(visible(parties(event, names)), style="green")
+        body = Cell()
+        head = Text.assemble((event.type.value, type_style(event.type.value)), "  ",
+                             (visible(parties(event, names)), "green"))  # fmt: skip
+        marks: list[tuple[str, Text]] = []
         if status in _STATUS_MARKS:
             mark, style = _STATUS_MARKS[status]
-            body.append(f"  {mark}", style=style)
+            marks.append(("", Text(mark, style=style)))
         if event.id in selection.responses.answered:
-            body.append("  ↩ answered", style="blue")
-        body.append("\n")
-        body.append(visible(event.title), style="bold")
+            marks.append(("", Text("↩ answered", style="blue")))
+        body.parts(("", head), *marks)
+        body.line(visible(event.title), style="bold")
         for ref in event.responds_to:
             answered = selection.answered.get(ref)
             if answered is None:
-                body.append(f"\n↪ answers {visible(ref)} (not in the log)", style="dim")
+                what = f"{visible(ref)} (not in the log)"
             else:
                 what = f"{date_label(answered)}: {visible(answered.title)}"
-                body.append(f"\n↪ answers {what}", style="dim")
+            body.line(what, lead="↪ answers ", style="dim")
         sources = event.sources if long else event.sources[:1]
         if long and event.summary:
-            body.append("\n")
-            body.append(visible(event.summary, keep_newlines=True))
+            body.line(visible(event.summary, keep_newlines=True))
         for source in sources:
-            body.append("\n↳ ", style="dim")
             label = " — ".join(visible(s) for s in (source.publisher, source.title) if s)
             if label:
-                body.append(label, style="dim")
+                body.line(label, lead="↳ ", style="dim")
             elif source.url:  # the address is the label: shown once, a link when it earns one
                 link = _link_style(source.url) if long else ""
-                body.append(visible(source.url), style=link or "dim")
+                body.line(Text(visible(source.url), style=link or "dim"), lead=_text("↳ ", "dim"))
             if long and source.quote:
-                body.append("\n  “")
-                body.append(visible(source.quote, keep_newlines=True), style="italic")
-                body.append("”")
+                quote = Text.assemble((visible(source.quote, keep_newlines=True), "italic"), "”")
+                body.line(quote, lead="  “")
             if long and source.url and label:
-                body.append("\n  ")
-                body.append(visible(source.url), style=_link_style(source.url) or "dim")
+                link = _link_style(source.url) or "dim"
+                body.line(Text(visible(source.url), style=link), lead="  ")
         if long:
             _long_details(event, body)
         table.add_row(when, Text("●", style="cyan"), body)
@@ -160,19 +287,23 @@ def _timeline(selection: Selection, *, long: bool, names: Mapping[str, str]) -> 
     return Group(*blocks)
 
 
-def _long_details(event: EventLike, body: Text) -> None:
+def _long_details(event: EventLike, body: Cell) -> None:
     """--long: where it happened, its tags, its id and what it answers."""
     location = event.location
     if location is not None:
         place = [location.name, location.country]
         if location.lat is not None and location.lon is not None:
             place.append(f"{location.lat:g}, {location.lon:g}")
-        body.append("\n⌖ " + ", ".join(visible(p) for p in place if p), style="dim")
+        body.line(", ".join(visible(p) for p in place if p), lead="⌖ ", style="dim")
     if event.tags:
-        body.append("\n# " + ", ".join(visible(tag) for tag in event.tags), style="dim")
-    body.append(f"\nid: {visible(event.id)}", style="dim")
+        body.line(", ".join(visible(tag) for tag in event.tags), lead="# ", style="dim")
+    ids: list[tuple[Text | str, Text | str]] = [
+        (_text("id: ", "dim"), _text(visible(event.id), "dim"))
+    ]
     if event.responds_to:
-        body.append("  responds to: " + ", ".join(map(visible, event.responds_to)), style="dim")
+        answers = ", ".join(map(visible, event.responds_to))
+        ids.append((_text("responds to: ", "dim"), _text(answers, "dim")))
+    body.parts(*ids, ids=True)
 
 
 # ---------------------------------------------------------------------------- diff
@@ -217,8 +348,12 @@ def _take_one(counts: Counter[str], value: object) -> bool:
     return True
 
 
-def _field_line(change: FieldChange, out: Text) -> None:
-    out.append(f"\n    {change.field}: ", style="bold")
+def _field_line(change: FieldChange, cell: Cell) -> None:
+    """'    field: ' and what changed in it, a line of ``cell``."""
+    from rich.text import Text
+
+    out = Text()
+    cell.line(out, lead=Text(f"    {change.field}: ", style="bold"))
     before, after = change.before, change.after
     if change.field in _LIST_FIELDS and isinstance(before, list) and isinstance(after, list):
         # As multisets, so that a repeated item shows as added or removed, not as reordered.
@@ -245,26 +380,28 @@ def changes(comparison: Comparison) -> Rendered:
     return Rendered(_changes(comparison), soft_wrap=True)
 
 
-def _changes(comparison: Comparison) -> Text:
-    """A header of counts, then each change: + added, − removed, ~ changed with its fields."""
+def _changes(comparison: Comparison) -> Cell:
+    """A header of counts, then each change: + added, − removed, ~ changed with its fields,
+    each line wrapped with a hanging indent (under the text after '~ ', after '    title: ')."""
     from rich.text import Text
 
     from timeline.diff import Op
 
     stat = comparison.stat
-    out = Text()
-    out.append(f"+{stat.added}", style="green bold")
-    out.append(f" −{stat.removed}", style="red bold")
-    out.append(f" ~{stat.changed}", style="yellow bold")
+    out = Cell()
+    out.line(Text.assemble((f"+{stat.added}", "green bold"), (f" −{stat.removed}", "red bold"),
+                           (f" ~{stat.changed}", "yellow bold")))  # fmt: skip
     marks = {Op.ADDED: ("+", "green"), Op.REMOVED: ("−", "red"), Op.CHANGED: ("~", "yellow")}
     for change in comparison.changes:
         sign, style = marks[change.op]
         event = change.after or change.before
         assert event is not None  # every change has a side
-        out.append(f"\n{sign} {iso_label(event)}  ", style=style)
-        out.append(visible(change.id), style=style)
-        out.append("  ")
-        out.append(visible(event.title), style="bold" if change.op is Op.CHANGED else style)
+        title_style = "bold" if change.op is Op.CHANGED else style
+        line = Text.assemble(
+            (f"{iso_label(event)}  ", style), (visible(change.id), style), "  ",
+            (visible(event.title), title_style),
+        )  # fmt: skip
+        out.line(line, lead=Text(f"{sign} ", style=style))
         for field_change in change.fields:
             _field_line(field_change, out)
     return out

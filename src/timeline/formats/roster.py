@@ -31,9 +31,38 @@ def _aliases(registry: Registry | None, actor: str) -> tuple[str, ...]:
     return found.aliases if found is not None else ()
 
 
-def table(tallies: Mapping[str, Tally], registry: Registry | None) -> TextLines:
+_NARROWEST = 8  # a column cut narrower than this is left out (aliases) or kept so (names, ids)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _fitted(widths: list[int], width: int) -> list[int]:
+    """Column widths that fit ``width`` (two spaces apart): the aliases cut, or left out when
+    little room is left for them, then the names, then the ids; dates and counts stay whole."""
+    widths = list(widths)
+
+    def total() -> int:
+        return sum(widths) + 2 * (len(widths) - 1)
+
+    aliases, name, actor = 6, 1, 0
+    if total() > width:
+        widths[aliases] = max(widths[aliases] - (total() - width), 0)
+        if widths[aliases] < _NARROWEST:
+            widths.pop()
+    for column in (name, actor):
+        if total() > width:
+            widths[column] = max(widths[column] - (total() - width), _NARROWEST)
+    return widths
+
+
+def table(
+    tallies: Mapping[str, Tally], registry: Registry | None, *, width: int | None = None
+) -> TextLines:
     """One line per actor, in columns: id, display name, events as actor and as target, the
-    first and last date, aliases."""
+    first and last date, aliases. With ``width`` (a terminal's), the table fits it: a long
+    name or alias is cut with '…', and the aliases are left out when they no longer fit."""
     rows: list[tuple[str, ...]] = [_HEAD]
     for actor, entry in tallies.items():
         first, last = _dates(entry)
@@ -41,21 +70,28 @@ def table(tallies: Mapping[str, Tally], registry: Registry | None) -> TextLines:
                      first, last, ", ".join(_aliases(registry, actor))))  # fmt: skip
     rows = [tuple(visible(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEAD))]
+    if width is not None:
+        widths = _fitted(widths, width)
     numeric = {2, 3}
 
     def line(row: tuple[str, ...]) -> str:
         cells = [
-            cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
-            for i, cell in enumerate(row)
-        ]
-        return "  ".join(cells).rstrip()
+            _cut(cell, widths[i]).rjust(widths[i]) if i in numeric
+            else _cut(cell, widths[i]).ljust(widths[i])
+            for i, cell in enumerate(row[: len(widths)])
+        ]  # fmt: skip
+        text = "  ".join(cells).rstrip()
+        return text if width is None else _cut(text, width)
 
     return TextLines([line(row) for row in rows] if tallies else [])
 
 
-def tree(tallies: Mapping[str, Tally], registry: Registry | None) -> TextLines:
+def tree(
+    tallies: Mapping[str, Tally], registry: Registry | None, *, width: int | None = None
+) -> TextLines:
     """The actors as a tree of parts: 'belarus' above 'president' for 'belarus/president'. A
-    part whose whole is not in the selection still hangs under it."""
+    part whose whole is not in the selection still hangs under it. With ``width``, a line
+    wider than it is cut with '…'."""
     children: dict[str, list[str]] = {}
     nodes: set[str] = set()
     for actor in tallies:
@@ -90,7 +126,8 @@ def tree(tallies: Mapping[str, Tally], registry: Registry | None) -> TextLines:
             yield label(root)
             yield from walk(root, "")
 
-    return TextLines(roots())
+    lines = roots()
+    return TextLines(lines if width is None else (_cut(line, width) for line in lines))
 
 
 def record(entry: Tally, registry: Registry | None) -> dict[str, Any]:

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from timeline.cli.completion import complete_actors
+from timeline.cli.logs import read_logs, write_log
 from timeline.cli.options import (
-    DEFAULT_FILE,
     ActorsOpt,
     AsOfOpt,
     FileOpt,
+    FilesOpt,
     FilterOptions,
     JsonOpt,
     StrictOpt,
@@ -46,7 +47,7 @@ app = typer.Typer(
 @unpack
 def actors(
     ctx: typer.Context,
-    file: FileOpt = DEFAULT_FILE,
+    files: FilesOpt = None,
     filters: FilterOptions = FilterOptions(),
     tree: Annotated[bool, typer.Option("--tree", help="Show the actors as a tree of parts.")] = (
         False
@@ -63,7 +64,7 @@ def actors(
         return
     from timeline.actors import tally
     from timeline.cli.exits import warn_invalid
-    from timeline.cli.output import emit
+    from timeline.cli.output import console, emit
     from timeline.cli.registry import load_registry
     from timeline.formats import roster
     from timeline.log.lines import display_name
@@ -73,14 +74,24 @@ def actors(
     from timeline.query import matches
     from timeline.userinput import today
 
-    registry = load_registry(registry_file, file)
+    logs = read_logs(files)
+    registry = load_registry(registry_file, *logs)
     flt = filters.filter(today=today(as_of), registry=registry)
     want = None if strict or flt.is_empty else Prefilter(flt)
-    lines = valid_lines(read_any_lines(file), source=display_name(file), strict=strict,
-                        on_invalid=warn_invalid, want=want)  # fmt: skip
+    lines = (
+        parsed
+        for log in logs
+        for parsed in valid_lines(read_any_lines(log), source=display_name(log), strict=strict,
+                                  on_invalid=warn_invalid, want=want)
+    )  # fmt: skip
     found = tally(parsed.event for parsed in lines if matches(parsed.event, flt))
-    view = roster.records if as_json else roster.tree if tree else roster.table
-    emit(view(found, registry))
+    if as_json:
+        emit(roster.records(found, registry))
+        return
+    terminal = console()  # on a terminal, the table fits its width; into a pipe, lines are whole
+    width = terminal.width if terminal.is_terminal else None
+    view = roster.tree if tree else roster.table
+    emit(view(found, registry, width=width))
 
 
 @app.command(epilog=RENAME_EXAMPLES)
@@ -94,7 +105,7 @@ def rename(
         ),
     ],
     new: Annotated[str, typer.Argument(metavar="NEW", help="Its new id (or a registered name).")],
-    file: FileOpt = DEFAULT_FILE,
+    files: FileOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", "-n", help="Show what would change, change nothing.")
     ] = False,
@@ -115,6 +126,7 @@ def rename(
     from timeline.rules import normalize_actor
     from timeline.text import visible
 
+    file = write_log(files, "actors rename")
     registry = load_registry(registry_file, file)
 
     def actor_id(label: str, value: str) -> str:

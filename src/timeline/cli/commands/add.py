@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from timeline.cli.completion import complete_actors
+from timeline.cli.logs import write_log
 from timeline.cli.options import (
-    DEFAULT_FILE,
     TYPE_NAMES,
     ActorsOpt,
     AsOfOpt,
@@ -53,7 +53,7 @@ def add(
             autocompletion=complete_actors,
         ),
     ],
-    file: FileOpt = DEFAULT_FILE,
+    files: FileOpt = None,
     fields: FieldOptions = FieldOptions(),
     id_: Annotated[
         str | None,
@@ -82,6 +82,7 @@ def add(
     from timeline.rules import canonical_json, make_id
     from timeline.userinput import refuse_controls, today
 
+    file = write_log(files, "add")
     registry = load_registry(actors, file)
     actor = event_ids(registry, "--actor", actor, new_actor=new_actor)
     target = event_ids(registry, "--target", fields.target, new_actor=new_actor)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli.options import DEFAULT_FILE, ActorsOpt, AsOfOpt, FileOpt, JsonOpt, examples
+from timeline.cli.logs import read_logs
+from timeline.cli.options import ActorsOpt, AsOfOpt, FilesOpt, JsonOpt, examples
 
 EXAMPLES = examples(
     "timeline check",
@@ -16,7 +17,7 @@ EXAMPLES = examples(
 
 
 def check(
-    file: FileOpt = DEFAULT_FILE,
+    files: FilesOpt = None,
     as_json: JsonOpt = False,
     strict: Annotated[
         bool,
@@ -39,7 +40,7 @@ def check(
     from collections.abc import Iterator
 
     from timeline import formats
-    from timeline.check import Problem, Severity, check_lines
+    from timeline.check import Problem, Severity, check_lines, check_logs
     from timeline.cli.exits import EXIT_FOUND, EXIT_OK, say
     from timeline.cli.output import count, emit, progress
     from timeline.cli.registry import load_registry
@@ -48,9 +49,15 @@ def check(
     from timeline.parsing import parse_lines
     from timeline.userinput import today
 
-    name = display_name(file)
-    registry = load_registry(actors, file)
-    lines = progress(read_any_lines(file), spec=file, label=f"checking {name}")
+    logs = read_logs(files)
+    names = [display_name(log) for log in logs]
+    name = ", ".join(names)
+    registry = load_registry(actors, *logs)
+    read = [
+        (label, parse_lines(progress(read_any_lines(log), spec=log, label=f"checking {label}"),
+                            source=label))
+        for log, label in zip(logs, names, strict=True)
+    ]  # fmt: skip
     counts = Counter[Severity]()
 
     def counted(problems: Iterator[Problem]) -> Iterator[Problem]:
@@ -58,9 +65,10 @@ def check(
             counts[problem.severity] += 1
             yield problem
 
-    problems = check_lines(
-        parse_lines(lines, source=name), as_of=today(as_of), registry=registry, unused=strict
-    )
+    if len(read) == 1:
+        problems = check_lines(read[0][1], as_of=today(as_of), registry=registry, unused=strict)
+    else:  # as one log: each problem names its line's own file
+        problems = check_logs(read, as_of=today(as_of), registry=registry, unused=strict)
     fmt = formats.Format.JSON if as_json else formats.Format.PLAIN
     emit(formats.CHECK[fmt](counted(problems), source=name))
     errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]

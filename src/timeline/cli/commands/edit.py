@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from timeline.cli.completion import complete_actors, complete_ids
+from timeline.cli.logs import write_log
 from timeline.cli.options import (
-    DEFAULT_FILE,
     TYPE_NAMES,
     ActorsOpt,
     AsOfOpt,
@@ -38,7 +38,7 @@ def edit(
             autocompletion=complete_ids,
         ),
     ],
-    file: FileOpt = DEFAULT_FILE,
+    files: FileOpt = None,
     date_: Annotated[str | None, typer.Option("--date", "-d", metavar="DATE", help="When.")] = None,
     title: Annotated[
         str | None, typer.Option("--title", metavar="TEXT", help="A one-line headline.")
@@ -87,6 +87,7 @@ def edit(
     from timeline.text import json_safe
     from timeline.userinput import check_utf8, today
 
+    file = write_log(files, "edit")
     check_utf8("ID", event_id)
     registry = load_registry(actors, file)
     actor = event_ids(registry, "--actor", actor, new_actor=new_actor)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from timeline.cli.options import DEFAULT_FILE, ActorsOpt, AsOfOpt, FileOpt, examples
+from timeline.cli.logs import write_log
+from timeline.cli.options import ActorsOpt, AsOfOpt, FileOpt, examples
 
 if TYPE_CHECKING:
     from timeline.importing import OnProblem
@@ -24,7 +25,7 @@ def import_(
     source: Annotated[
         str, typer.Argument(metavar="PATH|-", help="JSON Lines or one JSON array; '-' is stdin.")
     ] = "-",
-    file: FileOpt = DEFAULT_FILE,
+    files: FileOpt = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(
@@ -59,6 +60,7 @@ def import_(
     from timeline.log.spool import Spool
     from timeline.userinput import today
 
+    file = write_log(files, "import")
     if source == STDIN and sys.stdin.isatty():  # nobody is typing JSON: say what is wanted
         raise InputError("import: give a PATH, or pipe events into standard input")
     as_of_day = today(as_of)

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from timeline.cli.completion import complete_ids
-from timeline.cli.options import DEFAULT_FILE, FileOpt, examples
+from timeline.cli.logs import write_log
+from timeline.cli.options import FileOpt, examples
 
 EXAMPLES = examples(
     "timeline rm 2024-08-19-test-event-1a2b3c --yes",
@@ -25,7 +26,7 @@ def rm(
             autocompletion=complete_ids,
         ),
     ],
-    file: FileOpt = DEFAULT_FILE,
+    files: FileOpt = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask (needed when not on a terminal).")
     ] = False,
@@ -44,6 +45,7 @@ def rm(
     from timeline.text import visible
     from timeline.userinput import check_utf8
 
+    file = write_log(files, "rm")
     ids = list(dict.fromkeys(event_ids))
     for id_ in ids:
         check_utf8("ID", id_)

@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
+from timeline.cli.logs import read_logs
 from timeline.cli.options import (
-    DEFAULT_FILE,
     ActorsOpt,
     AsOfOpt,
-    FileOpt,
+    FilesOpt,
     FilterOptions,
     FormatChoice,
     FormatOpt,
@@ -34,7 +34,7 @@ EXAMPLES = examples(
 
 @unpack
 def show(
-    file: FileOpt = DEFAULT_FILE,
+    files: FilesOpt = None,
     filters: FilterOptions = FilterOptions(),
     reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Latest first.")] = False,
     limit: Annotated[
@@ -82,36 +82,40 @@ def show(
     from timeline.cli.output import emit, refuse_overwriting_log
     from timeline.cli.registry import load_registry
     from timeline.log.lines import display_name
-    from timeline.selection import REPORTED_BAD_LINES, canonical_lines, selected
+    from timeline.merging import canonical_logs, selected_logs
+    from timeline.selection import REPORTED_BAD_LINES
     from timeline.userinput import check_utf8, today
 
-    registry = load_registry(actors, file)
+    logs = read_logs(files)
+    source = ", ".join(display_name(log) for log in logs)
+    registry = load_registry(actors, *logs)
     flt = filters.filter(today=today(as_of), registry=registry)
     if title is not None:
         check_utf8("--title", title)
-    warnings = BadLineWarnings(display_name(file), limit=REPORTED_BAD_LINES)
+    warnings = BadLineWarnings(source, limit=REPORTED_BAD_LINES)
     chosen = fmt.to_format(as_json=as_json, terminal=output is None and sys.stdout.isatty())
     renderer = formats.SHOW[chosen]
     if title is not None and not renderer.titled:
         say(f"timeline: --title: the {chosen.value} format has no title; it is not used")
     if output is not None:
-        refuse_overwriting_log(output, file)
+        for log in logs:
+            refuse_overwriting_log(output, log)
     if renderer.canonical is not None:
-        with canonical_lines(
-            file, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
+        with canonical_logs(
+            logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
             on_more=warnings.more,
         ) as lines:  # fmt: skip
             warnings.finish()
             emit(renderer.canonical(lines), to=output)
         return
-    with selected(
-        file, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
+    with selected_logs(
+        logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
         on_more=warnings.more,
     ) as selection:  # fmt: skip
         warnings.finish()
         about = formats.About(
             title=title,
-            source=display_name(file),
+            source=source,
             filters=flt.describe(),
             generated=datetime.now(timezone.utc).replace(microsecond=0),
             names=registry.names if registry is not None else {},

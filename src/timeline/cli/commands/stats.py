@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
+from timeline.cli.logs import read_logs
 from timeline.cli.options import (
-    DEFAULT_FILE,
     ActorsOpt,
     AsOfOpt,
-    FileOpt,
+    FilesOpt,
     FilterOptions,
     JsonOpt,
     StatsFormatChoice,
@@ -38,7 +38,7 @@ _FIELDS = "type, actor, target, status, tag, country, publisher or precision"
 
 @unpack
 def stats(
-    file: FileOpt = DEFAULT_FILE,
+    files: FilesOpt = None,
     filters: FilterOptions = FilterOptions(),
     by: Annotated[
         list[Field] | None,
@@ -93,7 +93,7 @@ def stats(
     from timeline.cli.exits import BadLineWarnings, say
     from timeline.cli.output import emit
     from timeline.cli.registry import load_registry
-    from timeline.counting import count_log
+    from timeline.counting import count_logs
     from timeline.errors import InputError
     from timeline.formats.labels import stats_notes
     from timeline.log.lines import display_name
@@ -101,7 +101,8 @@ def stats(
     from timeline.stats import Spec
     from timeline.userinput import today
 
-    flt = filters.filter(today=today(as_of), registry=load_registry(actors, file))
+    logs = read_logs(files)
+    flt = filters.filter(today=today(as_of), registry=load_registry(actors, *logs))
     fields = tuple(by or ()) or ((Field.TYPE,) if per is None else ())
     spec = Spec(by=fields, per=per, depth=depth)
     chosen = fmt.to_format(as_json=as_json, terminal=sys.stdout.isatty())
@@ -109,9 +110,10 @@ def stats(
     if renderer is None:
         forms = ", ".join(f.value for f in formats.STATS)
         raise InputError(f"--format {chosen.value}: stats is shown as {forms}")
-    warnings = BadLineWarnings(display_name(file), limit=REPORTED_BAD_LINES)
-    result = count_log(
-        file, flt, spec, strict=strict, on_invalid=warnings, on_more=warnings.more,
+    names = ", ".join(display_name(log) for log in logs)
+    warnings = BadLineWarnings(names, limit=REPORTED_BAD_LINES)
+    result = count_logs(
+        logs, flt, spec, strict=strict, on_invalid=warnings, on_more=warnings.more,
         top=top or None,
     )  # fmt: skip
     warnings.finish()

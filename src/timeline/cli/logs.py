@@ -1,0 +1,34 @@
+"""Which logs a command reads or writes: each ``--file``, else ``$TIMELINE_FILE``, else
+``data/events.jsonl`` under the current folder."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_FILE = "data/events.jsonl"
+
+
+def _given_or_default(given: list[str] | None) -> list[str]:
+    # $TIMELINE_FILE is one path, never split: a path may hold spaces, and git's REV:PATH a
+    # colon, so neither os.pathsep nor whitespace could separate several.
+    return list(given or ()) or [os.environ.get("TIMELINE_FILE") or DEFAULT_FILE]
+
+
+def read_logs(given: list[str] | None) -> list[str]:
+    """The logs a reading command reads as one: each ``--file`` in the order given (a path
+    given twice is read once), else ``$TIMELINE_FILE``, else ``data/events.jsonl``."""
+    return list(dict.fromkeys(_given_or_default(given)))
+
+
+def write_log(given: list[str] | None, command: str) -> str:
+    """The one log a writing command changes; several ``--file`` are refused (which one would
+    it change?)."""
+    from timeline.errors import InputError
+
+    logs = _given_or_default(given)
+    if len(logs) > 1:
+        raise InputError(
+            f"{command}: --file given {len(logs)} times: {command} changes one log "
+            "(only the reading commands read several)"
+        )
+    return logs[0]

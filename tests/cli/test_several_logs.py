@@ -1,0 +1,213 @@
+"""Several ``-f``: the reading commands read the logs as one, each warning naming its line's own
+file; the writing commands refuse them (which log would they change?)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from conftest import CLAIM, REJECT, event_dict
+from timeline.cli import app
+from timeline.log import parallel
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLED = REPO / "data" / "events.jsonl"
+SPLIT_AT = 12  # the bundled log's claims on one side, the rejects that answer them on the other
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+@pytest.fixture
+def halves(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The bundled log, whole and cut in two files, each with the actor registry beside it."""
+    lines = BUNDLED.read_bytes().splitlines(keepends=True)
+    whole = tmp_path / "whole" / "events.jsonl"
+    first = tmp_path / "a" / "first.jsonl"
+    second = tmp_path / "b" / "second.jsonl"
+    for path, part in ((whole, lines), (first, lines[:SPLIT_AT]), (second, lines[SPLIT_AT:])):
+        path.parent.mkdir()
+        path.write_bytes(b"".join(part))
+        shutil.copyfile(BUNDLED.with_name("actors.toml"), path.with_name("actors.toml"))
+    return whole, first, second
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "--json"],
+        ["show"],
+        ["show", "--format", "rich", "--long"],
+        ["show", "--format", "rich", "--long", "--actor", "belarus"],
+        ["show", "--json", "--limit", "4", "--reverse"],
+        ["show", "--format", "csv"],
+        ["stats", "--by", "status", "--per", "year"],
+        ["stats", "--by", "actor", "--json"],
+        ["actors"],
+        ["actors", "--involving", "ukraine", "--json"],
+    ],
+)
+def test_two_halves_read_as_the_whole_log(halves: tuple[Path, Path, Path], args: list[str]) -> None:
+    """Cut in two files, the log reads as it did whole: the same events in the same order, a
+    claim in one file disputed by a reject in the other, the answered events named across."""
+    whole, first, second = halves
+    one = run(*args, "-f", str(whole))
+    two = run(*args, "-f", str(first), "-f", str(second))
+    assert one.exit_code == two.exit_code == 0, two.stderr
+    assert two.stdout == one.stdout
+    assert two.stderr == one.stderr.replace(str(whole), f"{first}, {second}")
+
+
+def test_a_reject_in_one_file_disputes_a_claim_in_another(tmp_path: Path) -> None:
+    """The claim is shown disputed and answered, the reject names it, stats counts it disputed."""
+    claims, rejects = tmp_path / "claims.jsonl", tmp_path / "rejects.jsonl"
+    claims.write_text(json.dumps(CLAIM) + "\n", encoding="utf-8")
+    rejects.write_text(json.dumps(REJECT) + "\n", encoding="utf-8")
+    both = ["-f", str(claims), "-f", str(rejects)]
+    shown = run("show", "--format", "rich", "--long", *both)
+    assert shown.exit_code == 0, shown.stderr
+    assert "✖ disputed  ↩ answered" in shown.stdout
+    assert "↪ answers Sun 18 Aug 2024: Lukashenko claims" in shown.stdout
+    assert "◆ claimed" in run("show", "--format", "rich", "-f", str(claims)).stdout
+    counted = run("stats", "--by", "status", *both)
+    assert counted.stdout == "disputed\t1\nreported\t1\n"
+
+
+def test_the_forked_reading_of_several_large_logs_is_the_serial_one(
+    halves: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, first, second = halves
+    args = ["-f", str(first), "-f", str(second)]
+    serial = [run(*cmd, *args) for cmd in (["show", "--long"], ["show", "--json"], ["stats"])]
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    forked = [run(*cmd, *args) for cmd in (["show", "--long"], ["show", "--json"], ["stats"])]
+    assert [r.stdout for r in forked] == [r.stdout for r in serial]
+    assert all(r.exit_code == 0 for r in forked)
+
+
+def test_each_warning_names_its_lines_own_file(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(json.dumps(event_dict(id="a-1")) + "\n", encoding="utf-8")
+    second.write_text(
+        json.dumps(event_dict(id="b-1")) + "\n" + '{"id": "broken"}\n', encoding="utf-8"
+    )
+    for command in (["show"], ["show", "--json"], ["stats"], ["actors"]):
+        result = run(*command, "-f", str(first), "-f", str(second))
+        assert result.exit_code == 0, result.stderr
+        assert f"{second}:2: date: required field is missing" in result.stderr, command
+        assert f"{first}:" not in result.stderr
+    strict = run("show", "--strict", "-f", str(first), "-f", str(second))
+    assert strict.exit_code == 2
+    assert strict.stderr.startswith(f"{second}:2: ")
+
+
+def test_check_reads_the_logs_as_one(tmp_path: Path) -> None:
+    """An id in two files is a duplicate, named with the other file; a response may answer an
+    event of another file; each problem names its own file; the last line names them all."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    dup = json.dumps(event_dict(id="dup"))
+    first.write_text(json.dumps(CLAIM) + "\n" + dup + "\n", encoding="utf-8")
+    second.write_text(
+        json.dumps(event_dict(id="other")) + "\n" + json.dumps(REJECT) + "\n"
+        + dup,  # a duplicate, and a last line without a newline
+        encoding="utf-8",
+    )  # fmt: skip
+    alone = run("check", "-f", str(second))
+    assert f"{second}:2: responds_to: no event with id '{CLAIM['id']}' in the log" in alone.stdout
+    result = run("check", "-f", str(first), "-f", str(second))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{first}:1: warning: status: 'claimed', but '{REJECT['id']}' (line 2 of {second}) "
+        "rejects it: mark it 'disputed'?",
+        f"{second}:3: id: 'dup' is also the id on line 2 of {first}",
+        f"{second}:3: warning: last line has no newline (a write cut short?)",
+    ]
+    assert result.stderr == f"{first}, {second}: 1 error, 2 warnings\n"
+    records = [json.loads(line) for line in run("check", "--json", "-f", str(first), "-f",
+                                                 str(second)).stdout.splitlines()]  # fmt: skip
+    assert [(r["file"], r["line"]) for r in records] == [
+        (str(first), 1), (str(second), 3), (str(second), 3)
+    ]  # fmt: skip
+
+
+def test_an_id_in_two_files_is_shown_twice(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(json.dumps(event_dict(id="same", title="First")) + "\n", encoding="utf-8")
+    second.write_text(json.dumps(event_dict(id="same", title="Second")) + "\n", encoding="utf-8")
+    shown = run("show", "--json", "-f", str(first), "-f", str(second))
+    assert [json.loads(line)["title"] for line in shown.stdout.splitlines()] == ["First", "Second"]
+    swapped = run("show", "--json", "-f", str(second), "-f", str(first))  # ties: file order
+    assert [json.loads(line)["title"] for line in swapped.stdout.splitlines()] == [
+        "Second", "First"
+    ]  # fmt: skip
+
+
+def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    log = tmp_path / "a.jsonl"
+    shutil.copyfile(BUNDLED, log)
+    once = run("check", "-f", str(log))
+    assert run("check", "-f", str(log), "-f", str(log)).stdout == once.stdout
+    twice = run("show", "--json", "-f", str(log), "-f", str(log))
+    assert twice.stdout == run("show", "--json", "-f", str(log)).stdout
+
+
+def test_standard_input_is_read_beside_a_file(tmp_path: Path) -> None:
+    """Any log a reading command takes, read as one with the others."""
+    first = tmp_path / "a.jsonl"
+    first.write_text(json.dumps(CLAIM) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["show", "--format", "rich", "--long", "-f", str(first), "-f", "-"],
+        input=json.dumps(REJECT) + "\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "disputed" in result.stdout
+    assert "↪ answers Sun 18 Aug 2024: Lukashenko claims" in result.stdout
+
+
+WRITERS = [
+    ["add", "--date", "2024-08-01", "--title", "T", "--type", "accuse", "-a", "belarus",
+     "-s", "https://example.org/x"],
+    ["edit", "2024-08-18-lukashenko", "--tag", "x"],
+    ["rm", "2024-08-18-lukashenko", "--yes"],
+    ["import", "IMPORT"],
+    ["actors", "rename", "belarus", "belarus-republic"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", WRITERS, ids=lambda a: a[0] if a[0] != "actors" else "rename")
+def test_the_writing_commands_refuse_several_logs(tmp_path: Path, args: list[str]) -> None:
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    shutil.copyfile(BUNDLED, first)
+    new = tmp_path / "new.jsonl"
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps(event_dict(id="imported")) + "\n", encoding="utf-8")
+    args = [str(batch) if a == "IMPORT" else a for a in args]
+    result = run(*args, "-f", str(first), "-f", str(new))
+    command = "actors rename" if args[0] == "actors" else args[0]
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"timeline: {command}: --file given 2 times: {command} changes one log "
+        "(only the reading commands read several)\n"
+    )
+    assert first.read_bytes() == BUNDLED.read_bytes()
+    assert not new.exists() and not second.exists()
+
+
+def test_timeline_file_names_one_log_even_with_spaces(tmp_path: Path) -> None:
+    """$TIMELINE_FILE is one path, never split (on spaces, or on ':' as git's REV:PATH has)."""
+    log = tmp_path / "my logs" / "crisis log.jsonl"
+    log.parent.mkdir()
+    shutil.copyfile(BUNDLED, log)
+    shown = run("show", "--json", env={"TIMELINE_FILE": str(log)})
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout == run("show", "--json", "-f", str(BUNDLED)).stdout
+    added = run(*WRITERS[0], env={"TIMELINE_FILE": str(log)})
+    assert added.exit_code == 0, added.stderr
+    assert len(log.read_bytes().splitlines()) == len(BUNDLED.read_bytes().splitlines()) + 1
