@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 REGISTRY_FILE = "actors.toml"
 
-_ONE_LINE = r"^[^\r\n]*\S[^\r\n]*$"  # one line, not blank
+_ONE_LINE = r"^[^\r\n]*\S[^\r\n]*$"  # one line, not blank (pydantic: Rust's regex)
+# msgspec matches with Python's re, whose $ also matches before a last newline: "0\n" would pass.
+_ONE_LINE_RE = _ONE_LINE.removesuffix("$") + r"\Z"
 _STORED_ID = re.compile(ASCII_ACTOR)  # ids normalize_actor leaves as they are
 _WIKIDATA = r"^Q[1-9][0-9]*$"
 
@@ -45,8 +47,8 @@ class RegistryError(TimelineError):
 class _Table(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """One actor's table as the fast path reads it; ``ActorEntry`` is its explaining twin."""
 
-    name: Annotated[str, msgspec.Meta(pattern=_ONE_LINE)]
-    aliases: list[Annotated[str, msgspec.Meta(pattern=_ONE_LINE)]] = []
+    name: Annotated[str, msgspec.Meta(pattern=_ONE_LINE_RE)]
+    aliases: list[Annotated[str, msgspec.Meta(pattern=_ONE_LINE_RE)]] = []
     wikidata: Annotated[str, msgspec.Meta(pattern=_WIKIDATA)] | None = None
     note: str | None = None
 
