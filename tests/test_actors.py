@@ -146,6 +146,7 @@ TABLE = st.fixed_dictionaries(
 @given(TABLE)
 @example({"name": "0\n"})  # Python's $ matches before a last newline; Rust's does not
 @example({"name": "A", "aliases": ["b\n"]})
+@example({"name": "\x1f"})  # white space to Python (str.isspace), not to Rust's regex
 def test_the_fast_reader_and_the_model_agree(table: dict[str, object]) -> None:
     """msgspec (every command) and the pydantic model (only to explain) accept the same
     tables, so a table the fast reader refuses always gets an explanation."""

@@ -30,9 +30,8 @@ if TYPE_CHECKING:
 
 REGISTRY_FILE = "actors.toml"
 
-_ONE_LINE = r"^[^\r\n]*\S[^\r\n]*$"  # one line, not blank (pydantic: Rust's regex)
-# msgspec matches with Python's re, whose $ also matches before a last newline: "0\n" would pass.
-_ONE_LINE_RE = _ONE_LINE.removesuffix("$") + r"\Z"
+# One line, not blank. \Z, not $: Python's $ also matches before a last newline ("0\n").
+_ONE_LINE = r"^[^\r\n]*\S[^\r\n]*\Z"
 _STORED_ID = re.compile(ASCII_ACTOR)  # ids normalize_actor leaves as they are
 _WIKIDATA = r"^Q[1-9][0-9]*$"
 
@@ -47,8 +46,8 @@ class RegistryError(TimelineError):
 class _Table(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """One actor's table as the fast path reads it; ``ActorEntry`` is its explaining twin."""
 
-    name: Annotated[str, msgspec.Meta(pattern=_ONE_LINE_RE)]
-    aliases: list[Annotated[str, msgspec.Meta(pattern=_ONE_LINE_RE)]] = []
+    name: Annotated[str, msgspec.Meta(pattern=_ONE_LINE)]
+    aliases: list[Annotated[str, msgspec.Meta(pattern=_ONE_LINE)]] = []
     wikidata: Annotated[str, msgspec.Meta(pattern=_WIKIDATA)] | None = None
     note: str | None = None
 
@@ -57,13 +56,15 @@ def _entry_model() -> Any:
     """The pydantic model of one actor's table, built on first use (only for a bad registry)."""
     from pydantic import BaseModel, ConfigDict, Field
 
+    from timeline.model import OneLine  # Python's idea of white space, as msgspec's re has it
+
     class ActorEntry(BaseModel):
         """One actor: a display name, aliases in any script, an optional Wikidata item and note."""
 
         model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
-        name: Annotated[str, Field(pattern=_ONE_LINE)]
-        aliases: list[Annotated[str, Field(pattern=_ONE_LINE)]] = []
+        name: OneLine
+        aliases: list[OneLine] = []
         wikidata: Annotated[str, Field(pattern=_WIKIDATA)] | None = None
         note: str | None = None
 
@@ -278,7 +279,6 @@ def _explain(document: dict[str, Any], text: str, lines: Mapping[str, int], sour
             model.model_validate(table)
         except ValidationError as exc:
             path, message = describe_validation_error(exc)[0]
-            message = message.replace(_ONE_LINE, "one line, not blank")
             if exc.errors()[0]["type"] == "extra_forbidden":  # the event schema's words: not ours
                 keys = sorted(model.model_fields)
                 near = difflib.get_close_matches(str(path), keys, n=1)
