@@ -19,13 +19,16 @@ from typing import Annotated, Any
 import msgspec
 
 from timeline.dates import Precision, period_end
-from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, check_extra, is_blank
+from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, check_extra
 from timeline.vocab import EventType, Status
 
 __all__ = ["FastEvent", "fast_event", "read_event"]
 
-# Actor ids of the ASCII form, one a line; any other id takes the slow path.
-_ACTORS_RE = re.compile(rf"{ASCII_ACTOR}(?:\n{ASCII_ACTOR})*")
+# Actor ids of the ASCII form; any other id takes the slow path. A log names a few hundred
+# actors a million times: those already seen are looked up, not matched again.
+_ACTOR_RE = re.compile(ASCII_ACTOR)
+_SEEN_ACTORS: set[str] = set()
+_MAX_SEEN_ACTORS = 10_000
 _Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 _Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 _NonEmpty = msgspec.Meta(min_length=1)
@@ -80,9 +83,9 @@ _ESCAPED = re.compile(
 
 
 def decode_checked(content: bytes) -> FastEvent:
-    """The event of a canonical line that was read and found valid before (a selection's
-    kept line): decoded without checking it again. Raises ``msgspec.DecodeError`` if the
-    line is not of that kind after all."""
+    """The event of a line that ``read_event`` read and found valid before, in any layout (a
+    selection's kept line): decoded without checking it again. Raises ``msgspec.DecodeError``
+    if the line is not of that kind after all."""
     return _decode(content)
 
 
@@ -96,6 +99,8 @@ _decode_any = msgspec.json.Decoder().decode
 # A JSON string, however it escapes: what lies outside these is structure.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _MAX_INT_BITS = 14_000  # about 4,300 digits, past which Python refuses to read an integer
+# A colon written as an escape: it would hide from a count of the line's colons.
+_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
 
 
 def read_event(content: bytes) -> tuple[FastEvent, bool] | None:
@@ -105,19 +110,93 @@ def read_event(content: bytes) -> tuple[FastEvent, bool] | None:
         event = _decode(content)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
-    if _encode(event) == content:
+    encoded = _encode(event)
+    if encoded == content:
         has_escaped = (
             b"\x7f" in content or b"\xc2" in content or b"\xd8" in content or b"\xe2" in content
         ) and _ESCAPED.search(content) is not None
         if not has_escaped:
             return (event, True) if _valid(event) else None
-    if not _written_once(content) or (event.extra and not _readable_numbers(event.extra)):
+    extra = event.extra
+    if extra and not _readable_numbers(extra):
+        return None
+    if not _written_once(content, encoded):
         return None
     return (event, False) if _valid(event) else None
 
 
-def _written_once(content: bytes) -> bool:
-    """No object of the line holds a key twice (msgspec keeps the last; the model refuses)."""
+class _SourceKeys(msgspec.Struct, gc=False):
+    """Which keys a source object holds (``UNSET``: not written), whatever their values."""
+
+    url: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    publisher: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    title: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    published: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    quote: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+class _LocationKeys(msgspec.Struct, gc=False):
+    name: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    country: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    lat: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    lon: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+class _EventKeys(msgspec.Struct, gc=False):
+    """Which keys an event object holds, and those of its sources and location."""
+
+    id: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    date: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    precision: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    end: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    title: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    summary: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    type: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    actors: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    targets: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    status: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    responds_to: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    location: _LocationKeys | msgspec.UnsetType | None = msgspec.UNSET
+    sources: tuple[_SourceKeys, ...] | msgspec.UnsetType = msgspec.UNSET
+    tags: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    extra: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+_decode_keys = msgspec.json.Decoder(_EventKeys).decode
+_UNSET = msgspec.UNSET
+
+
+def _unwritten(keys: msgspec.Struct) -> int:
+    return msgspec.structs.astuple(keys).count(_UNSET)
+
+
+def _written_once(content: bytes, encoded: bytes) -> bool:
+    """No object of the line holds a key twice (msgspec keeps the last; the model refuses).
+
+    Every colon outside a string follows a key, and the strings of the line hold the colons
+    of those of ``encoded`` (which writes every field once, and the keys of 'extra' that its
+    decoding kept), unless the line writes a colon as an escape. So the line's colons less
+    those of ``encoded`` are minus the number of keys it leaves out, plus one for each key
+    it writes twice and for each colon in a value that msgspec dropped for a later one. A
+    decoding that notes only which keys are there (``_EventKeys``) counts those left out.
+    """
+    if b"\\u003" in content and _ESCAPED_COLON.search(content) is not None:
+        return _written_once_slow(content)
+    try:
+        written = _decode_keys(content)
+    except (msgspec.DecodeError, RecursionError):
+        return False
+    left_out = _unwritten(written)
+    sources, where = written.sources, written.location
+    if sources is not _UNSET:
+        left_out += sum(map(_unwritten, sources))
+    if isinstance(where, _LocationKeys):
+        left_out += _unwritten(where)
+    return content.count(b":") - encoded.count(b":") == -left_out
+
+
+def _written_once_slow(content: bytes) -> bool:
+    """``_written_once`` by decoding the whole line as plain JSON and counting its keys."""
     colons = _STRING.sub(b"", content).count(b":")  # one per key, in every object
     try:
         return colons == _keys(_decode_any(content))
@@ -151,23 +230,44 @@ def _readable_numbers(extra: dict[str, Any]) -> bool:
     return True
 
 
+def _is_id(text: str) -> bool:
+    """``rules.ID_RE`` matches ``text``: at once for printable ASCII without spaces."""
+    if text.isascii() and text.isprintable() and 0 < len(text) <= 200:
+        return " " not in text and text[0] != "-"
+    return ID_RE.fullmatch(text) is not None
+
+
+def _ascii_actors(ids: tuple[str, ...]) -> bool:
+    """Every id is an actor id of the ASCII form (remembered, while they are few)."""
+    for actor in ids:
+        if actor not in _SEEN_ACTORS:
+            if not _ACTOR_RE.fullmatch(actor):
+                return False
+            if len(_SEEN_ACTORS) < _MAX_SEEN_ACTORS:
+                _SEEN_ACTORS.add(actor)
+    return True
+
+
 def _valid(event: FastEvent) -> bool:
     """The model's string and cross-field rules, on a decoded event."""
-    if not ID_RE.fullmatch(event.id) or not all(map(ID_RE.fullmatch, event.responds_to)):
+    if not _is_id(event.id) or not all(map(_is_id, event.responds_to)):
         return False
-    if not _ACTORS_RE.fullmatch("\n".join(event.actors + event.targets)):
+    parties = event.actors + event.targets
+    if not _SEEN_ACTORS.issuperset(parties) and not _ascii_actors(parties):
         return False
     texts = [event.title, event.summary, *event.tags]
     for source in event.sources:
-        if source.url is None and source.title is None:
+        url, title = source.url, source.title
+        if url is None and title is None:
             return False
-        texts += (source.url, source.publisher, source.title, source.quote)
+        texts += (url, source.publisher, title, source.quote)
     location = event.location
     if location is not None:
         texts.append(location.name)
         if location.country is not None and not COUNTRY_RE.fullmatch(location.country):
             return False
-    if any(map(is_blank, [t for t in texts if t is not None])):
+    written = [t for t in texts if t is not None]
+    if "" in written or any(map(str.isspace, written)):  # rules.is_blank, in C
         return False
     if event.extra:
         try:
