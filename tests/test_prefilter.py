@@ -125,12 +125,22 @@ def test_every_filter_gives_the_plain_result_on_a_generated_log(
     assert _fast(generated, flt) == expected
 
 
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _letters_escaped(text: str) -> str:
+    """JSON text (without escapes) with 'a', 'e' and 's' in its strings written as escapes."""
+    table = str.maketrans({"a": "\\u0061", "e": "\\u0065", "s": "\\u0073"})
+    return _STRING.sub(lambda m: m.group().translate(table), text)
+
+
 def _variants(obj: dict[str, Any], rng: random.Random) -> list[bytes]:
     """The same event written in ways the bytes do not show plainly."""
     shuffled = dict(rng.sample(list(obj.items()), len(obj)))
     return [
         json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(),
         json.dumps(obj, ensure_ascii=True).encode(),  # \u escapes for every non-ASCII character
+        _letters_escaped(json.dumps(obj, ensure_ascii=False)).encode(),  # and for ASCII ones
         json.dumps(shuffled, ensure_ascii=False, indent=None).encode(),  # spaces, key order
         json.dumps(obj, ensure_ascii=False).replace("/", "\\/").encode(),
         json.dumps({**obj, "extra": {"type": "accuse", "actors": ["decoy"]}}).encode(),
@@ -201,6 +211,17 @@ def test_prefilter_never_drops_a_matching_line(
         obj["end"] = (start + timedelta(days=span)).isoformat()
     for line in _variants(obj, random.Random(seed)):
         assert _fast([line], flt) == _plain([line], flt), line
+
+
+@pytest.mark.parametrize("ids", [["e1"], ["Минск-1"], ["e1", "Минск-1"], ['a"b\\c/d']])
+def test_an_id_is_found_in_any_spelling(ids: list[str]) -> None:
+    """An id filter finds its events whatever escapes the line uses: an id in another script
+    written as escapes (the bytes show none of it), or an ASCII one with escaped letters."""
+    flt = Filter.build(ids=ids)
+    for event_id in ("e1", "Минск-1", 'a"b\\c/d', "other"):
+        obj = {**BASE, "id": event_id, "title": "Войска у границы"}
+        for line in _variants(obj, random.Random(len(event_id))):
+            assert _fast([line], flt) == _plain([line], flt), line
 
 
 WINDOWS = [

@@ -24,8 +24,22 @@ _FOLDS = tuple(
     "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
 )
 _FOLDS_TO_ASCII = re.compile(b"|".join(re.escape(seq) for seq in _FOLDS))
-# JSON escapes that could spell a letter or a slash: the bytes no longer show the text.
-_HIDING_ESCAPES = (b"\\u", b"\\/")
+
+
+def _hex_of(char: str) -> bytes:
+    """A pattern of the four hex digits of ``char``'s JSON escape (``00df``), in either case."""
+    digits = f"{ord(char):04x}"
+    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in digits).encode()
+
+
+# JSON escapes that could spell what an ASCII needle holds: an ASCII character, one whose
+# folding holds ASCII (an escaped 'ß'), or a slash. The escapes of other characters, the bulk
+# of a log written with its non-ASCII text escaped (Cyrillic, say), hide no such needle.
+_HIDING = re.compile(  # one fixed byte first: the search skips to each backslash
+    rb"\\(?:/|u(?:00[0-7][0-9a-fA-F]|%s))" % b"|".join(_hex_of(seq.decode()) for seq in _FOLDS)
+)
+# Any escape: the bytes no longer show a needle that is not ASCII (an id in another script).
+_ANY_ESCAPE = re.compile(rb"\\[u/]")
 _MAX_MONTHS = 36
 _PREFIX = re.compile(
     rb'\{"id":"[^"\\]*","date":"(\d{4}-\d{2}-\d{2})","precision":"(day|week|month|year)",'
@@ -203,8 +217,8 @@ def _words_check(groups: list[list[bytes] | None]) -> _Check:
 ANSWERING = Anchors(
     (b'"responds_to":["',),
     False,
-    _HIDING_ESCAPES,
-    re.compile(rb'"responds_to"\s*:\s*\[\s*"'),  # the same, in other layouts
+    (),
+    (_HIDING, re.compile(rb'"responds_to"\s*:\s*\[\s*"')),  # or in other layouts
 )
 """Anchors of the lines that answer another event (a ``responds_to`` that is not empty)."""
 
@@ -217,6 +231,7 @@ class Prefilter:
 
     def __init__(self, flt: Filter) -> None:
         self._flt = flt
+        self._hiding = _HIDING if all(i.isascii() for i in flt.ids) else _ANY_ESCAPE
         self._default_status = Status.REPORTED in flt.statuses
         self._since = flt.since.isoformat().encode() if flt.since else None
         self._until = flt.until.isoformat().encode() if flt.until else None
@@ -244,33 +259,33 @@ class Prefilter:
         self._checks = checks
 
     def __call__(self, content: bytes) -> bool:
-        if b"\\" in content and any(escape in content for escape in _HIDING_ESCAPES):
+        if b"\\" in content and self._hiding.search(content) is not None:
             return True
         return all(check(content) for check in self._checks)
 
     def anchors(self) -> Anchors | None:
         """The most selective anchors the filter allows, or None (then every line is read)."""
-        flt = self._flt
-        exact = _HIDING_ESCAPES
+        flt, hiding = self._flt, self._hiding
         if flt.ids:
-            return Anchors(tuple(_quoted(i) for i in flt.ids), False, exact)
-        folded = _HIDING_ESCAPES + _FOLDS
+            return Anchors(tuple(_quoted(i) for i in flt.ids), False, (), (hiding,))
         for group in (flt.actors, flt.targets, flt.involving):
             pieces = _longest_pieces(group) if group else None
             if pieces:
-                return Anchors(pieces, True, folded)
+                return Anchors(pieces, True, _FOLDS, (hiding,))
         if flt.types:
-            return Anchors(tuple(f'"{t.value}"'.encode() for t in flt.types), False, exact)
+            types = tuple(f'"{t.value}"'.encode() for t in flt.types)
+            return Anchors(types, False, (), (hiding,))
         if flt.statuses and not self._default_status:
-            return Anchors(tuple(f'"{s.value}"'.encode() for s in flt.statuses), False, exact)
+            values = tuple(f'"{s.value}"'.encode() for s in flt.statuses)
+            return Anchors(values, False, (), (hiding,))
         if flt.since is not None and flt.until is not None:
             needles = _date_needles(flt.since, flt.until)
             if needles is not None:
-                return Anchors(needles, False, exact, _spanning_end(flt.until))
+                return Anchors(needles, False, (), (hiding, _spanning_end(flt.until)))
         for group in (flt.texts, flt.tags):
             pieces = _longest_pieces(group) if group else None
             if pieces:
-                return Anchors(pieces, True, folded)
+                return Anchors(pieces, True, _FOLDS, (hiding,))
         return None
 
     def _dates_may_match(self, content: bytes) -> bool:
