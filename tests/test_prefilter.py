@@ -315,6 +315,7 @@ def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> Non
     assert set(_FOLDS) == expected
 
 
+@pytest.mark.parametrize("output", [["--json"], ["--format", "plain"], ["--format", "csv"]])
 @pytest.mark.parametrize(
     "args",
     [
@@ -323,33 +324,64 @@ def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> Non
         ["--type", "accuse"],
         ["--since", "2019-03", "--until", "2019-04"],
         ["--reverse", "--limit", "7"],
+        ["--reverse"],
     ],
-    ids=["all", "actor", "type", "window", "reverse-limit"],
+    ids=["all", "actor", "type", "window", "reverse-limit", "reverse"],
 )
 def test_reading_on_every_core_gives_the_serial_result(
-    tmp_path: Path, generated: list[bytes], monkeypatch: pytest.MonkeyPatch, args: list[str]
+    tmp_path: Path,
+    generated: list[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    output: list[str],
 ) -> None:
-    """A log cut into ranges read by forked workers gives the serial output byte for byte,
-    warnings with whole-file line numbers included (canonical, re-spaced, CRLF and bad lines)."""
+    """A log cut into ranges read by forked workers gives the output of --strict, which reads
+    it whole and serially, byte for byte, warnings with whole-file line numbers included:
+    canonical lines, lines in other layouts (a spaced one, one the model alone reads, one in
+    json.dumps's default layout every few lines), CRLF and bad lines, and claims disputed by
+    rejections in another range (the views' lines are rendered as the ranges are read)."""
     from timeline.log import parallel
 
     lines = list(generated[:600])
+    for at in range(3, 600, 7):
+        lines[at] = json.dumps(dict(reversed(json.loads(lines[at]).items()))).encode()
     lines[10] = json.dumps(json.loads(lines[10])).encode()  # not canonical: spaces
+    alien = json.loads(lines[30])
+    alien["actors"] = ["Belarus MoD"]  # the model normalises it, the fast path leaves it
+    lines[30] = json.dumps(alien, ensure_ascii=False).encode()
     lines[20] = lines[20] + b"\r"  # CRLF
     lines[450] = b'{"id": "x", "date": "2019-03-05", "type": "accuse", "actors": ["belarus"]'  # bad
+    claims = []  # claims that every filter keeps, answered in every range
+    for at, answered in zip(range(40, 600, 150), range(560, 600, 10), strict=True):
+        claim = {**json.loads(lines[answered]), "status": "claimed", "type": "accuse"}
+        claim.update(actors=["belarus"], date="2019-03-05", precision="day", end=None)
+        lines[answered] = canonical_json(Event.model_validate(claim)).encode()
+        answer = {**BASE, "id": f"no-{at}", "type": "reject", "responds_to": [claim["id"]]}
+        lines[at] = canonical_json(Event.model_validate(answer)).encode()
+        claims.append(claim)
     log = tmp_path / "events.jsonl"
     log.write_bytes(b"".join(line + b"\n" for line in lines))
     runner = CliRunner()
-    serial = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
+    serial = runner.invoke(app, ["show", "-f", str(log), *output, *args, "--strict"])
+    assert serial.exit_code == 2  # --strict stops at the bad line: read the rest without it
+    log.write_bytes(b"".join(line + b"\n" for n, line in enumerate(lines) if n != 450))
+    serial = runner.invoke(app, ["show", "-f", str(log), *output, *args, "--strict"])
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda: 3)
     with snapshot(log) as snap:
         assert parallel.line_ranges(snap, 3) is not None
-    forked = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
+    forked = runner.invoke(app, ["show", "-f", str(log), *output, *args])
     assert forked.exit_code == serial.exit_code == 0
     assert forked.stdout == serial.stdout
-    assert forked.stderr == serial.stderr
-    assert f"{log}:451: " in forked.stderr
+    assert forked.stderr == serial.stderr == ""
+    if output != ["--json"] and "--limit" not in args:
+        mark = "[disputed]" if "plain" in output else ",disputed,"
+        assert forked.stdout.count(mark) >= len(claims)
+    log.write_bytes(b"".join(line + b"\n" for line in lines))  # with the bad line again
+    warned = runner.invoke(app, ["show", "-f", str(log), *output, *args])
+    assert warned.exit_code == 0
+    assert warned.stdout == serial.stdout
+    assert f"{log}:451: " in warned.stderr
 
 
 def test_a_bom_inside_the_log_is_refused_on_every_core_too(

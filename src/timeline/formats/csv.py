@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -13,7 +14,8 @@ from timeline.formats.output import About, TextLines
 from timeline.text import visible
 
 if TYPE_CHECKING:
-    from timeline.rules import LocationLike
+    from timeline.query import Responses
+    from timeline.rules import EventLike, LocationLike
     from timeline.selection import Selection
     from timeline.stats import Stats
 
@@ -61,34 +63,46 @@ def _place(location: LocationLike | None) -> tuple[str, str, str, str]:
     )
 
 
-def _chunks(selection: Selection) -> Iterator[str]:
-    """CSV with a header; lists are joined with ';', the first source fills the source columns.
-    A text that a spreadsheet would run as a formula is quoted (see ``_FORMULA_STARTS``)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
+    """CSV with a header row; lists are joined with ';', the first source fills the source
+    columns. A text that a spreadsheet would run as a formula is quoted (``_FORMULA_STARTS``)."""
     responses = selection.responses
-    for event in selection.events:
-        source = event.sources[0]
-        row = (
-            event.id, event.date.isoformat(), event.precision.value,
-            event.end.isoformat() if event.end else "", event.title, event.type.value,
-            _items(event.actors), _items(event.targets), status_of(event, responses).value,
-            _items(event.responds_to), _items(event.tags), event.summary or "",
-            source.publisher or "", source.title or "", source.url or "", source.quote or "",
-            *_place(event.location),
-        )  # fmt: skip
-        writer.writerow([spreadsheet_safe(visible(cell)) for cell in row])
-        yield buffer.getvalue()
+    rows = (event_row(event, responses) for event in selection.events)
+    return TextLines(itertools.chain([HEADER], rows))
+
+
+class _Rows:
+    """CSV rows as text, one at a time (each without its newline)."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\n")
+
+    def __call__(self, cells: Iterable[str]) -> str:
+        buffer = self._buffer
         buffer.seek(0)
         buffer.truncate()
-    if buffer.getvalue():
-        yield buffer.getvalue()
+        self._writer.writerow(cells)
+        return buffer.getvalue().removesuffix("\n")
 
 
-def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
-    """CSV with a header row."""
-    return TextLines(chunk.removesuffix("\n") for chunk in _chunks(selection))
+_row = _Rows()
+HEADER = _row(CSV_COLUMNS)
+
+
+def event_row(event: EventLike, responses: Responses) -> str:
+    """One event's row of ``events`` (it depends on the others only through
+    ``responses.is_disputed``: the readers of a large log render it, see ``formats.SHOW``)."""
+    source = event.sources[0]
+    row = (
+        event.id, event.date.isoformat(), event.precision.value,
+        event.end.isoformat() if event.end else "", event.title, event.type.value,
+        _items(event.actors), _items(event.targets), status_of(event, responses).value,
+        _items(event.responds_to), _items(event.tags), event.summary or "",
+        source.publisher or "", source.title or "", source.url or "", source.quote or "",
+        *_place(event.location),
+    )  # fmt: skip
+    return _row([spreadsheet_safe(visible(cell)) for cell in row])
 
 
 def stats(result: Stats) -> TextLines:

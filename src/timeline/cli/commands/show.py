@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from datetime import datetime, timezone
 from typing import Annotated
@@ -82,7 +83,12 @@ def show(
     from timeline.cli.output import emit, refuse_overwriting_log
     from timeline.cli.registry import load_registry
     from timeline.log.lines import display_name
-    from timeline.selection import REPORTED_BAD_LINES, canonical_lines, selected
+    from timeline.selection import (
+        REPORTED_BAD_LINES,
+        canonical_lines,
+        selected,
+        selected_lines,
+    )
     from timeline.userinput import check_utf8, today
 
     registry = load_registry(actors, file)
@@ -103,6 +109,14 @@ def show(
         ) as lines:  # fmt: skip
             warnings.finish()
             emit(renderer.canonical(lines), to=output)
+        return
+    if renderer.line is not None:
+        with selected_lines(
+            file, flt, line=renderer.line, strict=strict, reverse=reverse, limit=limit,
+            on_invalid=warnings, on_more=warnings.more,
+        ) as event_lines:  # fmt: skip
+            warnings.finish()
+            emit(formats.TextLines(itertools.chain(renderer.head, event_lines)), to=output)
         return
     with selected(
         file, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
