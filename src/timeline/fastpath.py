@@ -20,6 +20,7 @@ import msgspec
 
 from timeline.dates import Precision, period_end
 from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, check_extra
+from timeline.text import json_safe
 from timeline.vocab import EventType, Status
 
 __all__ = ["FastEvent", "fast_event", "read_event"]
@@ -89,6 +90,20 @@ def decode_checked(content: bytes) -> FastEvent:
     return _decode(content)
 
 
+def _escapes(encoded: bytes) -> bool:
+    """Whether msgspec's encoding holds a character the canonical form escapes (``_ESCAPED``)."""
+    return (
+        b"\x7f" in encoded or b"\xc2" in encoded or b"\xd8" in encoded or b"\xe2" in encoded
+    ) and _ESCAPED.search(encoded) is not None
+
+
+def canonical_bytes(event: FastEvent) -> bytes:
+    """``rules.canonical_json(event)``, encoded: msgspec's encoding as it is, unless it holds a
+    character to escape (as it seldom does)."""
+    encoded = _encode(event)
+    return json_safe(encoded.decode()).encode() if _escapes(encoded) else encoded
+
+
 def fast_event(content: bytes) -> FastEvent | None:
     """The event if ``content`` is exactly the canonical form of a valid event, else None."""
     read = read_event(content)
@@ -111,12 +126,8 @@ def read_event(content: bytes) -> tuple[FastEvent, bool] | None:
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
     encoded = _encode(event)
-    if encoded == content:
-        has_escaped = (
-            b"\x7f" in content or b"\xc2" in content or b"\xd8" in content or b"\xe2" in content
-        ) and _ESCAPED.search(content) is not None
-        if not has_escaped:
-            return (event, True) if _valid(event) else None
+    if encoded == content and not _escapes(content):
+        return (event, True) if _valid(event) else None
     extra = event.extra
     if extra and not _readable_numbers(extra):
         return None
@@ -125,25 +136,12 @@ def read_event(content: bytes) -> tuple[FastEvent, bool] | None:
     return (event, False) if _valid(event) else None
 
 
-class _SourceKeys(msgspec.Struct, gc=False):
-    """Which keys a source object holds (``UNSET``: not written), whatever their values."""
-
-    url: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    publisher: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    title: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    published: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    quote: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-
-
-class _LocationKeys(msgspec.Struct, gc=False):
-    name: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    country: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    lat: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    lon: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+_Keys = dict[str, msgspec.Raw]  # an object's keys, each once, whatever their values
 
 
 class _EventKeys(msgspec.Struct, gc=False):
-    """Which keys an event object holds, and those of its sources and location."""
+    """Which keys an event object holds (``UNSET``: not written), and those of its sources and
+    location."""
 
     id: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     date: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
@@ -156,18 +154,16 @@ class _EventKeys(msgspec.Struct, gc=False):
     targets: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     status: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     responds_to: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    location: _LocationKeys | msgspec.UnsetType | None = msgspec.UNSET
-    sources: tuple[_SourceKeys, ...] | msgspec.UnsetType = msgspec.UNSET
+    location: _Keys | msgspec.UnsetType | None = msgspec.UNSET
+    sources: list[_Keys] | msgspec.UnsetType = msgspec.UNSET
     tags: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     extra: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
 
 
 _decode_keys = msgspec.json.Decoder(_EventKeys).decode
 _UNSET = msgspec.UNSET
-
-
-def _unwritten(keys: msgspec.Struct) -> int:
-    return msgspec.structs.astuple(keys).count(_UNSET)
+_SOURCE_KEYS = len(FastSource.__struct_fields__)
+_LOCATION_KEYS = len(FastLocation.__struct_fields__)
 
 
 def _written_once(content: bytes, encoded: bytes) -> bool:
@@ -186,12 +182,12 @@ def _written_once(content: bytes, encoded: bytes) -> bool:
         written = _decode_keys(content)
     except (msgspec.DecodeError, RecursionError):
         return False
-    left_out = _unwritten(written)
+    left_out = msgspec.structs.astuple(written).count(_UNSET)
     sources, where = written.sources, written.location
     if sources is not _UNSET:
-        left_out += sum(map(_unwritten, sources))
-    if isinstance(where, _LocationKeys):
-        left_out += _unwritten(where)
+        left_out += _SOURCE_KEYS * len(sources) - sum(map(len, sources))
+    if isinstance(where, dict):
+        left_out += _LOCATION_KEYS - len(where)
     return content.count(b":") - encoded.count(b":") == -left_out
 
 
@@ -250,7 +246,8 @@ def _ascii_actors(ids: tuple[str, ...]) -> bool:
 
 def _valid(event: FastEvent) -> bool:
     """The model's string and cross-field rules, on a decoded event."""
-    if not _is_id(event.id) or not all(map(_is_id, event.responds_to)):
+    responds_to = event.responds_to
+    if not _is_id(event.id) or (responds_to and not all(map(_is_id, responds_to))):
         return False
     parties = event.actors + event.targets
     if not _SEEN_ACTORS.issuperset(parties) and not _ascii_actors(parties):
@@ -266,8 +263,8 @@ def _valid(event: FastEvent) -> bool:
         texts.append(location.name)
         if location.country is not None and not COUNTRY_RE.fullmatch(location.country):
             return False
-    written = [t for t in texts if t is not None]
-    if "" in written or any(map(str.isspace, written)):  # rules.is_blank, in C
+    # rules.is_blank, in C: no text is empty or white space only (None is no text)
+    if "" in texts or any(map(str.isspace, filter(None, texts))):
         return False
     if event.extra:
         try:
@@ -278,7 +275,7 @@ def _valid(event: FastEvent) -> bool:
     if (
         event.precision is not Precision.DAY
         or event.end is not None
-        or event.responds_to
+        or responds_to
         or "\n" in title
         or "\r" in title
     ):

@@ -59,7 +59,7 @@ def parse_lines(
 
     for line in lines:
         content = line.content
-        if not content.strip() or (want is not None and not want(content)):
+        if not content or content.isspace() or (want is not None and not want(content)):
             continue
         read = read_event(content)
         if read is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, overload
 
 from timeline.errors import LineError, LogReadError
-from timeline.fastpath import FastEvent
+from timeline.fastpath import FastEvent, canonical_bytes
 from timeline.log import parallel
 from timeline.log.files import Snapshot, snapshot
 from timeline.log.lines import STDIN, RawLine, display_name, os_reason
@@ -230,7 +230,12 @@ def select_canonical(
             if by_offset and (parsed.canonical or (any_layout and isinstance(event, FastEvent))):
                 kept.add_span(place, line.offset, len(line.content))
             else:
-                data = line.content if parsed.canonical else canonical_json(event).encode()
+                if parsed.canonical:
+                    data = line.content
+                elif isinstance(event, FastEvent):
+                    data = canonical_bytes(event)
+                else:
+                    data = canonical_json(event).encode()
                 if spool is not None:
                     kept.add_spooled(place, data, spool)
                 else:
