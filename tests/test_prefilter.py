@@ -302,6 +302,19 @@ def test_plain_show_with_a_filter_keeps_the_marks_that_other_lines_give(tmp_path
     assert fast.stdout.split("\t")[3] == "Belarus moves troops [disputed]"
 
 
+def test_the_escapes_that_can_hide_an_ascii_needle_are_those_of_ascii_and_folds() -> None:
+    """Of every \\u escape (hex digits in either case), the prefilter doubts exactly those of
+    ASCII characters and of the characters whose folding holds ASCII; and an escaped slash."""
+    from timeline.prefilter import _FOLDS, _HIDING
+
+    hiding = {ord(c.decode()) for c in _FOLDS} | set(range(128))
+    for code in range(0x10000):
+        for digits in {f"{code:04x}", f"{code:04X}", f"{code:04x}".swapcase()}:
+            found = _HIDING.fullmatch(b"\\u" + digits.encode()) is not None
+            assert found == (code in hiding), digits
+    assert _HIDING.fullmatch(b"\\/") is not None
+
+
 def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> None:
     """query._FOLDS holds exactly the characters whose folding holds ASCII characters."""
     from timeline.prefilter import _FOLDS

@@ -23,7 +23,7 @@ from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, check_ex
 from timeline.text import json_safe
 from timeline.vocab import EventType, Status
 
-__all__ = ["FastEvent", "fast_event", "read_event"]
+__all__ = ["FastEvent", "fast_event", "read_event", "read_line"]
 
 # Actor ids of the ASCII form; any other id takes the slow path. A log names a few hundred
 # actors a million times: those already seen are looked up, not matched again.
@@ -97,13 +97,6 @@ def _escapes(encoded: bytes) -> bool:
     ) and _ESCAPED.search(encoded) is not None
 
 
-def canonical_bytes(event: FastEvent) -> bytes:
-    """``rules.canonical_json(event)``, encoded: msgspec's encoding as it is, unless it holds a
-    character to escape (as it seldom does)."""
-    encoded = _encode(event)
-    return json_safe(encoded.decode()).encode() if _escapes(encoded) else encoded
-
-
 def fast_event(content: bytes) -> FastEvent | None:
     """The event if ``content`` is exactly the canonical form of a valid event, else None."""
     read = read_event(content)
@@ -121,19 +114,28 @@ _ESCAPED_COLON = re.compile(rb"\\u003[aA]")
 def read_event(content: bytes) -> tuple[FastEvent, bool] | None:
     """The valid event on a line in any layout, and whether the line is its canonical form;
     None when only the model can tell."""
+    read = read_line(content)
+    return None if read is None else (read[0], read[1] is content)
+
+
+def read_line(content: bytes) -> tuple[FastEvent, bytes] | None:
+    """The valid event on a line in any layout, and its canonical form (``rules.canonical_json``
+    as bytes): ``content`` itself when the line is canonical. None when only the model can tell.
+    """
     try:
         event = _decode(content)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
     encoded = _encode(event)
     if encoded == content and not _escapes(content):
-        return (event, True) if _valid(event) else None
+        return (event, content) if _valid(event) else None
     extra = event.extra
     if extra and not _readable_numbers(extra):
         return None
-    if not _written_once(content, encoded):
+    if not _written_once(content, encoded) or not _valid(event):
         return None
-    return (event, False) if _valid(event) else None
+    # msgspec's encoding is the canonical form, unless it holds a character to escape
+    return event, json_safe(encoded.decode()).encode() if _escapes(encoded) else encoded
 
 
 _Keys = dict[str, msgspec.Raw]  # an object's keys, each once, whatever their values

@@ -26,17 +26,37 @@ _FOLDS = tuple(
 _FOLDS_TO_ASCII = re.compile(b"|".join(re.escape(seq) for seq in _FOLDS))
 
 
-def _hex_of(char: str) -> bytes:
-    """A pattern of the four hex digits of ``char``'s JSON escape (``00df``), in either case."""
-    digits = f"{ord(char):04x}"
-    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in digits).encode()
+def _hex_digits(char: str) -> tuple[str, ...]:
+    """The four hex digits of ``char``'s JSON escape (``00df``), each as the characters that
+    may write it (``dD``)."""
+    return tuple(d + d.upper() if d.isalpha() else d for d in f"{ord(char):04x}")
+
+
+def _trie(words: list[tuple[str, ...]]) -> str:
+    """A pattern that matches any of ``words`` (sequences of character sets), as a tree of
+    shared prefixes: a search fails at the first character no word continues with."""
+    branches: dict[str, list[tuple[str, ...]]] = {}
+    for word in words:
+        if word:
+            branches.setdefault(word[0], []).append(word[1:])
+    parts = []
+    for chars, rests in branches.items():
+        head = re.escape(chars) if len(chars) == 1 else f"[{chars}]"
+        if not any(rests):
+            parts.append(head)
+        else:
+            parts.append(head + (f"(?:{_trie(rests)})?" if () in rests else _trie(rests)))
+    return parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})"
 
 
 # JSON escapes that could spell what an ASCII needle holds: an ASCII character, one whose
 # folding holds ASCII (an escaped 'ß'), or a slash. The escapes of other characters, the bulk
-# of a log written with its non-ASCII text escaped (Cyrillic, say), hide no such needle.
-_HIDING = re.compile(  # one fixed byte first: the search skips to each backslash
-    rb"\\(?:/|u(?:00[0-7][0-9a-fA-F]|%s))" % b"|".join(_hex_of(seq.decode()) for seq in _FOLDS)
+# of a log written with its non-ASCII text escaped (Cyrillic, say), hide no such needle. The
+# search skips to each backslash, and what follows one fails at its first unlikely character.
+_ESCAPES_OF_ASCII = [("0", "0", "01234567", "0123456789aAbBcCdDeEfF")]
+_HIDING = re.compile(
+    rb"\\(?:/|u%s)"
+    % _trie(_ESCAPES_OF_ASCII + [_hex_digits(seq.decode()) for seq in _FOLDS]).encode()
 )
 # Any escape: the bytes no longer show a needle that is not ASCII (an id in another script).
 _ANY_ESCAPE = re.compile(rb"\\[u/]")
@@ -134,20 +154,49 @@ def _top_level(content: bytes, key: bytes) -> int:
     return pos + len(key)
 
 
-def _actors_check(keys: tuple[bytes, ...], wanted: tuple[str, ...]) -> _Check:
-    """Reads the actor lists at ``keys`` when they are laid out canonically with normalised ids,
-    and says exactly whether one of them is a wanted actor or a part of one."""
+_SPACED_ACTORS = re.compile(rb"\s*(?:%s(?:\s*,\s*%s)*)?\s*" % (_ACTOR_ITEM, _ACTOR_ITEM))
+_QUOTED = re.compile(rb'"([^"]*)"')
+
+
+def _actor_list(content: bytes, name: bytes) -> list[bytes] | None:
+    """The ids of the actor list ``name`` (``b"actors"``) when the bytes show them: normalised
+    ids, laid out canonically or in any other layout whose line names the list once (another
+    key of that name can only be nested in 'extra'; one spelt with escapes makes the line
+    doubtful before this is asked), or none when the line leaves the list out."""
+    start = _top_level(content, b'"%s":[' % name)
+    if start != -1:
+        end = content.find(b"]", start)
+        if end == -1 or not _SIMPLE_ACTORS.fullmatch(content, start, end):
+            return None
+        return content[start + 1 : end - 1].split(b'","') if end > start else []
+    if b'"%s"' % name not in content:
+        return []  # left out: the list is empty
+    keys = _ACTOR_KEYS[name].finditer(content)
+    first = next(keys, None)
+    if first is None or next(keys, None) is not None:
+        return None
+    start = first.end()
+    end = content.find(b"]", start)
+    if end == -1 or not _SPACED_ACTORS.fullmatch(content, start, end):
+        return None
+    return _QUOTED.findall(content, start, end)
+
+
+_ACTOR_KEYS = {name: re.compile(rb'"%s"\s*:\s*\[' % name) for name in (b"actors", b"targets")}
+
+
+def _actors_check(names: tuple[bytes, ...], wanted: tuple[str, ...]) -> _Check:
+    """Reads the actor lists ``names`` when the bytes show them (``_actor_list``), and says
+    exactly whether one of them is a wanted actor or a part of one."""
     exact = {w.encode() for w in wanted}
     parts = tuple(w.encode() + b"/" for w in wanted)
     words = [_ascii_words(w) for w in wanted]
 
     def check(content: bytes) -> bool:
-        for key in keys:
-            start = _top_level(content, key)
-            end = -1 if start == -1 else content.find(b"]", start)
-            if end == -1 or not _SIMPLE_ACTORS.fullmatch(content, start, end):
+        for name in names:
+            items = _actor_list(content, name)
+            if items is None:
                 return _words_may_match(content, words)
-            items = content[start + 1 : end - 1].split(b'","') if end > start else []
             if any(item in exact or item.startswith(parts) for item in items):
                 return True
         return False
@@ -246,13 +295,13 @@ class Prefilter:
             checks.append(_value_check(b'"status":"', statuses, default=b"reported"))
         if self._since or self._until:
             checks.append(self._dates_may_match)
-        for keys, wanted in (
-            ((b'"actors":[',), flt.actors),
-            ((b'"targets":[',), flt.targets),
-            ((b'"actors":[', b'"targets":['), flt.involving),
+        for names, wanted in (
+            ((b"actors",), flt.actors),
+            ((b"targets",), flt.targets),
+            ((b"actors", b"targets"), flt.involving),
         ):
             if wanted:
-                checks.append(_actors_check(keys, wanted))
+                checks.append(_actors_check(names, wanted))
         for values in (flt.tags, flt.texts):
             if values:
                 checks.append(_words_check([_ascii_words(v) for v in values]))

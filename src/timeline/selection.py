@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -13,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, overload
 
 from timeline.errors import LineError, LogReadError
-from timeline.fastpath import FastEvent, canonical_bytes
+from timeline.fastpath import FastEvent
 from timeline.log import parallel
-from timeline.log.files import Snapshot, snapshot
+from timeline.log.files import Snapshot, Windows, snapshot
 from timeline.log.lines import STDIN, RawLine, display_name, os_reason
 from timeline.log.sources import is_path, read_any_lines
 from timeline.log.spool import Spool, spool_files, unpack
@@ -145,7 +144,7 @@ class Kept:
 
     def lines(self, positions: Iterable[int], log_fd: int) -> Iterator[bytes]:
         """The lines at ``positions``, read from the open log or the spool where they lie."""
-        offsets, lengths, pread = self.offsets, self.lengths, os.pread
+        offsets, lengths, pread = self.offsets, self.lengths, Windows().read
         for at in positions:
             offset = offsets[at]
             if offset >= 0:
@@ -156,10 +155,12 @@ class Kept:
                 spool_fd, where = unpack(-2 - offset)
                 yield pread(spool_fd, lengths[at], where)
 
-    def text(self, at: int) -> str:
-        """The rendered line of the event at ``at``."""
-        spool_fd, where = unpack(self.texts[at])
-        return os.pread(spool_fd, self.text_lengths[at], where).decode("utf-8", "surrogatepass")
+    def texts_at(self, positions: Iterable[int]) -> Iterator[str]:
+        """The rendered lines of the events at ``positions``."""
+        texts, lengths, read = self.texts, self.text_lengths, Windows().read
+        for at in positions:
+            spool_fd, where = unpack(texts[at])
+            yield read(spool_fd, lengths[at], where).decode("utf-8", "surrogatepass")
 
 
 class BadLine(NamedTuple):
@@ -230,11 +231,8 @@ def select_canonical(
             if by_offset and (parsed.canonical or (any_layout and isinstance(event, FastEvent))):
                 kept.add_span(place, line.offset, len(line.content))
             else:
-                if parsed.canonical:
-                    data = line.content
-                elif isinstance(event, FastEvent):
-                    data = canonical_bytes(event)
-                else:
+                data = parsed.form
+                if data is None:
                     data = canonical_json(event).encode()
                 if spool is not None:
                     kept.add_spooled(place, data, spool)
@@ -588,9 +586,9 @@ def _rendered(
     """The kept lines at ``ranked``; an event the whole log disputes is rendered again (as
     is one whose id's hash is that of a disputed id)."""
     disputed = {hash(event_id) for event_id in responses.rejected}
-    ids, text = kept.ids, kept.text
-    for at in ranked:
+    ids, texts = kept.ids, kept.texts_at(ranked)
+    for at, text in zip(ranked, texts, strict=True):
         if ids[at] in disputed:
             yield line(_decoded(next(kept.lines([at], log_fd))), responses)
         else:
-            yield text(at)
+            yield text

@@ -24,6 +24,8 @@ def _escape(match: re.Match[str]) -> str:
 
 def visible(text: str, *, keep_newlines: bool = False) -> str:
     """``text`` with every control or bidi character written as ``\\x1b`` or ``\\u202e``."""
+    if text.isprintable():  # every character escaped is one that is not: nearly all text
+        return text
     pattern = _UNSAFE_KEEP_NEWLINE if keep_newlines else _UNSAFE
     return pattern.sub(_escape, text)
 

@@ -6,7 +6,7 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from timeline.formats.labels import status_of
@@ -44,10 +44,21 @@ def spreadsheet_safe(cell: str) -> str:
     return cell
 
 
-def _items(values: Iterable[str]) -> str:
+def _safe_cells(cells: Sequence[str]) -> list[str]:
+    """``spreadsheet_safe(visible(cell))`` of each cell; at once for the many that need
+    neither."""
+    if not "".join(cells).isprintable():
+        return [spreadsheet_safe(visible(cell)) for cell in cells]
+    starts, number = _FORMULA_STARTS, _NUMBER.fullmatch
+    return [
+        "'" + cell if cell.startswith(starts) and number(cell) is None else cell for cell in cells
+    ]
+
+
+def _items(values: Sequence[str]) -> str:
     """A list in one cell, joined with ';'. Each item is made safe on its own: a spreadsheet
     that splits cells at ';' (the list separator of many locales) would run ``x;=1+1``."""
-    return ";".join(spreadsheet_safe(visible(value)) for value in values)
+    return ";".join(_safe_cells(values)) if values else ""
 
 
 def _place(location: LocationLike | None) -> tuple[str, str, str, str]:
@@ -102,7 +113,7 @@ def event_row(event: EventLike, responses: Responses) -> str:
         source.publisher or "", source.title or "", source.url or "", source.quote or "",
         *_place(event.location),
     )  # fmt: skip
-    return _row([spreadsheet_safe(visible(cell)) for cell in row])
+    return _row(_safe_cells(row))
 
 
 def stats(result: Stats) -> TextLines:
