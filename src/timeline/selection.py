@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -14,7 +15,7 @@ from typing import NamedTuple, overload
 from timeline.errors import LineError, LogReadError
 from timeline.fastpath import FastEvent
 from timeline.log import parallel
-from timeline.log.files import Snapshot, Windows, snapshot
+from timeline.log.files import Snapshot, snapshot
 from timeline.log.lines import STDIN, RawLine, display_name, os_reason
 from timeline.log.sources import is_path, read_any_lines
 from timeline.log.spool import Spool, spool_files, unpack
@@ -144,7 +145,7 @@ class Kept:
 
     def lines(self, positions: Iterable[int], log_fd: int) -> Iterator[bytes]:
         """The lines at ``positions``, read from the open log or the spool where they lie."""
-        offsets, lengths, pread = self.offsets, self.lengths, Windows().read
+        offsets, lengths, pread = self.offsets, self.lengths, os.pread
         for at in positions:
             offset = offsets[at]
             if offset >= 0:
@@ -157,10 +158,10 @@ class Kept:
 
     def texts_at(self, positions: Iterable[int]) -> Iterator[str]:
         """The rendered lines of the events at ``positions``."""
-        texts, lengths, read = self.texts, self.text_lengths, Windows().read
+        texts, lengths, pread = self.texts, self.text_lengths, os.pread
         for at in positions:
             spool_fd, where = unpack(texts[at])
-            yield read(spool_fd, lengths[at], where).decode("utf-8", "surrogatepass")
+            yield pread(spool_fd, lengths[at], where).decode("utf-8", "surrogatepass")
 
 
 class BadLine(NamedTuple):

@@ -161,33 +161,6 @@ class RangeReader(io.RawIOBase):
         return len(data)
 
 
-class Windows:
-    """Reads byte ranges of open files through a window of each: ranges asked for in about the
-    order they lie (a log's lines in date order, mostly its own) cost a slice, not a system
-    call. A read that starts near where the last one ended, forward, fills the window from
-    there; any other (behind, or far ahead) is read alone."""
-
-    SIZE = 1 << 20
-
-    def __init__(self) -> None:
-        self._windows: dict[int, tuple[int, bytes]] = {}  # fd -> (offset, data)
-        self._ends: dict[int, int] = {}  # fd -> where the last read ended
-
-    def read(self, fd: int, length: int, offset: int) -> bytes:
-        """The ``length`` bytes at ``offset`` of the open file ``fd`` (``os.pread``'s order)."""
-        last = self._ends.get(fd, -self.SIZE)
-        self._ends[fd] = offset + length
-        start, data = self._windows.get(fd, (0, b""))
-        at = offset - start
-        if at >= 0 and at + length <= len(data):
-            return data[at : at + length]
-        if length > self.SIZE or not 0 <= offset - last < self.SIZE:
-            return os.pread(fd, length, offset)
-        data = os.pread(fd, self.SIZE, offset)
-        self._windows[fd] = (offset, data)
-        return data[:length]
-
-
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """A log as a reader sees it: an open file and how many of its bytes are the log."""
