@@ -7,17 +7,20 @@
 #   diff -r /tmp/out-old /tmp/out-new    # rich's hyperlink ids (id=…) are random per run
 #
 # Logs: the bundled one, the hostile corpus, and a generated log of EVENTS events (default
-# 100,000: over the 64 MiB at which show --json reads on every core) with its next version.
+# 100,000: over the 64 MiB at which show --json reads on every core) with its next version,
+# its spaced twin (json.dumps layout, keys shuffled) and that twin after the hostile corpus.
 set -u
 src=$(cd "$1" && pwd); out=$2; events=${EVENTS:-100000}
 here=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"; work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 python "$here/bench/gen.py" --events "$events" --seed 7 --out "$work/g.jsonl" >/dev/null 2>&1
 python "$here/bench/gen.py" --events "$events" --seed 7 --mutate 1 --out "$work/g-m1.jsonl" >/dev/null 2>&1
+python "$here/bench/gen.py" --events "$events" --seed 7 --spaced --out "$work/g-spaced.jsonl" >/dev/null 2>&1
 cat "$here"/tests/hostile/*.jsonl "$here/data/events.jsonl" > "$work/h.jsonl"
+cat "$work/h.jsonl" "$work/g-spaced.jsonl" > "$work/x.jsonl"  # every kind of line, read in parallel
 export PYTHONPATH=$src/src COLUMNS=100 TERM=xterm-256color
 run() { name=$1; shift; (cd "$here" && python -m timeline "$@" >"$out/$name.out" 2>"$out/$name.err"; echo $? >"$out/$name.rc"); }
-for log in "B:$here/data/events.jsonl" "G:$work/g.jsonl" "H:$work/h.jsonl"; do
+for log in "B:$here/data/events.jsonl" "G:$work/g.jsonl" "H:$work/h.jsonl" "P:$work/g-spaced.jsonl" "X:$work/x.jsonl"; do
   k=${log%%:*}; f=${log#*:}
   for fmt in plain json csv; do run "$k-show-$fmt" show -f "$f" --format "$fmt"; done
   run "$k-show-json-flag" show -f "$f" --json

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from strategies import JSON_VALUES, events
 from timeline.errors import LineError
-from timeline.fastpath import FastEvent, FastLocation, FastSource, fast_event, read_event
+from timeline.fastpath import (
+    FastEvent,
+    FastLocation,
+    FastSource,
+    fast_event,
+    read_event,
+    read_line,
+)
 from timeline.log.lines import RawLine
 from timeline.model import Event, Location, Source
 from timeline.parsing import parse_raw_line
@@ -134,3 +141,106 @@ def test_a_key_written_twice_is_left_to_the_model(event: Event, data: st.DataObj
     repeated = line[:at] + line[at:key_end] + '"x",' + line[at:]
     assert read_event(repeated.encode()) is None
     assert _model(repeated.encode()) is None
+
+
+class _Object(list[tuple[str, Any]]):
+    """A JSON object as its pairs, in the order written: a key may be written twice."""
+
+
+def _as_pairs(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _Object((k, _as_pairs(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [_as_pairs(v) for v in value]
+    return value
+
+
+def _objects(value: Any) -> list[_Object]:
+    """Every object in ``value``, itself first."""
+    found = [value] if isinstance(value, _Object) else []
+    children = [v for _, v in value] if isinstance(value, _Object) else value
+    for child in children if isinstance(value, _Object | list) else ():
+        found += _objects(child)
+    return found
+
+
+def _written(
+    value: Any, *, separators: tuple[str, str], ascii_only: bool, escaped: set[str]
+) -> str:
+    """``value`` as JSON text; a key in ``escaped`` has its first letter written as ``\\u``,
+    and with ``":"`` in ``escaped``, so has every colon in a string."""
+    item, colon = separators
+
+    def text(s: str) -> str:
+        out = json.dumps(s, ensure_ascii=ascii_only)
+        return out.replace(":", "\\u003a") if ":" in escaped else out
+
+    def write(v: Any) -> str:
+        if isinstance(v, _Object):
+            keys = [
+                f'"\\u{ord(k[0]):04x}{text(k)[2:]}' if k in escaped and k else text(k) for k, _ in v
+            ]
+            pairs = zip(keys, (x for _, x in v), strict=True)
+            return "{" + item.join(k + colon + write(x) for k, x in pairs) + "}"
+        if isinstance(v, list):
+            return "[" + item.join(map(write, v)) + "]"
+        return text(v) if isinstance(v, str) else json.dumps(v)
+
+    return write(value)
+
+
+_ASCII_ACTORS = st.lists(st.from_regex(ASCII_ACTOR, fullmatch=True), min_size=1, max_size=3)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(event=events(), data=st.data())
+def test_any_line_the_fast_path_accepts_the_model_accepts_the_same(
+    event: Event, data: st.DataObject
+) -> None:
+    """Lines in any layout (keys in any order, left out when they hold their default, any
+    spacing, names and colons written as escapes) with some key written twice in any object
+    or not: the fast path accepts exactly the lines the model accepts (but for the actor ids
+    it leaves to the model), and reads the same event from them."""
+    fields = to_json_dict(event)
+    if data.draw(st.booleans()):  # actor ids the fast path judges
+        fields["actors"] = data.draw(_ASCII_ACTORS)
+        fields["targets"] = data.draw(_ASCII_ACTORS | st.just([]))
+    if data.draw(st.booleans()):
+        fields["title"] += ": " + data.draw(st.sampled_from(["a", "b:c", "::"]))
+    if data.draw(st.integers(0, 3)) == 0:  # a location with nothing known: written as {}
+        fields["location"] = {}
+    for key, default in _DEFAULTS.items():
+        if fields[key] == default and data.draw(st.booleans()):
+            del fields[key]
+    for part in [*fields["sources"], fields.get("location") or {}]:
+        for key in [k for k, v in part.items() if v is None]:
+            if data.draw(st.booleans()):
+                del part[key]
+    tree = _as_pairs(_shuffled(fields, data))
+    twice = data.draw(st.booleans())
+    if twice:
+        holders = [o for o in _objects(tree) if o]
+        holder = data.draw(st.sampled_from(holders))
+        key, value = data.draw(st.sampled_from(list(holder)))
+        again = value if data.draw(st.booleans()) else _as_pairs(data.draw(JSON_VALUES))
+        holder.insert(data.draw(st.integers(0, len(holder))), (key, again))
+    names = {k for o in _objects(tree) for k, _ in o}
+    escaped = set(data.draw(st.lists(st.sampled_from(sorted(names | {":"})), max_size=2)))
+    content = _written(
+        tree,
+        separators=data.draw(st.sampled_from(_SEPARATORS)),
+        ascii_only=data.draw(st.booleans()),
+        escaped=escaped,
+    ).encode()
+    slow = _model(content)
+    read = read_event(content)
+    if read is not None:
+        assert slow is not None, content
+        assert canonical_json(read[0]) == canonical_json(slow)
+        assert read_line(content) == (read[0], canonical_json(slow).encode())
+        assert read[1] == (canonical_json(slow).encode() == content)
+    elif slow is not None:  # the model's alone: only for the actor ids the fast path leaves
+        parties = fields["actors"] + fields.get("targets", [])
+        assert not all(re.fullmatch(ASCII_ACTOR, a) for a in parties), content
+    if twice:
+        assert slow is None and read is None, content

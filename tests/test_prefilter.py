@@ -125,12 +125,22 @@ def test_every_filter_gives_the_plain_result_on_a_generated_log(
     assert _fast(generated, flt) == expected
 
 
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _letters_escaped(text: str) -> str:
+    """JSON text (without escapes) with 'a', 'e' and 's' in its strings written as escapes."""
+    table = str.maketrans({"a": "\\u0061", "e": "\\u0065", "s": "\\u0073"})
+    return _STRING.sub(lambda m: m.group().translate(table), text)
+
+
 def _variants(obj: dict[str, Any], rng: random.Random) -> list[bytes]:
     """The same event written in ways the bytes do not show plainly."""
     shuffled = dict(rng.sample(list(obj.items()), len(obj)))
     return [
         json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(),
         json.dumps(obj, ensure_ascii=True).encode(),  # \u escapes for every non-ASCII character
+        _letters_escaped(json.dumps(obj, ensure_ascii=False)).encode(),  # and for ASCII ones
         json.dumps(shuffled, ensure_ascii=False, indent=None).encode(),  # spaces, key order
         json.dumps(obj, ensure_ascii=False).replace("/", "\\/").encode(),
         json.dumps({**obj, "extra": {"type": "accuse", "actors": ["decoy"]}}).encode(),
@@ -201,6 +211,17 @@ def test_prefilter_never_drops_a_matching_line(
         obj["end"] = (start + timedelta(days=span)).isoformat()
     for line in _variants(obj, random.Random(seed)):
         assert _fast([line], flt) == _plain([line], flt), line
+
+
+@pytest.mark.parametrize("ids", [["e1"], ["Минск-1"], ["e1", "Минск-1"], ['a"b\\c/d']])
+def test_an_id_is_found_in_any_spelling(ids: list[str]) -> None:
+    """An id filter finds its events whatever escapes the line uses: an id in another script
+    written as escapes (the bytes show none of it), or an ASCII one with escaped letters."""
+    flt = Filter.build(ids=ids)
+    for event_id in ("e1", "Минск-1", 'a"b\\c/d', "other"):
+        obj = {**BASE, "id": event_id, "title": "Войска у границы"}
+        for line in _variants(obj, random.Random(len(event_id))):
+            assert _fast([line], flt) == _plain([line], flt), line
 
 
 WINDOWS = [
@@ -281,6 +302,19 @@ def test_plain_show_with_a_filter_keeps_the_marks_that_other_lines_give(tmp_path
     assert fast.stdout.split("\t")[3] == "Belarus moves troops [disputed]"
 
 
+def test_the_escapes_that_can_hide_an_ascii_needle_are_those_of_ascii_and_folds() -> None:
+    """Of every \\u escape (hex digits in either case), the prefilter doubts exactly those of
+    ASCII characters and of the characters whose folding holds ASCII; and an escaped slash."""
+    from timeline.prefilter import _FOLDS, _HIDING
+
+    hiding = {ord(c.decode()) for c in _FOLDS} | set(range(128))
+    for code in range(0x10000):
+        for digits in {f"{code:04x}", f"{code:04X}", f"{code:04x}".swapcase()}:
+            found = _HIDING.fullmatch(b"\\u" + digits.encode()) is not None
+            assert found == (code in hiding), digits
+    assert _HIDING.fullmatch(b"\\/") is not None
+
+
 def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> None:
     """query._FOLDS holds exactly the characters whose folding holds ASCII characters."""
     from timeline.prefilter import _FOLDS
@@ -294,6 +328,7 @@ def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> Non
     assert set(_FOLDS) == expected
 
 
+@pytest.mark.parametrize("output", [["--json"], ["--format", "plain"], ["--format", "csv"]])
 @pytest.mark.parametrize(
     "args",
     [
@@ -302,33 +337,64 @@ def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> Non
         ["--type", "accuse"],
         ["--since", "2019-03", "--until", "2019-04"],
         ["--reverse", "--limit", "7"],
+        ["--reverse"],
     ],
-    ids=["all", "actor", "type", "window", "reverse-limit"],
+    ids=["all", "actor", "type", "window", "reverse-limit", "reverse"],
 )
 def test_reading_on_every_core_gives_the_serial_result(
-    tmp_path: Path, generated: list[bytes], monkeypatch: pytest.MonkeyPatch, args: list[str]
+    tmp_path: Path,
+    generated: list[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    output: list[str],
 ) -> None:
-    """A log cut into ranges read by forked workers gives the serial output byte for byte,
-    warnings with whole-file line numbers included (canonical, re-spaced, CRLF and bad lines)."""
+    """A log cut into ranges read by forked workers gives the output of --strict, which reads
+    it whole and serially, byte for byte, warnings with whole-file line numbers included:
+    canonical lines, lines in other layouts (a spaced one, one the model alone reads, one in
+    json.dumps's default layout every few lines), CRLF and bad lines, and claims disputed by
+    rejections in another range (the views' lines are rendered as the ranges are read)."""
     from timeline.log import parallel
 
     lines = list(generated[:600])
+    for at in range(3, 600, 7):
+        lines[at] = json.dumps(dict(reversed(json.loads(lines[at]).items()))).encode()
     lines[10] = json.dumps(json.loads(lines[10])).encode()  # not canonical: spaces
+    alien = json.loads(lines[30])
+    alien["actors"] = ["Belarus MoD"]  # the model normalises it, the fast path leaves it
+    lines[30] = json.dumps(alien, ensure_ascii=False).encode()
     lines[20] = lines[20] + b"\r"  # CRLF
     lines[450] = b'{"id": "x", "date": "2019-03-05", "type": "accuse", "actors": ["belarus"]'  # bad
+    claims = []  # claims that every filter keeps, answered in every range
+    for at, answered in zip(range(40, 600, 150), range(560, 600, 10), strict=True):
+        claim = {**json.loads(lines[answered]), "status": "claimed", "type": "accuse"}
+        claim.update(actors=["belarus"], date="2019-03-05", precision="day", end=None)
+        lines[answered] = canonical_json(Event.model_validate(claim)).encode()
+        answer = {**BASE, "id": f"no-{at}", "type": "reject", "responds_to": [claim["id"]]}
+        lines[at] = canonical_json(Event.model_validate(answer)).encode()
+        claims.append(claim)
     log = tmp_path / "events.jsonl"
     log.write_bytes(b"".join(line + b"\n" for line in lines))
     runner = CliRunner()
-    serial = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
+    serial = runner.invoke(app, ["show", "-f", str(log), *output, *args, "--strict"])
+    assert serial.exit_code == 2  # --strict stops at the bad line: read the rest without it
+    log.write_bytes(b"".join(line + b"\n" for n, line in enumerate(lines) if n != 450))
+    serial = runner.invoke(app, ["show", "-f", str(log), *output, *args, "--strict"])
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda: 3)
     with snapshot(log) as snap:
         assert parallel.line_ranges(snap, 3) is not None
-    forked = runner.invoke(app, ["show", "-f", str(log), "--json", *args])
+    forked = runner.invoke(app, ["show", "-f", str(log), *output, *args])
     assert forked.exit_code == serial.exit_code == 0
     assert forked.stdout == serial.stdout
-    assert forked.stderr == serial.stderr
-    assert f"{log}:451: " in forked.stderr
+    assert forked.stderr == serial.stderr == ""
+    if output != ["--json"] and "--limit" not in args:
+        mark = "[disputed]" if "plain" in output else ",disputed,"
+        assert forked.stdout.count(mark) >= len(claims)
+    log.write_bytes(b"".join(line + b"\n" for line in lines))  # with the bad line again
+    warned = runner.invoke(app, ["show", "-f", str(log), *output, *args])
+    assert warned.exit_code == 0
+    assert warned.stdout == serial.stdout
+    assert f"{log}:451: " in warned.stderr
 
 
 def test_a_bom_inside_the_log_is_refused_on_every_core_too(

@@ -153,7 +153,9 @@ class _Side:
 
         for parsed in valid_lines(self.read(), source=self.name, strict=strict, on_invalid=invalid):
             event = parsed.event
-            canonical = parsed.line.content if parsed.canonical else canonical_json(event).encode()
+            canonical = parsed.form
+            if canonical is None:
+                canonical = canonical_json(event).encode()
             yield event.id, hash(canonical)
 
     def events(

@@ -19,13 +19,17 @@ from typing import Annotated, Any
 import msgspec
 
 from timeline.dates import Precision, period_end
-from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, check_extra, is_blank
+from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, check_extra
+from timeline.text import json_safe
 from timeline.vocab import EventType, Status
 
-__all__ = ["FastEvent", "fast_event", "read_event"]
+__all__ = ["FastEvent", "fast_event", "read_event", "read_line"]
 
-# Actor ids of the ASCII form, one a line; any other id takes the slow path.
-_ACTORS_RE = re.compile(rf"{ASCII_ACTOR}(?:\n{ASCII_ACTOR})*")
+# Actor ids of the ASCII form; any other id takes the slow path. A log names a few hundred
+# actors a million times: those already seen are looked up, not matched again.
+_ACTOR_RE = re.compile(ASCII_ACTOR)
+_SEEN_ACTORS: set[str] = set()
+_MAX_SEEN_ACTORS = 10_000
 _Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 _Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 _NonEmpty = msgspec.Meta(min_length=1)
@@ -80,10 +84,17 @@ _ESCAPED = re.compile(
 
 
 def decode_checked(content: bytes) -> FastEvent:
-    """The event of a canonical line that was read and found valid before (a selection's
-    kept line): decoded without checking it again. Raises ``msgspec.DecodeError`` if the
-    line is not of that kind after all."""
+    """The event of a line that ``read_event`` read and found valid before, in any layout (a
+    selection's kept line): decoded without checking it again. Raises ``msgspec.DecodeError``
+    if the line is not of that kind after all."""
     return _decode(content)
+
+
+def _escapes(encoded: bytes) -> bool:
+    """Whether msgspec's encoding holds a character the canonical form escapes (``_ESCAPED``)."""
+    return (
+        b"\x7f" in encoded or b"\xc2" in encoded or b"\xd8" in encoded or b"\xe2" in encoded
+    ) and _ESCAPED.search(encoded) is not None
 
 
 def fast_event(content: bytes) -> FastEvent | None:
@@ -96,28 +107,94 @@ _decode_any = msgspec.json.Decoder().decode
 # A JSON string, however it escapes: what lies outside these is structure.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _MAX_INT_BITS = 14_000  # about 4,300 digits, past which Python refuses to read an integer
+# A colon written as an escape: it would hide from a count of the line's colons.
+_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
 
 
 def read_event(content: bytes) -> tuple[FastEvent, bool] | None:
     """The valid event on a line in any layout, and whether the line is its canonical form;
     None when only the model can tell."""
+    read = read_line(content)
+    return None if read is None else (read[0], read[1] is content)
+
+
+def read_line(content: bytes) -> tuple[FastEvent, bytes] | None:
+    """The valid event on a line in any layout, and its canonical form (``rules.canonical_json``
+    as bytes): ``content`` itself when the line is canonical. None when only the model can tell.
+    """
     try:
         event = _decode(content)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
-    if _encode(event) == content:
-        has_escaped = (
-            b"\x7f" in content or b"\xc2" in content or b"\xd8" in content or b"\xe2" in content
-        ) and _ESCAPED.search(content) is not None
-        if not has_escaped:
-            return (event, True) if _valid(event) else None
-    if not _written_once(content) or (event.extra and not _readable_numbers(event.extra)):
+    encoded = _encode(event)
+    if encoded == content and not _escapes(content):
+        return (event, content) if _valid(event) else None
+    extra = event.extra
+    if extra and not _readable_numbers(extra):
         return None
-    return (event, False) if _valid(event) else None
+    if not _written_once(content, encoded) or not _valid(event):
+        return None
+    # msgspec's encoding is the canonical form, unless it holds a character to escape
+    return event, json_safe(encoded.decode()).encode() if _escapes(encoded) else encoded
 
 
-def _written_once(content: bytes) -> bool:
-    """No object of the line holds a key twice (msgspec keeps the last; the model refuses)."""
+_Keys = dict[str, msgspec.Raw]  # an object's keys, each once, whatever their values
+
+
+class _EventKeys(msgspec.Struct, gc=False):
+    """Which keys an event object holds (``UNSET``: not written), and those of its sources and
+    location."""
+
+    id: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    date: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    precision: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    end: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    title: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    summary: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    type: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    actors: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    targets: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    status: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    responds_to: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    location: _Keys | msgspec.UnsetType | None = msgspec.UNSET
+    sources: list[_Keys] | msgspec.UnsetType = msgspec.UNSET
+    tags: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    extra: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+_decode_keys = msgspec.json.Decoder(_EventKeys).decode
+_UNSET = msgspec.UNSET
+_SOURCE_KEYS = len(FastSource.__struct_fields__)
+_LOCATION_KEYS = len(FastLocation.__struct_fields__)
+
+
+def _written_once(content: bytes, encoded: bytes) -> bool:
+    """No object of the line holds a key twice (msgspec keeps the last; the model refuses).
+
+    Every colon outside a string follows a key, and the strings of the line hold the colons
+    of those of ``encoded`` (which writes every field once, and the keys of 'extra' that its
+    decoding kept), unless the line writes a colon as an escape. So the line's colons less
+    those of ``encoded`` are minus the number of keys it leaves out, plus one for each key
+    it writes twice and for each colon in a value that msgspec dropped for a later one. A
+    decoding that notes only which keys are there (``_EventKeys``) counts those left out.
+    """
+    if b"\\u003" in content and _ESCAPED_COLON.search(content) is not None:
+        return _written_once_slow(content)
+    try:
+        written = _decode_keys(content)
+    except (msgspec.DecodeError, RecursionError):
+        return False
+    left_out = msgspec.structs.astuple(written).count(_UNSET)
+    sources, where = written.sources, written.location
+    if sources is not _UNSET:
+        left_out += _SOURCE_KEYS * len(sources) - sum(map(len, sources))
+    if isinstance(where, dict):
+        left_out += _LOCATION_KEYS - len(where)
+    return content.count(b":") - encoded.count(b":") == -left_out
+
+
+def _written_once_slow(content: bytes) -> bool:
+    """``_written_once`` by decoding the whole line as plain JSON and counting its keys."""
     colons = _STRING.sub(b"", content).count(b":")  # one per key, in every object
     try:
         return colons == _keys(_decode_any(content))
@@ -151,23 +228,45 @@ def _readable_numbers(extra: dict[str, Any]) -> bool:
     return True
 
 
+def _is_id(text: str) -> bool:
+    """``rules.ID_RE`` matches ``text``: at once for printable ASCII without spaces."""
+    if text.isascii() and text.isprintable() and 0 < len(text) <= 200:
+        return " " not in text and text[0] != "-"
+    return ID_RE.fullmatch(text) is not None
+
+
+def _ascii_actors(ids: tuple[str, ...]) -> bool:
+    """Every id is an actor id of the ASCII form (remembered, while they are few)."""
+    for actor in ids:
+        if actor not in _SEEN_ACTORS:
+            if not _ACTOR_RE.fullmatch(actor):
+                return False
+            if len(_SEEN_ACTORS) < _MAX_SEEN_ACTORS:
+                _SEEN_ACTORS.add(actor)
+    return True
+
+
 def _valid(event: FastEvent) -> bool:
     """The model's string and cross-field rules, on a decoded event."""
-    if not ID_RE.fullmatch(event.id) or not all(map(ID_RE.fullmatch, event.responds_to)):
+    responds_to = event.responds_to
+    if not _is_id(event.id) or (responds_to and not all(map(_is_id, responds_to))):
         return False
-    if not _ACTORS_RE.fullmatch("\n".join(event.actors + event.targets)):
+    parties = event.actors + event.targets
+    if not _SEEN_ACTORS.issuperset(parties) and not _ascii_actors(parties):
         return False
     texts = [event.title, event.summary, *event.tags]
     for source in event.sources:
-        if source.url is None and source.title is None:
+        url, title = source.url, source.title
+        if url is None and title is None:
             return False
-        texts += (source.url, source.publisher, source.title, source.quote)
+        texts += (url, source.publisher, title, source.quote)
     location = event.location
     if location is not None:
         texts.append(location.name)
         if location.country is not None and not COUNTRY_RE.fullmatch(location.country):
             return False
-    if any(map(is_blank, [t for t in texts if t is not None])):
+    # rules.is_blank, in C: no text is empty or white space only (None is no text)
+    if "" in texts or any(map(str.isspace, filter(None, texts))):
         return False
     if event.extra:
         try:
@@ -178,7 +277,7 @@ def _valid(event: FastEvent) -> bool:
     if (
         event.precision is not Precision.DAY
         or event.end is not None
-        or event.responds_to
+        or responds_to
         or "\n" in title
         or "\r" in title
     ):

@@ -21,6 +21,7 @@ class ValidLine(NamedTuple):
     line: RawLine
     event: EventLike
     canonical: bool = False  # the line is the event's canonical form, byte for byte
+    form: bytes | None = None  # the event's canonical form, when the fast path has it at hand
 
 
 class InvalidLine(NamedTuple):
@@ -55,15 +56,16 @@ def parse_lines(
 
     ``want`` (a prefilter on the raw bytes) may pass over lines the caller cannot use, unparsed.
     """
-    from timeline.fastpath import read_event
+    from timeline.fastpath import read_line
 
     for line in lines:
         content = line.content
-        if not content.strip() or (want is not None and not want(content)):
+        if not content or content.isspace() or (want is not None and not want(content)):
             continue
-        read = read_event(content)
+        read = read_line(content)
         if read is not None:
-            yield ValidLine(line, *read)
+            event, form = read
+            yield ValidLine(line, event, form is content, form)
             continue
         try:
             yield ValidLine(line, parse_raw_line(line, source=source))

@@ -24,8 +24,42 @@ _FOLDS = tuple(
     "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
 )
 _FOLDS_TO_ASCII = re.compile(b"|".join(re.escape(seq) for seq in _FOLDS))
-# JSON escapes that could spell a letter or a slash: the bytes no longer show the text.
-_HIDING_ESCAPES = (b"\\u", b"\\/")
+
+
+def _hex_digits(char: str) -> tuple[str, ...]:
+    """The four hex digits of ``char``'s JSON escape (``00df``), each as the characters that
+    may write it (``dD``)."""
+    return tuple(d + d.upper() if d.isalpha() else d for d in f"{ord(char):04x}")
+
+
+def _trie(words: list[tuple[str, ...]]) -> str:
+    """A pattern that matches any of ``words`` (sequences of character sets), as a tree of
+    shared prefixes: a search fails at the first character no word continues with."""
+    branches: dict[str, list[tuple[str, ...]]] = {}
+    for word in words:
+        if word:
+            branches.setdefault(word[0], []).append(word[1:])
+    parts = []
+    for chars, rests in branches.items():
+        head = re.escape(chars) if len(chars) == 1 else f"[{chars}]"
+        if not any(rests):
+            parts.append(head)
+        else:
+            parts.append(head + (f"(?:{_trie(rests)})?" if () in rests else _trie(rests)))
+    return parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})"
+
+
+# JSON escapes that could spell what an ASCII needle holds: an ASCII character, one whose
+# folding holds ASCII (an escaped 'ß'), or a slash. The escapes of other characters, the bulk
+# of a log written with its non-ASCII text escaped (Cyrillic, say), hide no such needle. The
+# search skips to each backslash, and what follows one fails at its first unlikely character.
+_ESCAPES_OF_ASCII = [("0", "0", "01234567", "0123456789aAbBcCdDeEfF")]
+_HIDING = re.compile(
+    rb"\\(?:/|u%s)"
+    % _trie(_ESCAPES_OF_ASCII + [_hex_digits(seq.decode()) for seq in _FOLDS]).encode()
+)
+# Any escape: the bytes no longer show a needle that is not ASCII (an id in another script).
+_ANY_ESCAPE = re.compile(rb"\\[u/]")
 _MAX_MONTHS = 36
 _PREFIX = re.compile(
     rb'\{"id":"[^"\\]*","date":"(\d{4}-\d{2}-\d{2})","precision":"(day|week|month|year)",'
@@ -120,20 +154,49 @@ def _top_level(content: bytes, key: bytes) -> int:
     return pos + len(key)
 
 
-def _actors_check(keys: tuple[bytes, ...], wanted: tuple[str, ...]) -> _Check:
-    """Reads the actor lists at ``keys`` when they are laid out canonically with normalised ids,
-    and says exactly whether one of them is a wanted actor or a part of one."""
+_SPACED_ACTORS = re.compile(rb"\s*(?:%s(?:\s*,\s*%s)*)?\s*" % (_ACTOR_ITEM, _ACTOR_ITEM))
+_QUOTED = re.compile(rb'"([^"]*)"')
+
+
+def _actor_list(content: bytes, name: bytes) -> list[bytes] | None:
+    """The ids of the actor list ``name`` (``b"actors"``) when the bytes show them: normalised
+    ids, laid out canonically or in any other layout whose line names the list once (another
+    key of that name can only be nested in 'extra'; one spelt with escapes makes the line
+    doubtful before this is asked), or none when the line leaves the list out."""
+    start = _top_level(content, b'"%s":[' % name)
+    if start != -1:
+        end = content.find(b"]", start)
+        if end == -1 or not _SIMPLE_ACTORS.fullmatch(content, start, end):
+            return None
+        return content[start + 1 : end - 1].split(b'","') if end > start else []
+    if b'"%s"' % name not in content:
+        return []  # left out: the list is empty
+    keys = _ACTOR_KEYS[name].finditer(content)
+    first = next(keys, None)
+    if first is None or next(keys, None) is not None:
+        return None
+    start = first.end()
+    end = content.find(b"]", start)
+    if end == -1 or not _SPACED_ACTORS.fullmatch(content, start, end):
+        return None
+    return _QUOTED.findall(content, start, end)
+
+
+_ACTOR_KEYS = {name: re.compile(rb'"%s"\s*:\s*\[' % name) for name in (b"actors", b"targets")}
+
+
+def _actors_check(names: tuple[bytes, ...], wanted: tuple[str, ...]) -> _Check:
+    """Reads the actor lists ``names`` when the bytes show them (``_actor_list``), and says
+    exactly whether one of them is a wanted actor or a part of one."""
     exact = {w.encode() for w in wanted}
     parts = tuple(w.encode() + b"/" for w in wanted)
     words = [_ascii_words(w) for w in wanted]
 
     def check(content: bytes) -> bool:
-        for key in keys:
-            start = _top_level(content, key)
-            end = -1 if start == -1 else content.find(b"]", start)
-            if end == -1 or not _SIMPLE_ACTORS.fullmatch(content, start, end):
+        for name in names:
+            items = _actor_list(content, name)
+            if items is None:
                 return _words_may_match(content, words)
-            items = content[start + 1 : end - 1].split(b'","') if end > start else []
             if any(item in exact or item.startswith(parts) for item in items):
                 return True
         return False
@@ -203,8 +266,8 @@ def _words_check(groups: list[list[bytes] | None]) -> _Check:
 ANSWERING = Anchors(
     (b'"responds_to":["',),
     False,
-    _HIDING_ESCAPES,
-    re.compile(rb'"responds_to"\s*:\s*\[\s*"'),  # the same, in other layouts
+    (),
+    (_HIDING, re.compile(rb'"responds_to"\s*:\s*\[\s*"')),  # or in other layouts
 )
 """Anchors of the lines that answer another event (a ``responds_to`` that is not empty)."""
 
@@ -217,6 +280,7 @@ class Prefilter:
 
     def __init__(self, flt: Filter) -> None:
         self._flt = flt
+        self._hiding = _HIDING if all(i.isascii() for i in flt.ids) else _ANY_ESCAPE
         self._default_status = Status.REPORTED in flt.statuses
         self._since = flt.since.isoformat().encode() if flt.since else None
         self._until = flt.until.isoformat().encode() if flt.until else None
@@ -231,46 +295,46 @@ class Prefilter:
             checks.append(_value_check(b'"status":"', statuses, default=b"reported"))
         if self._since or self._until:
             checks.append(self._dates_may_match)
-        for keys, wanted in (
-            ((b'"actors":[',), flt.actors),
-            ((b'"targets":[',), flt.targets),
-            ((b'"actors":[', b'"targets":['), flt.involving),
+        for names, wanted in (
+            ((b"actors",), flt.actors),
+            ((b"targets",), flt.targets),
+            ((b"actors", b"targets"), flt.involving),
         ):
             if wanted:
-                checks.append(_actors_check(keys, wanted))
+                checks.append(_actors_check(names, wanted))
         for values in (flt.tags, flt.texts):
             if values:
                 checks.append(_words_check([_ascii_words(v) for v in values]))
         self._checks = checks
 
     def __call__(self, content: bytes) -> bool:
-        if b"\\" in content and any(escape in content for escape in _HIDING_ESCAPES):
+        if b"\\" in content and self._hiding.search(content) is not None:
             return True
         return all(check(content) for check in self._checks)
 
     def anchors(self) -> Anchors | None:
         """The most selective anchors the filter allows, or None (then every line is read)."""
-        flt = self._flt
-        exact = _HIDING_ESCAPES
+        flt, hiding = self._flt, self._hiding
         if flt.ids:
-            return Anchors(tuple(_quoted(i) for i in flt.ids), False, exact)
-        folded = _HIDING_ESCAPES + _FOLDS
+            return Anchors(tuple(_quoted(i) for i in flt.ids), False, (), (hiding,))
         for group in (flt.actors, flt.targets, flt.involving):
             pieces = _longest_pieces(group) if group else None
             if pieces:
-                return Anchors(pieces, True, folded)
+                return Anchors(pieces, True, _FOLDS, (hiding,))
         if flt.types:
-            return Anchors(tuple(f'"{t.value}"'.encode() for t in flt.types), False, exact)
+            types = tuple(f'"{t.value}"'.encode() for t in flt.types)
+            return Anchors(types, False, (), (hiding,))
         if flt.statuses and not self._default_status:
-            return Anchors(tuple(f'"{s.value}"'.encode() for s in flt.statuses), False, exact)
+            values = tuple(f'"{s.value}"'.encode() for s in flt.statuses)
+            return Anchors(values, False, (), (hiding,))
         if flt.since is not None and flt.until is not None:
             needles = _date_needles(flt.since, flt.until)
             if needles is not None:
-                return Anchors(needles, False, exact, _spanning_end(flt.until))
+                return Anchors(needles, False, (), (hiding, _spanning_end(flt.until)))
         for group in (flt.texts, flt.tags):
             pieces = _longest_pieces(group) if group else None
             if pieces:
-                return Anchors(pieces, True, folded)
+                return Anchors(pieces, True, _FOLDS, (hiding,))
         return None
 
     def _dates_may_match(self, content: bytes) -> bool:

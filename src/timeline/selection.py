@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, overload
 
 from timeline.errors import LineError, LogReadError
+from timeline.fastpath import FastEvent
 from timeline.log import parallel
+from timeline.log.aside import Aside, aside_files, unpack
 from timeline.log.files import Snapshot, snapshot
 from timeline.log.lines import STDIN, RawLine, display_name, os_reason
 from timeline.log.sources import is_path, read_any_lines
@@ -28,9 +30,12 @@ from timeline.parsing import (
 from timeline.prefilter import ANSWERING, Prefilter
 from timeline.query import Filter, Responses, matches, order, sort_key
 from timeline.rules import EventLike, canonical_json
+from timeline.vocab import EventType
 
 OnInvalid = Callable[[InvalidLine], None]
 OnMore = Callable[[int], None]  # how many more bad lines there were than were reported
+EventLine = Callable[[EventLike, Responses], str]
+"""An event's line of text in a view (``formats.SHOW``), given what the log says of it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +94,24 @@ def select_events(
 
 @dataclass(slots=True)
 class Kept:
-    """The events ``show --json`` keeps, in file order, as columns: each event's place in date
-    order (``query.sort_key``) and either where its canonical line lies in the log (to be read
-    there again when the output is written) or a copy of its canonical JSON. Columns of machine
-    integers cost a fraction of a tuple per event, in memory and in passing them from a worker
-    to the parent.
+    """The events ``show`` keeps, in file order, as columns: each event's place in date order
+    (``query.sort_key``) and where its line lies, to be read there again when the output is
+    written: in the log (its canonical line, or for a view, which decodes it again, a line in
+    any layout that the fast path read), in a spool (``log.aside``: the canonical form of an
+    event whose line is not), or else in ``copies``. Columns of machine integers cost a
+    fraction of a tuple per event, in memory and in passing them from a worker to the parent.
     """
 
     places: array[int] = field(default_factory=lambda: array("l"))
-    offsets: array[int] = field(default_factory=lambda: array("q"))  # -1: see ``copies``
+    # From 0: in the log; -1: see ``copies``; from -2 down: in a spool, at -2 - offset.
+    offsets: array[int] = field(default_factory=lambda: array("q"))
     lengths: array[int] = field(default_factory=lambda: array("q"))
     copies: dict[int, bytes] = field(default_factory=dict)  # by position
+    # Each event's rendered line, when the readers render them: where it lies in a spool
+    # (``Aside.append``), its length, and the hash of the event's id.
+    texts: array[int] = field(default_factory=lambda: array("q"))
+    text_lengths: array[int] = field(default_factory=lambda: array("q"))
+    ids: array[int] = field(default_factory=lambda: array("q"))
 
     def add_span(self, place: int, offset: int, length: int) -> None:
         self.places.append(place)
@@ -110,6 +122,16 @@ class Kept:
         self.copies[len(self.places)] = data
         self.add_span(place, -1, 0)
 
+    def add_spooled(self, place: int, data: bytes, spool: Aside) -> None:
+        self.add_span(place, -2 - spool.append(data), len(data))
+
+    def add_text(self, text: str, spool: Aside, event_id: str) -> None:
+        """The rendered line of the event added last."""
+        data = text.encode("utf-8", "surrogatepass")
+        self.texts.append(spool.append(data))
+        self.text_lengths.append(len(data))
+        self.ids.append(hash(event_id))
+
     def extend(self, other: Kept) -> None:
         """``other``'s events after these (the next range of the log)."""
         base = len(self.places)
@@ -117,12 +139,29 @@ class Kept:
         self.offsets.extend(other.offsets)
         self.lengths.extend(other.lengths)
         self.copies.update((base + at, data) for at, data in other.copies.items())
+        self.texts.extend(other.texts)
+        self.text_lengths.extend(other.text_lengths)
+        self.ids.extend(other.ids)
 
     def lines(self, positions: Iterable[int], log_fd: int) -> Iterator[bytes]:
-        """The canonical lines at ``positions``, read from the open log where they lie."""
+        """The lines at ``positions``, read from the open log or the spool where they lie."""
+        offsets, lengths, pread = self.offsets, self.lengths, os.pread
         for at in positions:
-            offset = self.offsets[at]
-            yield self.copies[at] if offset < 0 else os.pread(log_fd, self.lengths[at], offset)
+            offset = offsets[at]
+            if offset >= 0:
+                yield pread(log_fd, lengths[at], offset)
+            elif offset == -1:
+                yield self.copies[at]
+            else:
+                spool_fd, where = unpack(-2 - offset)
+                yield pread(spool_fd, lengths[at], where)
+
+    def texts_at(self, positions: Iterable[int]) -> Iterator[str]:
+        """The rendered lines of the events at ``positions``."""
+        texts, lengths, pread = self.texts, self.text_lengths, os.pread
+        for at in positions:
+            spool_fd, where = unpack(texts[at])
+            yield pread(spool_fd, lengths[at], where).decode("utf-8", "surrogatepass")
 
 
 class BadLine(NamedTuple):
@@ -163,13 +202,19 @@ def select_canonical(
     *,
     want: Callable[[bytes], bool] | None = None,
     by_offset: bool = False,
+    any_layout: bool = False,
+    spool: Aside | None = None,
+    render: Callable[[EventLike], str] | None = None,
     responses: Responses | None = None,
     answers: set[str] | None = None,
 ) -> tuple[Kept, BadLines]:
     """Each matching event, in file order, and the lines that are not events. With
     ``by_offset``, a canonical line is not copied: the caller reads it again at its offset
-    when it writes the output. ``responses`` notes every event read; ``answers`` collects the
-    ids that the matching events answer."""
+    when it writes the output; with ``any_layout`` too, nor is a line in another layout that
+    the fast path read (the caller decodes it again). The canonical form of any other event
+    goes to ``spool`` if there is one, else is copied. With ``render`` (and a spool), each
+    matching event's rendered line goes to the spool too. ``responses`` notes every event
+    read; ``answers`` collects the ids that the matching events answer."""
     kept = Kept()
     bad = BadLines()
     for parsed in parse_lines(lines, source="", want=want):
@@ -183,19 +228,34 @@ def select_canonical(
         if matches(event, flt):
             if answers is not None:
                 answers.update(event.responds_to)
-            if by_offset and parsed.canonical:
-                kept.add_span(sort_key(event), line.offset, len(line.content))
+            place = sort_key(event)
+            if by_offset and (parsed.canonical or (any_layout and isinstance(event, FastEvent))):
+                kept.add_span(place, line.offset, len(line.content))
             else:
-                data = line.content if parsed.canonical else canonical_json(event).encode()
-                kept.add_copy(sort_key(event), data)
+                data = parsed.form
+                if data is None:
+                    data = canonical_json(event).encode()
+                if spool is not None:
+                    kept.add_spooled(place, data, spool)
+                else:
+                    kept.add_copy(place, data)
+            if render is not None and spool is not None:
+                kept.add_text(render(event), spool, event.id)
+    if spool is not None:
+        spool.flush()
     return kept, bad
 
 
-def canonical_range(fd: int, start: int, end: int, *, flt: Filter) -> tuple[Kept, BadLines]:
-    """``select_canonical`` over one byte range of a log: the work of one parallel worker."""
+def canonical_range(
+    fd: int, start: int, end: int, *, flt: Filter, spools: Mapping[int, int]
+) -> tuple[Kept, BadLines]:
+    """``select_canonical`` over one byte range of a log: the work of one parallel worker,
+    which writes the canonical form of events in other layouts into its spool (the file
+    ``spools`` gives for ``start``)."""
     want = None if flt.is_empty else Prefilter(flt)
     lines = parallel.range_lines(fd, start, end, want.anchors() if want else None)
-    return select_canonical(lines, flt, want=want, by_offset=True)
+    spool = Aside(spools[start])
+    return select_canonical(lines, flt, want=want, by_offset=True, spool=spool)
 
 
 def joined_bad_lines(parts: Iterable[BadLines], log_fd: int) -> BadLines:
@@ -256,7 +316,10 @@ def canonical_lines(
             lines = read_any_lines(spec, anchors=want.anchors() if want else None)
             kept, bad = select_canonical(lines, flt, want=want)
         else:
-            parts = parallel.map_ranges(functools.partial(canonical_range, flt=flt), log_fd, ranges)
+            spools = stack.enter_context(aside_files(len(ranges)))
+            by_start = {start: spool for (start, _), spool in zip(ranges, spools, strict=True)}
+            work = functools.partial(canonical_range, flt=flt, spools=by_start)
+            parts = parallel.map_ranges(work, log_fd, ranges)
             kept = Kept()
             for part_kept, _ in parts:
                 kept.extend(part_kept)
@@ -278,27 +341,55 @@ class ViewPart(NamedTuple):
     answers: set[str]
 
 
-def view_range(fd: int, start: int, end: int, *, flt: Filter) -> ViewPart:
+_UNANSWERED = Responses()  # what a reader knows of the answers before it has read them all
+_REJECTIONS = Prefilter(Filter(types=(EventType.REJECT,)))
+
+
+def view_range(
+    fd: int,
+    start: int,
+    end: int,
+    *,
+    flt: Filter,
+    line: EventLine | None = None,
+    spools: Mapping[int, int] | None = None,
+) -> ViewPart:
     """The work of one reader of a log for a view: with a filter, only the candidate lines
-    are read, then the lines that answer others (both at the speed of a search)."""
+    are read, then the lines that answer others (both at the speed of a search). With
+    ``line``, each matching event's line is rendered into the reader's spool (the file
+    ``spools`` gives for ``start``) as if nothing disputed it, and of the answers only the
+    rejections are read, all that such a line depends on (see ``selected_lines``)."""
     responses, answers = Responses(), set[str]()
+    spool = None if line is None or spools is None else Aside(spools[start])
+
+    def render(event: EventLike) -> str:
+        assert line is not None
+        return line(event, _UNANSWERED)
+
     if flt.is_empty:
         lines = parallel.range_lines(fd, start, end, None)
         kept, bad = select_canonical(
-            lines, flt, by_offset=True, responses=responses, answers=answers
-        )
+            lines, flt, by_offset=True, any_layout=True, spool=spool,
+            render=render if spool is not None else None, responses=responses, answers=answers,
+        )  # fmt: skip
         return ViewPart(kept, bad, responses, answers)
     want = Prefilter(flt)
     lines = parallel.range_lines(fd, start, end, want.anchors())
-    kept, bad = select_canonical(lines, flt, want=want, by_offset=True, answers=answers)
-    for parsed in parse_lines(parallel.range_lines(fd, start, end, ANSWERING), source=""):
+    kept, bad = select_canonical(
+        lines, flt, want=want, by_offset=True, any_layout=True, spool=spool,
+        render=render if spool is not None else None, answers=answers,
+    )  # fmt: skip
+    answering = parallel.range_lines(fd, start, end, ANSWERING)
+    rejecting = _REJECTIONS if spool is not None else None
+    for parsed in parse_lines(answering, source="", want=rejecting):
         if isinstance(parsed, ValidLine):  # a bad line is reported where the filter reads it
             responses.note(parsed.event)
     return ViewPart(kept, bad, responses, answers)
 
 
 def _decoded(line: bytes) -> EventLike:
-    """The event of a canonical line that was valid when it was read."""
+    """The event of a line that was valid when it was read: a canonical line, or one in
+    another layout that the fast path read."""
     import msgspec
 
     from timeline.fastpath import decode_checked
@@ -385,6 +476,35 @@ def _events_by_id(snap: Snapshot, ids: set[str]) -> dict[str, EventLike]:
     return found
 
 
+def _read_view(
+    snap: Snapshot,
+    flt: Filter,
+    *,
+    name: str,
+    ranges: list[tuple[int, int]] | None,
+    work: Callable[[int, int, int], ViewPart],
+    on_invalid: OnInvalid,
+    on_more: OnMore,
+) -> ViewPart:
+    """``work`` over the ranges of a snapshot (or over the whole of it), joined, its bad lines
+    reported."""
+    try:
+        if ranges is None:
+            parts = [work(snap.fd, 0, snap.length)]
+        else:
+            parts = parallel.map_ranges(work, snap.fd, ranges)
+    except OSError as exc:
+        raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
+    kept, responses, answers = Kept(), Responses(), set[str]()
+    for part in parts:
+        kept.extend(part.kept)
+        responses.update(part.responses)
+        answers |= part.answers
+    bad = joined_bad_lines((part.bad for part in parts), snap.fd)
+    report_bad_lines(bad, name=name, strict=False, on_invalid=on_invalid, on_more=on_more)
+    return ViewPart(kept, bad, responses, answers)
+
+
 @contextlib.contextmanager
 def selected(
     spec: str,
@@ -411,23 +531,70 @@ def selected(
     with snapshot(spec) as snap:
         work = functools.partial(view_range, flt=flt)
         ranges = parallel.line_ranges(snap, parallel.workers())
-        try:
-            if ranges is None:
-                parts = [work(snap.fd, 0, snap.length)]
-            else:
-                parts = parallel.map_ranges(work, snap.fd, ranges)
-        except OSError as exc:
-            raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
-        kept, responses, answers = Kept(), Responses(), set[str]()
-        for part in parts:
-            kept.extend(part.kept)
-            responses.update(part.responses)
-            answers |= part.answers
-        bad = joined_bad_lines((part.bad for part in parts), snap.fd)
-        report_bad_lines(bad, name=name, strict=False, on_invalid=on_invalid, on_more=on_more)
+        kept, _, responses, answers = _read_view(
+            snap, flt, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
+            on_more=on_more,
+        )  # fmt: skip
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
         events = KeptEvents(kept, ranked, snap.fd)
         if limit is not None:  # only the shown events' answers are named
             answers = {ref for event in events for ref in event.responds_to}
         yield Selection(events, responses, AnsweredEvents(snap, answers))
+
+
+@contextlib.contextmanager
+def selected_lines(
+    spec: str,
+    flt: Filter,
+    *,
+    line: EventLine,
+    strict: bool,
+    reverse: bool = False,
+    limit: int | None = None,
+    on_invalid: OnInvalid,
+    on_more: OnMore,
+) -> Iterator[Iterator[str]]:
+    """``line(event, responses)`` for each event of the selection ``selected`` reads, in its
+    order, for a view whose line depends on the rest of the log only through
+    ``responses.is_disputed``: the readers of the log render each line as they read its
+    event, in parallel, as if nothing disputed it, and set it aside in a spool; an event
+    that the rejections read at last dispute is rendered again. With a ``limit``, the few
+    lines shown are rendered from the selection, as are those of the logs ``selected`` holds
+    whole (standard input, git, ``strict``)."""
+    if strict or limit is not None or not is_path(spec):
+        with selected(
+            spec, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=on_invalid,
+            on_more=on_more,
+        ) as selection:  # fmt: skip
+            responses = selection.responses
+            yield (line(event, responses) for event in selection.events)
+        return
+    name = display_name(spec)
+    with snapshot(spec) as snap:
+        ranges = parallel.line_ranges(snap, parallel.workers())
+        starts = [0] if ranges is None else [start for start, _ in ranges]
+        with aside_files(len(starts)) as spools:
+            by_start = dict(zip(starts, spools, strict=True))
+            work = functools.partial(view_range, flt=flt, line=line, spools=by_start)
+            kept, _, responses, _ = _read_view(
+                snap, flt, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
+                on_more=on_more,
+            )  # fmt: skip
+            places = kept.places
+            ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse)
+            yield _rendered(kept, ranked, snap.fd, line, responses)
+
+
+def _rendered(
+    kept: Kept, ranked: list[int], log_fd: int, line: EventLine, responses: Responses
+) -> Iterator[str]:
+    """The kept lines at ``ranked``; an event the whole log disputes is rendered again (as
+    is one whose id's hash is that of a disputed id)."""
+    disputed = {hash(event_id) for event_id in responses.rejected}
+    ids, texts = kept.ids, kept.texts_at(ranked)
+    for at, text in zip(ranked, texts, strict=True):
+        if ids[at] in disputed:
+            yield line(_decoded(next(kept.lines([at], log_fd))), responses)
+        else:
+            yield text

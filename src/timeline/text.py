@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # C0 controls, DEL and C1 controls; bidi marks, embeddings, overrides and isolates; lone
 # surrogates (a file name that is not UTF-8 holds them), which no output encoding accepts.
@@ -23,8 +24,18 @@ def _escape(match: re.Match[str]) -> str:
 
 def visible(text: str, *, keep_newlines: bool = False) -> str:
     """``text`` with every control or bidi character written as ``\\x1b`` or ``\\u202e``."""
+    if text.isprintable():  # every character escaped is one that is not: nearly all text
+        return text
     pattern = _UNSAFE_KEEP_NEWLINE if keep_newlines else _UNSAFE
     return pattern.sub(_escape, text)
+
+
+def visible_joined(fields: Sequence[str], separator: str) -> str:
+    """``separator.join(visible(f) for f in fields)``; at once when the fields are printable
+    (every character ``visible`` escapes is one that is not), as nearly all text is."""
+    if "".join(fields).isprintable():
+        return separator.join(fields)
+    return separator.join(visible(f) for f in fields)
 
 
 def json_safe(line: str) -> str:

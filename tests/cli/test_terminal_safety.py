@@ -28,7 +28,7 @@ from timeline.formats import plain
 from timeline.model import Event
 from timeline.query import Responses
 from timeline.selection import Selection
-from timeline.text import visible
+from timeline.text import visible, visible_joined
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -492,6 +492,13 @@ def test_visible_leaves_no_control_or_bidi_character(text: str, keep_newlines: b
     safe = not UNSAFE_OR_TAB.search(text) and not re.search("[\ud800-\udfff]", text)
     if safe and "\n" not in text:
         assert shown == text
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(fields=st.lists(_any_text, max_size=5), separator=st.sampled_from(["\t", ",", ""]))
+def test_visible_joined_is_visible_fields_joined(fields: list[str], separator: str) -> None:
+    """The shortcut for printable fields gives what escaping each field and joining gives."""
+    assert visible_joined(fields, separator) == separator.join(map(visible, fields))
 
 
 @settings(max_examples=200, deadline=None, database=None)

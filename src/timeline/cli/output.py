@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
 from timeline.cli.exits import output_error
@@ -47,14 +47,10 @@ def emit(output: Output, *, page: bool = False, to: str | None = None) -> None:
             terminal.print(Trimmed(output.renderable), soft_wrap=whole_lines)
         _page(pager, captured.get())
     elif isinstance(output, ByteLines):
-        out = sys.stdout.buffer
-        for data in output.lines:
-            out.write(data + b"\n")
-        out.flush()
+        _write_lines(sys.stdout.buffer.write, output.lines, b"\n", batch=_batch())
+        sys.stdout.buffer.flush()
     else:
-        write = sys.stdout.write
-        for line in output.lines:
-            write(line + "\n")
+        _write_lines(sys.stdout.write, output.lines, "\n", batch=_batch())
         sys.stdout.flush()
 
 
@@ -76,6 +72,34 @@ class Trimmed:
                 line[-1] = Segment(text.rstrip(" "), style, control)
             yield from line
             yield Segment.line()
+
+
+def _batch() -> int:
+    """Lines a write takes: a terminal gets each as it comes; elsewhere, a call a line would
+    cost as much as a short line."""
+    return 1 if sys.stdout.isatty() else 1024
+
+
+def _write_lines(
+    write: Callable[[Any], object], lines: Iterable[Any], newline: Any, *, batch: int
+) -> None:
+    """Each of ``lines`` and a newline, through ``write``, ``batch`` lines a call. Those made
+    before an error (of the lines' making) are written all the same."""
+    pending: list[Any] = []
+    try:
+        for line in lines:
+            pending.append(line)
+            if len(pending) >= batch:
+                pending.append(newline[:0])
+                text = newline.join(pending)
+                pending.clear()
+                write(text)
+    finally:
+        if pending:
+            pending.append(newline[:0])
+            text = newline.join(pending)
+            pending.clear()
+            write(text)
 
 
 def refuse_overwriting_log(output: str, log: str) -> None:

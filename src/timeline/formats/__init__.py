@@ -19,6 +19,8 @@ from timeline.formats.output import About, ByteLines, FileWriter, Output, Render
 if TYPE_CHECKING:
     from timeline.check import Problem
     from timeline.diff import Comparison, Stat
+    from timeline.query import Responses
+    from timeline.rules import EventLike
     from timeline.selection import Selection
     from timeline.stats import Stats
 
@@ -82,18 +84,24 @@ def _on_call(module: str, function: str) -> Any:
 @dataclass(frozen=True, slots=True)
 class ShowFormat:
     """How ``show`` renders a selection; ``canonical`` takes the selection as canonical JSON
-    lines instead (``selection.canonical_lines``), for a format that writes exactly those."""
+    lines instead (``selection.canonical_lines``), for a format that writes exactly those.
+    ``line`` renders one event's line of ``render``'s output, after the lines of ``head``,
+    for a format whose line depends on the other events only through
+    ``responses.is_disputed``: the readers of a large log render them as they read
+    (``selection.selected_lines``)."""
 
     render: ShowRenderer
     canonical: Callable[[Iterable[bytes]], Output] | None = None
+    line: Callable[[EventLike, Responses], str] | None = None
+    head: tuple[str, ...] = ()
     titled: bool = False  # it writes ``about.heading`` (``--title``)
 
 
 SHOW: dict[Format, ShowFormat] = {
     Format.RICH: ShowFormat(rich.events),
-    Format.PLAIN: ShowFormat(plain.events),
+    Format.PLAIN: ShowFormat(plain.events, line=plain.event_line),
     Format.JSON: ShowFormat(json.events, canonical=json.canonical),
-    Format.CSV: ShowFormat(csv.events),
+    Format.CSV: ShowFormat(csv.events, line=csv.event_row, head=(csv.HEADER,)),
     Format.PARQUET: ShowFormat(
         _on_call("parquet", "events"), canonical=_on_call("parquet", "canonical")
     ),

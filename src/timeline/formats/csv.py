@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from timeline.formats.labels import status_of
@@ -13,7 +14,8 @@ from timeline.formats.output import About, TextLines
 from timeline.text import visible
 
 if TYPE_CHECKING:
-    from timeline.rules import LocationLike
+    from timeline.query import Responses
+    from timeline.rules import EventLike, LocationLike
     from timeline.selection import Selection
     from timeline.stats import Stats
 
@@ -42,10 +44,21 @@ def spreadsheet_safe(cell: str) -> str:
     return cell
 
 
-def _items(values: Iterable[str]) -> str:
+def _safe_cells(cells: Sequence[str]) -> list[str]:
+    """``spreadsheet_safe(visible(cell))`` of each cell; at once for the many that need
+    neither."""
+    if not "".join(cells).isprintable():
+        return [spreadsheet_safe(visible(cell)) for cell in cells]
+    starts, number = _FORMULA_STARTS, _NUMBER.fullmatch
+    return [
+        "'" + cell if cell.startswith(starts) and number(cell) is None else cell for cell in cells
+    ]
+
+
+def _items(values: Sequence[str]) -> str:
     """A list in one cell, joined with ';'. Each item is made safe on its own: a spreadsheet
     that splits cells at ';' (the list separator of many locales) would run ``x;=1+1``."""
-    return ";".join(spreadsheet_safe(visible(value)) for value in values)
+    return ";".join(_safe_cells(values)) if values else ""
 
 
 def _place(location: LocationLike | None) -> tuple[str, str, str, str]:
@@ -61,34 +74,46 @@ def _place(location: LocationLike | None) -> tuple[str, str, str, str]:
     )
 
 
-def _chunks(selection: Selection) -> Iterator[str]:
-    """CSV with a header; lists are joined with ';', the first source fills the source columns.
-    A text that a spreadsheet would run as a formula is quoted (see ``_FORMULA_STARTS``)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
+    """CSV with a header row; lists are joined with ';', the first source fills the source
+    columns. A text that a spreadsheet would run as a formula is quoted (``_FORMULA_STARTS``)."""
     responses = selection.responses
-    for event in selection.events:
-        source = event.sources[0]
-        row = (
-            event.id, event.date.isoformat(), event.precision.value,
-            event.end.isoformat() if event.end else "", event.title, event.type.value,
-            _items(event.actors), _items(event.targets), status_of(event, responses).value,
-            _items(event.responds_to), _items(event.tags), event.summary or "",
-            source.publisher or "", source.title or "", source.url or "", source.quote or "",
-            *_place(event.location),
-        )  # fmt: skip
-        writer.writerow([spreadsheet_safe(visible(cell)) for cell in row])
-        yield buffer.getvalue()
+    rows = (event_row(event, responses) for event in selection.events)
+    return TextLines(itertools.chain([HEADER], rows))
+
+
+class _Rows:
+    """CSV rows as text, one at a time (each without its newline)."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\n")
+
+    def __call__(self, cells: Iterable[str]) -> str:
+        buffer = self._buffer
         buffer.seek(0)
         buffer.truncate()
-    if buffer.getvalue():
-        yield buffer.getvalue()
+        self._writer.writerow(cells)
+        return buffer.getvalue().removesuffix("\n")
 
 
-def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
-    """CSV with a header row."""
-    return TextLines(chunk.removesuffix("\n") for chunk in _chunks(selection))
+_row = _Rows()
+HEADER = _row(CSV_COLUMNS)
+
+
+def event_row(event: EventLike, responses: Responses) -> str:
+    """One event's row of ``events`` (it depends on the others only through
+    ``responses.is_disputed``: the readers of a large log render it, see ``formats.SHOW``)."""
+    source = event.sources[0]
+    row = (
+        event.id, event.date.isoformat(), event.precision.value,
+        event.end.isoformat() if event.end else "", event.title, event.type.value,
+        _items(event.actors), _items(event.targets), status_of(event, responses).value,
+        _items(event.responds_to), _items(event.tags), event.summary or "",
+        source.publisher or "", source.title or "", source.url or "", source.quote or "",
+        *_place(event.location),
+    )  # fmt: skip
+    return _row(_safe_cells(row))
 
 
 def stats(result: Stats) -> TextLines:

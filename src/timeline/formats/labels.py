@@ -38,6 +38,8 @@ def date_label(event: EventLike, *, with_year: bool = True) -> str:
 def iso_label(event: EventLike) -> str:
     """The date in ISO form at the event's precision: 2024-08-06, 2024-W34, 2024-08, 2024."""
     d = event.date
+    if event.precision is Precision.DAY:
+        return d.isoformat()
     if event.precision is Precision.YEAR:
         return f"{d.year:04d}"
     if event.precision is Precision.MONTH:
@@ -64,11 +66,12 @@ def gap_label(previous: date, current: date, *, approximate: bool = False) -> st
 def parties(event: EventLike, names: Mapping[str, str] | None = None) -> str:
     """'belarus, belarus/president → ukraine'; with ``names``, each id that has a display name
     shows it instead: 'Belarus, Alexander Lukashenko → Ukraine'."""
-    shown = names or {}
-    text = ", ".join(shown.get(a, a) for a in event.actors)
-    if event.targets:
-        text += " → " + ", ".join(shown.get(t, t) for t in event.targets)
-    return text
+    actors, targets = event.actors, event.targets
+    if names:
+        actors = tuple(names.get(a, a) for a in actors)
+        targets = tuple(names.get(t, t) for t in targets)
+    text = ", ".join(actors)
+    return f"{text} → {', '.join(targets)}" if targets else text
 
 
 def status_of(event: EventLike, responses: Responses) -> Status:

@@ -7,27 +7,31 @@ from typing import TYPE_CHECKING
 
 from timeline.formats.labels import iso_label, parties, status_of, value_label
 from timeline.formats.output import About, TextLines
-from timeline.text import visible
+from timeline.text import visible, visible_joined
 from timeline.vocab import Status
 
 if TYPE_CHECKING:
     from timeline.check import Problem
     from timeline.diff import Stat
+    from timeline.query import Responses
+    from timeline.rules import EventLike
     from timeline.selection import Selection
     from timeline.stats import Stats
 
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
     """Tab-separated: date, type, actors→targets, title, id — with a status mark when it matters."""
-    return TextLines(_event_lines(selection))
+    responses = selection.responses
+    return TextLines(event_line(event, responses) for event in selection.events)
 
 
-def _event_lines(selection: Selection) -> Iterator[str]:
-    for event in selection.events:
-        status = status_of(event, selection.responses)
-        title = event.title if status is Status.REPORTED else f"{event.title} [{status.value}]"
-        fields = (iso_label(event), event.type.value, parties(event), title, event.id)
-        yield "\t".join(visible(f) for f in fields)
+def event_line(event: EventLike, responses: Responses) -> str:
+    """One event's line of ``events`` (it depends on the others only through
+    ``responses.is_disputed``: the readers of a large log render it, see ``formats.SHOW``)."""
+    status = status_of(event, responses)
+    title = event.title if status is Status.REPORTED else f"{event.title} [{status.value}]"
+    fields = (iso_label(event), event.type.value, parties(event), title, event.id)
+    return visible_joined(fields, "\t")
 
 
 def problem_text(problem: Problem, source: str) -> str:

@@ -15,13 +15,14 @@ from timeline.log.lines import RawLine
 class Anchors:
     """Bytes that every line matching a filter must hold: one of ``needles`` (searched in the
     ASCII-lowercased bytes when ``lowercase``), or else one of the ``doubtful`` sequences or a
-    match of ``doubtful_pattern`` (escapes and other text the bytes cannot judge). Lets the
+    match of a ``doubtful_patterns`` one (escapes and other text the bytes cannot judge; each
+    best begins with a fixed byte, which the search skips to). Lets the
     scanner skip whole stretches of a log in C."""
 
     needles: tuple[bytes, ...]
     lowercase: bool
     doubtful: tuple[bytes, ...]
-    doubtful_pattern: re.Pattern[bytes] | None = None
+    doubtful_patterns: tuple[re.Pattern[bytes], ...] = ()
 
     @property
     def pattern(self) -> re.Pattern[bytes]:
@@ -88,6 +89,7 @@ def scan_lines(
         hay = block.lower() if anchors.lowercase else block
         rfind, find = block.rfind, block.find
         starts = {rfind(b"\n", 0, hit.start()) + 1 for hit in needles.finditer(hay, 0, cut)}
+        # A line with many doubtful bytes is added once: each search resumes at the next line.
         leads: dict[bytes, bool] = {}
         for sequence in anchors.doubtful:
             lead = sequence[:1]
@@ -96,12 +98,16 @@ def scan_lines(
             pos = find(sequence, 0, cut) if leads[lead] else -1
             while pos != -1:
                 starts.add(rfind(b"\n", 0, pos) + 1)
-                pos = find(sequence, pos + 1, cut)
-        if anchors.doubtful_pattern is not None:
-            starts.update(
-                rfind(b"\n", 0, hit.start()) + 1
-                for hit in anchors.doubtful_pattern.finditer(block, 0, cut)
-            )
+                after = find(b"\n", pos, cut) + 1
+                pos = find(sequence, after, cut) if after else -1
+        for pattern in anchors.doubtful_patterns:
+            search = pattern.search
+            hit = search(block, 0, cut)
+            while hit is not None:
+                pos = hit.start()
+                starts.add(rfind(b"\n", 0, pos) + 1)
+                after = find(b"\n", pos, cut) + 1
+                hit = search(block, after, cut) if after else None
         lineno, counted = first if numbered else 0, 0
         for start in sorted(starts):
             if numbered:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from datetime import datetime, timezone
 from typing import Annotated
@@ -83,7 +84,7 @@ def show(
     from timeline.cli.registry import load_registry
     from timeline.log.lines import display_name
     from timeline.merging import canonical_logs, selected_logs
-    from timeline.selection import REPORTED_BAD_LINES
+    from timeline.selection import REPORTED_BAD_LINES, selected_lines
     from timeline.userinput import check_utf8, today
 
     logs = read_logs(files)
@@ -107,6 +108,14 @@ def show(
         ) as lines:  # fmt: skip
             warnings.finish()
             emit(renderer.canonical(lines), to=output)
+        return
+    if renderer.line is not None and len(logs) == 1:  # several logs: merged as events below
+        with selected_lines(
+            logs[0], flt, line=renderer.line, strict=strict, reverse=reverse, limit=limit,
+            on_invalid=warnings, on_more=warnings.more,
+        ) as event_lines:  # fmt: skip
+            warnings.finish()
+            emit(formats.TextLines(itertools.chain(renderer.head, event_lines)), to=output)
         return
     with selected_logs(
         logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
