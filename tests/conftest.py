@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,40 @@ REJECT: dict[str, Any] = {
     "responds_to": ["2024-08-18-lukashenko-claims-120000-ukrainian-troops"],
     "sources": [{"url": "https://example.org/c"}],
 }
+
+
+# Runs its arguments as a program on a pseudo-terminal; writes what the terminal showed and
+# exits with the program's status.
+_ON_A_TERMINAL = """\
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b''
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def on_a_terminal(
+    argv: list[str], *, env: dict[str, str], cwd: Path | None = None, timeout: float = 60
+) -> tuple[int, str]:
+    """``argv`` run with stdin and stdout on a pseudo-terminal: its exit status, and what the
+    terminal showed (CRLF line ends made LF)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _ON_A_TERMINAL, *argv], cwd=cwd, env=env, capture_output=True,
+        timeout=timeout, check=False,
+    )  # fmt: skip
+    return done.returncode, done.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 def ev(base: dict[str, Any], **changes: Any) -> Event:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import event_dict
+from conftest import event_dict, on_a_terminal
 from timeline.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -252,32 +252,13 @@ def test_edit_and_rm_take_a_unique_start_of_an_id(tmp_path: Path) -> None:
 def _show_on_a_terminal(tmp_path: Path, *args: str, pager: str) -> str:
     """Run ``timeline show ARGS`` with stdin and stdout on a pseudo-terminal and PAGER set."""
     import os
-    import subprocess
     import sys
 
-    script = (
-        "import os, pty, sys\n"
-        "pid, fd = pty.fork()\n"
-        "if pid == 0:\n"
-        "    os.execv(sys.executable, [sys.executable, '-m', 'timeline', 'show', *sys.argv[1:]])\n"
-        "out = b''\n"
-        "while True:\n"
-        "    try:\n"
-        "        chunk = os.read(fd, 4096)\n"
-        "    except OSError:\n"
-        "        break\n"
-        "    if not chunk:\n"
-        "        break\n"
-        "    out += chunk\n"
-        "os.waitpid(pid, 0)\n"
-        "sys.stdout.buffer.write(out)\n"
-    )
     env = {**os.environ, "PAGER": pager, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "100"}
-    done = subprocess.run(
-        [sys.executable, "-c", script, "-f", str(BUNDLED), *args],
-        env=env, capture_output=True, timeout=60, check=True,
-    )  # fmt: skip
-    return done.stdout.decode("utf-8", "replace")
+    argv = [sys.executable, "-m", "timeline", "show", "-f", str(BUNDLED), *args]
+    status, shown = on_a_terminal(argv, env=env)
+    assert status == 0, shown
+    return shown
 
 
 @pytest.mark.slow

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
+from conftest import on_a_terminal
 from timeline.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -147,32 +147,14 @@ def test_the_diff_into_a_pipe_keeps_its_lines_whole(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_view_on_a_real_terminal_has_no_trailing_spaces(long_log: Path) -> None:
     """On a pseudo-terminal, as a person sees it (the README's recipes do the same)."""
-    script = (
-        "import os, pty, sys\n"
-        "pid, fd = pty.fork()\n"
-        "if pid == 0:\n"
-        "    os.execvp(sys.executable, [sys.executable, '-m', 'timeline', *sys.argv[1:]])\n"
-        "out = b''\n"
-        "while True:\n"
-        "    try:\n"
-        "        chunk = os.read(fd, 65536)\n"
-        "    except OSError:\n"
-        "        break\n"
-        "    if not chunk:\n"
-        "        break\n"
-        "    out += chunk\n"
-        "os.waitpid(pid, 0)\n"
-        "sys.stdout.buffer.write(out)\n"
-    )
     import os
     import sys
 
     env = {**os.environ, "COLUMNS": "60", "TERM": "dumb", "PAGER": "", "NO_COLOR": "1"}
-    done = subprocess.run(
-        [sys.executable, "-c", script, "show", "--long", "-f", str(long_log)],
-        env=env, capture_output=True, timeout=60, check=True,
-    )  # fmt: skip
-    lines = done.stdout.decode("utf-8").replace("\r\n", "\n").splitlines()
+    argv = [sys.executable, "-m", "timeline", "show", "--long", "-f", str(long_log)]
+    status, shown = on_a_terminal(argv, env=env)
+    assert status == 0, shown
+    lines = shown.splitlines()
     assert len(lines) > 100
     _fits(lines, 60)
 

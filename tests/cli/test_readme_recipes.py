@@ -37,6 +37,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import on_a_terminal
+
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 FILES = REPO / "tests" / "readme"
@@ -175,31 +177,10 @@ def _folder(recipe: Recipe, tmp: Path) -> Path:
 
 def _run_on_a_terminal(text: str, folder: Path, env: dict[str, str]) -> tuple[int, list[str]]:
     """``text`` run by bash on a pseudo-terminal: its exit status, and what the terminal shows."""
-    script = (
-        "import os, pty, sys\n"
-        "pid, fd = pty.fork()\n"
-        "if pid == 0:\n"
-        "    os.execvp('bash', ['bash', '-o', 'pipefail', '-c', sys.argv[1]])\n"
-        "out = b''\n"
-        "while True:\n"
-        "    try:\n"
-        "        chunk = os.read(fd, 65536)\n"
-        "    except OSError:\n"
-        "        break\n"
-        "    if not chunk:\n"
-        "        break\n"
-        "    out += chunk\n"
-        "_, status = os.waitpid(pid, 0)\n"
-        "sys.stdout.buffer.write(out)\n"
-        "sys.exit(os.waitstatus_to_exitcode(status))\n"
-    )
     env = {**env, "COLUMNS": str(WIDTH), "LINES": "50"}
-    done = subprocess.run(
-        [sys.executable, "-c", script, text], cwd=folder, env=env, capture_output=True,
-        timeout=120, check=False,
-    )  # fmt: skip
-    shown = done.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
-    return done.returncode, _lines(shown)
+    argv = ["bash", "-o", "pipefail", "-c", text]
+    status, shown = on_a_terminal(argv, env=env, cwd=folder, timeout=120)
+    return status, _lines(shown)
 
 
 def _run(
