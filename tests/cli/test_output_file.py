@@ -142,3 +142,20 @@ def test_empty_output_name_is_refused(runner: CliRunner, log_copy: Path) -> None
     result = runner.invoke(app, ["show", "-f", str(log_copy), "--json", "-o", ""])
     assert result.exit_code == 2
     assert result.stderr == "timeline: --output: the file name is empty\n"
+
+
+@pytest.mark.parametrize("count", [3, 2500])  # within one batch of 1,024 lines, and past two
+def test_lines_made_before_an_error_reach_stdout(
+    count: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Standard output takes lines in batches; a failure while making the next line still
+    leaves every line made before it written, each whole."""
+
+    def lines() -> Iterator[str]:
+        for number in range(count):
+            yield f"line {number}"
+        raise OutputError("made up")
+
+    with pytest.raises(OutputError):
+        emit(TextLines(lines()))
+    assert capsys.readouterr().out == "".join(f"line {n}\n" for n in range(count))

@@ -20,6 +20,13 @@ def read_logs(given: list[str] | None) -> list[str]:
     return list(dict.fromkeys(_given_or_default(given)))
 
 
+def logs_name(logs: list[str]) -> str:
+    """How messages name the logs read as one: 'a.jsonl, b.jsonl'."""
+    from timeline.log.lines import display_name
+
+    return ", ".join(display_name(log) for log in logs)
+
+
 def write_log(given: list[str] | None, command: str) -> str:
     """The one log a writing command changes; several ``--file`` are refused (which one would
     it change?)."""

@@ -86,20 +86,20 @@ def _write_lines(
     """Each of ``lines`` and a newline, through ``write``, ``batch`` lines a call. Those made
     before an error (of the lines' making) are written all the same."""
     pending: list[Any] = []
+
+    def flush() -> None:
+        text = newline.join(pending) + newline
+        pending.clear()  # before writing: a failed write is not tried again
+        write(text)
+
     try:
         for line in lines:
             pending.append(line)
             if len(pending) >= batch:
-                pending.append(newline[:0])
-                text = newline.join(pending)
-                pending.clear()
-                write(text)
+                flush()
     finally:
         if pending:
-            pending.append(newline[:0])
-            text = newline.join(pending)
-            pending.clear()
-            write(text)
+            flush()
 
 
 def refuse_overwriting_log(output: str, log: str) -> None:

@@ -77,12 +77,13 @@ def import_(
 
     # Problems wait in spools (in line order, on disk past a size) when they are to be merged
     # with those found under the lock; without --skip-invalid, the first kind go out at once.
+    Problems = Spool[tuple[int, list[tuple[str | None, str]]]]  # (line, [(field, message)])
     with contextlib.ExitStack() as stack:
-        found = stack.enter_context(Spool[tuple[int, list[tuple[str | None, str]]]]())
-        conflicts = stack.enter_context(Spool[tuple[int, list[tuple[str | None, str]]]]())
+        found = stack.enter_context(Problems())
+        conflicts = stack.enter_context(Problems())
         shown = 0
 
-        def hold(spool: Spool[tuple[int, list[tuple[str | None, str]]]]) -> OnProblem:
+        def hold(spool: Problems) -> OnProblem:
             return lambda problem: spool.add((problem.lineno, problem.problems))
 
         def show_now(problem: LineError) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli.logs import read_logs
+from timeline.cli.logs import logs_name, read_logs
 from timeline.cli.options import (
     ActorsOpt,
     AsOfOpt,
@@ -82,13 +82,12 @@ def show(
     from timeline.cli.exits import BadLineWarnings, say
     from timeline.cli.output import emit, refuse_overwriting_log
     from timeline.cli.registry import load_registry
-    from timeline.log.lines import display_name
     from timeline.merging import canonical_logs, selected_logs
     from timeline.selection import REPORTED_BAD_LINES, selected_lines
     from timeline.userinput import check_utf8, today
 
     logs = read_logs(files)
-    source = ", ".join(display_name(log) for log in logs)
+    source = logs_name(logs)
     registry = load_registry(actors, *logs)
     flt = filters.filter(today=today(as_of), registry=registry)
     if title is not None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli.logs import read_logs
+from timeline.cli.logs import logs_name, read_logs
 from timeline.cli.options import (
     ActorsOpt,
     AsOfOpt,
@@ -96,7 +96,6 @@ def stats(
     from timeline.counting import count_logs
     from timeline.errors import InputError
     from timeline.formats.labels import stats_notes
-    from timeline.log.lines import display_name
     from timeline.selection import REPORTED_BAD_LINES
     from timeline.stats import Spec
     from timeline.userinput import today
@@ -110,7 +109,7 @@ def stats(
     if renderer is None:
         forms = ", ".join(f.value for f in formats.STATS)
         raise InputError(f"--format {chosen.value}: stats is shown as {forms}")
-    names = ", ".join(display_name(log) for log in logs)
+    names = logs_name(logs)
     warnings = BadLineWarnings(names, limit=REPORTED_BAD_LINES)
     result = count_logs(
         logs, flt, spec, strict=strict, on_invalid=warnings, on_more=warnings.more,
