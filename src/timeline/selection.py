@@ -130,7 +130,7 @@ class Kept:
         data = text.encode("utf-8", "surrogatepass")
         self.texts.append(spool.append(data))
         self.text_lengths.append(len(data))
-        self.ids.append(hash(event_id))
+        self.ids.append(hash(event_id))  # forked readers share the parent's hash seed
 
     def extend(self, other: Kept) -> None:
         """``other``'s events after these (the next range of the log)."""
@@ -478,7 +478,6 @@ def _events_by_id(snap: Snapshot, ids: set[str]) -> dict[str, EventLike]:
 
 def _read_view(
     snap: Snapshot,
-    flt: Filter,
     *,
     name: str,
     ranges: list[tuple[int, int]] | None,
@@ -532,7 +531,7 @@ def selected(
         work = functools.partial(view_range, flt=flt)
         ranges = parallel.line_ranges(snap, parallel.workers())
         kept, _, responses, answers = _read_view(
-            snap, flt, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
+            snap, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
             on_more=on_more,
         )  # fmt: skip
         places = kept.places
@@ -578,7 +577,7 @@ def selected_lines(
             by_start = dict(zip(starts, spools, strict=True))
             work = functools.partial(view_range, flt=flt, line=line, spools=by_start)
             kept, _, responses, _ = _read_view(
-                snap, flt, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
+                snap, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
                 on_more=on_more,
             )  # fmt: skip
             places = kept.places

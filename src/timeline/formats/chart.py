@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from timeline.formats.labels import stats_notes, value_label
+from timeline.formats.labels import cut, stats_notes, value_label
 from timeline.formats.output import Rendered
 from timeline.formats.rich import type_style
 from timeline.text import visible
@@ -185,10 +185,6 @@ def _key_text(result: Stats, key: Key, *, other: bool) -> str:
     return " · ".join(visible(value_label(v, other=other)) for v in key)
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
 def _style(result: Stats, key: Key, *, other: bool) -> str:
     """Bars of a type in its timeline colour, of actors in the parties' green."""
     from timeline.stats import Field
@@ -208,8 +204,8 @@ def _table(result: Stats, width: int) -> Iterator[Text]:
     count_w = max(len("events"), *(len(f"{r.count:,}") for r in rows))
     fixed = count_w + 5 + 3  # the count, the share, the spaces between
     most = max(MIN_LABEL, min(MAX_LABEL, width - fixed - MIN_BAR))
-    labels = [_cut(_key_text(result, r.key, other=r.other), most) for r in rows]
-    head = _cut(" · ".join(by.value for by in result.spec.by), most)
+    labels = [cut(_key_text(result, r.key, other=r.other), most) for r in rows]
+    head = cut(" · ".join(by.value for by in result.spec.by), most)
     label_w = max(len(head), *(len(label) for label in labels))
     bar_w = max(width - label_w - fixed, 1)
     top = max(r.count for r in rows) or 1
@@ -278,7 +274,7 @@ def _sparklines(result: Stats, width: int) -> Iterator[Text]:
     coarse_w = max(len("coarser"), *(len(f"{s[3]:,}") for s in series))
     most = max(MIN_LABEL, min(MAX_LABEL, width - total_w - coarse_w - 6 - 8))
     series = [
-        (_cut(label, most), fine, total, coarse, style)
+        (cut(label, most), fine, total, coarse, style)
         for label, fine, total, coarse, style in series
     ]
     label_w = max(len(s[0]) for s in series)

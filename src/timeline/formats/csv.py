@@ -45,14 +45,12 @@ def spreadsheet_safe(cell: str) -> str:
 
 
 def _safe_cells(cells: Sequence[str]) -> list[str]:
-    """``spreadsheet_safe(visible(cell))`` of each cell; at once for the many that need
-    neither."""
+    """``spreadsheet_safe(visible(cell))`` of each cell; without ``visible`` when every cell is
+    printable (every character it escapes is one that is not), as nearly all are."""
     if not "".join(cells).isprintable():
         return [spreadsheet_safe(visible(cell)) for cell in cells]
-    starts, number = _FORMULA_STARTS, _NUMBER.fullmatch
-    return [
-        "'" + cell if cell.startswith(starts) and number(cell) is None else cell for cell in cells
-    ]
+    starts = _FORMULA_STARTS  # only such a cell can need spreadsheet_safe's quote
+    return [spreadsheet_safe(cell) if cell.startswith(starts) else cell for cell in cells]
 
 
 def _items(values: Sequence[str]) -> str:

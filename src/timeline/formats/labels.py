@@ -172,3 +172,8 @@ def stats_notes(stats: Stats) -> list[str]:
                 f"counted in the {unit} it starts in"
             )
     return notes
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` if it fits ``width`` characters, else its start and an ellipsis in them."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"

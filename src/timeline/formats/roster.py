@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from timeline.formats.labels import iso_label
+from timeline.formats.labels import cut, iso_label
 from timeline.formats.output import TextLines
 from timeline.text import json_safe, visible
 
@@ -32,10 +32,6 @@ def _aliases(registry: Registry | None, actor: str) -> tuple[str, ...]:
 
 
 _NARROWEST = 8  # a column cut narrower than this is left out (aliases) or kept so (names, ids)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
 def _fitted(widths: list[int], width: int) -> list[int]:
@@ -76,12 +72,12 @@ def table(
 
     def line(row: tuple[str, ...]) -> str:
         cells = [
-            _cut(cell, widths[i]).rjust(widths[i]) if i in numeric
-            else _cut(cell, widths[i]).ljust(widths[i])
+            cut(cell, widths[i]).rjust(widths[i]) if i in numeric
+            else cut(cell, widths[i]).ljust(widths[i])
             for i, cell in enumerate(row[: len(widths)])
         ]  # fmt: skip
         text = "  ".join(cells).rstrip()
-        return text if width is None else _cut(text, width)
+        return text if width is None else cut(text, width)
 
     return TextLines([line(row) for row in rows] if tallies else [])
 
@@ -127,7 +123,7 @@ def tree(
             yield from walk(root, "")
 
     lines = roots()
-    return TextLines(lines if width is None else (_cut(line, width) for line in lines))
+    return TextLines(lines if width is None else (cut(line, width) for line in lines))
 
 
 def record(entry: Tally, registry: Registry | None) -> dict[str, Any]:
