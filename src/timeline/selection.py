@@ -127,7 +127,7 @@ class Kept:
 
     def add_text(self, text: str, spool: Aside, event_id: str) -> None:
         """The rendered line of the event added last."""
-        data = text.encode("utf-8", "surrogatepass")
+        data = text.encode()
         self.texts.append(spool.append(data))
         self.text_lengths.append(len(data))
         self.ids.append(hash(event_id))  # forked readers share the parent's hash seed
@@ -156,12 +156,12 @@ class Kept:
                 spool_fd, where = unpack(-2 - offset)
                 yield pread(spool_fd, lengths[at], where)
 
-    def texts_at(self, positions: Iterable[int]) -> Iterator[str]:
-        """The rendered lines of the events at ``positions``."""
+    def texts_at(self, positions: Iterable[int]) -> Iterator[bytes]:
+        """The rendered lines of the events at ``positions``, as the spool holds them (UTF-8)."""
         texts, lengths, pread = self.texts, self.text_lengths, os.pread
         for at in positions:
             spool_fd, where = unpack(texts[at])
-            yield pread(spool_fd, lengths[at], where).decode("utf-8", "surrogatepass")
+            yield pread(spool_fd, lengths[at], where)
 
 
 class BadLine(NamedTuple):
@@ -553,9 +553,9 @@ def selected_lines(
     limit: int | None = None,
     on_invalid: OnInvalid,
     on_more: OnMore,
-) -> Iterator[Iterator[str]]:
-    """``line(event, responses)`` for each event of the selection ``selected`` reads, in its
-    order, for a view whose line depends on the rest of the log only through
+) -> Iterator[Iterator[bytes]]:
+    """``line(event, responses)``, in UTF-8, for each event of the selection ``selected``
+    reads, in its order, for a view whose line depends on the rest of the log only through
     ``responses.is_disputed``: the readers of the log render each line as they read its
     event, in parallel, as if nothing disputed it, and set it aside in a spool; an event
     that the rejections read at last dispute is rendered again. With a ``limit``, the few
@@ -567,7 +567,7 @@ def selected_lines(
             on_more=on_more,
         ) as selection:  # fmt: skip
             responses = selection.responses
-            yield (line(event, responses) for event in selection.events)
+            yield (line(event, responses).encode() for event in selection.events)
         return
     name = display_name(spec)
     with snapshot(spec) as snap:
@@ -587,13 +587,13 @@ def selected_lines(
 
 def _rendered(
     kept: Kept, ranked: list[int], log_fd: int, line: EventLine, responses: Responses
-) -> Iterator[str]:
+) -> Iterator[bytes]:
     """The kept lines at ``ranked``; an event the whole log disputes is rendered again (as
     is one whose id's hash is that of a disputed id)."""
     disputed = {hash(event_id) for event_id in responses.rejected}
     ids, texts = kept.ids, kept.texts_at(ranked)
     for at, text in zip(ranked, texts, strict=True):
         if ids[at] in disputed:
-            yield line(_decoded(next(kept.lines([at], log_fd))), responses)
+            yield line(_decoded(next(kept.lines([at], log_fd))), responses).encode()
         else:
             yield text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import sys
@@ -24,6 +25,15 @@ def console(*, stderr: bool = False) -> Any:
     if terminal.width > _MAX_WIDTH:
         terminal.width = _MAX_WIDTH
     return terminal
+
+
+def utf8_text(lines: Iterable[bytes], *, to: str | None) -> ByteLines | TextLines:
+    """Lines of text already in UTF-8, written as they are where UTF-8 is what the output
+    takes (a file, or a standard output in UTF-8); else decoded, for the stream to escape what
+    its encoding cannot hold (``exits.run``)."""
+    if to is not None or codecs.lookup(sys.stdout.encoding or "utf-8").name == "utf-8":
+        return ByteLines(lines)
+    return TextLines(line.decode() for line in lines)
 
 
 def emit(output: Output, *, page: bool = False, to: str | None = None) -> None:

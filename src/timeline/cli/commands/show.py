@@ -80,7 +80,7 @@ def show(
     """
     from timeline import formats
     from timeline.cli.exits import BadLineWarnings, say
-    from timeline.cli.output import emit, refuse_overwriting_log
+    from timeline.cli.output import emit, refuse_overwriting_log, utf8_text
     from timeline.cli.registry import load_registry
     from timeline.merging import canonical_logs, selected_logs
     from timeline.selection import REPORTED_BAD_LINES, selected_lines
@@ -114,7 +114,8 @@ def show(
             on_invalid=warnings, on_more=warnings.more,
         ) as event_lines:  # fmt: skip
             warnings.finish()
-            emit(formats.TextLines(itertools.chain(renderer.head, event_lines)), to=output)
+            head = (text.encode() for text in renderer.head)
+            emit(utf8_text(itertools.chain(head, event_lines), to=output), to=output)
         return
     with selected_logs(
         logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
