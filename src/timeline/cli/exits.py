@@ -12,7 +12,7 @@ import errno
 import io
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import typer
 from typer.core import TyperGroup
@@ -148,6 +148,11 @@ class ExitGroup(TyperGroup):
             raise output_error(exc) from None
 
 
+def writes_utf8(stream: TextIO) -> bool:
+    """Whether a text stream encodes what it is given as UTF-8."""
+    return codecs.lookup(stream.encoding or "utf-8").name == "utf-8"
+
+
 def run(app: typer.Typer) -> NoReturn:
     """Run ``app`` as the ``timeline`` command: the last resort against tracebacks."""
     if sys.stderr is None:  # closed (2>&-): messages are lost, the work is not
@@ -160,7 +165,7 @@ def run(app: typer.Typer) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         # An output encoding that cannot hold every character (PYTHONIOENCODING=ascii, a C
         # locale): what it cannot hold is written as a \u escape rather than failing.
-        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+        if isinstance(stream, io.TextIOWrapper) and not writes_utf8(stream):
             stream.reconfigure(errors="backslashreplace")
     try:
         app(prog_name="timeline")

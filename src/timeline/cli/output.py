@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import codecs
 import io
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
-from timeline.cli.exits import output_error
+from timeline.cli.exits import output_error, writes_utf8
 from timeline.errors import OutputError
 from timeline.formats.output import ByteLines, FileWriter, Output, Rendered, TextLines
 from timeline.log.lines import STDIN, RawLine
@@ -31,7 +30,7 @@ def utf8_text(lines: Iterable[bytes], *, to: str | None) -> ByteLines | TextLine
     """Lines of text already in UTF-8, written as they are where UTF-8 is what the output
     takes (a file, or a standard output in UTF-8); else decoded, for the stream to escape what
     its encoding cannot hold (``exits.run``)."""
-    if to is not None or codecs.lookup(sys.stdout.encoding or "utf-8").name == "utf-8":
+    if to is not None or writes_utf8(sys.stdout):
         return ByteLines(lines)
     return TextLines(line.decode() for line in lines)
 
