@@ -75,7 +75,44 @@ class FastEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
         return self.end if self.end is not None else period_end(self.date, self.precision)
 
 
+class _LocationOfEveryKey(
+    FastLocation, frozen=True, forbid_unknown_fields=True, kw_only=True, gc=False
+):
+    name: str | None
+    country: str | None
+    lat: _Lat | None
+    lon: _Lon | None
+
+
+class _SourceOfEveryKey(
+    FastSource, frozen=True, forbid_unknown_fields=True, kw_only=True, gc=False
+):
+    url: str | None
+    publisher: str | None
+    title: str | None
+    published: datetime.date | None
+    quote: str | None
+
+
+class _EventOfEveryKey(FastEvent, frozen=True, forbid_unknown_fields=True, kw_only=True, gc=False):
+    """A ``FastEvent`` whose line writes every key of every object (as the canonical form does,
+    and most programs that write all of a record): each field is required. Its decoding proves
+    that no key is left out, which ``_written_once`` otherwise learns from a second decoding."""
+
+    precision: Precision
+    end: datetime.date | None
+    summary: str | None
+    targets: tuple[str, ...]
+    status: Status
+    responds_to: tuple[str, ...]
+    location: _LocationOfEveryKey | None
+    sources: Annotated[tuple[_SourceOfEveryKey, ...], _NonEmpty]
+    tags: tuple[str, ...]
+    extra: dict[str, Any] | None
+
+
 _decode = msgspec.json.Decoder(FastEvent).decode
+_decode_every_key = msgspec.json.Decoder(_EventOfEveryKey).decode
 _encode = msgspec.json.Encoder().encode
 # Characters that the canonical form escapes (text.json_safe): DEL, C1 controls, bidi controls.
 _ESCAPED = re.compile(
@@ -122,8 +159,15 @@ def read_line(content: bytes) -> tuple[FastEvent, bytes] | None:
     """The valid event on a line in any layout, and its canonical form (``rules.canonical_json``
     as bytes): ``content`` itself when the line is canonical. None when only the model can tell.
     """
+    every_key = True
     try:
-        event = _decode(content)
+        event: FastEvent = _decode_every_key(content)
+    except msgspec.ValidationError:
+        every_key = False  # perhaps a key left out, which the model allows: try without
+        try:
+            event = _decode(content)
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            return None
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
     encoded = _encode(event)
@@ -132,7 +176,7 @@ def read_line(content: bytes) -> tuple[FastEvent, bytes] | None:
     extra = event.extra
     if extra and not _readable_numbers(extra):
         return None
-    if not _written_once(content, encoded) or not _valid(event):
+    if not _written_once(content, encoded, every_key) or not _valid(event):
         return None
     # msgspec's encoding is the canonical form, unless it holds a character to escape
     return event, json_safe(encoded.decode()).encode() if _escapes(encoded) else encoded
@@ -168,29 +212,36 @@ _SOURCE_KEYS = len(FastSource.__struct_fields__)
 _LOCATION_KEYS = len(FastLocation.__struct_fields__)
 
 
-def _written_once(content: bytes, encoded: bytes) -> bool:
+def _written_once(content: bytes, encoded: bytes, every_key: bool) -> bool:
     """No object of the line holds a key twice (msgspec keeps the last; the model refuses).
 
     Every colon outside a string follows a key, and the strings of the line hold the colons
     of those of ``encoded`` (which writes every field once, and the keys of 'extra' that its
     decoding kept), unless the line writes a colon as an escape. So the line's colons less
     those of ``encoded`` are minus the number of keys it leaves out, plus one for each key
-    it writes twice and for each colon in a value that msgspec dropped for a later one. A
-    decoding that notes only which keys are there (``_EventKeys``) counts those left out.
+    it writes twice and for each colon in a value that msgspec dropped for a later one. A line
+    that decoded as ``_EventOfEveryKey`` leaves none out; of another, a decoding that notes
+    only which keys are there (``_EventKeys``) counts those left out.
     """
     if b"\\u003" in content and _ESCAPED_COLON.search(content) is not None:
         return _written_once_slow(content)
+    left_out = 0 if every_key else _left_out(content)
+    return left_out is not None and content.count(b":") - encoded.count(b":") == -left_out
+
+
+def _left_out(content: bytes) -> int | None:
+    """How many keys of an event's objects the line does not write; None if it cannot tell."""
     try:
         written = _decode_keys(content)
     except (msgspec.DecodeError, RecursionError):
-        return False
+        return None
     left_out = msgspec.structs.astuple(written).count(_UNSET)
     sources, where = written.sources, written.location
     if sources is not _UNSET:
         left_out += _SOURCE_KEYS * len(sources) - sum(map(len, sources))
     if isinstance(where, dict):
         left_out += _LOCATION_KEYS - len(where)
-    return content.count(b":") - encoded.count(b":") == -left_out
+    return left_out
 
 
 def _written_once_slow(content: bytes) -> bool:
