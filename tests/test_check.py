@@ -292,3 +292,55 @@ def test_problems_come_in_line_order_however_many_wait(picks: list[int], torn: b
 
 
 _TORN = "last line has no newline (a write cut short?)"
+
+
+_IDS = ["a", "b", "c"]
+_GOOD = st.builds(
+    lambda id_, day, status, kind, answers, actor: event(
+        id=id_, date=day, status=status, type=kind, responds_to=answers, actors=[actor]
+    ),
+    st.sampled_from(_IDS),
+    st.sampled_from(["2024-08-18", "2030-01-01"]),  # before --as-of, and after it
+    st.sampled_from(["reported", "claimed"]),
+    st.sampled_from(["accuse", "reject"]),
+    st.lists(st.sampled_from([*_IDS, "nowhere"]), max_size=2, unique=True),
+    st.sampled_from(["belarus", "belarus/army", "belarus/armu", "ukraine"]),
+)
+_LINE = _GOOD | st.sampled_from([b'{"id": "broken"}', b"not json", b"[1]", b"", b"  "])
+_REGISTRY = b'[belarus]\nname = "Belarus"\n[ukraine]\nname = "Ukraine"\n[poland]\nname = "Poland"\n'
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None)
+@given(
+    logs=st.lists(st.tuples(st.lists(_LINE, max_size=30), st.booleans()), min_size=1, max_size=2),
+    workers=st.integers(2, 4),
+    with_registry=st.booleans(),
+)
+def test_every_core_finds_what_one_reader_finds(
+    tmp_path_factory: pytest.TempPathFactory,
+    logs: list[tuple[list[bytes], bool]],
+    workers: int,
+    with_registry: bool,
+) -> None:
+    """Large logs are checked by a worker per range, whose facts (line numbers counted from
+    each range's start, problems spooled) are joined again: the same problems, in the same
+    order, as one reader finds, across the ranges and the files."""
+    from timeline.actors import parse_registry
+    from timeline.check import check_files
+    from timeline.log import parallel
+
+    folder = tmp_path_factory.mktemp("logs")
+    specs = []
+    for index, (lines, torn) in enumerate(logs):
+        path = folder / f"{index}.jsonl"
+        text = b"\n".join(lines) + (b"" if torn or not lines else b"\n")
+        path.write_bytes(text)
+        specs.append((str(path), None if len(logs) == 1 else path.name))
+    registry = parse_registry(_REGISTRY, source="actors.toml") if with_registry else None
+    one_reader = list(check_files(specs, as_of=AS_OF, registry=registry, unused=True))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_BYTES", 1)
+        patch.setattr(parallel, "workers", lambda: workers)
+        every_core = list(check_files(specs, as_of=AS_OF, registry=registry, unused=True))
+    assert every_core == one_reader

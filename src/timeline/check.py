@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import functools
 import heapq
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+import itertools
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from timeline.log import parallel
+from timeline.log.aside import aside_files
+from timeline.log.files import snapshot
+from timeline.log.lines import RawLine
+from timeline.log.sources import read_any_lines
 from timeline.log.spool import Spool
-from timeline.parsing import InvalidLine, ParsedLine
+from timeline.parsing import InvalidLine, ParsedLine, parse_lines
 from timeline.rules import EventLike
 from timeline.vocab import EventType, Status
 
@@ -63,6 +73,62 @@ def check_lines(
 _LINE_BITS = 40  # a place: the file's index above these bits, the line's number in them
 _LINE_MASK = (1 << _LINE_BITS) - 1
 
+Held = tuple[int, str, "str | None"]
+"""A problem found as its line was read: the line's number, the message, the field."""
+
+
+@dataclass(slots=True)
+class LineFacts:
+    """What ``check`` learns from a run of consecutive lines of one log, each line on its own
+    (numbered from 1 in the run): the problems found there go to a spool (``Held``), the rest
+    is what only the whole log can judge. One reader makes it for a small log, one worker for
+    each range of a large one (``check_file``)."""
+
+    lines: int = 0  # how many lines the run holds, blank ones too (when its reader counts them)
+    ids: list[str] = field(default_factory=list)  # each valid event's id, in line order
+    id_lines: array[int] = field(default_factory=lambda: array("q"))
+    actors: dict[str, tuple[int, str]] = field(default_factory=dict)  # first line, field
+    references: list[tuple[int, str]] = field(default_factory=list)
+    claims: dict[str, int] = field(default_factory=dict)
+    rejections: list[tuple[int, str, str]] = field(default_factory=list)  # line, id, claim
+    torn: int = 0  # the last line, when it has no newline
+
+
+def line_facts(
+    lines: Iterable[ParsedLine], held: Spool[Held], *, as_of: date, actors: bool
+) -> LineFacts:
+    """The facts of a run of parsed lines; the problems of single lines go to ``held``, in
+    line order. ``actors``: note where each actor first appears (for a registry's check)."""
+    facts = LineFacts()
+    hold = held.add
+    ids, id_lines, references = facts.ids, facts.id_lines, facts.references
+    last = None
+    for parsed in lines:
+        last = parsed
+        lineno = parsed.line.lineno
+        if isinstance(parsed, InvalidLine):
+            for name, message in parsed.error.problems:
+                hold((lineno, message, name))
+            continue
+        event = parsed.event
+        ids.append(event.id)
+        id_lines.append(lineno)
+        if (future := not_yet(event, as_of)) is not None:
+            hold((lineno, future, "date"))
+        if actors:
+            for field_name, named in (("actors", event.actors), ("targets", event.targets)):
+                for actor in named:
+                    facts.actors.setdefault(actor, (lineno, field_name))
+        if event.responds_to:
+            references.extend((lineno, ref) for ref in event.responds_to)
+            if event.type is EventType.REJECT:
+                facts.rejections.extend((lineno, event.id, ref) for ref in event.responds_to)
+        if event.status is Status.CLAIMED:
+            facts.claims[event.id] = lineno
+    if last is not None and not last.line.is_complete:
+        facts.torn = last.line.lineno
+    return facts
+
 
 @dataclass(frozen=True, slots=True)
 class _Files:
@@ -94,6 +160,108 @@ def check_logs(
     """``check_lines`` over several logs read as one, each given with its name (which every
     problem of its lines carries as its ``source``): an id in two of them is a duplicate, and a
     response may answer an event of another. Problems come file by file, in line order."""
+    # Problems found line by line wait in a spool, in line order, until those that only the end
+    # of the logs can tell (dangling references, rejected claims) are known: so a log of
+    # millions of bad lines is checked in bounded memory.
+    with contextlib.ExitStack() as stack:
+        actors = registry is not None
+        runs = [(name, _one_run(lines, stack, as_of=as_of, actors=actors)) for name, lines in logs]
+        yield from check_facts(runs, registry=registry, unused=unused)
+
+
+def _one_run(
+    lines: Iterable[ParsedLine], stack: contextlib.ExitStack, *, as_of: date, actors: bool
+) -> list[tuple[LineFacts, Iterable[Held]]]:
+    """A log read by one reader, as one run of lines, its problems held in a spool that lasts
+    as long as ``stack``."""
+    held = stack.enter_context(Spool[Held]())
+    return [(line_facts(lines, held, as_of=as_of, actors=actors), held)]
+
+
+def check_files(
+    logs: Sequence[tuple[str, str | None]],
+    *,
+    as_of: date,
+    registry: Registry | None = None,
+    unused: bool = False,
+    read: Callable[[str], Iterable[RawLine]] = read_any_lines,
+    watch: Callable[[str], AbstractContextManager[parallel.Progress | None]] | None = None,
+) -> Iterator[Problem]:
+    """``check_logs`` over logs given as their specs (a path, ``-``, ``REV:PATH``), each with
+    the name its problems carry (see ``check_logs``): a large log file is read on every core
+    (``log.parallel``), any other with ``read``. ``watch(spec)`` may give what to tell how
+    many bytes of a large log its workers have read."""
+    actors = registry is not None
+    with contextlib.ExitStack() as stack:
+        runs = []
+        for spec, name in logs:
+            told = watch(spec) if watch is not None else contextlib.nullcontext()
+            read_runs = _runs_on_every_core(spec, stack, told, as_of=as_of, actors=actors)
+            if read_runs is None:
+                lines = parse_lines(read(spec), source=name or spec)
+                read_runs = _one_run(lines, stack, as_of=as_of, actors=actors)
+            runs.append((name, read_runs))
+        yield from check_facts(runs, registry=registry, unused=unused)
+
+
+def _runs_on_every_core(
+    spec: str,
+    stack: contextlib.ExitStack,
+    told: AbstractContextManager[parallel.Progress | None],
+    *,
+    as_of: date,
+    actors: bool,
+) -> list[tuple[LineFacts, Iterable[Held]]] | None:
+    """The facts of a large log file's ranges, each read by a worker that spools the problems
+    it holds into a file the caller reads back; None for a log that one reader reads best."""
+    if not parallel.is_large(spec):
+        return None
+    snap = stack.enter_context(snapshot(spec))
+    ranges = parallel.line_ranges(snap, parallel.workers())
+    if ranges is None:
+        return None
+    spools = dict(
+        zip(
+            (start for start, _ in ranges),
+            stack.enter_context(aside_files(len(ranges))),
+            strict=True,
+        )
+    )
+    work = functools.partial(_range_facts, as_of=as_of, actors=actors, spools=spools)
+    with told as progress:
+        parts = parallel.map_ranges(work, snap.fd, ranges, progress=progress)
+    return [
+        (facts, stack.enter_context(Spool[Held](spools[start])))
+        for facts, (start, _) in zip(parts, ranges, strict=True)
+    ]
+
+
+def _range_facts(
+    fd: int, start: int, end: int, *, as_of: date, actors: bool, spools: Mapping[int, int]
+) -> LineFacts:
+    """``line_facts`` of one byte range of a log: the work of one parallel worker."""
+    last = RawLine(0, b"")
+
+    def numbered() -> Iterator[RawLine]:
+        nonlocal last
+        for last in parallel.range_lines(fd, start, end, None, numbered=True):  # noqa: UP028
+            yield last  # (not 'yield from': the loop keeps the last line, to count them)
+
+    with Spool[Held](spools[start]) as held:
+        facts = line_facts(parse_lines(numbered(), source=""), held, as_of=as_of, actors=actors)
+        held.flush()
+    facts.lines = last.lineno
+    return facts
+
+
+def check_facts(
+    logs: Sequence[tuple[str | None, Sequence[tuple[LineFacts, Iterable[Held]]]]],
+    *,
+    registry: Registry | None = None,
+    unused: bool = False,
+) -> Iterator[Problem]:
+    """The problems of logs given as the facts of their runs of lines (each with the problems
+    held while it was read), every run's lines following those of the run before it."""
     files = _Files([name for name, _ in logs])
     first_line: dict[str, int] = {}  # each id's place (see _LINE_BITS)
     actors: dict[str, tuple[int, str]] = {}  # each actor's first place, and the field there
@@ -101,73 +269,65 @@ def check_logs(
     claims: dict[str, int] = {}
     rejections: list[tuple[int, str, str]] = []
     torn: list[int] = []  # the last line of each file that has no newline
-    # Problems found line by line wait in a spool, in line order, until those that only the end
-    # of the logs can tell (dangling references, rejected claims) are known: so a log of
-    # millions of bad lines is checked in bounded memory.
-    with Spool[tuple[int, str, str | None]]() as spool:  # errors: place, message, field
-        hold = spool.add
-        for index, (_, lines) in enumerate(logs):
-            base = index << _LINE_BITS
-            last = None
-            for parsed in lines:
-                last = parsed
-                place = base | parsed.line.lineno
-                if isinstance(parsed, InvalidLine):
-                    for field, message in parsed.error.problems:
-                        hold((place, message, field))
-                    continue
-                event = parsed.event
-                if event.id in first_line:
-                    also = files.line(first_line[event.id], seen_from=place)
-                    hold((place, f"{event.id!r} is also the id on {also}", "id"))
-                else:
-                    first_line[event.id] = place
-                if (future := not_yet(event, as_of)) is not None:
-                    hold((place, future, "date"))
-                if registry is not None:
-                    for field_name, ids in (("actors", event.actors), ("targets", event.targets)):
-                        for actor in ids:
-                            if actor not in actors:
-                                actors[actor] = (place, field_name)
-                references.extend((place, ref) for ref in event.responds_to)
-                if event.status is Status.CLAIMED:
-                    claims[event.id] = place
-                if event.type is EventType.REJECT:
-                    rejections.extend((place, event.id, ref) for ref in event.responds_to)
-            if last is not None and not last.line.is_complete:
-                torn.append(base | last.line.lineno)
-        found_late: list[tuple[int, Problem]] = []
-        where = "in the log" if len(logs) == 1 else "in the logs"
-        found_late.extend(
-            (place, files.problem(place, Severity.ERROR, f"no event with id {ref!r} {where}",
-                                  "responds_to"))
-            for place, ref in references
-            if ref not in first_line
-        )  # fmt: skip
-        warned: set[str] = set()
-        for place, rejecting, ref in rejections:
-            if ref in claims and ref not in warned:
-                warned.add(ref)
-                at = claims[ref]
-                message = (
-                    f"'claimed', but {rejecting!r} ({files.line(place, seen_from=at)}) rejects "
-                    "it: mark it 'disputed'?"
-                )
-                found_late.append((at, files.problem(at, Severity.WARNING, message, "status")))
-        message = "last line has no newline (a write cut short?)"
-        found_late.extend((at, files.problem(at, Severity.WARNING, message)) for at in torn)
-        if registry is not None:
-            found_late.extend(actor_drift(actors, registry, files=files))
-        found_late.sort(key=_place_of)  # stable: on one line, in the order found
-        held = (
-            (place, files.problem(place, Severity.ERROR, message, field))
-            for place, message, field in spool
-        )
-        # On one line, problems found as the line was read come first (merge is stable).
-        merged = heapq.merge(held, found_late, key=_place_of)
-        yield from (problem for _, problem in merged)
+    twice: list[tuple[int, Problem]] = []
+    held_runs: list[Iterator[tuple[int, Problem]]] = []
+    for index, (_, runs) in enumerate(logs):
+        before = index << _LINE_BITS  # the place of the run's line 0
+        for facts, held in runs:
+            for lineno, event_id in zip(facts.id_lines, facts.ids, strict=True):
+                place = before + lineno
+                first = first_line.setdefault(event_id, place)
+                if first != place:
+                    also = files.line(first, seen_from=place)
+                    message = f"{event_id!r} is also the id on {also}"
+                    twice.append((place, files.problem(place, Severity.ERROR, message, "id")))
+            for actor, (lineno, field_name) in facts.actors.items():
+                actors.setdefault(actor, (before + lineno, field_name))
+            references.extend((before + lineno, ref) for lineno, ref in facts.references)
+            claims.update((event_id, before + lineno) for event_id, lineno in facts.claims.items())
+            rejections.extend(
+                (before + at, rejecting, ref) for at, rejecting, ref in facts.rejections
+            )
+            if facts.torn:
+                torn.append(before + facts.torn)
+            held_runs.append(_placed(held, before, files))
+            before += facts.lines
+    found_late: list[tuple[int, Problem]] = []
+    where = "in the log" if len(logs) == 1 else "in the logs"
+    found_late.extend(
+        (place, files.problem(place, Severity.ERROR, f"no event with id {ref!r} {where}",
+                              "responds_to"))
+        for place, ref in references
+        if ref not in first_line
+    )  # fmt: skip
+    warned: set[str] = set()
+    for place, rejecting, ref in rejections:
+        if ref in claims and ref not in warned:
+            warned.add(ref)
+            at = claims[ref]
+            message = (
+                f"'claimed', but {rejecting!r} ({files.line(place, seen_from=at)}) rejects "
+                "it: mark it 'disputed'?"
+            )
+            found_late.append((at, files.problem(at, Severity.WARNING, message, "status")))
+    message = "last line has no newline (a write cut short?)"
+    found_late.extend((at, files.problem(at, Severity.WARNING, message)) for at in torn)
+    if registry is not None:
+        found_late.extend(actor_drift(actors, registry, files=files))
+    found_late.sort(key=_place_of)  # stable: on one line, in the order found
+    # On one line, a repeated id comes first, then the problems found as the line was read,
+    # then the others (merge is stable).
+    held_problems = itertools.chain.from_iterable(held_runs)
+    merged = heapq.merge(twice, held_problems, found_late, key=_place_of)
+    yield from (problem for _, problem in merged)
     if registry is not None and unused:
         yield from unused_actors(actors, registry)
+
+
+def _placed(held: Iterable[Held], before: int, files: _Files) -> Iterator[tuple[int, Problem]]:
+    for lineno, message, field_name in held:
+        place = before + lineno
+        yield place, files.problem(place, Severity.ERROR, message, field_name)
 
 
 def actor_drift(

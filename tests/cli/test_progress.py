@@ -43,13 +43,25 @@ def _read_all(fd: int) -> bytes:
     return out
 
 
+# The same, with the log large enough to be read on every core (check's workers tell the bar).
+ON_EVERY_CORE = SCRIPT.replace(
+    "cli.main()",
+    "import timeline.log.parallel as p; p.MIN_BYTES = 0; p.workers = lambda: 2; cli.main()",
+)
+
+
 @pytest.mark.parametrize(
-    "args",
-    [["check", "-f", "{log}"], ["diff", "{log}", "{log}"], ["import", "{log}", "-f", "{new}"]],
-    ids=["check", "diff", "import"],
+    ("script", "args"),
+    [
+        (SCRIPT, ["check", "-f", "{log}"]),
+        (ON_EVERY_CORE, ["check", "-f", "{log}"]),
+        (SCRIPT, ["diff", "{log}", "{log}"]),
+        (SCRIPT, ["import", "{log}", "-f", "{new}"]),
+    ],
+    ids=["check", "check on every core", "diff", "import"],
 )
 def test_progress_goes_to_a_terminal_stderr_and_never_to_stdout(
-    tmp_path: Path, args: list[str]
+    tmp_path: Path, script: str, args: list[str]
 ) -> None:
     """With stderr on a terminal, the bar is drawn there; stdout stays free of escape codes."""
     log = tmp_path / "events.jsonl"
@@ -58,7 +70,7 @@ def test_progress_goes_to_a_terminal_stderr_and_never_to_stdout(
     master, slave = os.openpty()
     try:
         done = subprocess.run(
-            [sys.executable, "-c", SCRIPT, *argv],
+            [sys.executable, "-c", script, *argv],
             stdout=subprocess.PIPE,
             stderr=slave,
             stdin=subprocess.DEVNULL,

@@ -91,6 +91,26 @@ def test_the_forked_reading_of_several_large_logs_is_the_serial_one(
     assert all(r.exit_code == 0 for r in forked)
 
 
+def test_check_of_several_large_logs_on_every_core_is_the_serial_one(
+    halves: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second file repeats an id of the first and answers one that is nowhere: problems
+    that only the files read as one can tell, found by workers that each read a range."""
+    _, first, second = halves
+    with second.open("a", encoding="utf-8") as log:
+        log.write(first.read_text(encoding="utf-8").splitlines()[0] + "\n")
+        log.write(json.dumps(event_dict(id="answer", responds_to=["nowhere"])) + "\n")
+    args = ["check", "-f", str(first), "-f", str(second)]
+    serial = run(*args)
+    assert serial.exit_code == 1
+    assert "is also the id on line 1 of" in serial.stdout
+    assert "no event with id 'nowhere' in the logs" in serial.stdout
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    forked = run(*args)
+    assert (forked.exit_code, forked.stdout, forked.stderr) == (1, serial.stdout, serial.stderr)
+
+
 def test_each_warning_names_its_lines_own_file(tmp_path: Path) -> None:
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     first.write_text(json.dumps(event_dict(id="a-1")) + "\n", encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -247,25 +248,36 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def progress(lines: Iterable[RawLine], *, spec: str, label: str) -> Iterator[RawLine]:
-    """``lines``, drawing a progress bar on stderr while a large log file is read; never on
-    stdout, never when stderr is not a terminal, never for stdin or git."""
+@contextlib.contextmanager
+def progress_bar(*, spec: str, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr while a large log file is read, told how many of its bytes are
+    read so far; None (no bar) for a small log, stdin or git, or when stderr is not a terminal.
+    """
     try:
         total = os.stat(spec).st_size if spec != STDIN else 0
     except OSError:
         total = 0
     if total < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
-        yield from lines
+        yield None
         return
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
-        pending = 0
+        yield lambda done: bar.update(task, completed=done)
+
+
+def progress(lines: Iterable[RawLine], *, spec: str, label: str) -> Iterator[RawLine]:
+    """``lines``, drawing a ``progress_bar`` while a large log file is read."""
+    with progress_bar(spec=spec, label=label) as tell:
+        if tell is None:
+            yield from lines
+            return
+        done = told = 0
         for line in lines:
-            pending += len(line.data)
-            if pending >= 1 << 22:
-                bar.advance(task, pending)
-                pending = 0
+            done += len(line.data)
+            if done - told >= 1 << 22:
+                tell(done)
+                told = done
             yield line

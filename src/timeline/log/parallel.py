@@ -15,7 +15,7 @@ import itertools
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from timeline.log.files import RangeReader, Snapshot
 from timeline.log.lines import RawLine
@@ -61,33 +61,71 @@ def line_ranges(snap: Snapshot, parts: int) -> list[tuple[int, int]] | None:
     return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
 
-def range_lines(fd: int, start: int, end: int, anchors: Anchors | None) -> Iterator[RawLine]:
+def range_lines(
+    fd: int, start: int, end: int, anchors: Anchors | None, *, numbered: bool = False
+) -> Iterator[RawLine]:
     """The lines of one range of an open log (all, or only the anchored ones) with their
-    offsets in the file.
+    offsets in the file; with ``numbered`` (all lines only), numbered from 1 in the range.
 
-    Lines are not numbered (0): counting every newline would cost more than finding the
-    candidates, and ``line_numbers`` gives the numbers of the few lines that need one.
+    Otherwise lines are not numbered (0): counting every newline would cost more than finding
+    the candidates, and ``line_numbers`` gives the numbers of the few lines that need one.
     """
     if anchors is not None:
         blocks = file_blocks(fd, start, end)
         yield from scan_lines(blocks, anchors, offset=start, numbered=False)
         return
     offset = start
-    for data in io.BufferedReader(RangeReader(fd, start, end), buffer_size=_READ_SIZE):
-        yield RawLine(0, data, offset)
+    reader = io.BufferedReader(RangeReader(fd, start, end), buffer_size=_READ_SIZE)
+    read, slot = _READ, _SLOTS.get(start, -1)  # how far this worker has read, for a bar
+    tell_at = start + _READ_SIZE if read is not None and slot >= 0 else end + 1
+    for lineno, data in enumerate(reader, 1):
+        yield RawLine(lineno if numbered else 0, data, offset)
         offset += len(data)
+        if offset >= tell_at:
+            read[slot] = offset - start
+            tell_at = offset + _READ_SIZE
+
+
+Progress = Callable[[int], None]
+"""Told, now and then, how many bytes of the log the workers have read in all."""
+
+# While workers run with a progress callback: how far each has read (shared memory they
+# inherit, one slot each, so none waits for a lock), and each range's slot, by its start.
+_READ: Any = None
+_SLOTS: dict[int, int] = {}
+_POLL_SECONDS = 0.1
 
 
 def map_ranges(
-    work: Callable[[int, int, int], R], fd: int, ranges: list[tuple[int, int]]
+    work: Callable[[int, int, int], R],
+    fd: int,
+    ranges: list[tuple[int, int]],
+    *,
+    progress: Progress | None = None,
 ) -> list[R]:
     """``work(fd, start, end)`` for every range, in forked workers that inherit the open log
-    ``fd`` (so they read the file of the caller's snapshot), results in range order."""
+    ``fd`` (so they read the file of the caller's snapshot), results in range order. With
+    ``progress``, the bytes read so far go to it while the workers read every line of their
+    range (``range_lines`` without anchors), and all of them once they are done."""
     import multiprocessing
 
+    global _READ, _SLOTS
     context = multiprocessing.get_context("fork")
-    with context.Pool(len(ranges)) as pool:
-        return pool.starmap(work, [(fd, start, end) for start, end in ranges])
+    if progress is not None:
+        _READ = context.RawArray("q", len(ranges))
+        _SLOTS = {start: slot for slot, (start, _) in enumerate(ranges)}
+    try:
+        with context.Pool(len(ranges)) as pool:
+            done = pool.starmap_async(work, [(fd, start, end) for start, end in ranges])
+            while progress is not None and not done.ready():
+                done.wait(_POLL_SECONDS)
+                progress(sum(_READ))
+            results = done.get()
+    finally:
+        _READ, _SLOTS = None, {}
+    if progress is not None:
+        progress(sum(end - start for start, end in ranges))
+    return results
 
 
 def line_numbers(fd: int, offsets: Iterable[int]) -> dict[int, int]:

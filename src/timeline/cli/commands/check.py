@@ -37,27 +37,22 @@ def check(
     registry, an actor it does not hold, and two actor ids so alike they are probably one.
     """
     from collections import Counter
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from timeline import formats
-    from timeline.check import Problem, Severity, check_lines, check_logs
+    from timeline.check import Problem, Severity, check_files
     from timeline.cli.exits import EXIT_FOUND, EXIT_OK, say
-    from timeline.cli.output import count, emit, progress
+    from timeline.cli.output import count, emit, progress, progress_bar
     from timeline.cli.registry import load_registry
-    from timeline.log.lines import display_name
+    from timeline.log.lines import RawLine, display_name
     from timeline.log.sources import read_any_lines
-    from timeline.parsing import parse_lines
     from timeline.userinput import today
 
     logs = read_logs(files)
     names = [display_name(log) for log in logs]
     name = ", ".join(names)
     registry = load_registry(actors, *logs)
-    read = [
-        (label, parse_lines(progress(read_any_lines(log), spec=log, label=f"checking {label}"),
-                            source=label))
-        for log, label in zip(logs, names, strict=True)
-    ]  # fmt: skip
     counts = Counter[Severity]()
 
     def counted(problems: Iterator[Problem]) -> Iterator[Problem]:
@@ -65,10 +60,22 @@ def check(
             counts[problem.severity] += 1
             yield problem
 
-    if len(read) == 1:
-        problems = check_lines(read[0][1], as_of=today(as_of), registry=registry, unused=strict)
-    else:  # as one log: each problem names its line's own file
-        problems = check_logs(read, as_of=today(as_of), registry=registry, unused=strict)
+    def read(log: str) -> Iterator[RawLine]:
+        return progress(read_any_lines(log), spec=log, label=f"checking {display_name(log)}")
+
+    def watch(log: str) -> AbstractContextManager[Callable[[int], None] | None]:
+        return progress_bar(spec=log, label=f"checking {display_name(log)}")
+
+    # One log's problems name no file (the view does); several logs' each name their own.
+    labels: list[str | None] = [None] if len(logs) == 1 else list(names)
+    problems = check_files(
+        list(zip(logs, labels, strict=True)),
+        as_of=today(as_of),
+        registry=registry,
+        unused=strict,
+        read=read,
+        watch=watch,
+    )
     fmt = formats.Format.JSON if as_json else formats.Format.PLAIN
     emit(formats.CHECK[fmt](counted(problems), source=name))
     errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
