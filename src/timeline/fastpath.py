@@ -155,28 +155,39 @@ def read_event(content: bytes) -> tuple[FastEvent, bool] | None:
     return None if read is None else (read[0], read[1] is content)
 
 
+# A log keeps to one layout: a line is first decoded as the last one was, as an event that
+# writes every key (one decoding) or not (two: see ``_written_once``). Either way is sound.
+_every_key_first = True
+
+
 def read_line(content: bytes) -> tuple[FastEvent, bytes] | None:
     """The valid event on a line in any layout, and its canonical form (``rules.canonical_json``
     as bytes): ``content`` itself when the line is canonical. None when only the model can tell.
     """
-    every_key = True
+    global _every_key_first
+    every_key = _every_key_first
     try:
-        event: FastEvent = _decode_every_key(content)
-    except msgspec.ValidationError:
-        every_key = False  # perhaps a key left out, which the model allows: try without
-        try:
+        if every_key:
+            try:
+                event: FastEvent = _decode_every_key(content)
+            except msgspec.ValidationError:  # a key left out, which the model allows?
+                event, every_key = _decode(content), False
+                _every_key_first = False
+        else:
             event = _decode(content)
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-            return None
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
     encoded = _encode(event)
     if encoded == content and not _escapes(content):
+        _every_key_first = True  # the canonical form writes every key
         return (event, content) if _valid(event) else None
     extra = event.extra
     if extra and not _readable_numbers(extra):
         return None
-    if not _written_once(content, encoded, every_key) or not _valid(event):
+    left_out = 0 if every_key else _left_out(content)
+    if left_out == 0 and not every_key:
+        _every_key_first = True
+    if not _written_once(content, encoded, left_out) or not _valid(event):
         return None
     # msgspec's encoding is the canonical form, unless it holds a character to escape
     return event, json_safe(encoded.decode()).encode() if _escapes(encoded) else encoded
@@ -212,20 +223,19 @@ _SOURCE_KEYS = len(FastSource.__struct_fields__)
 _LOCATION_KEYS = len(FastLocation.__struct_fields__)
 
 
-def _written_once(content: bytes, encoded: bytes, every_key: bool) -> bool:
+def _written_once(content: bytes, encoded: bytes, left_out: int | None) -> bool:
     """No object of the line holds a key twice (msgspec keeps the last; the model refuses).
 
     Every colon outside a string follows a key, and the strings of the line hold the colons
     of those of ``encoded`` (which writes every field once, and the keys of 'extra' that its
     decoding kept), unless the line writes a colon as an escape. So the line's colons less
-    those of ``encoded`` are minus the number of keys it leaves out, plus one for each key
-    it writes twice and for each colon in a value that msgspec dropped for a later one. A line
-    that decoded as ``_EventOfEveryKey`` leaves none out; of another, a decoding that notes
-    only which keys are there (``_EventKeys``) counts those left out.
+    those of ``encoded`` are minus the number of keys it leaves out (``left_out``: none for a
+    line that decoded as ``_EventOfEveryKey``, else counted by ``_left_out``; None if that
+    cannot tell), plus one for each key it writes twice and for each colon in a value that
+    msgspec dropped for a later one.
     """
     if b"\\u003" in content and _ESCAPED_COLON.search(content) is not None:
         return _written_once_slow(content)
-    left_out = 0 if every_key else _left_out(content)
     return left_out is not None and content.count(b":") - encoded.count(b":") == -left_out
 
 
