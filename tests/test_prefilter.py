@@ -509,3 +509,40 @@ def test_a_bad_date_in_a_canonical_prefix_is_a_warning_not_a_crash(
     assert result.exit_code == 0, result.stderr
     assert result.stdout == good + "\n"
     assert result.stderr.startswith(f"{log}:2: ")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["reject", "accuse", "Reject"]),
+    answers=st.lists(st.sampled_from(["e0", "e2"]), max_size=2, unique=True),
+    decoy=st.sampled_from([None, [], ["e9"]]),
+    seed=st.integers(0, 1000),
+)
+def test_the_rejection_scan_of_a_view_finds_every_rejection_that_answers(
+    kind: str, answers: list[str], decoy: list[str] | None, seed: int
+) -> None:
+    """A rendered view reads, of the lines that answer others, only the rejections: found by
+    the block scan for the type and kept by ``may_answer``, in any layout, with an empty
+    ``responds_to`` written as a decoy in 'extra' before or after the real one."""
+    from timeline.prefilter import may_answer
+    from timeline.selection import _REJECTION_ANCHORS, _answering_rejection
+
+    obj: dict[str, Any] = {**BASE, "type": kind, "responds_to": answers}
+    if decoy is not None:
+        obj["extra"] = {"responds_to": decoy}
+    compact_extra_first = json.dumps(
+        {"extra": obj.pop("extra", None), **obj}, separators=(",", ":")
+    ).encode()
+    obj["extra"] = json.loads(compact_extra_first)["extra"]
+    variants = [*_variants(obj, random.Random(seed)), compact_extra_first]
+    for line in [*variants, _letters_escaped(json.dumps(obj)).encode()]:
+        try:
+            event = parse_raw_line(RawLine(1, line + b"\n"), source="t")
+        except LineError:
+            continue
+        found = list(scan_lines(stream_blocks(io.BytesIO(line + b"\n")), _REJECTION_ANCHORS))
+        if event.responds_to:
+            assert may_answer(line), line
+        if event.type is EventType.REJECT and event.responds_to:
+            assert [raw.content for raw in found] == [line], line
+            assert _answering_rejection(line), line

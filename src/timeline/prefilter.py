@@ -272,6 +272,12 @@ ANSWERING = Anchors(
 """Anchors of the lines that answer another event (a ``responds_to`` that is not empty)."""
 
 
+def may_answer(content: bytes) -> bool:
+    """Whether a line may answer another event: all but those whose outer object shows an empty
+    ``responds_to`` as the canonical form writes it."""
+    return _top_level(content, b'"responds_to":[]') == -1
+
+
 class Prefilter:
     """Decides on a line's raw bytes whether it may match a filter, so that only candidates are
     parsed and validated. It may say yes to a line that does not match; never no to one that

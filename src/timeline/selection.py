@@ -27,7 +27,7 @@ from timeline.parsing import (
     valid_lines,
     with_torn_note,
 )
-from timeline.prefilter import ANSWERING, Prefilter
+from timeline.prefilter import ANSWERING, Prefilter, may_answer
 from timeline.query import Filter, Responses, matches, order, sort_key
 from timeline.rules import EventLike, canonical_json
 from timeline.vocab import EventType
@@ -343,6 +343,11 @@ class ViewPart(NamedTuple):
 
 _UNANSWERED = Responses()  # what a reader knows of the answers before it has read them all
 _REJECTIONS = Prefilter(Filter(types=(EventType.REJECT,)))
+_REJECTION_ANCHORS = _REJECTIONS.anchors()
+
+
+def _answering_rejection(content: bytes) -> bool:
+    return _REJECTIONS(content) and may_answer(content)
 
 
 def view_range(
@@ -379,9 +384,14 @@ def view_range(
         lines, flt, want=want, by_offset=True, any_layout=True, spool=spool,
         render=render if spool is not None else None, answers=answers,
     )  # fmt: skip
-    answering = parallel.range_lines(fd, start, end, ANSWERING)
-    rejecting = _REJECTIONS if spool is not None else None
-    for parsed in parse_lines(answering, source="", want=rejecting):
+    # A rendered line depends only on the rejections among the answers: searching for those
+    # (often fewer; two block searches, not three) is cheaper than for every answer.
+    if spool is not None:
+        anchors, want_answer = _REJECTION_ANCHORS, _answering_rejection
+    else:
+        anchors, want_answer = ANSWERING, None
+    answering = parallel.range_lines(fd, start, end, anchors)
+    for parsed in parse_lines(answering, source="", want=want_answer):
         if isinstance(parsed, ValidLine):  # a bad line is reported where the filter reads it
             responses.note(parsed.event)
     return ViewPart(kept, bad, responses, answers)
