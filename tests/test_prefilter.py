@@ -511,21 +511,29 @@ def test_a_bad_date_in_a_canonical_prefix_is_a_warning_not_a_crash(
     assert result.stderr.startswith(f"{log}:2: ")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(["reject", "accuse", "Reject"]),
     answers=st.lists(st.sampled_from(["e0", "e2"]), max_size=2, unique=True),
     decoy=st.sampled_from([None, [], ["e9"]]),
     seed=st.integers(0, 1000),
+    flt=st.sampled_from([Filter.build(actors=["nato"]), Filter.build(texts=["troops"])]),
 )
-def test_the_rejection_scan_of_a_view_finds_every_rejection_that_answers(
-    kind: str, answers: list[str], decoy: list[str] | None, seed: int
+def test_a_rendered_view_hears_of_every_rejection_that_answers(
+    tmp_path_factory: pytest.TempPathFactory,
+    kind: str,
+    answers: list[str],
+    decoy: list[str] | None,
+    seed: int,
+    flt: Filter,
 ) -> None:
-    """A rendered view reads, of the lines that answer others, only the rejections: found by
-    the block scan for the type and kept by ``may_answer``, in any layout, with an empty
-    ``responds_to`` written as a decoy in 'extra' before or after the real one."""
+    """A reader of a rendered view learns what each rejection disputes, in any layout, with an
+    empty ``responds_to`` as a decoy in 'extra' before or after the real one, whether the filter
+    matches the rejection or not: from the filter's reading (a line with escapes) or from its
+    search for the rejections it did not parse (``may_answer`` keeps those that may answer)."""
+    from timeline.log.aside import aside_files
     from timeline.prefilter import may_answer
-    from timeline.selection import _REJECTION_ANCHORS, _answering_rejection
+    from timeline.selection import view_range
 
     obj: dict[str, Any] = {**BASE, "type": kind, "responds_to": answers}
     if decoy is not None:
@@ -535,14 +543,18 @@ def test_the_rejection_scan_of_a_view_finds_every_rejection_that_answers(
     ).encode()
     obj["extra"] = json.loads(compact_extra_first)["extra"]
     variants = [*_variants(obj, random.Random(seed)), compact_extra_first]
+    log = tmp_path_factory.mktemp("view") / "events.jsonl"
     for line in [*variants, _letters_escaped(json.dumps(obj)).encode()]:
         try:
             event = parse_raw_line(RawLine(1, line + b"\n"), source="t")
         except LineError:
             continue
-        found = list(scan_lines(stream_blocks(io.BytesIO(line + b"\n")), _REJECTION_ANCHORS))
         if event.responds_to:
             assert may_answer(line), line
-        if event.type is EventType.REJECT and event.responds_to:
-            assert [raw.content for raw in found] == [line], line
-            assert _answering_rejection(line), line
+        log.write_bytes(line + b"\n")
+        with snapshot(log) as snap, aside_files(1) as (spool,):
+            part = view_range(
+                snap.fd, 0, snap.length, flt=flt, line=lambda e, _: e.id, spools={0: spool}
+            )
+        disputed = set(event.responds_to) if event.type is EventType.REJECT else set()
+        assert part.responses.rejected == disputed, line

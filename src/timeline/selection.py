@@ -18,6 +18,7 @@ from timeline.log import parallel
 from timeline.log.aside import Aside, aside_files, unpack
 from timeline.log.files import Snapshot, snapshot
 from timeline.log.lines import STDIN, RawLine, display_name, os_reason
+from timeline.log.scan import Anchors
 from timeline.log.sources import is_path, read_any_lines
 from timeline.parsing import (
     InvalidLine,
@@ -343,7 +344,10 @@ class ViewPart(NamedTuple):
 
 _UNANSWERED = Responses()  # what a reader knows of the answers before it has read them all
 _REJECTIONS = Prefilter(Filter(types=(EventType.REJECT,)))
-_REJECTION_ANCHORS = _REJECTIONS.anchors()
+# The rejections a filtered view has not parsed yet: those whose type the bytes show. The
+# filter's reading parsed every line with an escape that could hide it (``Prefilter`` passes
+# them all), so this search needs none for escapes.
+_SHOWN_REJECTIONS = Anchors((b'"reject"',), False, ())
 
 
 def _answering_rejection(content: bytes) -> bool:
@@ -383,11 +387,13 @@ def view_range(
     kept, bad = select_canonical(
         lines, flt, want=want, by_offset=True, any_layout=True, spool=spool,
         render=render if spool is not None else None, answers=answers,
+        responses=responses if spool is not None else None,
     )  # fmt: skip
-    # A rendered line depends only on the rejections among the answers: searching for those
-    # (often fewer; two block searches, not three) is cheaper than for every answer.
+    # A rendered line depends only on the rejections among the answers: those the filter's
+    # reading parsed are noted; of the rest, searching for the rejections (often fewer; one
+    # block search) is cheaper than for every answer (three).
     if spool is not None:
-        anchors, want_answer = _REJECTION_ANCHORS, _answering_rejection
+        anchors, want_answer = _SHOWN_REJECTIONS, _answering_rejection
     else:
         anchors, want_answer = ANSWERING, None
     answering = parallel.range_lines(fd, start, end, anchors)
