@@ -166,6 +166,7 @@ ACTOR_SPELLINGS = [
     precision=st.sampled_from(["day", "week", "month", "year"]),
     span=st.one_of(st.none(), st.integers(0, 400)),
     seed=st.integers(0, 1000),
+    before=st.sampled_from([[], ["ukraine"], ["ukraine", "poland/army"]]),
     flt=st.sampled_from(
         [
             *FILTERS,
@@ -186,10 +187,12 @@ def test_prefilter_never_drops_a_matching_line(
     precision: str,
     span: int | None,
     seed: int,
+    before: list[str],
     flt: Filter,
 ) -> None:
     """However an event is spelled (case, escapes, layout, decoys in extra), a line whose event
-    matches is found by the block scan and passed by the prefilter."""
+    matches is found by the block scan and passed by the prefilter, wherever in its lists the
+    actor stands."""
     start = {
         "day": day,
         "week": day - timedelta(days=day.weekday()),
@@ -202,8 +205,8 @@ def test_prefilter_never_drops_a_matching_line(
         "precision": precision,
         "title": title,
         "type": kind,
-        "actors": [actor],
-        "targets": [target],
+        "actors": [*before, actor],
+        "targets": [target, *before],
     }
     if status is not None:
         obj["status"] = status
@@ -558,3 +561,19 @@ def test_a_rendered_view_hears_of_every_rejection_that_answers(
             )
         disputed = set(event.responds_to) if event.type is EventType.REJECT else set()
         assert part.responses.rejected == disputed, line
+
+
+def test_an_actor_list_in_json_dumps_layout_is_read_not_guessed() -> None:
+    """json.dumps's layout (", " and ": ") is read item by item, like the canonical one; a
+    second list of that name (a decoy in 'extra') leaves the line to the model."""
+    from timeline.prefilter import _actor_list
+
+    obj = {**BASE, "actors": ["ukraine", "belarus", "poland/army"], "targets": ["nato"]}
+    line = json.dumps(obj).encode()
+    assert _actor_list(line, b"actors") == [b"ukraine", b"belarus", b"poland/army"]
+    assert _actor_list(line, b"targets") == [b"nato"]
+    assert Prefilter(Filter.build(actors=["poland"]))(line)
+    assert not Prefilter(Filter.build(actors=["russia"]))(line)
+    assert not Prefilter(Filter.build(actors=["nato"]))(line)  # a target, not an actor
+    decoy = json.dumps({"extra": {"actors": ["russia"]}, **obj}).encode()
+    assert _actor_list(decoy, b"actors") is None

@@ -169,8 +169,17 @@ def _actor_list(content: bytes, name: bytes) -> list[bytes] | None:
         if end == -1 or not _SIMPLE_ACTORS.fullmatch(content, start, end):
             return None
         return content[start + 1 : end - 1].split(b'","') if end > start else []
-    if b'"%s"' % name not in content:
+    quoted_name = b'"%s"' % name
+    named = content.count(quoted_name)
+    if named == 0:
         return []  # left out: the list is empty
+    if named == 1:  # the key, in json.dumps's layout, or else in any other
+        start = content.find(b'"%s": [' % name)
+        if start != -1:
+            start += len(name) + 5
+            end = content.find(b"]", start)
+            if end != -1 and _DUMPED_ACTORS.fullmatch(content, start, end):
+                return content[start + 1 : end - 1].split(b'", "') if end > start else []
     keys = _ACTOR_KEYS[name].finditer(content)
     first = next(keys, None)
     if first is None or next(keys, None) is not None:
@@ -183,6 +192,7 @@ def _actor_list(content: bytes, name: bytes) -> list[bytes] | None:
 
 
 _ACTOR_KEYS = {name: re.compile(rb'"%s"\s*:\s*\[' % name) for name in (b"actors", b"targets")}
+_DUMPED_ACTORS = re.compile(rb"(?:%s(?:, %s)*)?" % (_ACTOR_ITEM, _ACTOR_ITEM))  # ", " between
 
 
 def _actors_check(names: tuple[bytes, ...], wanted: tuple[str, ...]) -> _Check:
