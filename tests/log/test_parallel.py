@@ -49,3 +49,40 @@ def test_workers_tell_how_far_they_have_read_and_number_their_lines(
     assert all(n == list(range(1, len(n) + 1)) for n in numbers)
     assert {n for part in plain for n in part} == {0}
     assert parallel._READ is None  # nothing is left for a later reading without a callback
+
+
+# `timeline check` with its workers slowed down, so that a Ctrl-C finds them at work.
+_SLOW_CHECK = """
+import sys, time
+import timeline.check as check, timeline.cli as cli, timeline.log.parallel as parallel
+parallel.MIN_BYTES = 0
+parallel.workers = lambda: 2
+facts = check._range_facts
+def slow(*args, **kwargs):
+    time.sleep(60)
+    return facts(*args, **kwargs)
+check._range_facts = slow
+sys.argv = ["timeline", *sys.argv[1:]]
+cli.main()
+"""
+
+
+def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group: the command exits 130, and no worker prints a
+    traceback of its own (they ignore SIGINT; the pool ends them)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+    argv = [sys.executable, "-c", _SLOW_CHECK, "check", "-f", str(repo / "data" / "events.jsonl")]
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
+    ) as command:
+        time.sleep(2)  # past start-up: the workers are asleep in their ranges
+        os.killpg(command.pid, signal.SIGINT)
+        _, stderr = command.communicate(timeout=30)
+    assert command.returncode == 130, stderr
+    assert b"Traceback" not in stderr and b"ForkPoolWorker" not in stderr, stderr

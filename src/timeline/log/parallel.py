@@ -10,9 +10,11 @@ that replaces or appends to the log meanwhile changes nothing they read.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import os
+import signal
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -115,7 +117,9 @@ def map_ranges(
         _READ = context.RawArray("q", len(ranges))
         _SLOTS = {start: slot for slot, (start, _) in enumerate(ranges)}
     try:
-        with context.Pool(len(ranges)) as pool:
+        with _ignoring_interrupts():  # the workers are forked meanwhile, and inherit it
+            pool = context.Pool(len(ranges))
+        with pool:
             done = pool.starmap_async(work, [(fd, start, end) for start, end in ranges])
             while progress is not None and not done.ready():
                 done.wait(_POLL_SECONDS)
@@ -126,6 +130,22 @@ def map_ranges(
     if progress is not None:
         progress(sum(end - start for start, end in ranges))
     return results
+
+
+@contextlib.contextmanager
+def _ignoring_interrupts() -> Iterator[None]:
+    """SIGINT ignored while the block runs (in the main thread). A Ctrl-C reaches the whole
+    process group: the caller stops with its one line (exit 130) and ends the pool, whose
+    workers must not each print a traceback of their own."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to set
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def line_numbers(fd: int, offsets: Iterable[int]) -> dict[int, int]:
