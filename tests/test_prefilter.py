@@ -522,7 +522,7 @@ def test_a_bad_date_in_a_canonical_prefix_is_a_warning_not_a_crash(
     seed=st.integers(0, 1000),
     flt=st.sampled_from([Filter.build(actors=["nato"]), Filter.build(texts=["troops"])]),
 )
-def test_a_rendered_view_hears_of_every_rejection_that_answers(
+def test_a_view_hears_of_every_answer_and_rejection(
     tmp_path_factory: pytest.TempPathFactory,
     kind: str,
     answers: list[str],
@@ -530,10 +530,11 @@ def test_a_rendered_view_hears_of_every_rejection_that_answers(
     seed: int,
     flt: Filter,
 ) -> None:
-    """A reader of a rendered view learns what each rejection disputes, in any layout, with an
-    empty ``responds_to`` as a decoy in 'extra' before or after the real one, whether the filter
-    matches the rejection or not: from the filter's reading (a line with escapes) or from its
-    search for the rejections it did not parse (``may_answer`` keeps those that may answer)."""
+    """A reader of a view learns what each event answers (of a rendered view: what each
+    rejection disputes), in any layout, with an empty ``responds_to`` as a decoy in 'extra'
+    before or after the real one, whether the filter matches the line or not: from the filter's
+    reading (a line with escapes) or from its search for the answers it did not parse
+    (``may_answer`` keeps the rejections that may answer)."""
     from timeline.log.aside import aside_files
     from timeline.prefilter import may_answer
     from timeline.selection import view_range
@@ -556,11 +557,14 @@ def test_a_rendered_view_hears_of_every_rejection_that_answers(
             assert may_answer(line), line
         log.write_bytes(line + b"\n")
         with snapshot(log) as snap, aside_files(1) as (spool,):
-            part = view_range(
+            rendered = view_range(
                 snap.fd, 0, snap.length, flt=flt, line=lambda e, _: e.id, spools={0: spool}
             )
+            events = view_range(snap.fd, 0, snap.length, flt=flt)
         disputed = set(event.responds_to) if event.type is EventType.REJECT else set()
-        assert part.responses.rejected == disputed, line
+        assert rendered.responses.rejected == disputed, line
+        assert events.responses.answered == set(event.responds_to), line
+        assert events.responses.rejected == disputed, line
 
 
 def test_an_actor_list_in_json_dumps_layout_is_read_not_guessed() -> None:

@@ -273,13 +273,15 @@ def _words_check(groups: list[list[bytes] | None]) -> _Check:
     return lambda content: _words_may_match(content, groups)
 
 
-ANSWERING = Anchors(
+ANSWERS_SHOWN = Anchors(
     (b'"responds_to":["',),
     False,
     (),
-    (_HIDING, re.compile(rb'"responds_to"\s*:\s*\[\s*"')),  # or in other layouts
+    (re.compile(rb'"responds_to"\s*:\s*\[\s*"'),),  # or in other layouts
 )
-"""Anchors of the lines that answer another event (a ``responds_to`` that is not empty)."""
+"""Anchors of the lines whose bytes show that they answer another event (a ``responds_to``
+that is not empty), escapes aside: a line that spells it with escapes is one that a
+``Prefilter`` passes, so a reading with a filter has parsed it already."""
 
 
 def may_answer(content: bytes) -> bool:

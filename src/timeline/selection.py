@@ -28,7 +28,7 @@ from timeline.parsing import (
     valid_lines,
     with_torn_note,
 )
-from timeline.prefilter import ANSWERING, Prefilter, may_answer
+from timeline.prefilter import ANSWERS_SHOWN, Prefilter, may_answer
 from timeline.query import Filter, Responses, matches, order, sort_key
 from timeline.rules import EventLike, canonical_json
 from timeline.vocab import EventType
@@ -344,9 +344,8 @@ class ViewPart(NamedTuple):
 
 _UNANSWERED = Responses()  # what a reader knows of the answers before it has read them all
 _REJECTIONS = Prefilter(Filter(types=(EventType.REJECT,)))
-# The rejections a filtered view has not parsed yet: those whose type the bytes show. The
-# filter's reading parsed every line with an escape that could hide it (``Prefilter`` passes
-# them all), so this search needs none for escapes.
+# The rejections a filtered view has not parsed yet: those whose type the bytes show (see
+# ``ANSWERS_SHOWN``: the filter's reading parsed those spelled with escapes).
 _SHOWN_REJECTIONS = Anchors((b'"reject"',), False, ())
 
 
@@ -386,16 +385,16 @@ def view_range(
     lines = parallel.range_lines(fd, start, end, want.anchors())
     kept, bad = select_canonical(
         lines, flt, want=want, by_offset=True, any_layout=True, spool=spool,
-        render=render if spool is not None else None, answers=answers,
-        responses=responses if spool is not None else None,
+        render=render if spool is not None else None, answers=answers, responses=responses,
     )  # fmt: skip
-    # A rendered line depends only on the rejections among the answers: those the filter's
-    # reading parsed are noted; of the rest, searching for the rejections (often fewer; one
-    # block search) is cheaper than for every answer (three).
+    # The answers among the lines the filter's reading parsed are noted; of the rest, those
+    # whose bytes show it (it parsed every line with an escape that could hide a needle). A
+    # rendered line depends only on the rejections among them: searching for those (often
+    # fewer; one block search) is cheaper than for every answer (two).
     if spool is not None:
         anchors, want_answer = _SHOWN_REJECTIONS, _answering_rejection
     else:
-        anchors, want_answer = ANSWERING, None
+        anchors, want_answer = ANSWERS_SHOWN, None
     answering = parallel.range_lines(fd, start, end, anchors)
     for parsed in parse_lines(answering, source="", want=want_answer):
         if isinstance(parsed, ValidLine):  # a bad line is reported where the filter reads it
