@@ -195,6 +195,43 @@ _ACTOR_KEYS = {name: re.compile(rb'"%s"\s*:\s*\[' % name) for name in (b"actors"
 _DUMPED_ACTORS = re.compile(rb"(?:%s(?:, %s)*)?" % (_ACTOR_ITEM, _ACTOR_ITEM))  # ", " between
 
 
+# A JSON string, its escapes too ('"' written as '\\"' is a character that an actor id
+# normalises away), and the space JSON allows around the items of a list.
+_JSON_STRING = rb'"(?:[^"\\]|\\.)*"'
+_SPACE = rb"[ \t\r]*"
+
+
+def _in_actor_list(names: tuple[bytes, ...], pieces: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """Where the (lowercased) bytes of a matching line hold a piece of a wanted actor: inside
+    an item of one of the lists ``names``, in any layout. An item that normalises to a wanted
+    id holds its longest word piece, lowercased, unless it hides it with an escape or a folding
+    character, which the scan keeps as doubtful whatever this says. A line that only names
+    the actor in its text is passed over; the key may also stand in 'extra' (a false hit,
+    which the prefilter then reads)."""
+    return re.compile(
+        rb'"(?:%s)"%s:%s\[%s(?:%s%s,%s)*"(?:[^"\\]|\\.)*?(?:%s)'
+        % (
+            b"|".join(names),
+            _SPACE,
+            _SPACE,
+            _SPACE,
+            _JSON_STRING,
+            _SPACE,
+            _SPACE,
+            b"|".join(re.escape(p) for p in pieces),
+        )
+    )
+
+
+def _actor_groups(flt: Filter) -> tuple[tuple[tuple[bytes, ...], tuple[str, ...]], ...]:
+    """The filter's actor ids, each group with the lists it looks in."""
+    return (
+        ((b"actors",), flt.actors),
+        ((b"targets",), flt.targets),
+        ((b"actors", b"targets"), flt.involving),
+    )
+
+
 def _actors_check(names: tuple[bytes, ...], wanted: tuple[str, ...]) -> _Check:
     """Reads the actor lists ``names`` when the bytes show them (``_actor_list``), and says
     exactly whether one of them is a wanted actor or a part of one."""
@@ -313,11 +350,7 @@ class Prefilter:
             checks.append(_value_check(b'"status":"', statuses, default=b"reported"))
         if self._since or self._until:
             checks.append(self._dates_may_match)
-        for names, wanted in (
-            ((b"actors",), flt.actors),
-            ((b"targets",), flt.targets),
-            ((b"actors", b"targets"), flt.involving),
-        ):
+        for names, wanted in _actor_groups(flt):
             if wanted:
                 checks.append(_actors_check(names, wanted))
         for values in (flt.tags, flt.texts):
@@ -335,10 +368,10 @@ class Prefilter:
         flt, hiding = self._flt, self._hiding
         if flt.ids:
             return Anchors(tuple(_quoted(i) for i in flt.ids), False, (), (hiding,))
-        for group in (flt.actors, flt.targets, flt.involving):
+        for names, group in _actor_groups(flt):
             pieces = _longest_pieces(group) if group else None
             if pieces:
-                return Anchors(pieces, True, _FOLDS, (hiding,))
+                return Anchors(pieces, True, _FOLDS, (hiding,), _in_actor_list(names, pieces))
         if flt.types:
             types = tuple(f'"{t.value}"'.encode() for t in flt.types)
             return Anchors(types, False, (), (hiding,))

@@ -16,13 +16,16 @@ class Anchors:
     """Bytes that every line matching a filter must hold: one of ``needles`` (searched in the
     ASCII-lowercased bytes when ``lowercase``), or else one of the ``doubtful`` sequences or a
     match of a ``doubtful_patterns`` one (escapes and other text the bytes cannot judge; each
-    best begins with a fixed byte, which the search skips to). Lets the
-    scanner skip whole stretches of a log in C."""
+    best begins with a fixed byte, which the search skips to). A line that holds a needle is
+    kept only when ``within`` (if given) matches in it too, in the same bytes: where a needle
+    must stand, say in an actor list, so that a line naming it elsewhere is passed over in C.
+    Lets the scanner skip whole stretches of a log in C."""
 
     needles: tuple[bytes, ...]
     lowercase: bool
     doubtful: tuple[bytes, ...]
     doubtful_patterns: tuple[re.Pattern[bytes], ...] = ()
+    within: re.Pattern[bytes] | None = None
 
     @property
     def pattern(self) -> re.Pattern[bytes]:
@@ -84,11 +87,14 @@ def scan_lines(
     """
     first = 1  # number of the block's first line
     base = offset  # offset of the block's first byte
-    needles = anchors.pattern
+    needles, within = anchors.pattern, anchors.within
     for block, cut in blocks:
         hay = block.lower() if anchors.lowercase else block
         rfind, find = block.rfind, block.find
         starts = {rfind(b"\n", 0, hit.start()) + 1 for hit in needles.finditer(hay, 0, cut)}
+        if within is not None:
+            search_within = within.search
+            starts = {s for s in starts if search_within(hay, s, (find(b"\n", s, cut) + 1) or cut)}
         # A line with many doubtful bytes is added once: each search resumes at the next line.
         leads: dict[bytes, bool] = {}
         for sequence in anchors.doubtful:
