@@ -113,6 +113,7 @@ def test_views_read_what_the_in_memory_path_reads(
             assert canonical_json(selection.events[-1]) == canonical_json(expected.events[-1])
 
 
+@pytest.mark.parametrize("whole_spools", [32 << 20, 0], ids=["spools-whole", "by-line"])
 @pytest.mark.parametrize("fmt", ["plain", "csv", "rich"])
 @pytest.mark.parametrize(
     "args",
@@ -120,10 +121,17 @@ def test_views_read_what_the_in_memory_path_reads(
     ids=["all", "actor", "type-reverse", "limit"],
 )
 def test_every_view_reads_the_bundled_log_as_strict_reading_does(
-    log_copy: Path, forked: None, fmt: str, args: list[str]
+    log_copy: Path,
+    forked: None,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    args: list[str],
+    whole_spools: int,
 ) -> None:
     """On the bundled log (whose events answer each other), each view, read by three workers,
-    is byte for byte what --strict (the in-memory path) shows."""
+    is byte for byte what --strict (the in-memory path) shows, whether the rendered lines are
+    read back from their spools whole or a line at a time."""
+    monkeypatch.setattr("timeline.selection._WHOLE_SPOOLS", whole_spools)
     runner = CliRunner()
     command = ["show", "-f", str(log_copy), "--format", fmt, *args]
     fast, strict = runner.invoke(app, command), runner.invoke(app, [*command, "--strict"])

@@ -93,6 +93,9 @@ def select_events(
     return Selection(events, responses, answered)
 
 
+_WHOLE_SPOOLS = 32 << 20
+
+
 @dataclass(slots=True)
 class Kept:
     """The events ``show`` keeps, in file order, as columns: each event's place in date order
@@ -157,9 +160,18 @@ class Kept:
                 spool_fd, where = unpack(-2 - offset)
                 yield pread(spool_fd, lengths[at], where)
 
-    def texts_at(self, positions: Iterable[int]) -> Iterator[bytes]:
-        """The rendered lines of the events at ``positions``, as the spool holds them (UTF-8)."""
+    def texts_at(self, positions: Iterable[int], spools: Sequence[int]) -> Iterator[bytes]:
+        """The rendered lines of the events at ``positions``, as the ``spools`` hold them
+        (UTF-8): read a line at a time, unless the spools are small enough to be read whole
+        (one read each instead of one a line: a system call costs more than a short line)."""
         texts, lengths, pread = self.texts, self.text_lengths, os.pread
+        sizes = {fd: os.fstat(fd).st_size for fd in spools}
+        if sum(sizes.values()) <= _WHOLE_SPOOLS:
+            whole = {fd: pread(fd, size, 0) for fd, size in sizes.items()}
+            for at in positions:
+                spool_fd, where = unpack(texts[at])
+                yield whole[spool_fd][where : where + lengths[at]]
+            return
         for at in positions:
             spool_fd, where = unpack(texts[at])
             yield pread(spool_fd, lengths[at], where)
@@ -597,16 +609,21 @@ def selected_lines(
             )  # fmt: skip
             places = kept.places
             ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse)
-            yield _rendered(kept, ranked, snap.fd, line, responses)
+            yield _rendered(kept, ranked, snap.fd, spools, line, responses)
 
 
 def _rendered(
-    kept: Kept, ranked: list[int], log_fd: int, line: EventLine, responses: Responses
+    kept: Kept,
+    ranked: list[int],
+    log_fd: int,
+    spools: Sequence[int],
+    line: EventLine,
+    responses: Responses,
 ) -> Iterator[bytes]:
     """The kept lines at ``ranked``; an event the whole log disputes is rendered again (as
     is one whose id's hash is that of a disputed id)."""
     disputed = {hash(event_id) for event_id in responses.rejected}
-    ids, texts = kept.ids, kept.texts_at(ranked)
+    ids, texts = kept.ids, kept.texts_at(ranked, spools)
     for at, text in zip(ranked, texts, strict=True):
         if ids[at] in disputed:
             yield line(_decoded(next(kept.lines([at], log_fd))), responses).encode()
