@@ -345,12 +345,14 @@ def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> Non
     ],
     ids=["all", "actor", "type", "window", "reverse-limit", "reverse"],
 )
+@pytest.mark.parametrize("whole_spools", [32 << 20, 40_000, 0], ids=["copied", "some", "none"])
 def test_reading_on_every_core_gives_the_serial_result(
     tmp_path: Path,
     generated: list[bytes],
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
     output: list[str],
+    whole_spools: int,
 ) -> None:
     """A log cut into ranges read by forked workers gives the output of --strict, which reads
     it whole and serially, byte for byte, warnings with whole-file line numbers included:
@@ -385,6 +387,7 @@ def test_reading_on_every_core_gives_the_serial_result(
     serial = runner.invoke(app, ["show", "-f", str(log), *output, *args, "--strict"])
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda: 3)
+    monkeypatch.setattr("timeline.selection._WHOLE_SPOOLS", whole_spools)  # lines copied or not
     with snapshot(log) as snap:
         assert parallel.line_ranges(snap, 3) is not None
     forked = runner.invoke(app, ["show", "-f", str(log), *output, *args])

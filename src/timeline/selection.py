@@ -147,9 +147,13 @@ class Kept:
         self.text_lengths.extend(other.text_lengths)
         self.ids.extend(other.ids)
 
-    def lines(self, positions: Iterable[int], log_fd: int) -> Iterator[bytes]:
-        """The lines at ``positions``, read from the open log or the spool where they lie."""
+    def lines(
+        self, positions: Iterable[int], log_fd: int, spools: Sequence[int] = ()
+    ) -> Iterator[bytes]:
+        """The lines at ``positions``, read from the open log or the spool where they lie (see
+        ``_spool_reader`` for ``spools``)."""
         offsets, lengths, pread = self.offsets, self.lengths, os.pread
+        from_spool = _spool_reader(spools)
         for at in positions:
             offset = offsets[at]
             if offset >= 0:
@@ -157,24 +161,36 @@ class Kept:
             elif offset == -1:
                 yield self.copies[at]
             else:
-                spool_fd, where = unpack(-2 - offset)
-                yield pread(spool_fd, lengths[at], where)
+                yield from_spool(-2 - offset, lengths[at])
 
     def texts_at(self, positions: Iterable[int], spools: Sequence[int]) -> Iterator[bytes]:
         """The rendered lines of the events at ``positions``, as the ``spools`` hold them
-        (UTF-8): read a line at a time, unless the spools are small enough to be read whole
-        (one read each instead of one a line: a system call costs more than a short line)."""
-        texts, lengths, pread = self.texts, self.text_lengths, os.pread
-        sizes = {fd: os.fstat(fd).st_size for fd in spools}
-        if sum(sizes.values()) <= _WHOLE_SPOOLS:
-            whole = {fd: pread(fd, size, 0) for fd, size in sizes.items()}
-            for at in positions:
-                spool_fd, where = unpack(texts[at])
-                yield whole[spool_fd][where : where + lengths[at]]
-            return
+        (UTF-8)."""
+        texts, lengths = self.texts, self.text_lengths
+        from_spool = _spool_reader(spools)
         for at in positions:
-            spool_fd, where = unpack(texts[at])
-            yield pread(spool_fd, lengths[at], where)
+            yield from_spool(texts[at], lengths[at])
+
+
+def _spool_reader(spools: Sequence[int]) -> Callable[[int, int], bytes]:
+    """Reads a number of bytes at a position in a spool (``Aside.append``): from all the
+    ``spools`` read whole, when they hold ``_WHOLE_SPOOLS`` or less (one read each instead of
+    one a line: a system call costs more than a line), else with a read each time."""
+    sizes = {fd: os.fstat(fd).st_size for fd in spools}
+    if not sizes or sum(sizes.values()) > _WHOLE_SPOOLS:
+
+        def read(packed: int, length: int) -> bytes:
+            spool_fd, where = unpack(packed)
+            return os.pread(spool_fd, length, where)
+
+        return read
+    whole = {fd: os.pread(fd, size, 0) for fd, size in sizes.items()}
+
+    def read_whole(packed: int, length: int) -> bytes:
+        spool_fd, where = unpack(packed)
+        return whole[spool_fd][where : where + length]
+
+    return read_whole
 
 
 class BadLine(NamedTuple):
@@ -220,14 +236,17 @@ def select_canonical(
     render: Callable[[EventLike], str] | None = None,
     responses: Responses | None = None,
     answers: set[str] | None = None,
+    copy_bytes: int = 0,
 ) -> tuple[Kept, BadLines]:
     """Each matching event, in file order, and the lines that are not events. With
     ``by_offset``, a canonical line is not copied: the caller reads it again at its offset
-    when it writes the output; with ``any_layout`` too, nor is a line in another layout that
-    the fast path read (the caller decodes it again). The canonical form of any other event
-    goes to ``spool`` if there is one, else is copied. With ``render`` (and a spool), each
-    matching event's rendered line goes to the spool too. ``responses`` notes every event
-    read; ``answers`` collects the ids that the matching events answer."""
+    when it writes the output (unless the spool has room for it within ``copy_bytes``: then it
+    goes there, to be read back with the rest of a small spool); with ``any_layout`` too, nor
+    is a line in another layout that the fast path read (the caller decodes it again). The
+    canonical form of any other event goes to ``spool`` if there is one, else is copied.
+    With ``render`` (and a spool), each matching event's rendered line goes to the spool too.
+    ``responses`` notes every event read; ``answers`` collects the ids that the matching
+    events answer."""
     kept = Kept()
     bad = BadLines()
     for parsed in parse_lines(lines, source="", want=want):
@@ -243,7 +262,15 @@ def select_canonical(
                 answers.update(event.responds_to)
             place = sort_key(event)
             if by_offset and (parsed.canonical or (any_layout and isinstance(event, FastEvent))):
-                kept.add_span(place, line.offset, len(line.content))
+                content = line.content
+                if (
+                    spool is not None
+                    and parsed.canonical
+                    and spool.size + len(content) <= copy_bytes
+                ):
+                    kept.add_spooled(place, content, spool)
+                else:
+                    kept.add_span(place, line.offset, len(content))
             else:
                 data = parsed.form
                 if data is None:
@@ -260,15 +287,23 @@ def select_canonical(
 
 
 def canonical_range(
-    fd: int, start: int, end: int, *, flt: Filter, spools: Mapping[int, int]
+    fd: int,
+    start: int,
+    end: int,
+    *,
+    flt: Filter,
+    spools: Mapping[int, int],
+    copy_bytes: int = 0,
 ) -> tuple[Kept, BadLines]:
     """``select_canonical`` over one byte range of a log: the work of one parallel worker,
     which writes the canonical form of events in other layouts into its spool (the file
-    ``spools`` gives for ``start``)."""
+    ``spools`` gives for ``start``), and canonical lines until it holds ``copy_bytes``."""
     want = None if flt.is_empty else Prefilter(flt)
     lines = parallel.range_lines(fd, start, end, want.anchors() if want else None)
     spool = Aside(spools[start])
-    return select_canonical(lines, flt, want=want, by_offset=True, spool=spool)
+    return select_canonical(
+        lines, flt, want=want, by_offset=True, spool=spool, copy_bytes=copy_bytes
+    )
 
 
 def joined_bad_lines(parts: Iterable[BadLines], log_fd: int) -> BadLines:
@@ -319,6 +354,7 @@ def canonical_lines(
     name = display_name(spec)
     ranges = None
     log_fd = -1  # the log's snapshot, when lines are copied from it
+    spools: list[int] = []
     with contextlib.ExitStack() as stack:
         if not strict and parallel.is_large(spec):
             snap = stack.enter_context(snapshot(spec))
@@ -331,7 +367,12 @@ def canonical_lines(
         else:
             spools = stack.enter_context(aside_files(len(ranges)))
             by_start = {start: spool for (start, _), spool in zip(ranges, spools, strict=True)}
-            work = functools.partial(canonical_range, flt=flt, spools=by_start)
+            # Each worker copies the first of its canonical lines into its spool, so that a
+            # small selection is read back with a read a spool, not one a line.
+            copy_bytes = _WHOLE_SPOOLS // len(ranges)
+            work = functools.partial(
+                canonical_range, flt=flt, spools=by_start, copy_bytes=copy_bytes
+            )
             parts = parallel.map_ranges(work, log_fd, ranges)
             kept = Kept()
             for part_kept, _ in parts:
@@ -340,7 +381,7 @@ def canonical_lines(
         report_bad_lines(bad, name=name, strict=strict, on_invalid=on_invalid, on_more=on_more)
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
-        yield kept.lines(ranked, log_fd)
+        yield kept.lines(ranked, log_fd, spools)
 
 
 class ViewPart(NamedTuple):

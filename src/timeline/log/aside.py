@@ -46,6 +46,11 @@ class Aside:
         self._pending_bytes = 0
         self._written = os.fstat(fd).st_size
 
+    @property
+    def size(self) -> int:
+        """How many bytes the file holds, those pending included."""
+        return self._written + self._pending_bytes
+
     def append(self, data: bytes) -> int:
         """Where ``data`` will lie: its offset, packed with the descriptor (see ``unpack``)."""
         offset = self._written + self._pending_bytes
