@@ -142,7 +142,7 @@ def fast_event(content: bytes) -> FastEvent | None:
 
 _decode_any = msgspec.json.Decoder().decode
 # A JSON string, however it escapes: what lies outside these is structure.
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _MAX_INT_BITS = 14_000  # about 4,300 digits, past which Python refuses to read an integer
 # A colon written as an escape: it would hide from a count of the line's colons.
 _ESCAPED_COLON = re.compile(rb"\\u003[aA]")
@@ -256,7 +256,7 @@ def _left_out(content: bytes) -> int | None:
 
 def _written_once_slow(content: bytes) -> bool:
     """``_written_once`` by decoding the whole line as plain JSON and counting its keys."""
-    colons = _STRING.sub(b"", content).count(b":")  # one per key, in every object
+    colons = JSON_STRING.sub(b"", content).count(b":")  # one per key, in every object
     try:
         return colons == _keys(_decode_any(content))
     except (msgspec.DecodeError, RecursionError):

@@ -10,6 +10,7 @@ from datetime import date
 import msgspec
 
 from timeline.dates import Precision, period_end
+from timeline.fastpath import JSON_STRING
 from timeline.log.scan import Anchors
 from timeline.query import Filter
 from timeline.rules import ASCII_ACTOR
@@ -195,31 +196,17 @@ _ACTOR_KEYS = {name: re.compile(rb'"%s"\s*:\s*\[' % name) for name in (b"actors"
 _DUMPED_ACTORS = re.compile(rb"(?:%s(?:, %s)*)?" % (_ACTOR_ITEM, _ACTOR_ITEM))  # ", " between
 
 
-# A JSON string, its escapes too ('"' written as '\\"' is a character that an actor id
-# normalises away), and the space JSON allows around the items of a list.
-_JSON_STRING = rb'"(?:[^"\\]|\\.)*"'
-_SPACE = rb"[ \t\r]*"
-
-
 def _in_actor_list(names: tuple[bytes, ...], pieces: tuple[bytes, ...]) -> re.Pattern[bytes]:
     """Where the (lowercased) bytes of a matching line hold a piece of a wanted actor: inside
-    an item of one of the lists ``names``, in any layout. An item that normalises to a wanted
-    id holds its longest word piece, lowercased, unless it hides it with an escape or a folding
-    character, which the scan keeps as doubtful whatever this says. A line that only names
-    the actor in its text is passed over; the key may also stand in 'extra' (a false hit,
-    which the prefilter then reads)."""
+    an item of one of the lists ``names``, in any layout, after items that may hold anything
+    (a ']', an escaped '"': characters an actor id normalises away). An item that normalises
+    to a wanted id holds its longest word piece, lowercased, unless it hides it with an escape
+    or a folding character, which the scan keeps as doubtful whatever this says. A line that
+    only names the actor in its text is passed over; the key may also stand in 'extra' (a
+    false hit, which the prefilter then reads)."""
     return re.compile(
-        rb'"(?:%s)"%s:%s\[%s(?:%s%s,%s)*"(?:[^"\\]|\\.)*?(?:%s)'
-        % (
-            b"|".join(names),
-            _SPACE,
-            _SPACE,
-            _SPACE,
-            _JSON_STRING,
-            _SPACE,
-            _SPACE,
-            b"|".join(re.escape(p) for p in pieces),
-        )
+        rb'"(?:%s)"\s*:\s*\[\s*(?:%s\s*,\s*)*"(?:[^"\\]|\\.)*?(?:%s)'
+        % (b"|".join(names), JSON_STRING.pattern, b"|".join(re.escape(p) for p in pieces))
     )
 
 
