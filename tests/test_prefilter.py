@@ -153,6 +153,7 @@ ACTOR_SPELLINGS = [
     *("belarus", "Belarus", "BELARUS", " belarus ", "belaruſ", "Belarus/President"),
     *("belarus_president", "Belarus MoD", "беларусь", "nato", "belarus-kgb"),
     *('"Belarus"', "(belarus)", "a]b", 'x"y'),  # normalised away: quotes, brackets
+    *("belarusian-opposition", "2belarus", "belarus2", "Belarus_MoD"),  # words beside it
 ]
 
 
@@ -588,15 +589,21 @@ def test_an_actor_list_in_json_dumps_layout_is_read_not_guessed() -> None:
 
 
 def test_the_scan_keeps_a_line_when_the_actor_stands_in_its_list() -> None:
-    """The block scan passes over a line that names the actor only in its text, and keeps one
-    whose list holds it in any spelling, after items that hold ']' or an escaped quote."""
+    """The block scan passes over a line that names the actor only in its text or as a part of
+    a longer word, and keeps one whose list holds it in any spelling, after items that hold ']'
+    or an escaped quote."""
     flt = Filter.build(involving=["belarus"])
     spellings = [
         {**BASE, "actors": ["a]b", 'x"y', "Belarus"]},
         {**BASE, "actors": ["nato"], "targets": ["a]b", "(belarus)"]},
         {**BASE, "actors": ['"Belarus/Army"']},
+        {**BASE, "actors": ["belarusian-opposition", "Belarus_KGB"]},
+        {**BASE, "actors": ["nato", " belarus "]},
     ]
-    mentions = [{**BASE, "actors": ["nato"], "extra": {"note": "belarus"}}]
+    mentions = [
+        {**BASE, "actors": ["nato"], "extra": {"note": "belarus"}},
+        {**BASE, "actors": ["belarusian-opposition", "xbelarus", "belarus2"]},
+    ]
     for obj in spellings + mentions:
         for line in _variants(obj, random.Random(0))[:5]:  # no decoys in 'extra'
             found = list(

@@ -200,12 +200,14 @@ def _in_actor_list(names: tuple[bytes, ...], pieces: tuple[bytes, ...]) -> re.Pa
     """Where the (lowercased) bytes of a matching line hold a piece of a wanted actor: inside
     an item of one of the lists ``names``, in any layout, after items that may hold anything
     (a ']', an escaped '"': characters an actor id normalises away). An item that normalises
-    to a wanted id holds its longest word piece, lowercased, unless it hides it with an escape
-    or a folding character, which the scan keeps as doubtful whatever this says. A line that
-    only names the actor in its text is passed over; the key may also stand in 'extra' (a
-    false hit, which the prefilter then reads)."""
+    to a wanted id holds its longest word piece, lowercased, as a word: normalising keeps
+    every ASCII letter and digit, so one beside the piece would make it part of a longer word
+    ('belarusian-opposition' is not 'belarus'). An item that hides the piece with an escape or
+    a folding character is kept by the scan as doubtful whatever this says. A line that only
+    names the actor in its text is passed over; the key may also stand in 'extra' (a false
+    hit, which the prefilter then reads)."""
     return re.compile(
-        rb'"(?:%s)"\s*:\s*\[\s*(?:%s\s*,\s*)*"(?:[^"\\]|\\.)*?(?:%s)'
+        rb'"(?:%s)"\s*:\s*\[\s*(?:%s\s*,\s*)*"(?:[^"\\]|\\.)*?(?<![a-z0-9])(?:%s)(?![a-z0-9])'
         % (b"|".join(names), JSON_STRING.pattern, b"|".join(re.escape(p) for p in pieces))
     )
 
