@@ -360,7 +360,9 @@ class Prefilter:
         for names, group in _actor_groups(flt):
             pieces = _longest_pieces(group) if group else None
             if pieces:
-                return Anchors(pieces, True, _FOLDS, (hiding,), _in_actor_list(names, pieces))
+                return Anchors(
+                    pieces, True, _FOLDS, (hiding,), _in_actor_list(names, pieces), words=True
+                )
         if flt.types:
             types = tuple(f'"{t.value}"'.encode() for t in flt.types)
             return Anchors(types, False, (), (hiding,))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -19,6 +20,7 @@ class Anchors:
     best begins with a fixed byte, which the search skips to). A line that holds a needle is
     kept only when ``within`` (if given) matches in it too, in the same bytes: where a needle
     must stand, say in an actor list, so that a line naming it elsewhere is passed over in C.
+    With ``words``, a needle counts only where no ASCII letter or digit stands beside it.
     Lets the scanner skip whole stretches of a log in C."""
 
     needles: tuple[bytes, ...]
@@ -26,10 +28,37 @@ class Anchors:
     doubtful: tuple[bytes, ...]
     doubtful_patterns: tuple[re.Pattern[bytes], ...] = ()
     within: re.Pattern[bytes] | None = None
+    words: bool = False
 
     @property
     def pattern(self) -> re.Pattern[bytes]:
-        return re.compile(b"|".join(re.escape(n) for n in self.needles))
+        if not self.words:
+            return re.compile(b"|".join(re.escape(n) for n in self.needles))
+        # The bounds follow the needle, so that the search still skips to the needle's bytes.
+        return re.compile(
+            b"|".join(
+                rb"%s(?<![a-zA-Z0-9]%s)(?![a-zA-Z0-9])" % (re.escape(n), re.escape(n))
+                for n in self.needles
+            )
+        )
+
+    def hits(self) -> Callable[[bytes, int], Iterable[int]]:
+        """Where the needles start in a block's first bytes: (hay, end) -> offsets."""
+        if len(self.needles) == 1 and self.needles[0].startswith(b'"') and not self.words:
+            # A JSON string (a type, a status, an id): '"' is a line's commonest byte, and the
+            # regular-expression engine stops at each, where bytes.find skips ahead (twice as
+            # fast on the bench log).
+            return functools.partial(_finds, self.needles[0])
+        finditer = self.pattern.finditer
+        return lambda hay, end: (hit.start() for hit in finditer(hay, 0, end))
+
+
+def _finds(needle: bytes, hay: bytes, end: int) -> Iterator[int]:
+    find = hay.find
+    pos = find(needle, 0, end)
+    while pos != -1:
+        yield pos
+        pos = find(needle, pos + len(needle), end)
 
 
 _BLOCK_SIZE = 1 << 22
@@ -87,11 +116,11 @@ def scan_lines(
     """
     first = 1  # number of the block's first line
     base = offset  # offset of the block's first byte
-    needles, within = anchors.pattern, anchors.within
+    hits, within = anchors.hits(), anchors.within
     for block, cut in blocks:
         hay = block.lower() if anchors.lowercase else block
         rfind, find = block.rfind, block.find
-        starts = {rfind(b"\n", 0, hit.start()) + 1 for hit in needles.finditer(hay, 0, cut)}
+        starts = {rfind(b"\n", 0, hit) + 1 for hit in hits(hay, cut)}
         if within is not None:
             search_within = within.search
             starts = {s for s in starts if search_within(hay, s, (find(b"\n", s, cut) + 1) or cut)}

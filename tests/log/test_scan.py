@@ -1,0 +1,60 @@
+"""The block scan keeps exactly the lines that hold a needle: whichever search it picks for the
+needles (bytes.find for a lone JSON string, a regular expression otherwise), in any case when
+it lowercases, and as a word only when asked."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from timeline.log.scan import Anchors, scan_lines, stream_blocks
+
+_ALPHABET = st.sampled_from([b'"', b"a", b"b", b"A", b"1", b" ", b"-", b"\xd0\xb1"])
+_LINES = st.lists(st.lists(_ALPHABET, max_size=12).map(b"".join), max_size=12)
+_NEEDLES = st.sampled_from([b'"ab"', b'"a', b"ab", b"a1", b"b"])
+
+
+def _holds(hay: bytes, needle: bytes, *, words: bool) -> bool:
+    """The plain definition: some occurrence of ``needle``, with no ASCII letter or digit next
+    to it when ``words``."""
+    pos = hay.find(needle)
+    while pos != -1:
+        around = hay[pos - 1 : pos] + hay[pos + len(needle) : pos + len(needle) + 1]
+        if not words or not any(chr(c).isalnum() for c in around if c < 128):
+            return True
+        pos = hay.find(needle, pos + 1)
+    return False
+
+
+@given(
+    lines=_LINES,
+    needles=st.lists(_NEEDLES, min_size=1, max_size=3, unique=True),
+    lowercase=st.booleans(),
+    words=st.booleans(),
+)
+def test_the_scan_keeps_exactly_the_lines_that_hold_a_needle(
+    lines: list[bytes], needles: list[bytes], lowercase: bool, words: bool
+) -> None:
+    if words:  # a word needle is a word: letters and digits (prefilter's actor pieces)
+        needles = [n for n in needles if n.isalnum()] or [b"ab"]
+    anchors = Anchors(tuple(needles), lowercase, (), words=words)
+    data = b"".join(line + b"\n" for line in lines)
+    found = [line.content for line in scan_lines(stream_blocks(io.BytesIO(data)), anchors)]
+    expected = [
+        line
+        for line in lines
+        if any(_holds(line.lower() if lowercase else line, n, words=words) for n in needles)
+    ]
+    assert found == expected
+
+
+def test_a_lone_json_string_is_found_at_every_place() -> None:
+    """The bytes.find search: a needle at a block's start and end, twice in a line, and
+    overlapping itself, in a line of its own and beside others."""
+    needle = b'"a"'
+    anchors = Anchors((needle,), False, ())
+    data = b'"a"x"a"\nnone\n"a"a"\nx"a"\n'
+    found = [line.content for line in scan_lines(stream_blocks(io.BytesIO(data)), anchors)]
+    assert found == [b'"a"x"a"', b'"a"a"', b'x"a"']
