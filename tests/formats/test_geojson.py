@@ -20,10 +20,10 @@ from timeline.selection import Selection
 MakeEvent = Callable[..., Event]
 
 
-def parsed(selection: Selection) -> tuple[Any, tuple[str, ...]]:
+def parsed(selection: Selection) -> tuple[Any, list[str]]:
     output = geojson.events(selection)
     assert isinstance(output, TextLines)
-    return json.loads("\n".join(output.lines)), output.notes
+    return json.loads("\n".join(output.lines)), list(output.notes)
 
 
 def test_a_map_is_a_feature_collection_of_the_located_events(make_event: MakeEvent) -> None:
@@ -83,18 +83,18 @@ def test_a_map_is_a_feature_collection_of_the_located_events(make_event: MakeEve
             },
         ],
     }  # fmt: skip
-    assert notes == ("2 of 4 events have no coordinates (lat, lon): not in the GeoJSON",)
+    assert notes == ["2 of 4 events have no coordinates (lat, lon): not in the GeoJSON"]
 
 
 def test_a_selection_with_no_located_event_is_an_empty_collection(make_event: MakeEvent) -> None:
     """No coordinates anywhere: a valid, empty FeatureCollection, and a note; none for none."""
     assert parsed(Selection([make_event()], Responses())) == (
         {"type": "FeatureCollection", "features": []},
-        ("1 of 1 events have no coordinates (lat, lon): not in the GeoJSON",),
+        ["1 of 1 events have no coordinates (lat, lon): not in the GeoJSON"],
     )
     assert parsed(Selection([], Responses())) == (
         {"type": "FeatureCollection", "features": []},
-        (),
+        [],
     )
 
 

@@ -62,11 +62,16 @@ def _json(value: Any) -> str:
     return json_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
-def _lines(selection: Selection) -> Iterator[str]:
+def _lines(selection: Selection, notes: list[str]) -> Iterator[str]:
+    """The collection, a feature a line; then, in ``notes``, how many events had no place on
+    it (counted in the same reading: a second one would decode every event again)."""
     yield '{"type":"FeatureCollection","features":['
     previous = None
+    total = unmapped = 0
     for event in selection.events:
+        total += 1
         if not _located(event):
+            unmapped += 1
             continue
         if previous is not None:
             yield previous + ","
@@ -74,6 +79,8 @@ def _lines(selection: Selection) -> Iterator[str]:
     if previous is not None:
         yield previous
     yield "]}"
+    if unmapped:
+        notes.append(unmapped_note(unmapped, total))
 
 
 def unmapped_note(unmapped: int, total: int) -> str:
@@ -81,7 +88,7 @@ def unmapped_note(unmapped: int, total: int) -> str:
 
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
-    """A FeatureCollection of the events with coordinates; a note counts those without."""
-    unmapped = sum(not _located(event) for event in selection.events)
-    notes = (unmapped_note(unmapped, len(selection.events)),) if unmapped else ()
-    return TextLines(_lines(selection), notes=notes)
+    """A FeatureCollection of the events with coordinates; once it is written, a note counts
+    those without."""
+    notes: list[str] = []
+    return TextLines(_lines(selection, notes), notes=notes)

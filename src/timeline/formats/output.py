@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,10 +15,11 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class TextLines:
     """Lines of text, each to be written with a newline; ``notes`` are for the person who ran
-    the command, not for the output (the CLI says them on stderr): what a format left out."""
+    the command, not for the output (the CLI says them on stderr): what a format left out.
+    They are complete once the lines have been read, so that a format may count as it writes."""
 
     lines: Iterable[str]
-    notes: tuple[str, ...] = ()
+    notes: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
