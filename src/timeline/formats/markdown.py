@@ -17,6 +17,7 @@ mentions and issue links, and ``:smile:`` into an emoji, after the Markdown is r
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
@@ -37,12 +38,18 @@ if TYPE_CHECKING:
 # GFM table cell (``\|``). ASCII punctuation (section 2.1) is U+0021 to 002F, U+003A to 0040,
 # U+005B to 0060 and U+007B to 007E: exactly ``string.punctuation``. Every one is escaped, not only
 # those that are markup today, so that no rule of the spec or of an extension can be missed.
-_ESCAPES = str.maketrans({char: "\\" + char for char in string.punctuation})
+# A search for them, not str.translate: a table that maps a character to two is read by a slow
+# path, four times slower on the bench log's text.
+_PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}]")
+
+
+def _backslashed(found: re.Match[str]) -> str:
+    return "\\" + found.group()
 
 
 def escape(text: str) -> str:
     """``text`` as literal Markdown inline text: every ASCII punctuation character escaped."""
-    return text.translate(_ESCAPES)
+    return _PUNCTUATION.sub(_backslashed, text)
 
 
 def text_lines(text: str) -> list[str]:
