@@ -599,6 +599,19 @@ def test_answers_link_within_the_page_and_name_what_is_not_on_it() -> None:
     assert words(claim_article.one("span", "mark")) == "✖ disputed"
 
 
+def test_answers_on_the_page_link_when_the_selection_noted_none_of_them() -> None:
+    """The page finds its answers itself: links both ways between events on it, even when the
+    selection's record of the log's answers lacks them."""
+    claim = ev(CLAIM)
+    reject = ev(REJECT, responds_to=[claim.id])
+    tree = parse(render(Selection([claim, reject], Responses())))
+    claim_article, reject_article = tree.all("article")
+    (answered_by,) = claim_article.all("p", "answered-by")
+    assert [a.attrs["href"] for a in answered_by.all("a")] == ["#ev-" + reject.id]
+    (answers,) = reject_article.all("p", "answers")
+    assert [a.attrs["href"] for a in answers.all("a")] == ["#ev-" + claim.id]
+
+
 def test_an_event_answered_only_off_the_page_says_so() -> None:
     """An event that events outside the selection answer says it is answered, with no link."""
     claim, reject = ev(CLAIM), ev(REJECT)

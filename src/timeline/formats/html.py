@@ -276,8 +276,9 @@ class _Survey:
 
 
 def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
-    """One reading of the selection for what the page says before its events, and a second
-    for the references between them (only when some event answers another)."""
+    """One reading of the selection for what the page says before its events, and for the
+    references between them: each event answered anywhere in the log (the selection knows
+    which) is remembered, and each answer, until the page's events are all known."""
     types: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     parties: set[str] = set()
@@ -285,6 +286,9 @@ def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
     chart = ChartCounts()
     first = last = None
     total = 0
+    answered = selection.responses.answered
+    held: dict[str, str] = {}  # the reference of each event of the page that is answered
+    answering: list[tuple[str, Link]] = []  # (the event answered, the answer), page order
     for event in selection.events:
         total += 1
         if first is None:
@@ -293,21 +297,22 @@ def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
         types[event.type.value] += 1
         statuses[status_of(event, selection.responses).value] += 1
         parties.update(event.actors, event.targets)
-        wanted.update(event.responds_to)
         chart.add(event)
-    references: dict[str, str] = {}
-    answerers: dict[str, list[Link]] = {}
-    if wanted:
-        on_page = set[str]()
+        if event.id in answered:
+            held.setdefault(event.id, _reference(event))
+        if event.responds_to:
+            wanted.update(event.responds_to)
+            link = Link(_reference(event), "#" + anchor(event.id))
+            answering.extend((ref, link) for ref in dict.fromkeys(event.responds_to))
+    if not wanted <= answered:  # answers the selection did not note: a reading to find them
         for event in selection.events:
-            on_page.add(event.id)
             if event.id in wanted:
-                references.setdefault(event.id, _reference(event))
-        for event in selection.events:
-            for ref in dict.fromkeys(event.responds_to):
-                if ref in on_page:
-                    link = Link(_reference(event), "#" + anchor(event.id))
-                    answerers.setdefault(ref, []).append(link)
+                held.setdefault(event.id, _reference(event))
+    references = {ref: text for ref, text in held.items() if ref in wanted}
+    answerers: dict[str, list[Link]] = {}
+    for ref, link in answering:
+        if ref in held:
+            answerers.setdefault(ref, []).append(link)
     ends = sorted((first, last), key=sort_key) if first and last else []  # --reverse: flipped
     counts = Counts(
         events=total,
