@@ -157,3 +157,19 @@ def test_the_bundled_log_reads_back_row_by_row() -> None:
         responses.note(event)
     got = rows(Selection(events, responses), About())
     assert got == [_expected(event, responses) for event in events]
+
+
+def test_many_rows_read_back_in_order_across_the_written_chunks(make_event: MakeEvent) -> None:
+    """Rows are written in chunks of many: none is lost, doubled or cut where chunks meet."""
+    events = order(
+        make_event(id=f"e-{n:04d}", date=f"2024-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}")
+        for n in range(3 * 256 + 5)
+    )
+    read = rows(Selection(events, Responses()))
+    assert [row["event_id_cnty"] for row in read] == [event.id for event in events]
+    assert read == [
+        dict(
+            zip(acled.COLUMNS, acled.row(e, Selection(events, Responses()), made=MADE), strict=True)
+        )
+        for e in events
+    ]

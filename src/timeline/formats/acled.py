@@ -30,11 +30,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.csv import spreadsheet_safe
+from timeline.formats.csv import safe_cells
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
-from timeline.text import visible
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike
@@ -56,13 +55,9 @@ COLUMNS = ACLED_COLUMNS + OUR_COLUMNS
 _TIME_PRECISION = {Precision.DAY: "1", Precision.WEEK: "2", Precision.MONTH: "3"}
 
 
-def _text(text: str | None) -> str:
-    return spreadsheet_safe(visible(text or ""))
-
-
 def _joined(values: Iterable[str | None]) -> str:
     """Several values in one cell, as ACLED joins them; each made safe on its own."""
-    return "; ".join(_text(value) for value in values if value)
+    return "; ".join(safe_cells([value for value in values if value]))
 
 
 def _number(value: float | None) -> str:
@@ -70,45 +65,54 @@ def _number(value: float | None) -> str:
 
 
 def row(event: EventLike, selection: Selection, *, made: datetime | None) -> list[str]:
-    """The cells of one event, in ``COLUMNS`` order."""
+    """The cells of one event, in ``COLUMNS`` order, each made safe (``csv.safe_cells``)."""
     location = event.location
     notes = event.title + (f" — {event.summary}" if event.summary else "")
-    return [
-        _text(event.id),
-        event.date.isoformat(),
-        str(event.date.year),
-        _TIME_PRECISION.get(event.precision, ""),
-        _text(event.actors[0]),
-        _joined(event.actors[1:]),
-        _text(event.targets[0] if event.targets else ""),
-        _joined(event.targets[1:]),
-        location.country or "" if location else "",
-        _text(location.name if location else ""),
-        _number(location.lat if location else None),
-        _number(location.lon if location else None),
-        _joined(dict.fromkeys(source.publisher or source.title for source in event.sources)),
-        _text(notes),
-        _joined(event.tags),
-        "" if made is None else str(int(made.timestamp())),
-        event.precision.value,
-        event.end.isoformat() if event.end else "",
-        _text(event.title),
-        event.type.value,
-        status_of(event, selection.responses).value,
-        _joined(event.responds_to),
-        _text(first_web_url([source.url for source in event.sources])),
-    ]
+    return safe_cells(
+        [
+            event.id,
+            event.date.isoformat(),
+            str(event.date.year),
+            _TIME_PRECISION.get(event.precision, ""),
+            event.actors[0],
+            _joined(event.actors[1:]),
+            event.targets[0] if event.targets else "",
+            _joined(event.targets[1:]),
+            location.country or "" if location else "",
+            location.name or "" if location else "",
+            _number(location.lat if location else None),
+            _number(location.lon if location else None),
+            _joined(dict.fromkeys(source.publisher or source.title for source in event.sources)),
+            notes,
+            _joined(event.tags),
+            "" if made is None else str(int(made.timestamp())),
+            event.precision.value,
+            event.end.isoformat() if event.end else "",
+            event.title,
+            event.type.value,
+            status_of(event, selection.responses).value,
+            _joined(event.responds_to),
+            first_web_url([source.url for source in event.sources]) or "",
+        ]
+    )
+
+
+_ROWS_A_CHUNK = 256  # rows written to the buffer between reads of it
 
 
 def _chunks(selection: Selection, about: About) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
+    rows = 1
     for event in selection.events:
         writer.writerow(row(event, selection, made=about.generated))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        rows += 1
+        if rows == _ROWS_A_CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            rows = 0
     if buffer.getvalue():
         yield buffer.getvalue()
 

@@ -44,7 +44,7 @@ def spreadsheet_safe(cell: str) -> str:
     return cell
 
 
-def _safe_cells(cells: Sequence[str]) -> list[str]:
+def safe_cells(cells: Sequence[str]) -> list[str]:
     """``spreadsheet_safe(visible(cell))`` of each cell; without ``visible`` when every cell is
     printable (every character it escapes is one that is not), as nearly all are."""
     if not "".join(cells).isprintable():
@@ -56,7 +56,7 @@ def _safe_cells(cells: Sequence[str]) -> list[str]:
 def _items(values: Sequence[str]) -> str:
     """A list in one cell, joined with ';'. Each item is made safe on its own: a spreadsheet
     that splits cells at ';' (the list separator of many locales) would run ``x;=1+1``."""
-    return ";".join(_safe_cells(values)) if values else ""
+    return ";".join(safe_cells(values)) if values else ""
 
 
 def _place(location: LocationLike | None) -> tuple[str, str, str, str]:
@@ -111,7 +111,7 @@ def event_row(event: EventLike, responses: Responses) -> str:
         source.publisher or "", source.title or "", source.url or "", source.quote or "",
         *_place(event.location),
     )  # fmt: skip
-    return _row(_safe_cells(row))
+    return _row(safe_cells(row))
 
 
 def stats(result: Stats) -> TextLines:
