@@ -154,6 +154,7 @@ ACTOR_SPELLINGS = [
     *("belarus_president", "Belarus MoD", "беларусь", "nato", "belarus-kgb"),
     *('"Belarus"', "(belarus)", "a]b", 'x"y'),  # normalised away: quotes, brackets
     *("belarusian-opposition", "2belarus", "belarus2", "Belarus_MoD"),  # words beside it
+    *("\u00adBelarus", "\tbelarus", "\u200bbelarus"),  # escaped, as json.dumps writes them
 ]
 
 
@@ -599,6 +600,7 @@ def test_the_scan_keeps_a_line_when_the_actor_stands_in_its_list() -> None:
         {**BASE, "actors": ['"Belarus/Army"']},
         {**BASE, "actors": ["belarusian-opposition", "Belarus_KGB"]},
         {**BASE, "actors": ["nato", " belarus "]},
+        {**BASE, "actors": ["\u00adBelarus"], "targets": ["\tbelarus"]},
     ]
     mentions = [
         {**BASE, "actors": ["nato"], "extra": {"note": "belarus"}},

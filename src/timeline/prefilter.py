@@ -11,7 +11,7 @@ import msgspec
 
 from timeline.dates import Precision, period_end
 from timeline.fastpath import JSON_STRING
-from timeline.log.scan import Anchors
+from timeline.log.scan import Anchors, word_bounds
 from timeline.query import Filter
 from timeline.rules import ASCII_ACTOR
 from timeline.vocab import Status
@@ -206,9 +206,10 @@ def _in_actor_list(names: tuple[bytes, ...], pieces: tuple[bytes, ...]) -> re.Pa
     a folding character is kept by the scan as doubtful whatever this says. A line that only
     names the actor in its text is passed over; the key may also stand in 'extra' (a false
     hit, which the prefilter then reads)."""
+    words = b"|".join(re.escape(p) + word_bounds(re.escape(p)) for p in pieces)
     return re.compile(
-        rb'"(?:%s)"\s*:\s*\[\s*(?:%s\s*,\s*)*"(?:[^"\\]|\\.)*?(?<![a-z0-9])(?:%s)(?![a-z0-9])'
-        % (b"|".join(names), JSON_STRING.pattern, b"|".join(re.escape(p) for p in pieces))
+        rb'"(?:%s)"\s*:\s*\[\s*(?:%s\s*,\s*)*"(?:[^"\\]|\\.)*?(?:%s)'
+        % (b"|".join(names), JSON_STRING.pattern, words)
     )
 
 

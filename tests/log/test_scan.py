@@ -5,24 +5,31 @@ it lowercases, and as a word only when asked."""
 from __future__ import annotations
 
 import io
+import re
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from timeline.log.scan import Anchors, scan_lines, stream_blocks
 
-_ALPHABET = st.sampled_from([b'"', b"a", b"b", b"A", b"1", b" ", b"-", b"\xd0\xb1"])
+_ALPHABET = st.sampled_from(
+    [b'"', b"a", b"b", b"A", b"1", b" ", b"-", b"\xd0\xb1", b"\\t", b"\\u00AD", b"\\", b"u"]
+)
 _LINES = st.lists(st.lists(_ALPHABET, max_size=12).map(b"".join), max_size=12)
 _NEEDLES = st.sampled_from([b'"ab"', b'"a', b"ab", b"a1", b"b"])
 
 
 def _holds(hay: bytes, needle: bytes, *, words: bool) -> bool:
     """The plain definition: some occurrence of ``needle``, with no ASCII letter or digit next
-    to it when ``words``."""
+    to it when ``words``, unless the one before ends a JSON escape (a tab, a soft hyphen)."""
     pos = hay.find(needle)
     while pos != -1:
-        around = hay[pos - 1 : pos] + hay[pos + len(needle) : pos + len(needle) + 1]
-        if not words or not any(chr(c).isalnum() for c in around if c < 128):
+        before, after = hay[pos - 1 : pos], hay[pos + len(needle) : pos + len(needle) + 1]
+        escape_ends = re.search(rb"\\(?:[bfnrt]|u[0-9a-fA-F]{4})\Z", hay[:pos]) is not None
+        if not words or not (
+            (before.isalnum() and before.isascii() and not escape_ends)
+            or (after.isalnum() and after.isascii())
+        ):
             return True
         pos = hay.find(needle, pos + 1)
     return False

@@ -35,12 +35,7 @@ class Anchors:
         if not self.words:
             return re.compile(b"|".join(re.escape(n) for n in self.needles))
         # The bounds follow the needle, so that the search still skips to the needle's bytes.
-        return re.compile(
-            b"|".join(
-                rb"%s(?<![a-zA-Z0-9]%s)(?![a-zA-Z0-9])" % (re.escape(n), re.escape(n))
-                for n in self.needles
-            )
-        )
+        return re.compile(b"|".join(re.escape(n) + word_bounds(re.escape(n)) for n in self.needles))
 
     def hits(self) -> Callable[[bytes, int], Iterable[int]]:
         """Where the needles start in a block's first bytes: (hay, end) -> offsets."""
@@ -51,6 +46,14 @@ class Anchors:
             return functools.partial(_finds, self.needles[0])
         finditer = self.pattern.finditer
         return lambda hay, end: (hit.start() for hit in finditer(hay, 0, end))
+
+
+def word_bounds(word: bytes) -> bytes:
+    """A pattern to follow ``word`` (a pattern of fixed width) where it must stand as a word:
+    no ASCII letter or digit after it, and none before it, unless that one ends a JSON escape
+    (``\\t``, ``\\u00ad``: a tab or a soft hyphen, not a letter)."""
+    before = (rb"(?<![a-zA-Z0-9]%s)", rb"(?<=\\[bfnrt]%s)", rb"(?<=\\u[0-9a-fA-F]{4}%s)")
+    return rb"(?:%s)(?![a-zA-Z0-9])" % b"|".join(bound % word for bound in before)
 
 
 def _finds(needle: bytes, hay: bytes, end: int) -> Iterator[int]:
