@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -250,3 +251,35 @@ def test_any_line_the_fast_path_accepts_the_model_accepts_the_same(
         assert not all(re.fullmatch(ASCII_ACTOR, a) for a in parties), content
     if twice:
         assert slow is None and read is None, content
+
+
+_PLAIN_EVENT = Event.model_validate(
+    {
+        "id": "e1",
+        "date": "2024-08-18",
+        "title": "t",
+        "type": "accuse",
+        "actors": ["belarus"],
+        "sources": [{"url": "https://example.org/a"}],
+    }
+)
+
+
+@pytest.mark.parametrize("char", ["\x7f", "\x85", "\x9b", "\u061c", "\u200e", "\u202e", "\u2066"])
+@pytest.mark.parametrize("rest", ["plain title ", "заголовок "])
+def test_a_raw_character_that_the_canonical_form_escapes_is_never_canonical(
+    char: str, rest: str
+) -> None:
+    """A line like the canonical one but for a raw DEL, C1 or bidi character in its title
+    (the rest of the line ASCII or not) reads as the same event, and is not its canonical
+    form: that escapes the character, and only the escaped line may be copied to a terminal
+    as it is."""
+    title = rest + char
+    line = canonical_json(_PLAIN_EVENT.model_copy(update={"title": title}))
+    raw = line.replace(json.dumps(char)[1:-1], char).encode()
+    assert raw != line.encode()
+    read = read_line(raw)
+    assert read is not None
+    fast, form = read
+    assert fast.title == title
+    assert form == line.encode()

@@ -41,7 +41,7 @@ def _layout(event: Event, spaced: bool) -> bytes:
 
 def _summary(selection: Selection) -> tuple[Any, ...]:
     """A selection as plain values: the events' lines in order, what the log says of them,
-    and the events they answer."""
+    the events they answer, and those of them that answer."""
     answered = {key: canonical_json(event) for key, event in selection.answered.items()}
     shown = {ref for event in selection.events for ref in event.responds_to}
     return (
@@ -49,6 +49,7 @@ def _summary(selection: Selection) -> tuple[Any, ...]:
         sorted(selection.responses.answered),
         sorted(selection.responses.rejected),
         {key: line for key, line in answered.items() if key in shown},
+        [canonical_json(event) for event in selection.answering()],
     )
 
 

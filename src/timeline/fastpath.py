@@ -129,6 +129,8 @@ def decode_checked(content: bytes) -> FastEvent:
 
 def _escapes(encoded: bytes) -> bool:
     """Whether msgspec's encoding holds a character the canonical form escapes (``_ESCAPED``)."""
+    if encoded.isascii():  # most lines, told apart four times faster than by the byte searches
+        return b"\x7f" in encoded
     return (
         b"\x7f" in encoded or b"\xc2" in encoded or b"\xd8" in encoded or b"\xe2" in encoded
     ) and _ESCAPED.search(encoded) is not None

@@ -49,6 +49,14 @@ class Selection:
     responses: Responses
     answered: Mapping[str, EventLike] = field(default_factory=dict)
 
+    def answering(self) -> Iterator[EventLike]:
+        """The events that answer another, in order: of events read again from the log as
+        they are visited (``KeptEvents``), only those whose line may answer are decoded."""
+        events = self.events
+        if isinstance(events, KeptEvents):
+            return events.answering()
+        return (event for event in events if event.responds_to)
+
 
 def select_events(
     lines: Iterable[RawLine],
@@ -262,7 +270,8 @@ def select_canonical(
                 answers.update(event.responds_to)
             place = sort_key(event)
             if by_offset and (parsed.canonical or (any_layout and isinstance(event, FastEvent))):
-                content = line.content
+                # a canonical line's form is its content, at hand
+                content = parsed.form if parsed.canonical and parsed.form else line.content
                 if (
                     spool is not None
                     and parsed.canonical
@@ -403,7 +412,9 @@ _SHOWN_REJECTIONS = Anchors((b'"reject"',), False, ())
 
 
 def _answering_rejection(content: bytes) -> bool:
-    return _REJECTIONS(content) and may_answer(content)
+    # may_answer first: two searches in C that turn most rejections away (an empty answer
+    # list), before the prefilter's checks in Python
+    return may_answer(content) and _REJECTIONS(content)
 
 
 def view_range(
@@ -489,6 +500,15 @@ class KeptEvents(Sequence[EventLike]):
 
     def __iter__(self) -> Iterator[EventLike]:
         return map(_decoded, self._kept.lines(self._ranked, self._fd))
+
+    def answering(self) -> Iterator[EventLike]:
+        """The events that answer another, in order; a line whose bytes show an empty answer
+        list (``prefilter.may_answer``) is not decoded."""
+        for line in self._kept.lines(self._ranked, self._fd):
+            if may_answer(line):
+                event = _decoded(line)
+                if event.responds_to:
+                    yield event
 
     def keys(self) -> list[int]:
         """Each event's place in date order (``query.sort_key``), read without decoding it."""

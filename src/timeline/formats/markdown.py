@@ -105,7 +105,7 @@ def _answerers(selection: Selection) -> dict[str, list[str]]:
     found in a reading of its own before the brief is written (only when an event answers)."""
     answerers: dict[str, list[str]] = {}
     if selection.responses.answered:
-        for event in selection.events:
+        for event in selection.answering():
             for ref in dict.fromkeys(event.responds_to):
                 answerers.setdefault(ref, []).append(f"{date_words(event)}, {event.title}")
     return answerers
