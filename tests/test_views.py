@@ -16,12 +16,14 @@ from typer.testing import CliRunner
 
 from strategies import events as any_event
 from timeline.cli import app
+from timeline.formats import markdown
+from timeline.formats.output import About
 from timeline.log import parallel
 from timeline.log.files import read_raw_lines
 from timeline.model import Event
 from timeline.query import Filter
 from timeline.rules import canonical_json
-from timeline.selection import Selection, select_events, selected
+from timeline.selection import KeptEvents, Selection, select_events, selected
 from timeline.vocab import EventType, Status
 
 _FILTERS = [
@@ -194,3 +196,42 @@ def test_bad_lines_kept_are_bounded() -> None:
     joined.extend(BadLines(bad.first[:60], 60))
     joined.extend(second)
     assert (joined.total, len(joined.first), joined.first[-1].offset) == (67, 61, 9999)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    log=_linked_log(),
+    flt=st.sampled_from(_FILTERS),
+    reverse=st.booleans(),
+    workers=st.sampled_from([1, 3]),
+)
+def test_entries_the_readers_render_are_those_the_brief_renders(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    log: list[tuple[Event, bool]],
+    flt: Filter,
+    reverse: bool,
+    workers: int,
+) -> None:
+    """The Markdown brief of entries rendered by the readers as they read (``piece``), with
+    those that answer or are answered rendered again, is the brief of the in-memory path."""
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"".join(_layout(event, spaced) + b"\n" for event, spaced in log))
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: workers)
+    names = {"belarus": "Belarus"}
+    about = About(names=names)
+    options: dict[str, Any] = {"reverse": reverse, "on_invalid": pytest.fail}
+    expected = select_events(
+        read_raw_lines(path), flt, source="e", strict=False, reread=lambda: read_raw_lines(path),
+        **options,
+    )  # fmt: skip
+    piece = markdown.piece(names)
+    with selected(str(path), flt, strict=False, on_more=pytest.fail, piece=piece, **options) as sel:
+        events = sel.events
+        assert isinstance(events, KeptEvents) and events.rendered
+        assert list(markdown.events(sel, about=about).lines) == list(
+            markdown.events(expected, about=about).lines
+        )

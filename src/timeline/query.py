@@ -174,6 +174,14 @@ def sort_key(event: EventLike) -> int:
     return event.date.toordinal() * 4 + _FINER[event.precision]
 
 
+_BY_FINENESS = sorted(_FINER, key=_FINER.__getitem__)
+
+
+def sorted_date(key: int) -> tuple[date, Precision]:
+    """The date and precision of an event with ``sort_key`` ``key``."""
+    return date.fromordinal(key // 4), _BY_FINENESS[key % 4]
+
+
 def order(
     items: Iterable[T],
     *,

@@ -8,7 +8,7 @@ import functools
 import os
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, overload
 
@@ -18,7 +18,7 @@ from timeline.log import parallel
 from timeline.log.aside import Aside, aside_files, unpack
 from timeline.log.files import Snapshot, snapshot
 from timeline.log.lines import STDIN, RawLine, display_name, os_reason
-from timeline.log.scan import Anchors
+from timeline.log.scan import Anchors, file_blocks
 from timeline.log.sources import is_path, read_any_lines
 from timeline.parsing import (
     InvalidLine,
@@ -37,6 +37,10 @@ OnInvalid = Callable[[InvalidLine], None]
 OnMore = Callable[[int], None]  # how many more bad lines there were than were reported
 EventLine = Callable[[EventLike, Responses], str]
 """An event's line of text in a view (``formats.SHOW``), given what the log says of it."""
+Piece = Callable[[EventLike], str | None]
+"""An event's part of a view as if no event answered it, rendered by the readers of a log
+(``Selection.pieces``); None when it depends on others all the same (say, on those it
+answers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,18 @@ class Selection:
         if isinstance(events, KeptEvents):
             return events.answering()
         return (event for event in events if event.responds_to)
+
+    def pieces(
+        self, render: Callable[[EventLike], str], *, redo: Collection[str]
+    ) -> Iterator[tuple[int, str]]:
+        """Each event's place in date order (``query.sort_key``) and its part of a view, in
+        order: the ``Piece`` its reader rendered (see ``selected``'s ``piece``), unless there
+        is none or the event's id is in ``redo`` (what the view's piece could not know, say
+        the ids others answer); else ``render(event)``."""
+        events = self.events
+        if isinstance(events, KeptEvents) and events.rendered:
+            return events.pieces(render, redo)
+        return ((sort_key(event), render(event)) for event in events)
 
 
 def select_events(
@@ -137,11 +153,15 @@ class Kept:
     def add_spooled(self, place: int, data: bytes, spool: Aside) -> None:
         self.add_span(place, -2 - spool.append(data), len(data))
 
-    def add_text(self, text: str, spool: Aside, event_id: str) -> None:
-        """The rendered line of the event added last."""
-        data = text.encode()
-        self.texts.append(spool.append(data))
-        self.text_lengths.append(len(data))
+    def add_text(self, text: str | None, spool: Aside, event_id: str) -> None:
+        """The rendered line of the event added last (None: not rendered)."""
+        if text is None:
+            self.texts.append(-1)
+            self.text_lengths.append(0)
+        else:
+            data = text.encode()
+            self.texts.append(spool.append(data))
+            self.text_lengths.append(len(data))
         self.ids.append(hash(event_id))  # forked readers share the parent's hash seed
 
     def extend(self, other: Kept) -> None:
@@ -171,13 +191,14 @@ class Kept:
             else:
                 yield from_spool(-2 - offset, lengths[at])
 
-    def texts_at(self, positions: Iterable[int], spools: Sequence[int]) -> Iterator[bytes]:
+    def texts_at(self, positions: Iterable[int], spools: Sequence[int]) -> Iterator[bytes | None]:
         """The rendered lines of the events at ``positions``, as the ``spools`` hold them
-        (UTF-8)."""
+        (UTF-8); None for an event not rendered."""
         texts, lengths = self.texts, self.text_lengths
         from_spool = _spool_reader(spools)
         for at in positions:
-            yield from_spool(texts[at], lengths[at])
+            where = texts[at]
+            yield None if where == -1 else from_spool(where, lengths[at])
 
 
 def _spool_reader(spools: Sequence[int]) -> Callable[[int, int], bytes]:
@@ -241,7 +262,7 @@ def select_canonical(
     by_offset: bool = False,
     any_layout: bool = False,
     spool: Aside | None = None,
-    render: Callable[[EventLike], str] | None = None,
+    render: Piece | None = None,
     responses: Responses | None = None,
     answers: set[str] | None = None,
     copy_bytes: int = 0,
@@ -424,17 +445,21 @@ def view_range(
     *,
     flt: Filter,
     line: EventLine | None = None,
+    piece: Piece | None = None,
     spools: Mapping[int, int] | None = None,
 ) -> ViewPart:
     """The work of one reader of a log for a view: with a filter, only the candidate lines
     are read, then the lines that answer others (both at the speed of a search). With
     ``line``, each matching event's line is rendered into the reader's spool (the file
     ``spools`` gives for ``start``) as if nothing disputed it, and of the answers only the
-    rejections are read, all that such a line depends on (see ``selected_lines``)."""
+    rejections are read, all that such a line depends on (see ``selected_lines``); with
+    ``piece``, its piece, and every answer is read."""
     responses, answers = Responses(), set[str]()
-    spool = None if line is None or spools is None else Aside(spools[start])
+    spool = None if (line is None and piece is None) or spools is None else Aside(spools[start])
 
-    def render(event: EventLike) -> str:
+    def render(event: EventLike) -> str | None:
+        if piece is not None:
+            return piece(event)
         assert line is not None
         return line(event, _UNANSWERED)
 
@@ -455,7 +480,7 @@ def view_range(
     # whose bytes show it (it parsed every line with an escape that could hide a needle). A
     # rendered line depends only on the rejections among them: searching for those (often
     # fewer; one block search) is cheaper than for every answer (two).
-    if spool is not None:
+    if spool is not None and piece is None:
         anchors, want_answer = _SHOWN_REJECTIONS, _answering_rejection
     else:
         anchors, want_answer = ANSWERS_SHOWN, None
@@ -483,8 +508,28 @@ class KeptEvents(Sequence[EventLike]):
     """The kept events in date order, decoded from the log (or their copies) each time they
     are visited, so that a view holds one event at a time, not the selection."""
 
-    def __init__(self, kept: Kept, ranked: list[int], log_fd: int) -> None:
-        self._kept, self._ranked, self._fd = kept, ranked, log_fd
+    def __init__(
+        self, kept: Kept, ranked: list[int], log_fd: int, spools: Sequence[int] = ()
+    ) -> None:
+        self._kept, self._ranked, self._fd, self._spools = kept, ranked, log_fd, spools
+
+    @property
+    def rendered(self) -> bool:
+        """Whether the readers rendered each event's piece (``Selection.pieces``)."""
+        return bool(self._spools) and len(self._kept.texts) == len(self._kept.places)
+
+    def pieces(
+        self, render: Callable[[EventLike], str], redo: Collection[str]
+    ) -> Iterator[tuple[int, str]]:
+        """``Selection.pieces`` of events whose readers rendered them."""
+        kept, ranked, places = self._kept, self._ranked, self._kept.places
+        again = {hash(event_id) for event_id in redo}  # or whose id's hash is that of one
+        ids, texts = kept.ids, kept.texts_at(ranked, self._spools)
+        for at, text in zip(ranked, texts, strict=True):
+            if text is None or ids[at] in again:
+                yield places[at], render(_decoded(next(kept.lines([at], self._fd))))
+            else:
+                yield places[at], text.decode()
 
     def __len__(self) -> int:
         return len(self._ranked)
@@ -539,29 +584,68 @@ class AnsweredEvents(Mapping[str, EventLike]):
 
 _MANY_IDS = 64  # more than this, and one id pattern per line beats a search for each
 _ID_FIRST = re.compile(rb'\{"id":"([^"\\]*)"')
+_IDS_AFTER_NEWLINES = re.compile(rb'\n\{"id":"([^"\\]*)"')
 
 
 def _events_by_id(snap: Snapshot, ids: set[str]) -> dict[str, EventLike]:
-    """The first event of each id in ``ids`` in the log."""
+    """The first event of each id in ``ids`` in the log, read on every core when it is
+    large."""
     if not ids:
         return {}
-    if len(ids) <= _MANY_IDS:
-        by_id = Prefilter(Filter(ids=tuple(sorted(ids))))
-        want: Callable[[bytes], bool] = by_id
-        lines = parallel.range_lines(snap.fd, 0, snap.length, by_id.anchors())
+    ranges = parallel.line_ranges(snap, parallel.workers())
+    work = functools.partial(_events_of_ids, ids=frozenset(ids))
+    if ranges is None:
+        parts = [work(snap.fd, 0, snap.length)]
     else:
-        wanted = {i.encode() for i in ids}
+        parts = parallel.map_ranges(work, snap.fd, ranges)
+    found: dict[str, EventLike] = {}
+    for part in parts:  # in the log's order: the first of an id wins
+        for event_id, event in part.items():
+            found.setdefault(event_id, event)
+    return found
 
-        def want(content: bytes) -> bool:
-            found = _ID_FIRST.match(content)
-            return found is None or found.group(1) in wanted  # None: not canonical, parse it
 
-        lines = parallel.range_lines(snap.fd, 0, snap.length, None)
+def _events_of_ids(fd: int, start: int, end: int, *, ids: frozenset[str]) -> dict[str, EventLike]:
+    """The first event of each id in ``ids`` in a range of a log (a reader's work)."""
+    want: Callable[[bytes], bool] | None = None
+    if len(ids) <= _MANY_IDS:
+        want = Prefilter(Filter(ids=tuple(sorted(ids))))
+        lines = parallel.range_lines(fd, start, end, want.anchors())
+    else:
+        lines = _lines_of_ids(fd, start, end, {i.encode() for i in ids})
     found: dict[str, EventLike] = {}
     for parsed in parse_lines(lines, source="", want=want):
         if isinstance(parsed, ValidLine) and parsed.event.id in ids:
             found.setdefault(parsed.event.id, parsed.event)
     return found
+
+
+def _lines_of_ids(fd: int, start: int, end: int, wanted: set[bytes]) -> Iterator[RawLine]:
+    """The lines of a range of a log that begin with one of the ``wanted`` ids as the
+    canonical form writes it (``{"id":"…"``), and those that begin otherwise (another
+    layout: the caller parses them). The ids that begin lines are found a block at a time,
+    by one search in C; a block where some line begins otherwise is read line by line."""
+    base = start
+    for block, cut in file_blocks(fd, start, end):
+        first = _ID_FIRST.match(block, 0, cut)
+        leading = [(0, first)] if first is not None else []
+        leading += (
+            (found.start() + 1, found) for found in _IDS_AFTER_NEWLINES.finditer(block, 0, cut)
+        )
+        if len(leading) == 1 + block.count(b"\n", 0, cut - 1):
+            for line_start, found in leading:
+                if found.group(1) in wanted:
+                    line_end = (block.find(b"\n", line_start, cut) + 1) or cut
+                    yield RawLine(0, block[line_start:line_end], base + line_start)
+        else:
+            line_start = 0
+            while line_start < cut:
+                line_end = (block.find(b"\n", line_start, cut) + 1) or cut
+                begins = _ID_FIRST.match(block, line_start, line_end)
+                if begins is None or begins.group(1) in wanted:  # None: not canonical, parse it
+                    yield RawLine(0, block[line_start:line_end], base + line_start)
+                line_start = line_end
+        base += cut
 
 
 def _read_view(
@@ -602,11 +686,14 @@ def selected(
     limit: int | None = None,
     on_invalid: OnInvalid,
     on_more: OnMore,
+    piece: Piece | None = None,
 ) -> Iterator[Selection]:
     """The selection a view shows, read as ``canonical_lines`` reads (only the candidate
     lines, on every core when the log is large) and held as ``Kept`` columns: the events are
     decoded again as the view visits them, while the log stays open (unlocked: see
-    ``log.files.snapshot``). Standard input, git and ``strict`` reading hold the events."""
+    ``log.files.snapshot``). Standard input, git and ``strict`` reading hold the events.
+    With ``piece`` (and no ``limit``: a few events are rendered at once), the readers render
+    each event's piece as they read it, in parallel, for ``Selection.pieces``."""
     name = display_name(spec)
     if strict or not is_path(spec):
         reread = (lambda: read_any_lines(spec)) if spec != STDIN else None
@@ -615,16 +702,23 @@ def selected(
             limit=limit, on_invalid=on_invalid, reread=reread,
         )  # fmt: skip
         return
-    with snapshot(spec) as snap:
-        work = functools.partial(view_range, flt=flt)
+    with snapshot(spec) as snap, contextlib.ExitStack() as stack:
         ranges = parallel.line_ranges(snap, parallel.workers())
+        spools: Sequence[int] = ()
+        if piece is not None and limit is None:
+            starts = [0] if ranges is None else [start for start, _ in ranges]
+            spools = stack.enter_context(aside_files(len(starts)))
+            by_start = dict(zip(starts, spools, strict=True))
+            work = functools.partial(view_range, flt=flt, piece=piece, spools=by_start)
+        else:
+            work = functools.partial(view_range, flt=flt)
         kept, _, responses, answers = _read_view(
             snap, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
             on_more=on_more,
         )  # fmt: skip
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
-        events = KeptEvents(kept, ranked, snap.fd)
+        events = KeptEvents(kept, ranked, snap.fd, spools)
         if limit is not None:  # only the shown events' answers are named
             answers = {ref for event in events for ref in event.responds_to}
         yield Selection(events, responses, AnsweredEvents(snap, answers))
@@ -686,7 +780,7 @@ def _rendered(
     disputed = {hash(event_id) for event_id in responses.rejected}
     ids, texts = kept.ids, kept.texts_at(ranked, spools)
     for at, text in zip(ranked, texts, strict=True):
-        if ids[at] in disputed:
+        if text is None or ids[at] in disputed:
             yield line(_decoded(next(kept.lines([at], log_fd))), responses).encode()
         else:
             yield text

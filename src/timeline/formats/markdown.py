@@ -17,6 +17,7 @@ mentions and issue links, and ``:smile:`` into an emoji, after the Markdown is r
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Iterator, Mapping
@@ -26,11 +27,12 @@ from timeline.dates import Precision
 from timeline.formats.labels import date_words, made_from, month_words, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
+from timeline.query import Responses, sorted_date
+from timeline.selection import Piece, Selection
 from timeline.text import visible
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike, SourceLike
-    from timeline.selection import Selection
 
 # CommonMark 0.31.2, section 2.4 "Backslash escapes": "Any ASCII punctuation character may be
 # backslash-escaped", and an escaped character is a literal character, never the start of
@@ -70,11 +72,11 @@ def _block(lines: list[str], prefix: str = "") -> Iterator[str]:
         yield prefix + line + ("\\" if number < len(lines) else "")
 
 
-def _heading(event: EventLike) -> str:
-    """The heading an event is listed under: its year when only the year is known, else its
-    month (a week under the month it starts in)."""
-    d = event.date
-    return str(d.year) if event.precision is Precision.YEAR else month_words(d)
+def _heading(place: int) -> str:
+    """The heading an event is listed under, by its place in date order (``sort_key``): its
+    year when only the year is known, else its month (a week under the month it starts in)."""
+    day, precision = sorted_date(place)
+    return str(day.year) if precision is Precision.YEAR else month_words(day)
 
 
 def _source(number: int, source: SourceLike) -> str:
@@ -161,17 +163,45 @@ def _front(selection: Selection, about: About) -> Iterator[str]:
     yield _inline(made_from(about, len(selection.events)))
 
 
+def _entry_text(
+    event: EventLike, selection: Selection, names: Mapping[str, str], answerers: list[str]
+) -> str:
+    """An event's entry, its lines joined (a blank one where ``_entry`` has one)."""
+    return "\n".join(_entry(event, selection, names, answerers))
+
+
+_UNANSWERED = Selection((), Responses())
+
+
+def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
+    """The entry of an event that answers none and that none answers, as the brief writes it;
+    None for one that answers others (its entry names them)."""
+    if event.responds_to:
+        return None
+    return _entry_text(event, _UNANSWERED, names, [])
+
+
+def piece(names: Mapping[str, str]) -> Piece:
+    """The entries the readers of a log render as they read (``selection.selected``)."""
+    return functools.partial(_piece, names=names)
+
+
 def _lines(selection: Selection, about: About) -> Iterator[str]:
     yield from _front(selection, about)
     heading = None
     answerers = _answerers(selection)
-    for event in selection.events:
-        if _heading(event) != heading:
-            heading = _heading(event)
+
+    def entry(event: EventLike) -> str:
+        return _entry_text(event, selection, about.names, answerers.get(event.id, []))
+
+    # an entry depends on the rest of the log only if the event answers or is answered
+    for place, text in selection.pieces(entry, redo=selection.responses.answered):
+        if _heading(place) != heading:
+            heading = _heading(place)
             yield ""
             yield f"## {heading}"
         yield ""
-        yield from _entry(event, selection, about.names, answerers.get(event.id, []))
+        yield text
 
 
 def _no_blank_lines(lines: Iterator[str]) -> Iterator[str]:
