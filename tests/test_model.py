@@ -420,12 +420,30 @@ def test_enum_error_lists_every_valid_choice(
     assert message.endswith(f" is not one of: {', '.join(choices[:-1])} or {choices[-1]}")
 
 
-def test_long_values_are_shortened_in_messages(event_data: EventData) -> None:
-    """A huge bad value is quoted shortened, so the message stays one readable line."""
-    ((field, message),) = problems(event_data(type="x" * 500))
-    assert field == "type"
-    assert "x" * 50 in message
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"type": "x" * 500}, "type"),
+        ({"date": "x" * 500}, "date"),
+        ({"end": "x" * 500}, "end"),
+        (
+            {"sources": [{"url": "https://example.org/a", "published": "x" * 500}]},
+            "sources[0].published",
+        ),
+        ({"x" * 500: 1}, "x" * 57 + "..."),
+    ],
+    ids=["type", "date", "end", "published", "unknown-key"],
+)
+def test_long_values_are_shortened_in_messages(
+    event_data: EventData, changes: dict[str, object], expected: str
+) -> None:
+    """A huge bad value, or a huge unknown key, is quoted shortened, so the message stays one
+    readable line."""
+    ((field, message),) = problems(event_data(**changes))
+    assert field == expected
     assert "x" * 100 not in message
+    if field == "type" or "date" in message:
+        assert "x" * 50 in message
 
 
 # ---------------------------------------------------------------------------- ids

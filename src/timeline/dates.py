@@ -135,7 +135,7 @@ def parse_iso_date(text: str) -> date:
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
-    raise DateParseError(f"{text!r} is not a valid date")
+    raise DateParseError(f"{_quote(text)} is not a valid date")
 
 
 def parse_date(text: str, *, as_of: date) -> PartialDate:

@@ -27,6 +27,7 @@ from timeline.dates import Precision, parse_iso_date, period_end
 from timeline.rules import (
     COUNTRY_RE,
     ID_RE,
+    MAX_REPR,
     EventLike,
     RuleError,
     canonical_json,
@@ -265,5 +266,11 @@ def describe_validation_error(exc: ValidationError) -> list[tuple[str | None, st
         broken = error.get("ctx", {}).get("error")
         if not loc and isinstance(broken, RuleError):  # a rule between fields: at its field
             loc = (broken.field,)
-        out.append((_field_path(loc) or None, _message(error)))
+        path = _field_path(loc)  # an unknown key is the line's own text: cut as values are
+        out.append(
+            (
+                path[: MAX_REPR - 3] + "..." if len(path) > MAX_REPR else path or None,
+                _message(error),
+            )
+        )
     return out

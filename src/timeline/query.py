@@ -111,8 +111,8 @@ def user_filter(
                 normalize_actor(value)
             except ValueError as exc:
                 raise InputError(f"{flag}: {exc}") from None
-    since_day = user_date("--since", since, today=today).start if since else None
-    until_day = user_date("--until", until, today=today).end if until else None
+    since_day = user_date("--since", since, today=today).start if since is not None else None
+    until_day = user_date("--until", until, today=today).end if until is not None else None
     if since_day and until_day and since_day > until_day:
         raise InputError(f"--since {since} is after --until {until}")
     return Filter.build(

@@ -323,6 +323,8 @@ def test_unknown_choice_lists_the_valid_ones(
         (["--since", "Sunday, 26 August 2024"], "was a Monday"),
         (["--until", "05/06/2024"], "could be 6 May 2024 or 5 June 2024"),
         (["--actor", "!!"], "is not an actor id"),
+        (["--since", ""], "--since: '' is not a date"),
+        (["--until", " "], "--until: ' ' is not a date"),
     ],
 )
 def test_bad_filter_values_are_one_line_errors(
@@ -629,6 +631,29 @@ def test_import_is_all_or_nothing(runner: CliRunner, log_copy: Path, event_data:
     assert lines[-1].startswith("timeline: nothing imported")
     assert len(lines) == 2
     assert "Traceback" not in result.stderr
+
+
+def test_a_refused_import_names_every_problem_of_the_input(
+    runner: CliRunner, log_copy: Path, event_data: EventData
+) -> None:
+    """An invalid line does not hide the others' ids that the log holds already, or their
+    answers to events in neither: every problem is said, in line order, and nothing imported."""
+    taken = json.loads(file_lines(log_copy)[0])["id"]
+    lines = [
+        json.dumps(event_data(id="bad", date="2024-13-01")),
+        event_line(event_data, id=taken),
+        event_line(event_data, id="lost", responds_to=["nowhere"]),
+    ]
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["import", "-f", str(log_copy)], input="\n".join(lines) + "\n")
+    assert result.exit_code == 2
+    assert log_copy.read_bytes() == before
+    assert result.stderr.splitlines() == [
+        "<stdin>:1: date: '2024-13-01' is not a valid date",
+        f"<stdin>:2: id: '{taken}' exists already ({log_copy}:1)",
+        f"<stdin>:3: responds_to: no event with id 'nowhere' in {log_copy} or the input",
+        "timeline: nothing imported: 3 problems in <stdin>",
+    ]
 
 
 def test_import_invalid_element_of_an_array_names_its_line(

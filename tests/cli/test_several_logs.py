@@ -231,3 +231,19 @@ def test_timeline_file_names_one_log_even_with_spaces(tmp_path: Path) -> None:
     added = run(*WRITERS[0], env={"TIMELINE_FILE": str(log)})
     assert added.exit_code == 0, added.stderr
     assert len(log.read_bytes().splitlines()) == len(BUNDLED.read_bytes().splitlines()) + 1
+
+
+@pytest.mark.parametrize("args", [["show", "--json"], ["check", "--json"], ["stats", "--json"]])
+def test_a_log_named_twice_under_other_spellings_is_read_once(
+    halves: tuple[Path, Path, Path], args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same file given as a relative path, with './', absolute and through a link is one
+    log: read once, not as two logs whose every id is repeated."""
+    whole, _, _ = halves
+    monkeypatch.chdir(whole.parent)
+    (whole.parent / "link.jsonl").symlink_to(whole.name)
+    once = run(*args, "-f", "events.jsonl")
+    spellings = ["events.jsonl", "./events.jsonl", str(whole), "link.jsonl"]
+    again = run(*args, *(arg for spelling in spellings for arg in ("-f", spelling)))
+    assert (again.exit_code, again.stdout) == (once.exit_code, once.stdout)
+    assert once.exit_code in (0, 1) and once.stdout

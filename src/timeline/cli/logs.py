@@ -14,10 +14,28 @@ def _given_or_default(given: list[str] | None) -> list[str]:
     return list(given or ()) or [os.environ.get("TIMELINE_FILE") or DEFAULT_FILE]
 
 
+def _same_log(spec: str) -> object:
+    """What two specs share when they name one log: a file's device and inode (however the
+    path is spelled: ``data/events.jsonl``, ``./data/events.jsonl``, a link), else the spec."""
+    from timeline.log.sources import is_path
+
+    if is_path(spec):
+        try:
+            found = os.stat(spec)
+        except OSError:  # the reading says why
+            return spec
+        return (found.st_dev, found.st_ino)
+    return spec
+
+
 def read_logs(given: list[str] | None) -> list[str]:
-    """The logs a reading command reads as one: each ``--file`` in the order given (a path
-    given twice is read once), else ``$TIMELINE_FILE``, else ``data/events.jsonl``."""
-    return list(dict.fromkeys(_given_or_default(given)))
+    """The logs a reading command reads as one: each ``--file`` in the order given (a log
+    given twice, under any spelling, is read once), else ``$TIMELINE_FILE``, else
+    ``data/events.jsonl``."""
+    logs: dict[object, str] = {}
+    for spec in _given_or_default(given):
+        logs.setdefault(_same_log(spec), spec)
+    return list(logs.values())
 
 
 def logs_name(logs: list[str]) -> str:

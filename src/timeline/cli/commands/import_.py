@@ -48,6 +48,7 @@ def import_(
     An event dated after today (or --as-of) is invalid, as 'check' reports it.
     """
     import heapq
+    from os.path import exists
 
     from timeline.cli.exits import EXIT_FOUND, fail, say
     from timeline.cli.output import count, emit_after_change, progress
@@ -55,7 +56,7 @@ def import_(
     from timeline.edits import known_ids
     from timeline.errors import InputError, LineError
     from timeline.importing import Resolver, final_lines, input_lines, review, stage, without
-    from timeline.log.files import cannot_write, lock_log, open_input, staging_file
+    from timeline.log.files import cannot_write, lock_log, open_input, read_raw_lines, staging_file
     from timeline.log.lines import STDIN, display_name
     from timeline.log.spool import Spool
     from timeline.userinput import today
@@ -99,7 +100,12 @@ def import_(
             staged = stage(
                 lines, staging, name=name, as_of=as_of_day, on_problem=on_problem, resolve=resolve
             )
-        if shown:
+        if shown:  # the input's ids are checked against the log too, to say every problem
+            known = known_ids(read_raw_lines(file)) if staged.lines and exists(file) else {}
+            review(
+                staged, known, name=name, log=display_name(file), drop_missing_links=False,
+                on_problem=show_now, on_note=say,
+            )  # fmt: skip
             refuse(shown)
         if resolve is not None and registry is not None:  # names and aliases became ids
             for value, id_ in resolve.renamed.items():
