@@ -309,24 +309,24 @@ def test_order_matches_a_stable_sort(days: list[int], reverse: bool, limit: int 
 
 
 def test_responses_note_answered_and_disputed(make_event: MakeEvent) -> None:
-    """An event others respond to is answered; a claim a reject answers is disputed."""
+    """An event others respond to is answered; a claim a reject answers is disputed; a
+    reported or confirmed event a reject answers keeps the status its author gave it."""
     claim = make_event(id="claim", type="accuse", status="claimed")
     other = make_event(id="other", type="mobilize")
     stored = make_event(id="stored", status="disputed")
-    refutation = make_event(id="refutation", type="reject", responds_to=["claim"])
+    fact = make_event(id="fact", type="mobilize", status="confirmed")
+    report = make_event(id="report", type="mobilize", status="reported")
+    refutation = make_event(id="refutation", type="reject", responds_to=["claim", "fact"])
+    denial = make_event(id="denial", type="reject", responds_to=["report"])
     reaction = make_event(id="reaction", type="threaten", responds_to=["other"])
+    events = (claim, other, stored, fact, report, refutation, denial, reaction)
     responses = Responses()
-    for event in (claim, other, stored, refutation, reaction):
+    for event in events:
         responses.note(event)
-    assert responses.answered == {"claim", "other"}
-    assert responses.rejected == {"claim"}
-    assert [responses.is_disputed(e) for e in (claim, other, stored, refutation, reaction)] == [
-        True,
-        False,
-        True,
-        False,
-        False,
-    ]
+    assert responses.answered == {"claim", "other", "fact", "report"}
+    assert responses.rejected == {"claim", "fact", "report"}
+    disputed = [event.id for event in events if responses.is_disputed(event)]
+    assert disputed == ["claim", "stored"]
 
 
 def test_responses_to_unknown_ids_are_harmless(make_event: MakeEvent) -> None:

@@ -71,7 +71,7 @@ def tally_lines(
         event = parsed.event
         if rejections:
             note_rejections(tally, event)
-        if matches(event, flt) and not (recount and event.status is Status.DISPUTED):
+        if matches(event, flt) and not (recount and event.status is not Status.CLAIMED):
             count(tally, event)
     return bad
 
@@ -132,7 +132,7 @@ def count_logs(
 
 
 Recount = Callable[[Filter], Tally]
-"""A second reading of a log: the events of a filter that are not stored as disputed."""
+"""A second reading of a log: the claims of a filter (a reject answering one disputes it)."""
 
 
 def _first_reading(

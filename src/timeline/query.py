@@ -218,5 +218,8 @@ class Responses:
         self.rejected |= other.rejected
 
     def is_disputed(self, event: EventLike) -> bool:
-        """Disputed as stored, or answered by a ``reject`` event (whatever its stored status)."""
-        return event.status is Status.DISPUTED or event.id in self.rejected
+        """Disputed as stored, or a claim that a ``reject`` event answers. A reported or
+        confirmed event stays as its author judged it: a party's denial of a fact is an answer
+        (the views mark it answered), not a reason to doubt it."""
+        status = event.status
+        return status is Status.DISPUTED or (status is Status.CLAIMED and event.id in self.rejected)

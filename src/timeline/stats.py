@@ -231,7 +231,7 @@ class Tally:
                 self.pending.setdefault(event_id, []).extend(places)
 
     def correct_status(self, spec: Spec, moved: Iterable[tuple[Slot, Key]]) -> None:
-        """Move each of ``moved`` (a place where an event was counted under its stored status,
+        """Move each of ``moved`` (a place where a claim was counted under its stored status,
         though a ``reject`` answers it) to the status ``show`` gives it: disputed."""
         at = spec.status_at
         if at is None:
@@ -243,7 +243,7 @@ class Tally:
         self.counts = +self.counts  # drop the keys that fell to zero
 
     def pending_disputed(self) -> list[tuple[Slot, Key]]:
-        """The places of the kept events that a ``reject`` answers (see ``pending``)."""
+        """The places of the kept claims that a ``reject`` answers (see ``pending``)."""
         if self.pending is None:
             return []
         return [place for i in self.rejected & self.pending.keys() for place in self.pending[i]]
@@ -281,7 +281,7 @@ def counter(spec: Spec) -> Callable[[Tally, EventLike], None]:
         places = [(slot, key) for key in keys]
         for place in places:
             counts[place] += 1
-        if remember_status and tally.pending is not None and event.status is not Status.DISPUTED:
+        if remember_status and tally.pending is not None and event.status is Status.CLAIMED:
             tally.pending.setdefault(event.id, []).extend(places)
 
     return count

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
+from conftest import event_dict
 from strategies import events as random_events
 from timeline import stats as stats_core
 from timeline.cli import app
@@ -96,6 +97,28 @@ def test_statuses_are_those_show_shows(runner: CliRunner, log_copy: Path) -> Non
     assert rows(invoke(runner, [*args, "-f", str(log_copy)])) == expected
     piped = invoke(runner, [*args, "-f", "-"], input=log_copy.read_bytes())
     assert rows(piped) == expected
+
+
+def test_a_rejected_fact_keeps_its_status(runner: CliRunner, tmp_path: Path) -> None:
+    """A confirmed or reported event that a reject answers is counted, and shown, as stored:
+    only a claim becomes disputed (read twice from a file, once from standard input)."""
+    events = [
+        event_dict(id="fact", type="mobilize", status="confirmed"),
+        event_dict(id="report", type="mobilize", status="reported"),
+        event_dict(id="claim", type="accuse", status="claimed"),
+        event_dict(id="denial", type="reject", responds_to=["fact", "report", "claim"]),
+    ]
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(json.dumps(event) + "\n" for event in events))
+    expected = [["reported", "2"], ["confirmed", "1"], ["disputed", "1"]]
+    args = ["stats", "--by", "status"]
+    assert rows(invoke(runner, [*args, "-f", str(log)])) == expected
+    assert rows(invoke(runner, [*args, "-f", "-"], input=log.read_bytes())) == expected
+    shown = invoke(runner, ["show", "-f", str(log), "--format", "csv"]).stdout
+    statuses = {row["id"]: row["status"] for row in csv.DictReader(io.StringIO(shown))}
+    assert statuses == {
+        "fact": "confirmed", "report": "reported", "claim": "disputed", "denial": "reported"
+    }  # fmt: skip
 
 
 def test_json_rows_for_machines(runner: CliRunner, log_copy: Path) -> None:
