@@ -501,7 +501,8 @@ def test_made_ids_are_valid_event_ids(make_event: MakeEvent) -> None:
 @pytest.mark.parametrize(
     "bad",
     ["", "-starts-with-dash", "has space", "a" * 201, "tab\tid", "esc\x1bid", "bidi\u202eid",
-     "nbsp\u00a0id", "line\u2028id"],
+     "nbsp\u00a0id", "line\u2028id", "soft\u00adhyphen", "zero\u200bwidth", "word\u2060joiner",
+     "\ufeffbom", "anchor\ufff9id"],
 )  # fmt: skip
 def test_bad_ids_are_refused(event_data: EventData, bad: str) -> None:
     """Ids are printable characters without white space, not starting with '-', at most 200."""
@@ -533,7 +534,8 @@ def test_a_period_that_runs_past_9999_is_refused_at_the_date(event_data: EventDa
     "good",
     ["2022-03-15--putin's-graduate-education-in-leningrad",
      "1984-01-01--drexel-burnham-lambert-raises-$100-million-blind-p",
-     'quoted-"word"-(and),more', "slash/id", "Лукашенко-2024", "a" * 200, "x-"],
+     'quoted-"word"-(and),more', "slash/id", "Лукашенко-2024", "a" * 200, "x-",
+     "می\u200cخواهم"],
 )  # fmt: skip
 def test_ids_from_other_systems_are_accepted(event_data: EventData, good: str) -> None:
     """Ids from a real public timeline: quotes, '$', parentheses, commas, any script; the
