@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -431,6 +432,14 @@ def _fifo(folder: Path) -> Path:
     return path
 
 
+def _socket(folder: Path) -> Path:
+    path = folder / "events.jsonl"
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(path))  # the path stays a socket after the socket is closed
+    listening.close()
+    return path
+
+
 def _missing(folder: Path) -> Path:
     return folder / "events.jsonl"
 
@@ -460,7 +469,7 @@ _proc = pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Li
 
 UNREADABLE = [
     pytest.param(_directory, id="directory"),
-    pytest.param(_fifo, id="fifo"),
+    pytest.param(_socket, id="socket"),
     pytest.param(_missing, id="missing"),
     pytest.param(_through_a_file, id="through-a-file"),
     pytest.param(_no_folder, id="no-folder"),

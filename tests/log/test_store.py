@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -214,17 +216,36 @@ def test_directory_is_a_read_error(tmp_path: Path) -> None:
     assert str(info.value) == f"{tmp_path}: cannot read: is a directory"
 
 
-def test_fifo_is_refused_without_blocking(
+def test_a_pipe_is_read_whole_once_and_then_again_from_its_copy(
     tmp_path: Path, deadline: Callable[[float], None]
 ) -> None:
-    """A FIFO is not a log: refused at once, never opened (opening would wait for a writer)."""
+    """A FIFO (as ``<(…)`` gives) is read as its writer writes it, to the end; read again in
+    the same run (the views read a log twice), it gives the same lines, with no writer left."""
     fifo = tmp_path / "events.jsonl"
     os.mkfifo(fifo)
-    deadline(3)
-    started = time.monotonic()
-    with pytest.raises(LogReadError) as info:
-        list(read_raw_lines(fifo))
-    assert str(info.value) == f"{fifo}: cannot read: not a regular file"
+    data = b"".join(b'{"line":%d}\n' % n for n in range(100_000))  # more than a pipe holds
+    writer = threading.Thread(target=fifo.write_bytes, args=(data,))
+    deadline(10)
+    writer.start()
+    first = [(line.lineno, line.data) for line in read_raw_lines(fifo)]
+    writer.join()
+    again = [(line.lineno, line.data) for line in read_raw_lines(fifo)]
+    assert b"".join(data for _, data in first) == data
+    assert again == first
+
+
+def test_a_socket_is_refused_without_blocking(
+    tmp_path: Path, deadline: Callable[[float], None]
+) -> None:
+    """What is neither a file nor a pipe (a socket) is not a log: refused at once."""
+    path = tmp_path / "s.jsonl"
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(path))
+        deadline(3)
+        started = time.monotonic()
+        with pytest.raises(LogReadError) as info:
+            list(read_raw_lines(path))
+    assert str(info.value) == f"{path}: cannot read: not a regular file or a pipe"
     assert time.monotonic() - started < 1
 
 

@@ -179,15 +179,46 @@ def _lock_current(path: Path, flags: int, lock: int, *, mode: int = 0o644) -> in
         os.close(fd)
 
 
-def _check_regular(path: Path, name: str) -> None:
+def _check_readable(path: Path, name: str) -> os.stat_result:
+    """The status of a log to read: a regular file, or a pipe (``<(…)``, a FIFO)."""
     try:
         st = os.stat(path)
     except OSError as exc:
         raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
     if stat.S_ISDIR(st.st_mode):
         raise LogReadError(f"{name}: cannot read: is a directory")
-    if not stat.S_ISREG(st.st_mode):
-        raise LogReadError(f"{name}: cannot read: not a regular file")
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        raise LogReadError(f"{name}: cannot read: not a regular file or a pipe")
+    return st
+
+
+# A pipe's bytes can be read once, and the readers of a log read it in ranges, some twice: each
+# pipe is copied whole into a private temporary file the first time it is read, for the rest of
+# the process. Its own descriptor stays open too, so that no other pipe can take its (device,
+# inode) while the copy is known by them.
+_PIPE_COPIES: dict[tuple[int, int], tuple[int, IO[bytes]]] = {}
+
+
+def _pipe_copy(path: Path, st: os.stat_result, name: str) -> int:
+    """A descriptor of the copy of the pipe at ``path`` (the caller closes it)."""
+    key = (st.st_dev, st.st_ino)
+    if key not in _PIPE_COPIES:
+        try:
+            pipe = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
+        copy = None
+        try:
+            copy = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the run)
+            while chunk := os.read(pipe, _READ_SIZE):
+                _write_all(copy.fileno(), chunk)
+        except OSError as exc:
+            os.close(pipe)
+            if copy is not None:
+                copy.close()
+            raise LogReadError(f"{name}: cannot copy the pipe: {os_reason(exc)}") from None
+        _PIPE_COPIES[key] = (pipe, copy)
+    return os.dup(_PIPE_COPIES[key][1].fileno())
 
 
 class RangeReader(io.RawIOBase):
@@ -229,7 +260,14 @@ def snapshot(path: str | Path) -> Iterator[Snapshot]:
     the snapshot is taken; the file stays open, and the snapshot whole, until the block ends."""
     name = display_name(path)
     target = Path(path)
-    _check_regular(target, name)  # before open(): opening a FIFO would block
+    st = _check_readable(target, name)  # before open(): a FIFO is read whole, once
+    if stat.S_ISFIFO(st.st_mode):
+        fd = _pipe_copy(target, st, name)
+        try:
+            yield Snapshot(fd, os.fstat(fd).st_size)
+        finally:
+            os.close(fd)
+        return
     try:
         fd = _lock_current(target, os.O_RDONLY, fcntl.LOCK_SH)
     except OSError as exc:

@@ -48,7 +48,7 @@ def import_(
     An event dated after today (or --as-of) is invalid, as 'check' reports it.
     """
     import heapq
-    from os.path import exists
+    from os.path import isfile
 
     from timeline.cli.exits import EXIT_FOUND, fail, say
     from timeline.cli.output import count, emit_after_change, progress
@@ -101,7 +101,7 @@ def import_(
                 lines, staging, name=name, as_of=as_of_day, on_problem=on_problem, resolve=resolve
             )
         if shown:  # the input's ids are checked against the log too, to say every problem
-            known = known_ids(read_raw_lines(file)) if staged.lines and exists(file) else {}
+            known = known_ids(read_raw_lines(file)) if staged.lines and isfile(file) else {}
             review(
                 staged, known, name=name, log=display_name(file), drop_missing_links=False,
                 on_problem=show_now, on_note=say,

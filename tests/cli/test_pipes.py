@@ -1,0 +1,102 @@
+"""Logs given as pipes (``<(…)`` in a shell, a FIFO): read as they are written, to the end,
+once, and then as a file would be: by forked workers, and twice where a view needs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from timeline.cli import app
+from timeline.log import parallel
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLED = REPO / "data" / "events.jsonl"
+
+
+def _named(output: str, log: Path) -> str:
+    """The output with the log's name, as said (the brief escapes it), made one word."""
+    return re.sub(r"(?<= from )\S+(?=; selection)", "LOG", output).replace(str(log), "LOG")
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture
+def pipes(tmp_path: Path, deadline: Callable[[float], None]) -> Iterator[Callable[[bytes], Path]]:
+    """A FIFO that a writer fills with the bytes given, once a reader opens it; a reading that
+    waits for a writer that is gone (a pipe opened twice) fails the test in 20 seconds."""
+    writers: list[threading.Thread] = []
+    deadline(20)
+
+    def pipe(data: bytes) -> Path:
+        path = tmp_path / f"pipe-{len(writers)}"
+        os.mkfifo(path)
+        writer = threading.Thread(target=path.write_bytes, args=(data,), daemon=True)
+        writer.start()
+        writers.append(writer)
+        return path
+
+    yield pipe
+    for writer in writers:
+        writer.join(timeout=10)
+        assert not writer.is_alive(), "a pipe was never read"
+
+
+@pytest.fixture(params=[1, 3], ids=["one-reader", "forked"])
+def readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: request.param)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show"],
+        ["show", "--actor", "ukraine", "--format", "rich", "--long"],  # answered: read again
+        ["show", "--actor", "belarus", "--format", "markdown"],
+        ["show", "--json", "--reverse", "--limit", "3"],
+        ["check", "--json"],
+        ["stats", "--by", "status"],
+        ["actors", "--json"],
+    ],
+)
+def test_a_piped_log_reads_as_the_file(
+    pipes: Callable[[bytes], Path], readers: None, args: list[str]
+) -> None:
+    """Every reading command gives from a pipe what it gives from the file it carries (the
+    actor registry given, as none lies beside a pipe)."""
+    registry = ["--actors", str(BUNDLED.with_name("actors.toml"))]
+    from_file = run(*args, *registry, "-f", str(BUNDLED))
+    pipe = pipes(BUNDLED.read_bytes())
+    from_pipe = run(*args, *registry, "-f", str(pipe))
+    assert from_pipe.exit_code == from_file.exit_code
+    assert _named(from_pipe.stdout, pipe) == _named(from_file.stdout, BUNDLED)
+    assert from_file.stdout
+
+
+def test_two_pipes_diff_as_two_files(
+    pipes: Callable[[bytes], Path], readers: None, tmp_path: Path
+) -> None:
+    """``diff <(git show …) <(…)``: both sides piped."""
+    lines = BUNDLED.read_bytes().splitlines(keepends=True)
+    old = b"".join(lines[:15])
+    (tmp_path / "old.jsonl").write_bytes(old)
+    from_files = run("diff", str(tmp_path / "old.jsonl"), str(BUNDLED))
+    from_pipes = run("diff", str(pipes(old)), str(pipes(BUNDLED.read_bytes())))
+    assert (from_pipes.exit_code, from_pipes.stdout) == (1, from_files.stdout)
+    assert from_files.stdout.count("\n") >= 6
+
+
+def test_import_from_a_pipe(pipes: Callable[[bytes], Path], tmp_path: Path) -> None:
+    """``import <(…)``: the events of the pipe, appended."""
+    target = tmp_path / "events.jsonl"
+    result = run("import", str(pipes(BUNDLED.read_bytes())), "-f", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert target.read_bytes() == BUNDLED.read_bytes()
