@@ -746,3 +746,26 @@ def test_a_link_is_a_web_address_with_nothing_unseen_in_it(scheme: str, rest: st
         and not any(char.isspace() for char in url)
     )
     assert html.web_address(url) == (url if earns else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    chunks=st.lists(st.text(alphabet="ab<&\n", max_size=6), max_size=40),
+    markup=st.booleans(),
+    batch=st.integers(1, 5),
+)
+def test_the_page_s_chunks_are_written_as_lines_of_the_same_text(
+    chunks: list[str], markup: bool, batch: int
+) -> None:
+    """The template's chunks, cut into pieces at line ends that are written each with a line
+    end, give the page's text (with a last line end if it had none); a chunk that is Markup
+    (as jinja2 yields) never escapes the text held before it."""
+    from jinja2.utils import markupsafe
+
+    given_chunks = [markupsafe.Markup(c) for c in chunks] if markup else chunks
+    pieces = list(html._lines(iter(given_chunks), batch=batch))
+    text = "".join(chunks)
+    assert "".join(piece + "\n" for piece in pieces) == (
+        text if not text or text.endswith("\n") else text + "\n"
+    )
+    assert all(type(piece) is str for piece in pieces)

@@ -394,22 +394,23 @@ def _template() -> Template:
     return environment.get_template("page.html.j2")
 
 
-def _lines(chunks: Iterable[str], *, size: int = 1 << 16) -> Iterator[str]:
-    """The text of ``chunks`` in pieces of about ``size`` characters that end where a line
-    ends, each without that line end (``TextLines`` adds it): a page has a million small
-    chunks, and writing each on its own would cost more than making it."""
-    pending: list[str] = []
-    held = 0
-    for chunk in chunks:
-        pending.append(chunk)
-        held += len(chunk)
-        if held >= size and chunk.endswith("\n"):
-            yield str("".join(pending)[:-1])  # str: jinja2 yields Markup, which escapes on `+`
-            pending.clear()
-            held = 0
-    rest = str("".join(pending))
+def _lines(chunks: Iterable[str], *, batch: int = 4096) -> Iterator[str]:
+    """The text of ``chunks`` in pieces that end where a line ends, each without that line
+    end (``TextLines`` adds it): a page has millions of small chunks, and writing each on its
+    own, or even looking at each in Python, would cost more than making it. They are joined
+    ``batch`` at a time (in C), each join cut after its last line end."""
+    rest = ""
+    each = iter(chunks)
+    while some := list(itertools.islice(each, batch)):  # (a chunk may be empty)
+        text = rest + str("".join(some))  # str: jinja2 yields Markup, which would escape `rest`
+        cut = text.rfind("\n")
+        if cut < 0:
+            rest = text
+        else:
+            yield text[:cut]
+            rest = text[cut + 1 :]
     if rest:
-        yield rest.removesuffix("\n")
+        yield rest
 
 
 def _generated(moment: datetime | None) -> When | None:
