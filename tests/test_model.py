@@ -502,7 +502,8 @@ def test_made_ids_are_valid_event_ids(make_event: MakeEvent) -> None:
     "bad",
     ["", "-starts-with-dash", "has space", "a" * 201, "tab\tid", "esc\x1bid", "bidi\u202eid",
      "nbsp\u00a0id", "line\u2028id", "soft\u00adhyphen", "zero\u200bwidth", "word\u2060joiner",
-     "\ufeffbom", "anchor\ufff9id"],
+     "\ufeffbom", "anchor\ufff9id", "grapheme\u034fjoiner", "hangul\u3164filler", "half\uffa0width",
+     "khmer\u17b4vowel", "mongolian\u180bselector"],
 )  # fmt: skip
 def test_bad_ids_are_refused(event_data: EventData, bad: str) -> None:
     """Ids are printable characters without white space, not starting with '-', at most 200."""

@@ -656,6 +656,38 @@ def test_a_refused_import_names_every_problem_of_the_input(
     ]
 
 
+def test_a_refused_import_keeps_drop_missing_links(
+    runner: CliRunner, log_copy: Path, event_data: EventData
+) -> None:
+    """With --drop-missing-links, an answer to an event in neither the log nor the input is not
+    one of the problems that refuse the import: only the invalid line is."""
+    lines = [
+        event_line(event_data, id="lost", responds_to=["nowhere"]),
+        json.dumps(event_data(id="bad", date="2024-13-01")),
+    ]
+    args = ["import", "--drop-missing-links", "-f", str(log_copy)]
+    result = invoke(runner, args, input="\n".join(lines) + "\n")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "<stdin>:2: date: '2024-13-01' is not a valid date",
+        "timeline: nothing imported: 1 problem in <stdin>",
+    ]
+
+
+@pytest.mark.parametrize("command", ["show", "check", "stats"])
+def test_a_git_spec_too_long_for_a_path_is_a_one_line_error(
+    runner: CliRunner, command: str
+) -> None:
+    """`-f HEAD:QQQ…` (a name longer than a file's may be) is read as git's, and git's refusal
+    is one line: never an internal error."""
+    spec = "HEAD:" + "Q" * 300
+    result = invoke(runner, [command, "-f", spec])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"timeline: {spec}: cannot ")
+    assert result.stderr.count("\n") == 1
+    assert "internal error" not in result.stderr
+
+
 def test_import_invalid_element_of_an_array_names_its_line(
     runner: CliRunner, log_copy: Path, event_data: EventData
 ) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -100,3 +103,32 @@ def test_import_from_a_pipe(pipes: Callable[[bytes], Path], tmp_path: Path) -> N
     result = run("import", str(pipes(BUNDLED.read_bytes())), "-f", str(target))
     assert result.exit_code == 0, result.stderr
     assert target.read_bytes() == BUNDLED.read_bytes()
+
+
+def _timeline(*args: str, stdin: Any) -> subprocess.CompletedProcess[bytes]:
+    """The command in its own process, whose standard input is ``stdin`` (a file or bytes)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    command = [sys.executable, "-m", "timeline", *args]
+    if isinstance(stdin, bytes):
+        return subprocess.run(command, input=stdin, capture_output=True, env=env, timeout=60)
+    return subprocess.run(command, stdin=stdin, capture_output=True, env=env, timeout=60)
+
+
+@pytest.mark.parametrize("spelling", ["/dev/stdin", "/dev/fd/0"])
+def test_standard_input_named_as_a_path_and_as_dash_is_refused(spelling: str) -> None:
+    """`diff - /dev/stdin` with a pipe for standard input: one side would drain it and the
+    other read it empty (every event 'removed'): refused, with the spelling to use."""
+    done = _timeline("diff", "-", spelling, "--stat", stdin=BUNDLED.read_bytes())
+    assert done.returncode == 2
+    assert done.stdout == b""
+    assert done.stderr.decode() == (
+        f"timeline: {spelling}: cannot read: it is standard input: give it as '-'\n"
+    )
+
+
+def test_standard_input_redirected_from_a_log_also_named_is_read_once() -> None:
+    """`show -f a.jsonl -f - < a.jsonl`: one log, not every event twice."""
+    with BUNDLED.open("rb") as log:
+        done = _timeline("show", "--json", "-f", str(BUNDLED), "-f", "-", stdin=log)
+    alone = run("show", "--json", "-f", str(BUNDLED))
+    assert (done.returncode, done.stdout.decode()) == (0, alone.stdout)

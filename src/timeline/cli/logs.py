@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 DEFAULT_FILE = "data/events.jsonl"
 
@@ -17,14 +18,18 @@ def _given_or_default(given: list[str] | None) -> list[str]:
 def _same_log(spec: str) -> object:
     """What two specs share when they name one log: a file's device and inode (however the
     path is spelled: ``data/events.jsonl``, ``./data/events.jsonl``, a link), else the spec."""
+    from timeline.log.lines import STDIN
     from timeline.log.sources import is_path
 
-    if is_path(spec):
-        try:
+    try:
+        if spec == STDIN:  # standard input redirected from a file (`< a.jsonl`) is that file
+            found = os.fstat(0)
+            return (found.st_dev, found.st_ino) if stat.S_ISREG(found.st_mode) else spec
+        if is_path(spec):
             found = os.stat(spec)
-        except OSError:  # the reading says why
-            return spec
-        return (found.st_dev, found.st_ino)
+            return (found.st_dev, found.st_ino)
+    except OSError:  # the reading says why
+        pass
     return spec
 
 

@@ -199,9 +199,19 @@ def _check_readable(path: Path, name: str) -> os.stat_result:
 _PIPE_COPIES: dict[tuple[int, int], tuple[int, IO[bytes]]] = {}
 
 
+def _is_stdin(key: tuple[int, int]) -> bool:
+    try:
+        st = os.fstat(0)
+    except OSError:  # no standard input at all
+        return False
+    return (st.st_dev, st.st_ino) == key
+
+
 def _pipe_copy(path: Path, st: os.stat_result, name: str) -> int:
     """A descriptor of the copy of the pipe at ``path`` (the caller closes it)."""
     key = (st.st_dev, st.st_ino)
+    if key not in _PIPE_COPIES and _is_stdin(key):  # '-' would read it too, and find it empty
+        raise LogReadError(f"{name}: cannot read: it is standard input: give it as '-'")
     if key not in _PIPE_COPIES:
         try:
             pipe = os.open(path, os.O_RDONLY | os.O_CLOEXEC)

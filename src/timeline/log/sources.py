@@ -31,7 +31,12 @@ def _git_bytes(spec: str) -> bytes:
 
 def is_path(spec: str) -> bool:
     """Whether ``spec`` names a file, not stdin or a git ``REV:PATH`` (an existing path wins)."""
-    return spec != STDIN and (":" not in spec or Path(spec).exists())
+    if spec == STDIN:
+        return False
+    try:
+        return ":" not in spec or Path(spec).exists()
+    except OSError:  # a name too long to be a file's: git's, then, and git says what is wrong
+        return False
 
 
 def read_any_lines(spec: str, *, anchors: Anchors | None = None) -> Iterator[RawLine]:

@@ -103,8 +103,9 @@ def import_(
         if shown:  # the input's ids are checked against the log too, to say every problem
             known = known_ids(read_raw_lines(file)) if staged.lines and isfile(file) else {}
             review(
-                staged, known, name=name, log=display_name(file), drop_missing_links=False,
-                on_problem=show_now, on_note=say,
+                staged, known, name=name, log=display_name(file),
+                drop_missing_links=drop_missing_links, on_problem=show_now,
+                on_note=lambda _: None,  # nothing is imported: no link is dropped
             )  # fmt: skip
             refuse(shown)
         if resolve is not None and registry is not None:  # names and aliases became ids
