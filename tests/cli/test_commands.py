@@ -637,11 +637,12 @@ def test_a_refused_import_names_every_problem_of_the_input(
     runner: CliRunner, log_copy: Path, event_data: EventData
 ) -> None:
     """An invalid line does not hide the others' ids that the log holds already, or their
-    answers to events in neither: every problem is said, in line order, and nothing imported."""
+    answers to events in neither: every problem is said, in line order (whichever reading
+    found it), and nothing imported."""
     taken = json.loads(file_lines(log_copy)[0])["id"]
     lines = [
-        json.dumps(event_data(id="bad", date="2024-13-01")),
         event_line(event_data, id=taken),
+        json.dumps(event_data(id="bad", date="2024-13-01")),
         event_line(event_data, id="lost", responds_to=["nowhere"]),
     ]
     before = log_copy.read_bytes()
@@ -649,8 +650,8 @@ def test_a_refused_import_names_every_problem_of_the_input(
     assert result.exit_code == 2
     assert log_copy.read_bytes() == before
     assert result.stderr.splitlines() == [
-        "<stdin>:1: date: '2024-13-01' is not a valid date",
-        f"<stdin>:2: id: '{taken}' exists already ({log_copy}:1)",
+        f"<stdin>:1: id: '{taken}' exists already ({log_copy}:1)",
+        "<stdin>:2: date: '2024-13-01' is not a valid date",
         f"<stdin>:3: responds_to: no event with id 'nowhere' in {log_copy} or the input",
         "timeline: nothing imported: 3 problems in <stdin>",
     ]

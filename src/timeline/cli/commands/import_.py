@@ -76,38 +76,37 @@ def import_(
     def refuse(problems: int) -> None:
         fail(f"timeline: nothing imported: {count(problems, 'problem')} in {name}")
 
-    # Problems wait in spools (in line order, on disk past a size) when they are to be merged
-    # with those found under the lock; without --skip-invalid, the first kind go out at once.
+    # Problems wait in spools (in line order, on disk past a size), to be said with those found
+    # against the log, in line order.
     Problems = Spool[tuple[int, list[tuple[str | None, str]]]]  # (line, [(field, message)])
     with contextlib.ExitStack() as stack:
         found = stack.enter_context(Problems())
         conflicts = stack.enter_context(Problems())
-        shown = 0
 
         def hold(spool: Problems) -> OnProblem:
             return lambda problem: spool.add((problem.lineno, problem.problems))
 
-        def show_now(problem: LineError) -> None:
-            nonlocal shown
-            shown += 1
-            tell(problem)
+        def tell_in_line_order() -> None:
+            for lineno, problems in heapq.merge(found, conflicts, key=lambda held: held[0]):
+                tell(LineError.from_problems(name, lineno, problems))  # stable: found first
 
         staging = stack.enter_context(staging_file(file))
         with open_input(source) as fh, cannot_write(file):
-            on_problem = hold(found) if skip_invalid else show_now
-            lines = input_lines(fh, name=name, on_problem=on_problem)
+            lines = input_lines(fh, name=name, on_problem=hold(found))
             lines = progress(lines, spec=source, label=f"reading {name}")
             staged = stage(
-                lines, staging, name=name, as_of=as_of_day, on_problem=on_problem, resolve=resolve
-            )
-        if shown:  # the input's ids are checked against the log too, to say every problem
+                lines, staging, name=name, as_of=as_of_day, on_problem=hold(found),
+                resolve=resolve,
+            )  # fmt: skip
+        if found.count and not skip_invalid:  # checked against the log too: every problem said
             known = known_ids(read_raw_lines(file)) if staged.lines and isfile(file) else {}
             review(
                 staged, known, name=name, log=display_name(file),
-                drop_missing_links=drop_missing_links, on_problem=show_now,
+                drop_missing_links=drop_missing_links, on_problem=hold(conflicts),
                 on_note=lambda _: None,  # nothing is imported: no link is dropped
             )  # fmt: skip
-            refuse(shown)
+            tell_in_line_order()
+            refuse(found.count + conflicts.count)
         if resolve is not None and registry is not None:  # names and aliases became ids
             for value, id_ in resolve.renamed.items():
                 say(f"timeline: {name}: actor {value!r} is {id_}")
@@ -122,8 +121,7 @@ def import_(
                 on_problem=hold(conflicts), on_note=say,
             )  # fmt: skip
             if conflicts.count and not skip_invalid:
-                for lineno, problems in conflicts:
-                    tell(LineError.from_problems(name, lineno, problems))
+                tell_in_line_order()
                 refuse(conflicts.count)
             dropped: set[str] = set()
             lines_with = 0
