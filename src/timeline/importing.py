@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING
 
 from timeline.check import not_yet
 from timeline.errors import LineError, LogReadError
-from timeline.log.decoding import INPUT_LINE_LIMIT, split_json_array
+from timeline.log.decoding import INPUT_LINE_LIMIT, json_objects, split_json_array
 from timeline.log.lines import BOM, RawLine, os_reason
 from timeline.parsing import InvalidLine, parse_lines
 from timeline.rules import canonical_json
@@ -134,6 +134,7 @@ class Staged:
     file: IO[bytes]
     lines: dict[str, int] = field(default_factory=dict)  # id → input line, in input order
     responses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id → responds_to
+    refused: dict[str, int] = field(default_factory=dict)  # id → first line not staged
     size: int = 0  # bytes in ``file``
 
     def canonical(self) -> Iterator[tuple[str, bytes]]:
@@ -160,6 +161,9 @@ def stage(
             lineno = parsed.line.lineno
             if isinstance(parsed, InvalidLine):
                 on_problem(parsed.error)
+                for _, obj in json_objects([parsed.line]):  # its id, if it names one
+                    if isinstance(obj.get("id"), str):
+                        staged.refused.setdefault(obj["id"], lineno)
                 continue
             event = parsed.event
             if event.id in known:
@@ -167,6 +171,7 @@ def stage(
                 on_problem(LineError(name, lineno, message, field="id"))
             elif (future := not_yet(event, as_of)) is not None:
                 on_problem(LineError(name, lineno, future, field="date"))
+                staged.refused.setdefault(event.id, lineno)
             else:
                 known[event.id] = lineno
                 if event.responds_to:
@@ -226,7 +231,10 @@ def review(
                 del responses[event_id]
         elif missing:
             for ref in missing:  # to the log, or to another event of the input
-                message = f"no event with id {ref!r} in {log} or the input"
+                if ref in staged.refused:
+                    message = f"{ref!r} is not imported: line {staged.refused[ref]} has a problem"
+                else:
+                    message = f"no event with id {ref!r} in {log} or the input"
                 on_problem(LineError(name, lineno, message, field="responds_to"))
             found.conflicting.add(event_id)
     return found

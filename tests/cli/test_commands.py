@@ -657,6 +657,32 @@ def test_a_refused_import_names_every_problem_of_the_input(
     ]
 
 
+@pytest.mark.parametrize("layout", ["lines", "array"])
+def test_an_answer_to_an_invalid_line_of_the_input_names_that_line(
+    runner: CliRunner, log_copy: Path, event_data: EventData, layout: str
+) -> None:
+    """An event that answers one the input holds on an invalid line is not said to answer an
+    event in neither the log nor the input: the answered line is named."""
+    events = [
+        event_data(id="answer", type="reject", responds_to=["claim"]),
+        event_data(id="claim", status="claimd"),
+    ]
+    text = (
+        json.dumps(events, indent=2)
+        if layout == "array"
+        else "".join(json.dumps(event) + "\n" for event in events)
+    )
+    result = invoke(runner, ["import", "--skip-invalid", "-f", str(log_copy)], input=text)
+    assert result.exit_code == 1
+    starts = [number for number, line in enumerate(text.splitlines(), 1) if line == "  {"]
+    claim_line = starts[1] if layout == "array" else 2
+    answer_line = 2 if layout == "array" else 1
+    assert (
+        f"<stdin>:{answer_line}: responds_to: 'claim' is not imported: line {claim_line} has a "
+        "problem" in result.stderr.splitlines()
+    )
+
+
 def test_a_refused_import_keeps_drop_missing_links(
     runner: CliRunner, log_copy: Path, event_data: EventData
 ) -> None:

@@ -196,7 +196,7 @@ def test_skip_invalid_imports_the_rest_of_a_long_input(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.stderr
     assert result.stderr.splitlines() == [
         "<stdin>:9: date: '2024-13-01' is not a valid date",
-        f"<stdin>:10: responds_to: no event with id 'streamed-0000008' in {log} or the input",
+        "<stdin>:10: responds_to: 'streamed-0000008' is not imported: line 9 has a problem",
         "<stdin>:21: responds_to: responds to 'streamed-0000021', which is not imported",
         f"<stdin>:22: responds_to: no event with id 'nowhere' in {log} or the input",
         f"timeline: imported 26 events into {log}; skipped 4 lines with problems",
