@@ -132,3 +132,37 @@ def test_standard_input_redirected_from_a_log_also_named_is_read_once() -> None:
         done = _timeline("show", "--json", "-f", str(BUNDLED), "-f", "-", stdin=log)
     alone = run("show", "--json", "-f", str(BUNDLED))
     assert (done.returncode, done.stdout.decode()) == (0, alone.stdout)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rm", "some-id", "--yes"],
+        ["edit", "some-id", "--title", "New"],
+        [
+            "add",
+            "--date",
+            "2024-08-01",
+            "--title",
+            "T",
+            "--type",
+            "accuse",
+            "--actor",
+            "belarus",
+            "--source",
+            "https://example.org/a",
+        ],
+    ],
+    ids=["rm", "edit", "add"],
+)
+def test_a_writer_given_a_pipe_says_it_is_not_a_file(args: list[str]) -> None:
+    """`-f <(…)` to a command that changes the log: a pipe cannot be rewritten, and the error
+    says so (its /dev/fd link leads to no path, which read as 'no such file')."""
+    read_end, write_end = os.pipe()
+    try:
+        result = run(*args, "-f", f"/dev/fd/{read_end}")
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert result.exit_code == 2
+    assert result.stderr == f"timeline: /dev/fd/{read_end}: cannot write: not a regular file\n"

@@ -568,6 +568,7 @@ def lock_log(path: str | Path, *, create: bool) -> Iterator[LockedLog]:
     name = display_name(path)
     if str(path) == STDIN:
         raise LogWriteError("cannot write to standard input: give the log with --file")
+    _check_writable(Path(path), name)  # as given: a pipe's link (/dev/fd/N) leads to no path
     target = Path(os.path.realpath(path))  # a symbolic link names the log it leads to
     _check_writable(target, name)
     if not create and not target.exists():
