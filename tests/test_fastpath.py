@@ -244,7 +244,12 @@ def test_any_line_the_fast_path_accepts_the_model_accepts_the_same(
     if read is not None:
         assert slow is not None, content
         assert canonical_json(read[0]) == canonical_json(slow)
-        assert read_line(content) == (read[0], canonical_json(slow).encode())
+        line = read_line(content)  # its struct may be the twin that holds every key
+        assert line is not None
+        assert (canonical_json(line[0]), line[1]) == (
+            canonical_json(slow),
+            canonical_json(slow).encode(),
+        )
         assert read[1] == (canonical_json(slow).encode() == content)
     elif slow is not None:  # the model's alone: only for the actor ids the fast path leaves
         parties = fields["actors"] + fields.get("targets", [])
