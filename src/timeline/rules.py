@@ -24,10 +24,10 @@ from timeline.vocab import EventType, Status
 # systems ("…-putin's-graduate-education", "…-raises-$100-million") are stable keys that other
 # data points at. Refused: white space (it would split a shell word or a line), control and
 # bidi characters (they would act on a terminal), characters that show nothing (a soft hyphen,
-# zero-width space, word joiner, byte order mark, Hangul fillers, variation selectors of
-# Mongolian: two ids that look alike would differ), lone
-# surrogates, and a leading '-' (it would read as an option on the command line). The joiners
-# U+200C and U+200D stay: some scripts and emoji need them.
+# zero-width space, word joiner, byte order mark, Hangul fillers, Mongolian variation
+# selectors: two ids that look alike would differ), lone surrogates, and a leading '-' (it
+# would read as an option on the command line). The joiners U+200C and U+200D stay: some
+# scripts and emoji need them.
 _NOT_IN_ID = (
     r"\s\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b"
     r"\u200e\u200f\u202a-\u202e\u2060-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff"

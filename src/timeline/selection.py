@@ -706,9 +706,7 @@ def selected(
         ranges = parallel.line_ranges(snap, parallel.workers())
         spools: Sequence[int] = ()
         if piece is not None and limit is None:
-            starts = [0] if ranges is None else [start for start, _ in ranges]
-            spools = stack.enter_context(aside_files(len(starts)))
-            by_start = dict(zip(starts, spools, strict=True))
+            spools, by_start = stack.enter_context(_reader_spools(ranges))
             work = functools.partial(view_range, flt=flt, piece=piece, spools=by_start)
         else:
             work = functools.partial(view_range, flt=flt)
@@ -754,9 +752,7 @@ def selected_lines(
     name = display_name(spec)
     with snapshot(spec) as snap:
         ranges = parallel.line_ranges(snap, parallel.workers())
-        starts = [0] if ranges is None else [start for start, _ in ranges]
-        with aside_files(len(starts)) as spools:
-            by_start = dict(zip(starts, spools, strict=True))
+        with _reader_spools(ranges) as (spools, by_start):
             work = functools.partial(view_range, flt=flt, line=line, spools=by_start)
             kept, _, responses, _ = _read_view(
                 snap, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
@@ -765,6 +761,17 @@ def selected_lines(
             places = kept.places
             ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse)
             yield _rendered(kept, ranked, snap.fd, spools, line, responses)
+
+
+@contextlib.contextmanager
+def _reader_spools(
+    ranges: list[tuple[int, int]] | None,
+) -> Iterator[tuple[Sequence[int], dict[int, int]]]:
+    """A spool for each reader of a log (one when it is read whole, ``ranges`` None), and
+    each spool by where its reader's range starts."""
+    starts = [0] if ranges is None else [start for start, _ in ranges]
+    with aside_files(len(starts)) as spools:
+        yield spools, dict(zip(starts, spools, strict=True))
 
 
 def _rendered(

@@ -210,9 +210,9 @@ def _is_stdin(key: tuple[int, int]) -> bool:
 def _pipe_copy(path: Path, st: os.stat_result, name: str) -> int:
     """A descriptor of the copy of the pipe at ``path`` (the caller closes it)."""
     key = (st.st_dev, st.st_ino)
-    if key not in _PIPE_COPIES and _is_stdin(key):  # '-' would read it too, and find it empty
-        raise LogReadError(f"{name}: cannot read: it is standard input: give it as '-'")
     if key not in _PIPE_COPIES:
+        if _is_stdin(key):  # '-' would read it too, and find it empty
+            raise LogReadError(f"{name}: cannot read: it is standard input: give it as '-'")
         try:
             pipe = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as exc:
