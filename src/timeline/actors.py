@@ -24,6 +24,7 @@ import msgspec
 from timeline.errors import TimelineError
 from timeline.query import sort_key
 from timeline.rules import ASCII_ACTOR, normalize_actor
+from timeline.text import short_repr
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike
@@ -187,7 +188,7 @@ class Registry:
         """'x' is not in the registry, with the nearest actors if any."""
         near = self.suggest(text)
         hint = f": did you mean {', '.join(near)}?" if near else ""
-        return f"{text!r} is not in {self.source}{hint}"
+        return f"{short_repr(text)} is not in {self.source}{hint}"
 
 
 # ---------------------------------------------------------------------------- reading a registry

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from timeline.errors import DateParseError
+from timeline.text import short_repr
 
 __all__ = [
     "PartialDate",
@@ -71,7 +72,6 @@ _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satur
 
 _MAX_AGO = 100_000
 _MAX_FREE_TEXT = 100
-_QUOTE_LIMIT = 60
 
 _ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
 _ISO_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
@@ -135,7 +135,7 @@ def parse_iso_date(text: str) -> date:
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
-    raise DateParseError(f"{_quote(text)} is not a valid date")
+    raise DateParseError(f"{short_repr(text)} is not a valid date")
 
 
 def parse_date(text: str, *, as_of: date) -> PartialDate:
@@ -160,34 +160,28 @@ def parse_date(text: str, *, as_of: date) -> PartialDate:
 # --- messages -------------------------------------------------------------------------------
 
 
-def _quote(text: str) -> str:
-    if len(text) > _QUOTE_LIMIT:
-        return f"{text[:_QUOTE_LIMIT]!r}..."
-    return repr(text)
-
-
 def _unreadable(text: str) -> DateParseError:
     return DateParseError(
-        f"{_quote(text)} is not a date I can read (try YYYY-MM-DD, YYYY-MM, YYYY, YYYY-Www, "
+        f"{short_repr(text)} is not a date I can read (try YYYY-MM-DD, YYYY-MM, YYYY, YYYY-Www, "
         "'26 August 2024' or 'last week')"
     )
 
 
 def _ambiguous(text: str) -> DateParseError:
     return DateParseError(
-        f"{_quote(text)}: a date in numbers must start with the year (05/06/2024 is May or "
+        f"{short_repr(text)}: a date in numbers must start with the year (05/06/2024 is May or "
         "June depending on who wrote it): write it as YYYY-MM-DD"
     )
 
 
 def _period(text: str) -> DateParseError:
     return DateParseError(
-        f"{_quote(text)} is a period: give its first day as the date and its last as the end"
+        f"{short_repr(text)} is a period: give its first day as the date and its last as the end"
     )
 
 
 def _out_of_range(text: str) -> DateParseError:
-    return DateParseError(f"{_quote(text)} falls outside the years 1 to 9999")
+    return DateParseError(f"{short_repr(text)} falls outside the years 1 to 9999")
 
 
 def _spell(d: date) -> str:
@@ -207,7 +201,7 @@ def _make(start: date, precision: Precision, text: str) -> PartialDate:
 
 
 def _parse_iso(s: str, text: str) -> PartialDate | None:
-    q = _quote(text)
+    q = short_repr(text)
     if match := _ISO_DAY.fullmatch(s):
         try:
             day = date(int(match[1]), int(match[2]), int(match[3]))
@@ -259,7 +253,7 @@ def _parse_relative(s: str, text: str, as_of: date) -> PartialDate | None:
             digits = "1" if digits.lower() in ("a", "an") else digits
             if len(digits) > len(str(_MAX_AGO)) or int(digits) > _MAX_AGO:
                 raise DateParseError(
-                    f"{_quote(text)}: the number of {unit}s must be between 0 and {_MAX_AGO}"
+                    f"{short_repr(text)}: the number of {unit}s must be between 0 and {_MAX_AGO}"
                 )
             if unit == "day":
                 return _make(as_of - timedelta(days=int(digits)), Precision.DAY, text)
@@ -307,7 +301,7 @@ def _parse_numbers(s: str, text: str) -> PartialDate:
     """Numbers alone, other than the ISO forms. Year first ('2024/08/26', '2024-8-1') is read
     as year, month, day. Any other order is refused: 05/06/2024 is May or June depending on
     who wrote it, so it is never guessed; a single number is just not a date."""
-    q = _quote(text)
+    q = short_repr(text)
     runs = _DIGIT_RUN.findall(s)
     if len(runs) < 2:
         raise _unreadable(text)
@@ -348,10 +342,10 @@ def _day_month_year(first: int, second: int, year: int, text: str) -> PartialDat
     if len(readings) == 1:
         return _make(readings.pop(), Precision.DAY, text)
     if not readings:
-        raise DateParseError(f"{_quote(text)} is not a valid date in either order")
+        raise DateParseError(f"{short_repr(text)} is not a valid date in either order")
     a, b = sorted(readings)
     raise DateParseError(
-        f"{_quote(text)} could be {_spell(a)} or {_spell(b)}: write it as YYYY-MM-DD"
+        f"{short_repr(text)} could be {_spell(a)} or {_spell(b)}: write it as YYYY-MM-DD"
     )
 
 
@@ -365,7 +359,7 @@ def _take(runs: list[str], value: int, min_len: int, max_len: int) -> bool:
 
 
 def _parse_free_text(s: str, text: str) -> PartialDate:
-    q = _quote(text)
+    q = short_repr(text)
     if _is_all_numeric(s):
         return _parse_numbers(s.strip(), text)
     normalized = " ".join(s.split())  # also turns non-breaking spaces into plain ones

@@ -27,7 +27,6 @@ from timeline.dates import Precision, parse_iso_date, period_end
 from timeline.rules import (
     COUNTRY_RE,
     ID_RE,
-    MAX_REPR,
     EventLike,
     RuleError,
     canonical_json,
@@ -37,9 +36,9 @@ from timeline.rules import (
     is_blank,
     make_id,
     normalize_actor,
-    short_repr,
     to_json_dict,
 )
+from timeline.text import MAX_REPR, short_repr
 from timeline.vocab import EventType, Status
 
 __all__ = [

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import msgspec
 
 from timeline.dates import Precision, is_period_start, period_end
-from timeline.text import json_safe
+from timeline.text import json_safe, short_repr
 from timeline.vocab import EventType, Status
 
 # An id is any printable text without white space, up to 200 characters: ids from other
@@ -39,12 +39,6 @@ COUNTRY_RE = re.compile(r"[A-Z]{3}")
 ASCII_ACTOR = r"[a-z0-9]+(?:[-/][a-z0-9]+)*"
 _SLUG_JUNK = re.compile(r"[^\w]+")
 _ACTOR_PART = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
-MAX_REPR = 60
-
-
-def short_repr(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= MAX_REPR else text[: MAX_REPR - 4] + "...'"
 
 
 def fold(text: str) -> str:

@@ -15,6 +15,16 @@ _UNSAFE_KEEP_NEWLINE = re.compile(
 )
 
 
+# The longest quoted value a one-line message holds: a value typed or read may be any length.
+MAX_REPR = 60
+
+
+def short_repr(value: object) -> str:
+    """``repr(value)``, cut in the middle of a long one: ``'xxxx...x'`` keeps its closing quote."""
+    text = repr(value)
+    return text if len(text) <= MAX_REPR else text[: MAX_REPR - 4] + "..." + text[-1]
+
+
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by Python as a surrogate

@@ -9,7 +9,7 @@ from datetime import date
 
 from timeline.dates import PartialDate, parse_date
 from timeline.errors import DateParseError, InputError
-from timeline.text import visible
+from timeline.text import short_repr, visible
 
 
 def check_utf8(flag: str, value: str) -> None:
@@ -35,7 +35,7 @@ def number(word: str) -> float:
     try:
         return float(word)
     except ValueError:
-        raise ValueError(f"{word!r} is not a number.") from None
+        raise ValueError(f"{short_repr(word)} is not a number.") from None
 
 
 def user_date(flag: str, text: str, *, today: date) -> PartialDate:

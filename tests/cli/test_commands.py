@@ -18,6 +18,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner, Result
 
+from conftest import BUNDLED_LOG
 from timeline import __version__
 from timeline.cli import app
 from timeline.formats.csv import CSV_COLUMNS
@@ -1030,6 +1031,25 @@ def test_bad_option_values_name_the_option_and_the_value(
     assert_one_line_error(result)
     assert result.stderr.startswith("timeline show: Invalid value for '-"), result.stderr
     assert expected in result.stderr
+
+
+@pytest.mark.parametrize("option", ["--format", "--type", "--status", "--limit", "--since"])
+def test_a_long_bad_value_is_quoted_short(runner: CliRunner, log_copy: Path, option: str) -> None:
+    """A pasted paragraph given as an option's value: the message quotes its start, on a line
+    a terminal shows whole."""
+    result = invoke(runner, ["show", "-f", str(log_copy), option, "q" * 3000])
+    assert_one_line_error(result)
+    assert "'" + "q" * 40 in result.stderr
+    assert len(result.stderr) < 400, result.stderr
+
+
+def test_a_long_unknown_actor_is_quoted_short(runner: CliRunner, log_copy: Path) -> None:
+    registry = BUNDLED_LOG.with_name("actors.toml")  # an actor is unknown only to a registry
+    result = invoke(runner, ["show", "-f", str(log_copy), "--actors", str(registry),
+                             "--actor", "q" * 3000])  # fmt: skip
+    assert result.exit_code == 0
+    assert result.stderr.startswith("timeline: --actor: '" + "q" * 40), result.stderr
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 200, result.stderr
 
 
 def test_choices_are_taken_in_any_case(runner: CliRunner, log_copy: Path) -> None:

@@ -22,6 +22,7 @@ import typer.core
 from typer._coercion import RuntimeParam  # private: see the module's docstring
 from typer._coercion import build_runtime_param as typer_runtime_param
 
+from timeline.text import short_repr
 from timeline.userinput import number
 
 
@@ -52,9 +53,9 @@ def _choice(choices: tuple[enum.Enum, ...]) -> Callable[[str], Any]:
             return by_word[folded]
         close = _closest(folded, list(by_word))
         if close:
-            raise ValueError(f"{word!r} is not a choice: did you mean {close!r}?")
+            raise ValueError(f"{short_repr(word)} is not a choice: did you mean {close!r}?")
         listed = ", ".join(repr(value) for value in by_word)
-        raise ValueError(f"{word!r} is not one of {listed}.")
+        raise ValueError(f"{short_repr(word)} is not one of {listed}.")
 
     return convert
 
@@ -89,16 +90,16 @@ def _flag(word: str | bool) -> bool:
     try:
         return _FLAG_WORDS[word.strip().lower()]
     except KeyError:
-        raise ValueError(f"{word!r} is not a valid boolean.") from None
+        raise ValueError(f"{short_repr(word)} is not a valid boolean.") from None
 
 
 def _whole_number(word: str, *, least: int | None) -> int:
     try:
         whole = int(word)
     except ValueError:
-        raise ValueError(f"{word!r} is not a whole number.") from None
+        raise ValueError(f"{short_repr(word)} is not a whole number.") from None
     if least is not None and whole < least:
-        raise ValueError(f"{word!r} is less than {least}.")
+        raise ValueError(f"{short_repr(word)} is less than {least}.")
     return whole
 
 
