@@ -371,6 +371,7 @@ def test_reading_on_every_core_gives_the_serial_result(
     alien["actors"] = ["Belarus MoD"]  # the model normalises it, the fast path leaves it
     lines[30] = json.dumps(alien, ensure_ascii=False).encode()
     lines[20] = lines[20] + b"\r"  # CRLF
+    lines[25] = b" \t"  # blank
     lines[450] = b'{"id": "x", "date": "2019-03-05", "type": "accuse", "actors": ["belarus"]'  # bad
     claims = []  # claims that every filter keeps, answered in every range
     for at, answered in zip(range(40, 600, 150), range(560, 600, 10), strict=True):
@@ -381,11 +382,11 @@ def test_reading_on_every_core_gives_the_serial_result(
         lines[at] = canonical_json(Event.model_validate(answer)).encode()
         claims.append(claim)
     log = tmp_path / "events.jsonl"
-    log.write_bytes(b"".join(line + b"\n" for line in lines))
+    log.write_bytes(b"\n".join(lines))  # the last line without a newline
     runner = CliRunner()
     serial = runner.invoke(app, ["show", "-f", str(log), *output, *args, "--strict"])
     assert serial.exit_code == 2  # --strict stops at the bad line: read the rest without it
-    log.write_bytes(b"".join(line + b"\n" for n, line in enumerate(lines) if n != 450))
+    log.write_bytes(b"\n".join(line for n, line in enumerate(lines) if n != 450))
     serial = runner.invoke(app, ["show", "-f", str(log), *output, *args, "--strict"])
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda: 3)
@@ -399,7 +400,7 @@ def test_reading_on_every_core_gives_the_serial_result(
     if output != ["--json"] and "--limit" not in args:
         mark = "[disputed]" if "plain" in output else ",disputed,"
         assert forked.stdout.count(mark) >= len(claims)
-    log.write_bytes(b"".join(line + b"\n" for line in lines))  # with the bad line again
+    log.write_bytes(b"\n".join(lines))  # with the bad line again
     warned = runner.invoke(app, ["show", "-f", str(log), *output, *args])
     assert warned.exit_code == 0
     assert warned.stdout == serial.stdout
