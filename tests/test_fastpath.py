@@ -288,3 +288,38 @@ def test_a_raw_character_that_the_canonical_form_escapes_is_never_canonical(
     fast, form = read
     assert fast.title == title
     assert form == line.encode()
+
+
+_TEXT_PATHS = [
+    ("title",), ("summary",), ("tags", 0), ("sources", 0, "url"), ("sources", 0, "publisher"),
+    ("sources", 0, "title"), ("sources", 0, "quote"), ("sources", 1, "publisher"),
+    ("location", "name"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\u2003\t", "\n"], ids=repr)
+@pytest.mark.parametrize("path", _TEXT_PATHS, ids=lambda p: ".".join(map(str, p)))
+@pytest.mark.parametrize("every_key_first", [True, False])
+def test_a_blank_text_anywhere_is_left_to_the_model(
+    path: tuple[str | int, ...], blank: str, every_key_first: bool
+) -> None:
+    """Each text of an event, empty or white space only, in the canonical layout or another:
+    the fast path does not read the line, and the model refuses it (the text of a line that
+    holds it otherwise is read)."""
+    fields = to_json_dict(_PLAIN_EVENT)
+    fields.update(summary="s", tags=["t"], location={"name": "n", "country": None})
+    fields["sources"] = [{**fields["sources"][0], "publisher": "p", "quote": "q", "title": "t"}] * 2
+    for spaced in (False, True):
+        fastpath._every_key_first = every_key_first
+        fields = json.loads(json.dumps(fields))
+        holder: Any = fields
+        for step in path[:-1]:
+            holder = holder[step]
+        separators = (", ", ": ") if spaced else (",", ":")
+        good = json.dumps(fields, ensure_ascii=False, separators=separators).encode()
+        assert read_line(good) is not None, good
+        holder[path[-1]] = blank
+        bad = json.dumps(fields, ensure_ascii=False, separators=separators).encode()
+        assert read_line(bad) is None, bad
+        assert _model(bad) is None
+        holder[path[-1]] = "x"

@@ -292,10 +292,17 @@ def _readable_numbers(extra: dict[str, Any]) -> bool:
 
 
 def _is_id(text: str) -> bool:
-    """``rules.ID_RE`` matches ``text``: at once for printable ASCII without spaces."""
+    """``rules.ID_RE`` matches ``text``: at once for printable ASCII (``_ascii_id``)."""
+    ascii_id = _ascii_id(text)
+    return ID_RE.fullmatch(text) is not None if ascii_id is None else ascii_id
+
+
+def _ascii_id(text: str) -> bool | None:
+    """Whether ``text``, printable ASCII of an id's length, is an id (no space, no leading
+    '-': the only characters of that kind that ``rules.ID_RE`` refuses); None for other text."""
     if text.isascii() and text.isprintable() and 0 < len(text) <= 200:
         return " " not in text and text[0] != "-"
-    return ID_RE.fullmatch(text) is not None
+    return None
 
 
 def _ascii_actors(ids: tuple[str, ...]) -> bool:
@@ -310,33 +317,42 @@ def _ascii_actors(ids: tuple[str, ...]) -> bool:
 
 
 def _valid(event: FastEvent) -> bool:
-    """The model's string and cross-field rules, on a decoded event."""
-    responds_to = event.responds_to
-    if not _is_id(event.id) or (responds_to and not all(map(_is_id, responds_to))):
+    """The model's string and cross-field rules, on a decoded event. Written out field by
+    field, without a call where a test will do: it runs for every line of a log."""
+    event_id, responds_to = event.id, event.responds_to
+    ascii_id = _ascii_id(event_id)
+    if not ascii_id and (ascii_id is not None or ID_RE.fullmatch(event_id) is None):
         return False
-    parties = event.actors + event.targets
+    if responds_to and not all(map(_is_id, responds_to)):
+        return False
+    parties = event.actors + event.targets if event.targets else event.actors
     if not _SEEN_ACTORS.issuperset(parties) and not _ascii_actors(parties):
         return False
-    texts = [event.title, event.summary, *event.tags]
+    # rules.is_blank: no text is empty or white space only (None is no text)
+    title, summary, tags = event.title, event.summary, event.tags
+    if not title or title.isspace() or (summary is not None and (not summary or summary.isspace())):
+        return False
+    if tags and ("" in tags or any(map(str.isspace, tags))):
+        return False
     for source in event.sources:
-        url, title = source.url, source.title
-        if url is None and title is None:
+        url, source_title = source.url, source.title
+        if url is None and source_title is None:
             return False
-        texts += (url, source.publisher, title, source.quote)
+        for text in (url, source.publisher, source_title, source.quote):
+            if text is not None and (not text or text.isspace()):
+                return False
     location = event.location
     if location is not None:
-        texts.append(location.name)
-        if location.country is not None and not COUNTRY_RE.fullmatch(location.country):
+        name, country = location.name, location.country
+        if name is not None and (not name or name.isspace()):
             return False
-    # rules.is_blank, in C: no text is empty or white space only (None is no text)
-    if "" in texts or any(map(str.isspace, filter(None, texts))):
-        return False
+        if country is not None and not COUNTRY_RE.fullmatch(country):
+            return False
     if event.extra:
         try:
             check_extra(event.extra)
         except ValueError:
             return False
-    title = event.title
     if (
         event.precision is not Precision.DAY
         or event.end is not None

@@ -162,10 +162,11 @@ def check_event(event: EventLike) -> None:
             f"{event.date.isoformat()} with precision '{event.precision.value}' must be {first}, "
             "the first day of the period",
         )
-    try:
-        period_end(event.date, event.precision)
-    except OverflowError:
-        raise RuleError("date", "the period of the date ends after 9999-12-31") from None
+    if event.date.year == datetime.MAXYEAR:  # only a period that starts then can end later
+        try:
+            period_end(event.date, event.precision)
+        except OverflowError:
+            raise RuleError("date", "the period of the date ends after 9999-12-31") from None
     if event.end is not None and event.end < event.date:
         raise RuleError(
             "end", f"{event.end.isoformat()} is before the date {event.date.isoformat()}"
