@@ -15,7 +15,7 @@ from typing import NamedTuple, overload
 from timeline.errors import LineError, LogReadError
 from timeline.fastpath import FastEvent
 from timeline.log import parallel
-from timeline.log.aside import Aside, aside_files, unpack
+from timeline.log.aside import Aside, aside_files, read_at, unpack
 from timeline.log.files import Snapshot, snapshot
 from timeline.log.lines import STDIN, RawLine, display_name, os_reason
 from timeline.log.scan import Anchors, file_blocks
@@ -207,12 +207,7 @@ def _spool_reader(spools: Sequence[int]) -> Callable[[int, int], bytes]:
     one a line: a system call costs more than a line), else with a read each time."""
     sizes = {fd: os.fstat(fd).st_size for fd in spools}
     if not sizes or sum(sizes.values()) > _WHOLE_SPOOLS:
-
-        def read(packed: int, length: int) -> bytes:
-            spool_fd, where = unpack(packed)
-            return os.pread(spool_fd, length, where)
-
-        return read
+        return read_at
     whole = {fd: os.pread(fd, size, 0) for fd, size in sizes.items()}
 
     def read_whole(packed: int, length: int) -> bytes:
@@ -350,6 +345,7 @@ def _every_event(
 
     kept, bad = Kept(), BadLines()
     places, offsets, lengths = kept.places.append, kept.offsets.append, kept.lengths.append
+    spool_append = spool.append  # as ``Kept.add_spooled`` does
     copying = copy_bytes > 0  # the first canonical lines go to the spool (``copy_bytes``)
 
     def through_pipeline(line: RawLine) -> None:
@@ -375,8 +371,11 @@ def _every_event(
                     places(sort_key(read[0]))
                     offsets(offset)
                     lengths(len(content))
-            else:
-                kept.add_spooled(sort_key(read[0]), read[1], spool)
+            else:  # the canonical form of a line in another layout
+                form = read[1]
+                places(sort_key(read[0]))
+                offsets(-2 - spool_append(form))
+                lengths(len(form))
             offset += len(content) + 1
         if last:
             through_pipeline(RawLine(0, last, offset))

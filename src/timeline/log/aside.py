@@ -75,6 +75,14 @@ class Aside:
             raise OutputError(_cannot(exc)) from None
 
 
+def read_at(where: int, length: int) -> bytes:
+    """The ``length`` bytes that lie at ``where`` (see ``Aside.append``), written out."""
+    return os.pread(where >> _OFFSET_BITS, length, where & _OFFSET_MASK)
+
+
+_OFFSET_MASK = (1 << _OFFSET_BITS) - 1
+
+
 def unpack(where: int) -> tuple[int, int]:
     """The descriptor and offset that ``Aside.append`` packed into ``where``."""
-    return where >> _OFFSET_BITS, where & ((1 << _OFFSET_BITS) - 1)
+    return where >> _OFFSET_BITS, where & _OFFSET_MASK
