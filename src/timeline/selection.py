@@ -334,24 +334,35 @@ def canonical_range(
 
 
 def _every_event(
-    fd: int, start: int, end: int, empty: Filter, *, spool: Aside, copy_bytes: int
+    fd: int,
+    start: int,
+    end: int,
+    empty: Filter,
+    *,
+    spool: Aside | None,
+    copy_bytes: int = 0,
+    any_layout: bool = False,
+    render: Piece | None = None,
+    responses: Responses | None = None,
+    answers: set[str] | None = None,
 ) -> tuple[Kept, BadLines]:
-    """``canonical_range`` with no filter (``empty``), in a loop of its own over each block's
-    lines: a line the fast path reads (most lines of any log) costs its reading and three
-    appends, a third less than through the pipeline that serves every filter, which reads
-    any other line (blank, bad, or one that only the model reads)."""
+    """``select_canonical`` of every line of a range with no filter (``empty``) and
+    ``by_offset``, in a loop of its own over each block's lines: a line the fast path reads
+    (most lines of any log) costs its reading and a few appends, a third less than through
+    the pipeline that serves every filter, which reads any other line (blank, bad, or one that
+    only the model reads). The keywords are ``select_canonical``'s."""
     from timeline.fastpath import read_line
     from timeline.query import sort_key
 
     kept, bad = Kept(), BadLines()
     places, offsets, lengths = kept.places.append, kept.offsets.append, kept.lengths.append
-    spool_append = spool.append  # as ``Kept.add_spooled`` does
-    copying = copy_bytes > 0  # the first canonical lines go to the spool (``copy_bytes``)
+    copy_to = spool if copy_bytes > 0 else None  # where the first canonical lines go
 
     def through_pipeline(line: RawLine) -> None:
         part, part_bad = select_canonical(
-            [line], empty, by_offset=True, spool=spool, copy_bytes=copy_bytes
-        )
+            [line], empty, by_offset=True, any_layout=any_layout, spool=spool,
+            render=render, responses=responses, answers=answers, copy_bytes=copy_bytes,
+        )  # fmt: skip
         kept.extend(part)
         bad.extend(part_bad)
 
@@ -363,23 +374,37 @@ def _every_event(
             read = read_line(content)
             if read is None:
                 through_pipeline(RawLine(0, content + b"\n", offset))
-            elif read[1] is content:  # canonical
-                if copying and spool.size + len(content) <= copy_bytes:
-                    kept.add_spooled(sort_key(read[0]), content, spool)
+                offset += len(content) + 1
+                continue
+            event, form = read
+            if event.responds_to:
+                if responses is not None:
+                    responses.note(event)
+                if answers is not None:
+                    answers.update(event.responds_to)
+            if form is content or any_layout:  # in the log: read there again
+                if (
+                    copy_to is not None
+                    and form is content
+                    and copy_to.size + len(content) <= copy_bytes
+                ):
+                    kept.add_spooled(sort_key(event), content, copy_to)
                 else:
-                    copying = False
-                    places(sort_key(read[0]))
+                    copy_to = None
+                    places(sort_key(event))
                     offsets(offset)
                     lengths(len(content))
-            else:  # the canonical form of a line in another layout
-                form = read[1]
-                places(sort_key(read[0]))
-                offsets(-2 - spool_append(form))
-                lengths(len(form))
+            elif spool is not None:  # the canonical form of a line in another layout
+                kept.add_spooled(sort_key(event), form, spool)
+            else:
+                kept.add_copy(sort_key(event), form)
+            if render is not None and spool is not None:
+                kept.add_text(render(event), spool, event.id)
             offset += len(content) + 1
         if last:
             through_pipeline(RawLine(0, last, offset))
-    spool.flush()
+    if spool is not None:
+        spool.flush()
     return kept, bad
 
 
@@ -511,9 +536,8 @@ def view_range(
         return line(event, _UNANSWERED)
 
     if flt.is_empty:
-        lines = parallel.range_lines(fd, start, end, None)
-        kept, bad = select_canonical(
-            lines, flt, by_offset=True, any_layout=True, spool=spool,
+        kept, bad = _every_event(
+            fd, start, end, flt, any_layout=True, spool=spool,
             render=render if spool is not None else None, responses=responses, answers=answers,
         )  # fmt: skip
         return ViewPart(kept, bad, responses, answers)
