@@ -200,6 +200,10 @@ def order(
     return ranked
 
 
+# Looked up once: a member looked up on its class costs as much again, for each event of a view.
+_DISPUTED, _CLAIMED = Status.DISPUTED, Status.CLAIMED
+
+
 @dataclass(slots=True)
 class Responses:
     """Which events others answered, and which a ``reject`` answered (so they are disputed)."""
@@ -222,4 +226,4 @@ class Responses:
         confirmed event stays as its author judged it: a party's denial of a fact is an answer
         (the views mark it answered), not a reason to doubt it."""
         status = event.status
-        return status is Status.DISPUTED or (status is Status.CLAIMED and event.id in self.rejected)
+        return status is _DISPUTED or (status is _CLAIMED and event.id in self.rejected)

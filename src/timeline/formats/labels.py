@@ -35,10 +35,13 @@ def date_label(event: EventLike, *, with_year: bool = True) -> str:
     return label
 
 
+_DAY = Precision.DAY  # a member looked up on its class costs as much again, a line of a view
+
+
 def iso_label(event: EventLike) -> str:
     """The date in ISO form at the event's precision: 2024-08-06, 2024-W34, 2024-08, 2024."""
     d = event.date
-    if event.precision is Precision.DAY:
+    if event.precision is _DAY:
         return d.isoformat()
     if event.precision is Precision.YEAR:
         return f"{d.year:04d}"

@@ -25,11 +25,14 @@ def events(selection: Selection, *, long: bool = False, about: About = About()) 
     return TextLines(event_line(event, responses) for event in selection.events)
 
 
+_REPORTED = Status.REPORTED  # looked up once, not on its class for every line
+
+
 def event_line(event: EventLike, responses: Responses) -> str:
     """One event's line of ``events`` (it depends on the others only through
     ``responses.is_disputed``: the readers of a large log render it, see ``formats.SHOW``)."""
     status = status_of(event, responses)
-    title = event.title if status is Status.REPORTED else f"{event.title} [{status.value}]"
+    title = event.title if status is _REPORTED else f"{event.title} [{status.value}]"
     fields = (iso_label(event), event.type.value, parties(event), title, event.id)
     return visible_joined(fields, "\t")
 
