@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from strategies import events as any_event
 from timeline.cli import app
-from timeline.formats import markdown
+from timeline.formats import geojson, markdown
 from timeline.formats.output import About
 from timeline.log import parallel
 from timeline.log.files import read_raw_lines
@@ -198,6 +198,7 @@ def test_bad_lines_kept_are_bounded() -> None:
     assert (joined.total, len(joined.first), joined.first[-1].offset) == (67, 61, 9999)
 
 
+@pytest.mark.parametrize("module", [markdown, geojson], ids=["markdown", "geojson"])
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -207,16 +208,19 @@ def test_bad_lines_kept_are_bounded() -> None:
     reverse=st.booleans(),
     workers=st.sampled_from([1, 3]),
 )
-def test_entries_the_readers_render_are_those_the_brief_renders(
+def test_pieces_the_readers_render_are_those_the_format_renders(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    module: Any,
     log: list[tuple[Event, bool]],
     flt: Filter,
     reverse: bool,
     workers: int,
 ) -> None:
-    """The Markdown brief of entries rendered by the readers as they read (``piece``), with
-    those that answer or are answered rendered again, is the brief of the in-memory path."""
+    """The Markdown brief (or GeoJSON) of entries (features) rendered by the readers as they
+    read (``piece``), with those that depend on other events rendered again (an entry that
+    answers or is answered, a feature whose claim is rejected), is the one of the in-memory
+    path, notes included."""
     path = tmp_path / "events.jsonl"
     path.write_bytes(b"".join(_layout(event, spaced) + b"\n" for event, spaced in log))
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
@@ -228,10 +232,10 @@ def test_entries_the_readers_render_are_those_the_brief_renders(
         read_raw_lines(path), flt, source="e", strict=False, reread=lambda: read_raw_lines(path),
         **options,
     )  # fmt: skip
-    piece = markdown.piece(names)
+    piece = module.piece(names)
     with selected(str(path), flt, strict=False, on_more=pytest.fail, piece=piece, **options) as sel:
         events = sel.events
         assert isinstance(events, KeptEvents) and events.rendered
-        assert list(markdown.events(sel, about=about).lines) == list(
-            markdown.events(expected, about=about).lines
-        )
+        rendered, wanted = module.events(sel, about=about), module.events(expected, about=about)
+        assert list(rendered.lines) == list(wanted.lines)
+        assert rendered.notes == wanted.notes

@@ -148,3 +148,35 @@ def test_no_note_when_every_event_is_on_the_map(tmp_path: Path) -> None:
     )
     assert (result.exit_code, result.stderr) == (0, "")
     assert len(json.loads(result.stdout)["features"]) == 1
+
+
+def test_the_readers_features_are_the_serial_ones_a_rejection_in_another_range_too(
+    tmp_path: Path, make_event: MakeEvent, monkeypatch: Any
+) -> None:
+    """A large log's readers render each feature as they read it, as if nothing rejected its
+    claim; a claim that a rejection in another reader's range answers is rendered again, as
+    disputed: the map, and its note, are those of the serial reading."""
+    from timeline.log import parallel
+    from timeline.model import canonical_json
+
+    claim = make_event(
+        id="claim", status="claimed", location={"name": "Gomel", "lat": 52.4, "lon": 31.0}
+    )
+    others = [
+        make_event(id=f"e{n}", location={"lat": float(n % 80), "lon": 1.0} if n % 3 else None)
+        for n in range(60)
+    ]
+    reject = make_event(id="no", type="reject", responds_to=["claim"])
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(canonical_json(e) + "\n" for e in [claim, *others, reject]))
+    runner = CliRunner()
+    serial = runner.invoke(app, ["show", "-f", str(log), "--format", "geojson", "--strict"])
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 3)
+    forked = runner.invoke(app, ["show", "-f", str(log), "--format", "geojson"])
+    assert forked.exit_code == serial.exit_code == 0
+    assert forked.stdout == serial.stdout
+    assert forked.stderr == serial.stderr != ""  # the unmapped events, counted
+    features = json.loads(forked.stdout)["features"]
+    assert [f["properties"]["status"] for f in features if f["id"] == "claim"] == ["disputed"]
+    assert len(features) == 1 + sum(1 for n in range(60) if n % 3)

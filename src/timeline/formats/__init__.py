@@ -113,7 +113,7 @@ SHOW: dict[Format, ShowFormat] = {
     ),
     Format.TIMELINEJS: ShowFormat(_on_call("timelinejs", "events"), titled=True),
     Format.ICS: ShowFormat(_on_call("ics", "events"), titled=True),
-    Format.GEOJSON: ShowFormat(_on_call("geojson", "events")),
+    Format.GEOJSON: ShowFormat(_on_call("geojson", "events"), piece=_on_call("geojson", "piece")),
     Format.ACLED: ShowFormat(_on_call("acled", "events")),
     Format.HTML: ShowFormat(_on_call("html", "events"), titled=True),
 }

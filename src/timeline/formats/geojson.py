@@ -15,17 +15,21 @@ how many, for the CLI to say on stderr. The collection is written a feature a li
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
+from timeline.query import Responses
+from timeline.selection import Selection
 from timeline.text import json_safe
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike
-    from timeline.selection import Selection
+    from timeline.selection import Piece
+
+_UNANSWERED = Selection((), Responses())  # what a reader knows of rejections as it reads
 
 
 def _located(event: EventLike) -> bool:
@@ -62,20 +66,41 @@ def _json(value: Any) -> str:
     return json_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
+def _feature_line(event: EventLike, selection: Selection) -> str:
+    """The feature of an event as one line of JSON; "" for an event without coordinates."""
+    return _json(feature(event, selection)) if _located(event) else ""
+
+
+def _piece(event: EventLike) -> str:
+    return _feature_line(event, _UNANSWERED)
+
+
+def piece(names: Mapping[str, str]) -> Piece:
+    """The features the readers of a log render as they read (``selection.selected``), as if
+    no event rejected theirs: those that one does are rendered again. Features name actors by
+    id (``names`` is not used)."""
+    return _piece
+
+
 def _lines(selection: Selection, notes: list[str]) -> Iterator[str]:
     """The collection, a feature a line; then, in ``notes``, how many events had no place on
     it (counted in the same reading: a second one would decode every event again)."""
     yield '{"type":"FeatureCollection","features":['
     previous = None
     total = unmapped = 0
-    for event in selection.events:
+
+    def line(event: EventLike) -> str:
+        return _feature_line(event, selection)
+
+    # a feature depends on the rest of the log only through a rejection of its event
+    for _, text in selection.pieces(line, redo=selection.responses.rejected):
         total += 1
-        if not _located(event):
+        if not text:
             unmapped += 1
             continue
         if previous is not None:
             yield previous + ","
-        previous = _json(feature(event, selection))
+        previous = text
     if previous is not None:
         yield previous
     yield "]}"
