@@ -217,7 +217,7 @@ def _runs_on_every_core(
     if not parallel.is_large(spec):
         return None
     snap = stack.enter_context(snapshot(spec))
-    ranges = parallel.line_ranges(snap, parallel.workers())
+    ranges = parallel.ranges(snap)
     if ranges is None:
         return None
     spools = dict(

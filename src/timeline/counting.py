@@ -147,7 +147,7 @@ def _first_reading(
     if not strict and parallel.is_large(spec_path):
         snap = stack.enter_context(snapshot(spec_path))
         log_fd = snap.fd
-        ranges = parallel.line_ranges(snap, parallel.workers())
+        ranges = parallel.ranges(snap)
     if ranges is None:
         return _serial(
             spec_path, flt, spec, strict=strict, name=name, on_invalid=on_invalid,

@@ -461,7 +461,7 @@ def canonical_lines(
         if not strict and parallel.is_large(spec):
             snap = stack.enter_context(snapshot(spec))
             log_fd = snap.fd
-            ranges = parallel.line_ranges(snap, parallel.workers())
+            ranges = parallel.ranges(snap)
         if ranges is None:
             want = None if strict or flt.is_empty else Prefilter(flt)
             lines = read_any_lines(spec, anchors=want.anchors() if want else None)
@@ -663,7 +663,7 @@ def _events_by_id(snap: Snapshot, ids: set[str]) -> dict[str, EventLike]:
     large."""
     if not ids:
         return {}
-    ranges = parallel.line_ranges(snap, parallel.workers())
+    ranges = parallel.ranges(snap)
     work = functools.partial(_events_of_ids, ids=frozenset(ids))
     if ranges is None:
         parts = [work(snap.fd, 0, snap.length)]
@@ -774,7 +774,7 @@ def selected(
         )  # fmt: skip
         return
     with snapshot(spec) as snap, contextlib.ExitStack() as stack:
-        ranges = parallel.line_ranges(snap, parallel.workers())
+        ranges = parallel.ranges(snap)
         spools: Sequence[int] = ()
         if piece is not None and limit is None:
             spools, by_start = stack.enter_context(_reader_spools(ranges))
@@ -822,7 +822,7 @@ def selected_lines(
         return
     name = display_name(spec)
     with snapshot(spec) as snap:
-        ranges = parallel.line_ranges(snap, parallel.workers())
+        ranges = parallel.ranges(snap)
         with _reader_spools(ranges) as (spools, by_start):
             work = functools.partial(view_range, flt=flt, line=line, spools=by_start)
             kept, _, responses, _ = _read_view(

@@ -48,6 +48,19 @@ def is_large(path: str) -> bool:
     return _size(path) >= MIN_BYTES
 
 
+RANGES_PER_WORKER = 8
+"""A large log is cut into this many ranges a worker, which the workers take in turn as they
+finish: where the lines a reading keeps lie in one stretch of the log (a year of a log in date
+order), each worker reads some of them, not one worker all."""
+
+
+def ranges(snap: Snapshot) -> list[tuple[int, int]] | None:
+    """The ranges a large log is read in, on every core (``map_ranges``); None when one reader
+    does better (a small log, one CPU)."""
+    count = workers()
+    return line_ranges(snap, count * RANGES_PER_WORKER) if count > 1 else None
+
+
 def line_ranges(snap: Snapshot, parts: int) -> list[tuple[int, int]] | None:
     """``parts`` byte ranges of a snapshot that start and end at line boundaries, or None when
     it is small and one reader does better."""
@@ -105,8 +118,9 @@ def map_ranges(
     *,
     progress: Progress | None = None,
 ) -> list[R]:
-    """``work(fd, start, end)`` for every range, in forked workers that inherit the open log
-    ``fd`` (so they read the file of the caller's snapshot), results in range order. With
+    """``work(fd, start, end)`` for every range, in forked workers (one a CPU, each taking the
+    next range when it is done with one) that inherit the open log ``fd`` (so they read the
+    file of the caller's snapshot), results in range order. With
     ``progress``, the bytes read so far go to it while the workers read every line of their
     range (``range_lines`` without anchors), and all of them once they are done."""
     import multiprocessing
@@ -118,9 +132,10 @@ def map_ranges(
         _SLOTS = {start: slot for slot, (start, _) in enumerate(ranges)}
     try:
         with _ignoring_interrupts():  # the workers are forked meanwhile, and inherit it
-            pool = context.Pool(len(ranges))
+            pool = context.Pool(min(len(ranges), workers()))
         with pool:
-            done = pool.starmap_async(work, [(fd, start, end) for start, end in ranges])
+            tasks = [(fd, start, end) for start, end in ranges]
+            done = pool.starmap_async(work, tasks, chunksize=1)  # each range as a worker is free
             while progress is not None and not done.ready():
                 done.wait(_POLL_SECONDS)
                 progress(sum(_READ))
