@@ -1420,3 +1420,40 @@ def test_rm_is_not_stopped_by_a_bad_line_whose_responds_to_holds_lists(
     result = invoke(runner, ["rm", "-f", str(log_copy), independence, "--yes"])
     assert result.exit_code == 0, result.stderr
     assert file_lines(log_copy)[-1] == '{"responds_to": [[], {}]}'
+
+
+@pytest.mark.parametrize("missing", [OSError("no such library"), AttributeError("mallopt")])
+def test_the_allocator_setting_is_skipped_without_glibc(
+    monkeypatch: pytest.MonkeyPatch, missing: Exception
+) -> None:
+    """The start-up request to glibc's malloc (keep freed blocks) is a no-op on a C library
+    that lacks it, never an error; with glibc, both settings are asked for."""
+    import ctypes
+    import sys
+
+    app_module = sys.modules["timeline.cli.app"]
+    asked: list[tuple[int, int]] = []
+
+    class Library:
+        def __getattr__(self, name: str) -> Any:
+            if isinstance(missing, AttributeError):
+                raise missing
+            return lambda *args: asked.append(args) or 1
+
+    def library(name: object) -> Library:
+        if isinstance(missing, OSError):
+            raise missing
+        return Library()
+
+    monkeypatch.setattr(ctypes, "CDLL", library)
+    app_module._keep_freed_blocks()
+    assert asked == []
+
+    class Glibc:
+        def mallopt(self, *args: int) -> int:
+            asked.append(args)
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Glibc())
+    app_module._keep_freed_blocks()
+    assert [param for param, _ in asked] == [-3, -1]

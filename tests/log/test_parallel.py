@@ -51,6 +51,38 @@ def test_workers_tell_how_far_they_have_read_and_number_their_lines(
     assert parallel._READ is None  # nothing is left for a later reading without a callback
 
 
+def _reader(fd: int, start: int, end: int) -> tuple[int, int, int]:
+    import os
+
+    return os.getpid(), start, end
+
+
+def test_a_large_log_is_cut_into_eight_ranges_a_worker_which_they_take_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight ranges per CPU, at line boundaries, covering the log; a pool of one worker per
+    CPU reads them all, results in range order. One CPU reads the log itself."""
+    import itertools
+
+    log = tmp_path / "events.jsonl"
+    line = b'{"x":"' + b"y" * 100 + b'"}\n'
+    log.write_bytes(line * 2000)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    with snapshot(log) as snap:
+        ranges = parallel.ranges(snap)
+        assert ranges is not None and len(ranges) == 2 * parallel.RANGES_PER_WORKER
+        assert ranges[0][0] == 0 and ranges[-1][1] == log.stat().st_size
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+        assert all(start % len(line) == 0 for start, _ in ranges)
+        read = parallel.map_ranges(_reader, snap.fd, ranges)
+    assert [(start, end) for _, start, end in read] == ranges
+    assert len({pid for pid, _, _ in read}) <= 2
+    monkeypatch.setattr(parallel, "workers", lambda: 1)
+    with snapshot(log) as snap:
+        assert parallel.ranges(snap) is None
+
+
 # `timeline check` with its workers slowed down, so that a Ctrl-C finds them at work.
 _SLOW_CHECK = """
 import sys, time
