@@ -499,9 +499,12 @@ class ViewPart(NamedTuple):
 
 _UNANSWERED = Responses()  # what a reader knows of the answers before it has read them all
 _REJECTIONS = Prefilter(Filter(types=(EventType.REJECT,)))
-# The rejections a filtered view has not parsed yet: those whose type the bytes show (see
-# ``ANSWERS_SHOWN``: the filter's reading parsed those spelled with escapes).
-_SHOWN_REJECTIONS = Anchors((b'"reject"',), False, ())
+# The rejections a filtered view has not parsed yet: those whose type and non-empty answer
+# list the bytes show (see ``ANSWERS_SHOWN``: the filter's reading parsed those spelled with
+# escapes). Most rejections answer nothing: the list is looked at in C, in the block search.
+_SHOWN_REJECTIONS = Anchors(
+    (b'"reject"',), False, (), within=re.compile(rb'"responds_to"\s*:\s*\[\s*"')
+)
 
 
 def _answering_rejection(content: bytes) -> bool:
