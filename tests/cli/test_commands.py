@@ -1448,6 +1448,9 @@ def test_the_allocator_setting_is_skipped_without_glibc(
     monkeypatch.setattr(ctypes, "CDLL", library)
     app_module._keep_freed_blocks()
     assert asked == []
+    monkeypatch.setitem(sys.modules, "ctypes", None)  # a Python built without _ctypes
+    app_module._keep_freed_blocks()
+    monkeypatch.undo()
 
     class Glibc:
         def mallopt(self, *args: int) -> int:

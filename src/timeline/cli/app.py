@@ -104,7 +104,7 @@ def _keep_freed_blocks() -> None:
         import ctypes
 
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError, TypeError):  # no _ctypes, no glibc
         return
     # A block (4 MiB, and its copy) from the heap, where it is reused; larger memory (a spool
     # read whole, the columns of a million events) stays mapped apart and goes back when freed:
