@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from strategies import events as any_event
 from timeline.cli import app
-from timeline.formats import geojson, markdown
+from timeline.formats import geojson, markdown, timelinejs
 from timeline.formats.output import About
 from timeline.log import parallel
 from timeline.log.files import read_raw_lines
@@ -198,7 +198,9 @@ def test_bad_lines_kept_are_bounded() -> None:
     assert (joined.total, len(joined.first), joined.first[-1].offset) == (67, 61, 9999)
 
 
-@pytest.mark.parametrize("module", [markdown, geojson], ids=["markdown", "geojson"])
+@pytest.mark.parametrize(
+    "module", [markdown, geojson, timelinejs], ids=["markdown", "geojson", "timelinejs"]
+)
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -217,10 +219,10 @@ def test_pieces_the_readers_render_are_those_the_format_renders(
     reverse: bool,
     workers: int,
 ) -> None:
-    """The Markdown brief (or GeoJSON) of entries (features) rendered by the readers as they
-    read (``piece``), with those that depend on other events rendered again (an entry that
-    answers or is answered, a feature whose claim is rejected), is the one of the in-memory
-    path, notes included."""
+    """The Markdown brief (GeoJSON, TimelineJS) of entries (features, slides) rendered by the
+    readers as they read (``piece``), with those that depend on other events rendered again
+    (an entry that answers or is answered, a feature or slide whose claim is rejected, a slide
+    that answers), is the one of the in-memory path, notes included."""
     path = tmp_path / "events.jsonl"
     path.write_bytes(b"".join(_layout(event, spaced) + b"\n" for event, spaced in log))
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)

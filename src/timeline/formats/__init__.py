@@ -111,7 +111,9 @@ SHOW: dict[Format, ShowFormat] = {
     Format.MARKDOWN: ShowFormat(
         _on_call("markdown", "events"), piece=_on_call("markdown", "piece"), titled=True
     ),
-    Format.TIMELINEJS: ShowFormat(_on_call("timelinejs", "events"), titled=True),
+    Format.TIMELINEJS: ShowFormat(
+        _on_call("timelinejs", "events"), piece=_on_call("timelinejs", "piece"), titled=True
+    ),
     Format.ICS: ShowFormat(_on_call("ics", "events"), titled=True),
     Format.GEOJSON: ShowFormat(_on_call("geojson", "events"), piece=_on_call("geojson", "piece")),
     Format.ACLED: ShowFormat(_on_call("acled", "events")),

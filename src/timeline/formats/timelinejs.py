@@ -19,6 +19,7 @@ The JSON is written a slide a line, so a long selection streams.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from collections.abc import Iterator, Mapping
@@ -28,13 +29,14 @@ from timeline.dates import Precision, period_end
 from timeline.formats.labels import date_words, made_from, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
+from timeline.query import Responses
+from timeline.selection import Piece, Selection
 from timeline.text import json_safe, visible
 
 if TYPE_CHECKING:
     from datetime import date
 
     from timeline.rules import EventLike, SourceLike
-    from timeline.selection import Selection
 
 
 def _text(text: str) -> str:
@@ -141,13 +143,35 @@ def _lines(selection: Selection, about: About) -> Iterator[str]:
     }
     yield '{"title":' + _json(title) + ',"events":['
     previous = None
-    for event in selection.events:
+
+    def line(event: EventLike) -> str:
+        return _json(slide(event, selection, about.names))
+
+    # a slide depends on the rest of the log through a rejection of its claim and the events
+    # it answers (those have no piece)
+    for _, text in selection.pieces(line, redo=selection.responses.rejected):
         if previous is not None:
             yield previous + ","
-        previous = _json(slide(event, selection, about.names))
+        previous = text
     if previous is not None:
         yield previous
     yield "]}"
+
+
+_UNANSWERED = Selection((), Responses())  # what a reader knows of the others as it reads
+
+
+def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
+    """The slide of an event that answers none, as if no event rejected it; None for one that
+    answers others (its slide names them)."""
+    if event.responds_to:
+        return None
+    return _json(slide(event, _UNANSWERED, names))
+
+
+def piece(names: Mapping[str, str]) -> Piece:
+    """The slides the readers of a log render as they read (``selection.selected``)."""
+    return functools.partial(_piece, names=names)
 
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
