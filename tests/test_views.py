@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from strategies import events as any_event
 from timeline.cli import app
-from timeline.formats import geojson, markdown, timelinejs
+from timeline.formats import acled, geojson, markdown, timelinejs
 from timeline.formats.output import About
 from timeline.log import parallel
 from timeline.log.files import read_raw_lines
@@ -199,7 +199,9 @@ def test_bad_lines_kept_are_bounded() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [markdown, geojson, timelinejs], ids=["markdown", "geojson", "timelinejs"]
+    "module",
+    [markdown, geojson, timelinejs, acled],
+    ids=["markdown", "geojson", "timelinejs", "acled"],
 )
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -234,7 +236,7 @@ def test_pieces_the_readers_render_are_those_the_format_renders(
         read_raw_lines(path), flt, source="e", strict=False, reread=lambda: read_raw_lines(path),
         **options,
     )  # fmt: skip
-    piece = module.piece(names)
+    piece = module.piece(about)
     with selected(str(path), flt, strict=False, on_more=pytest.fail, piece=piece, **options) as sel:
         events = sel.events
         assert isinstance(events, KeptEvents) and events.rendered

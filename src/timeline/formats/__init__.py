@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -88,14 +88,15 @@ class ShowFormat:
     ``line`` renders one event's line of ``render``'s output, after the lines of ``head``,
     for a format whose line depends on the other events only through
     ``responses.is_disputed``: the readers of a large log render them as they read
-    (``selection.selected_lines``). ``piece``, given the registry's display names, renders
-    an event's piece of ``render``'s output for the readers to render as they read
-    (``selection.selected``), which ``render`` takes from ``Selection.pieces``."""
+    (``selection.selected_lines``). ``piece``, given the ``About`` that ``render`` will get (the
+    display names, the time of making), renders an event's piece of ``render``'s output for
+    the readers to render as they read (``selection.selected``), which ``render`` takes from
+    ``Selection.pieces``."""
 
     render: ShowRenderer
     canonical: Callable[[Iterable[bytes]], Output] | None = None
     line: Callable[[EventLike, Responses], str] | None = None
-    piece: Callable[[Mapping[str, str]], Piece] | None = None
+    piece: Callable[[About], Piece] | None = None
     head: tuple[str, ...] = ()
     titled: bool = False  # it writes ``about.heading`` (``--title``)
 
@@ -116,7 +117,7 @@ SHOW: dict[Format, ShowFormat] = {
     ),
     Format.ICS: ShowFormat(_on_call("ics", "events"), titled=True),
     Format.GEOJSON: ShowFormat(_on_call("geojson", "events"), piece=_on_call("geojson", "piece")),
-    Format.ACLED: ShowFormat(_on_call("acled", "events")),
+    Format.ACLED: ShowFormat(_on_call("acled", "events"), piece=_on_call("acled", "piece")),
     Format.HTML: ShowFormat(_on_call("html", "events"), titled=True),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {

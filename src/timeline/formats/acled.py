@@ -24,6 +24,7 @@ are left as they are (a negative latitude is a number, not a formula).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -34,10 +35,11 @@ from timeline.formats.csv import safe_cells
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
+from timeline.query import Responses
+from timeline.selection import Piece, Selection
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike
-    from timeline.selection import Selection
 
 ACLED_COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "actor1", "assoc_actor_1",
@@ -97,24 +99,48 @@ def row(event: EventLike, selection: Selection, *, made: datetime | None) -> lis
     )
 
 
-_ROWS_A_CHUNK = 256  # rows written to the buffer between reads of it
+_ROWS_A_CHUNK = 256  # rows joined into one text to write
+
+
+def _csv_row(cells: list[str]) -> str:
+    """One row of CSV, its line end included (a cell may hold line breaks, quoted)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
+
+
+def _row_text(event: EventLike, selection: Selection, made: datetime | None) -> str:
+    return _csv_row(row(event, selection, made=made))
+
+
+_UNANSWERED = Selection((), Responses())  # what a reader knows of rejections as it reads
+
+
+def _piece(event: EventLike, *, made: datetime | None) -> str:
+    return _row_text(event, _UNANSWERED, made)
+
+
+def piece(about: About) -> Piece:
+    """The rows the readers of a log render as they read (``selection.selected``), as if no
+    event rejected theirs: those that one does are rendered again."""
+    return functools.partial(_piece, made=about.generated)
 
 
 def _chunks(selection: Selection, about: About) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    rows = 1
-    for event in selection.events:
-        writer.writerow(row(event, selection, made=about.generated))
-        rows += 1
-        if rows == _ROWS_A_CHUNK:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            rows = 0
-    if buffer.getvalue():
-        yield buffer.getvalue()
+    made = about.generated
+
+    def line(event: EventLike) -> str:
+        return _row_text(event, selection, made)
+
+    rows = [_csv_row(list(COLUMNS))]
+    # a row depends on the rest of the log only through a rejection of its claim
+    for _, text in selection.pieces(line, redo=selection.responses.rejected):
+        rows.append(text)
+        if len(rows) == _ROWS_A_CHUNK:
+            yield "".join(rows)
+            rows.clear()
+    if rows:
+        yield "".join(rows)
 
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:

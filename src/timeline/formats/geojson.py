@@ -15,7 +15,7 @@ how many, for the CLI to say on stderr. The collection is written a feature a li
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from timeline.formats.labels import status_of
@@ -75,10 +75,10 @@ def _piece(event: EventLike) -> str:
     return _feature_line(event, _UNANSWERED)
 
 
-def piece(names: Mapping[str, str]) -> Piece:
+def piece(about: About) -> Piece:
     """The features the readers of a log render as they read (``selection.selected``), as if
     no event rejected theirs: those that one does are rendered again. Features name actors by
-    id (``names`` is not used)."""
+    id (``about.names`` is not used)."""
     return _piece
 
 

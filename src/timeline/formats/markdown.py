@@ -181,9 +181,9 @@ def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
     return _entry_text(event, _UNANSWERED, names, [])
 
 
-def piece(names: Mapping[str, str]) -> Piece:
+def piece(about: About) -> Piece:
     """The entries the readers of a log render as they read (``selection.selected``)."""
-    return functools.partial(_piece, names=names)
+    return functools.partial(_piece, names=about.names)
 
 
 def _lines(selection: Selection, about: About) -> Iterator[str]:

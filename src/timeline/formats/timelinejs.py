@@ -169,9 +169,9 @@ def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
     return _json(slide(event, _UNANSWERED, names))
 
 
-def piece(names: Mapping[str, str]) -> Piece:
+def piece(about: About) -> Piece:
     """The slides the readers of a log render as they read (``selection.selected``)."""
-    return functools.partial(_piece, names=names)
+    return functools.partial(_piece, names=about.names)
 
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:

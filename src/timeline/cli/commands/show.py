@@ -117,19 +117,18 @@ def show(
             head = (text.encode() for text in renderer.head)
             emit(utf8_text(itertools.chain(head, event_lines), to=output), to=output)
         return
-    names = registry.names if registry is not None else {}
+    about = formats.About(
+        title=title,
+        source=source,
+        filters=flt.describe(),
+        generated=datetime.now(timezone.utc).replace(microsecond=0),
+        names=registry.names if registry is not None else {},
+    )
     with selected_logs(
         logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
-        on_more=warnings.more, piece=renderer.piece(names) if renderer.piece else None,
+        on_more=warnings.more, piece=renderer.piece(about) if renderer.piece else None,
     ) as selection:  # fmt: skip
         warnings.finish()
-        about = formats.About(
-            title=title,
-            source=source,
-            filters=flt.describe(),
-            generated=datetime.now(timezone.utc).replace(microsecond=0),
-            names=names,
-        )
         rendered = renderer.render(selection, long=long, about=about)
         emit(rendered, page=not no_pager, to=output)
     for note in rendered.notes if isinstance(rendered, formats.TextLines) else ():
