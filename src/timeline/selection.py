@@ -74,6 +74,11 @@ class Selection:
         return ((sort_key(event), render(event)) for event in events)
 
 
+UNANSWERED = Selection((), Responses())
+"""The selection a reader of a log renders a ``Piece`` against: it knows of no other event,
+so none answers, rejects or is answered by the one it reads."""
+
+
 def select_events(
     lines: Iterable[RawLine],
     flt: Filter,

@@ -35,8 +35,7 @@ from timeline.formats.csv import safe_cells
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
-from timeline.query import Responses
-from timeline.selection import Piece, Selection
+from timeline.selection import UNANSWERED, Piece, Selection
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike
@@ -113,11 +112,8 @@ def _row_text(event: EventLike, selection: Selection, made: datetime | None) -> 
     return _csv_row(row(event, selection, made=made))
 
 
-_UNANSWERED = Selection((), Responses())  # what a reader knows of rejections as it reads
-
-
 def _piece(event: EventLike, *, made: datetime | None) -> str:
-    return _row_text(event, _UNANSWERED, made)
+    return _row_text(event, UNANSWERED, made)
 
 
 def piece(about: About) -> Piece:

@@ -21,15 +21,12 @@ from typing import TYPE_CHECKING, Any
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
-from timeline.query import Responses
-from timeline.selection import Selection
+from timeline.selection import UNANSWERED, Selection
 from timeline.text import json_safe
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike
     from timeline.selection import Piece
-
-_UNANSWERED = Selection((), Responses())  # what a reader knows of rejections as it reads
 
 
 def _located(event: EventLike) -> bool:
@@ -72,7 +69,7 @@ def _feature_line(event: EventLike, selection: Selection) -> str:
 
 
 def _piece(event: EventLike) -> str:
-    return _feature_line(event, _UNANSWERED)
+    return _feature_line(event, UNANSWERED)
 
 
 def piece(about: About) -> Piece:

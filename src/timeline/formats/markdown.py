@@ -27,8 +27,8 @@ from timeline.dates import Precision
 from timeline.formats.labels import date_words, made_from, month_words, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
-from timeline.query import Responses, sorted_date
-from timeline.selection import Piece, Selection
+from timeline.query import sorted_date
+from timeline.selection import UNANSWERED, Piece, Selection
 from timeline.text import visible
 
 if TYPE_CHECKING:
@@ -170,15 +170,12 @@ def _entry_text(
     return "\n".join(_entry(event, selection, names, answerers))
 
 
-_UNANSWERED = Selection((), Responses())
-
-
 def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
     """The entry of an event that answers none and that none answers, as the brief writes it;
     None for one that answers others (its entry names them)."""
     if event.responds_to:
         return None
-    return _entry_text(event, _UNANSWERED, names, [])
+    return _entry_text(event, UNANSWERED, names, [])
 
 
 def piece(about: About) -> Piece:

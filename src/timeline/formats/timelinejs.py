@@ -29,8 +29,7 @@ from timeline.dates import Precision, period_end
 from timeline.formats.labels import date_words, made_from, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
-from timeline.query import Responses
-from timeline.selection import Piece, Selection
+from timeline.selection import UNANSWERED, Piece, Selection
 from timeline.text import json_safe, visible
 
 if TYPE_CHECKING:
@@ -158,15 +157,12 @@ def _lines(selection: Selection, about: About) -> Iterator[str]:
     yield "]}"
 
 
-_UNANSWERED = Selection((), Responses())  # what a reader knows of the others as it reads
-
-
 def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
     """The slide of an event that answers none, as if no event rejected it; None for one that
     answers others (its slide names them)."""
     if event.responds_to:
         return None
-    return _json(slide(event, _UNANSWERED, names))
+    return _json(slide(event, UNANSWERED, names))
 
 
 def piece(about: About) -> Piece:
