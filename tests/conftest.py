@@ -166,6 +166,33 @@ def make_event() -> Callable[..., Event]:
     return build
 
 
+ShowBothWays = Callable[[list[Event], list[str]], tuple[Any, Any]]
+
+
+@pytest.fixture
+def show_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ShowBothWays:
+    """``show`` of a log of the given events with the given options, read serially
+    (``--strict``) and then by three forked readers: both CLI results, each exit code 0."""
+
+    def run(events: list[Event], options: list[str]) -> tuple[Any, Any]:
+        from timeline.cli import app
+        from timeline.log import parallel
+        from timeline.model import canonical_json
+
+        log = tmp_path / "events.jsonl"
+        log.write_text("".join(canonical_json(event) + "\n" for event in events))
+        runner = CliRunner()
+        serial = runner.invoke(app, ["show", "-f", str(log), *options, "--strict"])
+        with monkeypatch.context() as patch:
+            patch.setattr(parallel, "MIN_BYTES", 0)
+            patch.setattr(parallel, "workers", lambda: 3)
+            forked = runner.invoke(app, ["show", "-f", str(log), *options])
+        assert forked.exit_code == serial.exit_code == 0, forked.stderr
+        return serial, forked
+
+    return run
+
+
 @pytest.fixture
 def refutation(make_event: Callable[..., Event]) -> Event:
     """Ukraine's reject, known only to the week, answering the event ``2024-08-18-claim`` (the

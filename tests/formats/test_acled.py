@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from conftest import ShowBothWays
 from timeline.formats import About, TextLines, acled
 from timeline.model import Event
 from timeline.query import Responses, order
@@ -176,28 +177,15 @@ def test_many_rows_read_back_in_order_across_the_written_chunks(make_event: Make
 
 
 def test_the_readers_rows_are_the_serial_ones(
-    tmp_path: Any, make_event: MakeEvent, monkeypatch: Any
+    make_event: MakeEvent, show_both_ways: ShowBothWays
 ) -> None:
     """A large log's readers render each row as they read it, as if nothing rejected its
     claim; the row of a claim that a rejection in another reader's range answers is rendered
     again (disputed): the rows are those of the serial reading."""
-    from typer.testing import CliRunner
-
-    from timeline.cli import app
-    from timeline.log import parallel
-    from timeline.model import canonical_json
-
     claim = make_event(id="claim", summary="two\nlines", status="claimed")
     others = [make_event(id=f"e{n}", date=f"2024-08-{1 + n % 28:02d}") for n in range(60)]
     reject = make_event(id="no", type="reject", responds_to=["claim"])
-    log = tmp_path / "events.jsonl"
-    log.write_text("".join(canonical_json(e) + "\n" for e in [claim, *others, reject]))
-    runner = CliRunner()
-    serial = runner.invoke(app, ["show", "-f", str(log), "--format", "acled", "--strict"])
-    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "workers", lambda: 3)
-    forked = runner.invoke(app, ["show", "-f", str(log), "--format", "acled"])
-    assert forked.exit_code == serial.exit_code == 0, forked.stderr
+    serial, forked = show_both_ways([claim, *others, reject], ["--format", "acled"])
 
     def rows(text: str) -> list[dict[str, str]]:  # without the time of making
         return [{**r, "timestamp": ""} for r in csv.DictReader(io.StringIO(text))]

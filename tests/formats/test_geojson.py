@@ -11,6 +11,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from conftest import ShowBothWays
 from timeline.cli import app
 from timeline.formats import TextLines, geojson
 from timeline.model import Event
@@ -151,14 +152,11 @@ def test_no_note_when_every_event_is_on_the_map(tmp_path: Path) -> None:
 
 
 def test_the_readers_features_are_the_serial_ones_a_rejection_in_another_range_too(
-    tmp_path: Path, make_event: MakeEvent, monkeypatch: Any
+    make_event: MakeEvent, show_both_ways: ShowBothWays
 ) -> None:
     """A large log's readers render each feature as they read it, as if nothing rejected its
     claim; a claim that a rejection in another reader's range answers is rendered again, as
     disputed: the map, and its note, are those of the serial reading."""
-    from timeline.log import parallel
-    from timeline.model import canonical_json
-
     claim = make_event(
         id="claim", status="claimed", location={"name": "Gomel", "lat": 52.4, "lon": 31.0}
     )
@@ -167,14 +165,7 @@ def test_the_readers_features_are_the_serial_ones_a_rejection_in_another_range_t
         for n in range(60)
     ]
     reject = make_event(id="no", type="reject", responds_to=["claim"])
-    log = tmp_path / "events.jsonl"
-    log.write_text("".join(canonical_json(e) + "\n" for e in [claim, *others, reject]))
-    runner = CliRunner()
-    serial = runner.invoke(app, ["show", "-f", str(log), "--format", "geojson", "--strict"])
-    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "workers", lambda: 3)
-    forked = runner.invoke(app, ["show", "-f", str(log), "--format", "geojson"])
-    assert forked.exit_code == serial.exit_code == 0
+    serial, forked = show_both_ways([claim, *others, reject], ["--format", "geojson"])
     assert forked.stdout == serial.stdout
     assert forked.stderr == serial.stderr != ""  # the unmapped events, counted
     features = json.loads(forked.stdout)["features"]

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import ShowBothWays
 from strategies import events as random_events
 from timeline.formats import About, TextLines, timelinejs
 from timeline.formats.urls import web_url
@@ -272,32 +273,18 @@ def test_any_events_make_one_json_value_with_only_our_html(events: list[Event]) 
 
 
 def test_the_readers_slides_are_the_serial_ones(
-    tmp_path: Any, make_event: MakeEvent, monkeypatch: pytest.MonkeyPatch
+    make_event: MakeEvent, show_both_ways: ShowBothWays
 ) -> None:
     """A large log's readers render each slide as they read it, as if nothing rejected its
     claim; the slide of a claim that a rejection in another reader's range answers is
     rendered again (disputed), and that of an event answering another is rendered where the
     answered event is known: the slides are those of the serial reading."""
-    from typer.testing import CliRunner
-
-    from timeline.cli import app
-    from timeline.log import parallel
-    from timeline.model import canonical_json
-
     claim = make_event(id="claim", title="The claim", status="claimed")
     others = [make_event(id=f"e{n}", date=f"2024-08-{1 + n % 28:02d}") for n in range(60)]
     answer = make_event(id="answer", responds_to=["e3"])
     reject = make_event(id="no", type="reject", responds_to=["claim"])
-    log = tmp_path / "events.jsonl"
-    lines = [claim, *others, answer, reject]
-    log.write_text("".join(canonical_json(event) + "\n" for event in lines))
-    options = ["show", "-f", str(log), "--format", "timelinejs", "--title", "T"]
-    runner = CliRunner()
-    serial = runner.invoke(app, [*options, "--strict"])
-    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "workers", lambda: 3)
-    forked = runner.invoke(app, options)
-    assert forked.exit_code == serial.exit_code == 0, forked.stderr
+    options = ["--format", "timelinejs", "--title", "T"]
+    serial, forked = show_both_ways([claim, *others, answer, reject], options)
     events = json.loads(forked.stdout)["events"]
     assert events == json.loads(serial.stdout)["events"]  # the title slide says when it was made
     slides = {s["unique_id"]: s for s in events}
