@@ -75,8 +75,8 @@ class Selection:
 
 
 UNANSWERED = Selection((), Responses())
-"""The selection a reader of a log renders a ``Piece`` against: it knows of no other event,
-so none answers, rejects or is answered by the one it reads."""
+"""The selection a reader of a log renders a ``Piece`` (or a view's line) against: it knows
+of no other event, so none answers, rejects or is answered by the one it reads."""
 
 
 def select_events(
@@ -502,7 +502,6 @@ class ViewPart(NamedTuple):
     answers: set[str]
 
 
-_UNANSWERED = Responses()  # what a reader knows of the answers before it has read them all
 _REJECTIONS = Prefilter(Filter(types=(EventType.REJECT,)))
 # The rejections a filtered view has not parsed yet: those whose type and non-empty answer
 # list the bytes show (see ``ANSWERS_SHOWN``: the filter's reading parsed those spelled with
@@ -541,7 +540,7 @@ def view_range(
         if piece is not None:
             return piece(event)
         assert line is not None
-        return line(event, _UNANSWERED)
+        return line(event, UNANSWERED.responses)
 
     if flt.is_empty:
         kept, bad = _every_event(

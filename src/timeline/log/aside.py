@@ -19,6 +19,7 @@ from timeline.log.lines import os_reason
 
 _FLUSH_BYTES = 1 << 20
 _OFFSET_BITS = 40  # a spool of up to 1 TiB; the descriptor in the bits above
+_OFFSET_MASK = (1 << _OFFSET_BITS) - 1
 
 
 @contextlib.contextmanager
@@ -78,9 +79,6 @@ class Aside:
 def read_at(where: int, length: int) -> bytes:
     """The ``length`` bytes that lie at ``where`` (see ``Aside.append``), written out."""
     return os.pread(where >> _OFFSET_BITS, length, where & _OFFSET_MASK)
-
-
-_OFFSET_MASK = (1 << _OFFSET_BITS) - 1
 
 
 def unpack(where: int) -> tuple[int, int]:
