@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,8 +70,11 @@ def test_a_large_log_is_cut_into_eight_ranges_a_worker_which_they_take_in_turn(
     log.write_bytes(line * 2000)
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda: 2)
+    kept: list[None] = []  # the allocator is asked to keep freed blocks, once a log is cut
+    monkeypatch.setattr(parallel, "_keep_freed_blocks", lambda: kept.append(None))
     with snapshot(log) as snap:
         ranges = parallel.ranges(snap)
+        assert kept == [None]
         assert ranges is not None and len(ranges) == 2 * parallel.RANGES_PER_WORKER
         assert ranges[0][0] == 0 and ranges[-1][1] == log.stat().st_size
         assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
@@ -81,6 +85,45 @@ def test_a_large_log_is_cut_into_eight_ranges_a_worker_which_they_take_in_turn(
     monkeypatch.setattr(parallel, "workers", lambda: 1)
     with snapshot(log) as snap:
         assert parallel.ranges(snap) is None
+    assert kept == [None]
+
+
+@pytest.mark.parametrize("missing", [OSError("no such library"), AttributeError("mallopt")])
+def test_the_allocator_setting_is_skipped_without_glibc(
+    monkeypatch: pytest.MonkeyPatch, missing: Exception
+) -> None:
+    """The request to glibc's malloc before a large log is read (keep freed blocks) is a
+    no-op on a C library that lacks it, never an error; with glibc, both settings are asked
+    for."""
+    import ctypes
+    import sys
+
+    asked: list[tuple[int, int]] = []
+
+    class NoMallopt:
+        def __getattr__(self, name: str) -> Any:
+            raise missing
+
+    def library(name: object) -> NoMallopt:
+        if isinstance(missing, OSError):
+            raise missing
+        return NoMallopt()
+
+    monkeypatch.setattr(ctypes, "CDLL", library)
+    parallel._keep_freed_blocks()
+    assert asked == []
+    monkeypatch.setitem(sys.modules, "ctypes", None)  # a Python built without _ctypes
+    parallel._keep_freed_blocks()
+    monkeypatch.undo()
+
+    class Glibc:
+        def mallopt(self, *args: int) -> int:
+            asked.append(args)
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Glibc())
+    parallel._keep_freed_blocks()
+    assert [param for param, _ in asked] == [-3, -1]
 
 
 # `timeline check` with its workers slowed down, so that a Ctrl-C finds them at work.

@@ -87,27 +87,4 @@ def main() -> NoReturn:
     # A short-lived process whose data hold no reference cycles: the cyclic collector would only
     # rescan the millions of live objects a large log makes (about 15% of a full read).
     gc.disable()
-    _keep_freed_blocks()
     run(app)
-
-
-# glibc's mallopt parameters (malloc.h)
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-
-
-def _keep_freed_blocks() -> None:
-    """Have glibc's malloc keep the memory the readers of a large log free, for their next
-    blocks. By default a freed block of a few MiB (``log.scan.file_blocks``, its lowered copy)
-    goes back to the system and the next is faulted in page by page: a sixth of the time of an
-    actor filter on a large log. No-op on a C library without ``mallopt``."""
-    try:
-        import ctypes
-
-        mallopt = ctypes.CDLL(None).mallopt
-    except (ImportError, OSError, AttributeError, TypeError):  # no _ctypes, no glibc
-        return
-    # A block (4 MiB, and its copy) from the heap, where it is reused; larger memory (a spool
-    # read whole, the columns of a million events) stays mapped apart and goes back when freed:
-    # at 32 MiB, the plain view of a 1M-event log peaked at 260 MB instead of 204.
-    mallopt(_M_MMAP_THRESHOLD, 8 << 20)
-    mallopt(_M_TRIM_THRESHOLD, 32 << 20)  # the freed memory the heap keeps before shrinking

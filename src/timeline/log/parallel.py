@@ -58,7 +58,34 @@ def ranges(snap: Snapshot) -> list[tuple[int, int]] | None:
     """The ranges a large log is read in, on every core (``map_ranges``); None when one reader
     does better (a small log, one CPU)."""
     count = workers()
-    return line_ranges(snap, count * RANGES_PER_WORKER) if count > 1 else None
+    if count < 2 or snap.length < MIN_BYTES:
+        return None
+    # Before the log is read (the workers inherit it): asked once some blocks had come and
+    # gone, it kept no fewer pages from being faulted in again.
+    _keep_freed_blocks()
+    return line_ranges(snap, count * RANGES_PER_WORKER)
+
+
+# glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def _keep_freed_blocks() -> None:
+    """Have glibc's malloc keep the memory the readers of a large log free, for their next
+    blocks. By default a freed block of a few MiB (``scan.file_blocks``, its lowered copy)
+    goes back to the system and the next is faulted in page by page: a sixth of the time of an
+    actor filter on a large log. No-op on a C library without ``mallopt``."""
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (ImportError, OSError, AttributeError, TypeError):  # no _ctypes, no glibc
+        return
+    # A block (4 MiB, and its copy) from the heap, where it is reused; larger memory (a spool
+    # read whole, the columns of a million events) stays mapped apart and goes back when freed:
+    # at 32 MiB, the plain view of a 1M-event log peaked at 260 MB instead of 204.
+    mallopt(_M_MMAP_THRESHOLD, 8 << 20)
+    mallopt(_M_TRIM_THRESHOLD, 32 << 20)  # the freed memory the heap keeps before shrinking
 
 
 def line_ranges(snap: Snapshot, parts: int) -> list[tuple[int, int]] | None:
