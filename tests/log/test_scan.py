@@ -7,10 +7,11 @@ from __future__ import annotations
 import io
 import re
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from timeline.log.scan import Anchors, scan_lines, stream_blocks
+from timeline.log.scan import Anchors, lead_byte, scan_lines, stream_blocks
 
 _ALPHABET = st.sampled_from(
     [b'"', b"a", b"b", b"A", b"1", b" ", b"-", b"\xd0\xb1", b"\\t", b"\\u00AD", b"\\", b"u"]
@@ -65,3 +66,55 @@ def test_a_lone_json_string_is_found_at_every_place() -> None:
     data = b'"a"x"a"\nnone\n"a"a"\nx"a"\n'
     found = [line.content for line in scan_lines(stream_blocks(io.BytesIO(data)), anchors)]
     assert found == [b'"a"x"a"', b'"a"a"', b'x"a"']
+
+
+_PATTERNS = st.sampled_from(
+    [
+        rb"\\u00",  # a backslash first: found by probing while few, then searched
+        rb'"a"\s*:\s*"',
+        rb"a|\\",  # no one first byte: searched only
+        rb"\\?b",
+        rb"[\\a]b",
+    ]
+)
+
+
+@given(lines=_LINES, pattern=_PATTERNS, repeat=st.integers(min_value=1, max_value=40))
+@example(lines=[b"\\\\u00", b"x"], pattern=rb"\\u00", repeat=1)  # the second backslash matches
+def test_the_scan_keeps_exactly_the_lines_a_doubtful_pattern_matches(
+    lines: list[bytes], pattern: bytes, repeat: int
+) -> None:
+    """Repeated, the lines hold more of a pattern's first byte than the scan probes one by one
+    (64): the lines past them are found by the search that takes over."""
+    compiled = re.compile(pattern)
+    anchors = Anchors((b"\x00never",), False, (), (compiled,))
+    lines = lines * repeat
+    data = b"".join(line + b"\n" for line in lines)
+    found = [line.content for line in scan_lines(stream_blocks(io.BytesIO(data)), anchors)]
+    assert found == [line for line in lines if compiled.search(line)]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "lead"),
+    [
+        (rb"\\u00", b"\\"),
+        (rb'"end"\s*:', b'"'),
+        (rb"x[]|]y", b"x"),
+        (rb"a|b", b""),
+        (rb"ab|c", b""),
+        (rb"a*b", b""),
+        (rb"a{0,2}b", b""),
+        (rb"\\?x", b""),
+        (rb"\d", b""),
+        (rb".a", b""),
+        (rb"(a)", b""),
+        (rb"[a]", b""),
+    ],
+)
+def test_a_patterns_lead_byte_is_one_every_match_begins_with(pattern: bytes, lead: bytes) -> None:
+    assert lead_byte(re.compile(pattern)) == lead
+
+
+def test_no_lead_byte_under_flags_that_change_what_a_byte_matches() -> None:
+    assert lead_byte(re.compile(rb"a", re.IGNORECASE)) == b""
+    assert lead_byte(re.compile(rb" a", re.VERBOSE)) == b""

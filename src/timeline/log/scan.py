@@ -56,6 +56,53 @@ def word_bounds(word: bytes) -> bytes:
     return rb"(?:%s)(?![a-zA-Z0-9])" % b"|".join(bound % word for bound in before)
 
 
+_SPECIAL = frozenset(b".^$*+?{}[]|()\\")
+_QUANTIFIERS = frozenset(b"*+?{")
+_PROBES = 64
+
+
+def lead_byte(pattern: re.Pattern[bytes]) -> bytes:
+    """The byte every match of ``pattern`` begins with, when its source shows it plainly: a
+    literal byte or an escaped special one (``\\\\``) that no quantifier follows, in a pattern
+    with no alternative at its top level; else b"" (then no byte is known)."""
+    source = pattern.pattern
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE) or not source:
+        return b""
+    width = 2 if source[0] == ord("\\") else 1
+    lead = source[width - 1 : width]
+    if not lead or (width == 1) == (lead[0] in _SPECIAL):
+        return b""
+    if source[width : width + 1] and source[width] in _QUANTIFIERS:
+        return b""
+    depth, pos = 0, 0
+    while pos < len(source):  # a '|' outside groups and classes: another first byte
+        char = source[pos]
+        if char == ord("\\"):
+            pos += 1
+        elif char == ord("["):
+            pos = _class_end(source, pos)
+        elif char == ord("("):
+            depth += 1
+        elif char == ord(")"):
+            depth -= 1
+        elif char == ord("|") and depth == 0:
+            return b""
+        pos += 1
+    return lead
+
+
+def _class_end(source: bytes, start: int) -> int:
+    """Where the character class that opens at ``start`` closes."""
+    pos = start + 1
+    if source[pos : pos + 1] == b"^":
+        pos += 1
+    if source[pos : pos + 1] == b"]":  # a ']' first is a member
+        pos += 1
+    while pos < len(source) and source[pos] != ord("]"):
+        pos += 2 if source[pos] == ord("\\") else 1
+    return pos
+
+
 def _finds(needle: bytes, hay: bytes, end: int) -> Iterator[int]:
     find = hay.find
     pos = find(needle, 0, end)
@@ -120,6 +167,7 @@ def scan_lines(
     first = 1  # number of the block's first line
     base = offset  # offset of the block's first byte
     hits, within = anchors.hits(), anchors.within
+    doubtful_patterns = [(p, lead_byte(p)) for p in anchors.doubtful_patterns]
     for block, cut in blocks:
         hay = block.lower() if anchors.lowercase else block
         rfind, find = block.rfind, block.find
@@ -138,9 +186,21 @@ def scan_lines(
                 starts.add(rfind(b"\n", 0, pos) + 1)
                 after = find(b"\n", pos, cut) + 1
                 pos = find(sequence, after, cut) if after else -1
-        for pattern in anchors.doubtful_patterns:
-            search = pattern.search
-            hit = search(block, 0, cut)
+        for pattern, lead in doubtful_patterns:
+            search, match = pattern.search, pattern.match
+            pos, probes = find(lead, 0, cut) if lead else 0, 0
+            # The regular-expression engine looks for a pattern's first byte one byte at a
+            # time, where find skips to it (memchr): while that byte is rare in the block (a
+            # backslash), each is tried in turn.
+            while lead and pos != -1 and probes < _PROBES:
+                probes += 1
+                if match(block, pos, cut) is None:
+                    pos = find(lead, pos + 1, cut)
+                    continue
+                starts.add(rfind(b"\n", 0, pos) + 1)
+                after = find(b"\n", pos, cut) + 1
+                pos = find(lead, after, cut) if after else -1
+            hit = search(block, pos, cut) if pos != -1 else None
             while hit is not None:
                 pos = hit.start()
                 starts.add(rfind(b"\n", 0, pos) + 1)
