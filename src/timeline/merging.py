@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import overload
 
 from timeline.log.lines import STDIN
@@ -147,7 +147,7 @@ def canonical_logs(
     limit: int | None = None,
     on_invalid: OnInvalid,
     on_more: OnMore,
-) -> Iterator[Iterator[bytes]]:
+) -> Iterator[Iterable[bytes]]:
     """``selection.canonical_lines`` over several logs read as one."""
     if len(specs) == 1:
         with canonical_lines(

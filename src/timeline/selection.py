@@ -16,7 +16,7 @@ from timeline.errors import LineError, LogReadError
 from timeline.fastpath import FastEvent
 from timeline.log import parallel
 from timeline.log.aside import Aside, aside_files, read_at, unpack
-from timeline.log.files import Snapshot, snapshot
+from timeline.log.files import Snapshot, snapshot, write_all
 from timeline.log.lines import STDIN, RawLine, display_name, os_reason
 from timeline.log.scan import Anchors, file_blocks
 from timeline.log.sources import is_path, read_any_lines
@@ -181,12 +181,18 @@ class Kept:
         self.ids.extend(other.ids)
 
     def lines(
-        self, positions: Iterable[int], log_fd: int, spools: Sequence[int] = ()
+        self,
+        positions: Iterable[int],
+        log_fd: int,
+        spools: Sequence[int] = (),
+        *,
+        from_spool: Callable[[int, int], bytes] | None = None,
     ) -> Iterator[bytes]:
         """The lines at ``positions``, read from the open log or the spool where they lie (see
-        ``_spool_reader`` for ``spools``)."""
+        ``_spool_reader`` for ``spools``, unless ``from_spool`` is that reader already)."""
         offsets, lengths, pread = self.offsets, self.lengths, os.pread
-        from_spool = _spool_reader(spools)
+        if from_spool is None:
+            from_spool = _spool_reader(spools)
         for at in positions:
             offset = offsets[at]
             if offset >= 0:
@@ -448,7 +454,7 @@ def canonical_lines(
     limit: int | None = None,
     on_invalid: OnInvalid,
     on_more: OnMore,
-) -> Iterator[Iterator[bytes]]:
+) -> Iterator[Iterable[bytes]]:
     """The matching events as canonical JSON lines (without line ends), sorted by date.
 
     Machine output needs no responses, so lines that cannot match are never parsed; a large
@@ -488,7 +494,45 @@ def canonical_lines(
         report_bad_lines(bad, name=name, strict=strict, on_invalid=on_invalid, on_more=on_more)
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
-        yield kept.lines(ranked, log_fd, spools)
+        yield KeptLines(kept, ranked, log_fd, spools)
+
+
+class KeptLines(Iterable[bytes]):
+    """Kept lines in the order ``ranked`` gives (``Kept.lines``), each without its line end:
+    read one by one, or written all at once to an open file (``write_to``)."""
+
+    def __init__(
+        self, kept: Kept, ranked: Sequence[int], log_fd: int, spools: Sequence[int]
+    ) -> None:
+        self._kept, self._ranked, self._fd, self._spools = kept, ranked, log_fd, spools
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._kept.lines(self._ranked, self._fd, self._spools)
+
+    def write_to(self, out_fd: int) -> None:
+        """Every line, each with a newline, to the open file ``out_fd``. Reading a line back
+        costs a system call (the lines of a log in date order lie all over it): many lines
+        are read back and written on every core, a piece of ``PIECE_LINES`` each."""
+        kept, log_fd = self._kept, self._fd
+        ranked = array("q", self._ranked)  # forked writers read it without touching objects
+        from_spool = _spool_reader(self._spools)  # once, before the writers inherit it
+
+        def piece(k: int) -> bytes:
+            positions = ranked[k * PIECE_LINES : (k + 1) * PIECE_LINES]
+            lines = list(kept.lines(positions, log_fd, from_spool=from_spool))
+            return b"\n".join(lines) + b"\n" if lines else b""
+
+        count = -(-len(ranked) // PIECE_LINES)
+        if count >= _PARALLEL_PIECES and parallel.workers() >= 2:
+            parallel.write_in_order(piece, count, out_fd)
+            return
+        for k in range(count):
+            write_all(out_fd, piece(k))
+
+
+PIECE_LINES = 8192
+"""Lines that a writer of ``KeptLines.write_to`` reads back and writes at once."""
+_PARALLEL_PIECES = 4  # fewer lines than this many pieces are written by the caller alone
 
 
 class ViewPart(NamedTuple):

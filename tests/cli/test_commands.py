@@ -1121,6 +1121,37 @@ def test_a_full_disk_on_stdout_is_one_line_and_exit_2(
     assert done.stderr == "timeline: cannot write to standard output: no space left on device\n"
 
 
+# `show --json` with its lines written by forked writers, a piece of two lines each, as a
+# large log's are (tests/test_written_lines.py compares the bytes)
+_FORKED_WRITERS = (
+    "import sys; from timeline import selection; from timeline.log import parallel; "
+    "parallel.MIN_BYTES = 0; parallel.workers = lambda: 2; selection.PIECE_LINES = 2; "
+    "from timeline.cli import main; sys.argv[0] = 'timeline'; main()"
+)
+
+
+@needs_dev_full
+@pytest.mark.slow  # forks writers
+@pytest.mark.parametrize(
+    ("redirect", "code", "stderr"),
+    [
+        (">/dev/full", 2, "timeline: cannot write to standard output: no space left on device\n"),
+        ("| true", 0, ""),  # the reader is gone before the first write
+    ],
+)
+def test_forked_writers_fail_as_the_command_does(
+    log_copy: Path, tmp_path: Path, redirect: str, code: int, stderr: str
+) -> None:
+    """A full disk is one line and exit 2; a reader gone (`| head`) ends quietly, whichever
+    writer meets it."""
+    script = f'"$0" -c "$1" show --json -f "$2" {redirect}; echo "exit ${{PIPESTATUS[0]}}" >&2'
+    done = subprocess.run(
+        ["bash", "-c", script, sys.executable, _FORKED_WRITERS, str(log_copy)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.stderr == f"{stderr}exit {code}\n"
+
+
 @needs_dev_full
 def test_a_change_whose_output_fails_says_that_it_was_made(log_copy: Path, tmp_path: Path) -> None:
     """`add` appends, then cannot print the id: the error says the event was added (and as

@@ -32,7 +32,7 @@ import os, signal, sys
 import timeline.log.files as files
 call, cut = int(sys.argv[1]), int(sys.argv[2])
 calls = 0
-real = files._write_all
+real = files.write_all
 def torn(fd, data):
     global calls
     calls += 1
@@ -40,7 +40,7 @@ def torn(fd, data):
         return real(fd, data)
     os.write(fd, bytes(data[:cut]))
     os.kill(os.getpid(), signal.SIGKILL)
-files._write_all = torn
+files.write_all = torn
 sys.argv = ["timeline", *sys.argv[3:]]
 from timeline.cli import main
 main()

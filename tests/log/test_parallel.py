@@ -161,3 +161,49 @@ def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path: Path) -> None:
         _, stderr = command.communicate(timeout=30)
     assert command.returncode == 130, stderr
     assert b"Traceback" not in stderr and b"ForkPoolWorker" not in stderr, stderr
+
+
+def _numbered_piece(k: int) -> bytes:
+    time.sleep((20 - k) * 0.002 if k < 20 else 0)  # the later pieces are made first
+    return f"piece {k}\n".encode()
+
+
+def _failing_piece(k: int, *, failing: int) -> bytes:
+    if k == failing:
+        raise ValueError(f"piece {k} cannot be made")
+    return _numbered_piece(k)
+
+
+def test_pieces_are_written_in_their_order_whichever_is_made_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "workers", lambda: 3)
+    out = tmp_path / "out"
+    with open(out, "wb") as fh:
+        parallel.write_in_order(_numbered_piece, 30, fh.fileno())
+    assert out.read_bytes() == b"".join(_numbered_piece(k) for k in range(30))
+
+
+def test_a_piece_that_fails_is_raised_after_those_before_it_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its own error, not that of a worker told to stop; nothing after it is written."""
+    monkeypatch.setattr(parallel, "workers", lambda: 3)
+    out = tmp_path / "out"
+    with open(out, "wb") as fh, pytest.raises(ValueError, match="piece 7 cannot be made"):
+        parallel.write_in_order(functools.partial(_failing_piece, failing=7), 30, fh.fileno())
+    assert out.read_bytes() == b"".join(_numbered_piece(k) for k in range(7))
+
+
+def test_a_reader_gone_is_a_broken_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As when the caller writes: `timeline show --json | head` ends quietly on it."""
+    import os
+
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        with pytest.raises(BrokenPipeError):
+            parallel.write_in_order(_numbered_piece, 10, write_end)
+    finally:
+        os.close(write_end)

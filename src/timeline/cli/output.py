@@ -57,7 +57,12 @@ def emit(output: Output, *, page: bool = False, to: str | None = None) -> None:
             terminal.print(Trimmed(output.renderable), soft_wrap=whole_lines)
         _page(pager, captured.get())
     elif isinstance(output, ByteLines):
-        _write_lines(sys.stdout.buffer.write, output.lines, b"\n", batch=_batch())
+        out_fd = _fileno(sys.stdout.buffer) if not sys.stdout.isatty() else None
+        if output.write_to is not None and out_fd is not None:
+            sys.stdout.flush()
+            output.write_to(out_fd)
+        else:
+            _write_lines(sys.stdout.buffer.write, output.lines, b"\n", batch=_batch())
         sys.stdout.buffer.flush()
     else:
         _write_lines(sys.stdout.write, output.lines, "\n", batch=_batch())
@@ -82,6 +87,14 @@ class Trimmed:
                 line[-1] = Segment(text.rstrip(" "), style, control)
             yield from line
             yield Segment.line()
+
+
+def _fileno(stream: BinaryIO) -> int | None:
+    """The file descriptor under a stream; None for one in memory (a test's runner)."""
+    try:
+        return stream.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return None
 
 
 def _batch() -> int:
@@ -173,6 +186,9 @@ def _write_output(output: Output, out: BinaryIO) -> None:
         file_console.print(Trimmed(output.renderable), soft_wrap=output.soft_wrap)
         text.flush()
         text.detach()
+    elif isinstance(output, ByteLines) and output.write_to is not None:
+        out.flush()
+        output.write_to(out.fileno())  # a file this module opened
     elif isinstance(output, ByteLines):
         for data in output.lines:
             out.write(data + b"\n")

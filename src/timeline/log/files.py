@@ -221,7 +221,7 @@ def _pipe_copy(path: Path, st: os.stat_result, name: str) -> int:
         try:
             copy = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the run)
             while chunk := os.read(pipe, _READ_SIZE):
-                _write_all(copy.fileno(), chunk)
+                write_all(copy.fileno(), chunk)
         except OSError as exc:
             os.close(pipe)
             if copy is not None:
@@ -336,7 +336,8 @@ def _check_writable(path: Path, name: str) -> None:
         raise LogWriteError(f"{name}: cannot write: the file is read-only")
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` to the open file ``fd`` (a write to a pipe may take part of it)."""
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -390,7 +391,7 @@ class LockedLog:
             written = 0
             for piece in itertools.chain([lead] if lead else [], pieces):
                 data = piece.replace(b"\n", b"\r\n") if crlf else piece
-                _write_all(self._fd, data)
+                write_all(self._fd, data)
                 written += len(data)
             if written != adding:  # the staged file changed under us: never half of it
                 raise OSError(errno.EIO, f"wrote {written} bytes, not {adding}")
@@ -446,7 +447,7 @@ class LockedLog:
                 os.fchmod(fd, stat.S_IMODE(st.st_mode))
                 owner = os.fstat(fd).st_uid
                 for data in lines:
-                    _write_all(fd, data)
+                    write_all(fd, data)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -555,7 +556,7 @@ def _write_new(path: Path, data: bytes) -> None:
     the journal, which holds only numbers)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)

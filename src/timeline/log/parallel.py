@@ -19,7 +19,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-from timeline.log.files import RangeReader, Snapshot
+from timeline.log.files import RangeReader, Snapshot, write_all
 from timeline.log.lines import RawLine
 from timeline.log.scan import Anchors, file_blocks, scan_lines
 
@@ -172,6 +172,60 @@ def map_ranges(
     if progress is not None:
         progress(sum(end - start for start, end in ranges))
     return results
+
+
+class _Aborted(Exception):
+    """A piece not written because one before it failed (the caller raises that failure)."""
+
+
+def write_in_order(piece: Callable[[int], bytes], count: int, out_fd: int) -> None:
+    """``piece(k)`` for k in ``range(count)``, made in forked workers (one a CPU) and each
+    written to the open file ``out_fd`` by the worker that made it, in order of ``k``: while
+    one writes, the other makes the next. A worker holds one piece at a time. The first error
+    (a full disk, a reader gone: ``BrokenPipeError``) is raised here, after every piece before
+    the failing one was written, and none after it."""
+    import multiprocessing
+
+    global _TURN
+    context = multiprocessing.get_context("fork")
+    turn = context.Value("q", 0, lock=False)  # the piece to be written next; -1: stop
+    ready = context.Condition()
+    _TURN = (piece, out_fd, turn, ready)
+    try:
+        with _ignoring_interrupts():
+            pool = context.Pool(min(count, workers()))
+        with pool:
+            for _ in pool.imap(_write_piece, range(count), chunksize=1):
+                pass  # in order: the first failure raised is that of the earliest piece
+    finally:
+        _TURN = None
+
+
+# What the workers of ``write_in_order`` inherit: the maker of pieces, the file, and the turn.
+_TURN: Any = None
+
+
+def _write_piece(k: int) -> None:
+    piece, out_fd, turn, ready = _TURN
+    failure: Exception | None = None
+    try:
+        data = piece(k)
+    except Exception as exc:  # noqa: BLE001 - raised in its turn
+        failure, data = exc, b""
+    with ready:
+        ready.wait_for(lambda: turn.value in (k, -1))
+        if turn.value == -1:
+            raise _Aborted
+    next_turn = -1
+    try:
+        if failure is not None:
+            raise failure
+        write_all(out_fd, data)
+        next_turn = k + 1
+    finally:
+        with ready:
+            turn.value = next_turn
+            ready.notify_all()
 
 
 @contextlib.contextmanager

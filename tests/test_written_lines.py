@@ -1,0 +1,76 @@
+"""``show --json`` of many events writes them on every core (``KeptLines.write_to``): the same
+bytes, in the same order, as reading them one by one, whatever the log's layout and order."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from conftest import event_dict
+from timeline import selection
+from timeline.log import parallel
+from timeline.model import Event, canonical_json
+from timeline.query import Filter
+from timeline.selection import KeptLines, canonical_lines
+
+pytestmark = pytest.mark.slow  # forks workers
+
+
+def _log(path: Path) -> None:
+    """60 events in no date order; every third written as json.dumps writes it (keys
+    reversed: read back from a spool), one bad line and a blank one among them."""
+    shuffle = random.Random(7)
+    lines = []
+    for n in range(60):
+        day = shuffle.randrange(1, 29)
+        data = event_dict(id=f"2024-02-{day:02d}-event-{n}", date=f"2024-02-{day:02d}")
+        event = Event.model_validate(data)
+        if n % 3:
+            lines.append(canonical_json(event))
+        else:
+            lines.append(json.dumps(dict(reversed(json.loads(canonical_json(event)).items()))))
+    lines[10:10] = ['{"id": "bad"}', ""]
+    path.write_text("".join(line + "\n" for line in lines))
+
+
+@pytest.mark.parametrize(("reverse", "limit"), [(False, None), (True, None), (False, 25)])
+@pytest.mark.parametrize("writers", [1, 3])
+def test_lines_written_at_once_are_those_read_one_by_one(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    reverse: bool,
+    limit: int | None,
+    writers: int,
+) -> None:
+    log = tmp_path / "events.jsonl"
+    _log(log)
+    bad: list[object] = []
+
+    def read(*, strict: bool) -> tuple[bytes, bytes]:
+        """The lines one by one, and as written at once (a strict reading: one by one only)."""
+        with canonical_lines(
+            str(log), Filter(), strict=strict, reverse=reverse, limit=limit,
+            on_invalid=bad.append, on_more=bad.append,
+        ) as lines:  # fmt: skip
+            one_by_one = b"".join(line + b"\n" for line in lines)
+            if strict:
+                return one_by_one, one_by_one
+            assert isinstance(lines, KeptLines)
+            out = tmp_path / "out"
+            with open(out, "wb") as fh:
+                lines.write_to(fh.fileno())
+            return one_by_one, out.read_bytes()
+
+    one_reader = read(strict=False)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: writers)
+    monkeypatch.setattr(selection, "PIECE_LINES", 4)  # many pieces, the last one short
+    forked = read(strict=False)
+    kept = log.read_text().splitlines(True)
+    log.write_text("".join(line for line in kept if '"bad"' not in line))  # strict stops there
+    expected, _ = read(strict=True)
+    assert one_reader == forked == (expected, expected)
+    assert expected.count(b"\n") == (limit or 60)
