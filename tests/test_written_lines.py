@@ -11,10 +11,11 @@ import pytest
 
 from conftest import event_dict
 from timeline import selection
+from timeline.formats import SHOW, Format
 from timeline.log import parallel
 from timeline.model import Event, canonical_json
 from timeline.query import Filter
-from timeline.selection import KeptLines, canonical_lines
+from timeline.selection import KeptLines, canonical_lines, selected_lines
 
 pytestmark = pytest.mark.slow  # forks workers
 
@@ -74,3 +75,47 @@ def test_lines_written_at_once_are_those_read_one_by_one(
     expected, _ = read(strict=True)
     assert one_reader == forked == (expected, expected)
     assert expected.count(b"\n") == (limit or 60)
+
+
+@pytest.mark.parametrize("chosen", [Format.PLAIN, Format.CSV])
+@pytest.mark.parametrize("writers", [1, 3])
+def test_a_views_lines_written_at_once_are_those_read_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chosen: Format, writers: int
+) -> None:
+    """The lines the readers rendered, the header first; a claim that a rejection disputes
+    is rendered again, by the writer of its piece."""
+    log = tmp_path / "events.jsonl"
+    _log(log)
+    claim = event_dict(id="2024-02-27-claim", date="2024-02-27", status="claimed")
+    reject = event_dict(
+        id="2024-02-28-reject", date="2024-02-28", type="reject", responds_to=[claim["id"]]
+    )
+    with log.open("a") as fh:
+        fh.writelines(json.dumps(event) + "\n" for event in (claim, reject))
+    renderer = SHOW[chosen]
+    assert renderer.line is not None
+    head = [text.encode() for text in renderer.head]
+
+    def read(*, strict: bool) -> tuple[bytes, bytes]:
+        with selected_lines(
+            str(log), Filter(), line=renderer.line, strict=strict, on_invalid=list().append,
+            on_more=list().append,
+        ) as lines:  # fmt: skip
+            one_by_one = b"".join(line + b"\n" for line in [*head, *lines])
+            if strict:
+                return one_by_one, one_by_one
+            assert isinstance(lines, KeptLines)
+            out = tmp_path / "out"
+            with open(out, "wb") as fh:
+                lines.after(head).write_to(fh.fileno())
+            return one_by_one, out.read_bytes()
+
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: writers)
+    monkeypatch.setattr(selection, "PIECE_LINES", 4)
+    forked = read(strict=False)
+    kept = log.read_text().splitlines(True)
+    log.write_text("".join(line for line in kept if '"bad"' not in line))
+    expected, _ = read(strict=True)
+    assert forked == (expected, expected)
+    assert b"disputed" in expected

@@ -202,11 +202,18 @@ class Kept:
             else:
                 yield from_spool(-2 - offset, lengths[at])
 
-    def texts_at(self, positions: Iterable[int], spools: Sequence[int]) -> Iterator[bytes | None]:
+    def texts_at(
+        self,
+        positions: Iterable[int],
+        spools: Sequence[int] = (),
+        *,
+        from_spool: Callable[[int, int], bytes] | None = None,
+    ) -> Iterator[bytes | None]:
         """The rendered lines of the events at ``positions``, as the ``spools`` hold them
-        (UTF-8); None for an event not rendered."""
+        (UTF-8; ``from_spool``: their reader already); None for an event not rendered."""
         texts, lengths = self.texts, self.text_lengths
-        from_spool = _spool_reader(spools)
+        if from_spool is None:
+            from_spool = _spool_reader(spools)
         for at in positions:
             where = texts[at]
             yield None if where == -1 else from_spool(where, lengths[at])
@@ -494,32 +501,42 @@ def canonical_lines(
         report_bad_lines(bad, name=name, strict=strict, on_invalid=on_invalid, on_more=on_more)
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
-        yield KeptLines(kept, ranked, log_fd, spools)
+        # the spools read once (whole, when small), before any writer inherits the reader
+        from_spool = _spool_reader(spools)
+        yield KeptLines(ranked, functools.partial(kept.lines, log_fd=log_fd, from_spool=from_spool))
 
 
 class KeptLines(Iterable[bytes]):
-    """Kept lines in the order ``ranked`` gives (``Kept.lines``), each without its line end:
-    read one by one, or written all at once to an open file (``write_to``)."""
+    """Kept lines in the order ``ranked`` gives, each without its line end, after the lines
+    ``head``: read one by one, or written all at once to an open file (``write_to``).
+    ``read`` gives the lines at some of the positions (``Kept.lines``, ``_rendered``)."""
 
     def __init__(
-        self, kept: Kept, ranked: Sequence[int], log_fd: int, spools: Sequence[int]
+        self,
+        ranked: Sequence[int],
+        read: Callable[[Sequence[int]], Iterable[bytes]],
+        head: Sequence[bytes] = (),
     ) -> None:
-        self._kept, self._ranked, self._fd, self._spools = kept, ranked, log_fd, spools
+        self._ranked, self._read, self._head = ranked, read, head
+
+    def after(self, head: Iterable[bytes]) -> KeptLines:
+        """These lines after ``head`` (a table's header)."""
+        return KeptLines(self._ranked, self._read, [*self._head, *head])
 
     def __iter__(self) -> Iterator[bytes]:
-        return self._kept.lines(self._ranked, self._fd, self._spools)
+        yield from self._head
+        yield from self._read(self._ranked)
 
     def write_to(self, out_fd: int) -> None:
         """Every line, each with a newline, to the open file ``out_fd``. Reading a line back
         costs a system call (the lines of a log in date order lie all over it): many lines
         are read back and written on every core, a piece of ``PIECE_LINES`` each."""
-        kept, log_fd = self._kept, self._fd
-        ranked = array("q", self._ranked)  # forked writers read it without touching objects
-        from_spool = _spool_reader(self._spools)  # once, before the writers inherit it
+        if self._head:
+            write_all(out_fd, b"".join(line + b"\n" for line in self._head))
+        ranked, read = array("q", self._ranked), self._read  # no objects for forks to touch
 
         def piece(k: int) -> bytes:
-            positions = ranked[k * PIECE_LINES : (k + 1) * PIECE_LINES]
-            lines = list(kept.lines(positions, log_fd, from_spool=from_spool))
+            lines = list(read(ranked[k * PIECE_LINES : (k + 1) * PIECE_LINES]))
             return b"\n".join(lines) + b"\n" if lines else b""
 
         count = -(-len(ranked) // PIECE_LINES)
@@ -855,7 +872,7 @@ def selected_lines(
     limit: int | None = None,
     on_invalid: OnInvalid,
     on_more: OnMore,
-) -> Iterator[Iterator[bytes]]:
+) -> Iterator[Iterable[bytes]]:
     """``line(event, responses)``, in UTF-8, for each event of the selection ``selected``
     reads, in its order, for a view whose line depends on the rest of the log only through
     ``responses.is_disputed``: the readers of the log render each line as they read its
@@ -882,7 +899,11 @@ def selected_lines(
             )  # fmt: skip
             places = kept.places
             ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse)
-            yield _rendered(kept, ranked, snap.fd, spools, line, responses)
+            read = functools.partial(
+                _rendered, kept, log_fd=snap.fd, from_spool=_spool_reader(spools), line=line,
+                responses=responses,
+            )  # fmt: skip
+            yield KeptLines(ranked, read)
 
 
 @contextlib.contextmanager
@@ -898,16 +919,17 @@ def _reader_spools(
 
 def _rendered(
     kept: Kept,
-    ranked: list[int],
+    ranked: Sequence[int],
+    *,
     log_fd: int,
-    spools: Sequence[int],
+    from_spool: Callable[[int, int], bytes],
     line: EventLine,
     responses: Responses,
 ) -> Iterator[bytes]:
-    """The kept lines at ``ranked``; an event the whole log disputes is rendered again (as
-    is one whose id's hash is that of a disputed id)."""
+    """The kept lines at ``ranked`` (their texts read by ``from_spool``); an event the whole
+    log disputes is rendered again (as is one whose id's hash is that of a disputed id)."""
     disputed = {hash(event_id) for event_id in responses.rejected}
-    ids, texts = kept.ids, kept.texts_at(ranked, spools)
+    ids, texts = kept.ids, kept.texts_at(ranked, from_spool=from_spool)
     for at, text in zip(ranked, texts, strict=True):
         if text is None or ids[at] in disputed:
             yield line(_decoded(next(kept.lines([at], log_fd))), responses).encode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -83,7 +84,7 @@ def show(
     from timeline.cli.output import emit, refuse_overwriting_log, utf8_text
     from timeline.cli.registry import load_registry
     from timeline.merging import canonical_logs, selected_logs
-    from timeline.selection import REPORTED_BAD_LINES, selected_lines
+    from timeline.selection import REPORTED_BAD_LINES, KeptLines, selected_lines
     from timeline.userinput import check_utf8, today
 
     logs = read_logs(files)
@@ -114,8 +115,13 @@ def show(
             on_invalid=warnings, on_more=warnings.more,
         ) as event_lines:  # fmt: skip
             warnings.finish()
-            head = (text.encode() for text in renderer.head)
-            emit(utf8_text(itertools.chain(head, event_lines), to=output), to=output)
+            head = [text.encode() for text in renderer.head]
+            with_head: Iterable[bytes] = (
+                event_lines.after(head)  # still written on every core
+                if isinstance(event_lines, KeptLines)
+                else itertools.chain(head, event_lines)
+            )
+            emit(utf8_text(with_head, to=output), to=output)
         return
     about = formats.About(
         title=title,
