@@ -37,7 +37,7 @@ def _log(path: Path) -> None:
     path.write_text("".join(line + "\n" for line in lines))
 
 
-@pytest.mark.parametrize(("reverse", "limit"), [(False, None), (True, None), (False, 25)])
+@pytest.mark.parametrize(("reverse", "limit"), [(False, None), (True, None), (False, 40)])
 @pytest.mark.parametrize("writers", [1, 3])
 def test_lines_written_at_once_are_those_read_one_by_one(
     tmp_path: Path,

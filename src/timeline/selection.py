@@ -549,7 +549,7 @@ class KeptLines(Iterable[bytes]):
 
 PIECE_LINES = 8192
 """Lines that a writer of ``KeptLines.write_to`` reads back and writes at once."""
-_PARALLEL_PIECES = 4  # fewer lines than this many pieces are written by the caller alone
+_PARALLEL_PIECES = 8  # fewer pieces (64k lines): forking writers would cost more than it saves
 
 
 class ViewPart(NamedTuple):
