@@ -31,6 +31,11 @@ class LineError(TimelineError):
         err.args = (err._text(),)
         return err
 
+    def __reduce__(self) -> tuple[object, tuple[str, int, list[tuple[str | None, str]]]]:
+        # Rebuilt from its parts, as a forked worker sends it back: ``args`` holds its text,
+        # not the arguments of its constructor.
+        return (type(self).from_problems, (self.source, self.lineno, self.problems))
+
     def messages(self) -> list[str]:
         """One ``file:line: field: message`` line per problem. A field named by the line itself
         (an unknown key may hold a newline or ESC) is made visible, so each stays one line."""

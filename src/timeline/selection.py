@@ -901,7 +901,7 @@ def selected_lines(
             ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse)
             read = functools.partial(
                 _rendered, kept, log_fd=snap.fd, from_spool=_spool_reader(spools), line=line,
-                responses=responses,
+                responses=responses, disputed={hash(ref) for ref in responses.rejected},
             )  # fmt: skip
             yield KeptLines(ranked, read)
 
@@ -925,10 +925,11 @@ def _rendered(
     from_spool: Callable[[int, int], bytes],
     line: EventLine,
     responses: Responses,
+    disputed: Collection[int],
 ) -> Iterator[bytes]:
     """The kept lines at ``ranked`` (their texts read by ``from_spool``); an event the whole
-    log disputes is rendered again (as is one whose id's hash is that of a disputed id)."""
-    disputed = {hash(event_id) for event_id in responses.rejected}
+    log disputes is rendered again, as is one whose id's hash is in ``disputed`` (the hashes
+    of the ids that rejections answer)."""
     ids, texts = kept.ids, kept.texts_at(ranked, from_spool=from_spool)
     for at, text in zip(ranked, texts, strict=True):
         if text is None or ids[at] in disputed:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from timeline.errors import LineError, OutputError
 from timeline.log import parallel
 from timeline.log.files import snapshot
 
@@ -174,6 +179,65 @@ def _failing_piece(k: int, *, failing: int) -> bytes:
     return _numbered_piece(k)
 
 
+class _Unpicklable(Exception):
+    def __init__(self, what: str, why: str) -> None:  # args holds one: it cannot be rebuilt
+        super().__init__(f"{what}: {why}")
+
+
+def _piece_that_ends(k: int, *, how: str) -> bytes:
+    """Piece 5 fails as ``how`` says; the others are numbered pieces."""
+    if k != 5:
+        return _numbered_piece(k)
+    if how == "exit":
+        raise SystemExit(3)
+    if how == "unpicklable":
+        raise _Unpicklable("piece 5", "cannot be made")
+    if how == "line error":
+        raise LineError.from_problems("log.jsonl", 7, [("date", "bad"), ("title", "empty")])
+    os._exit(3)  # the writer dies
+
+
+@contextlib.contextmanager
+def _within(seconds: int) -> Iterator[None]:
+    """Fails the test instead of hanging it: a writer that waits forever is the bug."""
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    ("how", "raised", "message"),
+    [
+        ("exit", RuntimeError, "SystemExit: 3"),
+        ("unpicklable", RuntimeError, "_Unpicklable: piece 5: cannot be made"),
+        ("line error", LineError, "log.jsonl:7: date: bad; log.jsonl:7: title: empty"),
+        ("death", OutputError, "one of its writers died"),
+    ],
+)
+def test_a_piece_that_ends_its_writer_is_an_error_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str, raised: type, message: str
+) -> None:
+    """A piece that exits, raises what cannot be sent back as it is, or kills its writer:
+    the others stop, the caller gets one error, and what was written is whole pieces from
+    the first."""
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    out = tmp_path / "out"
+    with open(out, "wb") as fh, _within(20), pytest.raises(raised) as error:
+        parallel.write_in_order(functools.partial(_piece_that_ends, how=how), 12, fh.fileno())
+    assert message in str(error.value)
+    written = out.read_bytes()
+    whole = b"".join(_numbered_piece(k) for k in range(5))
+    assert written == whole if how != "death" else whole.startswith(written)
+
+
 def test_pieces_are_written_in_their_order_whichever_is_made_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -197,8 +261,6 @@ def test_a_piece_that_fails_is_raised_after_those_before_it_are_written(
 
 def test_a_reader_gone_is_a_broken_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
     """As when the caller writes: `timeline show --json | head` ends quietly on it."""
-    import os
-
     monkeypatch.setattr(parallel, "workers", lambda: 2)
     read_end, write_end = os.pipe()
     os.close(read_end)

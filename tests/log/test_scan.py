@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from timeline.log.scan import Anchors, lead_byte, scan_lines, stream_blocks
 
 _ALPHABET = st.sampled_from(
-    [b'"', b"a", b"b", b"A", b"1", b" ", b"-", b"\xd0\xb1", b"\\t", b"\\u00AD", b"\\", b"u"]
+    [b'"', b"a", b"b", b"A", b"1", b" ", b"-", b"\xd0\xb1", b"\\t", b"\\u00AD", b"\\", b"u", b":"]
 )
 _LINES = st.lists(st.lists(_ALPHABET, max_size=12).map(b"".join), max_size=12)
 _NEEDLES = st.sampled_from([b'"ab"', b'"a', b"ab", b"a1", b"b"])
@@ -109,12 +109,20 @@ def test_the_scan_keeps_exactly_the_lines_a_doubtful_pattern_matches(
         (rb".a", b""),
         (rb"(a)", b""),
         (rb"[a]", b""),
+        (rb"\x41", b""),
+        (rb"\n", b""),
+        (rb"(?i)a", b""),
+        (rb"a(?#()|b", b""),  # a comment hides the '(' that would hide the '|'
+        (rb"a(?#[)|b", b""),
+        (b"a(?x:#)\n)|b", b""),  # a real newline ends the comment
     ],
 )
 def test_a_patterns_lead_byte_is_one_every_match_begins_with(pattern: bytes, lead: bytes) -> None:
+    """Or none, where the source does not show it plainly."""
     assert lead_byte(re.compile(pattern)) == lead
 
 
 def test_no_lead_byte_under_flags_that_change_what_a_byte_matches() -> None:
+    """'A' matches 'a' without regard to case; a verbose pattern's first byte may be a blank."""
     assert lead_byte(re.compile(rb"a", re.IGNORECASE)) == b""
     assert lead_byte(re.compile(rb" a", re.VERBOSE)) == b""

@@ -174,58 +174,116 @@ def map_ranges(
     return results
 
 
-class _Aborted(Exception):
-    """A piece not written because one before it failed (the caller raises that failure)."""
-
-
 def write_in_order(piece: Callable[[int], bytes], count: int, out_fd: int) -> None:
-    """``piece(k)`` for k in ``range(count)``, made in forked workers (one a CPU) and each
-    written to the open file ``out_fd`` by the worker that made it, in order of ``k``: while
-    one writes, the other makes the next. A worker holds one piece at a time. The first error
-    (a full disk, a reader gone: ``BrokenPipeError``) is raised here, after every piece before
-    the failing one was written, and none after it."""
+    """``piece(k)`` for k in ``range(count)``, made in forked writers (one a CPU, each taking
+    every n-th piece) and written to the open file ``out_fd`` by the writer that made it, in
+    order of ``k``: while one writes, the other makes the next. A writer holds one piece at a
+    time. The error of the first piece that fails (a full disk, a reader gone:
+    ``BrokenPipeError``) is raised here, after every piece before it was written and none
+    after it; a writer that dies (killed, out of memory) stops them all."""
     import multiprocessing
 
-    global _TURN
     context = multiprocessing.get_context("fork")
     turn = context.Value("q", 0, lock=False)  # the piece to be written next; -1: stop
     ready = context.Condition()
-    _TURN = (piece, out_fd, turn, ready)
+    count_writers = min(count, workers())
+    writers: list[tuple[Any, Any]] = []
     try:
-        with _ignoring_interrupts():
-            pool = context.Pool(min(count, workers()))
-        with pool:
-            for _ in pool.imap(_write_piece, range(count), chunksize=1):
-                pass  # in order: the first failure raised is that of the earliest piece
+        with _ignoring_interrupts():  # the writers are forked meanwhile, and inherit it
+            for first in range(count_writers):
+                reader, report = context.Pipe(duplex=False)
+                numbers = range(first, count, count_writers)
+                writer = context.Process(
+                    target=_write_pieces, args=(piece, numbers, out_fd, turn, ready, report)
+                )
+                writer.start()
+                report.close()
+                writers.append((writer, reader))
+        failures = _failures(writers, turn)
     finally:
-        _TURN = None
+        for writer, reader in writers:
+            if writer.is_alive():
+                writer.terminate()
+            writer.join()
+            reader.close()
+    if failures:
+        raise min(failures, key=lambda failure: failure[0])[1]
 
 
-# What the workers of ``write_in_order`` inherit: the maker of pieces, the file, and the turn.
-_TURN: Any = None
+def _failures(writers: list[tuple[Any, Any]], turn: Any) -> list[tuple[int, BaseException]]:
+    """The failures the writers report, each with its piece, once all have ended. A writer
+    that dies ends the others, which would wait for a turn that does not come."""
+    from multiprocessing.connection import wait
+
+    from timeline.errors import OutputError
+
+    failures: list[tuple[int, BaseException]] = []
+    running = {writer.sentinel: (writer, reader) for writer, reader in writers}
+    stopped = False
+    while running:
+        for ended in wait(list(running)):
+            writer, reader = running.pop(ended)
+            writer.join()  # its sentinel may come before its exit status
+            with contextlib.suppress(EOFError, OSError):  # a report is a few bytes: sent whole
+                if reader.poll():
+                    failures.append(reader.recv())
+            if writer.exitcode != 0 and not stopped:
+                stopped = True
+                died = f"one of its writers died (exit status {writer.exitcode})"
+                failures.append(
+                    (max(turn.value, 0), OutputError(f"cannot write the output: {died}"))
+                )
+                for other, _ in running.values():
+                    other.terminate()
+    return failures
 
 
-def _write_piece(k: int) -> None:
-    piece, out_fd, turn, ready = _TURN
-    failure: Exception | None = None
-    try:
-        data = piece(k)
-    except Exception as exc:  # noqa: BLE001 - raised in its turn
-        failure, data = exc, b""
-    with ready:
-        ready.wait_for(lambda: turn.value in (k, -1))
-        if turn.value == -1:
-            raise _Aborted
-    next_turn = -1
-    try:
-        if failure is not None:
-            raise failure
-        write_all(out_fd, data)
-        next_turn = k + 1
-    finally:
+def _write_pieces(
+    piece: Callable[[int], bytes],
+    numbers: range,
+    out_fd: int,
+    turn: Any,
+    ready: Any,
+    report: Any,
+) -> None:
+    """A forked writer's work: each of its pieces made, then written in its turn."""
+    for k in numbers:
+        failure: BaseException | None = None
+        try:
+            data = piece(k)
+        except BaseException as exc:  # noqa: BLE001 - reported in its turn, not before
+            failure, data = exc, b""
         with ready:
-            turn.value = next_turn
-            ready.notify_all()
+            ready.wait_for(lambda k=k: turn.value in (k, -1))
+            if turn.value == -1:
+                return  # a piece before this one failed
+        next_turn = -1
+        try:
+            if failure is not None:
+                raise failure
+            write_all(out_fd, data)
+            next_turn = k + 1
+        except BaseException as exc:  # noqa: BLE001 - the caller raises it
+            report.send((k, _portable(exc)))
+            return
+        finally:
+            with ready:
+                turn.value = next_turn
+                ready.notify_all()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives the pipe to the caller as it is (an ``Exception`` that pickles),
+    else its text in an error: not a ``SystemExit`` from a piece, which would end the caller."""
+    import pickle
+
+    try:
+        if isinstance(exc, Exception):
+            pickle.loads(pickle.dumps(exc))
+            return exc
+    except Exception:  # noqa: BLE001 - any failure to pickle or rebuild it
+        pass
+    return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
 @contextlib.contextmanager

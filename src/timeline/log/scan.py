@@ -59,14 +59,17 @@ def word_bounds(word: bytes) -> bytes:
 _SPECIAL = frozenset(b".^$*+?{}[]|()\\")
 _QUANTIFIERS = frozenset(b"*+?{")
 _PROBES = 64
+# A comment group, or a group whose verbose mode makes '#' start a comment: their text may
+# hold a '|' or a bracket that the scan below would take for syntax.
+_HIDES_SYNTAX = re.compile(rb"\(\?(?:#|[aiLmsu-]*x)")
 
 
 def lead_byte(pattern: re.Pattern[bytes]) -> bytes:
     """The byte every match of ``pattern`` begins with, when its source shows it plainly: a
     literal byte or an escaped special one (``\\\\``) that no quantifier follows, in a pattern
-    with no alternative at its top level; else b"" (then no byte is known)."""
+    with no alternative at its top level and no comment; else b"" (then no byte is known)."""
     source = pattern.pattern
-    if pattern.flags & (re.IGNORECASE | re.VERBOSE) or not source:
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE) or not source or _HIDES_SYNTAX.search(source):
         return b""
     width = 2 if source[0] == ord("\\") else 1
     lead = source[width - 1 : width]
