@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from timeline.errors import LineError, OutputError
+from timeline.errors import LineError, LogReadError, OutputError
 from timeline.log import parallel
 from timeline.log.files import snapshot
 
@@ -236,6 +236,26 @@ def test_a_piece_that_ends_its_writer_is_an_error_not_a_hang(
     written = out.read_bytes()
     whole = b"".join(_numbered_piece(k) for k in range(5))
     assert written == whole if how != "death" else whole.startswith(written)
+
+
+def _dying_reader(fd: int, start: int, end: int) -> int:
+    if start == 0:
+        os._exit(3)  # killed, say, for want of memory
+    return end - start
+
+
+def test_a_reader_that_dies_is_an_error_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool would start another worker, but the range the dead one read is never read."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(b"{}\n" * 10_000)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    with snapshot(log) as snap, _within(20), pytest.raises(LogReadError, match="died"):
+        ranges = parallel.ranges(snap)
+        assert ranges is not None
+        parallel.map_ranges(_dying_reader, snap.fd, ranges)
 
 
 def test_pieces_are_written_in_their_order_whichever_is_made_first(

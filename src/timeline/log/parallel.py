@@ -158,14 +158,18 @@ def map_ranges(
         _READ = context.RawArray("q", len(ranges))
         _SLOTS = {start: slot for slot, (start, _) in enumerate(ranges)}
     try:
+        others = set(multiprocessing.active_children())
         with _ignoring_interrupts():  # the workers are forked meanwhile, and inherit it
             pool = context.Pool(min(len(ranges), workers()))
+        readers = [child for child in multiprocessing.active_children() if child not in others]
         with pool:
             tasks = [(fd, start, end) for start, end in ranges]
             done = pool.starmap_async(work, tasks, chunksize=1)  # each range as a worker is free
-            while progress is not None and not done.ready():
+            while not done.ready():
                 done.wait(_POLL_SECONDS)
-                progress(sum(_READ))
+                if progress is not None:
+                    progress(sum(_READ))
+                _stop_if_one_died(readers)
             results = done.get()
     finally:
         _READ, _SLOTS = None, {}
@@ -284,6 +288,18 @@ def _portable(exc: BaseException) -> BaseException:
     except Exception:  # noqa: BLE001 - any failure to pickle or rebuild it
         pass
     return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _stop_if_one_died(readers: list[Any]) -> None:
+    """Raises if a reader has died (killed, out of memory): the pool would start another, but
+    the range it was reading would never be read, and the caller would wait for it forever."""
+    from timeline.errors import LogReadError
+
+    for reader in readers:
+        if reader.exitcode not in (None, 0):
+            raise LogReadError(
+                f"the log's readers stopped: one of them died (exit status {reader.exitcode})"
+            )
 
 
 @contextlib.contextmanager
