@@ -31,10 +31,8 @@ def utf8_text(lines: Iterable[bytes], *, to: str | None) -> ByteLines | TextLine
     """Lines of text already in UTF-8, written as they are where UTF-8 is what the output
     takes (a file, or a standard output in UTF-8); else decoded, for the stream to escape what
     its encoding cannot hold (``exits.run``)."""
-    from timeline.selection import KeptLines
-
     if to is not None or writes_utf8(sys.stdout):
-        return ByteLines(lines, lines.write_to if isinstance(lines, KeptLines) else None)
+        return ByteLines.of(lines)
     return TextLines(line.decode() for line in lines)
 
 

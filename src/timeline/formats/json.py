@@ -29,9 +29,7 @@ def events(selection: Selection, *, long: bool = False, about: About = About()) 
 
 def canonical(lines: Iterable[bytes]) -> ByteLines:
     """Events that are canonical JSON lines already (``selection.canonical_lines``): as they are."""
-    from timeline.selection import KeptLines
-
-    return ByteLines(lines, lines.write_to if isinstance(lines, KeptLines) else None)
+    return ByteLines.of(lines)
 
 
 def _compact(record: dict[str, Any]) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -29,6 +29,20 @@ class ByteLines:
 
     lines: Iterable[bytes]
     write_to: Callable[[int], None] | None = None
+
+    @classmethod
+    def of(cls, lines: Iterable[bytes]) -> ByteLines:
+        """``lines``, with their own ``write_to`` when they have one (``selection.KeptLines``)."""
+        return cls(lines, lines.write_to if isinstance(lines, WritableLines) else None)
+
+
+@runtime_checkable
+class WritableLines(Protocol):
+    """Lines that can also write themselves, all at once, to an open file."""
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def write_to(self, out_fd: int) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
