@@ -534,13 +534,16 @@ class KeptLines(Iterable[bytes]):
         if self._head:
             write_all(out_fd, b"".join(line + b"\n" for line in self._head))
         ranked, read = array("q", self._ranked), self._read  # no objects for forks to touch
+        forked = len(ranked) >= _PARALLEL_PIECES * PIECE_LINES and parallel.workers() >= 2
+        # Alone, the caller holds a smaller piece: the few lines of a filter, in less memory.
+        size = PIECE_LINES if forked else _CALLERS_PIECE_LINES
 
         def piece(k: int) -> bytes:
-            lines = list(read(ranked[k * PIECE_LINES : (k + 1) * PIECE_LINES]))
+            lines = list(read(ranked[k * size : (k + 1) * size]))
             return b"\n".join(lines) + b"\n" if lines else b""
 
-        count = -(-len(ranked) // PIECE_LINES)
-        if count >= _PARALLEL_PIECES and parallel.workers() >= 2:
+        count = -(-len(ranked) // size)
+        if forked:
             parallel.write_in_order(piece, count, out_fd)
             return
         for k in range(count):
@@ -550,6 +553,7 @@ class KeptLines(Iterable[bytes]):
 PIECE_LINES = 8192
 """Lines that a writer of ``KeptLines.write_to`` reads back and writes at once."""
 _PARALLEL_PIECES = 8  # fewer pieces (64k lines): forking writers would cost more than it saves
+_CALLERS_PIECE_LINES = 1024
 
 
 class ViewPart(NamedTuple):
