@@ -131,9 +131,12 @@ def test_the_allocator_setting_is_skipped_without_glibc(
     assert [param for param, _ in asked] == [-3, -1]
 
 
-# `timeline check` with its workers slowed down, so that a Ctrl-C finds them at work.
+# `timeline check` with its workers slowed down, so that a Ctrl-C finds them at work. A shell
+# starts a command in the background with SIGINT ignored, which Python keeps: the test's command
+# takes it back, so that it runs the same however the tests were started.
 _SLOW_CHECK = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal, whoever started us
 import timeline.check as check, timeline.cli as cli, timeline.log.parallel as parallel
 parallel.MIN_BYTES = 0
 parallel.workers = lambda: 2
@@ -163,7 +166,11 @@ def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path: Path) -> None:
     ) as command:
         time.sleep(2)  # past start-up: the workers are asleep in their ranges
         os.killpg(command.pid, signal.SIGINT)
-        _, stderr = command.communicate(timeout=30)
+        try:
+            _, stderr = command.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(command.pid, signal.SIGKILL)  # not minutes more of sleeping workers
+            raise
     assert command.returncode == 130, stderr
     assert b"Traceback" not in stderr and b"ForkPoolWorker" not in stderr, stderr
 
