@@ -24,15 +24,17 @@ from timeline.log.files import snapshot
 from timeline.log.lines import STDIN, RawLine, display_name
 from timeline.log.scan import Anchors
 from timeline.log.sources import read_any_lines
-from timeline.parsing import InvalidLine, parse_lines
+from timeline.parsing import InvalidLine, ValidLine, parse_lines
 from timeline.prefilter import Prefilter
 from timeline.query import Filter, matches
+from timeline.rules import EventLike
 from timeline.selection import (
     BadLine,
     BadLines,
     OnInvalid,
     OnMore,
     joined_bad_lines,
+    range_events,
     report_bad_lines,
 )
 from timeline.stats import Spec, Stats, Tally, counter, finish, note_rejections
@@ -60,15 +62,24 @@ def tally_lines(
 ) -> BadLines:  # fmt: skip
     """Count the events of ``lines`` that match ``flt`` into ``tally``; the bad lines, in
     order. ``recount``: count only those not stored as disputed (the second reading)."""
+    parsed = parse_lines(lines, source="", want=want)
+    events = (one.event if isinstance(one, ValidLine) else one for one in parsed)
+    return _tally(events, flt, spec, tally, recount=recount)
+
+
+def _tally(
+    events: Iterable[EventLike | InvalidLine], flt: Filter, spec: Spec, tally: Tally, *,
+    recount: bool,
+) -> BadLines:  # fmt: skip
+    """``tally_lines`` of events already read, and the lines that hold none."""
     count = counter(spec)
     rejections = spec.status_at is not None and not recount
     bad = BadLines()
-    for parsed in parse_lines(lines, source="", want=want):
-        if isinstance(parsed, InvalidLine):
-            line = parsed.line
-            bad.add(BadLine(line.lineno, line.offset, parsed.error.problems, line.is_complete))
+    for event in events:
+        if isinstance(event, InvalidLine):
+            line = event.line
+            bad.add(BadLine(line.lineno, line.offset, event.error.problems, line.is_complete))
             continue
-        event = parsed.event
         if rejections:
             note_rejections(tally, event)
         if matches(event, flt) and not (recount and event.status is not Status.CLAIMED):
@@ -79,9 +90,12 @@ def tally_lines(
 def tally_range(
     fd: int, start: int, end: int, *, flt: Filter, spec: Spec, recount: bool = False
 ) -> tuple[Tally, BadLines]:
-    """``tally_lines`` over one byte range of a log: the work of one parallel worker."""
+    """``tally_lines`` over one byte range of a log: the work of one parallel worker. When
+    every line is read, the lines the fast path reads skip the pipeline (``range_events``)."""
     want, anchors = _reading(flt, spec, recount=recount, strict=False)
     tally = Tally()
+    if want is None and anchors is None:
+        return tally, _tally(range_events(fd, start, end), flt, spec, tally, recount=recount)
     lines = parallel.range_lines(fd, start, end, anchors)
     return tally, tally_lines(lines, flt, spec, tally, want=want, recount=recount)
 

@@ -385,9 +385,7 @@ def _every_event(
         bad.extend(part_bad)
 
     offset = start
-    for block, cut in file_blocks(fd, start, end):
-        contents = (block[:cut] if cut < len(block) else block).split(b"\n")
-        last = contents.pop()  # b"" after the last newline, or a last line without one
+    for contents, last in _block_lines(fd, start, end):
         for content in contents:
             read = read_line(content)
             if read is None:
@@ -424,6 +422,38 @@ def _every_event(
     if spool is not None:
         spool.flush()
     return kept, bad
+
+
+def _block_lines(fd: int, start: int, end: int) -> Iterator[tuple[list[bytes], bytes]]:
+    """The lines of a byte range of an open log a block at a time, each without its newline
+    (split at once, in C), and the block's last line if it has no newline (else b"")."""
+    for block, cut in file_blocks(fd, start, end):
+        contents = (block[:cut] if cut < len(block) else block).split(b"\n")
+        yield contents, contents.pop()  # b"" after the last newline, or a line without one
+
+
+def range_events(fd: int, start: int, end: int) -> Iterator[EventLike | InvalidLine]:
+    """Every event of a byte range of an open log, in file order, and each line that holds
+    none as its ``InvalidLine`` (not numbered, as a worker's): the lines the fast path reads
+    in a loop of their own, as ``_every_event`` reads them, and the rest through
+    ``parse_lines``. For a reading that keeps no line, only what its events say (``stats``)."""
+    from timeline.fastpath import read_line
+
+    def parsed(line: RawLine) -> Iterator[EventLike | InvalidLine]:
+        for one in parse_lines([line], source=""):
+            yield one.event if isinstance(one, ValidLine) else one
+
+    offset = start
+    for contents, last in _block_lines(fd, start, end):
+        for content in contents:
+            read = read_line(content)
+            if read is not None:
+                yield read[0]
+            else:
+                yield from parsed(RawLine(0, content + b"\n", offset))
+            offset += len(content) + 1
+        if last:
+            yield from parsed(RawLine(0, last, offset))
 
 
 def joined_bad_lines(parts: Iterable[BadLines], log_fd: int) -> BadLines:

@@ -446,3 +446,30 @@ def test_the_forked_path_is_taken_and_warns_with_line_numbers(
     assert forked.stdout == serial.stdout
     assert forked.stderr == serial.stderr
     assert f"{log_copy}:16: " in forked.stderr and f"{log_copy}:38: " in forked.stderr
+
+
+@pytest.mark.slow
+def test_every_core_counts_every_kind_of_line_as_one_process(
+    runner: CliRunner, log_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read without a filter, the workers take the lines the fast path reads in a loop of
+    their own: a blank line, a bad one, one in another layout, one only the model reads (an
+    actor id it normalises) and a last line without a newline count and warn as one reader
+    counts and warns."""
+    lines = log_copy.read_text(encoding="utf-8").splitlines()
+    spaced = json.dumps(json.loads(lines[3]))
+    normalised = json.loads(lines[4]) | {"id": "2024-08-30-normalised", "actors": ["Belarus MoD"]}
+    lines[5:5] = ["", '{"id": "bad"}', spaced, json.dumps(normalised)]
+    log_copy.write_text("\n".join(lines * 3), encoding="utf-8")  # no newline at the end
+    args = ["stats", "-f", str(log_copy), "--by", "actor", "--by", "status"]
+    serial = invoke(runner, [*args, "--strict"])
+    assert serial.exit_code == 2 and f"{log_copy}:7: " in serial.stderr  # strict: the first
+    serial = invoke(runner, args)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    forked = invoke(runner, args)
+    assert (forked.exit_code, forked.stdout, forked.stderr) == (
+        serial.exit_code, serial.stdout, serial.stderr
+    )  # fmt: skip
+    assert "belarus-mod" in forked.stdout
+    assert forked.stderr.count(": date: required field is missing") == 3
