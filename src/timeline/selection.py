@@ -202,6 +202,12 @@ class Kept:
             else:
                 yield from_spool(-2 - offset, lengths[at])
 
+    def longest(self, positions: Iterable[int]) -> int:
+        """The length of the longest line at ``positions``."""
+        lengths, copies = self.lengths, self.copies
+        sizes = (len(copies[at]) if at in copies else lengths[at] for at in positions)
+        return max(sizes, default=0)
+
     def texts_at(
         self,
         positions: Iterable[int],
@@ -533,7 +539,8 @@ def canonical_lines(
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
         # the spools read once (whole, when small), before any writer inherits the reader
         from_spool = _spool_reader(spools)
-        yield KeptLines(ranked, functools.partial(kept.lines, log_fd=log_fd, from_spool=from_spool))
+        read = functools.partial(kept.lines, log_fd=log_fd, from_spool=from_spool)
+        yield KeptLines(ranked, read, longest=functools.partial(kept.longest, ranked))
 
 
 class KeptLines(Iterable[bytes]):
@@ -546,12 +553,29 @@ class KeptLines(Iterable[bytes]):
         ranked: Sequence[int],
         read: Callable[[Sequence[int]], Iterable[bytes]],
         head: Sequence[bytes] = (),
+        *,
+        longest: Callable[[], int] | None = None,
     ) -> None:
-        self._ranked, self._read, self._head = ranked, read, head
+        self._ranked, self._read, self._head, self._longest = ranked, read, head, longest
 
     def after(self, head: Iterable[bytes]) -> KeptLines:
         """These lines after ``head`` (a table's header)."""
-        return KeptLines(self._ranked, self._read, [*self._head, *head])
+        return KeptLines(self._ranked, self._read, [*self._head, *head], longest=self._longest)
+
+    def mapped(self, change: Callable[[bytes], bytes]) -> KeptLines:
+        """Each line changed by ``change`` (in the writers, with ``write_to``)."""
+        read = self._read
+        return KeptLines(
+            self._ranked,
+            lambda positions: map(change, read(positions)),
+            [change(line) for line in self._head],
+        )
+
+    def longest(self) -> int:
+        """The length of the longest of these lines (as they were kept, before ``mapped``)."""
+        if self._longest is not None:
+            return self._longest()
+        return max(map(len, self), default=0)
 
     def __iter__(self) -> Iterator[bytes]:
         yield from self._head

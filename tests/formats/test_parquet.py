@@ -184,3 +184,52 @@ def test_missing_duckdb_names_the_extra(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 2
     assert result.stderr == "timeline: " + parquet.INSTALL_HINT + "\n"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow  # forks writers, and a line of megabytes
+def test_a_large_selection_is_spooled_by_the_writers_as_one_process_spools_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writers of a large selection spool the lines for DuckDB, each 'extra' as its text
+    (DuckDB's JSON would write an escaped bidi control as itself): the same rows, in the same order,
+    as a strict reading, a line of megabytes among them (an 'extra' of quotes, longer as
+    text)."""
+    from timeline import selection
+    from timeline.log import parallel
+
+    days = [f"2024-08-{n % 28 + 1:02d}" for n in range(40)]
+    events = [
+        Event.model_validate(event_dict(id=f"{day}-e{n}", date=day)) for n, day in enumerate(days)
+    ]
+    events[7] = Event.model_validate(
+        event_dict(id="2024-08-08-quotes", date="2024-08-08", extra={"q": '"\\' * 300_000})
+    )
+    events[9] = Event.model_validate(
+        event_dict(id="2024-08-10-big", date="2024-08-10", extra={"f": 1e300, "u": "\u202e"})
+    )
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(canonical_json(event) + "\n" for event in events))
+
+    def written(name: str, *options: str) -> list[dict[str, Any]]:
+        out = tmp_path / name
+        args = ["show", "-f", str(log), "--format", "parquet", "-o", str(out), *options]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        return _read_back(out)
+
+    expected = written("strict.parquet", "--strict")
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 3)
+    monkeypatch.setattr(selection, "PIECE_LINES", 4)
+    calls: list[int] = []
+    real = parallel.write_in_order
+
+    def spying(*args: Any) -> None:
+        calls.append(1)
+        real(*args)
+
+    monkeypatch.setattr(parallel, "write_in_order", spying)
+    assert written("forked.parquet") == expected
+    assert calls == [1]  # the spool was written by the forked writers
+    assert len(expected) == 40 and any(row["id"] == "2024-08-08-quotes" for row in expected)
+    assert '{"f":1e300,"u":"\\u202e"}' in [row["extra"] for row in expected]

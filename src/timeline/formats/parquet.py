@@ -95,13 +95,19 @@ def _write(lines: Iterable[bytes], path: Path) -> None:
         import duckdb
     except ImportError:
         raise InputError(INSTALL_HINT) from None
+    from timeline.selection import KeptLines
+
     with _spool_beside(path) as spool:
         longest = 0  # DuckDB's reader buffers twice the longest object it is told to expect
         with open(spool, "wb") as out:
-            for line in lines:
-                data = _extra_as_text(line)
-                longest = max(longest, len(data))
-                out.write(data + b"\n")
+            if isinstance(lines, KeptLines):  # spooled by the writers of a large selection
+                lines.mapped(_extra_as_text).write_to(out.fileno())
+                longest = 2 * lines.longest() + 2  # 'extra' as text: each '"' or '\' escaped
+            else:
+                for line in lines:
+                    data = _extra_as_text(line)
+                    longest = max(longest, len(data))
+                    out.write(data + b"\n")
         try:
             with duckdb.connect(":memory:") as db:
                 target = _literal(str(path))
