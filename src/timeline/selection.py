@@ -569,6 +569,7 @@ class KeptLines(Iterable[bytes]):
             self._ranked,
             lambda positions: map(change, read(positions)),
             [change(line) for line in self._head],
+            longest=self._longest,
         )
 
     def longest(self) -> int:
@@ -584,7 +585,8 @@ class KeptLines(Iterable[bytes]):
     def write_to(self, out_fd: int) -> None:
         """Every line, each with a newline, to the open file ``out_fd``. Reading a line back
         costs a system call (the lines of a log in date order lie all over it): many lines
-        are read back and written on every core, a piece of ``PIECE_LINES`` each."""
+        are read back and written on every core, a piece of ``PIECE_LINES`` each; fewer, by
+        the caller, ``_CALLERS_PIECE_LINES`` at a time."""
         if self._head:
             write_all(out_fd, b"".join(line + b"\n" for line in self._head))
         ranked, read = array("q", self._ranked), self._read  # no objects for forks to touch
@@ -986,8 +988,8 @@ def _rendered(
     disputed: Collection[int],
 ) -> Iterator[bytes]:
     """The kept lines at ``ranked`` (their texts read by ``from_spool``); an event the whole
-    log disputes is rendered again, as is one whose id's hash is in ``disputed`` (the hashes
-    of the ids that rejections answer)."""
+    log disputes is rendered again: one whose id's hash is in ``disputed`` (the hashes of
+    the ids that rejections answer, so that an id sharing one is rendered again too)."""
     ids, texts = kept.ids, kept.texts_at(ranked, from_spool=from_spool)
     for at, text in zip(ranked, texts, strict=True):
         if text is None or ids[at] in disputed:

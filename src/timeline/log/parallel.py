@@ -19,6 +19,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from timeline.errors import LogReadError, OutputError
 from timeline.log.files import RangeReader, Snapshot, write_all
 from timeline.log.lines import RawLine
 from timeline.log.scan import Anchors, file_blocks, scan_lines
@@ -219,8 +220,6 @@ def _failures(writers: list[tuple[Any, Any]], turn: Any) -> list[tuple[int, Base
     that dies ends the others, which would wait for a turn that does not come."""
     from multiprocessing.connection import wait
 
-    from timeline.errors import OutputError
-
     failures: list[tuple[int, BaseException]] = []
     running = {writer.sentinel: (writer, reader) for writer, reader in writers}
     stopped = False
@@ -293,8 +292,6 @@ def _portable(exc: BaseException) -> BaseException:
 def _stop_if_one_died(readers: list[Any]) -> None:
     """Raises if a reader has died (killed, out of memory): the pool would start another, but
     the range it was reading would never be read, and the caller would wait for it forever."""
-    from timeline.errors import LogReadError
-
     for reader in readers:
         if reader.exitcode not in (None, 0):
             raise LogReadError(
