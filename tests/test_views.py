@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from strategies import events as any_event
 from timeline.cli import app
-from timeline.formats import acled, geojson, markdown, timelinejs
+from timeline.formats import acled, geojson, html, markdown, timelinejs
 from timeline.formats.output import About
+from timeline import selection
 from timeline.log import parallel
 from timeline.log.files import read_raw_lines
 from timeline.model import Event
@@ -200,8 +201,8 @@ def test_bad_lines_kept_are_bounded() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    [markdown, geojson, timelinejs, acled],
-    ids=["markdown", "geojson", "timelinejs", "acled"],
+    [markdown, geojson, timelinejs, acled, html],
+    ids=["markdown", "geojson", "timelinejs", "acled", "html"],
 )
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -212,7 +213,7 @@ def test_bad_lines_kept_are_bounded() -> None:
     reverse=st.booleans(),
     workers=st.sampled_from([1, 3]),
 )
-def test_pieces_the_readers_render_are_those_the_format_renders(
+def test_pieces_rendered_on_every_core_are_those_the_format_renders(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     module: Any,
@@ -221,14 +222,24 @@ def test_pieces_the_readers_render_are_those_the_format_renders(
     reverse: bool,
     workers: int,
 ) -> None:
-    """The Markdown brief (GeoJSON, TimelineJS) of entries (features, slides) rendered by the
-    readers as they read (``piece``), with those that depend on other events rendered again
-    (an entry that answers or is answered, a feature or slide whose claim is rejected, a slide
-    that answers), is the one of the in-memory path, notes included."""
+    """The Markdown brief (GeoJSON, TimelineJS, ACLED, HTML) of a large selection, whose
+    entries (features, slides, rows, articles) forked workers render a run at a time (``Selection.pieces``), is
+    the one of the in-memory path, notes included: entries that answer or are answered, and
+    claims that are rejected, anywhere in the log, included."""
     path = tmp_path / "events.jsonl"
     path.write_bytes(b"".join(_layout(event, spaced) + b"\n" for event, spaced in log))
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda: workers)
+    monkeypatch.setattr(selection, "RENDER_RUN", 2)
+    monkeypatch.setattr(selection, "_PARALLEL_RUNS", 1)
+    runs: list[int] = []
+    ordered_map = parallel.ordered_map
+
+    def counted(work: Any, count: int) -> Any:
+        runs.append(count)
+        return ordered_map(work, count)
+
+    monkeypatch.setattr(parallel, "ordered_map", counted)
     names = {"belarus": "Belarus"}
     about = About(names=names)
     options: dict[str, Any] = {"reverse": reverse, "on_invalid": pytest.fail}
@@ -236,10 +247,10 @@ def test_pieces_the_readers_render_are_those_the_format_renders(
         read_raw_lines(path), flt, source="e", strict=False, reread=lambda: read_raw_lines(path),
         **options,
     )  # fmt: skip
-    piece = module.piece(about)
-    with selected(str(path), flt, strict=False, on_more=pytest.fail, piece=piece, **options) as sel:
-        events = sel.events
-        assert isinstance(events, KeptEvents) and events.rendered
+    with selected(str(path), flt, strict=False, on_more=pytest.fail, **options) as sel:
+        assert isinstance(sel.events, KeptEvents)
         rendered, wanted = module.events(sel, about=about), module.events(expected, about=about)
         assert list(rendered.lines) == list(wanted.lines)
         assert rendered.notes == wanted.notes
+        shown = len(sel.events)
+    assert runs == ([-(-shown // 2)] if workers > 1 and shown >= 2 else [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import functools
 import os
 import signal
@@ -296,3 +297,59 @@ def test_a_reader_gone_is_a_broken_pipe(monkeypatch: pytest.MonkeyPatch) -> None
             parallel.write_in_order(_numbered_piece, 10, write_end)
     finally:
         os.close(write_end)
+
+
+def test_ordered_map_yields_in_order_what_workers_made_of_a_closure() -> None:
+    """The work need not pickle (a closure over a local): the workers inherit it; the results
+    come in order of k, whichever worker made each and however long it took."""
+    squares = {k: k * k for k in range(40)}
+
+    def work(k: int) -> tuple[int, int]:
+        time.sleep(0.01 * (k % 3))  # later ones are sometimes made first
+        return os.getpid(), squares[k]
+
+    made = list(parallel.ordered_map(work, 40))
+    assert [square for _, square in made] == [k * k for k in range(40)]
+    assert os.getpid() not in {pid for pid, _ in made}
+
+
+def test_ordered_map_raises_a_failing_work_in_its_turn() -> None:
+    def work(k: int) -> int:
+        if k == 7:
+            raise ValueError("run 7 cannot be made")
+        return k
+
+    got: list[int] = []
+    with _within(20), pytest.raises(ValueError, match="run 7 cannot be made"):
+        got.extend(parallel.ordered_map(work, 30))
+    assert got == list(range(7))
+
+
+def test_ordered_map_with_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    def work(k: int) -> int:
+        if k == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return k
+
+    with _within(20), pytest.raises(LogReadError, match="died"):
+        list(parallel.ordered_map(work, 10))
+
+
+def test_ordered_map_makes_a_few_results_ahead_of_a_slow_caller(tmp_path: Path) -> None:
+    """Each worker makes at most ``_AHEAD`` results before the caller takes them: a caller that
+    stops after the first has had a bounded number made, not all, and the workers end."""
+    started = tmp_path / "started"
+
+    def work(k: int) -> int:
+        with open(started, "a") as fh:
+            fh.write(f"{k}\n")
+        return k
+
+    before = set(multiprocessing.active_children())
+    made = parallel.ordered_map(work, 1000)
+    assert next(made) == 0
+    time.sleep(0.5)  # time enough for the workers to make all they may
+    made.close()
+    window = parallel._AHEAD * parallel.workers()
+    assert len(started.read_text().split()) <= window + 1
+    assert not set(multiprocessing.active_children()) - before

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from timeline.diff import Comparison, Stat
     from timeline.query import Responses
     from timeline.rules import EventLike
-    from timeline.selection import Piece, Selection
+    from timeline.selection import Selection
     from timeline.stats import Stats
 
 __all__ = [
@@ -88,15 +88,11 @@ class ShowFormat:
     ``line`` renders one event's line of ``render``'s output, after the lines of ``head``,
     for a format whose line depends on the other events only through
     ``responses.is_disputed``: the readers of a large log render them as they read
-    (``selection.selected_lines``). ``piece``, given the ``About`` that ``render`` will get (the
-    display names, the time of making), renders an event's piece of ``render``'s output for
-    the readers to render as they read (``selection.selected``), which ``render`` takes from
-    ``Selection.pieces``."""
+    (``selection.selected_lines``)."""
 
     render: ShowRenderer
     canonical: Callable[[Iterable[bytes]], Output] | None = None
     line: Callable[[EventLike, Responses], str] | None = None
-    piece: Callable[[About], Piece] | None = None
     head: tuple[str, ...] = ()
     titled: bool = False  # it writes ``about.heading`` (``--title``)
 
@@ -109,15 +105,11 @@ SHOW: dict[Format, ShowFormat] = {
     Format.PARQUET: ShowFormat(
         _on_call("parquet", "events"), canonical=_on_call("parquet", "canonical")
     ),
-    Format.MARKDOWN: ShowFormat(
-        _on_call("markdown", "events"), piece=_on_call("markdown", "piece"), titled=True
-    ),
-    Format.TIMELINEJS: ShowFormat(
-        _on_call("timelinejs", "events"), piece=_on_call("timelinejs", "piece"), titled=True
-    ),
+    Format.MARKDOWN: ShowFormat(_on_call("markdown", "events"), titled=True),
+    Format.TIMELINEJS: ShowFormat(_on_call("timelinejs", "events"), titled=True),
     Format.ICS: ShowFormat(_on_call("ics", "events"), titled=True),
-    Format.GEOJSON: ShowFormat(_on_call("geojson", "events"), piece=_on_call("geojson", "piece")),
-    Format.ACLED: ShowFormat(_on_call("acled", "events"), piece=_on_call("acled", "piece")),
+    Format.GEOJSON: ShowFormat(_on_call("geojson", "events")),
+    Format.ACLED: ShowFormat(_on_call("acled", "events")),
     Format.HTML: ShowFormat(_on_call("html", "events"), titled=True),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {

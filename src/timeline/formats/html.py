@@ -32,12 +32,12 @@ from timeline.formats.labels import MONTHS, day_words, iso_label, status_of
 from timeline.formats.labels import date_words as labels_date_words
 from timeline.formats.output import About, TextLines
 from timeline.formats.pagechart import Chart, ChartCounts
-from timeline.query import sort_key
+from timeline.query import sort_key, sorted_date
 from timeline.text import visible
 from timeline.vocab import EventType, Status
 
 if TYPE_CHECKING:
-    from jinja2 import Template
+    from jinja2 import Environment, Template
 
     from timeline.rules import EventLike, LocationLike, SourceLike
     from timeline.selection import Selection
@@ -168,7 +168,7 @@ class EventView:
 class Month:
     heading: str
     anchor: str
-    events: Iterator[EventView]
+    events: Iterator[str]  # each event's article (``event.html.j2``), escaped there
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +273,7 @@ class _Survey:
     references: dict[str, str]
     answerers: dict[str, list[Link]]
     names: Mapping[str, str]
+    answers_elsewhere: bool  # some event answers one that is not on the page
 
 
 def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
@@ -330,22 +331,33 @@ def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
         references=references,
         answerers=answerers,
         names=names,
+        answers_elsewhere=not wanted <= references.keys(),
     )
 
 
 def _years(selection: Selection, survey: _Survey) -> Iterator[Year]:
     """The events under year and month headings (an event known only to its year goes under
-    its year, before the months), each made into a view as the page reaches it."""
+    its year, before the months), each event's article rendered (on every core, for a large
+    selection: ``Selection.pieces``) as the page reaches it."""
+    article = _environment().get_template("event.html.j2")
 
-    def month_of(event: EventLike) -> int | None:
-        return None if event.precision is Precision.YEAR else event.date.month
+    def render(event: EventLike) -> str:
+        return article.render(e=_view(event, selection, survey))
 
-    for year, in_year in itertools.groupby(selection.events, key=lambda e: e.date.year):
+    def year_of(piece: tuple[int, str]) -> int:
+        return sorted_date(piece[0])[0].year
+
+    def month_of(piece: tuple[int, str]) -> int | None:
+        day, precision = sorted_date(piece[0])
+        return None if precision is Precision.YEAR else day.month
+
+    pieces = selection.pieces(render, names_answered=survey.answers_elsewhere)
+    for year, in_year in itertools.groupby(pieces, key=year_of):
         months = (
             Month(
                 heading=f"{MONTHS[month - 1]} {year}" if month else f"{year}, month not known",
                 anchor=f"m-{year:04d}-{month:02d}" if month else f"m-{year:04d}",
-                events=(_view(e, selection, survey) for e in in_month),
+                events=(text for _, text in in_month),
             )
             for month, in_month in itertools.groupby(in_year, key=month_of)
         )
@@ -381,17 +393,20 @@ def _shipped() -> _Shipped:
 
 
 @functools.cache
-def _template() -> Template:
+def _environment() -> Environment:
     import jinja2
 
-    environment = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("timeline.formats", "templates"),
         autoescape=True,  # every value is text to show, never markup
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return environment.get_template("page.html.j2")
+
+
+def _template() -> Template:
+    return _environment().get_template("page.html.j2")
 
 
 def _lines(chunks: Iterable[str], *, batch: int = 4096) -> Iterator[str]:

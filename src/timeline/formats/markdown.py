@@ -17,7 +17,6 @@ mentions and issue links, and ``:smile:`` into an emoji, after the Markdown is r
 
 from __future__ import annotations
 
-import functools
 import re
 import string
 from collections.abc import Iterator, Mapping
@@ -28,7 +27,7 @@ from timeline.formats.labels import date_words, made_from, month_words, status_o
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
 from timeline.query import sorted_date
-from timeline.selection import UNANSWERED, Piece, Selection
+from timeline.selection import Selection
 from timeline.text import visible
 
 if TYPE_CHECKING:
@@ -170,19 +169,6 @@ def _entry_text(
     return "\n".join(_entry(event, selection, names, answerers))
 
 
-def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
-    """The entry of an event that answers none and that none answers, as the brief writes it;
-    None for one that answers others (its entry names them)."""
-    if event.responds_to:
-        return None
-    return _entry_text(event, UNANSWERED, names, [])
-
-
-def piece(about: About) -> Piece:
-    """The entries the readers of a log render as they read (``selection.selected``)."""
-    return functools.partial(_piece, names=about.names)
-
-
 def _lines(selection: Selection, about: About) -> Iterator[str]:
     yield from _front(selection, about)
     heading = None
@@ -191,8 +177,7 @@ def _lines(selection: Selection, about: About) -> Iterator[str]:
     def entry(event: EventLike) -> str:
         return _entry_text(event, selection, about.names, answerers.get(event.id, []))
 
-    # an entry depends on the rest of the log only if the event answers or is answered
-    for place, text in selection.pieces(entry, redo=selection.responses.answered):
+    for place, text in selection.pieces(entry, names_answered=True):
         if _heading(place) != heading:
             heading = _heading(place)
             yield ""

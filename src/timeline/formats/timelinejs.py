@@ -19,7 +19,6 @@ The JSON is written a slide a line, so a long selection streams.
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 from collections.abc import Iterator, Mapping
@@ -29,7 +28,7 @@ from timeline.dates import Precision, period_end
 from timeline.formats.labels import date_words, made_from, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
-from timeline.selection import UNANSWERED, Piece, Selection
+from timeline.selection import Selection
 from timeline.text import json_safe, visible
 
 if TYPE_CHECKING:
@@ -146,28 +145,13 @@ def _lines(selection: Selection, about: About) -> Iterator[str]:
     def line(event: EventLike) -> str:
         return _json(slide(event, selection, about.names))
 
-    # a slide depends on the rest of the log through a rejection of its claim and the events
-    # it answers (those have no piece)
-    for _, text in selection.pieces(line, redo=selection.responses.rejected):
+    for _, text in selection.pieces(line, names_answered=True):
         if previous is not None:
             yield previous + ","
         previous = text
     if previous is not None:
         yield previous
     yield "]}"
-
-
-def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
-    """The slide of an event that answers none, as if no event rejected it; None for one that
-    answers others (its slide names them)."""
-    if event.responds_to:
-        return None
-    return _json(slide(event, UNANSWERED, names))
-
-
-def piece(about: About) -> Piece:
-    """The slides the readers of a log render as they read (``selection.selected``)."""
-    return functools.partial(_piece, names=about.names)
 
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:

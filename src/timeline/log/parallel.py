@@ -31,8 +31,19 @@ R = TypeVar("R")
 
 
 def workers() -> int:
-    """How many workers a large read uses: the CPUs this process may run on."""
+    """How many workers a large read uses: the CPUs this process may run on; one in a worker,
+    which never forks workers of its own (a pool's workers may not, and the CPUs are taken)."""
+    if _in_worker:
+        return 1
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+_in_worker = False
+
+
+def _become_worker() -> None:
+    global _in_worker
+    _in_worker = True
 
 
 def _size(path: str) -> int:
@@ -161,7 +172,7 @@ def map_ranges(
     try:
         others = set(multiprocessing.active_children())
         with _ignoring_interrupts():  # the workers are forked meanwhile, and inherit it
-            pool = context.Pool(min(len(ranges), workers()))
+            pool = context.Pool(min(len(ranges), workers()), initializer=_become_worker)
         readers = [child for child in multiprocessing.active_children() if child not in others]
         with pool:
             tasks = [(fd, start, end) for start, end in ranges]
@@ -177,6 +188,52 @@ def map_ranges(
     if progress is not None:
         progress(sum(end - start for start, end in ranges))
     return results
+
+
+def ordered_map(work: Callable[[int], R], count: int) -> Iterator[R]:
+    """``work(k)`` for k in ``range(count)``, made in forked workers (one a CPU, each taking
+    the next k when it is done with one) and yielded in order of k. ``work`` need not pickle:
+    the workers inherit it; what it returns is sent back. At most ``_AHEAD`` results a worker
+    are made before the caller takes them, so a slow caller holds a few, not all. The error of
+    a ``work`` is raised in its turn; a worker that dies stops them all (``LogReadError``)."""
+    import collections
+    import multiprocessing
+
+    global _WORK
+    context = multiprocessing.get_context("fork")
+    others = set(multiprocessing.active_children())
+    _WORK = work
+    try:
+        with _ignoring_interrupts():  # the workers are forked meanwhile, and inherit it
+            pool = context.Pool(min(count, workers()), initializer=_become_worker)
+    finally:
+        _WORK = None
+    makers = [child for child in multiprocessing.active_children() if child not in others]
+    with pool:
+        window, made = _AHEAD * len(makers), 0
+        pending: collections.deque[Any] = collections.deque()
+        while made < min(window, count):
+            pending.append(pool.apply_async(_inherited_work, (made,)))
+            made += 1
+        while pending:
+            first = pending.popleft()
+            while not first.ready():
+                first.wait(_POLL_SECONDS)
+                _stop_if_one_died(makers)
+            result = first.get()
+            if made < count:
+                pending.append(pool.apply_async(_inherited_work, (made,)))
+                made += 1
+            yield result
+
+
+_AHEAD = 4
+_WORK: Callable[[int], Any] | None = None  # ``ordered_map``'s work, inherited by its workers
+
+
+def _inherited_work(k: int) -> Any:
+    assert _WORK is not None
+    return _WORK(k)
 
 
 def write_in_order(piece: Callable[[int], bytes], count: int, out_fd: int) -> None:
@@ -250,6 +307,7 @@ def _write_pieces(
     report: Any,
 ) -> None:
     """A forked writer's work: each of its pieces made, then written in its turn."""
+    _become_worker()
     for k in numbers:
         failure: BaseException | None = None
         try:
