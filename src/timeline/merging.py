@@ -24,6 +24,7 @@ from timeline.selection import (
     KeptEvents,
     OnInvalid,
     OnMore,
+    Piece,
     Selection,
     canonical_lines,
     selected,
@@ -107,13 +108,15 @@ def selected_logs(
     limit: int | None = None,
     on_invalid: OnInvalid,
     on_more: OnMore,
+    piece: Piece | None = None,
 ) -> Iterator[Selection]:
     """``selection.selected`` over several logs read as one (see the module's docstring);
-    each log's bad lines are reported with its own name."""
+    each log's bad lines are reported with its own name. Only a single log's readers render
+    a ``piece``."""
     if len(specs) == 1:
         with selected(
             specs[0], flt, strict=strict, reverse=reverse, limit=limit, on_invalid=on_invalid,
-            on_more=on_more,
+            on_more=on_more, piece=piece,
         ) as selection:  # fmt: skip
             yield selection
         return

@@ -37,6 +37,10 @@ OnInvalid = Callable[[InvalidLine], None]
 OnMore = Callable[[int], None]  # how many more bad lines there were than were reported
 EventLine = Callable[[EventLike, Responses], str]
 """An event's line of text in a view (``formats.SHOW``), given what the log says of it."""
+Piece = Callable[[EventLike], str | None]
+"""An event's part of a view as if no event answered it, rendered by the readers of a log
+(``Selection.pieces``); None when it depends on others all the same (say, on those it
+answers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,24 +62,31 @@ class Selection:
         return (event for event in events if event.responds_to)
 
     def pieces(
-        self, render: Callable[[EventLike], str], *, names_answered: bool = False
+        self,
+        render: Callable[[EventLike], str],
+        *,
+        redo: Collection[str] = (),
+        names_answered: bool = False,
     ) -> Iterator[tuple[int, str]]:
-        """Each event's place in date order (``query.sort_key``) and ``render(event)``, in
-        order. A large selection read from a log (``KeptEvents``) is rendered on every core,
-        a run of events at a time, by forked workers that inherit ``render`` and all it knows;
-        with ``names_answered`` (``render`` looks up ``answered``), the events the selection
-        answers are found first, once, not by each worker."""
+        """Each event's place in date order (``query.sort_key``) and its part of a view, in
+        order: the ``Piece`` its reader rendered (see ``selected``'s ``piece``), unless there
+        is none or the event's id is in ``redo`` (what the view's piece could not know, say
+        the ids others answer); else ``render(event)``. When a large selection read from a
+        log (``KeptEvents``) leaves many events to render, forked workers render them on
+        every core, with all ``render`` knows; with ``names_answered`` (``render`` looks up
+        ``answered``), the events the selection answers are found first, once, not by each
+        worker."""
         events = self.events
         if not isinstance(events, KeptEvents):
             return ((sort_key(event), render(event)) for event in events)
         if names_answered:
             len(self.answered)  # a lookup in the log, when the selection holds a log's events
-        return events.pieces(render)
+        return events.pieces(render, redo)
 
 
 UNANSWERED = Selection((), Responses())
-"""The selection a reader of a log renders a view's line against: it knows of no other event,
-so none answers, rejects or is answered by the one it reads."""
+"""The selection a reader of a log renders a ``Piece`` (or a view's line) against: it knows
+of no other event, so none answers, rejects or is answered by the one it reads."""
 
 
 def select_events(
@@ -280,7 +291,7 @@ def select_canonical(
     by_offset: bool = False,
     any_layout: bool = False,
     spool: Aside | None = None,
-    render: Callable[[EventLike], str] | None = None,
+    render: Piece | None = None,
     responses: Responses | None = None,
     answers: set[str] | None = None,
     copy_bytes: int = 0,
@@ -365,7 +376,7 @@ def _every_event(
     spool: Aside | None,
     copy_bytes: int = 0,
     any_layout: bool = False,
-    render: Callable[[EventLike], str] | None = None,
+    render: Piece | None = None,
     responses: Responses | None = None,
     answers: set[str] | None = None,
 ) -> tuple[Kept, BadLines]:
@@ -644,18 +655,21 @@ def view_range(
     *,
     flt: Filter,
     line: EventLine | None = None,
+    piece: Piece | None = None,
     spools: Mapping[int, int] | None = None,
 ) -> ViewPart:
     """The work of one reader of a log for a view: with a filter, only the candidate lines
     are read, then the lines that answer others (both at the speed of a search). With
     ``line``, each matching event's line is rendered into the reader's spool (the file
     ``spools`` gives for ``start``) as if nothing disputed it, and of the answers only the
-    rejections are read, all that such a line depends on (see ``selected_lines``); else
-    every answer is read."""
+    rejections are read, all that such a line depends on (see ``selected_lines``); with
+    ``piece``, its piece, and every answer is read."""
     responses, answers = Responses(), set[str]()
-    spool = None if line is None or spools is None else Aside(spools[start])
+    spool = None if (line is None and piece is None) or spools is None else Aside(spools[start])
 
-    def render(event: EventLike) -> str:
+    def render(event: EventLike) -> str | None:
+        if piece is not None:
+            return piece(event)
         assert line is not None
         return line(event, UNANSWERED.responses)
 
@@ -675,7 +689,7 @@ def view_range(
     # whose bytes show it (it parsed every line with an escape that could hide a needle). A
     # rendered line depends only on the rejections among them: searching for those (often
     # fewer; one block search) is cheaper than for every answer (two).
-    if spool is not None:
+    if spool is not None and piece is None:
         anchors, want_answer = _SHOWN_REJECTIONS, _answering_rejection
     else:
         anchors, want_answer = ANSWERS_SHOWN, None
@@ -701,33 +715,58 @@ def _decoded(line: bytes) -> EventLike:
 
 RENDER_RUN = 512
 """Events a worker of ``KeptEvents.pieces`` renders at a time."""
-_PARALLEL_RUNS = 8  # fewer runs (4k events): forking workers would cost more than it saves
+_PARALLEL_RUNS = 8  # fewer events to render (4k): forking workers would cost more than it saves
 
 
 class KeptEvents(Sequence[EventLike]):
     """The kept events in date order, decoded from the log (or their copies) each time they
     are visited, so that a view holds one event at a time, not the selection."""
 
-    def __init__(self, kept: Kept, ranked: list[int], log_fd: int) -> None:
-        self._kept, self._ranked, self._fd = kept, ranked, log_fd
+    def __init__(
+        self, kept: Kept, ranked: list[int], log_fd: int, spools: Sequence[int] = ()
+    ) -> None:
+        self._kept, self._ranked, self._fd, self._spools = kept, ranked, log_fd, spools
 
-    def pieces(self, render: Callable[[EventLike], str]) -> Iterator[tuple[int, str]]:
-        """``Selection.pieces``: a large selection is rendered in forked workers, each a run
-        of ``RENDER_RUN`` events at a time (see ``parallel.ordered_map``)."""
-        ranked, places, size = self._ranked, self._kept.places, RENDER_RUN
-        if len(ranked) < _PARALLEL_RUNS * size or parallel.workers() < 2:
-            for at, event in zip(ranked, self, strict=True):
-                yield places[at], render(event)
+    @property
+    def rendered(self) -> bool:
+        """Whether the readers rendered each event's piece (``Selection.pieces``)."""
+        return bool(self._spools) and len(self._kept.texts) == len(self._kept.places)
+
+    def pieces(
+        self, render: Callable[[EventLike], str], redo: Collection[str]
+    ) -> Iterator[tuple[int, str]]:
+        """``Selection.pieces``: with ``RENDER_RUN`` events or more to render (and two CPUs
+        or more), forked workers make the pieces a run of that many events at a time (see
+        ``parallel.ordered_map``)."""
+        kept, ranked, places, log_fd = self._kept, self._ranked, self._kept.places, self._fd
+        again = {hash(event_id) for event_id in redo}  # or whose id's hash is that of one
+        ids, rendered, from_spool = kept.ids, self.rendered, _spool_reader(self._spools)
+
+        def texts(positions: Sequence[int]) -> Iterator[str]:
+            stored = kept.texts_at(positions, from_spool=from_spool) if rendered else None
+            for at in positions:
+                text = None if stored is None else next(stored)
+                if text is None or ids[at] in again:
+                    yield render(_decoded(next(kept.lines([at], log_fd))))
+                else:
+                    yield text.decode()
+
+        size, stored = RENDER_RUN, kept.texts
+        to_render = (
+            sum(1 for at in ranked if stored[at] == -1 or ids[at] in again)
+            if rendered
+            else len(ranked)
+        )
+        if to_render < _PARALLEL_RUNS * size or parallel.workers() < 2:
+            yield from zip((places[at] for at in ranked), texts(ranked), strict=True)
             return
 
         def run(k: int) -> list[str]:
-            lines = self._kept.lines(ranked[k * size : (k + 1) * size], self._fd)
-            return [render(_decoded(line)) for line in lines]
+            return list(texts(ranked[k * size : (k + 1) * size]))
 
-        runs = parallel.ordered_map(run, -(-len(ranked) // size))
-        for k, texts in enumerate(runs):
+        for k, made in enumerate(parallel.ordered_map(run, -(-len(ranked) // size))):
             run_places = (places[at] for at in ranked[k * size : (k + 1) * size])
-            yield from zip(run_places, texts, strict=True)
+            yield from zip(run_places, made, strict=True)
 
     def __len__(self) -> int:
         return len(self._ranked)
@@ -884,11 +923,14 @@ def selected(
     limit: int | None = None,
     on_invalid: OnInvalid,
     on_more: OnMore,
+    piece: Piece | None = None,
 ) -> Iterator[Selection]:
     """The selection a view shows, read as ``canonical_lines`` reads (only the candidate
     lines, on every core when the log is large) and held as ``Kept`` columns: the events are
     decoded again as the view visits them, while the log stays open (unlocked: see
-    ``log.files.snapshot``). Standard input, git and ``strict`` reading hold the events."""
+    ``log.files.snapshot``). Standard input, git and ``strict`` reading hold the events.
+    With ``piece`` (and no ``limit``: a few events are rendered at once), the readers render
+    each event's piece as they read it, in parallel, for ``Selection.pieces``."""
     name = display_name(spec)
     if strict or not is_path(spec):
         reread = (lambda: read_any_lines(spec)) if spec != STDIN else None
@@ -897,16 +939,21 @@ def selected(
             limit=limit, on_invalid=on_invalid, reread=reread,
         )  # fmt: skip
         return
-    with snapshot(spec) as snap:
+    with snapshot(spec) as snap, contextlib.ExitStack() as stack:
         ranges = parallel.ranges(snap)
-        work = functools.partial(view_range, flt=flt)
+        spools: Sequence[int] = ()
+        if piece is not None and limit is None:
+            spools, by_start = stack.enter_context(_reader_spools(ranges))
+            work = functools.partial(view_range, flt=flt, piece=piece, spools=by_start)
+        else:
+            work = functools.partial(view_range, flt=flt)
         kept, _, responses, answers = _read_view(
             snap, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
             on_more=on_more,
         )  # fmt: skip
         places = kept.places
         ranked = order(range(len(places)), key=places.__getitem__, reverse=reverse, limit=limit)
-        events = KeptEvents(kept, ranked, snap.fd)
+        events = KeptEvents(kept, ranked, snap.fd, spools)
         if limit is not None:  # only the shown events' answers are named
             answers = {ref for event in events for ref in event.responds_to}
         yield Selection(events, responses, AnsweredEvents(snap, answers))

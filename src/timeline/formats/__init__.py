@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from timeline.diff import Comparison, Stat
     from timeline.query import Responses
     from timeline.rules import EventLike
-    from timeline.selection import Selection
+    from timeline.selection import Piece, Selection
     from timeline.stats import Stats
 
 __all__ = [
@@ -88,11 +88,15 @@ class ShowFormat:
     ``line`` renders one event's line of ``render``'s output, after the lines of ``head``,
     for a format whose line depends on the other events only through
     ``responses.is_disputed``: the readers of a large log render them as they read
-    (``selection.selected_lines``)."""
+    (``selection.selected_lines``). ``piece``, given the ``About`` that ``render`` will get (the
+    display names, the time of making), renders an event's piece of ``render``'s output for
+    the readers to render as they read (``selection.selected``), which ``render`` takes from
+    ``Selection.pieces``."""
 
     render: ShowRenderer
     canonical: Callable[[Iterable[bytes]], Output] | None = None
     line: Callable[[EventLike, Responses], str] | None = None
+    piece: Callable[[About], Piece] | None = None
     head: tuple[str, ...] = ()
     titled: bool = False  # it writes ``about.heading`` (``--title``)
 
@@ -108,8 +112,8 @@ SHOW: dict[Format, ShowFormat] = {
     Format.MARKDOWN: ShowFormat(_on_call("markdown", "events"), titled=True),
     Format.TIMELINEJS: ShowFormat(_on_call("timelinejs", "events"), titled=True),
     Format.ICS: ShowFormat(_on_call("ics", "events"), titled=True),
-    Format.GEOJSON: ShowFormat(_on_call("geojson", "events")),
-    Format.ACLED: ShowFormat(_on_call("acled", "events")),
+    Format.GEOJSON: ShowFormat(_on_call("geojson", "events"), piece=_on_call("geojson", "piece")),
+    Format.ACLED: ShowFormat(_on_call("acled", "events"), piece=_on_call("acled", "piece")),
     Format.HTML: ShowFormat(_on_call("html", "events"), titled=True),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {

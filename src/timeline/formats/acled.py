@@ -24,6 +24,7 @@ are left as they are (a negative latitude is a number, not a formula).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -34,7 +35,7 @@ from timeline.formats.csv import safe_cells
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
-from timeline.selection import Selection
+from timeline.selection import UNANSWERED, Piece, Selection
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike
@@ -111,6 +112,16 @@ def _row_text(event: EventLike, selection: Selection, made: datetime | None) -> 
     return _csv_row(row(event, selection, made=made))
 
 
+def _piece(event: EventLike, *, made: datetime | None) -> str:
+    return _row_text(event, UNANSWERED, made)
+
+
+def piece(about: About) -> Piece:
+    """The rows the readers of a log render as they read (``selection.selected``), as if no
+    event rejected theirs: those that one does are rendered again."""
+    return functools.partial(_piece, made=about.generated)
+
+
 def _chunks(selection: Selection, about: About) -> Iterator[str]:
     made = about.generated
 
@@ -118,7 +129,8 @@ def _chunks(selection: Selection, about: About) -> Iterator[str]:
         return _row_text(event, selection, made)
 
     rows = [_csv_row(list(COLUMNS))]
-    for _, text in selection.pieces(line):
+    # a row depends on the rest of the log only through a rejection of its claim
+    for _, text in selection.pieces(line, redo=selection.responses.rejected):
         rows.append(text)
         if len(rows) == _ROWS_A_CHUNK:
             yield "".join(rows)

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
-from timeline.selection import Selection
+from timeline.selection import UNANSWERED, Selection
 from timeline.text import json_safe
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike
+    from timeline.selection import Piece
 
 
 def _located(event: EventLike) -> bool:
@@ -67,6 +68,17 @@ def _feature_line(event: EventLike, selection: Selection) -> str:
     return _json(feature(event, selection)) if _located(event) else ""
 
 
+def _piece(event: EventLike) -> str:
+    return _feature_line(event, UNANSWERED)
+
+
+def piece(about: About) -> Piece:
+    """The features the readers of a log render as they read (``selection.selected``), as if
+    no event rejected theirs: those that one does are rendered again. Features name actors by
+    id (``about.names`` is not used)."""
+    return _piece
+
+
 def _lines(selection: Selection, notes: list[str]) -> Iterator[str]:
     """The collection, a feature a line; then, in ``notes``, how many events had no place on
     it (counted in the same reading: a second one would decode every event again)."""
@@ -77,7 +89,8 @@ def _lines(selection: Selection, notes: list[str]) -> Iterator[str]:
     def line(event: EventLike) -> str:
         return _feature_line(event, selection)
 
-    for _, text in selection.pieces(line):
+    # a feature depends on the rest of the log only through a rejection of its event
+    for _, text in selection.pieces(line, redo=selection.responses.rejected):
         total += 1
         if not text:
             unmapped += 1

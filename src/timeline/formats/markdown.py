@@ -177,6 +177,8 @@ def _lines(selection: Selection, about: About) -> Iterator[str]:
     def entry(event: EventLike) -> str:
         return _entry_text(event, selection, about.names, answerers.get(event.id, []))
 
+    # No piece rendered as the log is read: an entry costs more to render than to read, and
+    # every sixth or so, which answers or is answered, would be rendered again.
     for place, text in selection.pieces(entry, names_answered=True):
         if _heading(place) != heading:
             heading = _heading(place)

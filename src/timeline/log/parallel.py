@@ -200,6 +200,8 @@ def ordered_map(work: Callable[[int], R], count: int) -> Iterator[R]:
     import multiprocessing
 
     global _WORK
+    if count < 1:
+        return
     context = multiprocessing.get_context("fork")
     others = set(multiprocessing.active_children())
     _WORK = work

@@ -132,7 +132,7 @@ def show(
     )
     with selected_logs(
         logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
-        on_more=warnings.more,
+        on_more=warnings.more, piece=renderer.piece(about) if renderer.piece else None,
     ) as selection:  # fmt: skip
         warnings.finish()
         rendered = renderer.render(selection, long=long, about=about)
