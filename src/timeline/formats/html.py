@@ -339,10 +339,10 @@ def _years(selection: Selection, survey: _Survey) -> Iterator[Year]:
     """The events under year and month headings (an event known only to its year goes under
     its year, before the months), each event's article rendered (on every core, for a large
     selection: ``Selection.pieces``) as the page reaches it."""
-    article = _environment().get_template("event.html.j2")
+    article = _environment().get_template("event.html.j2").module.article  # type: ignore[attr-defined]
 
     def render(event: EventLike) -> str:
-        return article.render(e=_view(event, selection, survey))
+        return str(article(_view(event, selection, survey)))
 
     def year_of(piece: tuple[int, str]) -> int:
         return sorted_date(piece[0])[0].year
