@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from strategies import events as any_event
+from timeline import selection
 from timeline.cli import app
 from timeline.formats import acled, geojson, html, markdown, timelinejs
 from timeline.formats.output import About
-from timeline import selection
 from timeline.log import parallel
 from timeline.log.files import read_raw_lines
 from timeline.model import Event
@@ -227,13 +227,15 @@ def test_pieces_rendered_on_every_core_are_those_the_format_renders(
     none), and whose entries that depend on other events (an entry that answers or is
     answered, a feature or slide whose claim is rejected, a slide that answers), or all of
     them, forked workers render a run at a time (``Selection.pieces``), is the one of the
-    in-memory path, notes included."""
+    in-memory path, notes included; so is the HTML page's survey of its events in runs
+    (``Selection.runs``)."""
     path = tmp_path / "events.jsonl"
     path.write_bytes(b"".join(_layout(event, spaced) + b"\n" for event, spaced in log))
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda: workers)
     monkeypatch.setattr(selection, "RENDER_RUN", 2)
     monkeypatch.setattr(selection, "_PARALLEL_RUNS", 0)  # however few there are to render
+    monkeypatch.setattr(selection, "TALLY_RUN", 1)  # the HTML page's survey
     runs: list[int] = []
     ordered_map = parallel.ordered_map
 
@@ -256,4 +258,6 @@ def test_pieces_rendered_on_every_core_are_those_the_format_renders(
         rendered, wanted = module.events(sel, about=about), module.events(expected, about=about)
         assert list(rendered.lines) == list(wanted.lines)
         assert rendered.notes == wanted.notes
-    assert runs == ([-(-len(events) // 2)] if workers > 1 else [])
+    pieces = [-(-len(events) // 2)] if workers > 1 else []
+    surveyed = [len(events)] if workers > 1 and len(events) >= 2 else []
+    assert runs == (surveyed + pieces if module is html else pieces)

@@ -10,7 +10,7 @@ import re
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, overload
+from typing import NamedTuple, TypeVar, overload
 
 from timeline.errors import LineError, LogReadError
 from timeline.fastpath import FastEvent
@@ -32,6 +32,8 @@ from timeline.prefilter import ANSWERS_SHOWN, Prefilter, may_answer
 from timeline.query import Filter, Responses, matches, order, sort_key
 from timeline.rules import EventLike, canonical_json
 from timeline.vocab import EventType
+
+R = TypeVar("R")
 
 OnInvalid = Callable[[InvalidLine], None]
 OnMore = Callable[[int], None]  # how many more bad lines there were than were reported
@@ -82,6 +84,15 @@ class Selection:
         if names_answered:
             len(self.answered)  # a lookup in the log, when the selection holds a log's events
         return events.pieces(render, redo)
+
+    def runs(self, work: Callable[[Sequence[EventLike]], R]) -> Iterator[R]:
+        """``work`` over the events, in order, a run of them at a time: a large selection read
+        from a log (``KeptEvents``) in runs of ``TALLY_RUN`` events, in forked workers on
+        every core, which inherit ``work`` and all it knows; any other in one run."""
+        events = self.events
+        if isinstance(events, KeptEvents):
+            return events.runs(work)
+        return iter([work(events)])
 
 
 UNANSWERED = Selection((), Responses())
@@ -715,6 +726,8 @@ def _decoded(line: bytes) -> EventLike:
 
 RENDER_RUN = 512
 """Events a worker of ``KeptEvents.pieces`` renders at a time."""
+TALLY_RUN = 8192
+"""Events a worker of ``KeptEvents.runs`` takes at a time."""
 _PARALLEL_RUNS = 8  # fewer events to render (4k): forking workers would cost more than it saves
 
 
@@ -767,6 +780,19 @@ class KeptEvents(Sequence[EventLike]):
         for k, made in enumerate(parallel.ordered_map(run, -(-len(ranked) // size))):
             run_places = (places[at] for at in ranked[k * size : (k + 1) * size])
             yield from zip(run_places, made, strict=True)
+
+    def runs(self, work: Callable[[Sequence[EventLike]], R]) -> Iterator[R]:
+        """``Selection.runs``."""
+        ranked, size = self._ranked, TALLY_RUN
+        if len(ranked) < 2 * size or parallel.workers() < 2:
+            yield work(self)
+            return
+
+        def run(k: int) -> R:
+            lines = self._kept.lines(ranked[k * size : (k + 1) * size], self._fd)
+            return work([_decoded(line) for line in lines])
+
+        yield from parallel.ordered_map(run, -(-len(ranked) // size))
 
     def __len__(self) -> int:
         return len(self._ranked)

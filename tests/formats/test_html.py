@@ -769,3 +769,47 @@ def test_the_page_s_chunks_are_written_as_lines_of_the_same_text(
         text if not text or text.endswith("\n") else text + "\n"
     )
     assert all(type(piece) is str for piece in pieces)
+
+
+def test_a_survey_in_runs_on_every_core_is_the_survey_in_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's survey of a large selection, seen a run at a time by forked workers
+    (``Selection.runs``), adds the runs up in page order: the counts, the chart, the ends, and
+    the answers to an event from several runs, listed in page order."""
+    from timeline import selection
+    from timeline.log import parallel
+    from timeline.selection import selected
+
+    claim = ev(CLAIM, id="2024-08-01-claim", date="2024-08-01")
+    answers = [
+        ev(
+            REJECT,
+            id=f"2024-08-{day:02d}-answer",
+            date=f"2024-08-{day:02d}",
+            responds_to=[claim.id],
+        )
+        for day in (3, 9, 5, 7)
+    ]
+    others = [ev(CLAIM, id=f"2024-0{month}-other", date=f"2024-0{month}-02") for month in (6, 9)]
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(e.model_dump_json() + "\n" for e in [*answers, claim, *others]))
+    serial = html._survey(log_selection(log), {})
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    monkeypatch.setattr(selection, "TALLY_RUN", 1)  # each event a run of its own
+    runs: list[int] = []
+    ordered_map = parallel.ordered_map
+    monkeypatch.setattr(
+        parallel, "ordered_map", lambda work, count: runs.append(count) or ordered_map(work, count)
+    )
+    with selected(
+        str(log), Filter(), strict=False, on_invalid=pytest.fail, on_more=pytest.fail
+    ) as sel:
+        forked = html._survey(sel, {})
+    assert runs == [7]
+    assert forked == serial
+    links = [link.text for link in forked.answerers[claim.id]]
+    assert [text[:10] for text in links] == ["2024-08-03", "2024-08-05", "2024-08-07", "2024-08-09"]
+    assert forked.counts.events == 7 and dict(forked.counts.types) == {"reject": 4, "accuse": 3}
+    assert forked.chart is not None and sum(n for _, n in forked.chart.rows) == 7

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import functools
+import multiprocessing
 import os
 import signal
 import time

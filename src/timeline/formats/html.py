@@ -22,7 +22,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -39,6 +39,7 @@ from timeline.vocab import EventType, Status
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
+    from timeline.query import Responses
     from timeline.rules import EventLike, LocationLike, SourceLike
     from timeline.selection import Selection
 
@@ -276,56 +277,96 @@ class _Survey:
     answers_elsewhere: bool  # some event answers one that is not on the page
 
 
-def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
-    """One reading of the selection for what the page says before its events, and for the
-    references between them: each event answered anywhere in the log (the selection knows
-    which) is remembered, and each answer, until the page's events are all known."""
-    types: Counter[str] = Counter()
-    statuses: Counter[str] = Counter()
-    parties: set[str] = set()
-    wanted: set[str] = set()
-    chart = ChartCounts()
-    first = last = None
-    total = 0
-    answered = selection.responses.answered
-    held: dict[str, str] = {}  # the reference of each event of the page that is answered
-    answering: list[tuple[str, Link]] = []  # (the event answered, the answer), page order
-    for event in selection.events:
-        total += 1
-        if first is None:
-            first = event
-        last = event
+@dataclass(slots=True)
+class _Seen:
+    """What a run of the page's events, in page order, shows the survey (``_survey``): runs
+    seen on every core are added up in order."""
+
+    chart: ChartCounts
+    total: int = 0
+    first: tuple[int, When] | None = None  # the first event's place in date order, its date
+    last: tuple[int, When] | None = None
+    types: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    parties: set[str] = field(default_factory=set)
+    held: dict[str, str] = field(default_factory=dict)  # the reference of each event answered
+    answering: list[tuple[str, Link]] = field(default_factory=list)  # (answered, the answer)
+    wanted: set[str] = field(default_factory=set)  # the ids the events answer
+
+    def add(self, later: _Seen) -> None:
+        """Add what a later run saw."""
+        self.chart.merge(later.chart)
+        self.total += later.total
+        self.first = self.first or later.first
+        self.last = later.last or self.last
+        self.types.update(later.types)
+        self.statuses.update(later.statuses)
+        self.parties |= later.parties
+        for event_id, reference in later.held.items():
+            self.held.setdefault(event_id, reference)
+        self.answering += later.answering
+        self.wanted |= later.wanted
+
+
+def _when(event: EventLike) -> tuple[int, When]:
+    return sort_key(event), When(date_words(event), iso_label(event))
+
+
+def _seen(events: Iterable[EventLike], responses: Responses) -> _Seen:
+    """What a run of the page's events shows the survey: each event answered anywhere in the
+    log (``responses`` knows which) is remembered, and each answer."""
+    seen = _Seen(ChartCounts())
+    types, statuses, parties, chart = seen.types, seen.statuses, seen.parties, seen.chart
+    answered, held = responses.answered, seen.held
+    event = None
+    for event in events:
+        if seen.first is None:
+            seen.first = _when(event)
+        seen.total += 1
         types[event.type.value] += 1
-        statuses[status_of(event, selection.responses).value] += 1
+        statuses[status_of(event, responses).value] += 1
         parties.update(event.actors, event.targets)
         chart.add(event)
         if event.id in answered:
             held.setdefault(event.id, _reference(event))
         if event.responds_to:
-            wanted.update(event.responds_to)
+            seen.wanted.update(event.responds_to)
             link = Link(_reference(event), "#" + anchor(event.id))
-            answering.extend((ref, link) for ref in dict.fromkeys(event.responds_to))
-    if not wanted <= answered:  # answers the selection did not note: a reading to find them
-        for event in selection.events:
+            seen.answering.extend((ref, link) for ref in dict.fromkeys(event.responds_to))
+    if event is not None:
+        seen.last = _when(event)
+    return seen
+
+
+def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
+    """One reading of the selection (on every core, for a large one: ``Selection.runs``) for
+    what the page says before its events, and for the references between them, until the
+    page's events are all known."""
+    seen = _Seen(ChartCounts())
+    for run in selection.runs(functools.partial(_seen, responses=selection.responses)):
+        seen.add(run)
+    held, wanted, types, statuses = seen.held, seen.wanted, seen.types, seen.statuses
+    if not wanted <= selection.responses.answered:  # answers the selection did not note
+        for event in selection.events:  # a reading to find them
             if event.id in wanted:
                 held.setdefault(event.id, _reference(event))
     references = {ref: text for ref, text in held.items() if ref in wanted}
     answerers: dict[str, list[Link]] = {}
-    for ref, link in answering:
+    for ref, link in seen.answering:
         if ref in held:
             answerers.setdefault(ref, []).append(link)
-    ends = sorted((first, last), key=sort_key) if first and last else []  # --reverse: flipped
+    ends = sorted((seen.first, seen.last)) if seen.first and seen.last else []  # --reverse
     counts = Counts(
-        events=total,
-        first=When(date_words(ends[0]), iso_label(ends[0])) if ends else None,
-        last=When(date_words(ends[-1]), iso_label(ends[-1])) if ends else None,
+        events=seen.total,
+        first=ends[0][1] if ends else None,
+        last=ends[-1][1] if ends else None,
         types=tuple(sorted(types.items(), key=lambda item: (-item[1], item[0]))),
         statuses=tuple((s.value, statuses[s.value]) for s in Status if statuses[s.value]),
     )
     return _Survey(
         counts=counts,
-        chart=chart.chart(),
-        parties=tuple(_party(party, names) for party in sorted(parties, key=_text)),
+        chart=seen.chart.chart(),
+        parties=tuple(_party(party, names) for party in sorted(seen.parties, key=_text)),
         types=tuple(t.value for t in EventType if t.value in types),
         statuses=tuple(s.value for s in Status if s.value in statuses),
         references=references,

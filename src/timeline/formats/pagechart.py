@@ -169,13 +169,21 @@ class ChartCounts:
     """Counters of a selection's events for each length the chart may take, fed one event at
     a time (``add``)."""
 
-    def __init__(self) -> None:
-        self._tallies = {unit: Tally() for unit in UNITS}
+    def __init__(self, tallies: dict[Unit, Tally] | None = None) -> None:
+        self._tallies = tallies if tallies is not None else {unit: Tally() for unit in UNITS}
         self._counters = [(self._tallies[unit], counter(Spec(per=unit))) for unit in UNITS]
+
+    def __reduce__(self) -> tuple[type[ChartCounts], tuple[dict[Unit, Tally]]]:
+        return ChartCounts, (self._tallies,)  # its counters are functions: made again
 
     def add(self, event: EventLike) -> None:
         for tally, count in self._counters:
             count(tally, event)
+
+    def merge(self, other: ChartCounts) -> None:
+        """Add what ``other`` counted (other events of the same selection)."""
+        for unit, tally in self._tallies.items():
+            tally.merge(other._tallies[unit])
 
     def unit(self) -> Unit:
         """The chart's period: the shortest whose periods over the selection are few enough."""
