@@ -887,19 +887,25 @@ def _lines_of_ids(fd: int, start: int, end: int, wanted: set[bytes]) -> Iterator
     """The lines of a range of a log that begin with one of the ``wanted`` ids as the
     canonical form writes it (``{"id":"…"``), and those that begin otherwise (another
     layout: the caller parses them). The ids that begin lines are found a block at a time,
-    by one search in C; a block where some line begins otherwise is read line by line."""
+    by one search in C: a block where each line begins with an id, none of them wanted (most
+    blocks), is passed over at once; a block where some line begins otherwise is read line by
+    line."""
     base = start
     for block, cut in file_blocks(fd, start, end):
         first = _ID_FIRST.match(block, 0, cut)
-        leading = [(0, first)] if first is not None else []
-        leading += (
-            (found.start() + 1, found) for found in _IDS_AFTER_NEWLINES.finditer(block, 0, cut)
-        )
-        if len(leading) == 1 + block.count(b"\n", 0, cut - 1):
-            for line_start, found in leading:
-                if found.group(1) in wanted:
-                    line_end = (block.find(b"\n", line_start, cut) + 1) or cut
-                    yield RawLine(0, block[line_start:line_end], base + line_start)
+        ids = [first.group(1)] if first is not None else []
+        ids += _IDS_AFTER_NEWLINES.findall(block, 0, cut)
+        if len(ids) == 1 + block.count(b"\n", 0, cut - 1):
+            if not wanted.isdisjoint(ids):  # the lines that begin with a wanted id
+                leading = [(0, first)] if first is not None else []
+                leading += (
+                    (found.start() + 1, found)
+                    for found in _IDS_AFTER_NEWLINES.finditer(block, 0, cut)
+                )
+                for line_start, found in leading:
+                    if found.group(1) in wanted:
+                        line_end = (block.find(b"\n", line_start, cut) + 1) or cut
+                        yield RawLine(0, block[line_start:line_end], base + line_start)
         else:
             line_start = 0
             while line_start < cut:
