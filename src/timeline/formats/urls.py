@@ -12,11 +12,19 @@ _NOT_IN_LINK = re.compile(
 )
 
 
+# The start of most source URLs: an http(s) scheme and a host of letters, digits, dots and
+# hyphens (and a port), then the end or a path, query or fragment. ``urlsplit`` gives such a
+# URL that scheme and a host; it is told apart at once, without it.
+_PLAIN_WEB_URL = re.compile(r"(?:[hH][tT][tT][pP][sS]?)://[A-Za-z0-9.-]+(?::[0-9]*)?(?:[/?#]|\Z)")
+
+
 def web_url(url: str | None) -> str | None:
     """``url`` when it may be a link: an http or https URL with a host, and nothing in it that
     a reader cannot see; ``None`` otherwise (``javascript:``, ``data:``, ``file:``, text)."""
     if url is None or _NOT_IN_LINK.search(url):
         return None
+    if _PLAIN_WEB_URL.match(url):
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:  # a malformed IPv6 host: '[::1'
