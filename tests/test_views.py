@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from strategies import events as any_event
 from timeline import selection
 from timeline.cli import app
-from timeline.formats import acled, geojson, html, markdown, timelinejs
+from timeline.formats import acled, geojson, html, ics, markdown, timelinejs
 from timeline.formats.output import About
 from timeline.log import parallel
 from timeline.log.files import read_raw_lines
@@ -201,8 +201,8 @@ def test_bad_lines_kept_are_bounded() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    [markdown, geojson, timelinejs, acled, html],
-    ids=["markdown", "geojson", "timelinejs", "acled", "html"],
+    [markdown, geojson, timelinejs, acled, html, ics],
+    ids=["markdown", "geojson", "timelinejs", "acled", "html", "ics"],
 )
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -222,13 +222,11 @@ def test_pieces_rendered_on_every_core_are_those_the_format_renders(
     reverse: bool,
     workers: int,
 ) -> None:
-    """The Markdown brief (GeoJSON, TimelineJS, ACLED, HTML) of a selection whose entries
-    (features, slides, rows) the readers render as they read (``piece``; the HTML page has
-    none), and whose entries that depend on other events (an entry that answers or is
-    answered, a feature or slide whose claim is rejected, a slide that answers), or all of
-    them, forked workers render a run at a time (``Selection.pieces``), is the one of the
-    in-memory path, notes included; so is the HTML page's survey of its events in runs
-    (``Selection.runs``)."""
+    """The GeoJSON map (ACLED) of a selection whose features (rows) the readers render as they
+    read (``piece``), and those of them whose claim is rejected, or all the entries of a
+    format without a piece (Markdown, TimelineJS, HTML, iCalendar), forked workers render a
+    run at a time (``Selection.pieces``), is the one of the in-memory path, notes included; so
+    is the HTML page's survey of its events in runs (``Selection.runs``)."""
     path = tmp_path / "events.jsonl"
     path.write_bytes(b"".join(_layout(event, spaced) + b"\n" for event, spaced in log))
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)

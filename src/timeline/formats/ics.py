@@ -125,9 +125,13 @@ def _calendar_head(selection: Selection, about: About) -> str:
 def _chunks(selection: Selection, about: About) -> Iterator[str]:
     """The calendar in pieces of whole CRLF lines, a ``VEVENT`` at a time."""
     stamp = about.generated or _UNKNOWN_TIME
+
+    def render(event: EventLike) -> str:
+        return str(vevent(event, selection, stamp=stamp).to_ical().decode("utf-8"))
+
     yield _calendar_head(selection, about)
-    for event in selection.events:
-        yield vevent(event, selection, stamp=stamp).to_ical().decode("utf-8")
+    # on every core for a large selection: a VEVENT costs far more to make than to read
+    yield from (text for _, text in selection.pieces(render, names_answered=True))
     yield "END:VCALENDAR\r\n"
 
 
