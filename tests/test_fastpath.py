@@ -323,3 +323,21 @@ def test_a_blank_text_anywhere_is_left_to_the_model(
         assert read_line(bad) is None, bad
         assert _model(bad) is None
         holder[path[-1]] = "x"
+
+
+@pytest.mark.parametrize(
+    ("line", "answered"),
+    [
+        (b'{"id":"x","responds_to":["a","b"]}', ["a", "b"]),
+        (b'{"responds_to": ["\\u0061"], "id": 1}', ["a"]),  # escaped, any layout, not valid
+        (b'{"id":"x"}', []),
+        (b'{"responds_to":null}', None),
+        (b'{"responds_to":[1]}', None),
+        (b"[1]", None),
+        (b"not json", None),
+    ],
+)
+def test_the_answers_of_a_line_are_read_without_the_rest(
+    line: bytes, answered: list[str] | None
+) -> None:
+    assert fastpath.answered_ids(line) == answered

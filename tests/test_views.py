@@ -250,7 +250,9 @@ def test_pieces_rendered_on_every_core_are_those_the_format_renders(
         **options,
     )  # fmt: skip
     piece = module.piece(about) if hasattr(module, "piece") else None
-    with selected(str(path), flt, strict=False, on_more=pytest.fail, piece=piece, **options) as sel:
+    with selected(
+        str(path), flt, strict=False, on_more=pytest.fail, piece=piece, alone=True, **options
+    ) as sel:
         events = sel.events
         assert isinstance(events, KeptEvents) and events.rendered is (piece is not None)
         rendered, wanted = module.events(sel, about=about), module.events(expected, about=about)
@@ -259,3 +261,49 @@ def test_pieces_rendered_on_every_core_are_those_the_format_renders(
     pieces = [-(-len(events) // 2)] if workers > 1 else []
     surveyed = [len(events)] if workers > 1 and len(events) >= 2 else []
     assert runs == (surveyed + pieces if module is html else pieces)
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_view_of_one_log_checks_only_the_answers_to_its_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Of the answers that the filter's reading did not read whole, a view of one log checks
+    only those to the events it shows (``_unchecked_answers``): one to a shown claim counts
+    (in either layout), an invalid line's does not, and what the log says of the events it
+    does not show is not its business (an answer to one of them is noted whole); the views
+    are those of the in-memory path, which reads them all."""
+    from conftest import CLAIM, REJECT
+
+    def line(event: dict[str, Any], spaced: bool = False) -> bytes:
+        text = canonical_json(Event.model_validate(event))
+        return (json.dumps(json.loads(text)) if spaced else text).encode() + b"\n"
+
+    shown = [{**CLAIM, "id": f"claim-{k}", "actors": ["belarus"]} for k in range(4)]
+    hidden = {**CLAIM, "id": "claim-hidden", "actors": ["russia"]}
+    rejections = [
+        {**REJECT, "id": "no-0", "responds_to": ["claim-0"]},
+        {**REJECT, "id": "no-3", "responds_to": ["claim-9", "claim-3"]},
+        {**REJECT, "id": "no-hidden", "responds_to": ["claim-hidden"]},
+    ]
+    invalid = line({**REJECT, "id": "no-1", "responds_to": ["claim-1"]}).replace(
+        b'"2024-08-26"', b'"2024-13-26"'
+    )  # msgspec reads its answer; the event is not valid
+    lines = [
+        *map(line, shown), line(hidden), line(rejections[0]), line(rejections[1], spaced=True),
+        line(rejections[2]), invalid,
+    ]  # fmt: skip
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"".join(lines))
+    flt = Filter.build(actors=["belarus"])
+    expected = select_events(
+        read_raw_lines(path), flt, source="e", strict=False, on_invalid=lambda _: None
+    )
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: workers)
+    with selected(
+        str(path), flt, strict=False, on_invalid=pytest.fail, on_more=pytest.fail, alone=True
+    ) as sel:
+        assert [event.id for event in sel.events] == [event["id"] for event in shown]
+        assert sel.responses.rejected == {"claim-0", "claim-3", "claim-9"}  # not the hidden
+        for module in (markdown, html):
+            assert list(module.events(sel).lines) == list(module.events(expected).lines)

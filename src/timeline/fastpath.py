@@ -195,6 +195,25 @@ def read_line(content: bytes) -> tuple[FastEvent, bytes] | None:
     return event, json_safe(encoded.decode()).encode() if _escapes(encoded) else encoded
 
 
+class _Answers(msgspec.Struct, gc=False):
+    """What an event answers, read from a line without the rest of it."""
+
+    responds_to: list[str] = msgspec.field(default_factory=list)
+
+
+_decode_answers = msgspec.json.Decoder(_Answers).decode
+
+
+def answered_ids(content: bytes) -> list[str] | None:
+    """The ids a line's event answers, read without checking the rest of the line (a fifth
+    of the time of reading and checking it): whether it holds a valid event is for the caller
+    to find out, when it matters. None if the line is not an object with such a list."""
+    try:
+        return _decode_answers(content).responds_to
+    except (msgspec.DecodeError, RecursionError):  # a ValidationError is a DecodeError
+        return None
+
+
 _Keys = dict[str, msgspec.Raw]  # an object's keys, each once, whatever their values
 
 

@@ -116,7 +116,7 @@ def selected_logs(
     if len(specs) == 1:
         with selected(
             specs[0], flt, strict=strict, reverse=reverse, limit=limit, on_invalid=on_invalid,
-            on_more=on_more, piece=piece,
+            on_more=on_more, piece=piece, alone=True,
         ) as selection:  # fmt: skip
             yield selection
         return

@@ -9,11 +9,12 @@ import os
 import re
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar, overload
 
 from timeline.errors import LineError, LogReadError
-from timeline.fastpath import FastEvent
+from timeline.fastpath import FastEvent, answered_ids
 from timeline.log import parallel
 from timeline.log.aside import Aside, aside_files, read_at, unpack
 from timeline.log.files import Snapshot, snapshot, write_all
@@ -306,6 +307,7 @@ def select_canonical(
     responses: Responses | None = None,
     answers: set[str] | None = None,
     copy_bytes: int = 0,
+    kept_ids: set[int] | None = None,
 ) -> tuple[Kept, BadLines]:
     """Each matching event, in file order, and the lines that are not events. With
     ``by_offset``, a canonical line is not copied: the caller reads it again at its offset
@@ -315,7 +317,7 @@ def select_canonical(
     canonical form of any other event goes to ``spool`` if there is one, else is copied.
     With ``render`` (and a spool), each matching event's rendered line goes to the spool too.
     ``responses`` notes every event read; ``answers`` collects the ids that the matching
-    events answer."""
+    events answer, ``kept_ids`` the hashes of their own ids."""
     kept = Kept()
     bad = BadLines()
     for parsed in parse_lines(lines, source="", want=want):
@@ -329,6 +331,8 @@ def select_canonical(
         if matches(event, flt):
             if answers is not None:
                 answers.update(event.responds_to)
+            if kept_ids is not None:
+                kept_ids.add(hash(event.id))  # forked readers share the parent's hash seed
             place = sort_key(event)
             if by_offset and (parsed.canonical or (any_layout and isinstance(event, FastEvent))):
                 # a canonical line's form is its content, at hand
@@ -635,13 +639,25 @@ _CALLERS_PIECE_LINES = 1024
 
 class ViewPart(NamedTuple):
     """What a view needs from one range of a log: the matching events (``Kept``), the bad
-    lines among those read, what the range's events say of others, and the ids the matching
-    events answer."""
+    lines among those read, what the range's events say of others, the ids the matching
+    events answer; and, when only what the log says of the matching events is wanted, the
+    hashes of their ids and the answers yet to be checked (``_unchecked_answers``)."""
 
     kept: Kept
     bad: BadLines
     responses: Responses
     answers: set[str]
+    unchecked: Sequence[UncheckedAnswer] = ()
+    kept_ids: AbstractSet[int] = frozenset()
+
+
+class UncheckedAnswer(NamedTuple):
+    """A line that a reader found to answer events without checking the rest of it: where it
+    lies in the log, and the hashes of the ids it answers."""
+
+    offset: int
+    length: int
+    answered: tuple[int, ...]
 
 
 _REJECTIONS = Prefilter(Filter(types=(EventType.REJECT,)))
@@ -668,13 +684,15 @@ def view_range(
     line: EventLine | None = None,
     piece: Piece | None = None,
     spools: Mapping[int, int] | None = None,
+    alone: bool = False,
 ) -> ViewPart:
     """The work of one reader of a log for a view: with a filter, only the candidate lines
     are read, then the lines that answer others (both at the speed of a search). With
     ``line``, each matching event's line is rendered into the reader's spool (the file
     ``spools`` gives for ``start``) as if nothing disputed it, and of the answers only the
     rejections are read, all that such a line depends on (see ``selected_lines``); with
-    ``piece``, its piece, and every answer is read."""
+    ``piece``, its piece, and every answer is read: only those that answer a matching event
+    are checked when the view shows this log ``alone`` (see ``_unchecked_answers``)."""
     responses, answers = Responses(), set[str]()
     spool = None if (line is None and piece is None) or spools is None else Aside(spools[start])
 
@@ -692,9 +710,11 @@ def view_range(
         return ViewPart(kept, bad, responses, answers)
     want = Prefilter(flt)
     lines = parallel.range_lines(fd, start, end, want.anchors())
+    kept_ids = set[int]() if alone else None
     kept, bad = select_canonical(
         lines, flt, want=want, by_offset=True, any_layout=True, spool=spool,
         render=render if spool is not None else None, answers=answers, responses=responses,
+        kept_ids=kept_ids,
     )  # fmt: skip
     # The answers among the lines the filter's reading parsed are noted; of the rest, those
     # whose bytes show it (it parsed every line with an escape that could hide a needle). A
@@ -702,6 +722,9 @@ def view_range(
     # fewer; one block search) is cheaper than for every answer (two).
     if spool is not None and piece is None:
         anchors, want_answer = _SHOWN_REJECTIONS, _answering_rejection
+    elif kept_ids is not None:  # the kept lines' answers are noted: they were read whole
+        unchecked = _unchecked_answers(fd, start, end, responses, skip=set(kept.offsets))
+        return ViewPart(kept, bad, responses, answers, unchecked, kept_ids)
     else:
         anchors, want_answer = ANSWERS_SHOWN, None
     answering = parallel.range_lines(fd, start, end, anchors)
@@ -709,6 +732,43 @@ def view_range(
         if isinstance(parsed, ValidLine):  # a bad line is reported where the filter reads it
             responses.note(parsed.event)
     return ViewPart(kept, bad, responses, answers)
+
+
+def _unchecked_answers(
+    fd: int, start: int, end: int, responses: Responses, *, skip: AbstractSet[int]
+) -> list[UncheckedAnswer]:
+    """The lines of a range of a log whose bytes show an answer, but those that start at an
+    offset in ``skip``, read without checking them (msgspec reads one field): most answer
+    events that the view does not show, which it need not know of, and only the rest are
+    checked (``_note_answers``). A line that is not an object with such a list is parsed here,
+    and noted if it is valid."""
+    found = []
+    for line in parallel.range_lines(fd, start, end, ANSWERS_SHOWN):
+        if line.offset in skip:
+            continue
+        answered = answered_ids(line.content)
+        if answered is None:
+            for parsed in parse_lines([line], source=""):
+                if isinstance(parsed, ValidLine):
+                    responses.note(parsed.event)
+        elif answered:
+            hashes = tuple(map(hash, answered))  # forked readers share the parent's hash seed
+            found.append(UncheckedAnswer(line.offset, len(line.data), hashes))
+    return found
+
+
+def _note_answers(part: ViewPart, log_fd: int) -> None:
+    """Notes in ``part.responses`` each of its unchecked answers that answers a kept event (by
+    the hash of its id), once it is read again and found valid."""
+    kept_ids, responses = part.kept_ids, part.responses
+    lines = (
+        RawLine(0, os.pread(log_fd, found.length, found.offset), found.offset)
+        for found in part.unchecked
+        if not kept_ids.isdisjoint(found.answered)
+    )
+    for parsed in parse_lines(lines, source=""):
+        if isinstance(parsed, ValidLine):
+            responses.note(parsed.event)
 
 
 def _decoded(line: bytes) -> EventLike:
@@ -936,13 +996,19 @@ def _read_view(
     except OSError as exc:
         raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
     kept, responses, answers = Kept(), Responses(), set[str]()
+    unchecked: list[UncheckedAnswer] = []
+    kept_ids: set[int] = set()
     for part in parts:
         kept.extend(part.kept)
         responses.update(part.responses)
         answers |= part.answers
+        unchecked += part.unchecked
+        kept_ids.update(part.kept_ids)
     bad = joined_bad_lines((part.bad for part in parts), snap.fd)
     report_bad_lines(bad, name=name, strict=False, on_invalid=on_invalid, on_more=on_more)
-    return ViewPart(kept, bad, responses, answers)
+    joined = ViewPart(kept, bad, responses, answers, unchecked, kept_ids)
+    _note_answers(joined, snap.fd)
+    return joined
 
 
 @contextlib.contextmanager
@@ -956,13 +1022,16 @@ def selected(
     on_invalid: OnInvalid,
     on_more: OnMore,
     piece: Piece | None = None,
+    alone: bool = False,
 ) -> Iterator[Selection]:
     """The selection a view shows, read as ``canonical_lines`` reads (only the candidate
     lines, on every core when the log is large) and held as ``Kept`` columns: the events are
     decoded again as the view visits them, while the log stays open (unlocked: see
     ``log.files.snapshot``). Standard input, git and ``strict`` reading hold the events.
     With ``piece`` (and no ``limit``: a few events are rendered at once), the readers render
-    each event's piece as they read it, in parallel, for ``Selection.pieces``."""
+    each event's piece as they read it, in parallel, for ``Selection.pieces``. ``alone``: the
+    view shows this log alone, so that only what it says of the selected events is wanted
+    (``Selection.responses``), not of events another log's selection may hold."""
     name = display_name(spec)
     if strict or not is_path(spec):
         reread = (lambda: read_any_lines(spec)) if spec != STDIN else None
@@ -976,10 +1045,10 @@ def selected(
         spools: Sequence[int] = ()
         if piece is not None and limit is None:
             spools, by_start = stack.enter_context(_reader_spools(ranges))
-            work = functools.partial(view_range, flt=flt, piece=piece, spools=by_start)
+            work = functools.partial(view_range, flt=flt, piece=piece, spools=by_start, alone=alone)
         else:
-            work = functools.partial(view_range, flt=flt)
-        kept, _, responses, answers = _read_view(
+            work = functools.partial(view_range, flt=flt, alone=alone)
+        kept, _, responses, answers, *_ = _read_view(
             snap, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
             on_more=on_more,
         )  # fmt: skip
@@ -1023,7 +1092,7 @@ def selected_lines(
         ranges = parallel.ranges(snap)
         with _reader_spools(ranges) as (spools, by_start):
             work = functools.partial(view_range, flt=flt, line=line, spools=by_start)
-            kept, _, responses, _ = _read_view(
+            kept, _, responses, *_ = _read_view(
                 snap, name=name, ranges=ranges, work=work, on_invalid=on_invalid,
                 on_more=on_more,
             )  # fmt: skip
