@@ -808,9 +808,9 @@ class KeptEvents(Sequence[EventLike]):
     def pieces(
         self, render: Callable[[EventLike], str], redo: Collection[str]
     ) -> Iterator[tuple[int, str]]:
-        """``Selection.pieces``: with ``RENDER_RUN`` events or more to render (and two CPUs
-        or more), forked workers make the pieces a run of that many events at a time (see
-        ``parallel.ordered_map``)."""
+        """``Selection.pieces``: with ``_PARALLEL_RUNS`` runs of events or more to render
+        (and two CPUs or more), forked workers make the pieces, ``RENDER_RUN`` events at a
+        time (see ``parallel.ordered_map``)."""
         kept, ranked, places, log_fd = self._kept, self._ranked, self._kept.places, self._fd
         again = {hash(event_id) for event_id in redo}  # or whose id's hash is that of one
         ids, rendered, from_spool = kept.ids, self.rendered, _spool_reader(self._spools)
