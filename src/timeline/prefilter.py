@@ -300,12 +300,12 @@ def _words_check(groups: list[list[bytes] | None]) -> _Check:
     return lambda content: _words_may_match(content, groups)
 
 
-ANSWERS_SHOWN = Anchors(
-    (b'"responds_to":["',),
-    False,
-    (),
-    (re.compile(rb'"responds_to"\s*:\s*\[\s*"'),),  # or in other layouts
-)
+ANSWER_LIST = re.compile(rb'_to"\s*:\s*\[\s*"')
+"""Where a line may hold a ``responds_to`` list that is not empty, in any layout: found from
+the end of the key, so that a search stops at each underscore (few) and not at each quote
+(every string has two). Another key that ends the same way is a false hit, which costs a
+parse and changes nothing."""
+ANSWERS_SHOWN = Anchors((b'"responds_to":["',), False, (), (ANSWER_LIST,))
 """Anchors of the lines whose bytes show that they answer another event (a ``responds_to``
 that is not empty), escapes aside: a line that spells it with escapes is one that a
 ``Prefilter`` passes, so a reading with a filter has parsed it already."""

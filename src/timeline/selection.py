@@ -29,7 +29,7 @@ from timeline.parsing import (
     valid_lines,
     with_torn_note,
 )
-from timeline.prefilter import ANSWERS_SHOWN, Prefilter, may_answer
+from timeline.prefilter import ANSWER_LIST, ANSWERS_SHOWN, Prefilter, may_answer
 from timeline.query import Filter, Responses, matches, order, sort_key
 from timeline.rules import EventLike, canonical_json
 from timeline.vocab import EventType
@@ -664,9 +664,7 @@ _REJECTIONS = Prefilter(Filter(types=(EventType.REJECT,)))
 # The rejections a filtered view has not parsed yet: those whose type and non-empty answer
 # list the bytes show (see ``ANSWERS_SHOWN``: the filter's reading parsed those spelled with
 # escapes). Most rejections answer nothing: the list is looked at in C, in the block search.
-_SHOWN_REJECTIONS = Anchors(
-    (b'"reject"',), False, (), within=re.compile(rb'"responds_to"\s*:\s*\[\s*"')
-)
+_SHOWN_REJECTIONS = Anchors((b'"reject"',), False, (), within=ANSWER_LIST)
 
 
 def _answering_rejection(content: bytes) -> bool:
