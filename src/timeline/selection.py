@@ -230,21 +230,31 @@ class Kept:
         sizes = (len(copies[at]) if at in copies else lengths[at] for at in positions)
         return max(sizes, default=0)
 
-    def texts_at(
+    def stored(self, at: int, again: Collection[int] = ()) -> bool:
+        """Whether the event at position ``at`` has its rendered line in a spool, not to be
+        rendered again: its id's hash is not in ``again``."""
+        return bool(self.texts) and self.texts[at] != -1 and self.ids[at] not in again
+
+    def stored_texts(
         self,
         positions: Iterable[int],
-        spools: Sequence[int] = (),
+        from_spool: Callable[[int, int], bytes],
         *,
-        from_spool: Callable[[int, int], bytes] | None = None,
+        again: Collection[int] = (),
     ) -> Iterator[bytes | None]:
-        """The rendered lines of the events at ``positions``, as the ``spools`` hold them
-        (UTF-8; ``from_spool``: their reader already); None for an event not rendered."""
-        texts, lengths = self.texts, self.text_lengths
-        if from_spool is None:
-            from_spool = _spool_reader(spools)
-        for at in positions:
+        """The rendered lines of the events at ``positions`` (UTF-8, read by ``from_spool``:
+        ``_spool_reader``); None for an event not ``stored``, to be rendered again."""
+        texts, lengths, ids = self.texts, self.text_lengths, self.ids
+        if not texts:  # none rendered
+            yield from (None for _ in positions)
+            return
+        for at in positions:  # as ``stored`` says, written out: it runs for every line
             where = texts[at]
-            yield None if where == -1 else from_spool(where, lengths[at])
+            yield None if where == -1 or ids[at] in again else from_spool(where, lengths[at])
+
+    def event(self, at: int, log_fd: int) -> EventLike:
+        """The event at position ``at``, decoded again from where its line lies."""
+        return _decoded(next(self.lines([at], log_fd)))
 
 
 def _spool_reader(spools: Sequence[int]) -> Callable[[int, int], bytes]:
@@ -726,10 +736,18 @@ def view_range(
     else:
         anchors, want_answer = ANSWERS_SHOWN, None
     answering = parallel.range_lines(fd, start, end, anchors)
-    for parsed in parse_lines(answering, source="", want=want_answer):
-        if isinstance(parsed, ValidLine):  # a bad line is reported where the filter reads it
-            responses.note(parsed.event)
+    _note_valid(answering, responses, want=want_answer)
     return ViewPart(kept, bad, responses, answers)
+
+
+def _note_valid(
+    lines: Iterable[RawLine], responses: Responses, *, want: Callable[[bytes], bool] | None = None
+) -> None:
+    """Notes in ``responses`` what each valid event of ``lines`` answers (of those ``want``
+    keeps); a bad line is passed over: it is reported where the filter's reading reads it."""
+    for parsed in parse_lines(lines, source="", want=want):
+        if isinstance(parsed, ValidLine):
+            responses.note(parsed.event)
 
 
 def _unchecked_answers(
@@ -746,9 +764,7 @@ def _unchecked_answers(
             continue
         answered = answered_ids(line.content)
         if answered is None:
-            for parsed in parse_lines([line], source=""):
-                if isinstance(parsed, ValidLine):
-                    responses.note(parsed.event)
+            _note_valid([line], responses)
         elif answered:
             hashes = tuple(map(hash, answered))  # forked readers share the parent's hash seed
             found.append(UncheckedAnswer(line.offset, len(line.data), hashes))
@@ -758,15 +774,13 @@ def _unchecked_answers(
 def _note_answers(part: ViewPart, log_fd: int) -> None:
     """Notes in ``part.responses`` each of its unchecked answers that answers a kept event (by
     the hash of its id), once it is read again and found valid."""
-    kept_ids, responses = part.kept_ids, part.responses
+    kept_ids = part.kept_ids
     lines = (
         RawLine(0, os.pread(log_fd, found.length, found.offset), found.offset)
         for found in part.unchecked
         if not kept_ids.isdisjoint(found.answered)
     )
-    for parsed in parse_lines(lines, source=""):
-        if isinstance(parsed, ValidLine):
-            responses.note(parsed.event)
+    _note_valid(lines, part.responses)
 
 
 def _decoded(line: bytes) -> EventLike:
@@ -811,23 +825,15 @@ class KeptEvents(Sequence[EventLike]):
         time (see ``parallel.ordered_map``)."""
         kept, ranked, places, log_fd = self._kept, self._ranked, self._kept.places, self._fd
         again = {hash(event_id) for event_id in redo}  # or whose id's hash is that of one
-        ids, rendered, from_spool = kept.ids, self.rendered, _spool_reader(self._spools)
+        from_spool = _spool_reader(self._spools)
 
         def texts(positions: Sequence[int]) -> Iterator[str]:
-            stored = kept.texts_at(positions, from_spool=from_spool) if rendered else None
-            for at in positions:
-                text = None if stored is None else next(stored)
-                if text is None or ids[at] in again:
-                    yield render(_decoded(next(kept.lines([at], log_fd))))
-                else:
-                    yield text.decode()
+            stored = kept.stored_texts(positions, from_spool, again=again)
+            for at, text in zip(positions, stored, strict=True):
+                yield render(kept.event(at, log_fd)) if text is None else text.decode()
 
-        size, stored = RENDER_RUN, kept.texts
-        to_render = (
-            sum(1 for at in ranked if stored[at] == -1 or ids[at] in again)
-            if rendered
-            else len(ranked)
-        )
+        size = RENDER_RUN
+        to_render = sum(1 for at in ranked if not kept.stored(at, again))
         if to_render < _PARALLEL_RUNS * size or parallel.workers() < 2:
             yield from zip((places[at] for at in ranked), texts(ranked), strict=True)
             return
@@ -862,7 +868,7 @@ class KeptEvents(Sequence[EventLike]):
     def __getitem__(self, index: int | slice) -> EventLike | list[EventLike]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return _decoded(next(self._kept.lines([self._ranked[index]], self._fd)))
+        return self._kept.event(self._ranked[index], self._fd)
 
     def __iter__(self) -> Iterator[EventLike]:
         return map(_decoded, self._kept.lines(self._ranked, self._fd))
@@ -1127,9 +1133,6 @@ def _rendered(
     """The kept lines at ``ranked`` (their texts read by ``from_spool``); an event the whole
     log disputes is rendered again: one whose id's hash is in ``disputed`` (the hashes of
     the ids that rejections answer, so that an id sharing one is rendered again too)."""
-    ids, texts = kept.ids, kept.texts_at(ranked, from_spool=from_spool)
+    texts = kept.stored_texts(ranked, from_spool, again=disputed)
     for at, text in zip(ranked, texts, strict=True):
-        if text is None or ids[at] in disputed:
-            yield line(_decoded(next(kept.lines([at], log_fd))), responses).encode()
-        else:
-            yield text
+        yield line(kept.event(at, log_fd), responses).encode() if text is None else text

@@ -127,7 +127,8 @@ def _chunks(selection: Selection, about: About) -> Iterator[str]:
     stamp = about.generated or _UNKNOWN_TIME
 
     def render(event: EventLike) -> str:
-        return str(vevent(event, selection, stamp=stamp).to_ical().decode("utf-8"))
+        text: str = vevent(event, selection, stamp=stamp).to_ical().decode("utf-8")
+        return text
 
     yield _calendar_head(selection, about)
     # on every core for a large selection: a VEVENT costs far more to make than to read

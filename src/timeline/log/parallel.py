@@ -170,19 +170,12 @@ def map_ranges(
         _READ = context.RawArray("q", len(ranges))
         _SLOTS = {start: slot for slot, (start, _) in enumerate(ranges)}
     try:
-        others = set(multiprocessing.active_children())
-        with _ignoring_interrupts():  # the workers are forked meanwhile, and inherit it
-            pool = context.Pool(min(len(ranges), workers()), initializer=_become_worker)
-        readers = [child for child in multiprocessing.active_children() if child not in others]
+        pool, readers = _forked_pool(context, len(ranges))
         with pool:
             tasks = [(fd, start, end) for start, end in ranges]
             done = pool.starmap_async(work, tasks, chunksize=1)  # each range as a worker is free
-            while not done.ready():
-                done.wait(_POLL_SECONDS)
-                if progress is not None:
-                    progress(sum(_READ))
-                _stop_if_one_died(readers)
-            results = done.get()
+            tick = None if progress is None else lambda: progress(sum(_READ))
+            results: list[R] = _result(done, readers, tick=tick)
     finally:
         _READ, _SLOTS = None, {}
     if progress is not None:
@@ -202,15 +195,11 @@ def ordered_map(work: Callable[[int], R], count: int) -> Iterator[R]:
     global _WORK
     if count < 1:
         return
-    context = multiprocessing.get_context("fork")
-    others = set(multiprocessing.active_children())
     _WORK = work
     try:
-        with _ignoring_interrupts():  # the workers are forked meanwhile, and inherit it
-            pool = context.Pool(min(count, workers()), initializer=_become_worker)
+        pool, makers = _forked_pool(multiprocessing.get_context("fork"), count)
     finally:
         _WORK = None
-    makers = [child for child in multiprocessing.active_children() if child not in others]
     with pool:
         window, made = _AHEAD * len(makers), 0
         pending: collections.deque[Any] = collections.deque()
@@ -218,11 +207,7 @@ def ordered_map(work: Callable[[int], R], count: int) -> Iterator[R]:
             pending.append(pool.apply_async(_inherited_work, (made,)))
             made += 1
         while pending:
-            first = pending.popleft()
-            while not first.ready():
-                first.wait(_POLL_SECONDS)
-                _stop_if_one_died(makers)
-            result = first.get()
+            result = _result(pending.popleft(), makers)
             if made < count:
                 pending.append(pool.apply_async(_inherited_work, (made,)))
                 made += 1
@@ -231,6 +216,28 @@ def ordered_map(work: Callable[[int], R], count: int) -> Iterator[R]:
 
 _AHEAD = 4
 _WORK: Callable[[int], Any] | None = None  # ``ordered_map``'s work, inherited by its workers
+
+
+def _forked_pool(context: Any, tasks: int) -> tuple[Any, list[Any]]:
+    """A pool of forked workers for ``tasks`` tasks (one a CPU, no more than the tasks), and its
+    worker processes, which ``_result`` watches."""
+    import multiprocessing
+
+    others = set(multiprocessing.active_children())
+    with _ignoring_interrupts():  # the workers are forked meanwhile, and inherit it
+        pool = context.Pool(min(tasks, workers()), initializer=_become_worker)
+    return pool, [child for child in multiprocessing.active_children() if child not in others]
+
+
+def _result(pending: Any, children: list[Any], *, tick: Callable[[], None] | None = None) -> Any:
+    """What a pool's ``pending`` task gives once it is done (its error raised), with ``tick``
+    called now and then meanwhile; ``LogReadError`` if one of the pool's ``children`` dies."""
+    while not pending.ready():
+        pending.wait(_POLL_SECONDS)
+        if tick is not None:
+            tick()
+        _stop_if_one_died(children)
+    return pending.get()
 
 
 def _inherited_work(k: int) -> Any:
