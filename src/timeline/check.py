@@ -263,28 +263,19 @@ def check_facts(
     """The problems of logs given as the facts of their runs of lines (each with the problems
     held while it was read), every run's lines following those of the run before it."""
     files = _Files([name for name, _ in logs])
-    first_line: dict[str, int] = {}  # each id's place (see _LINE_BITS)
+    placed_runs: list[tuple[int, LineFacts]] = []  # each run with the place of its line 0
     actors: dict[str, tuple[int, str]] = {}  # each actor's first place, and the field there
     references: list[tuple[int, str]] = []
-    claims: dict[str, int] = {}
     rejections: list[tuple[int, str, str]] = []
     torn: list[int] = []  # the last line of each file that has no newline
-    twice: list[tuple[int, Problem]] = []
     held_runs: list[Iterator[tuple[int, Problem]]] = []
     for index, (_, runs) in enumerate(logs):
         before = index << _LINE_BITS  # the place of the run's line 0
         for facts, held in runs:
-            for lineno, event_id in zip(facts.id_lines, facts.ids, strict=True):
-                place = before + lineno
-                first = first_line.setdefault(event_id, place)
-                if first != place:
-                    also = files.line(first, seen_from=place)
-                    message = f"{event_id!r} is also the id on {also}"
-                    twice.append((place, files.problem(place, Severity.ERROR, message, "id")))
+            placed_runs.append((before, facts))
             for actor, (lineno, field_name) in facts.actors.items():
                 actors.setdefault(actor, (before + lineno, field_name))
             references.extend((before + lineno, ref) for lineno, ref in facts.references)
-            claims.update((event_id, before + lineno) for event_id, lineno in facts.claims.items())
             rejections.extend(
                 (before + at, rejecting, ref) for at, rejecting, ref in facts.rejections
             )
@@ -292,14 +283,19 @@ def check_facts(
                 torn.append(before + facts.torn)
             held_runs.append(_placed(held, before, files))
             before += facts.lines
+    ids, twice = _ids(placed_runs, files)
     found_late: list[tuple[int, Problem]] = []
     where = "in the log" if len(logs) == 1 else "in the logs"
     found_late.extend(
         (place, files.problem(place, Severity.ERROR, f"no event with id {ref!r} {where}",
                               "responds_to"))
         for place, ref in references
-        if ref not in first_line
+        if ref not in ids
     )  # fmt: skip
+    claims: dict[str, int] = {}  # the place of each rejected claim (the last, for an id twice)
+    rejected = {ref for _, _, ref in rejections}
+    for before, facts in placed_runs:  # a log claims far more than it rejects
+        claims.update((ref, before + facts.claims[ref]) for ref in rejected & facts.claims.keys())
     warned: set[str] = set()
     for place, rejecting, ref in rejections:
         if ref in claims and ref not in warned:
@@ -322,6 +318,28 @@ def check_facts(
     yield from (problem for _, problem in merged)
     if registry is not None and unused:
         yield from unused_actors(actors, registry)
+
+
+def _ids(
+    runs: Sequence[tuple[int, LineFacts]], files: _Files
+) -> tuple[set[str], list[tuple[int, Problem]]]:
+    """Every id of the runs (each given with the place of its line 0), and an error for each
+    line whose id an earlier line has, in line order."""
+    ids: set[str] = set()
+    for _, facts in runs:
+        ids.update(facts.ids)
+    if len(ids) == sum(len(facts.ids) for _, facts in runs):
+        return ids, []  # each id once, as in most logs: told in C, without a place for each
+    first_line: dict[str, int] = {}  # each id's place (see _LINE_BITS)
+    twice: list[tuple[int, Problem]] = []
+    for before, facts in runs:
+        for lineno, event_id in zip(facts.id_lines, facts.ids, strict=True):
+            place = before + lineno
+            first = first_line.setdefault(event_id, place)
+            if first != place:
+                message = f"{event_id!r} is also the id on {files.line(first, seen_from=place)}"
+                twice.append((place, files.problem(place, Severity.ERROR, message, "id")))
+    return ids, twice
 
 
 def _placed(held: Iterable[Held], before: int, files: _Files) -> Iterator[tuple[int, Problem]]:
