@@ -325,6 +325,41 @@ def test_a_blank_text_anywhere_is_left_to_the_model(
         holder[path[-1]] = "x"
 
 
+_REFUSED = {
+    "an answer to itself": {"responds_to": ["e1"]},
+    "an answer to itself among others": {"responds_to": ["e0", "e1"]},
+    "a source of no url and no title": {"sources": [{"publisher": "p"}]},
+    "a source of no url and an empty title": {"sources": [{"title": ""}]},
+    "a source of no url and a blank title": {"sources": [{"title": " \t"}]},
+    "a country of four letters": {"location": {"country": "BLRU"}},
+    "a country of two letters": {"location": {"country": "BY"}},
+    "an id with a space": {"id": "e 1"},
+    "an id that starts with a dash": {"id": "-e1"},
+    "an end before the date": {"end": "2024-08-17"},
+    "a month not on its first day": {"precision": "month"},
+    "a title of two lines": {"title": "t\nu"},
+}
+
+
+@pytest.mark.parametrize("change", list(_REFUSED.values()), ids=list(_REFUSED))
+@pytest.mark.parametrize("spaced", [False, True])
+def test_a_line_the_model_refuses_for_a_rule_the_fast_path_refuses(
+    change: dict[str, Any], spaced: bool
+) -> None:
+    """The rules the fast path writes out itself (``_valid``), each broken on a line that
+    holds nothing else wrong, after lines that keep it (its remembered country codes and
+    actors let nothing else through): the model refuses the line, and the fast path leaves
+    it to the model."""
+    separators = (", ", ": ") if spaced else (",", ":")
+    fields = to_json_dict(_PLAIN_EVENT)
+    fields["location"] = {"name": "Minsk", "country": "BLR"}
+    good = json.dumps(fields, ensure_ascii=False, separators=separators).encode()
+    assert read_line(good) is not None
+    bad = json.dumps({**fields, **change}, ensure_ascii=False, separators=separators).encode()
+    assert _model(bad) is None, bad
+    assert read_line(bad) is None, bad
+
+
 @pytest.mark.parametrize(
     ("line", "answered"),
     [

@@ -30,6 +30,8 @@ __all__ = ["FastEvent", "fast_event", "read_event", "read_line"]
 _ACTOR_RE = re.compile(ASCII_ACTOR)
 _SEEN_ACTORS: set[str] = set()
 _MAX_SEEN_ACTORS = 10_000
+_SEEN_COUNTRIES: set[str] = set()  # the country codes seen, likewise
+_DAY = Precision.DAY
 _Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 _Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 _NonEmpty = msgspec.Meta(min_length=1)
@@ -339,12 +341,15 @@ def _valid(event: FastEvent) -> bool:
     """The model's string and cross-field rules, on a decoded event. Written out field by
     field, without a call where a test will do: it runs for every line of a log."""
     event_id, responds_to = event.id, event.responds_to
-    ascii_id = _ascii_id(event_id)
-    if not ascii_id and (ascii_id is not None or ID_RE.fullmatch(event_id) is None):
+    if event_id.isascii() and event_id.isprintable() and 0 < len(event_id) <= 200:
+        if " " in event_id or event_id[0] == "-":  # as ``_ascii_id``
+            return False
+    elif ID_RE.fullmatch(event_id) is None:
         return False
-    if responds_to and not all(map(_is_id, responds_to)):
+    if responds_to and (event_id in responds_to or not all(map(_is_id, responds_to))):
         return False
-    parties = event.actors + event.targets if event.targets else event.actors
+    targets = event.targets
+    parties = event.actors + targets if targets else event.actors
     if not _SEEN_ACTORS.issuperset(parties) and not _ascii_actors(parties):
         return False
     # rules.is_blank: no text is empty or white space only (None is no text)
@@ -354,31 +359,41 @@ def _valid(event: FastEvent) -> bool:
     if tags and ("" in tags or any(map(str.isspace, tags))):
         return False
     for source in event.sources:
-        url, source_title = source.url, source.title
-        if url is None and source_title is None:
-            return False
-        for text in (url, source.publisher, source_title, source.quote):
-            if text is not None and (not text or text.isspace()):
+        url, source_title, publisher, quote = (
+            source.url,
+            source.title,
+            source.publisher,
+            source.quote,
+        )
+        if url is None:  # then the title is the source
+            if source_title is None or not source_title or source_title.isspace():
                 return False
+        elif (
+            not url
+            or url.isspace()
+            or (source_title is not None and (not source_title or source_title.isspace()))
+        ):
+            return False
+        if (publisher is not None and (not publisher or publisher.isspace())) or (
+            quote is not None and (not quote or quote.isspace())
+        ):
+            return False
     location = event.location
     if location is not None:
         name, country = location.name, location.country
         if name is not None and (not name or name.isspace()):
             return False
-        if country is not None and not COUNTRY_RE.fullmatch(country):
-            return False
+        if country is not None and country not in _SEEN_COUNTRIES:
+            if not COUNTRY_RE.fullmatch(country):
+                return False
+            _SEEN_COUNTRIES.add(country)  # at most 26^3 of them
     if event.extra:
         try:
             check_extra(event.extra)
         except ValueError:
             return False
-    if (
-        event.precision is not Precision.DAY
-        or event.end is not None
-        or responds_to
-        or "\n" in title
-        or "\r" in title
-    ):
+    # the rest of rules.check_event, for the events it may refuse (an answer to itself is above)
+    if event.precision is not _DAY or event.end is not None or "\n" in title or "\r" in title:
         try:
             check_event(event)
         except ValueError:
