@@ -306,7 +306,29 @@ _GOOD = st.builds(
     st.lists(st.sampled_from([*_IDS, "nowhere"]), max_size=2, unique=True),
     st.sampled_from(["belarus", "belarus/army", "belarus/armu", "ukraine"]),
 )
-_LINE = _GOOD | st.sampled_from([b'{"id": "broken"}', b"not json", b"[1]", b"", b"  "])
+
+
+def _canonical(line: bytes) -> bytes:
+    """The line in the canonical layout; as it is when it holds no valid event."""
+    from pydantic import ValidationError
+
+    from timeline.model import Event
+    from timeline.rules import canonical_json
+
+    try:
+        return canonical_json(Event.model_validate_json(line)).encode()
+    except ValidationError:  # an answer to itself
+        return line
+
+
+# Lines in json.dumps's layout and in the canonical one, some ending in CRLF, and bad ones.
+_LINE = (
+    _GOOD
+    | _GOOD.map(_canonical)
+    | (_GOOD | _GOOD.map(_canonical)).map(lambda line: line + b"\r")
+    | _GOOD.map(lambda line: b"\xef\xbb\xbf" + line)  # a byte order mark: on line 1 only
+    | st.sampled_from([b'{"id": "broken"}', b"not json", b"[1]", b"", b"  ", b"\r", b"[1]\r"])
+)
 _REGISTRY = b'[belarus]\nname = "Belarus"\n[ukraine]\nname = "Ukraine"\n[poland]\nname = "Poland"\n'
 
 
@@ -344,3 +366,64 @@ def test_every_core_finds_what_one_reader_finds(
         patch.setattr(parallel, "workers", lambda: workers)
         every_core = list(check_files(specs, as_of=AS_OF, registry=registry, unused=True))
     assert every_core == one_reader
+
+
+def _facts_both_ways(path: Any, *, actors: bool) -> None:
+    """A worker reads the lines of its range a block at a time, the fast path's ones in a loop
+    of its own (``_range_facts``): the same facts, and the same problems held, as the lines
+    read and parsed one by one (``line_facts``)."""
+    import os
+
+    from timeline.check import _range_facts, line_facts
+    from timeline.log.aside import aside_files
+    from timeline.log.files import read_raw_lines
+    from timeline.log.spool import Spool
+
+    text = path.read_bytes()
+    with Spool[Any]() as held:
+        one_by_one = line_facts(
+            parse_lines(read_raw_lines(path), source=""), held, as_of=AS_OF, actors=actors
+        )
+        held.flush()
+        problems = list(held)
+    one_by_one.lines = text.count(b"\n") + (not text.endswith(b"\n") and bool(text))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        with aside_files(1) as (spool,):
+            facts = _range_facts(fd, 0, len(text), as_of=AS_OF, actors=actors, spools={0: spool})
+            with Spool[Any](spool) as worker_held:
+                worker_problems = list(worker_held)
+    finally:
+        os.close(fd)
+    assert facts == one_by_one
+    assert worker_problems == problems
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(_LINE, max_size=12), torn=st.booleans(), actors=st.booleans())
+def test_a_workers_range_has_the_facts_of_its_lines_parsed_one_by_one(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[bytes], torn: bool, actors: bool
+) -> None:
+    """``_facts_both_ways`` on any lines: both layouts, CRLF, bad, blank and torn ones."""
+    path = tmp_path_factory.mktemp("range") / "log.jsonl"
+    path.write_bytes(b"\n".join(lines) + (b"" if torn or not lines else b"\n"))
+    _facts_both_ways(path, actors=actors)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        event(id="a") + b"\n\xef\xbb\xbf" + event(id="b") + b"\n",  # a byte order mark after line 1
+        b"\xef\xbb\xbf" + event(id="a") + b"\n" + event(id="b") + b"\n",  # ... and on line 1
+        event(id="a") + b"\r\n\r\n" + event(id="b") + b"\r\n",
+        event(id="a") + b"\n  ",  # a blank last line without its newline: not torn
+        event(id="a") + b"\n" + event(id="b"),  # torn
+        event(id="a") + b"\nnot json",  # torn and bad
+    ],
+    ids=["bom-after-1", "bom-on-1", "crlf", "blank-tail", "torn", "torn-bad"],
+)
+def test_a_workers_range_reads_these_lines_as_one_reader(tmp_path: Any, text: bytes) -> None:
+    """``_facts_both_ways`` on the cases the property test may not draw."""
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(text)
+    _facts_both_ways(path, actors=True)

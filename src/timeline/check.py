@@ -100,17 +100,24 @@ def line_facts(
     """The facts of a run of parsed lines; the problems of single lines go to ``held``, in
     line order. ``actors``: note where each actor first appears (for a registry's check)."""
     facts = LineFacts()
-    hold = held.add
-    ids, id_lines, references = facts.ids, facts.id_lines, facts.references
+    note = _noting(facts, held, as_of=as_of, actors=actors)
     last = None
     for parsed in lines:
         last = parsed
-        lineno = parsed.line.lineno
-        if isinstance(parsed, InvalidLine):
-            for name, message in parsed.error.problems:
-                hold((lineno, message, name))
-            continue
-        event = parsed.event
+        _note_parsed(parsed, note, held)
+    if last is not None and not last.line.is_complete:
+        facts.torn = last.line.lineno
+    return facts
+
+
+def _noting(
+    facts: LineFacts, held: Spool[Held], *, as_of: date, actors: bool
+) -> Callable[[int, EventLike], None]:
+    """What notes a valid event and its line's number in ``facts`` (its problems in ``held``)."""
+    hold = held.add
+    ids, id_lines, references = facts.ids, facts.id_lines, facts.references
+
+    def note(lineno: int, event: EventLike) -> None:
         ids.append(event.id)
         id_lines.append(lineno)
         if (future := not_yet(event, as_of)) is not None:
@@ -125,9 +132,19 @@ def line_facts(
                 facts.rejections.extend((lineno, event.id, ref) for ref in event.responds_to)
         if event.status is Status.CLAIMED:
             facts.claims[event.id] = lineno
-    if last is not None and not last.line.is_complete:
-        facts.torn = last.line.lineno
-    return facts
+
+    return note
+
+
+def _note_parsed(
+    parsed: ParsedLine, note: Callable[[int, EventLike], None], held: Spool[Held]
+) -> None:
+    lineno = parsed.line.lineno
+    if isinstance(parsed, InvalidLine):
+        for name, message in parsed.error.problems:
+            held.add((lineno, message, name))
+    else:
+        note(lineno, parsed.event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,18 +256,39 @@ def _runs_on_every_core(
 def _range_facts(
     fd: int, start: int, end: int, *, as_of: date, actors: bool, spools: Mapping[int, int]
 ) -> LineFacts:
-    """``line_facts`` of one byte range of a log: the work of one parallel worker."""
-    last = RawLine(0, b"")
+    """``line_facts`` of one byte range of a log: the work of one parallel worker. A line the
+    fast path reads (most lines of any log) is noted at once, in a loop of its own over each
+    block's lines; any other (blank, bad, or one only the model reads) through ``parse_lines``."""
+    from timeline.fastpath import read_line
 
-    def numbered() -> Iterator[RawLine]:
-        nonlocal last
-        for last in parallel.range_lines(fd, start, end, None, numbered=True):  # noqa: UP028
-            yield last  # (not 'yield from': the loop keeps the last line, to count them)
-
+    facts = LineFacts()
     with Spool[Held](spools[start]) as held:
-        facts = line_facts(parse_lines(numbered(), source=""), held, as_of=as_of, actors=actors)
+        note = _noting(facts, held, as_of=as_of, actors=actors)
+
+        def through_parser(lineno: int, data: bytes, offset: int) -> bool:
+            """Whether the line holds something: an event, or a problem noted."""
+            found = False
+            for parsed in parse_lines([RawLine(lineno, data, offset)], source=""):
+                _note_parsed(parsed, note, held)
+                found = True
+            return found
+
+        lineno, offset = 0, start
+        for contents, last in parallel.block_lines(fd, start, end):
+            for content in contents:
+                lineno += 1
+                read = read_line(content[:-1] if content.endswith(b"\r") else content)
+                if read is not None:
+                    note(lineno, read[0])
+                else:
+                    through_parser(lineno, content + b"\n", offset)
+                offset += len(content) + 1
+            if last:
+                lineno += 1
+                if through_parser(lineno, last, offset):
+                    facts.torn = lineno  # a last line that holds something, without a newline
         held.flush()
-    facts.lines = last.lineno
+    facts.lines = lineno
     return facts
 
 

@@ -426,7 +426,7 @@ def _every_event(
         bad.extend(part_bad)
 
     offset = start
-    for contents, last in _block_lines(fd, start, end):
+    for contents, last in parallel.block_lines(fd, start, end):
         for content in contents:
             read = read_line(content)
             if read is None:
@@ -465,14 +465,6 @@ def _every_event(
     return kept, bad
 
 
-def _block_lines(fd: int, start: int, end: int) -> Iterator[tuple[list[bytes], bytes]]:
-    """The lines of a byte range of an open log a block at a time, each without its newline
-    (split at once, in C), and the block's last line if it has no newline (else b"")."""
-    for block, cut in file_blocks(fd, start, end):
-        contents = (block[:cut] if cut < len(block) else block).split(b"\n")
-        yield contents, contents.pop()  # b"" after the last newline, or a line without one
-
-
 def range_events(fd: int, start: int, end: int) -> Iterator[EventLike | InvalidLine]:
     """Every event of a byte range of an open log, in file order, and each line that holds
     none as its ``InvalidLine`` (not numbered, as a worker's): the lines the fast path reads
@@ -485,7 +477,7 @@ def range_events(fd: int, start: int, end: int) -> Iterator[EventLike | InvalidL
             yield one.event if isinstance(one, ValidLine) else one
 
     offset = start
-    for contents, last in _block_lines(fd, start, end):
+    for contents, last in parallel.block_lines(fd, start, end):
         for content in contents:
             read = read_line(content)
             if read is not None:
