@@ -601,12 +601,21 @@ def test_diff_git_spec_is_never_an_option_to_git(repo: Path) -> None:
     assert not Path(f"{target}:x").exists()
 
 
-def test_diff_an_event_made_invalid_is_not_called_removed(tmp_path: Path) -> None:
-    """A typo that makes an event's line invalid in NEW does not show it as removed (a script
-    would take that for a deletion): it is named as not compared, and the exit status is 2."""
+@pytest.mark.parametrize(
+    "broken",
+    [
+        json.dumps({**CLAIM, "type": "acuse"}),  # not a valid event
+        json.dumps(CLAIM)[:-1] + ",}",  # not JSON: a comma too many
+        json.dumps(CLAIM).replace('"title": "', '"title": ', 1),  # ... a quote lost
+    ],
+    ids=["schema", "comma", "quote"],
+)
+def test_diff_an_event_made_invalid_is_not_called_removed(tmp_path: Path, broken: str) -> None:
+    """A typo that makes an event's line invalid in NEW, even one that leaves no JSON, does not
+    show it as removed (a script would take that for a deletion): it is named as not
+    compared, and the exit status is 2."""
     old = tmp_path / "old.jsonl"
     write(old, line(UNCHANGED), line(CLAIM), line(MOBILIZE))
-    broken = json.dumps({**CLAIM, "type": "acuse"})
     new = tmp_path / "new.jsonl"
     write(new, line(UNCHANGED), broken, line({**MOBILIZE, "status": "confirmed"}))
     result = run("diff", str(old), str(new), "--json")

@@ -739,3 +739,23 @@ def test_readers_and_writers_queue_behind_a_writer_at_the_turnstile(tmp_path: Pa
         assert sorted(done) == ["reader", "writer"]
     finally:
         os.close(fd)
+
+
+@pytest.mark.parametrize(
+    ("content", "ids"),
+    [
+        (b'{"id":"a","title":"t"}', ["a"]),
+        (b'{"id":"a","title":"t",}', ["a"]),  # not JSON: a comma too many
+        (b'{"id" : "a\\"b", "title": t"}', ['a"b']),  # a quote lost, an escape kept
+        (b'{"title":"t","id":"\\u0061"}', ["a"]),
+        (b'{"id":"a" "extra":{"id":"b"}', ["a", "b"]),  # every id the bytes show
+        (b'{"id":1}', []),
+        (b'{"title":"t","id":"a}', []),  # the id itself broken: none to tell
+        (b"[1]", []),
+        (b"not json", []),
+    ],
+)
+def test_named_ids_reads_the_ids_a_broken_line_shows(content: bytes, ids: list[str]) -> None:
+    from timeline.log.decoding import named_ids
+
+    assert named_ids(RawLine(1, content + b"\n")) == ids

@@ -285,3 +285,26 @@ def json_objects(lines: Iterable[RawLine]) -> Iterator[tuple[RawLine, dict[str, 
             continue
         if isinstance(obj, dict):
             yield line, obj
+
+
+# The string after an "id" key, however the line around it is broken.
+_ID_VALUE = re.compile(rb'"id"\s*:\s*("(?:[^"\\\n]|\\.)*")')
+
+
+def named_ids(line: RawLine) -> list[str]:
+    """The ids a line names: its object's 'id' when it is a JSON object, else every string
+    that follows an "id" key in its bytes (a line broken by a hand edit, say a comma too
+    many, still shows whose event it held)."""
+    objects = list(json_objects([line]))
+    if objects:
+        event_id = objects[0][1].get("id")
+        return [event_id] if isinstance(event_id, str) else []
+    named = []
+    for quoted in _ID_VALUE.findall(line.content):
+        try:
+            value = json.loads(quoted)
+        except ValueError:
+            continue
+        if isinstance(value, str):
+            named.append(value)
+    return named
