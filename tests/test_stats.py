@@ -198,6 +198,30 @@ def test_since_and_until_widen_a_series_to_the_window_asked_for() -> None:
     ]
 
 
+def test_outside_the_window_asked_for_a_series_shows_only_periods_that_count() -> None:
+    """A month known only to its month stretches a daily series over the month, and an event
+    that starts before the window reaches into it: outside --since/--until no event was
+    counted, so no row there says zero; a period where an event counts stays."""
+    events = [
+        ev(CLAIM, date="2024-08-01", precision="month"),
+        ev(MOBILIZE, date="2024-08-15", end="2024-08-18"),  # reaches into the window
+        ev(REJECT, date="2024-08-18"),
+    ]
+    rows = series(events, Unit.DAY, since=date(2024, 8, 18), until=date(2024, 8, 19))
+    assert rows == [
+        ("2024-08", True, 1),
+        ("2024-08-15", False, 1),
+        ("2024-08-18", False, 1),
+        ("2024-08-19", False, 0),
+    ]
+    assert series(events, Unit.DAY)[:4] == [
+        ("2024-08", True, 1),
+        ("2024-08-01", False, 0),  # no window: every day of the span was counted
+        ("2024-08-02", False, 0),
+        ("2024-08-03", False, 0),
+    ]
+
+
 def test_a_year_band_in_a_quarterly_series() -> None:
     """A year-precision event in a quarterly series: its year's row, and the series spans the
     year (its known period)."""

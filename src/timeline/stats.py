@@ -367,7 +367,8 @@ def finish(
 ) -> Stats:  # fmt: skip
     """The rows of a tally: the ``top`` keys (all when None), the rest in one "other" row;
     for a series, every period from the first to the last (``since`` and ``until`` widen the
-    range to a window asked for), empty ones included, with bands where they start."""
+    range to a window asked for), empty ones included, with bands where they start; outside
+    that window, only the periods where an event counts."""
     counts = +tally.counts
     totals: Counter[Key] = Counter()
     for (_, key), n in counts.items():
@@ -396,8 +397,17 @@ def finish(
                     f"--per {per.value}: {last - first + 1:,} periods is too many to show; "
                     "use a longer period, or --since and --until"
                 )
+            # A period outside the window asked for was not counted: a row there says what
+            # the events that reach into the window count, never that it holds none.
+            inside = range(
+                first if since is None else period_index(since, per),
+                last + 1 if until is None else period_index(until, per) + 1,
+            )
+            counted = {s for s, _ in counts}
             fine_slots: list[tuple[date, int, Slot]] = [
-                (period_start(i, per), 1, i) for i in range(first, last + 1)
+                (period_start(i, per), 1, i)
+                for i in range(first, last + 1)
+                if i in inside or i in counted
             ]
             band_slots: list[tuple[date, int, Slot]] = [
                 (date.fromordinal(b.start), 0, b) for b in bands

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -422,6 +422,22 @@ def test_a_weekly_chart_never_puts_a_month_in_a_week() -> None:
     assert float(month.attrs["x"]) + float(month.attrs["width"]) >= float(last_week.attrs["x"])
 
 
+def test_a_chart_of_a_window_of_dates_has_no_columns_outside_it() -> None:
+    """A month known only to its month stretches the weeks charted over the month; with
+    --since and --until the weeks outside them were not counted, so no column says zero."""
+    events = [
+        ev(CLAIM, id="b", date="2024-08-01", precision="month"),
+        ev(CLAIM, id="d", date="2024-08-18"),
+        ev(CLAIM, id="e", date="2024-08-19", precision="week"),
+    ]
+    window = About(since=date(2024, 8, 18), until=date(2024, 8, 19))
+    columns, bands = chart_of(parse(render(selection_of(events), about=window)))
+    assert columns == [("2024-W33", 1), ("2024-W34", 1)]
+    assert bands == [("month", "2024-08", 1)]
+    columns, _ = chart_of(parse(render(selection_of(events))))
+    assert [period for period, _ in columns] == [f"2024-W{n}" for n in range(31, 36)]
+
+
 def test_a_monthly_chart_puts_a_year_and_a_straddling_week_in_bands() -> None:
     """Over more than half a year the chart is by month: an event known only to its year is
     counted in the year's band, a week that straddles two months in its week's band, each in
@@ -794,7 +810,7 @@ def test_a_survey_in_runs_on_every_core_is_the_survey_in_one(
     others = [ev(CLAIM, id=f"2024-0{month}-other", date=f"2024-0{month}-02") for month in (6, 9)]
     log = tmp_path / "events.jsonl"
     log.write_text("".join(e.model_dump_json() + "\n" for e in [*answers, claim, *others]))
-    serial = html._survey(log_selection(log), {})
+    serial = html._survey(log_selection(log), About())
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda: 2)
     monkeypatch.setattr(selection, "TALLY_RUN", 1)  # each event a run of its own
@@ -806,7 +822,7 @@ def test_a_survey_in_runs_on_every_core_is_the_survey_in_one(
     with selected(
         str(log), Filter(), strict=False, on_invalid=pytest.fail, on_more=pytest.fail
     ) as sel:
-        forked = html._survey(sel, {})
+        forked = html._survey(sel, About())
     assert runs == [7]
     assert forked == serial
     links = [link.text for link in forked.answerers[claim.id]]

@@ -338,7 +338,7 @@ def _seen(events: Iterable[EventLike], responses: Responses) -> _Seen:
     return seen
 
 
-def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
+def _survey(selection: Selection, about: About) -> _Survey:
     """One reading of the selection (on every core, for a large one: ``Selection.runs``) for
     what the page says before its events, and for the references between them, until the
     page's events are all known."""
@@ -365,13 +365,13 @@ def _survey(selection: Selection, names: Mapping[str, str]) -> _Survey:
     )
     return _Survey(
         counts=counts,
-        chart=seen.chart.chart(),
-        parties=tuple(_party(party, names) for party in sorted(seen.parties, key=_text)),
+        chart=seen.chart.chart(about.since, about.until),
+        parties=tuple(_party(party, about.names) for party in sorted(seen.parties, key=_text)),
         types=tuple(t.value for t in EventType if t.value in types),
         statuses=tuple(s.value for s in Status if s.value in statuses),
         references=references,
         answerers=answerers,
-        names=names,
+        names=about.names,
         answers_elsewhere=not wanted <= references.keys(),
     )
 
@@ -482,7 +482,7 @@ def page(selection: Selection, *, about: About = About()) -> Iterator[str]:
     from timeline import __version__
 
     shipped = _shipped()
-    survey = _survey(selection, about.names)
+    survey = _survey(selection, about)
     return _template().generate(
         heading=_text(about.heading),
         source=_text(about.source) if about.source else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -75,6 +75,8 @@ class About:
     title: str | None = None
     source: str = ""
     filters: tuple[str, ...] = ()
+    since: date | None = None  # the window of dates the filters chose the events from
+    until: date | None = None
     generated: datetime | None = None
     names: Mapping[str, str] = field(default_factory=dict)
 

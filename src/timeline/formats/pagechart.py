@@ -35,6 +35,8 @@ from timeline.stats import (
 )
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from timeline.rules import EventLike
 
 WEEKS = 26  # the longest span drawn in weeks: half a year
@@ -193,13 +195,14 @@ class ChartCounts:
                 return unit
         return Unit.YEAR
 
-    def chart(self) -> Chart | None:
-        """The chart of what was counted; None when nothing was."""
+    def chart(self, since: date | None = None, until: date | None = None) -> Chart | None:
+        """The chart of what was counted; None when nothing was. ``since`` and ``until``: the
+        window of dates the selection was made from (``stats.finish``)."""
         unit = self.unit()
         tally = self._tallies[unit]
         if not tally.events:
             return None
-        return draw(finish(tally, Spec(per=unit)))
+        return draw(finish(tally, Spec(per=unit), since=since, until=until))
 
 
 def _events(n: int, verb: str) -> str:

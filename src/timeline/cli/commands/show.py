@@ -127,6 +127,8 @@ def show(
         title=title,
         source=source,
         filters=flt.describe(),
+        since=flt.since,
+        until=flt.until,
         generated=datetime.now(timezone.utc).replace(microsecond=0),
         names=registry.names if registry is not None else {},
     )
