@@ -1459,3 +1459,17 @@ def test_rm_is_not_stopped_by_a_bad_line_whose_responds_to_holds_lists(
     result = invoke(runner, ["rm", "-f", str(log_copy), independence, "--yes"])
     assert result.exit_code == 0, result.stderr
     assert file_lines(log_copy)[-1] == '{"responds_to": [[], {}]}'
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "ics", "html"])
+def test_a_published_page_says_when_limit_cut_its_selection(runner: CliRunner, fmt: str) -> None:
+    """--limit keeps the latest N: a page that says where it came from says so, else a
+    reader would take 3 of Belarus's 10 events for all of them."""
+    args = ["show", "-f", str(BUNDLED_LOG), "--format", fmt, "--actor", "belarus"]
+    cut = invoke(runner, [*args, "--limit", "3"])
+    whole = invoke(runner, args)
+    assert cut.exit_code == whole.exit_code == 0, cut.stderr
+    unfolded = cut.stdout.replace("\r\n ", "")  # iCalendar folds its long lines
+    assert re.search(r"selection\\?: (<bdi[^>]*>)?actor belarus", unfolded)
+    assert re.search(r"the latest 3", unfolded)
+    assert "the latest" not in whole.stdout

@@ -126,7 +126,7 @@ def show(
     about = formats.About(
         title=title,
         source=source,
-        filters=flt.describe(),
+        filters=(*flt.describe(), *(() if limit is None else (f"the latest {limit}",))),
         since=flt.since,
         until=flt.until,
         generated=datetime.now(timezone.utc).replace(microsecond=0),
