@@ -340,7 +340,10 @@ def test_rename_fixes_drift_into_a_registered_actor(bundled: Path) -> None:
     assert checked.stderr == f"{bundled}: 0 errors, 2 warnings\n"
 
 
-def test_rename_of_an_actor_no_event_names_is_an_error(bundled: Path) -> None:
-    result = run("actors", "rename", "nobody", "someone", "-f", str(bundled))
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]], ids=["run", "dry-run"])
+def test_rename_of_an_actor_no_event_names_is_an_error(bundled: Path, dry_run: list[str]) -> None:
+    """A dry run says what the run would: here, that it fails."""
+    result = run("actors", "rename", "nobody", "someone", "-f", str(bundled), *dry_run)
     assert result.exit_code == 2
+    assert result.stdout == ""
     assert result.stderr == f"timeline: {bundled}: no event names 'nobody': nothing to rename\n"

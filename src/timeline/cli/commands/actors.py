@@ -27,10 +27,10 @@ EXAMPLES = examples(
     "timeline actors",
     "timeline actors --involving ukraine --since 2024-08 --tree",
     "timeline actors --json | jq -r 'select(.name == null) | .id'    # not in the registry",
-    "timeline actors rename belarus-mod belarus/defense-minister --dry-run",
+    "timeline actors rename belarus/defense-minister belarus/mod --dry-run",
 )
 RENAME_EXAMPLES = examples(
-    "timeline actors rename belarus-mod belarus/mod --dry-run",
+    "timeline actors rename Khrenin belarus/mod --dry-run    # a name or an alias will do",
     "timeline actors rename wagner russia/wagner    # its parts move with it",
     note="Every line that does not name OLD stays byte for byte as it was.",
 )
@@ -150,16 +150,20 @@ def rename(
     in_registry = registry is not None and any(is_part(a, old_id) for a in registry.actors)
     name = display_name(file)
 
+    def refuse_if_nothing(changes: list[Renamed]) -> None:
+        if not changes and not in_registry:  # a dry run says what the run would
+            raise ConflictError(f"{name}: no event names {old_id!r}: nothing to rename")
+
     if dry_run:
         changes, skipped = renamed_lines(read_raw_lines(file), old=old_id, new=new_id, name=name)
+        refuse_if_nothing(changes)
         if in_registry and path is not None:
             renamed_registry(path.read_bytes(), old=old_id, new=new_id, source=str(path))
     else:
         with lock_log(file, create=False) as log:
             lines = list(log.raw_lines())
             changes, skipped = renamed_lines(lines, old=old_id, new=new_id, name=name)
-            if not changes and not in_registry:
-                raise ConflictError(f"{name}: no event names {old_id!r}: nothing to rename")
+            refuse_if_nothing(changes)
             if in_registry and path is not None:
                 # The registry first: if the log then cannot be written, running the command
                 # again finishes the job (OLD is then only in the log).
