@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from timeline.formats.labels import cut, stats_notes, value_label
+from timeline.formats.labels import coarser_than, cut, stats_notes, value_label
 from timeline.formats.output import Rendered
 from timeline.formats.rich import type_style
 from timeline.text import visible
@@ -250,7 +250,7 @@ def _chart(result: Stats, width: int) -> Iterator[Text]:
     bands = [r for r in result.rows if r.period is not None and r.period.coarse]
     if bands:
         yield Text()
-        yield Text(f"known only to a longer period than a {unit} (not in a {unit} above):")
+        yield Text(f"known only to {coarser_than(unit)} (not in a {unit} above):")
         for row in bands:
             assert row.period is not None  # bands have periods
             yield Text(f"  {band_label(row.period)} ({row.period.length.value}): {row.count:,}")
@@ -308,7 +308,7 @@ def _sparklines(result: Stats, width: int) -> Iterator[Text]:
     bands = _bands(result)
     if bands:
         yield Text()
-        yield Text(f"known only to a longer period than a {unit} (the coarser column):")
+        yield Text(f"known only to {coarser_than(unit)} (the coarser column):")
         for band in bands:
             counts = [
                 f"{_key_text(result, r.key, other=r.other)} {r.count:,}"

@@ -144,6 +144,14 @@ def value_label(value: str | None, *, other: bool = False) -> str:
     return NONE_LABEL if value is None else value
 
 
+def coarser_than(unit: str) -> str:
+    """What an event counted in a band of a series of ``unit``s is known only to: a longer
+    period, or (for a month, a quarter, a year) a week that runs across two of them."""
+    if unit in ("day", "week"):
+        return f"a longer period than a {unit}"
+    return f"a period no {unit} holds"
+
+
 def plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
@@ -166,7 +174,7 @@ def stats_notes(stats: Stats) -> list[str]:
     if spec.per is not None:
         unit = spec.per.value
         notes.append(
-            f"{plural(stats.coarser, 'event')} known only to a longer period than a {unit}: "
+            f"{plural(stats.coarser, 'event')} known only to {coarser_than(unit)}: "
             f"counted in that period's row, not in a {unit}"
         )
         if stats.spanning:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from timeline.formats.labels import MONTHS as MONTH_NAMES
+from timeline.formats.labels import coarser_than
 from timeline.stats import (
     Period,
     Spec,
@@ -301,8 +302,8 @@ def draw(stats: Stats) -> Chart:
     if stats.coarser:
         summary += f"; {stats.coarser} known only to a longer period, in bands below"
         notes.append(
-            f"{_events(stats.coarser, 'is')} known only to a longer period than a "
-            f"{name}: counted in a band under that period's {name}s, never in one {name}."
+            f"{_events(stats.coarser, 'is')} known only to {coarser_than(name)}: "
+            f"counted in a band under that period's {name}s, never in one {name}."
         )
     if stats.spanning:
         notes.append(
