@@ -249,12 +249,12 @@ def test_edit_and_rm_take_a_unique_start_of_an_id(tmp_path: Path) -> None:
     assert exact.stdout.startswith('{"id":"a",')
 
 
-def _show_on_a_terminal(tmp_path: Path, *args: str, pager: str) -> str:
+def _show_on_a_terminal(tmp_path: Path, *args: str, pager: str, columns: str = "100") -> str:
     """Run ``timeline show ARGS`` with stdin and stdout on a pseudo-terminal and PAGER set."""
     import os
     import sys
 
-    env = {**os.environ, "PAGER": pager, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "100"}
+    env = {**os.environ, "PAGER": pager, "PYTHONPATH": str(REPO / "src"), "COLUMNS": columns}
     argv = [sys.executable, "-m", "timeline", "show", "-f", str(BUNDLED), *args]
     status, shown = on_a_terminal(argv, env=env)
     assert status == 0, shown
@@ -274,6 +274,18 @@ def test_long_output_on_a_terminal_goes_through_the_pager(tmp_path: Path) -> Non
     assert "Belarus becomes independent" in direct
     assert not paged.exists()
     assert "Belarus becomes independent" in _show_on_a_terminal(tmp_path, pager="")
+
+
+@pytest.mark.slow
+def test_a_pager_that_cannot_run_or_no_width_still_shows_the_timeline(tmp_path: Path) -> None:
+    """A $PAGER the shell cannot find or run: the shell says so, and the timeline is shown
+    without it (not nothing, with exit status 0). COLUMNS=0 is no width: the view takes the
+    usual 80 columns instead of printing nothing."""
+    for pager in ("no-such-pager-here", str(tmp_path)):  # not found; a folder: not executable
+        shown = _show_on_a_terminal(tmp_path, pager=pager)
+        assert "Belarus becomes independent" in shown
+    shown = _show_on_a_terminal(tmp_path, "--no-pager", pager="", columns="0")
+    assert "Belarus becomes independent" in shown
 
 
 def test_skip_invalid_keeps_a_valid_element_on_the_line_of_a_bad_one(tmp_path: Path) -> None:

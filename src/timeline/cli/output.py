@@ -15,6 +15,7 @@ from timeline.formats.output import ByteLines, FileWriter, Output, Rendered, Tex
 from timeline.log.lines import STDIN, RawLine
 
 _MAX_WIDTH = 1000  # COLUMNS beyond this is a mistake: rich would overflow or print megabytes
+_DEFAULT_WIDTH = 80
 PROGRESS_MIN_BYTES = 32 << 20  # smaller logs are read before a bar would be seen
 
 
@@ -24,6 +25,8 @@ def console(*, stderr: bool = False) -> Any:
     terminal = Console(highlight=False, emoji=False, markup=False, stderr=stderr)
     if terminal.width > _MAX_WIDTH:
         terminal.width = _MAX_WIDTH
+    elif terminal.width < 1:  # COLUMNS=0: no width at all, and rich would print nothing
+        terminal.width = _DEFAULT_WIDTH
     return terminal
 
 
@@ -245,7 +248,13 @@ def _page(pager: str, text: str) -> None:
             proc.stdin.close()
         except BrokenPipeError:  # the reader quit the pager early: not an error
             pass
-        proc.wait()
+        status = proc.wait()
+    if status in _COULD_NOT_RUN:  # the shell said why on stderr: the text is shown without it
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+_COULD_NOT_RUN = (126, 127)  # the shell's exit status for a command not executable, not found
 
 
 def emit_after_change(lines: Iterable[str], *, done: str) -> None:
