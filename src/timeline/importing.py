@@ -206,11 +206,12 @@ def review(
     log: str,
     drop_missing_links: bool,
     on_problem: OnProblem,
-    on_note: Callable[[str], None],
+    on_note: Callable[[int, str], None],
 ) -> Review:
     """Check the staged events against a log whose ids are ``known``: an id the log holds
-    already, or a response to an event that is neither in the log nor in the input. With
-    ``drop_missing_links``, such a response is dropped instead, with a note each."""
+    already, or a response to an event that is neither in the log nor in the input (or on an
+    input line with a problem). With ``drop_missing_links``, such a response is dropped
+    instead, with a note each (its line number, and the note)."""
     found = Review()
     ids, responses = staged.lines, staged.responses
     for event_id, lineno in ids.items():
@@ -222,7 +223,9 @@ def review(
         missing = [ref for ref in refs if ref not in known and ref not in ids]
         if missing and drop_missing_links:
             for ref in missing:
-                on_note(f"{name}:{lineno}: responds_to: dropped {ref!r}: not in {log} or the input")
+                line = staged.refused.get(ref)
+                why = f"not in {log} or the input" if line is None else f"line {line} has a problem"
+                on_note(lineno, f"{name}:{lineno}: responds_to: dropped {ref!r}: {why}")
             kept = tuple(ref for ref in refs if ref not in missing)
             found.dropped_links[event_id] = kept
             if kept:

@@ -176,6 +176,28 @@ def test_skip_invalid_imports_the_valid_events_and_names_the_rest(tmp_path: Path
     assert len(shown.stdout.splitlines()) == 3
 
 
+def test_skip_invalid_with_drop_missing_links_says_why_in_line_order(tmp_path: Path) -> None:
+    """Both flags: an answer to an event whose input line has a problem is dropped, and the
+    note says that line, not that the event is nowhere; notes and problems come in line order."""
+    log = tmp_path / "events.jsonl"
+    bad_type = _event("k3").replace('"accuse"', '"zzz"')
+    lines = [
+        _event("k1"), "junk", _event("k2", responds_to=["k3"]), bad_type,
+        _event("k4", responds_to=["k2"]), _event("k5", responds_to=["nowhere"]),
+    ]  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        ["import", "-", "-f", str(log), "--skip-invalid", "--drop-missing-links"],
+        input="\n".join(lines) + "\n",
+    )
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout == "k1\nk2\nk4\nk5\n"
+    told = result.stderr.splitlines()
+    assert [line.split(":")[1] for line in told[:-1]] == ["2", "3", "4", "6"]
+    assert told[1] == "<stdin>:3: responds_to: dropped 'k3': line 4 has a problem"
+    assert told[3] == f"<stdin>:6: responds_to: dropped 'nowhere': not in {log} or the input"
+
+
 def test_the_readme_recipe_copies_one_actors_events(tmp_path: Path) -> None:
     """'show --actor ukraine --json | import - -f ukr.jsonl' fails on the links it leaves
     behind; with --drop-missing-links it imports every event and says what it dropped."""

@@ -48,6 +48,7 @@ def import_(
     An event dated after today (or --as-of) is invalid, as 'check' reports it.
     """
     import heapq
+    from collections.abc import Iterator
     from os.path import isfile
 
     from timeline.cli.exits import EXIT_FOUND, fail, say
@@ -103,7 +104,7 @@ def import_(
             review(
                 staged, known, name=name, log=display_name(file),
                 drop_missing_links=drop_missing_links, on_problem=hold(conflicts),
-                on_note=lambda _: None,  # nothing is imported: no link is dropped
+                on_note=lambda *_: None,  # nothing is imported: no link is dropped
             )  # fmt: skip
             tell_in_line_order()
             refuse(found.count + conflicts.count)
@@ -116,9 +117,10 @@ def import_(
                 say(f"timeline: {name}: not in {registry.source}: {listed}")
         with lock_log(file, create=True) as log:
             known = known_ids(log.raw_lines()) if staged.lines else {}
+            notes: list[tuple[int, str]] = []  # links dropped: told in line order, below
             checked = review(
                 staged, known, name=name, log=log.name, drop_missing_links=drop_missing_links,
-                on_problem=hold(conflicts), on_note=say,
+                on_problem=hold(conflicts), on_note=lambda n, note: notes.append((n, note)),
             )  # fmt: skip
             if conflicts.count and not skip_invalid:
                 tell_in_line_order()
@@ -133,11 +135,20 @@ def import_(
                     cascaded,
                     key=lambda problem: problem.lineno,
                 )  # stable: on one line, in the order found
+                problems: Iterator[tuple[int, LineError | str]] = (
+                    (problem.lineno, problem) for problem in merged
+                )
                 last = None
-                for problem in merged:
-                    tell(problem)
-                    lines_with += problem.lineno != last
-                    last = problem.lineno
+                for lineno, told in heapq.merge(problems, notes, key=lambda held: held[0]):
+                    if isinstance(told, str):  # a link dropped: a note, not a problem
+                        say(told)
+                        continue
+                    tell(told)
+                    lines_with += lineno != last
+                    last = lineno
+            else:
+                for _, note in notes:
+                    say(note)
             if dropped or checked.dropped_links:
                 final = stack.enter_context(staging_file(file))
                 with cannot_write(file):
