@@ -134,6 +134,10 @@ class EventFlags:
             return current
         merged = dict(current or {})
         merged.update(changes)
+        if ("lat" in changes or "lon" in changes) and (merged.get("lat") is None) != (
+            merged.get("lon") is None
+        ):  # half a point: no map can place it
+            raise InputError("--lat, --lon: a point needs both (or neither: '' clears one)")
         return None if all(v is None for v in merged.values()) else merged
 
     def _sources(self, current: list[dict[str, Any]]) -> list[dict[str, Any]]:

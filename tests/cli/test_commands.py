@@ -507,6 +507,8 @@ def test_add_refuses_control_characters(
         (["--country", "Belarus"], "--country"),
         (["--lat", "95"], "--lat"),
         (["--lat", "north"], "'north' is not a number."),
+        (["--lat", "50"], "--lat, --lon: a point needs both"),  # half a point: on no map
+        (["--lon", "30"], "--lat, --lon: a point needs both"),
         (["--type", "accusation"], "'accusation' is not a choice: did you mean 'accuse'?"),
     ],
 )
@@ -1420,6 +1422,12 @@ def test_edit_clears_coordinates_with_empty_values(runner: CliRunner, log_copy: 
     refused = invoke(runner, [*args, "--lon", "east"])
     assert_one_line_error(refused)
     assert refused.stderr == "timeline: --lon: 'east' is not a number.\n"
+    invoke(runner, [*args, "--lat", "53.9", "--lon", "27.56"])
+    before = log_copy.read_bytes()
+    half = invoke(runner, [*args, "--lon", ""])  # a point needs both: clear both or neither
+    assert_one_line_error(half)
+    assert half.stderr == "timeline: --lat, --lon: a point needs both (or neither: '' clears one)\n"
+    assert log_copy.read_bytes() == before
 
 
 def test_check_names_a_file_whose_name_is_not_utf8_on_a_strict_terminal(tmp_path: Path) -> None:

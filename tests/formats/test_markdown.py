@@ -18,7 +18,7 @@ from strategies import events as random_events
 from timeline.formats import About, Format, TextLines, markdown
 from timeline.formats.labels import date_words
 from timeline.formats.urls import web_url
-from timeline.model import Event
+from timeline.model import Event, Location
 from timeline.query import Responses, order
 from timeline.selection import Selection
 from timeline.text import visible
@@ -228,6 +228,12 @@ def test_an_event_answered_from_outside_the_brief_says_so(claim: Event, refutati
         "p", "Where: Minsk, BLR, 53.9, 27.56 · Tags: border · "
              "Answered by events not in this brief · Id: 2024-08-18-claim",
     )  # fmt: skip
+
+
+def test_a_place_with_nothing_to_say_has_no_where(claim: Event) -> None:
+    """A location of half a point (a log written elsewhere) says nothing: no empty 'Where:'."""
+    half = claim.model_copy(update={"location": Location(lat=50.0)})
+    assert outline(render([half]))[-1] == ("p", "Tags: border · Id: 2024-08-18-claim")
 
 
 def test_parties_are_display_names_escaped_as_the_log_s_text(

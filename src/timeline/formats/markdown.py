@@ -131,8 +131,8 @@ def _entry(
     yield ""
     yield from (_source(number, source) for number, source in enumerate(event.sources, 1))
     details = []
-    if event.location is not None:
-        details.append("Where: " + escape(_place(event)))
+    if event.location is not None and (place := _place(event)):
+        details.append("Where: " + escape(place))
     if event.tags:
         details.append("Tags: " + ", ".join(_inline(tag) for tag in event.tags))
     for ref in event.responds_to:
