@@ -368,11 +368,17 @@ def test_latitude_must_be_a_finite_number_in_range(event_data: EventData, lat: f
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [(True, "expected a number, got True"), ("27.5", "expected a number, got '27.5'")],
+    [
+        (True, "expected a number, got true"),  # as the line spells it
+        ({"a": None}, 'expected a number, got {"a": null}'),
+        ([1], "expected a number, got [1]"),
+        ("27.5", "expected a number, got '27.5'"),
+    ],
 )
 def test_coordinates_are_json_numbers_only(event_data: EventData, value: Any, message: str) -> None:
     """`true` or `"27.5"` is not read as a coordinate (1.0, 27.5): the published schema says
-    number, and check reports it; whole numbers are numbers."""
+    number, and check reports it, naming the value as the line spells it; whole numbers are
+    numbers."""
     assert problems(event_data(location={"lat": value, "lon": value})) == [
         ("location.lat", message),
         ("location.lon", message),
@@ -380,6 +386,13 @@ def test_coordinates_are_json_numbers_only(event_data: EventData, value: Any, me
     event = Event.model_validate(event_data(location={"lat": 51, "lon": -3}))
     assert event.location is not None
     assert (event.location.lat, event.location.lon) == (51.0, -3.0)
+
+
+def test_a_coordinate_out_of_range_is_told_its_bound(event_data: EventData) -> None:
+    assert problems(event_data(location={"lat": 181, "lon": -180.5})) == [
+        ("location.lat", "must be at most 90 (got 181)"),
+        ("location.lon", "must be at least -180 (got -180.5)"),
+    ]
 
 
 # ---------------------------------------------------------------------------- messages

@@ -8,6 +8,7 @@ here too, as the model's public face.
 from __future__ import annotations
 
 import datetime
+import json
 import math
 from datetime import date
 from typing import Annotated, Any
@@ -248,8 +249,27 @@ def _message(error: Any) -> str:
         "float_parsing": "a number",
     }
     if kind in kind_names:
-        return f"expected {kind_names[kind]}, got {short_repr(value)}"
-    return f"{error['msg']} (got {short_repr(value)})"
+        return f"expected {kind_names[kind]}, got {_as_json(value)}"
+    bounds = {"less_than_equal": ("at most", "le"), "greater_than_equal": ("at least", "ge")}
+    if kind in bounds:
+        words, key = bounds[kind]
+        bound = error["ctx"][key]
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)  # 90, not 90.0
+        return f"must be {words} {bound} (got {_as_json(value)})"
+    return f"{error['msg']} (got {_as_json(value)})"
+
+
+def _as_json(value: object) -> str:
+    """A value from a line as its JSON spells it (``true``, ``null``, ``[1]``), cut short; a
+    string quoted as every message quotes one."""
+    if isinstance(value, str) or not isinstance(value, bool | int | float | list | dict | None):
+        return short_repr(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # not from JSON after all
+        return short_repr(value)
+    return text if len(text) <= MAX_REPR else text[: MAX_REPR - 4] + "..." + text[-1]
 
 
 def describe_validation_error(exc: ValidationError) -> list[tuple[str | None, str]]:
