@@ -105,6 +105,9 @@ def user_filter(
     for flag, values in {**groups, "--text": texts, "--id": ids}.items():
         for value in values:
             check_utf8(flag, value)
+    for flag, values in (("--tag", tags), ("--id", ids)):
+        if any(not value.strip() for value in values):  # no event has one: it would match none
+            raise InputError(f"{flag}: must not be empty")
     for flag in ("--actor", "--target", "--involving"):
         for value in groups[flag]:
             try:

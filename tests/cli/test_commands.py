@@ -326,6 +326,8 @@ def test_unknown_choice_lists_the_valid_ones(
         (["--actor", "!!"], "is not an actor id"),
         (["--since", ""], "--since: '' is not a date"),
         (["--until", " "], "--until: ' ' is not a date"),
+        (["--tag", ""], "--tag: must not be empty"),  # no event has one: it would match none
+        (["--id", " "], "--id: must not be empty"),
     ],
 )
 def test_bad_filter_values_are_one_line_errors(
