@@ -153,7 +153,8 @@ class EventFlags:
 
 
 def _listed(values: Sequence[str] | None) -> list[str] | None:
-    return None if values is None else list(values)
+    """A repeated flag's values, each once (``--actor x --actor x`` names x once)."""
+    return None if values is None else list(dict.fromkeys(values))
 
 
 def flag_for(field: str | None) -> str:

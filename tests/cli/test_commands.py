@@ -524,6 +524,15 @@ def test_add_bad_values_leave_the_log_untouched(
     assert expected in result.stderr
 
 
+def test_add_names_a_repeated_value_once(runner: CliRunner, log_copy: Path) -> None:
+    """A flag given twice with one value (a shell history edit, say) stores it once."""
+    args = [*ADD_ARGS, "--target", "ukraine", "--tag", "border", "--tag", "border", "--json"]
+    result = invoke(runner, ["add", "-f", str(log_copy), *args])
+    assert result.exit_code == 0, result.stderr
+    stored = json.loads(result.stdout)
+    assert (stored["targets"], stored["tags"]) == (["ukraine"], ["border"])
+
+
 def test_add_needs_a_source(runner: CliRunner, log_copy: Path) -> None:
     """An event without --source or --source-title is refused."""
     before = log_copy.read_bytes()
