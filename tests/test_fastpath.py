@@ -270,7 +270,9 @@ _PLAIN_EVENT = Event.model_validate(
 )
 
 
-@pytest.mark.parametrize("char", ["\x7f", "\x85", "\x9b", "\u061c", "\u200e", "\u202e", "\u2066"])
+@pytest.mark.parametrize(
+    "char", ["\x7f", "\x85", "\x9b", "\u061c", "\u200e", "\u2028", "\u2029", "\u202e", "\u2066"]
+)
 @pytest.mark.parametrize("rest", ["plain title ", "заголовок "])
 def test_a_raw_character_that_the_canonical_form_escapes_is_never_canonical(
     char: str, rest: str

@@ -169,9 +169,10 @@ def test_canonical_json_keeps_cyrillic_as_utf8(make_event: MakeEvent) -> None:
 
 def test_canonical_json_escapes_control_and_bidi_characters(make_event: MakeEvent) -> None:
     """ESC, DEL, C1 controls and bidi overrides are written as \\u escapes, never raw."""
-    title = "a\x1b[2Jb\x7fc\x85d\u202ee\u2066f\u200fg"
+    title = "a\x1b[2Jb\x7fc\x85d\u202ee\u2066f\u200fg\u2029h"
     line = canonical_json(make_event(title=title))
     for raw, escaped in [
+        ("\u2029", "\\u2029"),  # a paragraph separator: a line's end to splitlines
         ("\x1b", "\\u001b"),
         ("\x7f", "\\u007f"),
         ("\x85", "\\u0085"),

@@ -116,9 +116,10 @@ class _EventOfEveryKey(FastEvent, frozen=True, forbid_unknown_fields=True, kw_on
 _decode = msgspec.json.Decoder(FastEvent).decode
 _decode_every_key = msgspec.json.Decoder(_EventOfEveryKey).decode
 _encode = msgspec.json.Encoder().encode
-# Characters that the canonical form escapes (text.json_safe): DEL, C1 controls, bidi controls.
+# Characters that the canonical form escapes (text.json_safe): DEL, C1 controls, bidi controls,
+# line and paragraph separators.
 _ESCAPED = re.compile(
-    rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
+    rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
 )
 
 

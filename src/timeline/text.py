@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-# C0 controls, DEL and C1 controls; bidi marks, embeddings, overrides and isolates; lone
-# surrogates (a file name that is not UTF-8 holds them), which no output encoding accepts.
+# C0 controls, DEL and C1 controls; bidi marks, embeddings, overrides and isolates; the line
+# and paragraph separators, which end a line for many readers of text (Python's splitlines,
+# editors); lone surrogates (a file name that is not UTF-8 holds them), which no output
+# encoding accepts.
 _UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 _UNSAFE_KEEP_NEWLINE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
 
@@ -33,7 +35,8 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def visible(text: str, *, keep_newlines: bool = False) -> str:
-    """``text`` with every control or bidi character written as ``\\x1b`` or ``\\u202e``."""
+    """``text`` with every control, bidi or line separator character written as ``\\x1b`` or
+    ``\\u202e``."""
     if text.isprintable():  # every character escaped is one that is not: nearly all text
         return text
     pattern = _UNSAFE_KEEP_NEWLINE if keep_newlines else _UNSAFE

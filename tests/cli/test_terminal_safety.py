@@ -46,15 +46,16 @@ PAYLOADS = [
     ("isolate", "\u2066x\u2069", "\\u2066x\\u2069"),
     ("rlm", "\u200f", "\\u200f"),
     ("c1-csi", "\x9b2J", "\\x9b2J"),
+    ("linesep", "\u2028x\u2029", "\\u2028x\\u2029"),  # a line's end to many readers of text
     ("del", "\x7f", "\\x7f"),
     ("bel-nul", "\x07\x00", "\\x07\\x00"),
     ("tab-vt", "\t\x0b", "\\x09\\x0b"),
 ]
 # What must never reach a terminal raw (after rich's own SGR codes and OSC 8 links are removed).
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 # The same and a tab: for output that is not tab-separated.
 UNSAFE_OR_TAB = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
 )
 SGR = re.compile("\x1b\\[[0-9;]*m")
 OSC8 = re.compile("\x1b\\]8;([^;\x1b\x07]*);([^\x1b\x07]*)(?:\x1b\\\\|\x07)")
@@ -466,7 +467,10 @@ def test_hostile_lines_stay_byte_identical_through_other_writes(tmp_path: Path) 
 
 # ---------------------------------------------------------------------------- properties
 
-DANGEROUS = "\x00\x07\x08\t\n\x0b\x0c\r\x1b\x7f\x80\x85\x9b\x9f\u061c\u200e\u200f\u202a\u202e\u2069"
+DANGEROUS = (
+    "\x00\x07\x08\t\n\x0b\x0c\r\x1b\x7f\x80\x85\x9b\x9f\u061c\u200e\u200f\u2028\u2029\u202a\u202e"
+    "\u2069"
+)
 _text = st.text(st.characters() | st.sampled_from(DANGEROUS), max_size=60)
 
 
