@@ -164,7 +164,15 @@ ACTOR_SPELLINGS = [
     target=st.sampled_from(ACTOR_SPELLINGS),
     kind=st.sampled_from([t.value for t in EventType]),
     status=st.sampled_from([None, *(s.value for s in Status)]),
-    title=st.sampled_from(["Troops at the BORDER", "Войска у границы", "ﬁre at the border"]),
+    title=st.sampled_from(
+        [
+            "Troops at the BORDER",
+            "Войска у границы",
+            "ﬁre at the border",
+            "Talks in İstanbul",
+            "Talks in i\u0307stanbul",
+        ]
+    ),
     day=st.dates(min_value=date(2015, 1, 1), max_value=date(2024, 12, 31)),
     precision=st.sampled_from(["day", "week", "month", "year"]),
     span=st.one_of(st.none(), st.integers(0, 400)),
@@ -177,6 +185,7 @@ ACTOR_SPELLINGS = [
             Filter.build(actors=["беларусь"]),
             Filter.build(texts=["fire"]),
             Filter.build(texts=["войска"]),
+            Filter.build(texts=["istanbul"]),
         ]
     ),
 )
@@ -322,14 +331,17 @@ def test_the_escapes_that_can_hide_an_ascii_needle_are_those_of_ascii_and_folds(
 
 
 def test_the_fold_list_is_every_non_ascii_character_that_folds_to_ascii() -> None:
-    """query._FOLDS holds exactly the characters whose folding holds ASCII characters."""
+    """query._FOLDS holds exactly the characters whose folding holds ASCII characters, and
+    those a search drops after an 'i' (``query.search_fold``)."""
     from timeline.prefilter import _FOLDS
+    from timeline.query import search_fold
     from timeline.rules import fold
 
     expected = {
         chr(code).encode()
         for code in range(0x80, sys.maxunicode + 1)
-        if not 0xD800 <= code <= 0xDFFF and any(c.isascii() for c in fold(chr(code)))
+        if not 0xD800 <= code <= 0xDFFF
+        and (any(c.isascii() for c in fold(chr(code))) or search_fold("i" + chr(code)) == "i")
     }
     assert set(_FOLDS) == expected
 

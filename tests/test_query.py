@@ -381,3 +381,21 @@ def test_text_and_tags_match_however_accents_are_typed(
     ):
         assert matches(event, flt)
         assert Prefilter(flt)(line)
+
+
+@pytest.mark.parametrize("stored", ["İstanbul", "i\u0307stanbul", "ISTANBUL", "istanbul"])
+@pytest.mark.parametrize("typed", ["istanbul", "İstanbul", "Istanbul"])
+def test_a_dotted_capital_i_is_found_by_an_i(
+    make_event: MakeEvent, stored: str, typed: str
+) -> None:
+    """Folding turns 'İ' into 'i' and a dot above: a search drops the dot, so 'istanbul'
+    finds 'İstanbul' (in a text and as a tag), whichever way either was typed; the raw
+    prefilter agrees."""
+    from timeline.prefilter import Prefilter
+    from timeline.rules import canonical_json
+
+    event = make_event(title=f"Talks in {stored}", tags=[stored])
+    line = canonical_json(event).encode()
+    for flt in (Filter.build(texts=[typed]), Filter.build(tags=[typed])):
+        assert matches(event, flt)
+        assert Prefilter(flt)(line)

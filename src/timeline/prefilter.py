@@ -17,12 +17,13 @@ from timeline.rules import ASCII_ACTOR
 from timeline.vocab import Status
 
 # The non-ASCII characters whose folding (rules.fold) holds ASCII ('ß' -> 'ss', 'ﬁ' -> 'fi',
-# the Kelvin sign -> 'k'), as UTF-8: a line holding one may match an ASCII filter that its
-# bytes do not show.
+# the Kelvin sign -> 'k'), and the dot above that a search drops after an 'i'
+# (query.search_fold), as UTF-8: a line holding one may match an ASCII filter that its bytes
+# do not show.
 _FOLDS = tuple(
     ch.encode()
     for ch in "\u00df\u0130\u0149\u017f\u037e\u1e9a\u1e9e\u1fef\u212a"
-    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06\u0307"
 )
 _FOLDS_TO_ASCII = re.compile(b"|".join(re.escape(seq) for seq in _FOLDS))
 

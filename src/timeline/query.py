@@ -57,11 +57,11 @@ class Filter:
             targets=tuple(normalize_actor(a) for a in targets),
             involving=tuple(normalize_actor(a) for a in involving),
             types=tuple(types),
-            tags=tuple(fold(t) for t in tags),
+            tags=tuple(search_fold(t) for t in tags),
             statuses=tuple(statuses),
             since=since,
             until=until,
-            texts=tuple(fold(t) for t in texts if t.strip()),
+            texts=tuple(search_fold(t) for t in texts if t.strip()),
             ids=tuple(ids),
         )
 
@@ -124,13 +124,20 @@ def user_filter(
     )  # fmt: skip
 
 
+def search_fold(text: str) -> str:
+    """Text as --text and --tag compare it: folded (``rules.fold``), and the dot above an 'i'
+    dropped, which folding leaves after the dotted capital 'İ' ('İstanbul' -> 'i̇stanbul'):
+    'istanbul' finds it."""
+    return fold(text).replace("i\u0307", "i")
+
+
 def text_of(event: EventLike) -> str:
     """The searchable text of an event: title, summary, quotes and tags, folded
     (``rules.fold``)."""
     parts = [event.title, event.summary or ""]
     parts.extend(source.quote or "" for source in event.sources)
     parts.extend(event.tags)
-    return fold("\n".join(parts))
+    return search_fold("\n".join(parts))
 
 
 def _any_actor(have: Iterable[str], wanted: tuple[str, ...]) -> bool:
@@ -155,7 +162,7 @@ def matches(event: EventLike, flt: Filter) -> bool:
         return False
     if flt.involving and not _any_actor(event.actors + event.targets, flt.involving):
         return False
-    if flt.tags and not any(fold(tag) in flt.tags for tag in event.tags):
+    if flt.tags and not any(search_fold(tag) in flt.tags for tag in event.tags):
         return False
     if flt.texts:
         haystack = text_of(event)
