@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from timeline.log.decoding import named_ids
+from timeline.log.decoding import named_id
 from timeline.log.lines import RawLine
 from timeline.parsing import InvalidLine, parse_lines, valid_lines
 from timeline.prefilter import Prefilter
@@ -172,10 +172,10 @@ class _Side:
         for parsed in parse_lines(self.read(), source=self.name, want=want):
             lineno = parsed.line.lineno
             if isinstance(parsed, InvalidLine):
-                for event_id in named_ids(parsed.line):
-                    if event_id in ids and event_id not in unreadable:
-                        note = f"{event_id!r} is not compared: its line is not valid"
-                        unreadable[event_id] = f"{self.name}:{lineno}: {note}"
+                event_id = named_id(parsed.line)
+                if event_id in ids and event_id not in unreadable:
+                    note = f"{event_id!r} is not compared: its line is not valid"
+                    unreadable[event_id] = f"{self.name}:{lineno}: {note}"
                 continue
             if parsed.event.id not in ids:
                 continue

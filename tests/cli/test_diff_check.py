@@ -626,6 +626,25 @@ def test_diff_an_event_made_invalid_is_not_called_removed(tmp_path: Path, broken
     )
 
 
+def test_diff_a_broken_line_hides_no_other_event_its_extra_names(tmp_path: Path) -> None:
+    """A broken line whose 'extra' holds {"id": ...} of another event does not hide that
+    event's change, on either side: only the broken line's own event is not compared."""
+    unchanged = {**UNCHANGED, "extra": {"ref": {"id": CLAIM["id"]}}}
+    changed_claim = {**CLAIM, "title": "Changed"}
+    broken = json.dumps(unchanged)[:-1] + ",}"
+    for old_lines, new_lines in (
+        ([line(unchanged), line(CLAIM)], [broken, line(changed_claim)]),
+        ([broken, line(CLAIM)], [line(unchanged), line(changed_claim)]),
+    ):
+        old = write(tmp_path / "old.jsonl", *old_lines)
+        new = write(tmp_path / "new.jsonl", *new_lines)
+        result = run("diff", str(old), str(new), "--json")
+        assert result.exit_code == 2
+        changes = [json.loads(x) for x in lines_of(result.stdout)]
+        assert [(c["op"], c["id"]) for c in changes] == [("changed", CLAIM["id"])]
+        assert f"{UNCHANGED['id']!r} is not compared" in result.stderr
+
+
 def test_diff_names_the_lines_of_a_repeated_id(tmp_path: Path) -> None:
     """An id on two lines of a side is compared by its last event, and the warning says where."""
     old = write(tmp_path / "old.jsonl", line(UNCHANGED), line(CLAIM))

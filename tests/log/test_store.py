@@ -742,20 +742,23 @@ def test_readers_and_writers_queue_behind_a_writer_at_the_turnstile(tmp_path: Pa
 
 
 @pytest.mark.parametrize(
-    ("content", "ids"),
+    ("content", "named"),
     [
-        (b'{"id":"a","title":"t"}', ["a"]),
-        (b'{"id":"a","title":"t",}', ["a"]),  # not JSON: a comma too many
-        (b'{"id" : "a\\"b", "title": t"}', ['a"b']),  # a quote lost, an escape kept
-        (b'{"title":"t","id":"\\u0061"}', ["a"]),
-        (b'{"id":"a" "extra":{"id":"b"}', ["a", "b"]),  # every id the bytes show
-        (b'{"id":1}', []),
-        (b'{"title":"t","id":"a}', []),  # the id itself broken: none to tell
-        (b"[1]", []),
-        (b"not json", []),
+        (b'{"id":"a","title":"t"}', "a"),
+        (b'{"id":"a","title":"t",}', "a"),  # not JSON: a comma too many
+        (b'{"id" : "a\\"b", "title": t"}', 'a"b'),  # a quote lost, an escape kept
+        (b'{"title":"t","id":"\\u0061"}', "a"),
+        (b'{"title":"t {","id":"a",}', "a"),  # a brace in a string is no object
+        (b'{"extra":{"id":"b"},"id":"a",}', "a"),  # an id nested in extra is not the event's
+        (b'{"title":"t","extra":{"id":"b"},}', None),
+        (b'{"sources":[{"id":"b"}],"id":"a",}', "a"),
+        (b'{"id":1}', None),
+        (b'{"title":"t","id":"a}', None),  # the id itself broken: none to tell
+        (b"[1]", None),
+        (b"not json", None),
     ],
 )
-def test_named_ids_reads_the_ids_a_broken_line_shows(content: bytes, ids: list[str]) -> None:
-    from timeline.log.decoding import named_ids
+def test_named_id_reads_the_id_a_broken_line_shows(content: bytes, named: str | None) -> None:
+    from timeline.log.decoding import named_id
 
-    assert named_ids(RawLine(1, content + b"\n")) == ids
+    assert named_id(RawLine(1, content + b"\n")) == named

@@ -287,24 +287,28 @@ def json_objects(lines: Iterable[RawLine]) -> Iterator[tuple[RawLine, dict[str, 
             yield line, obj
 
 
-# The string after an "id" key, however the line around it is broken.
+# The string after an "id" key, however the line around it is broken; and any JSON string.
 _ID_VALUE = re.compile(rb'"id"\s*:\s*("(?:[^"\\\n]|\\.)*")')
+_STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
 
 
-def named_ids(line: RawLine) -> list[str]:
-    """The ids a line names: its object's 'id' when it is a JSON object, else every string
-    that follows an "id" key in its bytes (a line broken by a hand edit, say a comma too
-    many, still shows whose event it held)."""
+def named_id(line: RawLine) -> str | None:
+    """The id a line names: its object's 'id' when it is a JSON object, else the string after
+    the first "id" key that stands in the line's outer object (a line broken by a hand edit,
+    say a comma too many or a quote lost in another field, still shows whose event it held;
+    an "id" nested in 'extra' is not the event's). None when the bytes show none."""
     objects = list(json_objects([line]))
     if objects:
         event_id = objects[0][1].get("id")
-        return [event_id] if isinstance(event_id, str) else []
-    named = []
-    for quoted in _ID_VALUE.findall(line.content):
+        return event_id if isinstance(event_id, str) else None
+    content = line.content
+    for found in _ID_VALUE.finditer(content):
+        before = _STRING.sub(b'""', content[: found.start()])  # no brace inside a string
+        if before.count(b"{") - before.count(b"}") != 1 or before.count(b"[") > before.count(b"]"):
+            continue  # inside a nested object or a list
         try:
-            value = json.loads(quoted)
+            value = json.loads(found.group(1))
         except ValueError:
-            continue
-        if isinstance(value, str):
-            named.append(value)
-    return named
+            return None
+        return value if isinstance(value, str) else None
+    return None
