@@ -422,6 +422,24 @@ def test_a_weekly_chart_never_puts_a_month_in_a_week() -> None:
     assert float(month.attrs["x"]) + float(month.attrs["width"]) >= float(last_week.attrs["x"])
 
 
+def test_an_end_is_shown_once_in_a_time_of_its_own() -> None:
+    """An event with an end: its start in one <time>, its end in another, the end said once;
+    the page's span runs from the first start."""
+    events = [
+        ev(CLAIM, id="m", date="2024-02-01", precision="month", end="2024-03-15"),
+        ev(CLAIM, id="d", date="2024-08-10", end="2024-08-20"),
+    ]
+    tree = parse(render(selection_of(events)))
+    whens = [
+        [(words(t), t.attrs["datetime"]) for t in article.one("p", "when").all("time")]
+        for article in tree.all("article")
+    ]
+    assert whens == [
+        [("February 2024", "2024-02"), ("Friday 15 March 2024", "2024-03-15")],
+        [("Saturday 10 August 2024", "2024-08-10"), ("Tuesday 20 August 2024", "2024-08-20")],
+    ]
+
+
 def test_a_chart_of_a_window_of_dates_has_no_columns_outside_it() -> None:
     """A month known only to its month stretches the weeks charted over the month; with
     --since and --until the weeks outside them were not counted, so no column says zero."""
@@ -532,8 +550,13 @@ def test_without_names_actors_are_their_ids() -> None:
     ],
 )  # fmt: skip
 def test_a_date_is_said_at_its_precision(changes: dict[str, str], expected: str) -> None:
-    """A month is "August 2024", never "1 August"; a week says so; an end follows a dash."""
-    assert html.date_words(ev(CLAIM, **changes)) == expected
+    """A month is "August 2024", never "1 August"; a week says so; an end follows a dash
+    (the page gives the start and the end a <time> each: the start alone, without it)."""
+    from timeline.formats.labels import date_words
+
+    event = ev(CLAIM, **changes)
+    assert date_words(event, weekday=True) == expected
+    assert date_words(event, weekday=True, end=False) == expected.split(" – ")[0]
 
 
 @pytest.mark.parametrize(

@@ -28,8 +28,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.labels import MONTHS, day_words, iso_label, status_of
-from timeline.formats.labels import date_words as labels_date_words
+from timeline.formats.labels import MONTHS, date_words, day_words, iso_label, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.pagechart import Chart, ChartCounts
 from timeline.query import sort_key, sorted_date
@@ -75,10 +74,11 @@ def _day(day: date) -> str:
     return day_words(day, weekday=True)
 
 
-def date_words(event: EventLike) -> str:
-    """The date as precisely as it is known, in words: 'Sunday 18 August 2024',
-    'week of Monday 19 August 2024', 'August 2024', '2024'; an ``end`` follows after a dash."""
-    return labels_date_words(event, weekday=True)
+def _start_words(event: EventLike) -> str:
+    """The start of an event as precisely as it is known, in words: 'Sunday 18 August 2024',
+    'week of Monday 19 August 2024', 'August 2024', '2024' (an ``end`` has a <time> of its
+    own)."""
+    return date_words(event, weekday=True, end=False)
 
 
 # White space, and what ``text.visible`` escapes: control and bidi characters, lone surrogates.
@@ -237,7 +237,7 @@ def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
     return EventView(
         anchor=anchor(event.id),
         id=_text(event.id),
-        when=When(date_words(event), iso_label(event)),
+        when=When(_start_words(event), iso_label(event)),
         end=When(_day(event.end), event.end.isoformat())
         if event.end is not None and event.end != event.date
         else None,
@@ -309,7 +309,7 @@ class _Seen:
 
 
 def _when(event: EventLike) -> tuple[int, When]:
-    return sort_key(event), When(date_words(event), iso_label(event))
+    return sort_key(event), When(_start_words(event), iso_label(event))
 
 
 def _seen(events: Iterable[EventLike], responses: Responses) -> _Seen:

@@ -113,10 +113,10 @@ def month_words(d: date) -> str:
     return f"{MONTHS[d.month - 1]} {d.year}"
 
 
-def date_words(event: EventLike, *, weekday: bool = False) -> str:
+def date_words(event: EventLike, *, weekday: bool = False, end: bool = True) -> str:
     """The date in words at its precision: '18 August 2024', 'week of 19 August 2024',
-    'August 2024', '1991'; a span: '26 August 2024 – 28 August 2024'. With ``weekday``, a day
-    is named too ('Sunday 18 August 2024')."""
+    'August 2024', '1991'; a span: '26 August 2024 – 28 August 2024' (without ``end``, its
+    start alone). With ``weekday``, a day is named too ('Sunday 18 August 2024')."""
     d = event.date
     if event.precision is Precision.YEAR:
         label = str(d.year)
@@ -126,7 +126,7 @@ def date_words(event: EventLike, *, weekday: bool = False) -> str:
         label = f"week of {day_words(d, weekday=weekday)}"
     else:
         label = day_words(d, weekday=weekday)
-    if event.end is not None and event.end != d:
+    if end and event.end is not None and event.end != d:
         label += f" – {day_words(event.end, weekday=weekday)}"
     return label
 
