@@ -153,8 +153,7 @@ class EventFlags:
 
 
 def _listed(values: Sequence[str] | None) -> list[str] | None:
-    """A repeated flag's values, each once (``--actor x --actor x`` names x once)."""
-    return None if values is None else list(dict.fromkeys(values))
+    return None if values is None else list(values)
 
 
 def flag_for(field: str | None) -> str:
@@ -179,17 +178,31 @@ def flag_for(field: str | None) -> str:
     return named.get(head, f"--{head}")
 
 
-def validated(obj: dict[str, Any]) -> Event:
-    """The event ``obj`` describes; its first problem is an ``InputError`` naming the flag."""
+def validated(obj: dict[str, Any], *, once: EventFlags | None = None) -> Event:
+    """The event ``obj`` describes; its first problem is an ``InputError`` naming the flag.
+    The lists that the flags ``once`` set hold each value once, as the model normalised it
+    (``--actor Belarus --actor belarus`` names belarus once)."""
     from pydantic import ValidationError
 
     from timeline.model import Event, describe_validation_error
 
     try:
-        return Event.model_validate(obj)
+        event = Event.model_validate(obj)
     except ValidationError as exc:
         field, message = describe_validation_error(exc)[0]
         raise InputError(f"{flag_for(field)}: {message}") from None
+    if once is None:
+        return event
+    given = {
+        "actors": once.actors, "targets": once.targets, "tags": once.tags,
+        "responds_to": once.responds_to,
+    }  # fmt: skip
+    changes = {
+        name: tuple(dict.fromkeys(getattr(event, name)))
+        for name, values in given.items()
+        if values is not None
+    }
+    return event.model_copy(update=changes) if changes else event
 
 
 def refuse_not_yet(event: EventLike, today: date) -> None:

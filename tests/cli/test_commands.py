@@ -524,13 +524,18 @@ def test_add_bad_values_leave_the_log_untouched(
     assert expected in result.stderr
 
 
-def test_add_names_a_repeated_value_once(runner: CliRunner, log_copy: Path) -> None:
-    """A flag given twice with one value (a shell history edit, say) stores it once."""
-    args = [*ADD_ARGS, "--target", "ukraine", "--tag", "border", "--tag", "border", "--json"]
+def test_add_and_edit_name_a_repeated_value_once(runner: CliRunner, log_copy: Path) -> None:
+    """A flag given twice with one value, spelled alike or two ways that normalise to one,
+    stores it once; edit too."""
+    args = [*ADD_ARGS, "--target", "Ukraine", "--tag", "border", "--tag", "border", "--json"]
     result = invoke(runner, ["add", "-f", str(log_copy), *args])
     assert result.exit_code == 0, result.stderr
     stored = json.loads(result.stdout)
     assert (stored["targets"], stored["tags"]) == (["ukraine"], ["border"])
+    edit = ["edit", "-f", str(log_copy), stored["id"], "--json", "--new-actor"]
+    edited = invoke(runner, [*edit, "--actor", "Belarus MoD", "--actor", "belarus-mod"])
+    assert edited.exit_code == 0, edited.stderr
+    assert json.loads(edited.stdout)["actors"] == ["belarus-mod"]
 
 
 def test_add_needs_a_source(runner: CliRunner, log_copy: Path) -> None:

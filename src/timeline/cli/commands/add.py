@@ -94,7 +94,7 @@ def add(
     if not obj["sources"]:
         raise InputError("--source: an event needs a source: give --source URL or --source-title")
     obj["id"] = id_ or make_id(obj["date"], title)
-    event = validated(obj)
+    event = validated(obj, once=flags)
     refuse_not_yet(event, day)
     with lock_log(file, create=True) as log:
         if id_ is not None or event.responds_to:

@@ -101,7 +101,7 @@ def edit(
         lines = list(log.raw_lines())
         _, line = find_line(lines, event_id, name=log.name)
         current = parse_raw_line(line, source=log.name)
-        event = validated(flags.apply(current.model_dump(mode="json"), today=day))
+        event = validated(flags.apply(current.model_dump(mode="json"), today=day), once=flags)
         if event.date != current.date:
             refuse_not_yet(event, day)
         if flags.responds_to:
