@@ -198,27 +198,40 @@ def test_since_and_until_widen_a_series_to_the_window_asked_for() -> None:
     ]
 
 
-def test_outside_the_window_asked_for_a_series_shows_only_periods_that_count() -> None:
-    """A month known only to its month stretches a daily series over the month, and an event
-    that starts before the window reaches into it: outside --since/--until no event was
-    counted, so no row there says zero; a period where an event counts stays."""
+def test_a_series_of_a_window_holds_its_periods_alone() -> None:
+    """A month known only to its month would stretch a daily series over the month, and an
+    event that starts before the window reaches into it: outside --since/--until no event was
+    counted, so the series is the window's days (no row may say a day outside holds none); an
+    event that starts before it counts in its first day, and the note says so."""
     events = [
         ev(CLAIM, date="2024-08-01", precision="month"),
         ev(MOBILIZE, date="2024-08-15", end="2024-08-18"),  # reaches into the window
         ev(REJECT, date="2024-08-18"),
     ]
-    rows = series(events, Unit.DAY, since=date(2024, 8, 18), until=date(2024, 8, 19))
-    assert rows == [
+    window = {"since": date(2024, 8, 18), "until": date(2024, 8, 19)}
+    assert series(events, Unit.DAY, **window) == [
         ("2024-08", True, 1),
-        ("2024-08-15", False, 1),
-        ("2024-08-18", False, 1),
+        ("2024-08-18", False, 2),
         ("2024-08-19", False, 0),
     ]
-    assert series(events, Unit.DAY)[:4] == [
+    by_type = series(events, Unit.DAY, Field.TYPE, **window)
+    assert sorted(row for row in by_type if row[0] == "2024-08-18") == [
+        ("2024-08-18", False, "accuse", 0),
+        ("2024-08-18", False, "mobilize", 1),
+        ("2024-08-18", False, "reject", 1),
+    ]
+    result = count_events(events, Spec(per=Unit.DAY), **window)
+    assert (result.events, result.mentions, result.spanning) == (3, 3, 1)
+    from timeline.formats.labels import stats_notes
+
+    assert stats_notes(result)[-1] == (
+        "1 event with an end in a later day: counted in the day it starts in, or in the first "
+        "day of the window when it starts before 2024-08-18"
+    )
+    assert series(events, Unit.DAY)[:3] == [
         ("2024-08", True, 1),
         ("2024-08-01", False, 0),  # no window: every day of the span was counted
         ("2024-08-02", False, 0),
-        ("2024-08-03", False, 0),
     ]
 
 

@@ -320,6 +320,7 @@ class Stats:
     mentions: int  # the sum of the rows: events, or one per value of a multi-valued field
     coarser: int  # events counted in a band, at a coarser precision than --per
     spanning: int  # events whose end reaches into a later period than where they count
+    since: date | None = None  # the window's first day: what starts before counts in its period
 
     @property
     def series(self) -> bool:
@@ -340,8 +341,9 @@ def period_range(
     until: date | None = None,
 ) -> tuple[int, int] | None:  # fmt: skip
     """The first and last period of a series of ``counts`` (the indexes of ``period_index``):
-    from the first period counted to the last, a band's whole period included, widened to
-    ``since`` and ``until``; None when there is nothing to span."""
+    from the first period counted to the last, a band's whole period included; those of
+    ``since`` and ``until`` when given (the window asked for: outside it no event was counted,
+    and no period may say it holds none); None when there is nothing to span."""
     starts: list[int] = []
     ends: list[int] = []
     for slot, _ in counts:
@@ -352,13 +354,20 @@ def period_range(
         else:
             starts.append(slot)
             ends.append(slot)
-    if since is not None:
-        starts.append(period_index(since, per))
-    if until is not None:
-        ends.append(period_index(until, per))
-    if not starts or not ends:
+    first = period_index(since, per) if since is not None else min(starts, default=None)
+    last = period_index(until, per) if until is not None else max(ends, default=None)
+    if first is None or last is None:
         return None
-    return min(starts), max(ends)
+    return first, max(first, last)
+
+
+def _from_window(counts: Counter[tuple[Slot, Key]], first: int) -> Counter[tuple[Slot, Key]]:
+    """``counts`` with what counts in a period before ``first`` (an event that starts before
+    the window asked for and reaches into it) counted in ``first``."""
+    moved: Counter[tuple[Slot, Key]] = Counter()
+    for (slot, key), n in counts.items():
+        moved[(first, key) if isinstance(slot, int) and slot < first else (slot, key)] += n
+    return moved
 
 
 def finish(
@@ -366,10 +375,12 @@ def finish(
     until: date | None = None,
 ) -> Stats:  # fmt: skip
     """The rows of a tally: the ``top`` keys (all when None), the rest in one "other" row;
-    for a series, every period from the first to the last (``since`` and ``until`` widen the
-    range to a window asked for), empty ones included, with bands where they start; outside
-    that window, only the periods where an event counts."""
+    for a series, every period from the first to the last, or of the window ``since`` and
+    ``until`` give (an event that starts before it counts in its first period), empty ones
+    included, with bands where they start."""
     counts = +tally.counts
+    if spec.per is not None and since is not None:
+        counts = _from_window(counts, period_index(since, spec.per))
     totals: Counter[Key] = Counter()
     for (_, key), n in counts.items():
         totals[key] += n
@@ -397,17 +408,8 @@ def finish(
                     f"--per {per.value}: {last - first + 1:,} periods is too many to show; "
                     "use a longer period, or --since and --until"
                 )
-            # A period outside the window asked for was not counted: a row there says what
-            # the events that reach into the window count, never that it holds none.
-            inside = range(
-                first if since is None else period_index(since, per),
-                last + 1 if until is None else period_index(until, per) + 1,
-            )
-            counted = {s for s, _ in counts}
             fine_slots: list[tuple[date, int, Slot]] = [
-                (period_start(i, per), 1, i)
-                for i in range(first, last + 1)
-                if i in inside or i in counted
+                (period_start(i, per), 1, i) for i in range(first, last + 1)
             ]
             band_slots: list[tuple[date, int, Slot]] = [
                 (date.fromordinal(b.start), 0, b) for b in bands
@@ -444,6 +446,7 @@ def finish(
         mentions=sum(counts.values()),
         coarser=tally.coarser,
         spanning=tally.spanning,
+        since=since if per is not None else None,
     )
 
 

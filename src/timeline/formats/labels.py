@@ -180,9 +180,16 @@ def stats_notes(stats: Stats) -> list[str]:
         if stats.spanning:
             notes.append(
                 f"{plural(stats.spanning, 'event')} with an end in a later {unit}: "
-                f"counted in the {unit} it starts in"
+                f"counted in the {unit} it starts in{starts_before(stats, unit)}"
             )
     return notes
+
+
+def starts_before(stats: Stats, unit: str) -> str:
+    """What a note on events with an end adds when a window was asked for (``--since``)."""
+    if stats.since is None:
+        return ""
+    return f", or in the first {unit} of the window when it starts before {stats.since}"
 
 
 def cut(text: str, width: int) -> str:

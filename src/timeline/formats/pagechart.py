@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from timeline.formats.labels import MONTHS as MONTH_NAMES
-from timeline.formats.labels import coarser_than
+from timeline.formats.labels import coarser_than, starts_before
 from timeline.stats import (
     Period,
     Spec,
@@ -308,7 +308,7 @@ def draw(stats: Stats) -> Chart:
     if stats.spanning:
         notes.append(
             f"{_events(stats.spanning, 'has')} an end in a later {name}: "
-            f"counted in the {name} it starts in."
+            f"counted in the {name} it starts in{starts_before(stats, name)}."
         )
     return Chart(
         unit=name, width=WIDTH, height=math.ceil(under + 26), baseline=_n(baseline),
