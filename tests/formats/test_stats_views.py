@@ -105,3 +105,17 @@ def test_an_ascii_output_gets_the_same_chart_in_ascii(spec: Spec) -> None:
     assert "\\u" not in "\n".join(ascii_lines)
     assert [len(line) for line in ascii_lines] == [len(line) for line in utf8_lines]
     assert any("#" in line for line in ascii_lines)
+
+
+def test_the_legend_says_how_many_marks_a_period_takes() -> None:
+    """Few periods are drawn several marks wide: the legend says so, not 'each mark: a day'."""
+    days = [ev(CLAIM, id=f"d{n}", date=f"2024-08-{n:02d}") for n in (10, 12, 14)]
+    spec = Spec(by=(Field.TYPE,), per=Unit.DAY)
+    output = formats.STATS[Format.RICH](count_events(days, spec))
+    assert isinstance(output, Rendered)
+    console = Console(width=80, record=True, color_system=None)
+    console.print(output.renderable)
+    lines = console.export_text().splitlines()
+    marks = lines[1].split()[1]  # the series' sparkline, after its label
+    assert len(marks) == 5 * 3
+    assert any(line.startswith("each 3 marks: a day;") for line in lines)

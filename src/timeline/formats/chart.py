@@ -303,7 +303,10 @@ def _sparklines(result: Stats, width: int) -> Iterator[Text]:
         axis_line = first + " " * pad + last if len(fine_periods) > 1 else first
         yield Text(" " * (label_w + 2) + axis_line, style="dim")
     unit = result.spec.per.value if result.spec.per else ""
-    each = f"each mark: {run} {unit}s" if run > 1 else f"each mark: a {unit}"
+    if run > 1:
+        each = f"each mark: {run} {unit}s"
+    else:  # few periods are drawn several marks wide
+        each = f"each {each_w} marks: a {unit}" if each_w > 1 else f"each mark: a {unit}"
     yield Text(f"{each}; █ = {top:,} (one scale for every line)", style="dim")
     bands = _bands(result)
     if bands:
