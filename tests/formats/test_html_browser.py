@@ -33,7 +33,7 @@ from selenium.webdriver.support.select import Select
 from conftest import BUNDLED_LOG, REPO
 from timeline.actors import parse_registry
 from timeline.formats import About, TextLines, html
-from timeline.formats.labels import status_of
+from timeline.formats.labels import date_words, status_of
 from timeline.log.files import read_raw_lines
 from timeline.query import Filter
 from timeline.selection import Selection, select_events
@@ -206,7 +206,7 @@ def test_the_dom_holds_every_event_with_its_date_at_its_precision(
     assert rows == [
         [
             html.anchor(e.id),
-            html.date_words(e).split(" – ")[0],
+            date_words(e, weekday=True, end=False),
             marks.get(status_of(e, selection.responses).value, ""),
         ]
         for e in selection.events
