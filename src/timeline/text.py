@@ -36,9 +36,11 @@ def _escape(match: re.Match[str]) -> str:
 
 def visible(text: str, *, keep_newlines: bool = False) -> str:
     """``text`` with every control, bidi or line separator character written as ``\\x1b`` or
-    ``\\u202e``."""
+    ``\\u202e``; with ``keep_newlines``, its line ends kept as newlines (a CRLF or a CR too)."""
     if text.isprintable():  # every character escaped is one that is not: nearly all text
         return text
+    if keep_newlines and "\r" in text:  # a line end written as CRLF or CR is one too
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     pattern = _UNSAFE_KEEP_NEWLINE if keep_newlines else _UNSAFE
     return pattern.sub(_escape, text)
 

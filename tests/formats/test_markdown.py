@@ -230,6 +230,18 @@ def test_an_event_answered_from_outside_the_brief_says_so(claim: Event, refutati
     )  # fmt: skip
 
 
+def test_a_text_written_with_crlf_or_cr_keeps_its_lines() -> None:
+    """Line ends written as CRLF (Windows) or CR are line ends: each line stripped, blank ones
+    dropped, no '\\x0d' left behind; a tab inside a line is still escaped."""
+    text = "Line one\r\n\r\n  Line two  \r\nLine three\twith tab\rLine four"
+    assert markdown.text_lines(text) == [
+        "Line one",
+        "Line two",
+        "Line three\\\\x09with tab",
+        "Line four",
+    ]
+
+
 def test_a_place_with_nothing_to_say_has_no_where(claim: Event) -> None:
     """A location of half a point (a log written elsewhere) says nothing: no empty 'Where:'."""
     half = claim.model_copy(update={"location": Location(lat=50.0)})
