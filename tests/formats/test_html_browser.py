@@ -30,12 +30,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
 
-from conftest import BUNDLED_LOG, REPO
+from conftest import BUNDLED_LOG, CLAIM, REPO, ev
 from timeline.actors import parse_registry
 from timeline.formats import About, TextLines, html
 from timeline.formats.labels import date_words, status_of
 from timeline.log.files import read_raw_lines
-from timeline.query import Filter
+from timeline.query import Filter, Responses, matches
 from timeline.selection import Selection, select_events
 
 pytestmark = pytest.mark.slow  # a browser per module: seconds, and a process of its own
@@ -305,6 +305,24 @@ def test_the_filters_show_exactly_the_matching_events(
     form.find_element(By.NAME, "q").clear()
     browser.execute_script("document.getElementById('filters').dispatchEvent(new Event('input'))")
     assert shown_ids(browser) == everyone
+
+
+def test_the_page_s_search_finds_what_show_text_finds(browser: WebDriver, tmp_path: Path) -> None:
+    """The search box folds text as `show --text` does: 'istanbul' finds 'İstanbul', 'STRASSE'
+    finds 'Straße', a final sigma is a sigma; each word typed, whatever its case, finds the
+    events that `matches` finds with the same words."""
+    titles = ["Talks in İstanbul", "Straße closed", "ΣΊΣΥΦΟΣ returns", "Nothing here"]
+    events = [ev(CLAIM, id=f"e{n}", title=title) for n, title in enumerate(titles)]
+    selection = Selection(events, Responses(), {})
+    path = tmp_path / "page.html"
+    path.write_text(page_text(selection), encoding="utf-8")
+    load(browser, path)
+    box = browser.find_element(By.ID, "filters").find_element(By.NAME, "q")
+    for typed in ("istanbul", "İSTANBUL", "STRASSE", "straße", "σίσυφος", "Σίσυφοσ"):
+        box.clear()
+        box.send_keys(typed)
+        expected = [html.anchor(e.id) for e in events if matches(e, Filter.build(texts=[typed]))]
+        assert shown_ids(browser) == expected and len(expected) == 1, typed
 
 
 def test_without_javascript_the_page_is_whole(browser: WebDriver, bundled_page: Path) -> None:

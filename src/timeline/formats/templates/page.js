@@ -6,7 +6,13 @@
   if (!form) { return; }
   var events = Array.prototype.slice.call(document.querySelectorAll("article.event"));
   var sections = Array.prototype.slice.call(document.querySelectorAll("section.month, section.year"));
-  var texts = null;  // each event's text, lower-cased on the first search
+  var texts = null;  // each event's text, folded on the first search
+  // As `show --text` compares text (query.search_fold): case folded, composed, the dot that
+  // folding leaves after an 'İ' dropped; 'ß' and a final 'ς' as Unicode's case folding has them.
+  function fold(text) {
+    return text.normalize("NFC").toLowerCase().replace(/ß/g, "ss").replace(/ς/g, "σ")
+      .replace(/i\u0307/g, "i").normalize("NFC");
+  }
   function involves(event, party) {
     var names = event.getAttribute("data-involving").split(" ");
     for (var i = 0; i < names.length; i++) {
@@ -18,9 +24,9 @@
     var party = form.elements.party.value;
     var type = form.elements.type.value;
     var status = form.elements.status.value;
-    var words = form.elements.q.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var words = fold(form.elements.q.value).split(/\s+/).filter(Boolean);
     if (words.length && texts === null) {
-      texts = events.map(function (event) { return event.textContent.toLowerCase(); });
+      texts = events.map(function (event) { return fold(event.textContent); });
     }
     var shown = 0;
     events.forEach(function (event, index) {
