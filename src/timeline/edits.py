@@ -137,7 +137,7 @@ class EventFlags:
         if ("lat" in changes or "lon" in changes) and (merged.get("lat") is None) != (
             merged.get("lon") is None
         ):  # half a point: no map can place it
-            raise InputError("--lat, --lon: a point needs both (or neither: '' clears one)")
+            raise InputError("--lat, --lon: a point needs both (clear it with --lat '' --lon '')")
         return None if all(v is None for v in merged.values()) else merged
 
     def _sources(self, current: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1442,7 +1442,10 @@ def test_edit_clears_coordinates_with_empty_values(runner: CliRunner, log_copy: 
     before = log_copy.read_bytes()
     half = invoke(runner, [*args, "--lon", ""])  # a point needs both: clear both or neither
     assert_one_line_error(half)
-    assert half.stderr == "timeline: --lat, --lon: a point needs both (or neither: '' clears one)\n"
+    assert (
+        half.stderr
+        == "timeline: --lat, --lon: a point needs both (clear it with --lat '' --lon '')\n"
+    )
     assert log_copy.read_bytes() == before
 
 
