@@ -21,40 +21,35 @@ from timeline.log.files import snapshot
 pytestmark = pytest.mark.slow  # forks workers
 
 
-def _lines_in(fd: int, start: int, end: int, *, numbered: bool) -> list[int]:
-    numbers = []
-    for line in parallel.range_lines(fd, start, end, None, numbered=numbered):
-        numbers.append(line.lineno)
-        if len(numbers) % 1000 == 0:
-            time.sleep(0.01)  # slow enough for the caller to hear of the reading midway
-    return numbers
+def _lines_in(fd: int, start: int, end: int) -> int:
+    lines = 0
+    for contents, last in parallel.block_lines(fd, start, end):
+        lines += len(contents) + bool(last)
+        time.sleep(0.05)  # slow enough for the caller to hear of the reading midway
+    return lines
 
 
-def test_workers_tell_how_far_they_have_read_and_number_their_lines(
+def test_workers_tell_how_far_they_have_read_a_block_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each worker tells its progress every few megabytes, without a lock; the callback hears
-    it while they read, and the whole size once they are done. Numbered lines count from 1 in
-    each range; unnumbered ones are 0."""
+    """Each worker tells its progress after every block it splits into lines, without a lock;
+    the callback hears it while they read, and the whole size once they are done; every line
+    of every range is read once."""
     log = tmp_path / "events.jsonl"
     line = b'{"x":"' + b"y" * 1000 + b'"}\n'
-    log.write_bytes(line * 20_000)  # about 20 MB: several reports per worker
+    log.write_bytes(line * 20_000)  # about 20 MB: several blocks per worker
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "_POLL_SECONDS", 0.001)
     told: list[int] = []
     with snapshot(log) as snap:
         ranges = parallel.line_ranges(snap, 3)
         assert ranges is not None
-        work = functools.partial(_lines_in, numbered=True)
-        numbers = parallel.map_ranges(work, snap.fd, ranges, progress=told.append)
-        plain = parallel.map_ranges(functools.partial(_lines_in, numbered=False), snap.fd, ranges)
+        counts = parallel.map_ranges(_lines_in, snap.fd, ranges, progress=told.append)
     size = log.stat().st_size
     assert told[-1] == size
     assert told == sorted(told)
     assert any(0 < done < size for done in told), told
-    assert [n[-1] for n in numbers] == [(end - start) // len(line) for start, end in ranges]
-    assert all(n == list(range(1, len(n) + 1)) for n in numbers)
-    assert {n for part in plain for n in part} == {0}
+    assert counts == [(end - start) // len(line) for start, end in ranges]
     assert parallel._READ is None  # nothing is left for a later reading without a callback
 
 

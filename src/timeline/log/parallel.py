@@ -115,35 +115,25 @@ def line_ranges(snap: Snapshot, parts: int) -> list[tuple[int, int]] | None:
     return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
 
-def range_lines(
-    fd: int, start: int, end: int, anchors: Anchors | None, *, numbered: bool = False
-) -> Iterator[RawLine]:
+def range_lines(fd: int, start: int, end: int, anchors: Anchors | None) -> Iterator[RawLine]:
     """The lines of one range of an open log (all, or only the anchored ones) with their
-    offsets in the file; with ``numbered`` (all lines only), numbered from 1 in the range.
-
-    Otherwise lines are not numbered (0): counting every newline would cost more than finding
-    the candidates, and ``line_numbers`` gives the numbers of the few lines that need one.
-    """
+    offsets in the file, not numbered (0): counting every newline would cost more than finding
+    the candidates, and ``line_numbers`` gives the numbers of the few lines that need one."""
     if anchors is not None:
         blocks = file_blocks(fd, start, end)
         yield from scan_lines(blocks, anchors, offset=start, numbered=False)
         return
     offset = start
     reader = io.BufferedReader(RangeReader(fd, start, end), buffer_size=_READ_SIZE)
-    read, slot = _READ, _SLOTS.get(start, -1)  # how far this worker has read, for a bar
-    tell_at = start + _READ_SIZE if read is not None and slot >= 0 else end + 1
-    for lineno, data in enumerate(reader, 1):
-        yield RawLine(lineno if numbered else 0, data, offset)
+    for data in reader:
+        yield RawLine(0, data, offset)
         offset += len(data)
-        if offset >= tell_at:
-            read[slot] = offset - start
-            tell_at = offset + _READ_SIZE
 
 
 def block_lines(fd: int, start: int, end: int) -> Iterator[tuple[list[bytes], bytes]]:
     """The lines of one range of an open log a block at a time, each without its newline (split
-    at once, in C), and the block's last line if it has no newline (else b""). The bytes read
-    so far go to ``map_ranges``'s progress, as ``range_lines`` tells them."""
+    at once, in C), and the block's last line if it has no newline (else b""). How far it has
+    read goes to ``map_ranges``'s progress, a block at a time."""
     read, slot, done = _READ, _SLOTS.get(start, -1), 0
     for block, cut in file_blocks(fd, start, end):
         contents = (block[:cut] if cut < len(block) else block).split(b"\n")
@@ -172,9 +162,9 @@ def map_ranges(
 ) -> list[R]:
     """``work(fd, start, end)`` for every range, in forked workers (one a CPU, each taking the
     next range when it is done with one) that inherit the open log ``fd`` (so they read the
-    file of the caller's snapshot), results in range order. With
-    ``progress``, the bytes read so far go to it while the workers read every line of their
-    range (``range_lines`` without anchors), and all of them once they are done."""
+    file of the caller's snapshot), results in range order. With ``progress``, the bytes read
+    so far go to it while the workers read their ranges (``block_lines`` tells it), and all of
+    them once they are done."""
     import multiprocessing
 
     global _READ, _SLOTS
