@@ -399,6 +399,26 @@ def test_diff_git_two_revisions(repo: Path) -> None:
     )
 
 
+def test_a_revision_s_log_is_read_with_that_revision_s_registry(repo: Path) -> None:
+    """Two revisions and no work-tree file: an actor's name resolves through the
+    actors.toml git holds beside the log in that revision, and a name it lacks is said, as
+    with a path (a name filter matched nothing, silently, and the diff said exit 0)."""
+    actor = CLAIM["actors"][0]
+    (repo / "actors.toml").write_text(f'["{actor}"]\nname = "The Speaker"\n', encoding="utf-8")
+    git(repo, "add", "actors.toml")
+    git(repo, "commit", "-q", "-m", "registry")
+    write(repo / "events.jsonl", line(UNCHANGED), line({**CLAIM, "status": "disputed"}),
+          line(MOBILIZE))  # fmt: skip
+    git(repo, "commit", "-q", "-am", "dispute")
+    (repo / "actors.toml").unlink()  # only git holds it now
+    result = run("diff", "HEAD~1:events.jsonl", "HEAD:events.jsonl", "--actor", "the speaker")
+    assert result.exit_code == 1, result.stderr
+    assert lines_of(result.stdout)[0] == "+0 −0 ~1"
+    unknown = run("diff", "HEAD~1:events.jsonl", "HEAD:events.jsonl", "--actor", "nobody")
+    assert re.fullmatch(r"timeline: --actor: 'nobody' is not in HEAD(~1)?:actors.toml\n",
+                        unknown.stderr)  # fmt: skip
+
+
 def test_diff_git_unknown_rev_exit_2(repo: Path) -> None:
     """An unknown revision is exit 2 with a one-line error naming the spec, no traceback."""
     result = run("diff", "no-such-rev:events.jsonl", "events.jsonl")

@@ -33,19 +33,42 @@ def registry_path(actors: str | None, *logs: str) -> Path | None:
 
 
 def load_registry(actors: str | None, *logs: str) -> Registry | None:
-    """The registry a command uses, read and checked; None when there is none (everything
-    then works as if no registry existed)."""
+    """The registry a command uses, read and checked: ``registry_path``'s, else, for a log
+    given as git's ``REV:PATH``, ``actors.toml`` beside it in that revision; None when there
+    is none (everything then works as if no registry existed)."""
     from timeline.actors import RegistryError, parse_registry
     from timeline.log.lines import os_reason
 
     path = registry_path(actors, *logs)
     if path is None:
-        return None
+        found = _registry_in_git(logs)
+        return None if found is None else parse_registry(found[1], source=found[0])
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read the actor registry: {os_reason(exc)}") from None
     return parse_registry(data, source=str(path))
+
+
+def _registry_in_git(logs: Sequence[str]) -> tuple[str, bytes] | None:
+    """The first ``REV:DIR/actors.toml`` that git holds beside a log given as ``REV:PATH``,
+    as its spec and its bytes (a log of a revision is read with the registry of that revision:
+    the names its actors had then)."""
+    import posixpath
+
+    from timeline.actors import REGISTRY_FILE
+    from timeline.log.lines import STDIN
+    from timeline.log.sources import git_file, is_path
+
+    for log in logs:
+        if log == STDIN or is_path(log) or ":" not in log:
+            continue
+        revision, _, path = log.partition(":")
+        spec = f"{revision}:{posixpath.join(posixpath.dirname(path), REGISTRY_FILE)}"
+        data = git_file(spec)
+        if data is not None:
+            return spec, data
+    return None
 
 
 def filter_ids(registry: Registry | None, flag: str, values: Sequence[str] | None) -> list[str]:

@@ -29,6 +29,15 @@ def _git_bytes(spec: str) -> bytes:
     return done.stdout
 
 
+def git_file(spec: str) -> bytes | None:
+    """The file ``REV:PATH`` as git holds it; None when git cannot give it (no such file in
+    that revision, no repository, no git)."""
+    try:
+        return _git_bytes(spec)
+    except LogReadError:
+        return None
+
+
 def is_path(spec: str) -> bool:
     """Whether ``spec`` names a file, not stdin or a git ``REV:PATH`` (an existing path wins)."""
     if spec == STDIN:
