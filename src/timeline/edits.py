@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -289,17 +289,23 @@ def replacement(line: RawLine, event: Event, *, before: EventLike) -> bytes:
     return bom + text.encode("utf-8") + line.ending
 
 
-def refuse_dangling(lines: Iterable[RawLine], removed: Mapping[str, RawLine], *, name: str) -> None:
-    """Refuse to remove events that a remaining line responds to (it would point nowhere)."""
+def dangling(lines: Iterable[RawLine], removed: Mapping[str, RawLine]) -> Iterator[tuple[int, str]]:
+    """Each remaining line that responds to a removed event (it would point nowhere): its
+    number, and the id it answers."""
     gone = {line.lineno for line in removed.values()}
     for line, obj in json_objects(line for line in lines if line.lineno not in gone):
         refs = obj.get("responds_to")
         for ref in refs if isinstance(refs, list) else ():
             if isinstance(ref, str) and ref in removed:  # a bad line may hold anything
-                raise ConflictError(
-                    f"{name}:{line.lineno}: responds to {ref!r}: "
-                    "not removed (use --force to remove it anyway)"
-                )
+                yield line.lineno, ref
+
+
+def refuse_dangling(lines: Iterable[RawLine], removed: Mapping[str, RawLine], *, name: str) -> None:
+    """Refuse to remove events that a remaining line responds to (it would point nowhere)."""
+    for lineno, ref in dangling(lines, removed):
+        raise ConflictError(
+            f"{name}:{lineno}: responds to {ref!r}: not removed (use --force to remove it anyway)"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1488,6 +1488,26 @@ def test_rm_is_not_stopped_by_a_bad_line_whose_responds_to_holds_lists(
     assert file_lines(log_copy)[-1] == '{"responds_to": [[], {}]}'
 
 
+def test_rm_force_names_each_line_left_answering_a_removed_event(
+    runner: CliRunner, log_copy: Path
+) -> None:
+    """--force removes an event others answer; every other line stays as it was, and each
+    line left answering it is named by its number in the log as it is now, as check names
+    it."""
+    claim = "2024-08-18-lukashenko-claims-120000-ukrainian-troops"
+    result = invoke(runner, ["rm", "-f", str(log_copy), claim, "--yes", "--force"])
+    assert result.exit_code == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "still responds" in line]
+    checked = invoke(runner, ["check", "-f", str(log_copy), "--as-of", "2026-01-01"])
+    dangling = [
+        line for line in checked.stdout.splitlines() if claim in line and "no event" in line
+    ]
+    assert len(said) == len(dangling) == 2
+    for note, problem in zip(said, dangling, strict=True):
+        where = problem.split(": ")[0]  # LOG:LINE
+        assert note == f"timeline: {where}: still responds to {claim!r}, removed (check reports it)"
+
+
 @pytest.mark.parametrize("fmt", ["markdown", "ics", "html"])
 def test_a_published_page_says_when_limit_cut_its_selection(runner: CliRunner, fmt: str) -> None:
     """--limit keeps the latest N: a page that says where it came from says so, else a

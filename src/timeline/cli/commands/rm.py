@@ -37,7 +37,7 @@ def rm(
     """Remove events by id. Every other line of the log stays byte for byte as it was."""
     from timeline.cli.exits import say
     from timeline.cli.output import count, emit_after_change
-    from timeline.edits import find_line, refuse_dangling
+    from timeline.edits import dangling, find_line, refuse_dangling
     from timeline.errors import InputError, LogWriteError
     from timeline.log.decoding import json_objects
     from timeline.log.files import lock_log, read_raw_lines
@@ -70,10 +70,14 @@ def rm(
         doomed = dict(find_line(lines, id_, name=log.name) for id_ in ids)
         if not force:
             refuse_dangling(lines, doomed, name=log.name)
+        left = list(dangling(lines, doomed))  # with --force: lines that answer a removed event
         gone = {line.lineno for line in doomed.values()}
         owner_note = log.rewrite(line.data for line in lines if line.lineno not in gone)
     if owner_note:
         say(f"timeline: {owner_note}")
+    for lineno, ref in left:  # numbered as the log is now, as check will name them
+        now = lineno - sum(1 for removed in gone if removed < lineno)
+        say(f"timeline: {log.name}:{now}: still responds to {ref!r}, removed (check reports it)")
     done = f"removed {count(len(doomed), 'event')} from {log.name}"
     emit_after_change(doomed, done=done)
     say(done)
