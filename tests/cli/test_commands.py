@@ -1390,6 +1390,21 @@ def test_edit_that_breaks_a_rule_between_fields_names_the_flag(
     assert log_copy.read_bytes() == before
 
 
+def test_edit_of_an_invalid_line_says_to_fix_it_by_hand(runner: CliRunner, log_copy: Path) -> None:
+    """The line of the id holds no valid event: edit cannot apply its flags to it, and says
+    so on the error's one line, the log untouched."""
+    embassy = "2022-03-01-belarus-evacuates-kyiv-embassy"
+    text = log_copy.read_text(encoding="utf-8")
+    broken = next(line for line in text.splitlines() if line.startswith(f'{{"id":"{embassy}"'))
+    log_copy.write_text(text.replace(broken, broken.replace('"type":"', '"type":"x')), "utf-8")
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["edit", "-f", str(log_copy), embassy, "--type", "support"])
+    assert_one_line_error(result)
+    assert result.stderr.startswith(f"{log_copy}:")
+    assert result.stderr.endswith("(edit changes a valid event: fix this by hand)\n")
+    assert log_copy.read_bytes() == before
+
+
 def test_edit_empties_a_list_with_one_empty_value(runner: CliRunner, log_copy: Path) -> None:
     """'--tag ""' empties tags (as '--summary ""' clears the summary); a required list
     (actors, sources) cannot be emptied."""

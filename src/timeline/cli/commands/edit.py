@@ -80,7 +80,7 @@ def edit(
         replacement,
         validated,
     )  # fmt: skip
-    from timeline.errors import InputError
+    from timeline.errors import InputError, LineError
     from timeline.log.files import lock_log
     from timeline.log.lines import BOM, RawLine
     from timeline.parsing import parse_raw_line
@@ -100,7 +100,12 @@ def edit(
     with lock_log(file, create=False) as log:
         lines = list(log.raw_lines())
         _, line = find_line(lines, event_id, name=log.name)
-        current = parse_raw_line(line, source=log.name)
+        try:
+            current = parse_raw_line(line, source=log.name)
+        except LineError as exc:  # the flags cannot be applied to what the model cannot read
+            field, message = exc.problems[-1]
+            exc.problems[-1] = (field, f"{message} (edit changes a valid event: fix this by hand)")
+            raise LineError.from_problems(exc.source, exc.lineno, exc.problems) from None
         event = validated(flags.apply(current.model_dump(mode="json"), today=day), once=flags)
         if event.date != current.date:
             refuse_not_yet(event, day)
