@@ -52,6 +52,9 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def decode_json_object(
     content: bytes, *, source: str, lineno: int, starts_log: bool
 ) -> dict[str, Any]:
@@ -64,6 +67,11 @@ def decode_json_object(
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if starts_log and content.startswith(_UTF16_BOMS):
+            raise LineError(
+                source, lineno, "UTF-16 text (it starts with its byte order mark): timeline "
+                "reads UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)",
+            ) from None  # fmt: skip
         raise LineError(
             source,
             lineno,
