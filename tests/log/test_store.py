@@ -437,6 +437,8 @@ def test_split_json_array_of_nothing_is_empty() -> None:
             b'[\n  {"a": 1}\n] trailing',
             3,
         ),
+        (b'[\n  {"a": 1},\n\n]', 4),  # a comma before the end: JSON has none
+        (b'[{"a": 1}, ]', 1),
     ],
 )
 def test_split_json_array_errors_name_the_line(data: bytes, lineno: int) -> None:

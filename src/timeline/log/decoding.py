@@ -233,8 +233,12 @@ def split_json_array(
     if window.skip_blanks(limit=limit) != "[":
         raise LineError(source, window.lineno_at(window.pos), "not valid JSON: expected '['")
     window.pos += 1
+    after_comma = False
     while True:
         if window.skip_blanks(limit=limit) == "]":
+            if after_comma:  # JSON has no trailing comma
+                message = "not valid JSON: ',' before ']' (no element after it)"
+                raise LineError(source, window.lineno_at(window.pos), message)
             window.pos += 1
             _only_blanks_after(window, source=source, limit=limit)
             return
@@ -262,7 +266,8 @@ def split_json_array(
         yield RawLine(lineno, text[start:end].encode("utf-8") + b"\n")
         window.pos = end
         after = window.skip_blanks(limit=limit)
-        if after == ",":
+        after_comma = after == ","
+        if after_comma:
             window.pos += 1
         elif after != "]":
             raise LineError(source, lineno, "not valid JSON: expected ',' or ']' after an element")
