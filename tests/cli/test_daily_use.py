@@ -300,12 +300,17 @@ def test_long_output_on_a_terminal_goes_through_the_pager(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_a_pager_that_cannot_run_or_no_width_still_shows_the_timeline(tmp_path: Path) -> None:
-    """A $PAGER the shell cannot find or run: the shell says so, and the timeline is shown
-    without it (not nothing, with exit status 0). COLUMNS=0 is no width: the view takes the
-    usual 80 columns instead of printing nothing."""
+    """A $PAGER whose command cannot be found or run: it is said, and the timeline is shown
+    without it, once (not nothing, with exit status 0; a pager that runs and fails is the
+    user's). COLUMNS=0 is no width: the view takes the usual 80 columns instead of printing
+    nothing."""
     for pager in ("no-such-pager-here", str(tmp_path)):  # not found; a folder: not executable
         shown = _show_on_a_terminal(tmp_path, pager=pager)
-        assert "Belarus becomes independent" in shown
+        assert shown.count("Belarus becomes independent") == 1
+        assert "$PAGER: cannot run" in shown
+    shown = _show_on_a_terminal(tmp_path, pager="sh -c 'cat; exit 127'")  # ran, then failed
+    assert shown.count("Belarus becomes independent") == 1
+    assert "$PAGER" not in shown
     shown = _show_on_a_terminal(tmp_path, "--no-pager", pager="", columns="0")
     assert "Belarus becomes independent" in shown
 

@@ -225,13 +225,27 @@ def _copy_file_to_stdout(output: FileWriter) -> None:
 
 
 def _pager() -> str | None:
-    """The pager to use: $PAGER ('' or 'cat' for none), else less if it is installed."""
+    """The pager to use: $PAGER ('' or 'cat' for none), else less if it is installed. A
+    $PAGER whose command cannot be found or run is said, and none is used."""
+    import shlex
     import shutil
 
+    from timeline.cli.exits import say
+    from timeline.text import visible
+
     pager = os.environ.get("PAGER")
-    if pager is not None:
-        return pager if pager.strip() not in ("", "cat") else None
-    return "less" if shutil.which("less") else None
+    if pager is None:
+        return "less" if shutil.which("less") else None
+    if pager.strip() in ("", "cat"):
+        return None
+    try:  # the command: the first word that is not a variable set for it (LESS=R less)
+        command = next(word for word in shlex.split(pager) if "=" not in word)
+    except (ValueError, StopIteration):  # unbalanced quotes, or no command: the shell judges
+        return pager
+    if shutil.which(command) is None:
+        say(f"timeline: $PAGER: cannot run {visible(repr(command))}: shown without a pager")
+        return None
+    return pager
 
 
 def _page(pager: str, text: str) -> None:
@@ -248,13 +262,7 @@ def _page(pager: str, text: str) -> None:
             proc.stdin.close()
         except BrokenPipeError:  # the reader quit the pager early: not an error
             pass
-        status = proc.wait()
-    if status in _COULD_NOT_RUN:  # the shell said why on stderr: the text is shown without it
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-
-_COULD_NOT_RUN = (126, 127)  # the shell's exit status for a command not executable, not found
+        proc.wait()
 
 
 def emit_after_change(lines: Iterable[str], *, done: str) -> None:
