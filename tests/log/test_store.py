@@ -770,6 +770,10 @@ def test_readers_and_writers_queue_behind_a_writer_at_the_turnstile(tmp_path: Pa
         (b'{"extra":{"id":"b"},"id":"a",}', "a"),  # an id nested in extra is not the event's
         (b'{"title":"t","extra":{"id":"b"},}', None),
         (b'{"sources":[{"id":"b"}],"id":"a",}', "a"),
+        (b'{"sources": [ {"id": "b"} ], "id": "a",}', "a"),
+        (b'{"title":"see {1,"id":"a","date":"2024-08-01"}', "a"),  # a quote lost before it
+        (b'{"title":"see [1,"id":"a","date":"2024-08-01"}', "a"),
+        (b'{"tags":["x", {"id":"b"}],"id":"a",}', "a"),
         (b'{"id":1}', None),
         (b'{"title":"t","id":"a}', None),  # the id itself broken: none to tell
         (b"[1]", None),

@@ -305,6 +305,21 @@ _ID_VALUE = re.compile(rb'"id"\s*:\s*("(?:[^"\\\n]|\\.)*")')
 _STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
 
 
+# Where a value opens an object or a list: after a ':', a ',' or a '[' (white space aside).
+# A '{' or '[' elsewhere is text, in a string a lost quote left open ("see {1,", "[update").
+_OPENED = re.compile(rb"(?<=[:,\[])[{\[]")
+_AFTER_PUNCTUATION = re.compile(rb"(?<=[:,\[])\s+")
+_CLOSED = re.compile(rb"[}\]]")
+
+
+def _depth(before: bytes) -> int:
+    """How many objects and lists are open at the end of ``before`` (a line's start), within
+    its outer object; strings do not count, nor a bracket that cannot open a value."""
+    text = _STRING.sub(b'""', before)
+    text = _AFTER_PUNCTUATION.sub(b"", text[text.find(b"{") + 1 :])
+    return len(_OPENED.findall(text)) - len(_CLOSED.findall(text))
+
+
 def named_id(line: RawLine) -> str | None:
     """The id a line names: its object's 'id' when it is a JSON object, else the string after
     the first "id" key that stands in the line's outer object (a line broken by a hand edit,
@@ -316,8 +331,7 @@ def named_id(line: RawLine) -> str | None:
         return event_id if isinstance(event_id, str) else None
     content = line.content
     for found in _ID_VALUE.finditer(content):
-        before = _STRING.sub(b'""', content[: found.start()])  # no brace inside a string
-        if before.count(b"{") - before.count(b"}") != 1 or before.count(b"[") > before.count(b"]"):
+        if _depth(content[: found.start()]) != 0:
             continue  # inside a nested object or a list
         try:
             value = json.loads(found.group(1))
