@@ -271,12 +271,16 @@ def test_edit_and_rm_take_a_unique_start_of_an_id(tmp_path: Path) -> None:
     assert exact.stdout.startswith('{"id":"a",')
 
 
-def _show_on_a_terminal(tmp_path: Path, *args: str, pager: str, columns: str = "100") -> str:
+def _show_on_a_terminal(
+    tmp_path: Path, *args: str, pager: str, columns: str = "100", home: Path | None = None
+) -> str:
     """Run ``timeline show ARGS`` with stdin and stdout on a pseudo-terminal and PAGER set."""
     import os
     import sys
 
     env = {**os.environ, "PAGER": pager, "PYTHONPATH": str(REPO / "src"), "COLUMNS": columns}
+    if home is not None:
+        env["HOME"] = str(home)
     argv = [sys.executable, "-m", "timeline", "show", "-f", str(BUNDLED), *args]
     status, shown = on_a_terminal(argv, env=env)
     assert status == 0, shown
@@ -311,6 +315,13 @@ def test_a_pager_that_cannot_run_or_no_width_still_shows_the_timeline(tmp_path: 
     shown = _show_on_a_terminal(tmp_path, pager="sh -c 'cat; exit 127'")  # ran, then failed
     assert shown.count("Belarus becomes independent") == 1
     assert "$PAGER" not in shown
+    mine = tmp_path / "bin" / "mypager"  # as the shell finds it: ~, $HOME, after exec
+    mine.parent.mkdir()
+    mine.write_text("#!/bin/sh\necho MYPAGER-RAN\ncat > /dev/null\n", encoding="utf-8")
+    mine.chmod(0o755)
+    for pager in ("~/bin/mypager", "$HOME/bin/mypager", "exec ~/bin/mypager"):
+        shown = _show_on_a_terminal(tmp_path, pager=pager, home=tmp_path)
+        assert "MYPAGER-RAN" in shown and "Belarus becomes independent" not in shown, pager
     shown = _show_on_a_terminal(tmp_path, "--no-pager", pager="", columns="0")
     assert "Belarus becomes independent" in shown
 

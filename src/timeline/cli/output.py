@@ -242,10 +242,19 @@ def _pager() -> str | None:
         command = next(word for word in shlex.split(pager) if "=" not in word)
     except (ValueError, StopIteration):  # unbalanced quotes, or no command: the shell judges
         return pager
-    if shutil.which(command) is None:
+    if command in _SHELL_WORDS:  # a builtin (exec less), or one that runs another: the shell's
+        return pager
+    found = os.path.expandvars(os.path.expanduser(command))  # ~/bin/pager, $HOME/bin/pager
+    if shutil.which(found) is None:
         say(f"timeline: $PAGER: cannot run {visible(repr(command))}: shown without a pager")
         return None
     return pager
+
+
+# Words a shell runs as itself, or that run the word after them: the pager is not theirs.
+_SHELL_WORDS = frozenset(
+    {"exec", "command", "builtin", "eval", "env", "nice", "nohup", "sudo", "time", "."}
+)
 
 
 def _page(pager: str, text: str) -> None:
