@@ -309,16 +309,20 @@ def test_the_filters_show_exactly_the_matching_events(
 
 def test_the_page_s_search_finds_what_show_text_finds(browser: WebDriver, tmp_path: Path) -> None:
     """The search box folds text as `show --text` does: 'istanbul' finds 'İstanbul', 'STRASSE'
-    finds 'Straße', a final sigma is a sigma; each word typed, whatever its case, finds the
-    events that `matches` finds with the same words."""
-    titles = ["Talks in İstanbul", "Straße closed", "ΣΊΣΥΦΟΣ returns", "Nothing here"]
+    finds 'Straße', a final sigma is a sigma, 'office' finds 'Oﬃce'; each word typed, whatever
+    its case, finds the events that `matches` finds with the same words."""
+    titles = [
+        "Talks in İstanbul", "Straße closed", "ΣΊΣΥΦΟΣ returns", "Oﬃce ﬁnance report",
+        "Nothing here",
+    ]  # fmt: skip
     events = [ev(CLAIM, id=f"e{n}", title=title) for n, title in enumerate(titles)]
     selection = Selection(events, Responses(), {})
     path = tmp_path / "page.html"
     path.write_text(page_text(selection), encoding="utf-8")
     load(browser, path)
     box = browser.find_element(By.ID, "filters").find_element(By.NAME, "q")
-    for typed in ("istanbul", "İSTANBUL", "STRASSE", "straße", "σίσυφος", "Σίσυφοσ"):
+    for typed in ("istanbul", "İSTANBUL", "STRASSE", "straße", "σίσυφος", "Σίσυφοσ", "office",
+                  "FINANCE"):  # fmt: skip
         box.clear()
         box.send_keys(typed)
         expected = [html.anchor(e.id) for e in events if matches(e, Filter.build(texts=[typed]))]

@@ -7,11 +7,12 @@
   var events = Array.prototype.slice.call(document.querySelectorAll("article.event"));
   var sections = Array.prototype.slice.call(document.querySelectorAll("section.month, section.year"));
   var texts = null;  // each event's text, folded on the first search
-  // As `show --text` compares text (query.search_fold): case folded, composed, the dot that
-  // folding leaves after an 'İ' dropped; 'ß' and a final 'ς' as Unicode's case folding has them.
+  // As `show --text` compares text (query.search_fold): case folded, the dot that folding
+  // leaves after an 'İ' dropped; 'ß', a final 'ς' and the ligatures ('ﬁ') as Unicode's case
+  // folding has them (NFKC's compatibility forms: it may find a little more, never less).
   function fold(text) {
-    return text.normalize("NFC").toLowerCase().replace(/ß/g, "ss").replace(/ς/g, "σ")
-      .replace(/i\u0307/g, "i").normalize("NFC");
+    return text.normalize("NFKC").toLowerCase().replace(/ß/g, "ss").replace(/ς/g, "σ")
+      .replace(/i\u0307/g, "i").normalize("NFKC");
   }
   function involves(event, party) {
     var names = event.getAttribute("data-involving").split(" ");
