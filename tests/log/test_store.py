@@ -109,17 +109,24 @@ def test_unreadable_lines_raise_located_errors(data: bytes, message: str) -> Non
     assert (info.value.source, info.value.lineno) == ("events.jsonl", 7)
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
-def test_a_log_in_utf_16_is_named_so_on_its_first_line(encoding: str) -> None:
-    """A log saved as UTF-16 (with its byte order mark) is said to be UTF-16, with the
+@pytest.mark.parametrize(
+    "encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"]
+)
+def test_a_log_in_utf_16_or_32_is_named_so_on_its_first_line(encoding: str) -> None:
+    """A log saved as UTF-16 or UTF-32 (with its byte order mark) is said to be so, with the
     command that converts it; without the mark, or on a later line, its bytes are said."""
-    data = '{"id": "a"}'.encode(encoding)  # "utf-16" writes its own mark
-    marked = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(encoding, b"") + data
+    data = '{"id": "a"}'.encode(encoding)  # "utf-16" and "utf-32" write their own mark
+    marks = {
+        "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff",
+        "utf-32-le": b"\xff\xfe\x00\x00", "utf-32-be": b"\x00\x00\xfe\xff",
+    }  # fmt: skip
+    marked = marks.get(encoding, b"") + data
+    wide = encoding[:6].upper()
     with pytest.raises(LineError) as info:
         parse_raw_line(RawLine(1, marked + b"\n", 0), source="events.jsonl")
     assert str(info.value) == (
-        "events.jsonl:1: UTF-16 text (it starts with its byte order mark): timeline reads "
-        "UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)"
+        f"events.jsonl:1: {wide} text (it starts with its byte order mark): timeline reads "
+        f"UTF-8 (iconv -f {wide} -t UTF-8 converts it)"
     )
     with pytest.raises(LineError, match=r"^events\.jsonl:2: not valid UTF-8 \(byte 0x"):
         parse_raw_line(RawLine(2, marked + b"\n", 50), source="events.jsonl")

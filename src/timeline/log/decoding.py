@@ -52,7 +52,14 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+def _wide_encoding(content: bytes) -> str | None:
+    """'UTF-32' or 'UTF-16' when ``content`` starts with its byte order mark (UTF-32's first:
+    its little-endian mark begins with UTF-16's)."""
+    if content.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    return None
 
 
 def decode_json_object(
@@ -67,10 +74,11 @@ def decode_json_object(
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if starts_log and content.startswith(_UTF16_BOMS):
+        wide = _wide_encoding(content) if starts_log else None
+        if wide is not None:
             raise LineError(
-                source, lineno, "UTF-16 text (it starts with its byte order mark): timeline "
-                "reads UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)",
+                source, lineno, f"{wide} text (it starts with its byte order mark): timeline "
+                f"reads UTF-8 (iconv -f {wide} -t UTF-8 converts it)",
             ) from None  # fmt: skip
         raise LineError(
             source,
