@@ -1405,6 +1405,32 @@ def test_edit_of_an_invalid_line_says_to_fix_it_by_hand(runner: CliRunner, log_c
     assert log_copy.read_bytes() == before
 
 
+@pytest.mark.parametrize("command", ["edit", "rm"])
+def test_an_id_on_a_line_that_is_no_json_is_named_with_its_line(
+    runner: CliRunner, log_copy: Path, command: str
+) -> None:
+    """The id's line is no JSON at all (a comma too many): it cannot be edited or removed by
+    id, and the error says which line names it; a start of the id is not found, plainly."""
+    embassy = "2022-03-01-belarus-evacuates-kyiv-embassy"
+    text = log_copy.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    number = next(n for n, line in enumerate(lines, 1) if line.startswith(f'{{"id":"{embassy}"'))
+    lines[number - 1] = lines[number - 1][:-1] + ",}"
+    log_copy.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = log_copy.read_bytes()
+    flags = ["--type", "support"] if command == "edit" else ["--yes"]
+    whole = invoke(runner, [command, "-f", str(log_copy), embassy, *flags])
+    assert_one_line_error(whole)
+    assert whole.stderr == (
+        f"timeline: {log_copy}: no event with id {embassy!r} (line {number} names it but is "
+        "not valid JSON: fix it by hand)\n"
+    )
+    start = invoke(runner, [command, "-f", str(log_copy), embassy[:20], *flags])
+    assert_one_line_error(start)
+    assert start.stderr == f"timeline: {log_copy}: no event with id {embassy[:20]!r}\n"
+    assert log_copy.read_bytes() == before
+
+
 def test_edit_empties_a_list_with_one_empty_value(runner: CliRunner, log_copy: Path) -> None:
     """'--tag ""' empties tags (as '--summary ""' clears the summary); a required list
     (actors, sources) cannot be emptied."""
