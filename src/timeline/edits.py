@@ -255,14 +255,15 @@ def find_line(lines: Sequence[RawLine], event_id: str, *, name: str) -> tuple[st
             event_id = starting[0]
             found = [line for found_id, line in ids if found_id == event_id]
     if not found:
-        broken = [
-            line.lineno
-            for line in lines
-            if any(n in line.data for n in needles) and named_id(line) == event_id
-        ]  # lines that are no JSON object at all, whose bytes name the id
-        where = (
-            f" (line {broken[0]} names it but is not valid JSON: fix it by hand)" if broken else ""
-        )
+        broken = next(
+            (
+                line.lineno
+                for line in lines
+                if any(n in line.data for n in needles) and named_id(line) == event_id
+            ),
+            None,
+        )  # a line that is no JSON object at all, whose bytes name the id
+        where = f" (line {broken} names it but is not valid JSON: fix it by hand)" if broken else ""
         raise ConflictError(f"{name}: no event with id {event_id!r}{where}")
     if len(found) > 1:
         where = ", ".join(str(line.lineno) for line in found)

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import msgspec
 
 from timeline.dates import Precision, period_end
+from timeline.log.decoding import JSON_STRING
 from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, check_extra
 from timeline.text import json_safe
 from timeline.vocab import EventType, Status
@@ -146,8 +147,6 @@ def fast_event(content: bytes) -> FastEvent | None:
 
 
 _decode_any = msgspec.json.Decoder().decode
-# A JSON string, however it escapes: what lies outside these is structure.
-JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _MAX_INT_BITS = 14_000  # about 4,300 digits, past which Python refuses to read an integer
 # A colon written as an escape: it would hide from a count of the line's colons.
 _ESCAPED_COLON = re.compile(rb"\\u003[aA]")

@@ -39,7 +39,7 @@ from timeline.rules import (
     normalize_actor,
     to_json_dict,
 )
-from timeline.text import MAX_REPR, short_repr
+from timeline.text import MAX_REPR, cut_short, short_repr
 from timeline.vocab import EventType, Status
 
 __all__ = [
@@ -269,7 +269,7 @@ def _as_json(value: object) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):  # not from JSON after all
         return short_repr(value)
-    return text if len(text) <= MAX_REPR else text[: MAX_REPR - 4] + "..." + text[-1]
+    return cut_short(text)
 
 
 def describe_validation_error(exc: ValidationError) -> list[tuple[str | None, str]]:

@@ -10,7 +10,7 @@ from datetime import date
 import msgspec
 
 from timeline.dates import Precision, period_end
-from timeline.fastpath import JSON_STRING
+from timeline.log.decoding import JSON_STRING
 from timeline.log.scan import Anchors, word_bounds
 from timeline.query import Filter
 from timeline.rules import ASCII_ACTOR

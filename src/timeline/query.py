@@ -133,7 +133,7 @@ def search_fold(text: str) -> str:
 
 def text_of(event: EventLike) -> str:
     """The searchable text of an event: title, summary, quotes and tags, folded
-    (``rules.fold``)."""
+    (``search_fold``)."""
     parts = [event.title, event.summary or ""]
     parts.extend(source.quote or "" for source in event.sources)
     parts.extend(event.tags)

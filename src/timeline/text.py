@@ -22,8 +22,13 @@ MAX_REPR = 60
 
 
 def short_repr(value: object) -> str:
-    """``repr(value)``, cut in the middle of a long one: ``'xxxx...x'`` keeps its closing quote."""
-    text = repr(value)
+    """``repr(value)``, cut short (``cut_short``)."""
+    return cut_short(repr(value))
+
+
+def cut_short(text: str) -> str:
+    """``text`` cut to ``MAX_REPR`` characters, the cut before its last: ``'xxxx...x'``
+    keeps a closing quote or bracket."""
     return text if len(text) <= MAX_REPR else text[: MAX_REPR - 4] + "..." + text[-1]
 
 

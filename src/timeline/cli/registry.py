@@ -61,7 +61,7 @@ def _registry_in_git(logs: Sequence[str]) -> tuple[str, bytes] | None:
     from timeline.log.sources import git_file, is_path
 
     for log in logs:
-        if log == STDIN or is_path(log) or ":" not in log:
+        if log == STDIN or is_path(log):  # a path, or a spec without ':'
             continue
         revision, _, path = log.partition(":")
         spec = f"{revision}:{posixpath.join(posixpath.dirname(path), REGISTRY_FILE)}"

@@ -355,7 +355,9 @@ def _survey(selection: Selection, about: About) -> _Survey:
     for ref, link in seen.answering:
         if ref in held:
             answerers.setdefault(ref, []).append(link)
-    ends = sorted((seen.first, seen.last)) if seen.first and seen.last else []  # --reverse
+    ends = (  # --reverse: the first and last seen are flipped
+        sorted((seen.first, seen.last), key=lambda end: end[0]) if seen.first and seen.last else []
+    )
     counts = Counts(
         events=seen.total,
         first=ends[0][1] if ends else None,

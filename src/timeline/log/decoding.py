@@ -308,9 +308,10 @@ def json_objects(lines: Iterable[RawLine]) -> Iterator[tuple[RawLine, dict[str, 
             yield line, obj
 
 
-# The string after an "id" key, however the line around it is broken; and any JSON string.
-_ID_VALUE = re.compile(rb'"id"\s*:\s*("(?:[^"\\\n]|\\.)*")')
-_STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
+JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+"""A JSON string, however it escapes: what lies outside these is a line's structure."""
+# The string after an "id" key, however the line around it is broken.
+_ID_VALUE = re.compile(rb'"id"\s*:\s*(%s)' % JSON_STRING.pattern)
 
 
 # Where a value opens an object or a list: after a ':', a ',' or a '[' (white space aside).
@@ -323,7 +324,7 @@ _CLOSED = re.compile(rb"[}\]]")
 def _depth(before: bytes) -> int:
     """How many objects and lists are open at the end of ``before`` (a line's start), within
     its outer object; strings do not count, nor a bracket that cannot open a value."""
-    text = _STRING.sub(b'""', before)
+    text = JSON_STRING.sub(b'""', before)
     text = _AFTER_PUNCTUATION.sub(b"", text[text.find(b"{") + 1 :])
     return len(_OPENED.findall(text)) - len(_CLOSED.findall(text))
 

@@ -70,7 +70,7 @@ def rm(
         doomed = dict(find_line(lines, id_, name=log.name) for id_ in ids)
         if not force:
             refuse_dangling(lines, doomed, name=log.name)
-        left = list(dangling(lines, doomed))  # with --force: lines that answer a removed event
+        left = list(dangling(lines, doomed)) if force else []  # else refused: none is left
         gone = {line.lineno for line in doomed.values()}
         owner_note = log.rewrite(line.data for line in lines if line.lineno not in gone)
     if owner_note:
