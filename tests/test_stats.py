@@ -147,6 +147,18 @@ def test_a_weekly_series_has_every_week_and_a_month_date_in_its_month_row() -> N
     assert (result.events, result.coarser, result.spanning) == (3, 1, 0)
 
 
+def test_the_notes_name_events_in_a_longer_period_only_when_there_are_some() -> None:
+    """A yearly series of events known to the day has nothing in a band: no note says "0"."""
+    from timeline.formats.labels import stats_notes
+
+    events = [ev(MOBILIZE, date="2024-07-30"), ev(CLAIM, date="2024-08-01", precision="month")]
+    assert stats_notes(count_events(events, Spec(per=Unit.YEAR))) == ["2 events counted"]
+    assert stats_notes(count_events(events, Spec(per=Unit.WEEK)))[1:] == [
+        "1 event known only to a longer period than a week: counted in that period's row, "
+        "not in a week"
+    ]
+
+
 def test_a_week_in_one_month_counts_in_it_and_one_across_two_months_in_its_own_row() -> None:
     """In a monthly series, the week of 19 August 2024 is in August; the week of 26 August runs
     into September, so it is counted in its own week's row."""

@@ -173,10 +173,11 @@ def stats_notes(stats: Stats) -> list[str]:
         notes.append(f"{OTHER_LABEL} adds up {plural(stats.other_values, 'more value')}")
     if spec.per is not None:
         unit = spec.per.value
-        notes.append(
-            f"{plural(stats.coarser, 'event')} known only to {coarser_than(unit)}: "
-            f"counted in that period's row, not in a {unit}"
-        )
+        if stats.coarser:
+            notes.append(
+                f"{plural(stats.coarser, 'event')} known only to {coarser_than(unit)}: "
+                f"counted in that period's row, not in a {unit}"
+            )
         if stats.spanning:
             notes.append(
                 f"{plural(stats.spanning, 'event')} with an end in a later {unit}: "
