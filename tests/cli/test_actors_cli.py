@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -227,6 +228,19 @@ def test_a_missing_registry_named_by_flag_is_an_error(bundled: Path) -> None:
     result = run("show", "-f", str(bundled), "--actors", str(bundled.parent / "nope.toml"))
     assert result.exit_code == 2
     assert result.stderr.endswith("nope.toml: cannot read the actor registry: no such file\n")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="no /dev/null on this system")
+def test_a_registry_that_is_a_device_or_a_folder_is_refused(bundled: Path) -> None:
+    """As a log is: a device is not read (``/dev/zero`` would never end, a terminal would
+    wait), nor a folder; a pipe is (``--actors <(…)``)."""
+    for registry, why in (
+        ("/dev/null", "not a regular file or a pipe"),
+        (bundled.parent, "is a directory"),
+    ):
+        result = run("show", "-f", str(bundled), "--actors", str(registry))
+        assert result.exit_code == 2
+        assert result.stderr == f"timeline: {registry}: cannot read the actor registry: {why}\n"
 
 
 # ---------------------------------------------------------------------------- actors

@@ -75,8 +75,24 @@ def test_output_into_a_missing_folder(runner: CliRunner, log_copy: Path) -> None
     out = log_copy.parent / "missing" / "x.csv"
     result = runner.invoke(app, ["show", "-f", str(log_copy), "--format", "csv", "-o", str(out)])
     assert result.exit_code == 2
-    assert result.stderr == f"timeline: {out}: cannot write: no such file\n"
+    folder = os.path.realpath(out.parent)
+    assert result.stderr == f"timeline: {out}: cannot write: folder '{folder}' does not exist\n"
     assert sorted(p.name for p in log_copy.parent.iterdir()) == ["events.jsonl"]
+
+
+@pytest.mark.skipif(not os.path.isfile("/proc/version"), reason="no /proc on this system")
+@pytest.mark.parametrize("fmt", ["markdown", "parquet"])
+def test_output_into_a_folder_that_takes_no_files(
+    runner: CliRunner, log_copy: Path, fmt: str
+) -> None:
+    """/proc holds files and refuses new ones: the folder is said to, not "no such file"."""
+    result = runner.invoke(
+        app, ["show", "-f", str(log_copy), "--format", fmt, "-o", "/proc/version"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "timeline: /proc/version: cannot write: folder '/proc' takes no new files\n"
+    )
 
 
 def test_rich_view_to_a_file_has_no_escape_codes(runner: CliRunner, log_copy: Path) -> None:

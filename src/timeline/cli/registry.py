@@ -37,16 +37,19 @@ def load_registry(actors: str | None, *logs: str) -> Registry | None:
     given as git's ``REV:PATH``, ``actors.toml`` beside it in that revision; None when there
     is none (everything then works as if no registry existed)."""
     from timeline.actors import RegistryError, parse_registry
-    from timeline.log.lines import os_reason
+    from timeline.log.lines import os_reason, unreadable_kind
 
     path = registry_path(actors, *logs)
     if path is None:
         found = _registry_in_git(logs)
         return None if found is None else parse_registry(found[1], source=found[0])
     try:
-        data = path.read_bytes()
+        why = unreadable_kind(os.stat(path).st_mode)
+        data = path.read_bytes() if why is None else b""
     except OSError as exc:
-        raise RegistryError(f"{path}: cannot read the actor registry: {os_reason(exc)}") from None
+        why = os_reason(exc)
+    if why is not None:
+        raise RegistryError(f"{path}: cannot read the actor registry: {why}")
     return parse_registry(data, source=str(path))
 
 

@@ -48,7 +48,15 @@ from pathlib import Path
 from typing import IO
 
 from timeline.errors import LogReadError, LogWriteError
-from timeline.log.lines import BOM, STDIN, RawLine, display_name, iter_raw_lines, os_reason
+from timeline.log.lines import (
+    BOM,
+    STDIN,
+    RawLine,
+    display_name,
+    iter_raw_lines,
+    os_reason,
+    unreadable_kind,
+)
 
 _READ_SIZE = 1 << 22
 
@@ -185,10 +193,9 @@ def _check_readable(path: Path, name: str) -> os.stat_result:
         st = os.stat(path)
     except OSError as exc:
         raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise LogReadError(f"{name}: cannot read: is a directory")
-    if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
-        raise LogReadError(f"{name}: cannot read: not a regular file or a pipe")
+    why = unreadable_kind(st.st_mode)
+    if why is not None:
+        raise LogReadError(f"{name}: cannot read: {why}")
     return st
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, NamedTuple
@@ -71,6 +72,16 @@ def os_reason(exc: OSError) -> str:
         errno.EROFS: "read-only file system",
         errno.ENOSPC: "no space left on device",
     }.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def unreadable_kind(mode: int) -> str | None:
+    """Why a file of ``mode`` (``st_mode``) is not read, or None: a regular file or a pipe is.
+    A device may never end (``/dev/zero``) or wait for a person (a terminal)."""
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        return "not a regular file or a pipe"
+    return None
 
 
 def iter_raw_lines(fh: IO[bytes], *, name: str) -> Iterator[RawLine]:
