@@ -98,6 +98,26 @@ def test_publishers_count_once_per_event_even_from_several_sources() -> None:
     assert table(events, Field.PUBLISHER) == [("Army Recognition", 1), (None, 1)]
 
 
+def test_tags_that_tag_finds_alike_count_as_one_under_the_spelling_used_most() -> None:
+    """``--tag nato`` finds ``NATO`` and ``nato``: stats counts them as one value, named as most
+    events spell it; an event that has both counts once. ``İzmir`` and ``izmir`` are alike too."""
+    events = [
+        ev(CLAIM, tags=["NATO", "nato"]),
+        ev(REJECT, tags=["NATO", "İzmir"]),
+        ev(MOBILIZE, tags=["nato", "izmir"]),
+    ]
+    assert table(events, Field.TAG) == [("NATO", 3), ("izmir", 2)]
+    result = count_events(events, Spec(by=(Field.TAG,)))
+    assert (result.events, result.mentions) == (3, 5)
+    assert sorted(table(events, Field.TYPE, Field.TAG)) == [
+        ("accuse", "NATO", 1),
+        ("mobilize", "NATO", 1),  # one spelling in every row
+        ("mobilize", "izmir", 1),
+        ("reject", "NATO", 1),
+        ("reject", "izmir", 1),
+    ]
+
+
 def test_top_puts_the_rest_in_one_other_row_of_two_values_or_more() -> None:
     """--top 1 of three values: one shown, the other two added up; a lone rest is shown."""
     events = [ev(MOBILIZE), ev(MOBILIZE, id="m2"), ev(CLAIM), ev(REJECT)]

@@ -6,7 +6,8 @@ time series: in the period of the asked length that holds its whole known date. 
 date is known only to a longer period (a month, in a weekly series) is never put in one of its
 weeks: it is counted in a band of its own period ("known only to the month: Aug 2024"). An
 event with an ``end`` is counted in the period it starts in; the totals say how many such
-events reach into a later period.
+events reach into a later period. Tags that ``--tag`` finds alike (``NATO``, ``nato``) are
+one value, shown as the spelling counted most.
 
 The counters (``Tally``) are small and add up, so that forked workers can each count a part of
 a log and the parent merges them (``Tally.merge``); ``finish`` turns them into ``Stats``, rows
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from timeline.dates import Precision, period_end
 from timeline.errors import InputError
+from timeline.query import search_fold
 from timeline.vocab import EventType, Status
 
 if TYPE_CHECKING:
@@ -194,10 +196,45 @@ def _values(event: EventLike, by: Field, depth: int | None) -> Sequence[Value]:
     elif by is Field.TARGET:
         found = {_cut(actor, depth) for actor in event.targets}
     elif by is Field.TAG:
-        found = set(event.tags)
+        found = set(_one_per_fold(event.tags))
     else:
         found = {source.publisher for source in event.sources if source.publisher is not None}
     return tuple(found) or (None,)
+
+
+def _one_per_fold(tags: Sequence[str]) -> Iterable[str]:
+    """An event's tags, those that ``--tag`` finds alike (``Protest``, ``protest``) once: the
+    first spelling."""
+    if len(tags) < 2:
+        return tags
+    firsts: dict[str, str] = {}
+    for tag in tags:
+        firsts.setdefault(search_fold(tag), tag)
+    return firsts.values()
+
+
+def _tags_as_one(counts: Counter[tuple[Slot, Key]], at: int) -> Counter[tuple[Slot, Key]]:
+    """``counts`` with the tags (at ``at`` in a key) that ``--tag`` finds alike counted as one,
+    under the spelling counted most (a tie: the first in code-point order)."""
+    uses: dict[str, Counter[str]] = {}
+    for (_, key), n in counts.items():
+        tag = key[at]
+        if tag is not None:
+            uses.setdefault(search_fold(tag), Counter())[tag] += n
+    spelling: dict[str, str] = {}
+    for spellings in uses.values():
+        if len(spellings) > 1:
+            most = min(spellings, key=lambda s: (-spellings[s], s))
+            spelling.update(dict.fromkeys(spellings, most))
+    if not spelling:
+        return counts
+    merged: Counter[tuple[Slot, Key]] = Counter()
+    for (slot, key), n in counts.items():
+        tag = key[at]
+        if tag in spelling:
+            key = (*key[:at], spelling[tag], *key[at + 1 :])
+        merged[(slot, key)] += n
+    return merged
 
 
 @dataclass(slots=True)
@@ -379,6 +416,8 @@ def finish(
     ``until`` give (an event that starts before it counts in its first period), empty ones
     included, with bands where they start."""
     counts = +tally.counts
+    if Field.TAG in spec.by:
+        counts = _tags_as_one(counts, spec.by.index(Field.TAG))
     if spec.per is not None and since is not None:
         counts = _from_window(counts, period_index(since, spec.per))
     totals: Counter[Key] = Counter()
