@@ -460,6 +460,23 @@ def test_a_narrow_terminal_wraps_long_words_instead_of_cutting_them(
     assert "https://example.org/" + "x" * 60 in joined
 
 
+@pytest.mark.parametrize("width", [20, 30, 41])
+def test_a_terminal_too_narrow_for_the_date_beside_the_text_puts_it_above(
+    make_event: MakeEvent, width: int
+) -> None:
+    """Below 42 columns the date column would leave the text a few columns and cut its words
+    into pieces: the date goes on a line of its own, and the text takes the width."""
+    title = "Belarus becomes independent from the Soviet Union"
+    event = make_event(title=title)
+    shown = _text(timeline_view([event], Responses()), width=width)
+    lines = [line.strip() for line in shown.splitlines()]
+    assert "● Mon 26 Aug" in lines
+    assert max(map(len, shown.splitlines())) <= width
+    assert " ".join(lines).count(title) == 1  # every word whole, in order
+    wide = _text(timeline_view([event], Responses()), width=42)
+    assert "Mon 26 Aug ● " in wide
+
+
 # ---------------------------------------------------------------------------- the bundled log
 
 

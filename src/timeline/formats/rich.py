@@ -195,10 +195,27 @@ def _parts_lines(
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> Rendered:
     """A vertical timeline under year and month headings."""
-    return Rendered(_timeline(selection, long=long, names=about.names))
+    return Rendered(_Timeline(selection, long=long, names=about.names))
 
 
-def _timeline(selection: Selection, *, long: bool, names: Mapping[str, str]) -> RenderableType:
+# The fewest columns an event's text is given beside its date; a narrower terminal has the
+# date above the text, which then takes the whole width (a phone, a split pane).
+_MIN_TEXT = 24
+
+
+class _Timeline:
+    """The timeline, laid out for the width it is drawn in."""
+
+    def __init__(self, selection: Selection, *, long: bool, names: Mapping[str, str]) -> None:
+        self.selection, self.long, self.names = selection, long, names
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[object]:
+        yield _timeline(self.selection, long=self.long, names=self.names, width=options.max_width)
+
+
+def _timeline(
+    selection: Selection, *, long: bool, names: Mapping[str, str], width: int
+) -> RenderableType:
     from rich.console import Group
     from rich.padding import Padding
     from rich.table import Table
@@ -214,11 +231,13 @@ def _timeline(selection: Selection, *, long: bool, names: Mapping[str, str]) -> 
     previous_exact = True  # the previous event is known to the day
 
     # One width for the date column of every month's table, so the dots line up all the way.
-    width = max(15, *(len(date_label(e, with_year=False)) for e in events))
+    date_width = max(15, *(len(date_label(e, with_year=False)) for e in events))
+    beside = width - date_width - 3 >= _MIN_TEXT  # the date beside the text, or above it
 
     def new_table() -> Table:
         grid = Table.grid(padding=(0, 1))
-        grid.add_column(justify="right", no_wrap=True, min_width=width)
+        if beside:
+            grid.add_column(justify="right", no_wrap=True, min_width=date_width)
         grid.add_column(no_wrap=True, width=1)
         grid.add_column(ratio=1)
         return grid
@@ -241,7 +260,7 @@ def _timeline(selection: Selection, *, long: bool, names: Mapping[str, str]) -> 
         exact = event.precision is Precision.DAY
         if previous is not None:
             gap = gap_label(previous, event.date, approximate=not (exact and previous_exact))
-            when.append(f"\n{gap}", style="dim")
+            when.append(f"\n{gap}" if beside else f"  {gap}", style="dim")
         previous, previous_exact = event.date, exact
 
         body = Cell()
@@ -280,8 +299,13 @@ def _timeline(selection: Selection, *, long: bool, names: Mapping[str, str]) -> 
                 body.line(Text(visible(source.url), style=link), lead="  ")
         if long:
             _long_details(event, body)
-        table.add_row(when, Text("●", style="cyan"), body)
-        table.add_row("", "", "")
+        if beside:
+            table.add_row(when, Text("●", style="cyan"), body)
+            table.add_row("", "", "")
+        else:
+            table.add_row(Text("●", style="cyan"), when)
+            table.add_row("", body)
+            table.add_row("", "")
     if table is not None:
         blocks.append(table)
     return Group(*blocks)
