@@ -242,6 +242,16 @@ def test_a_text_written_with_crlf_or_cr_keeps_its_lines() -> None:
     ]
 
 
+@given(st.text(alphabet=st.sampled_from(" \t\r\n\x1b\u202e\u2028x*[]\\é")))
+def test_a_one_line_printable_text_takes_a_shortcut_to_the_same_lines(text: str) -> None:
+    """``text_lines`` and ``_inline`` read a printable text (one line, nothing to make
+    visible) at once: the same as making it visible, splitting it and stripping each line."""
+    lines = (line.strip() for line in visible(text, keep_newlines=True).split("\n"))
+    expected = [markdown.escape(line) for line in lines if line]
+    assert markdown.text_lines(text) == expected
+    assert markdown._inline(text) == " ".join(expected)
+
+
 def test_a_place_with_nothing_to_say_has_no_where(claim: Event) -> None:
     """A location of half a point (a log written elsewhere) says nothing: no empty 'Where:'."""
     half = claim.model_copy(update={"location": Location(lat=50.0)})

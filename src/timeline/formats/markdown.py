@@ -56,12 +56,17 @@ def escape(text: str) -> str:
 def text_lines(text: str) -> list[str]:
     """The lines of a text from the log, made visible, stripped and escaped; blank ones dropped
     (a blank line would end the block, and leading spaces could start a code block)."""
+    if text.isprintable():  # one line, nothing to make visible: nearly all text
+        line = text.strip()
+        return [escape(line)] if line else []
     lines = (line.strip() for line in visible(text, keep_newlines=True).split("\n"))
     return [escape(line) for line in lines if line]
 
 
 def _inline(text: str) -> str:
     """A text from the log on one line: its lines joined with spaces."""
+    if text.isprintable():  # as in text_lines, without a list
+        return escape(text.strip())
     return " ".join(text_lines(text))
 
 
