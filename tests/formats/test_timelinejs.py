@@ -213,6 +213,14 @@ def test_dates_give_only_the_parts_the_precision_knows(
     assert {k: v for k, v in slide.items() if k.endswith("date")} == dates
 
 
+@given(st.text(alphabet=st.sampled_from(" \t\r\n\x1b\u202e\u2028x<&\"'é")))
+def test_a_one_line_printable_text_takes_a_shortcut_to_the_same_html(text: str) -> None:
+    """A printable text (one line, nothing to make visible) is escaped at once: the same HTML
+    as making it visible, splitting it into lines, stripping them and joining with <br>."""
+    lines = (line.strip() for line in visible(text, keep_newlines=True).split("\n"))
+    assert timelinejs._text(text) == "<br>".join(html.escape(line) for line in lines if line)
+
+
 def test_the_bundled_log_is_one_json_value_with_a_slide_per_event() -> None:
     """The bundled log parses as one JSON value: a slide per event in order, each with the
     date parts of its precision, and no HTML but ours."""

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 def _text(text: str) -> str:
     """Text from the log as HTML: escaped, its line breaks kept as ``<br>``."""
+    if text.isprintable():  # one line, nothing to make visible: nearly all text
+        return html.escape(text.strip())
     lines = visible(text, keep_newlines=True).split("\n")
     return "<br>".join(html.escape(line.strip()) for line in lines if line.strip())
 
