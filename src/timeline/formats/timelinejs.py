@@ -10,7 +10,9 @@ name when the registry gives one (its id otherwise), as are the parties on each 
 stays the key of the event, in ``unique_id`` and the slide's "Id:".
 
 TimelineJS puts ``headline`` and ``text`` into the page as HTML, so the log's text goes in
-escaped by ``html.escape`` (and control or bidi characters as visible escapes); only
+escaped by ``html.escape`` (and control or bidi characters as visible escapes); ``group`` and
+``display_date`` it first strips of markup, which decodes their escapes, so they are escaped
+twice (``_markup_stripped``); only
 ``http``/``https`` source URLs become links, and ``autolink`` is off on every slide, so that
 TimelineJS does not make links of URLs in the escaped text either.
 
@@ -45,6 +47,13 @@ def _text(text: str) -> str:
     return "<br>".join(html.escape(line.strip()) for line in lines if line.strip())
 
 
+def _markup_stripped(text: str) -> str:
+    """Text for a field that TimelineJS strips of markup (``group``, ``display_date``): it
+    reads the field as HTML and keeps its text, which undoes one escaping, and then writes
+    that text into the page as HTML (the group's label). Escaped twice, it shows as itself."""
+    return html.escape(html.escape(visible(text).strip()))
+
+
 def _day(d: date) -> dict[str, int]:
     return {"year": d.year, "month": d.month, "day": d.day}
 
@@ -67,7 +76,7 @@ def _dates(event: EventLike) -> dict[str, Any]:
     if last is not None and last != d:
         dates["end_date"] = _day(last)
     if event.precision is Precision.WEEK:
-        dates["display_date"] = html.escape(date_words(event))
+        dates["display_date"] = _markup_stripped(date_words(event))
     return dates
 
 
@@ -124,7 +133,7 @@ def slide(
         "unique_id": event.id,
         **_dates(event),
         "text": {"headline": _text(event.title), "text": _body(event, selection, names)},
-        "group": _name(event.actors[0], names),
+        "group": _markup_stripped(names.get(event.actors[0]) or event.actors[0]),
         "autolink": False,
     }
 
