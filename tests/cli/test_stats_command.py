@@ -140,6 +140,29 @@ def test_json_rows_for_machines(runner: CliRunner, log_copy: Path) -> None:
     assert "the rows add up to 16 mentions" in result.stderr
 
 
+def test_a_series_by_precision_names_the_events_precision_apart(
+    runner: CliRunner, log_copy: Path
+) -> None:
+    """In a series, ``precision`` is the period's length: the events' precision counted by
+    ``--by precision`` is ``event_precision``, in every JSON record and as a CSV column."""
+    args = ["stats", "-f", str(log_copy), "--by", "precision", "--per", "month"]
+    window = ["--since", "2024-08", "--until", "2024-08"]
+    result = invoke(runner, [*args, *window, "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"period": "2024-08", "precision": "month", "coarser": False,
+         "event_precision": "day", "other": False, "count": 10},
+        {"period": "2024-08", "precision": "month", "coarser": False,
+         "event_precision": "month", "other": False, "count": 4},
+        {"period": "2024-08", "precision": "month", "coarser": False,
+         "event_precision": "week", "other": False, "count": 1},
+    ]  # fmt: skip
+    result = invoke(runner, [*args, *window, "--format", "csv"])
+    table = list(csv.reader(io.StringIO(result.stdout)))
+    assert table[0] == ["period", "precision", "coarser", "event_precision", "other", "count"]
+    assert {len(row) for row in table} == {6}
+
+
 def test_csv_has_a_header_and_the_json_columns(runner: CliRunner, log_copy: Path) -> None:
     """--format csv: the JSON record's keys as a header, an empty cell for no value."""
     args = ["stats", "-f", str(log_copy), "--format", "csv", "--by", "country", "--top", "0"]

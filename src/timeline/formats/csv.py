@@ -120,14 +120,11 @@ def stats(result: Stats) -> TextLines:
 
 
 def _stats_chunks(result: Stats) -> Iterator[str]:
-    from timeline.formats.json import stats_record
+    from timeline.formats.json import stats_keys, stats_record
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    header = ["period", "precision", "coarser"] if result.series else []
-    header += [by.value for by in result.spec.by]
-    header += ["other", "count"] if result.spec.by else ["count"]
-    writer.writerow(header)
+    writer.writerow(stats_keys(result))
     for row in result.rows:
         yield buffer.getvalue()
         buffer.seek(0)

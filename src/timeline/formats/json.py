@@ -84,22 +84,32 @@ def schema(document: dict[str, Any]) -> TextLines:
     return TextLines([json.dumps(document, indent=2, ensure_ascii=False)])
 
 
+def stats_keys(result: Stats) -> list[str]:
+    """The keys of a record of ``stats --json`` (the columns of its CSV), in order. In a
+    series, ``precision`` is the period's length: ``--by precision`` is ``event_precision``."""
+    from timeline.stats import Field
+
+    series = ["period", "precision", "coarser"] if result.series else []
+    by = [
+        "event_precision" if result.series and f is Field.PRECISION else f.value
+        for f in result.spec.by
+    ]
+    return series + by + (["other", "count"] if result.spec.by else ["count"])
+
+
 def stats_record(result: Stats, row: Row) -> dict[str, Any]:
-    """The JSON record of one row of ``stats --json``: the period (for a series: its label,
-    its length, and ``coarser`` when events are there because their date is known only to it),
-    a key per --by field (null: no value; on the ``other`` row, the values past --top), and
-    the count."""
-    record: dict[str, Any] = {}
+    """The JSON record of one row of ``stats --json`` (``stats_keys``): the period (for a
+    series: its label, its length, and ``coarser`` when events are there because their date
+    is known only to it), a key per --by field (null: no value; on the ``other`` row, the
+    values past --top), and the count."""
+    values: list[Any] = []
     if row.period is not None:
-        record["period"] = row.period.label
-        record["precision"] = row.period.length.value
-        record["coarser"] = row.period.coarse
-    for by, value in zip(result.spec.by, row.key, strict=True):
-        record[by.value] = value
+        values += [row.period.label, row.period.length.value, row.period.coarse]
+    values += row.key
     if result.spec.by:
-        record["other"] = row.other
-    record["count"] = row.count
-    return record
+        values.append(row.other)
+    values.append(row.count)
+    return dict(zip(stats_keys(result), values, strict=True))
 
 
 def stats(result: Stats) -> TextLines:
