@@ -234,6 +234,28 @@ def test_csv_cells_a_spreadsheet_would_run_are_quoted(make_event: MakeEvent) -> 
     assert row["source_url"] == "https://example.org/a"
 
 
+def test_csv_cells_a_spreadsheet_would_run_after_trimming_spaces_are_quoted(
+    make_event: MakeEvent,
+) -> None:
+    """A spreadsheet may trim a cell's leading spaces as it reads it: a formula after them is
+    quoted too; a number after them is left alone."""
+    event = make_event(
+        title=' =HYPERLINK("http://evil.example","click")',
+        summary="\u00a0+1+1",
+        sources=[{"url": "https://example.org/a", "publisher": " @SUM(1)", "title": "  -3"}],
+        tags=[" -2+3", "ok"],
+    )
+    text = "\n".join(lines_of(Format.CSV, [event], Responses())) + "\n"
+    row = dict(zip(*csv.reader(io.StringIO(text)), strict=True))
+    assert [row[k] for k in ("title", "summary", "source_publisher", "source_title", "tags")] == [
+        '\' =HYPERLINK("http://evil.example","click")',
+        "'\u00a0+1+1",
+        "' @SUM(1)",
+        "  -3",
+        "' -2+3;ok",
+    ]
+
+
 def test_csv_has_the_location_and_the_first_quote(make_event: MakeEvent) -> None:
     """The location (name, country, coordinates) and the first source's quote have columns."""
     event = make_event(

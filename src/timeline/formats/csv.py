@@ -39,8 +39,11 @@ _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
 def spreadsheet_safe(cell: str) -> str:
-    if cell.startswith(_FORMULA_STARTS) and _NUMBER.fullmatch(cell) is None:
-        return "'" + cell
+    # A spreadsheet that trims a cell's spaces as it reads it (LibreOffice can) sees what
+    # follows them.
+    for start in (cell, cell.lstrip()):
+        if start.startswith(_FORMULA_STARTS) and _NUMBER.fullmatch(start) is None:
+            return "'" + cell
     return cell
 
 
@@ -49,8 +52,11 @@ def safe_cells(cells: Sequence[str]) -> list[str]:
     printable (every character it escapes is one that is not), as nearly all are."""
     if not "".join(cells).isprintable():
         return [spreadsheet_safe(visible(cell)) for cell in cells]
-    starts = _FORMULA_STARTS  # only such a cell can need spreadsheet_safe's quote
-    return [spreadsheet_safe(cell) if cell.startswith(starts) else cell for cell in cells]
+    starts = _FORMULA_STARTS  # only such a cell, or one with space before, can need a quote
+    return [
+        spreadsheet_safe(cell) if cell.startswith(starts) or cell[:1].isspace() else cell
+        for cell in cells
+    ]
 
 
 def _items(values: Sequence[str]) -> str:
