@@ -489,6 +489,20 @@ def test_the_chart_s_text_is_escaped_and_an_empty_page_has_none() -> None:
     assert len(tree.all("svg")) == 1
 
 
+def test_a_span_of_centuries_has_no_chart_but_says_why() -> None:
+    """A year mistyped (0224 for 2024) would stretch the chart over 1,801 years of hair-thin
+    columns: the page says so instead of drawing them; 250 years are still drawn."""
+    typo = [ev(CLAIM), ev(REJECT, date="0224-08-26")]
+    tree = parse(render(selection_of(typo)))
+    assert tree.all("svg") == []
+    assert words(tree.one("p", "chart-left-out")) == (
+        "No chart: these events span 1,801 years, from 224 to 2024; is a year mistyped?"
+    )
+    long_ago = [ev(CLAIM), ev(REJECT, date="1775-08-26")]
+    tree = parse(render(selection_of(long_ago)))
+    assert len(chart_of(tree)[0]) == 250 and tree.all("p", "chart-left-out") == []
+
+
 # ---------------------------------------------------------------------------- display names
 
 NAMES = {

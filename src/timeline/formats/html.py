@@ -268,6 +268,7 @@ class _Survey:
 
     counts: Counts
     chart: Chart | None
+    chart_left_out: str | None  # why there is no chart, when events were counted
     parties: tuple[Party, ...]  # for the filter: ids as the values, names as the labels
     types: tuple[str, ...]
     statuses: tuple[str, ...]
@@ -368,6 +369,7 @@ def _survey(selection: Selection, about: About) -> _Survey:
     return _Survey(
         counts=counts,
         chart=seen.chart.chart(about.since, about.until),
+        chart_left_out=seen.chart.left_out(about.since, about.until),
         parties=tuple(_party(party, about.names) for party in sorted(seen.parties, key=_text)),
         types=tuple(t.value for t in EventType if t.value in types),
         statuses=tuple(s.value for s in Status if s.value in statuses),
@@ -492,6 +494,7 @@ def page(selection: Selection, *, about: About = About()) -> Iterator[str]:
         generated=_generated(about.generated),
         counts=survey.counts,
         chart=survey.chart,
+        chart_left_out=survey.chart_left_out,
         years=_years(selection, survey),
         parties=survey.parties,
         types=survey.types,

@@ -33,6 +33,7 @@ from timeline.stats import (
     finish,
     period_index,
     period_range,
+    period_start,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 
 WEEKS = 26  # the longest span drawn in weeks: half a year
 MONTHS = 120  # the longest span drawn in months: ten years
+# The longest span drawn at all, in years: beyond it a column is a hair, and the page's table
+# of counts a long list of zeros (most often one year was mistyped: 0224 for 2024).
+YEARS = 250
 UNITS = (Unit.WEEK, Unit.MONTH, Unit.YEAR)
 
 
@@ -201,9 +205,21 @@ class ChartCounts:
         window of dates the selection was made from (``stats.finish``)."""
         unit = self.unit()
         tally = self._tallies[unit]
-        if not tally.events:
+        if not tally.events or self.left_out(since, until) is not None:
             return None
         return draw(finish(tally, Spec(per=unit), since=since, until=until))
+
+    def left_out(self, since: date | None = None, until: date | None = None) -> str | None:
+        """Why there is no chart though events were counted (a span of more than ``YEARS``
+        years), in words for the page; None when there is one, or nothing to chart."""
+        span = period_range(self._tallies[Unit.YEAR].counts, Unit.YEAR, since=since, until=until)
+        if span is None or span[1] - span[0] < YEARS:
+            return None
+        first, last = (period_start(i, Unit.YEAR).year for i in span)
+        return (
+            f"No chart: these events span {last - first + 1:,} years, from {first} to {last}; "
+            "is a year mistyped?"
+        )
 
 
 def _events(n: int, verb: str) -> str:
