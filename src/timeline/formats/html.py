@@ -31,6 +31,7 @@ from timeline.dates import Precision
 from timeline.formats.labels import MONTHS, date_words, day_words, iso_label, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.pagechart import Chart, ChartCounts
+from timeline.formats.urls import web_url
 from timeline.query import sort_key, sorted_date
 from timeline.text import visible
 from timeline.vocab import EventType, Status
@@ -79,20 +80,6 @@ def _start_words(event: EventLike) -> str:
     'week of Monday 19 August 2024', 'August 2024', '2024' (an ``end`` has a <time> of its
     own)."""
     return date_words(event, weekday=True, end=False)
-
-
-# White space, and what ``text.visible`` escapes: control and bidi characters, lone surrogates.
-_NOT_IN_LINK = re.compile(
-    "[\\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-
-
-def web_address(url: str | None) -> str | None:
-    """``url`` if it may be a link: an ``http``/``https`` address with no control, bidi or
-    white-space character; else None (``javascript:``, ``data:`` and the rest stay text)."""
-    if url is None or not url[:8].lower().startswith(("http://", "https://")):
-        return None
-    return None if _NOT_IN_LINK.search(url) else url
 
 
 def _text(value: str) -> str:
@@ -210,7 +197,7 @@ def _source(source: SourceLike) -> SourceView:
         label, address = address or "", None
     return SourceView(
         label=label,
-        href=web_address(source.url),
+        href=web_url(source.url),
         address=address,
         published=source.published.isoformat() if source.published else None,
         quote=_text(source.quote) if source.quote else None,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-# White space, controls and bidi characters: a URL holding one is text, never a link (it would
-# break a line of the output, or show a reader another address than the one it leads to).
+# White space, controls, bidi and invisible characters (a soft hyphen, zero-width spaces and
+# joiners, word joiners, a BOM): a URL holding one is text, never a link (it would break a line
+# of the output, or show a reader another address than the one it leads to).
 _NOT_IN_LINK = re.compile(
-    "[\\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 
 
