@@ -16,7 +16,7 @@ from timeline import formats
 from timeline.formats import FileWriter, Format, Rendered, TextLines, html, rich
 from timeline.formats.csv import CSV_COLUMNS
 from timeline.formats.labels import date_label, gap_label, iso_label
-from timeline.model import Event, canonical_json
+from timeline.model import Event, Location, canonical_json
 from timeline.query import Responses
 from timeline.selection import Selection
 
@@ -497,6 +497,23 @@ def test_a_terminal_too_narrow_for_the_date_beside_the_text_puts_it_above(
     assert " ".join(lines).count(title) == 1  # every word whole, in order
     wide = _text(timeline_view([event], Responses()), width=42)
     assert "Mon 26 Aug ● " in wide
+
+
+@pytest.mark.parametrize("fmt", [Format.HTML, Format.MARKDOWN, Format.ICS, Format.RICH])
+def test_coordinates_are_written_with_every_digit_and_no_exponent(
+    fmt: Format, claim: Event
+) -> None:
+    """A point near zero is 0.00001, never 1e-05 (RFC 5545's GEO has no exponent, and a
+    reader may not know one), and one near a pole is never rounded onto it."""
+    near = claim.model_copy(update={"location": Location(name="x", lat=0.00001, lon=-89.999999)})
+    if fmt is Format.RICH:
+        text = _text(timeline_view([near], Responses(), long=True))
+    else:
+        text = "\n".join(lines_of(fmt, [near], Responses()))
+    if fmt is Format.MARKDOWN:
+        text = text.replace("\\", "")  # its punctuation is escaped
+    assert "e-0" not in text and "-90" not in text
+    assert ("0.00001;-89.999999" if fmt is Format.ICS else "0.00001, -89.999999") in text
 
 
 # ---------------------------------------------------------------------------- the bundled log

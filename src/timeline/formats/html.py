@@ -28,7 +28,14 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.labels import MONTHS, date_words, day_words, iso_label, status_of
+from timeline.formats.labels import (
+    MONTHS,
+    coordinates,
+    date_words,
+    day_words,
+    iso_label,
+    status_of,
+)
 from timeline.formats.output import About, TextLines
 from timeline.formats.pagechart import Chart, ChartCounts
 from timeline.formats.urls import web_url
@@ -186,7 +193,7 @@ def _place(location: LocationLike | None) -> str | None:
         return None
     parts = [_text(part) for part in (location.name, location.country) if part]
     if location.lat is not None and location.lon is not None:
-        parts.append(f"{location.lat:g}, {location.lon:g}")
+        parts.append(coordinates(location.lat, location.lon))
     return ", ".join(parts) or None
 
 

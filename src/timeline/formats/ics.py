@@ -26,11 +26,11 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from icalendar import Calendar, vText
+from icalendar import Calendar, vGeo, vText
 from icalendar import Event as VEvent
 
 from timeline.dates import Precision
-from timeline.formats.labels import date_words, made_from, status_of
+from timeline.formats.labels import date_words, decimal, made_from, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url, web_url
 from timeline.text import visible
@@ -83,6 +83,13 @@ def _description(event: EventLike, selection: Selection) -> str:
     return "\n".join(lines)
 
 
+class _Geo(vGeo):
+    """``GEO`` as RFC 5545 writes a FLOAT: digits and a point, no exponent (``1e-05``)."""
+
+    def to_ical(self) -> str:
+        return f"{decimal(self.latitude)};{decimal(self.longitude)}"
+
+
 def vevent(event: EventLike, selection: Selection, *, stamp: datetime) -> VEvent:
     """The calendar event of one event."""
     item = VEvent()
@@ -105,7 +112,7 @@ def vevent(event: EventLike, selection: Selection, *, stamp: datetime) -> VEvent
         if place:
             item.add("location", vText(place))
         if location.lat is not None and location.lon is not None:
-            item.add("geo", (location.lat, location.lon))
+            item.add("geo", _Geo((location.lat, location.lon)))
     item.add("transp", "TRANSPARENT")
     if event.precision is not Precision.DAY:
         item.add("x-timeline-precision", vText(event.precision.value))

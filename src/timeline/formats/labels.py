@@ -152,6 +152,22 @@ def coarser_than(unit: str) -> str:
     return f"a period no {unit} holds"
 
 
+def decimal(value: float) -> str:
+    """A number as people (and RFC 5545) write one: digits and a point, never an exponent
+    (``0.00001``, not ``1e-05``), with every digit the log holds (never rounded)."""
+    text = repr(value)
+    if "e" in text:
+        from decimal import Decimal
+
+        text = format(Decimal(text), "f")
+    return text
+
+
+def coordinates(lat: float, lon: float) -> str:
+    """'53.9, 27.56': a point as the views write it."""
+    return f"{decimal(lat)}, {decimal(lon)}"
+
+
 def plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.labels import date_words, made_from, month_words, status_of
+from timeline.formats.labels import coordinates, date_words, made_from, month_words, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
 from timeline.query import sorted_date
@@ -157,7 +157,7 @@ def _place(event: EventLike) -> str:
     assert location is not None
     parts = [visible(location.name or ""), location.country or ""]
     if location.lat is not None and location.lon is not None:
-        parts.append(f"{location.lat}, {location.lon}")
+        parts.append(coordinates(location.lat, location.lon))
     return ", ".join(part for part in parts if part)
 
 

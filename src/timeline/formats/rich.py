@@ -13,7 +13,14 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.labels import date_label, gap_label, iso_label, parties, status_of
+from timeline.formats.labels import (
+    coordinates,
+    date_label,
+    gap_label,
+    iso_label,
+    parties,
+    status_of,
+)
 from timeline.formats.output import About, Rendered
 from timeline.text import visible
 from timeline.vocab import Status
@@ -317,7 +324,7 @@ def _long_details(event: EventLike, body: Cell) -> None:
     if location is not None:
         place = [location.name, location.country]
         if location.lat is not None and location.lon is not None:
-            place.append(f"{location.lat:g}, {location.lon:g}")
+            place.append(coordinates(location.lat, location.lon))
         body.line(", ".join(visible(p) for p in place if p), lead="⌖ ", style="dim")
     if event.tags:
         body.line(", ".join(visible(tag) for tag in event.tags), lead="# ", style="dim")
