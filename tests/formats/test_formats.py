@@ -652,6 +652,19 @@ def test_titled_formats_are_those_that_write_the_title(
     assert (title in text) == formats.SHOW[fmt].titled
 
 
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [(None, "Timeline: actor belarus"), ("", "Timeline: actor belarus"),
+     ("   ", "Timeline: actor belarus"), ("  Brief  ", "Brief")],
+)  # fmt: skip
+def test_a_title_of_spaces_is_no_title(title: str | None, heading: str) -> None:
+    """--title '   ' gives the title made from the selection, as --title '' does, not a blank
+    heading; a title's own spaces around it are dropped."""
+    from timeline.formats import About
+
+    assert About(title=title, filters=("actor belarus",)).heading == heading
+
+
 def test_an_unused_title_is_said(log_copy: Path) -> None:
     """--title with a format that has no title is one warning line on stderr, not silence."""
     from typer.testing import CliRunner

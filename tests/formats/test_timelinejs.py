@@ -229,6 +229,20 @@ def test_a_one_line_printable_text_takes_a_shortcut_to_the_same_html(text: str) 
     assert timelinejs._text(text) == "<br>".join(html.escape(line) for line in lines if line)
 
 
+def test_no_events_is_still_one_json_value_and_a_note_says_timelinejs_will_refuse_it(
+    claim: Event,
+) -> None:
+    """TimelineJS refuses a timeline without events: the file is written, and the person who
+    made it is told (a note, on stderr through the CLI); with an event there is no note."""
+    output = timelinejs.events(Selection([], Responses()), about=ABOUT)
+    assert json.loads("\n".join(output.lines))["events"] == []
+    assert list(output.notes) == [timelinejs.NO_EVENTS_NOTE]
+    assert "TimelineJS loads no timeline without events" in timelinejs.NO_EVENTS_NOTE
+    output = timelinejs.events(Selection([claim], Responses()), about=ABOUT)
+    assert len(json.loads("\n".join(output.lines))["events"]) == 1
+    assert list(output.notes) == []
+
+
 def test_the_bundled_log_is_one_json_value_with_a_slide_per_event() -> None:
     """The bundled log parses as one JSON value: a slide per event in order, each with the
     date parts of its precision, and no HTML but ours."""

@@ -82,7 +82,8 @@ class About:
 
     @property
     def heading(self) -> str:
-        """The title, else one made from the selection: "Timeline: actor belarus"."""
-        if self.title:
-            return self.title
+        """The title (one of only spaces is none), else one made from the selection:
+        "Timeline: actor belarus"."""
+        if self.title and not self.title.isspace():
+            return self.title.strip()
         return "Timeline: " + ", ".join(self.filters) if self.filters else "Timeline"

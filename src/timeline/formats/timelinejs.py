@@ -142,7 +142,7 @@ def _json(value: Any) -> str:
     return json_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
-def _lines(selection: Selection, about: About) -> Iterator[str]:
+def _lines(selection: Selection, about: About, notes: list[str]) -> Iterator[str]:
     title = {
         "text": {
             "headline": _text(about.heading),
@@ -162,9 +162,19 @@ def _lines(selection: Selection, about: About) -> Iterator[str]:
         previous = text
     if previous is not None:
         yield previous
+    else:
+        notes.append(NO_EVENTS_NOTE)
     yield "]}"
 
 
+NO_EVENTS_NOTE = (
+    '0 events: TimelineJS loads no timeline without events ("Timeline configuration has no '
+    'events.")'
+)
+
+
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
-    """One JSON value: the title slide and the events, a slide a line."""
-    return TextLines(_lines(selection, about))
+    """One JSON value: the title slide and the events, a slide a line; a note when no event
+    is in it."""
+    notes: list[str] = []
+    return TextLines(_lines(selection, about, notes), notes=notes)
