@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from timeline.log.scan import Anchors, lead_byte, scan_lines, stream_blocks
+from timeline.log.scan import Anchors, lead_byte, line_starts, scan_lines, stream_blocks
 
 _ALPHABET = st.sampled_from(
     [b'"', b"a", b"b", b"A", b"1", b" ", b"-", b"\xd0\xb1", b"\\t", b"\\u00AD", b"\\", b"u", b":"]
@@ -56,6 +56,23 @@ def test_the_scan_keeps_exactly_the_lines_that_hold_a_needle(
         if any(_holds(line.lower() if lowercase else line, n, words=words) for n in needles)
     ]
     assert found == expected
+
+
+@given(lines=st.lists(st.sampled_from([b"", b"x", b"xx", b"ax", b"a"]), max_size=12))
+def test_line_starts_reads_each_byte_once_however_many_hits(lines: list[bytes]) -> None:
+    """The lines that hold a hit, found by searches that together cover each byte before the
+    last hit once: a line of 100,000 hits is not searched back over 100,000 times."""
+    block = b"".join(line + b"\n" for line in lines) + b"x" * 1000
+    searched: list[int] = []
+
+    def rfind(sub: bytes, start: int, end: int) -> int:
+        searched.append(end - start)
+        return block.rfind(sub, start, end)
+
+    hits = [at for at in range(len(block)) if block[at : at + 1] == b"x"]
+    expected = {block.rfind(b"\n", 0, at) + 1 for at in hits}
+    assert line_starts(rfind, hits) == expected
+    assert sum(searched) <= hits[-1]
 
 
 def test_a_lone_json_string_is_found_at_every_place() -> None:
