@@ -277,6 +277,16 @@ class _WrittenExtra(msgspec.Struct):
     extra: msgspec.Raw = msgspec.Raw(b"null")
 
 
+def _bom_of(line: RawLine) -> bytes:
+    """The file's byte order mark, when ``line`` starts the log and holds it."""
+    return BOM if line.starts_log and line.data.startswith(BOM) else b""
+
+
+def removal(line: RawLine) -> bytes:
+    """What is left of a removed line: nothing, or the file's BOM when it starts the log."""
+    return _bom_of(line)
+
+
 def replacement(line: RawLine, event: Event, *, before: EventLike) -> bytes:
     """The bytes that replace ``line`` (which held ``before``) to hold ``event``: its canonical
     form, except that an unchanged 'extra' keeps the text it was written in (``1E2`` stays
@@ -284,7 +294,7 @@ def replacement(line: RawLine, event: Event, *, before: EventLike) -> bytes:
     the line starts the log."""
     from timeline.rules import canonical_json
 
-    bom = BOM if line.starts_log and line.data.startswith(BOM) else b""
+    bom = _bom_of(line)
     text = canonical_json(event)
     if event.extra is not None and event.extra == before.extra:
         try:

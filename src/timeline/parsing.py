@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from timeline.errors import LineError
 from timeline.log.decoding import decode_json_object
-from timeline.log.lines import RawLine
+from timeline.log.lines import BOM, RawLine
 
 if TYPE_CHECKING:
     from timeline.model import Event
@@ -67,6 +67,8 @@ def parse_lines(
             event, form = read
             yield ValidLine(line, event, form is content, form)
             continue
+        if line.starts_log and content.startswith(BOM) and not content[len(BOM) :].strip():
+            continue  # a byte order mark and nothing else: a blank line (an editor's empty log)
         try:
             yield ValidLine(line, parse_raw_line(line, source=source))
         except LineError as exc:

@@ -49,6 +49,31 @@ def test_editing_the_first_line_keeps_the_bom(tmp_path: Path) -> None:
     assert edited.split(b"\n", 1)[1] == data.split(b"\n", 1)[1]
 
 
+@pytest.mark.parametrize("data", [BOM, BOM + b"\n", BOM + b"\n\n"])
+def test_a_log_of_a_bom_alone_is_an_empty_log(tmp_path: Path, data: bytes) -> None:
+    """An editor's empty file may hold its byte order mark alone (and a newline): no line is
+    bad, no event is there, for check and show alike."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(data)
+    checked = CliRunner().invoke(app, ["check", "-f", str(log)])
+    assert (checked.exit_code, checked.stdout) == (0, "")
+    assert checked.stderr == f"{log}: 0 errors, 0 warnings\n"
+    shown = CliRunner().invoke(app, ["show", "-f", str(log), "--json"])
+    assert (shown.exit_code, shown.stdout, shown.stderr) == (0, "", "")
+
+
+def test_removing_the_first_event_keeps_the_bom(tmp_path: Path) -> None:
+    """The BOM belongs to the file, not to its first line: rm of that line leaves it, and the
+    next line after it."""
+    log = tmp_path / "events.jsonl"
+    data = BUNDLED.read_bytes()
+    log.write_bytes(BOM + data)
+    first = data.split(b'"', 4)[3].decode()
+    result = CliRunner().invoke(app, ["rm", first, "--yes", "--force", "-f", str(log)])
+    assert result.exit_code == 0, result.stderr
+    assert log.read_bytes() == BOM + data.split(b"\n", 1)[1]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["plain", "rich"])
 def test_an_ascii_terminal_gets_escapes_not_an_internal_error(fmt: str) -> None:

@@ -37,7 +37,7 @@ def rm(
     """Remove events by id. Every other line of the log stays byte for byte as it was."""
     from timeline.cli.exits import say
     from timeline.cli.output import count, emit_after_change
-    from timeline.edits import dangling, find_line, refuse_dangling
+    from timeline.edits import dangling, find_line, refuse_dangling, removal
     from timeline.errors import InputError, LogWriteError
     from timeline.log.decoding import json_objects
     from timeline.log.files import lock_log, read_raw_lines
@@ -72,7 +72,9 @@ def rm(
             refuse_dangling(lines, doomed, name=log.name)
         left = list(dangling(lines, doomed)) if force else []  # else refused: none is left
         gone = {line.lineno for line in doomed.values()}
-        owner_note = log.rewrite(line.data for line in lines if line.lineno not in gone)
+        owner_note = log.rewrite(
+            removal(line) if line.lineno in gone else line.data for line in lines
+        )
     if owner_note:
         say(f"timeline: {owner_note}")
     for lineno, ref in left:  # numbered as the log is now, as check will name them
