@@ -338,6 +338,35 @@ class Renamed:
     data: bytes
 
 
+def _naming(
+    lines: Iterable[RawLine], actor: str, *, name: str
+) -> Iterator[tuple[RawLine, Event | None]]:
+    """The lines whose bytes may name ``actor`` (as written, or behind a ``\\u`` escape),
+    each with its event, or None when it holds no valid one; the caller tells which do."""
+    from timeline.errors import LineError
+    from timeline.parsing import parse_raw_line
+
+    needles = {actor.encode(), msgspec.json.encode(actor)[1:-1], b"\\u"}
+    for line in lines:
+        if not line.content.strip() or not any(n in line.data for n in needles):
+            continue
+        try:
+            yield line, parse_raw_line(line, source=name)
+        except LineError:
+            yield line, None
+
+
+def events_naming(lines: Iterable[RawLine], actor: str, *, name: str) -> int:
+    """How many valid events of ``lines`` name ``actor`` or one of its parts."""
+    from timeline.actors import is_part
+
+    return sum(
+        1
+        for _, event in _naming(lines, actor, name=name)
+        if event is not None and any(is_part(a, actor) for a in (*event.actors, *event.targets))
+    )
+
+
 def renamed_lines(
     lines: Iterable[RawLine], *, old: str, new: str, name: str
 ) -> tuple[list[Renamed], list[int]]:
@@ -345,19 +374,11 @@ def renamed_lines(
     in its place (in actors and targets; a name that becomes a repeat is dropped), and the
     numbers of the lines that mention ``old`` but hold no valid event (left as they are)."""
     from timeline.actors import renamed_id
-    from timeline.errors import LineError
-    from timeline.parsing import parse_raw_line
 
-    # Bytes one of which a line naming the actor must hold: as written, or behind a \u escape.
-    needles = {old.encode(), msgspec.json.encode(old)[1:-1], b"\\u"}
     changed: list[Renamed] = []
     skipped: list[int] = []
-    for line in lines:
-        if not line.content.strip() or not any(n in line.data for n in needles):
-            continue
-        try:
-            current = parse_raw_line(line, source=name)
-        except LineError:
+    for line, current in _naming(lines, old, name=name):
+        if current is None:
             if old.encode() in line.data:
                 skipped.append(line.lineno)
             continue

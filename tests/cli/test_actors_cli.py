@@ -355,6 +355,26 @@ def test_rename_fixes_drift_into_a_registered_actor(bundled: Path) -> None:
 
 
 @pytest.mark.parametrize("dry_run", [[], ["--dry-run"]], ids=["run", "dry-run"])
+def test_rename_onto_an_actor_the_log_names_says_the_two_become_one(
+    bundled: Path, dry_run: list[str]
+) -> None:
+    """Two spellings of one actor made one is what a rename onto a used id is for, but it
+    also makes one of two actors (here `belarus → russia` becomes `russia → russia`): said,
+    not silent. A rename onto an unused id says nothing of it."""
+    (bundled.parent / "actors.toml").unlink()
+    result = run("actors", "rename", "belarus", "russia", "-f", str(bundled), *dry_run)
+    assert result.exit_code == 0, result.stderr
+    verb = "would become" if dry_run else "is now"
+    assert result.stderr.splitlines()[0] == (
+        f"timeline: 'russia' already names 5 events of {bundled}: 'belarus' {verb} one actor "
+        "with it"
+    )
+    result = run("actors", "rename", "ukraine/mfa", "ukraine-mfa", "-f", str(bundled), *dry_run)
+    assert result.exit_code == 0, result.stderr
+    assert "already names" not in result.stderr
+
+
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]], ids=["run", "dry-run"])
 def test_rename_of_an_actor_no_event_names_is_an_error(bundled: Path, dry_run: list[str]) -> None:
     """A dry run says what the run would: here, that it fails."""
     result = run("actors", "rename", "nobody", "someone", "-f", str(bundled), *dry_run)

@@ -118,11 +118,11 @@ def rename(
     from timeline.cli.exits import say
     from timeline.cli.output import count, emit, emit_after_change
     from timeline.cli.registry import load_registry, registry_path
-    from timeline.edits import renamed_lines
+    from timeline.edits import events_naming, renamed_lines
     from timeline.errors import ConflictError, InputError
     from timeline.formats.output import TextLines
     from timeline.log.files import lock_log, read_raw_lines
-    from timeline.log.lines import display_name
+    from timeline.log.lines import RawLine, display_name
     from timeline.rules import normalize_actor
     from timeline.text import visible
 
@@ -154,11 +154,22 @@ def rename(
         if not changes and not in_registry:  # a dry run says what the run would
             raise ConflictError(f"{name}: no event names {old_id!r}: nothing to rename")
 
+    def say_if_joined(lines: list[RawLine]) -> None:
+        joined = events_naming(lines, new_id, name=name)
+        if joined:  # two spellings of one actor, made one: worth knowing it happened
+            verb = "would become" if dry_run else "is now"
+            say(
+                f"timeline: {new_id!r} already names {count(joined, 'event')} of {name}: "
+                f"{old_id!r} {verb} one actor with it"
+            )
+
     if dry_run:
-        changes, skipped = renamed_lines(read_raw_lines(file), old=old_id, new=new_id, name=name)
+        lines = list(read_raw_lines(file))
+        changes, skipped = renamed_lines(lines, old=old_id, new=new_id, name=name)
         refuse_if_nothing(changes)
         if in_registry and path is not None:
             renamed_registry(path.read_bytes(), old=old_id, new=new_id, source=str(path))
+        say_if_joined(lines)
     else:
         with lock_log(file, create=False) as log:
             lines = list(log.raw_lines())
@@ -179,6 +190,7 @@ def rename(
                 owner_note = log.rewrite(by_line.get(line.lineno, line.data) for line in lines)
                 if owner_note:
                     say(f"timeline: {owner_note}")
+        say_if_joined(lines)
     for lineno in skipped:
         say(f"{name}:{lineno}: names {old_id!r} but is not a valid event: left as it is")
     where = f" and in {path}" if in_registry else ""
