@@ -597,6 +597,19 @@ def test_import_skips_blank_lines(
     assert log_copy.read_bytes() == before + f"{one}\n{two}\n".encode()
 
 
+@pytest.mark.parametrize("data", ["", "\n\n", "[]", " [ ]\n"])
+def test_import_of_no_events_makes_no_log(runner: CliRunner, tmp_path: Path, data: str) -> None:
+    """An empty input (a file, blank lines, an empty array) imports nothing, says so, and
+    leaves a log that did not exist not made (an empty file would be made for nothing)."""
+    source, log = tmp_path / "empty.jsonl", tmp_path / "new" / "events.jsonl"
+    source.write_text(data, encoding="utf-8")
+    log.parent.mkdir()
+    result = invoke(runner, ["import", str(source), "-f", str(log)])
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == f"timeline: {source} holds no events: nothing imported\n"
+    assert not log.exists()
+
+
 def test_import_a_pretty_json_array_from_a_file(
     runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
 ) -> None:

@@ -115,6 +115,9 @@ def import_(
             if unknown:
                 listed = ", ".join(map(repr, unknown[:5])) + (" …" if len(unknown) > 5 else "")
                 say(f"timeline: {name}: not in {registry.source}: {listed}")
+        if not staged.lines and not found.count:  # an empty input: no log is made for it
+            say(f"timeline: {name} holds no events: nothing imported")
+            return
         with lock_log(file, create=True) as log:
             known = known_ids(log.raw_lines()) if staged.lines else {}
             notes: list[tuple[int, str]] = []  # links dropped: told in line order, below
