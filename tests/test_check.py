@@ -138,6 +138,24 @@ def test_nested_field_and_unknown_key() -> None:
     )
 
 
+def test_an_actor_stored_otherwise_than_it_is_read_is_a_warning() -> None:
+    """The model reads 'CSTO' as csto, 'a b' as a-b, and drops a control or bidi character
+    from an id: each is said, since show, --actor and diff use the id read, not the bytes."""
+    assert_problems(
+        lint(
+            event(actors=["CSTO", "belarus"]),
+            event(id="e2", actors=["csto\u0000"], targets=["a b", "ukraine"]),
+            event(id="e3", actors=["belarus/president\u202e"]),
+        ),
+        [
+            (1, WARNING, "actors", "'CSTO' is read as 'csto': store it so"),
+            (2, WARNING, "actors", "'csto\\x00' is read as 'csto': store it so"),
+            (2, WARNING, "targets", "'a b' is read as 'a-b': store it so"),
+            (3, WARNING, "actors", "is read as 'belarus/president': store it so"),
+        ],
+    )
+
+
 def test_end_before_date() -> None:
     """An end before the date is an error of the line."""
     assert_problems(

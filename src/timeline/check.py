@@ -22,6 +22,7 @@ from timeline.log.sources import read_any_lines
 from timeline.log.spool import Spool
 from timeline.parsing import InvalidLine, ParsedLine, parse_lines
 from timeline.rules import EventLike
+from timeline.text import short_repr
 from timeline.vocab import EventType, Status
 
 if TYPE_CHECKING:
@@ -73,8 +74,9 @@ def check_lines(
 _LINE_BITS = 40  # a place: the file's index above these bits, the line's number in them
 _LINE_MASK = (1 << _LINE_BITS) - 1
 
-Held = tuple[int, str, "str | None"]
-"""A problem found as its line was read: the line's number, the message, the field."""
+Held = tuple[int, str, "str | None", "Severity"]
+"""A problem found as its line was read: the line's number, the message, the field, and
+whether it is an error or a warning."""
 
 
 @dataclass(slots=True)
@@ -121,7 +123,7 @@ def _noting(
         ids.append(event.id)
         id_lines.append(lineno)
         if (future := not_yet(event, as_of)) is not None:
-            hold((lineno, future, "date"))
+            hold((lineno, future, "date", Severity.ERROR))
         if actors:
             for field_name, named in (("actors", event.actors), ("targets", event.targets)):
                 for actor in named:
@@ -142,9 +144,29 @@ def _note_parsed(
     lineno = parsed.line.lineno
     if isinstance(parsed, InvalidLine):
         for name, message in parsed.error.problems:
-            held.add((lineno, message, name))
+            held.add((lineno, message, name, Severity.ERROR))
     else:
+        if parsed.form is None:  # read by the model, which reads an actor in its own form
+            for name, stored, read in _actors_read_otherwise(parsed.line):
+                message = f"{short_repr(stored)} is read as {read!r}: store it so"
+                held.add((lineno, message, name, Severity.WARNING))
         note(lineno, parsed.event)
+
+
+def _actors_read_otherwise(line: RawLine) -> Iterator[tuple[str, str, str]]:
+    """Each actor of a valid line stored otherwise than it is read (``CSTO``, ``a b``, a
+    control character the id drops): its field, as stored, and as read (``normalize_actor``)."""
+    import msgspec
+
+    from timeline.log.lines import BOM
+    from timeline.rules import normalize_actor
+
+    obj = msgspec.json.decode(line.content.removeprefix(BOM) if line.starts_log else line.content)
+    for name in ("actors", "targets"):
+        for stored in obj.get(name) or ():
+            read = normalize_actor(stored)  # valid: the model read it
+            if read != stored:
+                yield name, stored, read
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,9 +403,9 @@ def _ids(
 
 
 def _placed(held: Iterable[Held], before: int, files: _Files) -> Iterator[tuple[int, Problem]]:
-    for lineno, message, field_name in held:
+    for lineno, message, field_name, severity in held:
         place = before + lineno
-        yield place, files.problem(place, Severity.ERROR, message, field_name)
+        yield place, files.problem(place, severity, message, field_name)
 
 
 def actor_drift(
