@@ -315,6 +315,13 @@ def test_a_pager_that_cannot_run_or_no_width_still_shows_the_timeline(tmp_path: 
     shown = _show_on_a_terminal(tmp_path, pager="sh -c 'cat; exit 127'")  # ran, then failed
     assert shown.count("Belarus becomes independent") == 1
     assert "$PAGER" not in shown
+    for pager in ('"', "less 'unclosed", "LESS=R"):  # no command a shell could run
+        shown = _show_on_a_terminal(tmp_path, pager=pager)
+        assert shown.count("Belarus becomes independent") == 1, pager
+        assert "$PAGER: no command in" in shown
+    shown = _show_on_a_terminal(tmp_path, pager="cat; exit 3")  # a shell's list: cat runs
+    assert shown.count("Belarus becomes independent") == 1
+    assert "$PAGER" not in shown
     mine = tmp_path / "bin" / "mypager"  # as the shell finds it: ~, $HOME, after exec
     mine.parent.mkdir()
     mine.write_text("#!/bin/sh\necho MYPAGER-RAN\ncat > /dev/null\n", encoding="utf-8")

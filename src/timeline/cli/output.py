@@ -243,10 +243,18 @@ def _pager() -> str | None:
         return "less" if shutil.which("less") else None
     if pager.strip() in ("", "cat"):
         return None
-    try:  # the command: the first word that is not a variable set for it (LESS=R less)
-        command = next(word for word in shlex.split(pager) if "=" not in word)
-    except (ValueError, StopIteration):  # unbalanced quotes, or no command: the shell judges
-        return pager
+    # The command: the first word that is not a variable set for it (LESS=R less), split as a
+    # shell splits it (';', '|' and '&' end a word).
+    lexer = shlex.shlex(pager, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        words = list(lexer)
+    except ValueError:  # unbalanced quotes: the shell would run nothing either
+        words = []
+    command = next((word for word in words if "=" not in word), None)
+    if command is None:
+        say(f"timeline: $PAGER: no command in {visible(repr(pager))}: shown without a pager")
+        return None
     if command in _SHELL_WORDS:  # a builtin (exec less), or one that runs another: the shell's
         return pager
     found = os.path.expandvars(os.path.expanduser(command))  # ~/bin/pager, $HOME/bin/pager
