@@ -87,6 +87,11 @@ ACCEPTED = [
     ("mar 2022", date(2022, 3, 1), MONTH),
     ("December 2024", date(2024, 12, 1), MONTH),
     ("Aug-2024", date(2024, 8, 1), MONTH),
+    # pasted from a page: full-width digits, a typographic hyphen, dash or minus
+    ("\uff12\uff10\uff12\uff14-08-26", date(2024, 8, 26), DAY),
+    ("2024\u201008\u201026", date(2024, 8, 26), DAY),
+    ("2024\u201308", date(2024, 8, 1), MONTH),
+    ("2024\u2212W34", date(2024, 8, 19), WEEK),
     # relative, against Monday 2024-08-26
     ("today", date(2024, 8, 26), DAY),
     ("TODAY", date(2024, 8, 26), DAY),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -140,6 +141,9 @@ def parse_iso_date(text: str) -> date:
     raise DateParseError(f"{short_repr(text)} is not a valid date")
 
 
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
+
+
 def parse_date(text: str, *, as_of: date) -> PartialDate:
     """Read a date as a user types it; relative forms ('last week') count back from ``as_of``.
 
@@ -150,7 +154,9 @@ def parse_date(text: str, *, as_of: date) -> PartialDate:
     """
     if isinstance(as_of, datetime):  # a datetime is a date too; keep only its day
         as_of = as_of.date()
-    stripped = text.strip()
+    # A date pasted from a page may be written in full-width digits or with a typographic
+    # hyphen or dash: read as the ASCII it stands for.
+    stripped = unicodedata.normalize("NFKC", text).translate(_DASHES).strip()
     result = _parse_iso(stripped, text)
     if result is None:
         result = _parse_relative(stripped, text, as_of)

@@ -292,6 +292,23 @@ def test_missing_file_is_one_line_without_traceback(runner: CliRunner, tmp_path:
     assert result.stderr == f"timeline: {missing}: cannot read: no such file\n"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["show", "-f", ""], ["check", "-f", ""], ["stats", "-f", ""], ["diff", "", "x.jsonl"],
+     ["rm", "x", "--yes", "-f", ""], ["edit", "x", "--title", "T", "-f", ""],
+     ["add", "-d", "2024-08-01", "-t", "aid", "-a", "a", "--title", "T", "-s", "https://e.org",
+      "-f", ""]],
+    ids=lambda args: args[0],
+)  # fmt: skip
+def test_an_empty_file_name_is_one_line_error(runner: CliRunner, args: list[str]) -> None:
+    """'' is no file (Path('') would be the current folder: "is a directory" misled)."""
+    result = invoke(runner, args)
+    assert_one_line_error(result)
+    assert result.stderr == (
+        "timeline: a log's file name is empty: give a path, or - for standard input\n"
+    )
+
+
 def test_directory_as_log_is_one_line_error(runner: CliRunner, tmp_path: Path) -> None:
     """A directory given as the log is refused cleanly."""
     result = invoke(runner, ["show", "-f", str(tmp_path)])

@@ -271,10 +271,15 @@ class Snapshot:
         return io.BufferedReader(RangeReader(self.fd, start, stop), buffer_size=_READ_SIZE)
 
 
+EMPTY_NAME = "a log's file name is empty: give a path, or - for standard input"
+
+
 @contextlib.contextmanager
 def snapshot(path: str | Path) -> Iterator[Snapshot]:
     """The log at ``path`` (a regular file) as it is now. The shared lock is held only while
     the snapshot is taken; the file stays open, and the snapshot whole, until the block ends."""
+    if not str(path):  # Path('') would be the current folder
+        raise LogReadError(EMPTY_NAME)
     name = display_name(path)
     target = Path(path)
     st = _check_readable(target, name)  # before open(): a FIFO is read whole, once
@@ -576,6 +581,8 @@ def lock_log(path: str | Path, *, create: bool) -> Iterator[LockedLog]:
     name = display_name(path)
     if str(path) == STDIN:
         raise LogWriteError("cannot write to standard input: give the log with --file")
+    if not str(path):  # Path('') would be the current folder
+        raise LogWriteError(EMPTY_NAME)
     _check_writable(Path(path), name)  # as given: a pipe's link (/dev/fd/N) leads to no path
     target = Path(os.path.realpath(path))  # a symbolic link names the log it leads to
     _check_writable(target, name)
