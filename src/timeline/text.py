@@ -64,4 +64,6 @@ def json_safe(line: str) -> str:
     ``json.dumps(ensure_ascii=False)`` escapes only C0 controls; the rest could still act on a
     terminal that ``--json`` output reaches.
     """
+    if line.isprintable():  # every character escaped is one that is not: nearly every line
+        return line
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", line)

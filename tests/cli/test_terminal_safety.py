@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
@@ -28,7 +28,7 @@ from timeline.formats import plain
 from timeline.model import Event
 from timeline.query import Responses
 from timeline.selection import Selection
-from timeline.text import visible, visible_joined
+from timeline.text import json_safe, visible, visible_joined
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -503,6 +503,23 @@ def test_visible_leaves_no_control_or_bidi_character(text: str, keep_newlines: b
 def test_visible_joined_is_visible_fields_joined(fields: list[str], separator: str) -> None:
     """The shortcut for printable fields gives what escaping each field and joining gives."""
     assert visible_joined(fields, separator) == separator.join(map(visible, fields))
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(text=_any_text)
+@example(text="a\x7fb")
+@example(text="a\u202eb\x85")
+def test_json_safe_escapes_every_control_bidi_and_surrogate_and_nothing_else(text: str) -> None:
+    """json_safe's shortcut for printable text (most JSON) gives what its search gives: each
+    character visible() escapes as a \\u escape (the same JSON value), nothing else touched."""
+    line = json.dumps(text, ensure_ascii=False)
+    expected = re.sub(
+        "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]",
+        lambda m: f"\\u{ord(m.group()):04x}",
+        line,
+    )
+    assert json_safe(line) == expected
+    assert json.loads(json_safe(line)) == text
 
 
 @settings(max_examples=200, deadline=None, database=None)

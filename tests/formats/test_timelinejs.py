@@ -243,6 +243,19 @@ def test_no_events_is_still_one_json_value_and_a_note_says_timelinejs_will_refus
     assert list(output.notes) == []
 
 
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(event=random_events(), text=st.text())
+def test_a_slide_s_json_is_what_json_dumps_writes(event: Event, text: str) -> None:
+    """msgspec writes each slide; json.dumps would write the same bytes (a lone surrogate in
+    a value, which msgspec refuses, goes to json.dumps)."""
+    from timeline.text import json_safe
+
+    slide = timelinejs.slide(event, Selection([event], Responses()))
+    for value in (slide, {**slide, "unique_id": text}):
+        expected = json_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        assert timelinejs._json(value) == expected
+
+
 def test_the_bundled_log_is_one_json_value_with_a_slide_per_event() -> None:
     """The bundled log parses as one JSON value: a slide per event in order, each with the
     date parts of its precision, and no HTML but ours."""

@@ -26,6 +26,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from timeline.dates import Precision, period_end
 from timeline.formats.labels import date_words, made_from, status_of
 from timeline.formats.output import About, TextLines
@@ -139,7 +141,13 @@ def slide(
 
 
 def _json(value: Any) -> str:
-    return json_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    """``value`` as compact JSON, as ``json.dumps`` writes it (msgspec writes the same, faster;
+    a lone surrogate, which UTF-8 cannot hold, is left to json.dumps's escape)."""
+    try:
+        text = msgspec.json.encode(value).decode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json_safe(text)
 
 
 def _lines(selection: Selection, about: About, notes: list[str]) -> Iterator[str]:
