@@ -655,11 +655,12 @@ def test_titled_formats_are_those_that_write_the_title(
 @pytest.mark.parametrize(
     ("title", "heading"),
     [(None, "Timeline: actor belarus"), ("", "Timeline: actor belarus"),
-     ("   ", "Timeline: actor belarus"), ("  Brief  ", "Brief")],
+     ("   ", "Timeline: actor belarus"), ("\t", "Timeline: actor belarus"),
+     ("Brief\t", "Brief\t")],
 )  # fmt: skip
 def test_a_title_of_spaces_is_no_title(title: str | None, heading: str) -> None:
     """--title '   ' gives the title made from the selection, as --title '' does, not a blank
-    heading; a title's own spaces around it are dropped."""
+    heading; any other title is the heading, which each format shows as its text."""
     from timeline.formats import About
 
     assert About(title=title, filters=("actor belarus",)).heading == heading

@@ -85,5 +85,5 @@ class About:
         """The title (one of only spaces is none), else one made from the selection:
         "Timeline: actor belarus"."""
         if self.title and not self.title.isspace():
-            return self.title.strip()
+            return self.title  # each format shows it as its text: visible, then stripped
         return "Timeline: " + ", ".join(self.filters) if self.filters else "Timeline"
