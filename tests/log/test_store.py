@@ -436,24 +436,28 @@ def test_split_json_array_of_nothing_is_empty() -> None:
 
 
 @pytest.mark.parametrize(
-    ("data", "lineno"),
+    ("data", "lineno", "unread"),
     [
-        (b'[\n  {"a": 1},\n  {"b": oops}\n]', 3),
-        (b'[\n  {"a": 1}\n  {"b": 2}\n]', 2),
+        (b'[\n  {"a": 1},\n  {"b": oops}\n]', 3, True),
+        (b'[\n  {"a": 1}\n  {"b": 2}\n]', 2, True),
+        (b'[\n  {"a": 1},,\n  {"b": 2}\n]', 2, True),
         pytest.param(
             b'[\n  {"a": 1}\n] trailing',
             3,
+            False,
         ),
-        (b'[\n  {"a": 1},\n\n]', 4),  # a comma before the end: JSON has none
-        (b'[{"a": 1}, ]', 1),
+        (b'[\n  {"a": 1},\n\n]', 4, False),  # a comma before the end: JSON has none
+        (b'[{"a": 1}, ]', 1, False),
     ],
 )
-def test_split_json_array_errors_name_the_line(data: bytes, lineno: int) -> None:
-    """Broken JSON inside an array is a LineError at the line where the trouble is."""
+def test_split_json_array_errors_name_the_line(data: bytes, lineno: int, unread: bool) -> None:
+    """Broken JSON inside an array is a LineError at the line where the trouble is; one that
+    leaves elements after it unread says so (the parser cannot tell where the next starts)."""
     with pytest.raises(LineError) as info:
         list(split_json_array([data], first_lineno=1, source="in.json"))
     assert info.value.lineno == lineno
     assert str(info.value).startswith(f"in.json:{lineno}: not valid JSON")
+    assert str(info.value).endswith("; the array is not read past it") == unread
 
 
 _JSON = st.recursive(

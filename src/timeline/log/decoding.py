@@ -226,6 +226,11 @@ class _Window:
             self.more(limit=limit)
 
 
+# What a syntax error inside an array costs: the parser cannot tell where the next element
+# would start, so nothing after it is read (JSON Lines go on at the next line).
+_UNREAD = "; the array is not read past it"
+
+
 def split_json_array(
     chunks: Iterable[bytes], *, first_lineno: int, source: str, limit: int = INPUT_LINE_LIMIT
 ) -> Iterator[RawLine]:
@@ -263,9 +268,11 @@ def split_json_array(
                 if cut:
                     window.more(limit=limit)  # raises the UTF-8 error that ended the text
                 where = window.lineno_at(exc.pos)
-                raise LineError(source, where, f"not valid JSON: {exc.msg}") from None
+                raise LineError(source, where, f"not valid JSON: {exc.msg}{_UNREAD}") from None
             except RecursionError:
-                raise LineError(source, lineno, "not valid JSON: nested too deeply") from None
+                raise LineError(
+                    source, lineno, f"not valid JSON: nested too deeply{_UNREAD}"
+                ) from None
             if end < len(text) - _MARGIN or window.ended:  # a number near the end may go on
                 break
             window.more(limit=limit)
@@ -278,7 +285,8 @@ def split_json_array(
         if after_comma:
             window.pos += 1
         elif after != "]":
-            raise LineError(source, lineno, "not valid JSON: expected ',' or ']' after an element")
+            message = f"not valid JSON: expected ',' or ']' after an element{_UNREAD}"
+            raise LineError(source, lineno, message)
 
 
 def _only_blanks_after(window: _Window, *, source: str, limit: int) -> None:
