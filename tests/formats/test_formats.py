@@ -516,6 +516,18 @@ def test_coordinates_are_written_with_every_digit_and_no_exponent(
     assert ("0.00001;-89.999999" if fmt is Format.ICS else "0.00001, -89.999999") in text
 
 
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [("https://example.org/a", True), ("https://exa\u200bmple.org/a", False),
+     ("https://", False), ("https://example.org/ x", False), ("https://:80/", False),
+     ("javascript:alert(1)", False)],
+)  # fmt: skip
+def test_the_terminal_view_links_by_the_rule_of_every_format(url: str, link: bool) -> None:
+    """A terminal hyperlink only for an address ``urls.web_url`` calls a link."""
+    style = rich._link_style(url)
+    assert (style.link if style else None) == (url if link else None)
+
+
 # ---------------------------------------------------------------------------- the bundled log
 
 

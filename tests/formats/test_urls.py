@@ -12,14 +12,17 @@ from timeline.formats import urls
 
 
 def _by_definition(url: str) -> str | None:
-    """An http(s) URL with a host, and no character a reader cannot see: by ``urlsplit``."""
+    """An http(s) URL with a host (a name with a letter or digit), and no character a reader
+    cannot see: by ``urlsplit``."""
     if urls._NOT_IN_LINK.search(url):
         return None
     try:
         parts = urlsplit(url)
+        host = parts.hostname or ""
     except ValueError:
         return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    named = any(char.isalnum() for char in host)
+    return url if parts.scheme.lower() in ("http", "https") and named else None
 
 
 _PIECES = st.sampled_from(
@@ -37,6 +40,10 @@ _PIECES = st.sampled_from(
 @example("ftp://x.example/")
 @example("HTTP://x.")
 @example("http://")
+@example("https://:80/")
+@example("https://@/")
+@example("https://.")
+@example("https://[::1]/")
 def test_a_link_is_made_of_exactly_the_urls_urlsplit_calls_web_addresses(url: str) -> None:
     """The quick look at a URL's start (``_PLAIN_WEB_URL``) never makes a link of one that
     ``urlsplit`` would not, and misses none."""
@@ -54,3 +61,20 @@ def test_most_source_urls_are_told_apart_without_urlsplit(
     monkeypatch.setattr(urls, "urlsplit", lambda u: called.append(u) or urlsplit(u))
     assert urls.web_url(url) == url
     assert called == ([] if quick else [url])
+
+
+# Unicode's default-ignorable code points (DerivedCoreProperties.txt), beside white space.
+_UNSEEN = [
+    "\u00ad", "\u034f", "\u061c", "\u115f", "\u1160", "\u17b4", "\u180b", "\u180e", "\u200b",
+    "\u200d", "\u200e", "\u202e", "\u2060", "\u2064", "\u2066", "\u206f", "\u3164", "\ufe0f",
+    "\ufeff", "\uffa0", "\ufff0", "\U0001bca0", "\U0001d173", "\U000e0041", "\U000e0100",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("unseen", _UNSEEN, ids=lambda c: f"U+{ord(c):04X}")
+def test_an_address_holding_a_character_no_one_sees_is_no_link(unseen: str) -> None:
+    """Whatever the character a reader cannot see, in the host or the path, no link is made:
+    the address shown would not be the one it leads to."""
+    assert urls.web_url("https://example.org/a") == "https://example.org/a"
+    assert urls.web_url(f"https://exa{unseen}mple.org/a") is None
+    assert urls.web_url(f"https://example.org/a{unseen}b") is None

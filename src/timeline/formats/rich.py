@@ -44,9 +44,10 @@ def _link_style(url: str | None) -> Style | str:
     style words ('link javascript:…', 'on red')."""
     from rich.style import Style
 
-    if url and url.lower().startswith(("http://", "https://")) and visible(url) == url:
-        return Style(link=url)
-    return ""
+    from timeline.formats.urls import web_url
+
+    link = web_url(url)  # the rule of every format
+    return Style(link=link) if link is not None else ""
 
 
 # A colour per type, by PLOVER's four kinds (cooperation and conflict, in words and in

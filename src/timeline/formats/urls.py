@@ -5,24 +5,31 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-# White space, controls, bidi and invisible characters (a soft hyphen, zero-width spaces and
-# joiners, word joiners, a BOM): a URL holding one is text, never a link (it would break a line
-# of the output, or show a reader another address than the one it leads to).
+# White space, controls, lone surrogates, and Unicode's default-ignorable code points (bidi
+# marks, a soft hyphen, zero-width spaces and joiners, fillers, variation selectors, tags:
+# DerivedCoreProperties.txt, Default_Ignorable_Code_Point): a URL holding one is text, never a
+# link (it would break a line of the output, or show a reader another address than the one it
+# leads to).
 _NOT_IN_LINK = re.compile(
-    "[\\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u2069\ufeff\ud800-\udfff]"
+    "[\\s\x00-\x1f\x7f-\x9f\ud800-\udfff"
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
 
 
 # The start of most source URLs: an http(s) scheme and a host of letters, digits, dots and
 # hyphens (and a port), then the end or a path, query or fragment. ``urlsplit`` gives such a
 # URL that scheme and a host; it is told apart at once, without it.
-_PLAIN_WEB_URL = re.compile(r"(?:[hH][tT][tT][pP][sS]?)://[A-Za-z0-9.-]+(?::[0-9]*)?(?:[/?#]|\Z)")
+_PLAIN_WEB_URL = re.compile(
+    r"(?:[hH][tT][tT][pP][sS]?)://[A-Za-z0-9.-]*[A-Za-z0-9][A-Za-z0-9.-]*(?::[0-9]*)?(?:[/?#]|\Z)"
+)
 
 
 def web_url(url: str | None) -> str | None:
-    """``url`` when it may be a link: an http or https URL with a host, and nothing in it that
-    a reader cannot see; ``None`` otherwise (``javascript:``, ``data:``, ``file:``, text)."""
+    """``url`` when it may be a link: an http or https URL with a host (a name with a letter
+    or digit in it), and nothing in it that a reader cannot see; ``None`` otherwise
+    (``javascript:``, ``data:``, ``file:``, ``https://:80/``, text)."""
     if url is None or _NOT_IN_LINK.search(url):
         return None
     if _PLAIN_WEB_URL.match(url):
@@ -31,7 +38,13 @@ def web_url(url: str | None) -> str | None:
         parts = urlsplit(url)
     except ValueError:  # a malformed IPv6 host: '[::1'
         return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    if parts.scheme.lower() not in ("http", "https"):
+        return None
+    try:
+        host = parts.hostname or ""
+    except ValueError:  # a bracketed host that is no address
+        return None
+    return url if any(char.isalnum() for char in host) else None
 
 
 def first_web_url(urls: list[str | None]) -> str | None:
