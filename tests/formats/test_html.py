@@ -497,7 +497,12 @@ def test_a_span_of_centuries_has_no_chart_but_says_why() -> None:
     tree = parse(render(selection_of(typo)))
     assert tree.all("svg") == []
     assert words(tree.one("p", "chart-left-out")) == (
-        "No chart: these events span 1,801 years, from 224 to 2024; is a year mistyped?"
+        "No chart: these events span 1,801 years, from 0224 to 2024; is a year mistyped?"
+    )
+    window = About(since=date(2024, 8, 1), until=date(2399, 12, 31))
+    tree = parse(render(selection_of([ev(CLAIM), ev(REJECT)]), about=window))
+    assert words(tree.one("p", "chart-left-out")) == (
+        "No chart: the dates asked for (--since, --until) span 376 years, from 2024 to 2399."
     )
     long_ago = [ev(CLAIM), ev(REJECT, date="1775-08-26")]
     tree = parse(render(selection_of(long_ago)))

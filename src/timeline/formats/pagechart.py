@@ -215,11 +215,11 @@ class ChartCounts:
         span = period_range(self._tallies[Unit.YEAR].counts, Unit.YEAR, since=since, until=until)
         if span is None or span[1] - span[0] < YEARS:
             return None
-        first, last = (period_start(i, Unit.YEAR).year for i in span)
-        return (
-            f"No chart: these events span {last - first + 1:,} years, from {first} to {last}; "
-            "is a year mistyped?"
-        )
+        first, last = (f"{period_start(i, Unit.YEAR).year:04d}" for i in span)
+        years = f"{span[1] - span[0] + 1:,} years, from {first} to {last}"
+        if since is not None or until is not None:  # the window asked for makes the span
+            return f"No chart: the dates asked for (--since, --until) span {years}."
+        return f"No chart: these events span {years}; is a year mistyped?"
 
 
 def _events(n: int, verb: str) -> str:
