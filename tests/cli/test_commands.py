@@ -627,6 +627,19 @@ def test_import_of_no_events_makes_no_log(runner: CliRunner, tmp_path: Path, dat
     assert not log.exists()
 
 
+def test_import_skipping_every_line_makes_no_log(runner: CliRunner, tmp_path: Path) -> None:
+    """--skip-invalid on an input whose every line has a problem: each is named, nothing is
+    imported (exit 1), and no empty log is made."""
+    source, log = tmp_path / "bad.jsonl", tmp_path / "events.jsonl"
+    source.write_text('{"bad": 1}\ngarbage\n', encoding="utf-8")
+    result = invoke(runner, ["import", str(source), "-f", str(log), "--skip-invalid"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    told = result.stderr.splitlines()
+    assert told[-2] == f"{source}:2: not valid JSON: Expecting value (column 1)"
+    assert told[-1] == "timeline: nothing imported; skipped 2 lines with problems"
+    assert not log.exists()
+
+
 def test_import_a_pretty_json_array_from_a_file(
     runner: CliRunner, log_copy: Path, tmp_path: Path, event_data: EventData
 ) -> None:

@@ -115,9 +115,17 @@ def import_(
             if unknown:
                 listed = ", ".join(map(repr, unknown[:5])) + (" …" if len(unknown) > 5 else "")
                 say(f"timeline: {name}: not in {registry.source}: {listed}")
-        if not staged.lines and not found.count:  # an empty input: no log is made for it
-            say(f"timeline: {name} holds no events: nothing imported")
-            return
+        if not staged.lines:  # no valid event: no log is made for it
+            if not found.count:
+                say(f"timeline: {name} holds no events: nothing imported")
+                return
+            bad_lines: set[int] = set()  # --skip-invalid, and every line has a problem
+            for bad_line, its_problems in found:
+                tell(LineError.from_problems(name, bad_line, its_problems))
+                bad_lines.add(bad_line)
+            skipped = count(len(bad_lines), "line")
+            say(f"timeline: nothing imported; skipped {skipped} with problems")
+            raise typer.Exit(EXIT_FOUND)
         with lock_log(file, create=True) as log:
             known = known_ids(log.raw_lines()) if staged.lines else {}
             notes: list[tuple[int, str]] = []  # links dropped: told in line order, below
