@@ -109,6 +109,17 @@ def test_tags_that_tag_finds_alike_count_as_one_under_the_spelling_used_most() -
     assert table(events, Field.TAG) == [("NATO", 3), ("izmir", 2)]
     result = count_events(events, Spec(by=(Field.TAG,)))
     assert (result.events, result.mentions) == (3, 5)
+    # With another field, an event may count in several rows: the spelling is still the one
+    # most events have (two spell it 'nato', one 'NATO' for three actors).
+    three = [
+        ev(CLAIM, tags=["NATO"], actors=["a", "b", "c"]),
+        ev(REJECT, tags=["nato"], actors=["a"]),
+        ev(MOBILIZE, tags=["nato"], actors=["a"]),
+    ]
+    assert table(three, Field.TAG) == [("nato", 3)]
+    assert table(three, Field.TAG, Field.ACTOR) == [
+        ("nato", "a", 3), ("nato", "b", 1), ("nato", "c", 1)
+    ]  # fmt: skip
     assert sorted(table(events, Field.TYPE, Field.TAG)) == [
         ("accuse", "NATO", 1),
         ("mobilize", "NATO", 1),  # one spelling in every row

@@ -213,19 +213,21 @@ def _one_per_fold(tags: Sequence[str]) -> Iterable[str]:
     return firsts.values()
 
 
-def _tags_as_one(counts: Counter[tuple[Slot, Key]], at: int) -> Counter[tuple[Slot, Key]]:
+def _tags_as_one(
+    counts: Counter[tuple[Slot, Key]], at: int, spellings: Counter[str]
+) -> Counter[tuple[Slot, Key]]:
     """``counts`` with the tags (at ``at`` in a key) that ``--tag`` finds alike counted as one,
-    under the spelling counted most (a tie: the first in code-point order)."""
-    uses: dict[str, Counter[str]] = {}
-    for (_, key), n in counts.items():
+    under the spelling most events have (``spellings``; a tie: the first in code-point order)."""
+    uses: dict[str, set[str]] = {}
+    for _, key in counts:
         tag = key[at]
         if tag is not None:
-            uses.setdefault(search_fold(tag), Counter())[tag] += n
+            uses.setdefault(search_fold(tag), set()).add(tag)
     spelling: dict[str, str] = {}
-    for spellings in uses.values():
-        if len(spellings) > 1:
-            most = min(spellings, key=lambda s: (-spellings[s], s))
-            spelling.update(dict.fromkeys(spellings, most))
+    for alike in uses.values():
+        if len(alike) > 1:
+            most = min(alike, key=lambda s: (-spellings[s], s))
+            spelling.update(dict.fromkeys(alike, most))
     if not spelling:
         return counts
     merged: Counter[tuple[Slot, Key]] = Counter()
@@ -253,10 +255,12 @@ class Tally:
     spanning: int = 0  # events with an end in a later period than the one they are counted in
     rejected: set[str] = field(default_factory=set)
     pending: dict[str, list[tuple[Slot, Key]]] | None = None
+    spellings: Counter[str] = field(default_factory=Counter)  # events by each tag as spelled
 
     def merge(self, other: Tally) -> None:
         """Add ``other``'s counts to these."""
         self.counts.update(other.counts)
+        self.spellings.update(other.spellings)
         self.events += other.events
         self.coarser += other.coarser
         self.spanning += other.spanning
@@ -290,6 +294,7 @@ def counter(spec: Spec) -> Callable[[Tally, EventLike], None]:
     """A function that counts one event into a tally, by ``spec``."""
     by, depth, per = spec.by, spec.depth, spec.per
     remember_status = spec.status_at is not None
+    by_tag = Field.TAG in by
 
     def slot_of(event: EventLike, tally: Tally) -> Slot:
         if per is None:
@@ -309,6 +314,8 @@ def counter(spec: Spec) -> Callable[[Tally, EventLike], None]:
 
     def count(tally: Tally, event: EventLike) -> None:
         tally.events += 1
+        if by_tag:  # which spelling names a tag is told by events, not by rows
+            tally.spellings.update(_one_per_fold(event.tags))
         slot = slot_of(event, tally)
         if len(by) == 1:
             keys: Iterable[Key] = [(value,) for value in _values(event, by[0], depth)]
@@ -417,7 +424,7 @@ def finish(
     included, with bands where they start."""
     counts = +tally.counts
     if Field.TAG in spec.by:
-        counts = _tags_as_one(counts, spec.by.index(Field.TAG))
+        counts = _tags_as_one(counts, spec.by.index(Field.TAG), tally.spellings)
     if spec.per is not None and since is not None:
         counts = _from_window(counts, period_index(since, spec.per))
     totals: Counter[Key] = Counter()
