@@ -315,13 +315,24 @@ def test_a_pager_that_cannot_run_or_no_width_still_shows_the_timeline(tmp_path: 
     shown = _show_on_a_terminal(tmp_path, pager="sh -c 'cat; exit 127'")  # ran, then failed
     assert shown.count("Belarus becomes independent") == 1
     assert "$PAGER" not in shown
-    for pager in ('"', "less 'unclosed", "LESS=R"):  # no command a shell could run
+    for pager, said in (
+        ('"', "a quote is not closed in"),
+        ("less 'unclosed", "a quote is not closed in"),
+        ("LESS=R", "no command in"),
+    ):  # nothing a shell could run
         shown = _show_on_a_terminal(tmp_path, pager=pager)
         assert shown.count("Belarus becomes independent") == 1, pager
-        assert "$PAGER: no command in" in shown
-    shown = _show_on_a_terminal(tmp_path, pager="cat; exit 3")  # a shell's list: cat runs
-    assert shown.count("Belarus becomes independent") == 1
-    assert "$PAGER" not in shown
+        assert f"$PAGER: {said}" in shown
+    for pager in ("cat; exit 3", "(cat)", "{ cat; }"):  # a shell's list or group: cat runs
+        shown = _show_on_a_terminal(tmp_path, pager=pager)
+        assert shown.count("Belarus becomes independent") == 1, pager
+        assert "$PAGER" not in shown
+    mine = tmp_path / "a=b" / "pg"  # an '=' in a path is no variable
+    mine.parent.mkdir()
+    mine.write_text("#!/bin/sh\necho EQPAGER-RAN\ncat > /dev/null\n", encoding="utf-8")
+    mine.chmod(0o755)
+    shown = _show_on_a_terminal(tmp_path, pager=str(mine))
+    assert "EQPAGER-RAN" in shown and "$PAGER" not in shown
     mine = tmp_path / "bin" / "mypager"  # as the shell finds it: ~, $HOME, after exec
     mine.parent.mkdir()
     mine.write_text("#!/bin/sh\necho MYPAGER-RAN\ncat > /dev/null\n", encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
@@ -249,13 +250,17 @@ def _pager() -> str | None:
     lexer.whitespace_split = True
     try:
         words = list(lexer)
-    except ValueError:  # unbalanced quotes: the shell would run nothing either
-        words = []
-    command = next((word for word in words if "=" not in word), None)
+    except ValueError:  # the shell would run nothing either
+        quoted = visible(repr(pager))
+        say(f"timeline: $PAGER: a quote is not closed in {quoted}: shown without a pager")
+        return None
+    command = next((word for word in words if not _ASSIGNMENT.match(word)), None)
     if command is None:
         say(f"timeline: $PAGER: no command in {visible(repr(pager))}: shown without a pager")
         return None
-    if command in _SHELL_WORDS:  # a builtin (exec less), or one that runs another: the shell's
+    if (
+        command in _SHELL_WORDS or command in _SHELL_SYNTAX
+    ):  # a builtin (exec less), or one that runs another: the shell's
         return pager
     found = os.path.expandvars(os.path.expanduser(command))  # ~/bin/pager, $HOME/bin/pager
     if shutil.which(found) is None:
@@ -268,6 +273,10 @@ def _pager() -> str | None:
 _SHELL_WORDS = frozenset(
     {"exec", "command", "builtin", "eval", "env", "nice", "nohup", "sudo", "time", "."}
 )
+# What starts a compound command or a group ('(cat)', '{ cat; }'): the shell's to judge.
+_SHELL_SYNTAX = frozenset({"(", "{", "!", "if", "for", "while", "until", "case"})
+# A variable set for the command (LESS=R less), as a shell reads one: a name, then '='.
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 
 def _page(pager: str, text: str) -> None:
