@@ -92,6 +92,9 @@ ACCEPTED = [
     ("2024\u201008\u201026", date(2024, 8, 26), DAY),
     ("2024\u201308", date(2024, 8, 1), MONTH),
     ("2024\u2212W34", date(2024, 8, 19), WEEK),
+    ("2024\u204308\u204326", date(2024, 8, 26), DAY),
+    ("2024\u30fc08\u30fc26", date(2024, 8, 26), DAY),
+    ("\uff12\uff10\uff12\uff14\uff0f\uff18\uff0f\uff12\uff16", date(2024, 8, 26), DAY),
     # relative, against Monday 2024-08-26
     ("today", date(2024, 8, 26), DAY),
     ("TODAY", date(2024, 8, 26), DAY),
@@ -262,8 +265,10 @@ def test_numeric_dates_year_first_are_read(text: str, start: date, precision: Pr
         ("0000/01/01", "'0000/01/01' falls outside the years 1 to 9999"),
         ("2024/13/01", "'2024/13/01' is not a valid date: there is no month 13"),
         ("2024/02/30", "'2024/02/30' is not a valid date: February 2024 has 29 days"),
-        ("2024/08-26", "'2024/08-26': a date in numbers must start with the year (05/06/2024 is "
-         "May or June depending on who wrote it): write it as YYYY-MM-DD"),
+        ("2024/08-26", "'2024/08-26' is not a date I can read (try YYYY-MM-DD, YYYY-MM, YYYY, "
+         "YYYY-Www, '26 August 2024' or 'last week')"),  # it starts with the year
+        ("2024-08-26\u00b9", "'2024-08-26\u00b9' is not a date I can read (try YYYY-MM-DD, "
+         "YYYY-MM, YYYY, YYYY-Www, '26 August 2024' or 'last week')"),  # a footnote: no digit
         ("2024-08-26/2024-08-28",
          "'2024-08-26/2024-08-28' is a period: give its first day as the date and its last as "
          "the end"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -141,7 +140,14 @@ def parse_iso_date(text: str) -> date:
     raise DateParseError(f"{short_repr(text)} is not a valid date")
 
 
-_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
+_AS_ASCII = str.maketrans(
+    {
+        **{chr(0xFF01 + i): chr(0x21 + i) for i in range(94)},  # full-width forms (U+FF10 is 0)
+        "\u3000": " ",  # an ideographic space
+        # hyphens, dashes, a minus, a hyphen bullet, and the long sound mark typed for one
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u30fc\uff70", "-"),
+    }
+)
 
 
 def parse_date(text: str, *, as_of: date) -> PartialDate:
@@ -155,8 +161,9 @@ def parse_date(text: str, *, as_of: date) -> PartialDate:
     if isinstance(as_of, datetime):  # a datetime is a date too; keep only its day
         as_of = as_of.date()
     # A date pasted from a page may be written in full-width digits or with a typographic
-    # hyphen or dash: read as the ASCII it stands for.
-    stripped = unicodedata.normalize("NFKC", text).translate(_DASHES).strip()
+    # hyphen or dash: read as the ASCII it stands for (nothing else is changed: NFKC would
+    # make '26¹' of a footnote mark '261').
+    stripped = text.translate(_AS_ASCII).strip()
     result = _parse_iso(stripped, text)
     if result is None:
         result = _parse_relative(stripped, text, as_of)
@@ -320,8 +327,8 @@ def _parse_numbers(s: str, text: str) -> PartialDate:
     if day_month := _DAY_MONTH_YEAR.fullmatch(s):
         return _day_month_year(int(day_month[1]), int(day_month[3]), int(day_month[4]), text)
     found = _YEAR_FIRST.fullmatch(s)
-    if found is None:
-        raise _ambiguous(text)
+    if found is None:  # it starts with the year, or it would say that it must
+        raise _unreadable(text) if _YEAR_FIRST.match(s) else _ambiguous(text)
     year, month = int(found[1]), int(found[3])
     if not 1 <= year <= 9999:
         raise _out_of_range(text)
