@@ -309,6 +309,22 @@ def test_an_empty_file_name_is_one_line_error(runner: CliRunner, args: list[str]
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["show", "--actors", ""], "the actor registry's file name is empty (--actors, "
+      "$TIMELINE_ACTORS)"),
+     (["import", "", "-f", "x.jsonl"], "import: the input's file name is empty: give a path, or "
+      "- for stdin")],
+    ids=["actors", "import"],
+)  # fmt: skip
+def test_an_empty_name_of_another_file_says_which(
+    runner: CliRunner, args: list[str], message: str
+) -> None:
+    result = invoke(runner, args)
+    assert_one_line_error(result)
+    assert result.stderr == f"timeline: {message}\n"
+
+
 def test_directory_as_log_is_one_line_error(runner: CliRunner, tmp_path: Path) -> None:
     """A directory given as the log is refused cleanly."""
     result = invoke(runner, ["show", "-f", str(tmp_path)])

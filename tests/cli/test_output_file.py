@@ -75,7 +75,7 @@ def test_output_into_a_missing_folder(runner: CliRunner, log_copy: Path) -> None
     out = log_copy.parent / "missing" / "x.csv"
     result = runner.invoke(app, ["show", "-f", str(log_copy), "--format", "csv", "-o", str(out)])
     assert result.exit_code == 2
-    folder = os.path.realpath(out.parent)
+    folder = out.parent  # as typed
     assert result.stderr == f"timeline: {out}: cannot write: folder '{folder}' does not exist\n"
     assert sorted(p.name for p in log_copy.parent.iterdir()) == ["events.jsonl"]
 

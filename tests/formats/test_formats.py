@@ -668,11 +668,11 @@ def test_titled_formats_are_those_that_write_the_title(
     ("title", "heading"),
     [(None, "Timeline: actor belarus"), ("", "Timeline: actor belarus"),
      ("   ", "Timeline: actor belarus"), ("\t", "Timeline: actor belarus"),
-     ("Brief\t", "Brief\t")],
+     ("  Brief  ", "Brief"), ("Brief\t", "Brief\\x09")],
 )  # fmt: skip
 def test_a_title_of_spaces_is_no_title(title: str | None, heading: str) -> None:
     """--title '   ' gives the title made from the selection, as --title '' does, not a blank
-    heading; any other title is the heading, which each format shows as its text."""
+    heading; any other title is the heading as every view shows a text: visible, stripped."""
     from timeline.formats import About
 
     assert About(title=title, filters=("actor belarus",)).heading == heading

@@ -174,7 +174,7 @@ def _emit_to_file(output: Output, path: str) -> None:
             with new_file(path) as tmp, open(tmp, "wb") as out:
                 _write_output(output, out)
     except FileNotFoundError:
-        folder = os.path.dirname(os.path.realpath(path))
+        folder = os.path.dirname(path) or "."  # as typed: /proc/self, not /proc/4242
         # A folder that exists and still has no room for a new file: /proc, /sys.
         why = "takes no new files" if os.path.isdir(folder) else "does not exist"
         raise OutputError(f"{display_name(path)}: cannot write: folder '{folder}' {why}") from None

@@ -39,6 +39,8 @@ def load_registry(actors: str | None, *logs: str) -> Registry | None:
     from timeline.actors import RegistryError, parse_registry
     from timeline.log.lines import os_reason, unreadable_kind
 
+    if actors == "":  # Path('') would be the current folder
+        raise RegistryError("the actor registry's file name is empty (--actors, $TIMELINE_ACTORS)")
     path = registry_path(actors, *logs)
     if path is None:
         found = _registry_in_git(logs)

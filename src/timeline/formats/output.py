@@ -8,6 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from timeline.text import visible
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
@@ -85,5 +87,6 @@ class About:
         """The title (one of only spaces is none), else one made from the selection:
         "Timeline: actor belarus"."""
         if self.title and not self.title.isspace():
-            return self.title  # each format shows it as its text: visible, then stripped
+            # as every view shows a text: visible (a tab is \x09), then without spaces around
+            return visible(self.title, keep_newlines=True).strip()
         return "Timeline: " + ", ".join(self.filters) if self.filters else "Timeline"

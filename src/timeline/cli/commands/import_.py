@@ -63,6 +63,8 @@ def import_(
     from timeline.userinput import today
 
     file = write_log(files, "import")
+    if not source:
+        raise InputError("import: the input's file name is empty: give a path, or - for stdin")
     if source == STDIN and sys.stdin.isatty():  # nobody is typing JSON: say what is wanted
         raise InputError("import: give a PATH, or pipe events into standard input")
     as_of_day = today(as_of)
