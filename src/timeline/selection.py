@@ -904,6 +904,9 @@ class AnsweredEvents(Mapping[str, EventLike]):
 _MANY_IDS = 64  # more than this, and one id pattern per line beats a search for each
 _ID_FIRST = re.compile(rb'\{"id":"([^"\\]*)"')
 _IDS_AFTER_NEWLINES = re.compile(rb'\n\{"id":"([^"\\]*)"')
+# At every newline, the id that begins the next line as the canonical form writes it, or b""
+# when it begins otherwise: one search gives both the ids and whether every line has one.
+_IDS_AT_NEWLINES = re.compile(rb'\n(?:\{"id":"([^"\\]*)")?')
 
 
 def _events_by_id(snap: Snapshot, ids: set[str]) -> dict[str, EventLike]:
@@ -949,11 +952,11 @@ def _lines_of_ids(fd: int, start: int, end: int, wanted: set[bytes]) -> Iterator
     base = start
     for block, cut in file_blocks(fd, start, end):
         first = _ID_FIRST.match(block, 0, cut)
-        ids = [first.group(1)] if first is not None else []
-        ids += _IDS_AFTER_NEWLINES.findall(block, 0, cut)
-        if len(ids) == 1 + block.count(b"\n", 0, cut - 1):
-            if not wanted.isdisjoint(ids):  # the lines that begin with a wanted id
-                leading = [(0, first)] if first is not None else []
+        # The newlines before the block's last byte: each begins a line of the block.
+        ids = _IDS_AT_NEWLINES.findall(block, 0, cut - 1)
+        if first is not None and first.group(1) and b"" not in ids:
+            if first.group(1) in wanted or not wanted.isdisjoint(ids):  # lines to read
+                leading = [(0, first)]
                 leading += (
                     (found.start() + 1, found)
                     for found in _IDS_AFTER_NEWLINES.finditer(block, 0, cut)
