@@ -119,3 +119,22 @@ def test_the_legend_says_how_many_marks_a_period_takes() -> None:
     marks = lines[1].split()[1]  # the series' sparkline, after its label
     assert len(marks) == 5 * 3
     assert any(line.startswith("each 3 marks: a day;") for line in lines)
+
+
+@pytest.mark.parametrize("width", [40, 60, 100])
+def test_a_chart_of_grouped_periods_fits_its_width_with_the_scale_in_line(width: int) -> None:
+    """Periods grouped into columns add up to more than any one of them: the scale's width is
+    the top column's (9 events in a week, 11 in two), so the axis lines up and no line wraps."""
+    events = [ev(CLAIM, id=f"a{i}", date="2024-08-05") for i in range(9)]
+    events += [ev(CLAIM, id=f"b{i}", date="2024-08-12") for i in range(2)]
+    events += [ev(CLAIM, id="c", date=f"{year}-01-01") for year in (2019,)]
+    output = formats.STATS[Format.RICH](count_events(events, Spec(per=Unit.WEEK)))
+    assert isinstance(output, Rendered)
+    console = Console(width=width, record=True, color_system=None)
+    console.print(output.renderable)
+    lines = console.export_text().splitlines()
+    assert max(map(len, lines)) <= width
+    scale = [line for line in lines if "│" in line or "└" in line]
+    assert {line.index("│") if "│" in line else line.index("└") for line in scale} == {
+        len(scale[0].split("│")[0].rstrip()) + 1
+    }

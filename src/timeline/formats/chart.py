@@ -230,9 +230,13 @@ def _chart(result: Stats, width: int) -> Iterator[Text]:
     fine = [r for r in result.rows if r.period is not None and not r.period.coarse]
     values = [r.count for r in fine]
     top_w = len(f"{max(values, default=0):,}")
-    room = width - top_w - 2
-    sums, run = grouped(values, room)
-    top = max(sums, default=0)
+    while True:  # the scale's width is its top's, which grouping periods into columns may grow
+        room = width - top_w - 2
+        sums, run = grouped(values, room)
+        top = max(sums, default=0)
+        if len(f"{top:,}") <= top_w:
+            break
+        top_w = len(f"{top:,}")
     # Few periods get wide columns, so that each can carry its label.
     step = max(1, min(room // max(len(sums), 1), 12))
     drawn_w = max(1, min(step - 1, 7))
