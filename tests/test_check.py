@@ -138,6 +138,22 @@ def test_nested_field_and_unknown_key() -> None:
     )
 
 
+def test_half_a_point_is_a_warning() -> None:
+    """add and edit refuse --lat without --lon; a log written elsewhere may hold one: check
+    says so (GeoJSON and the calendar leave such an event off the map)."""
+    assert_problems(
+        lint(
+            event(location={"name": "Minsk", "lat": 53.9}),
+            event(id="e2", location={"lon": 27.56}),
+            event(id="e3", location={"lat": 53.9, "lon": 27.56}),
+        ),
+        [
+            (1, WARNING, "location", "lat without lon, or lon without lat: no map can place"),
+            (2, WARNING, "location", "lat without lon, or lon without lat: no map can place"),
+        ],
+    )
+
+
 def test_an_actor_stored_otherwise_than_it_is_read_is_a_warning() -> None:
     """The model reads 'CSTO' as csto, 'a b' as a-b, and drops a control or bidi character
     from an id: each is said, since show, --actor and diff use the id read, not the bytes."""

@@ -112,6 +112,9 @@ def line_facts(
     return facts
 
 
+HALF_POINT = "lat without lon, or lon without lat: no map can place half a point"
+
+
 def _noting(
     facts: LineFacts, held: Spool[Held], *, as_of: date, actors: bool
 ) -> Callable[[int, EventLike], None]:
@@ -124,6 +127,9 @@ def _noting(
         id_lines.append(lineno)
         if (future := not_yet(event, as_of)) is not None:
             hold((lineno, future, "date", Severity.ERROR))
+        location = event.location
+        if location is not None and (location.lat is None) != (location.lon is None):
+            hold((lineno, HALF_POINT, "location", Severity.WARNING))
         if actors:
             for field_name, named in (("actors", event.actors), ("targets", event.targets)):
                 for actor in named:

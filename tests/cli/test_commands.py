@@ -493,6 +493,15 @@ def test_add_duplicate_id_is_refused(runner: CliRunner, log_copy: Path) -> None:
     assert CLAIM_ID in result.stderr
 
 
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_add_empty_id_is_refused(runner: CliRunner, log_copy: Path, empty: str) -> None:
+    """--id '' is no id: refused, not replaced by a made-up one without a word."""
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["add", "-f", str(log_copy), *ADD_ARGS, "--id", empty])
+    _assert_refused_unchanged(result, log_copy, before)
+    assert result.stderr.startswith(f"timeline: --id: {empty!r} is not a valid id")
+
+
 def test_add_responds_to_must_exist(runner: CliRunner, log_copy: Path) -> None:
     """--responds-to an unknown id: exit 2, log untouched; a known one is stored."""
     before = log_copy.read_bytes()

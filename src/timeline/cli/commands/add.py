@@ -93,7 +93,7 @@ def add(
     obj = flags.apply({}, today=day)
     if not obj["sources"]:
         raise InputError("--source: an event needs a source: give --source URL or --source-title")
-    obj["id"] = id_ or make_id(obj["date"], title)
+    obj["id"] = id_ if id_ is not None else make_id(obj["date"], title)
     event = validated(obj, once=flags)
     refuse_not_yet(event, day)
     with lock_log(file, create=True) as log:
