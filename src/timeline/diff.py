@@ -205,8 +205,14 @@ def compare(
     with bad lines.
     """
     sides = [_Side(*old), _Side(*new)]
-    digests = dict(sides[0].digests(strict=strict, on_invalid=on_invalid))
+    digests: dict[str, int] = {}
+    repeated: set[str] = set()  # ids on two lines of the old side: said, as the new side's are
+    for event_id, digest in sides[0].digests(strict=strict, on_invalid=on_invalid):
+        if event_id in digests:
+            repeated.add(event_id)
+        digests[event_id] = digest
     differing = differing_ids(digests, sides[1].digests(strict=strict, on_invalid=on_invalid))
+    differing |= repeated
     del digests
     unreadable: dict[str, str] = {}  # id → the note on the first bad line that holds it
     repeats: list[tuple[str, str]] = []

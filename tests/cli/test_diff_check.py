@@ -674,6 +674,11 @@ def test_diff_names_the_lines_of_a_repeated_id(tmp_path: Path) -> None:
     assert result.stderr == (
         f"{new}:3: id {CLAIM['id']!r} is also on line 2: comparing the last one\n"
     )
+    result = run("diff", str(new), str(old))  # the same line twice on the old side too
+    assert (result.exit_code, result.stdout) == (0, "+0 −0 ~0\n")
+    assert result.stderr == (
+        f"{new}:3: id {CLAIM['id']!r} is also on line 2: comparing the last one\n"
+    )
 
 
 def test_check_as_of_a_month_counts_from_its_last_day(tmp_path: Path) -> None:
