@@ -178,6 +178,11 @@ def flag_for(field: str | None) -> str:
     return named.get(head, f"--{head}")
 
 
+# A field that a rule across fields may find wrong though no flag of this command set it (an
+# edit's new --date after the end the event has): the EventFlags attribute that sets it.
+_KEPT_BY = {"end": "end", "date": "when"}
+
+
 def validated(obj: dict[str, Any], *, once: EventFlags | None = None) -> Event:
     """The event ``obj`` describes; its first problem is an ``InputError`` naming the flag.
     The lists that the flags ``once`` set hold each value once, as the model normalised it
@@ -190,6 +195,11 @@ def validated(obj: dict[str, Any], *, once: EventFlags | None = None) -> Event:
         event = Event.model_validate(obj)
     except ValidationError as exc:
         field, message = describe_validation_error(exc)[0]
+        kept = _KEPT_BY.get(field or "")
+        if once is not None and kept is not None and getattr(once, kept) is None:
+            # The value the event has, which another flag's change now contradicts.
+            flag = flag_for(field)
+            raise InputError(f"{field}: {message} (as the event has it: give {flag} too)") from None
         raise InputError(f"{flag_for(field)}: {message}") from None
     if once is None:
         return event

@@ -1448,13 +1448,21 @@ def test_import_of_a_json_array_after_a_byte_order_mark(
 def test_edit_that_breaks_a_rule_between_fields_names_the_flag(
     runner: CliRunner, log_copy: Path
 ) -> None:
-    """Moving an event's date past its end is blamed on --end, the field the rule reports."""
+    """Moving an event's date past its end: the rule reports the end, which this edit did not
+    give (it is the event's own), so it is named as the field, with the flag that changes it;
+    an --end given that breaks the rule is named as the flag."""
     ended = ["edit", "-f", str(log_copy), CLAIM_ID, "--end", "2024-08-20"]
     assert invoke(runner, ended).exit_code == 0
     before = log_copy.read_bytes()
     result = invoke(runner, ["edit", "-f", str(log_copy), CLAIM_ID, "--date", "2024-08-25"])
     assert_one_line_error(result)
-    assert result.stderr == "timeline: --end: 2024-08-20 is before the date 2024-08-25\n"
+    assert result.stderr == (
+        "timeline: end: 2024-08-20 is before the date 2024-08-25 (as the event has it: give "
+        "--end too)\n"
+    )
+    both = ["edit", "-f", str(log_copy), CLAIM_ID, "--date", "2024-08-25", "--end", "2024-08-21"]
+    result = invoke(runner, both)
+    assert result.stderr == "timeline: --end: 2024-08-21 is before the date 2024-08-25\n"
     assert log_copy.read_bytes() == before
 
 
