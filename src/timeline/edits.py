@@ -99,9 +99,11 @@ class EventFlags:
                 refuse_controls(flag, value)
         for url in self.sources or ():
             if url and not _URL.match(url):
-                raise InputError(
-                    f"--source: {url!r} is not a URL: give it with its scheme, as 'https://{url}'"
-                )
+                if "." in url and not any(char.isspace() for char in url):  # 'e.org/a'
+                    hint = f"give it with its scheme, as 'https://{url}'"
+                else:  # a name, not an address
+                    hint = "give a web address (https://…), or name the source with --source-title"
+                raise InputError(f"--source: {url!r} is not a URL: {hint}")
 
     def apply(self, base: dict[str, Any], *, today: date) -> dict[str, Any]:
         """``base`` (an event's JSON fields) with every given flag applied; '' clears a field."""

@@ -68,6 +68,11 @@ def test_a_source_without_a_scheme_is_refused(tmp_path: Path) -> None:
         "timeline: --source: 'e.org' is not a URL: give it with its scheme, as 'https://e.org'\n"
     )
     assert not log.exists()
+    refused = CliRunner().invoke(app, [*args, "not a url"])  # no address to add a scheme to
+    assert refused.stderr == (
+        "timeline: --source: 'not a url' is not a URL: give a web address (https://…), or name "
+        "the source with --source-title\n"
+    )
     assert CliRunner().invoke(app, [*args, "https://e.org"]).exit_code == 0
 
 
