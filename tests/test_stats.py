@@ -190,6 +190,23 @@ def test_the_notes_name_events_in_a_longer_period_only_when_there_are_some() -> 
     ]
 
 
+def test_the_notes_say_when_the_window_cuts_its_first_or_last_period() -> None:
+    """--since 2024-08-01 in a weekly series: the row of 2024-W31 (29 July to 4 August) counts
+    only the window's days of it, which the notes say; a window on whole periods says nothing."""
+    from timeline.formats.labels import stats_notes
+
+    events = [ev(MOBILIZE, date="2024-07-30"), ev(CLAIM, date="2024-08-02")]
+    cut = count_events(events[1:], Spec(per=Unit.WEEK), since=date(2024, 8, 1),
+                       until=date(2024, 8, 10))  # fmt: skip
+    assert stats_notes(cut)[1:] == [
+        "2024-W31 is counted from 2024-08-01 only, where --since starts",
+        "2024-W32 is counted up to 2024-08-10 only, where --until ends",
+    ]
+    whole = count_events(events, Spec(per=Unit.MONTH), since=date(2024, 7, 1),
+                         until=date(2024, 8, 31))  # fmt: skip
+    assert stats_notes(whole) == ["2 events counted"]
+
+
 def test_a_week_in_one_month_counts_in_it_and_one_across_two_months_in_its_own_row() -> None:
     """In a monthly series, the week of 19 August 2024 is in August; the week of 26 August runs
     into September, so it is counted in its own week's row."""

@@ -365,6 +365,7 @@ class Stats:
     coarser: int  # events counted in a band, at a coarser precision than --per
     spanning: int  # events whose end reaches into a later period than where they count
     since: date | None = None  # the window's first day: what starts before counts in its period
+    until: date | None = None  # the window's last day
 
     @property
     def series(self) -> bool:
@@ -493,6 +494,7 @@ def finish(
         coarser=tally.coarser,
         spanning=tally.spanning,
         since=since if per is not None else None,
+        until=until if per is not None else None,
     )
 
 

@@ -82,6 +82,7 @@ def test_a_weekly_series_since_august(runner: CliRunner, log_copy: Path) -> None
         "15 events counted",
         "4 events known only to a longer period than a week: counted in that period's row, "
         "not in a week",
+        "2024-W31 is counted from 2024-08-01 only, where --since starts",
     ]
 
 
@@ -201,7 +202,8 @@ def test_the_rich_view_fits_the_terminal_and_shows_the_bands(
     assert "\x1b" not in result.stdout
     assert "  Aug 2024 (month): 4" in lines
     assert any("█" in line for line in lines)
-    assert lines[-1].startswith("4 events known only to a longer period than a week")
+    assert lines[-2].startswith("4 events known only to a longer period than a week")
+    assert lines[-1] == "2024-W31 is counted from 2024-08-01 only, where --since starts"
     assert result.stderr == ""
 
 

@@ -194,11 +194,31 @@ def stats_notes(stats: Stats) -> list[str]:
                 f"{plural(stats.coarser, 'event')} known only to {coarser_than(unit)}: "
                 f"counted in that period's row, not in a {unit}"
             )
+        notes.extend(_cut_by_the_window(stats))
         if stats.spanning:
             notes.append(
                 f"{plural(stats.spanning, 'event')} with an end in a later {unit}: "
                 f"counted in the {unit} it starts in{starts_before(stats, unit)}"
             )
+    return notes
+
+
+def _cut_by_the_window(stats: Stats) -> list[str]:
+    """A note for the first or last period of a series when the window (--since, --until)
+    starts or ends inside it: its count is of the window's part of it, not of all of it."""
+    from timeline.stats import Period, period_index, period_last, period_start
+
+    per = stats.spec.per
+    if per is None:
+        return []
+    notes = []
+    since, until = stats.since, stats.until
+    if since is not None and period_start(period_index(since, per), per) != since:
+        label = Period(since, per).label
+        notes.append(f"{label} is counted from {since} only, where --since starts")
+    if until is not None and period_last(period_index(until, per), per) != until:
+        label = Period(until, per).label
+        notes.append(f"{label} is counted up to {until} only, where --until ends")
     return notes
 
 
