@@ -7,7 +7,7 @@ date is known only to a longer period (a month, in a weekly series) is never put
 weeks: it is counted in a band of its own period ("known only to the month: Aug 2024"). An
 event with an ``end`` is counted in the period it starts in; the totals say how many such
 events reach into a later period. Tags that ``--tag`` finds alike (``NATO``, ``nato``) are
-one value, shown as the spelling counted most.
+one value, shown as the spelling most events have.
 
 The counters (``Tally``) are small and add up, so that forked workers can each count a part of
 a log and the parent merges them (``Tally.merge``); ``finish`` turns them into ``Stats``, rows

@@ -36,12 +36,17 @@ def test_add_to_a_log_that_holds_only_a_bom(tmp_path: Path) -> None:
     assert log.read_bytes().startswith(BOM + b'{"id":"new",')
 
 
-def test_editing_the_first_line_keeps_the_bom(tmp_path: Path) -> None:
-    """A log that starts with a BOM still does after its first event is edited."""
+def _bundled_after_a_bom(tmp_path: Path) -> tuple[Path, bytes, str]:
+    """A copy of the bundled log with a BOM before it, the bundled bytes, and the first id."""
     log = tmp_path / "events.jsonl"
     data = BUNDLED.read_bytes()
     log.write_bytes(BOM + data)
-    first = data.split(b'"', 4)[3].decode()
+    return log, data, data.split(b'"', 4)[3].decode()
+
+
+def test_editing_the_first_line_keeps_the_bom(tmp_path: Path) -> None:
+    """A log that starts with a BOM still does after its first event is edited."""
+    log, data, first = _bundled_after_a_bom(tmp_path)
     result = CliRunner().invoke(app, ["edit", first, "--tag", "kept", "-f", str(log)])
     assert result.exit_code == 0, result.stderr
     edited = log.read_bytes()
@@ -65,10 +70,7 @@ def test_a_log_of_a_bom_alone_is_an_empty_log(tmp_path: Path, data: bytes) -> No
 def test_removing_the_first_event_keeps_the_bom(tmp_path: Path) -> None:
     """The BOM belongs to the file, not to its first line: rm of that line leaves it, and the
     next line after it."""
-    log = tmp_path / "events.jsonl"
-    data = BUNDLED.read_bytes()
-    log.write_bytes(BOM + data)
-    first = data.split(b'"', 4)[3].decode()
+    log, data, first = _bundled_after_a_bom(tmp_path)
     result = CliRunner().invoke(app, ["rm", first, "--yes", "--force", "-f", str(log)])
     assert result.exit_code == 0, result.stderr
     assert log.read_bytes() == BOM + data.split(b"\n", 1)[1]

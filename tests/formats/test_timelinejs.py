@@ -256,6 +256,16 @@ def test_a_slide_s_json_is_what_json_dumps_writes(event: Event, text: str) -> No
         assert timelinejs._json(value) == expected
 
 
+def test_a_lone_surrogate_is_written_as_json_dumps_escapes_it() -> None:
+    """UTF-8 cannot hold a lone surrogate, so msgspec refuses it: json.dumps writes it."""
+    from timeline.text import json_safe
+
+    value = {"unique_id": "a\ud800b"}
+    compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert timelinejs._json(value) == json_safe(compact)
+    assert timelinejs._json(value) == '{"unique_id":"a\\ud800b"}'
+
+
 def test_the_bundled_log_is_one_json_value_with_a_slide_per_event() -> None:
     """The bundled log parses as one JSON value: a slide per event in order, each with the
     date parts of its precision, and no HTML but ours."""

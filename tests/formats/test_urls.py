@@ -18,10 +18,9 @@ def _by_definition(url: str) -> str | None:
         return None
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
     except ValueError:
         return None
-    named = any(char.isalnum() for char in host)
+    named = any(char.isalnum() for char in parts.hostname or "")
     return url if parts.scheme.lower() in ("http", "https") and named else None
 
 

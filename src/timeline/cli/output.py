@@ -258,9 +258,7 @@ def _pager() -> str | None:
     if command is None:
         say(f"timeline: $PAGER: no command in {visible(repr(pager))}: shown without a pager")
         return None
-    if (
-        command in _SHELL_WORDS or command in _SHELL_SYNTAX
-    ):  # a builtin (exec less), or one that runs another: the shell's
+    if command in _SHELL_WORDS or command in _SHELL_SYNTAX:  # exec less, (cat): the shell's
         return pager
     found = os.path.expandvars(os.path.expanduser(command))  # ~/bin/pager, $HOME/bin/pager
     if shutil.which(found) is None:

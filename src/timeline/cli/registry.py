@@ -47,12 +47,11 @@ def load_registry(actors: str | None, *logs: str) -> Registry | None:
         return None if found is None else parse_registry(found[1], source=found[0])
     try:
         why = unreadable_kind(os.stat(path).st_mode)
-        data = path.read_bytes() if why is None else b""
+        if why is None:
+            return parse_registry(path.read_bytes(), source=str(path))
     except OSError as exc:
         why = os_reason(exc)
-    if why is not None:
-        raise RegistryError(f"{path}: cannot read the actor registry: {why}")
-    return parse_registry(data, source=str(path))
+    raise RegistryError(f"{path}: cannot read the actor registry: {why}")
 
 
 def _registry_in_git(logs: Sequence[str]) -> tuple[str, bytes] | None:

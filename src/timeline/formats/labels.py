@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from timeline.formats.output import About
     from timeline.query import Responses
     from timeline.rules import EventLike
-    from timeline.stats import Stats
+    from timeline.stats import Stats, Unit
 
 
 def date_label(event: EventLike, *, with_year: bool = True) -> str:
@@ -194,7 +194,7 @@ def stats_notes(stats: Stats) -> list[str]:
                 f"{plural(stats.coarser, 'event')} known only to {coarser_than(unit)}: "
                 f"counted in that period's row, not in a {unit}"
             )
-        notes.extend(_cut_by_the_window(stats))
+        notes.extend(_cut_by_the_window(stats, spec.per))
         if stats.spanning:
             notes.append(
                 f"{plural(stats.spanning, 'event')} with an end in a later {unit}: "
@@ -203,14 +203,11 @@ def stats_notes(stats: Stats) -> list[str]:
     return notes
 
 
-def _cut_by_the_window(stats: Stats) -> list[str]:
-    """A note for the first or last period of a series when the window (--since, --until)
-    starts or ends inside it: its count is of the window's part of it, not of all of it."""
+def _cut_by_the_window(stats: Stats, per: Unit) -> list[str]:
+    """A note for the first or last period of a series of ``per`` when the window (--since,
+    --until) starts or ends inside it: its count is of the window's part of it only."""
     from timeline.stats import Period, period_index, period_last, period_start
 
-    per = stats.spec.per
-    if per is None:
-        return []
     notes = []
     since, until = stats.since, stats.until
     if since is not None and period_start(period_index(since, per), per) != since:

@@ -40,11 +40,7 @@ def web_url(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https"):
         return None
-    try:
-        host = parts.hostname or ""
-    except ValueError:  # a bracketed host that is no address
-        return None
-    return url if any(char.isalnum() for char in host) else None
+    return url if any(char.isalnum() for char in parts.hostname or "") else None
 
 
 def first_web_url(urls: list[str | None]) -> str | None:
