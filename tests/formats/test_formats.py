@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from timeline import formats
-from timeline.formats import FileWriter, Format, Rendered, TextLines, html, rich
+from timeline.formats import FileWriter, Format, Rendered, TextLines, html, labels, rich
 from timeline.formats.csv import CSV_COLUMNS
 from timeline.formats.labels import date_label, gap_label, iso_label
 from timeline.model import Event, Location, canonical_json
@@ -514,6 +514,17 @@ def test_coordinates_are_written_with_every_digit_and_no_exponent(
         text = text.replace("\\", "")  # its punctuation is escaped
     assert "e-0" not in text and "-90" not in text
     assert ("0.00001;-89.999999" if fmt is Format.ICS else "0.00001, -89.999999") in text
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [(1e-05, "0.00001"), (-89.999999, "-89.999999"), (1.5e-15, "0.000000000000002"),
+     (5e-324, "0"), (-4e-20, "0"), (53.123456789012344, "53.123456789012344")],
+)  # fmt: skip
+def test_a_coordinate_is_written_to_a_nanometre(value: float, written: str) -> None:
+    """The smallest double is not written with 323 zeros: a digit past the fifteenth place
+    measures less than a nanometre."""
+    assert labels.decimal(value) == written
 
 
 @pytest.mark.parametrize(

@@ -153,14 +153,20 @@ def coarser_than(unit: str) -> str:
 
 
 def decimal(value: float) -> str:
-    """A number as people (and RFC 5545) write one: digits and a point, never an exponent
-    (``0.00001``, not ``1e-05``), with every digit the log holds (never rounded)."""
+    """A coordinate as people (and RFC 5545) write one: digits and a point, never an exponent
+    (``0.00001``, not ``1e-05``), with every digit the log holds to ``PLACES`` after the point
+    (never rounded onto a pole). Past them a digit measures less than a nanometre: ``5e-324``
+    would be written with 323 zeros."""
     text = repr(value)
     if "e" in text:
         from decimal import Decimal
 
-        text = format(Decimal(text), "f")
+        places = round(Decimal(text), PLACES)
+        text = format(places.normalize(), "f") if places else "0"  # not "-0"
     return text
+
+
+PLACES = 15
 
 
 def coordinates(lat: float, lon: float) -> str:
