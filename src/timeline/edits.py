@@ -242,14 +242,18 @@ def check_references(event: EventLike, known: Mapping[str, int]) -> None:
 _MAX_NAMED = 5  # ids an ambiguous prefix lists
 
 
-def find_line(lines: Sequence[RawLine], event_id: str, *, name: str) -> tuple[str, RawLine]:
+def find_line(
+    lines: Sequence[RawLine], event_id: str, *, name: str, whole: str | None = None
+) -> tuple[str, RawLine]:
     """The id and the one line of the event ``event_id`` names: its whole id, or the start of
-    exactly one id (ids are long). An id on no line or on two, or a start that several ids
-    share, is an error that says so."""
+    exactly one id (ids are long), unless ``whole`` says why only a whole id will do. An id
+    on no line or on two, or a start that several ids share, is an error that says so."""
+    if not event_id:
+        raise InputError("ID: an empty id names no event")
     # Bytes one of which the line must hold: the id as written raw, as the canonical form
     # escapes it ('"' as '\\"'), or behind any \u escape.
     needles = {event_id.encode(), msgspec.json.encode(event_id)[1:-1], b"\\u"}
-    candidates = (line for line in lines if any(n in line.data for n in needles))
+    candidates = [line for line in lines if any(n in line.data for n in needles)]
     ids = [
         (obj["id"], line)
         for line, obj in json_objects(candidates)
@@ -257,26 +261,25 @@ def find_line(lines: Sequence[RawLine], event_id: str, *, name: str) -> tuple[st
     ]
     found = [line for found_id, line in ids if found_id == event_id]
     if not found:
+        # a line that is no JSON object at all, whose bytes name the id: the id is taken, and
+        # is no start of another's
+        broken = next((line.lineno for line in candidates if named_id(line) == event_id), None)
+        if broken is not None:
+            raise ConflictError(f"{name}: no event with id {event_id!r} (line {broken} names it "
+                                "but is not valid JSON: fix it by hand)")  # fmt: skip
         starting = sorted({found_id for found_id, _ in ids if found_id.startswith(event_id)})
+        named = ", ".join(starting[:_MAX_NAMED]) + (" …" if len(starting) > _MAX_NAMED else "")
+        if starting and whole is not None:
+            raise ConflictError(f"{name}: no event with id {event_id!r}, only ids that start "
+                                f"with it ({named}): {whole}")  # fmt: skip
         if len(starting) > 1:
-            named = ", ".join(starting[:_MAX_NAMED]) + (" …" if len(starting) > _MAX_NAMED else "")
             raise ConflictError(
                 f"{name}: {event_id!r} starts {len(starting)} ids ({named}): give more of it"
             )
-        if starting:
-            event_id = starting[0]
-            found = [line for found_id, line in ids if found_id == event_id]
-    if not found:
-        broken = next(
-            (
-                line.lineno
-                for line in lines
-                if any(n in line.data for n in needles) and named_id(line) == event_id
-            ),
-            None,
-        )  # a line that is no JSON object at all, whose bytes name the id
-        where = f" (line {broken} names it but is not valid JSON: fix it by hand)" if broken else ""
-        raise ConflictError(f"{name}: no event with id {event_id!r}{where}")
+        if not starting:
+            raise ConflictError(f"{name}: no event with id {event_id!r}")
+        event_id = starting[0]
+        found = [line for found_id, line in ids if found_id == event_id]
     if len(found) > 1:
         where = ", ".join(str(line.lineno) for line in found)
         raise ConflictError(f"{name}: id {event_id!r} is on lines {where}: resolve that first")

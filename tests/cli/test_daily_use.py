@@ -264,16 +264,59 @@ def test_edit_and_rm_take_a_unique_start_of_an_id(tmp_path: Path) -> None:
         "(2024-08-19-belarus-deploys-planes-air-defence-arsenal, "
         "2024-08-19-belarus-moves-third-of-forces-to-border): give more of it\n"
     )
-    removed = runner.invoke(
+    before = log.read_bytes()
+    unasked = runner.invoke(
         app, ["rm", "2024-08-19-belarus-dep", "--yes", "--force", "-f", str(log)]
     )
-    assert removed.exit_code == 0, removed.stderr
-    assert removed.stdout == "2024-08-19-belarus-deploys-planes-air-defence-arsenal\n"
+    assert unasked.exit_code == 2
+    assert unasked.stderr == (
+        f"timeline: {log}: no event with id '2024-08-19-belarus-dep', only ids that start with "
+        "it (2024-08-19-belarus-deploys-planes-air-defence-arsenal): --yes removes only events "
+        "named by their whole id\n"
+    )
+    assert log.read_bytes() == before
     short = tmp_path / "short.jsonl"
     short.write_bytes(_event("a").encode() + b"\n" + _event("ab").encode() + b"\n")
     exact = runner.invoke(app, ["edit", "a", "--tag", "x", "--json", "-f", str(short)])
     assert exact.exit_code == 0, exact.stderr
     assert exact.stdout.startswith('{"id":"a",')
+
+
+def test_a_start_never_names_an_id_that_a_broken_line_or_nothing_holds(tmp_path: Path) -> None:
+    """An id typed whole is no start of a longer one: when a line that is not valid JSON holds
+    it, or the event is gone, ``rm`` and ``edit`` say so and touch nothing (``imp-1`` removed
+    ``imp-10``); an empty id names no event (it removed the log's only one)."""
+    log = tmp_path / "events.jsonl"
+    lines = [_event("imp-10"), _event("x10"), '{"id":"x1", broken']
+    log.write_text("".join(line + "\n" for line in lines))
+    before = log.read_bytes()
+    runner = CliRunner()
+    for command in (["rm", "x1", "--yes"], ["edit", "x1", "--tag", "t"]):
+        broken = runner.invoke(app, [*command, "-f", str(log)])
+        assert broken.exit_code == 2
+        assert broken.stderr == (
+            f"timeline: {log}: no event with id 'x1' (line 3 names it but is not valid JSON: "
+            "fix it by hand)\n"
+        )
+    gone = runner.invoke(app, ["rm", "imp-1", "--yes", "-f", str(log)])
+    assert gone.exit_code == 2 and "only ids that start with it (imp-10)" in gone.stderr
+    only = tmp_path / "only.jsonl"
+    only.write_text(_event("only") + "\n")
+    empty = runner.invoke(app, ["rm", "", "--yes", "-f", str(only)])
+    assert (empty.exit_code, empty.stderr) == (2, "timeline: ID: an empty id names no event\n")
+    assert only.read_text() == _event("only") + "\n"
+    assert log.read_bytes() == before
+
+
+def test_rm_writes_the_removed_ids_as_text(tmp_path: Path) -> None:
+    """The ids ``rm`` prints come from the log: an escape sequence in a bad line's id reaches
+    the terminal as text."""
+    log = tmp_path / "events.jsonl"
+    log.write_text('{"id":"zz\\u001b]0;pwn\\u0007","date":"bad"}\n')
+    result = CliRunner().invoke(app, ["rm", "zz\x1b]0;pwn\x07", "--yes", "-f", str(log)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "zz\\x1b]0;pwn\\x07\n"
+    assert log.read_text() == ""
 
 
 def _show_on_a_terminal(

@@ -12,9 +12,13 @@ from timeline.cli.logs import write_log
 from timeline.cli.options import FileOpt, examples
 
 EXAMPLES = examples(
-    "timeline rm 2024-08-19-test-event-1a2b3c --yes",
-    "timeline rm ID1 ID2 --yes --force    # even if other events respond to them",
+    "timeline rm 2024-08-26-ukraine-calls-gomel   # asks, naming the whole id",
+    "timeline rm 2024-08-26-ukraine-calls-gomel-exercises-chernobyl-threat --yes",
+    "timeline rm 2024-08-18-lukashenko-claims-120000-ukrainian-troops --yes --force  # answered",
 )
+
+
+_WHOLE = "--yes removes only events named by their whole id"
 
 
 def rm(
@@ -65,9 +69,10 @@ def rm(
         question = f"Remove {count(len(doomed), 'event')} from {visible(name)}?"
         if not typer.confirm(question, err=True):
             raise InputError("rm: nothing removed")
+        ids = list(doomed)  # the whole ids asked about: a start may name another event by now
     with lock_log(file, create=False) as log:  # and check again: the log may have changed
         lines = list(log.raw_lines())
-        doomed = dict(find_line(lines, id_, name=log.name) for id_ in ids)
+        doomed = dict(find_line(lines, id_, name=log.name, whole=_WHOLE) for id_ in ids)
         if not force:
             refuse_dangling(lines, doomed, name=log.name)
         left = list(dangling(lines, doomed)) if force else []  # else refused: none is left
@@ -81,5 +86,5 @@ def rm(
         now = lineno - sum(1 for removed in gone if removed < lineno)
         say(f"timeline: {log.name}:{now}: still responds to {ref!r}, removed (check reports it)")
     done = f"removed {count(len(doomed), 'event')} from {log.name}"
-    emit_after_change(doomed, done=done)
+    emit_after_change(map(visible, doomed), done=done)
     say(done)
