@@ -38,7 +38,7 @@ app = typer.Typer(
         "import, diff, check and show it.\n\n"
         "The log is --file, else $TIMELINE_FILE, else data/events.jsonl. "
         "Exit codes: 0 success, 1 found something (diff: differences, check: problems, "
-        "import --skip-invalid: skipped lines), 2 error."
+        "import --skip-invalid: skipped lines), 2 error, 130 interrupted."
     ),
     no_args_is_help=False,
     pretty_exceptions_enable=False,

@@ -300,7 +300,9 @@ class FieldOptions:
     status: Annotated[
         Status | None,
         typer.Option(
-            "--status", metavar="STATUS", help="reported (default), claimed, confirmed, disputed."
+            "--status",
+            metavar="STATUS",
+            help="reported, claimed, confirmed or disputed (a new event: reported if not given).",
         ),
     ] = None
     responds_to: Annotated[

@@ -1,7 +1,7 @@
 """Parquet for warehouses: every file has one fixed schema, so DuckDB, Spark and BigQuery read
 the same types from each (dates as dates, sources as a list of structs) instead of guessing.
 
-DuckDB writes the file (``pip install 'timeline[parquet]'``): it reads the selection's canonical
+DuckDB writes the file (the ``parquet`` extra): it reads the selection's canonical
 JSON lines, spooled to a file beside the output, with the schema below. ``extra`` is kept as the
 JSON text of the log; DuckDB's own JSON type would rewrite its numbers (``1E2`` as ``100.0``).
 """
@@ -44,7 +44,7 @@ SCHEMA: dict[str, str] = {
 }
 """Each column and its DuckDB type, in the event's field order."""
 
-INSTALL_HINT = "the parquet format needs DuckDB: pip install 'timeline[parquet]'"
+INSTALL_HINT = "the parquet format needs DuckDB: python -m pip install 'duckdb>=1.1,<2'"
 
 _EXTRA_KEY = b',"extra":'
 _NO_EXTRA = b',"extra":null}'

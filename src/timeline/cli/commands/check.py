@@ -12,7 +12,10 @@ from timeline.cli.options import ActorsOpt, AsOfOpt, FilesOpt, JsonOpt, examples
 EXAMPLES = examples(
     "timeline check",
     "timeline check -f other.jsonl --strict --json | jq -r .message",
-    note="Exit status: 0 clean, 1 problems found, 2 the log cannot be read.",
+    note=(
+        "Exit status: 0 no errors (warnings too, unless --strict), 1 problems found, "
+        "2 the log cannot be read."
+    ),
 )
 
 
@@ -33,7 +36,8 @@ def check(
 
     Errors: lines that are not JSON objects or not valid events (each bad field), duplicate ids,
     responds_to pointing nowhere, dates after --as-of. Warnings: a claim that a reject answers
-    but whose status is not 'disputed', a last line without a newline; with an actor
+    but whose status is not 'disputed', an actor stored otherwise than it is read ('CSTO' as
+    csto), lat without lon (or lon without lat), a last line without a newline; with an actor
     registry, an actor it does not hold, and two actor ids so alike they are probably one.
     """
     from collections import Counter

@@ -23,7 +23,7 @@ from timeline.vocab import EventType
 
 EXAMPLES = examples(
     "timeline edit 2024-08-18-lukashenko-claims-120000-ukrainian-troops --status disputed",
-    "timeline edit ID --summary ''    # an empty value clears a field",
+    "timeline edit 2024-08-26-ukraine-acc --summary ''    # an id's start; '' clears a field",
     note="Every other line of the log stays byte for byte as it was.",
 )
 

@@ -30,7 +30,7 @@ EXAMPLES = examples(
     "timeline show --type accuse --type threaten --json | jq -r .title",
     "timeline show --text '120,000' --involving ukraine",
     "timeline show --actor belarus --format html -o brief.html --title 'Belarus, August 2024'",
-    "timeline show --format parquet -o events.parquet   # needs: pip install 'timeline[parquet]'",
+    "timeline show --format parquet -o events.parquet   # needs DuckDB (see README)",
 )
 
 
