@@ -294,11 +294,12 @@ def test_tally_counts_actors_and_targets_with_first_and_last() -> None:
 # ---------------------------------------------------------------------------- renaming tables
 
 
-@pytest.mark.parametrize("newline", ["\n", "\r\n"])
-def test_renaming_changes_only_the_header_lines(newline: str) -> None:
-    """The tables of the actor and its parts get new headers; comments, layout, line ends and
-    every other byte stay."""
-    data = SMALL.replace("\n", newline).encode()
+@pytest.mark.parametrize(("newline", "bom"), [("\n", ""), ("\r\n", ""), ("\n", "\ufeff")])
+def test_renaming_changes_only_the_header_lines(newline: str, bom: str) -> None:
+    """The tables of the actor and its parts get new headers; comments, layout, line ends, a
+    byte order mark (as Notepad writes one) and every other byte stay."""
+    text = bom + SMALL[SMALL.index("[") :] if bom else SMALL  # the mark before a header
+    data = text.replace("\n", newline).encode()
     out = renamed_registry(data, old="belarus", new="by", source="actors.toml")
     assert out is not None
     assert out == data.replace(b"[belarus]", b"[by]").replace(

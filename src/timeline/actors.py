@@ -389,8 +389,10 @@ def renamed_registry(data: bytes, *, old: str, new: str, source: str) -> bytes |
             raise RegistryError(
                 f"{source}: both [{id_}] and [{target}] are in it: merge them by hand first"
             )
+    text = data.decode("utf-8")
+    bom = "\ufeff" if text.startswith("\ufeff") else ""  # as Notepad writes: kept
     out: list[str] = []
-    for line in data.decode("utf-8").split("\n"):  # TOML ends lines with LF or CRLF only
+    for line in text[len(bom) :].split("\n"):  # TOML ends lines with LF or CRLF only
         body = line.removesuffix("\r")
         found = _HEADER.match(body)
         header = _key_of(found.group("key")) if found is not None else None
@@ -398,7 +400,7 @@ def renamed_registry(data: bytes, *, old: str, new: str, source: str) -> bytes |
             new_header = f"{found.group('indent')}[{_quoted(moving[header])}]{found.group('tail')}"
             line = new_header + line[len(body) :]
         out.append(line)
-    result = "\n".join(out).encode("utf-8")
+    result = (bom + "\n".join(out)).encode("utf-8")
     after = parse_registry(result, source=source)
     expected = {moving.get(id_, id_): actor for id_, actor in before.actors.items()}
     same = list(after.actors) == list(expected) and all(
@@ -408,7 +410,8 @@ def renamed_registry(data: bytes, *, old: str, new: str, source: str) -> bytes |
     if not same:
         raise RegistryError(
             f"{source}: cannot rename [{old}] here without changing more than its header "
-            "(a header inside a multi-line string?): rename it by hand, then run again"
+            "(an inline table, or a header inside a multi-line string?): rename it by hand, "
+            "then run again"
         )
     return result
 

@@ -356,14 +356,17 @@ class Renamed:
 def _naming(
     lines: Iterable[RawLine], actor: str, *, name: str
 ) -> Iterator[tuple[RawLine, Event | None]]:
-    """The lines whose bytes may name ``actor`` (as written, or behind a ``\\u`` escape),
-    each with its event, or None when it holds no valid one; the caller tells which do."""
+    """The lines whose bytes may name ``actor`` or a part of it, in any spelling that is read
+    as it (``"CSTO"``, ``"Wagner Group"``, an escape), each with its event, or None when it
+    holds no valid one; the caller tells which do."""
     from timeline.errors import LineError
     from timeline.parsing import parse_raw_line
+    from timeline.prefilter import Prefilter
+    from timeline.query import Filter
 
-    needles = {actor.encode(), msgspec.json.encode(actor)[1:-1], b"\\u"}
+    may_name = Prefilter(Filter(involving=(actor,)))
     for line in lines:
-        if not line.content.strip() or not any(n in line.data for n in needles):
+        if not line.content.strip() or not may_name(line.content):
             continue
         try:
             yield line, parse_raw_line(line, source=name)

@@ -381,3 +381,66 @@ def test_rename_of_an_actor_no_event_names_is_an_error(bundled: Path, dry_run: l
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == f"timeline: {bundled}: no event names 'nobody': nothing to rename\n"
+
+
+def _line(event_id: str, actor: str, title: str = "T") -> str:
+    return json.dumps({"id": event_id, "date": "2024-08-20", "title": title, "type": "accuse",
+                       "actors": [actor], "sources": [{"url": "https://e.org"}]})  # fmt: skip
+
+
+def test_rename_finds_every_spelling_that_is_read_as_the_actor(tmp_path: Path) -> None:
+    """An actor stored as "CSTO" or "Wagner Group" is read as csto or wagner-group: a rename
+    of that id reaches it (it reached only a line whose bytes held the id, by chance)."""
+    log = tmp_path / "events.jsonl"
+    lines = [_line("e1", "CSTO"), _line("e2", "CSTO", title="csto"),
+             _line("e3", "Wagner Group"), _line("e4", "CSTO/Staff")]  # fmt: skip
+    log.write_text("".join(line + "\n" for line in lines))
+    assert run("actors", "rename", "csto", "org", "-f", str(log)).stdout == "e1\ne2\ne4\n"
+    assert run("actors", "rename", "wagner-group", "wg", "-f", str(log)).stdout == "e3\n"
+    stored = [json.loads(line)["actors"] for line in log.read_text().splitlines()]
+    assert stored == [["org"], ["org"], ["wg"], ["org/staff"]]
+
+
+def test_rename_writes_the_registry_only_after_the_log(bundled: Path) -> None:
+    """A log that cannot be rewritten leaves the registry as it was, and the run again does
+    the whole rename; a registry that cannot be written after the log says what was done, and
+    the run again finishes it (the registry still reads the actor's names as OLD)."""
+    registry = bundled.parent / "actors.toml"
+    before = registry.read_bytes()
+    os.link(bundled, bundled.parent / "other.jsonl")
+    refused = run("actors", "rename", "wagner", "pmc", "-f", str(bundled))
+    assert refused.exit_code == 2 and "hard links" in refused.stderr
+    assert registry.read_bytes() == before
+    (bundled.parent / "other.jsonl").unlink()
+    os.link(registry, bundled.parent / "other.toml")
+    half = run("actors", "rename", "wagner", "pmc", "-f", str(bundled))
+    assert half.exit_code == 2
+    assert half.stderr.startswith(
+        f"timeline: renamed 'wagner' to 'pmc' in 3 events of {bundled}, not in the registry: "
+        f"{registry}: cannot rewrite"
+    )
+    assert half.stderr.endswith(" (run the command again to finish)\n")
+    assert registry.read_bytes() == before
+    (bundled.parent / "other.toml").unlink()
+    done = run("actors", "rename", "wagner", "pmc", "-f", str(bundled))
+    assert done.exit_code == 0, done.stderr
+    assert done.stderr == f"renamed 'wagner' to 'pmc' in 0 events of {bundled} and in {registry}\n"
+    assert b"\n[pmc]\n" in registry.read_bytes()
+    named = [[*e["actors"], *e["targets"]] for e in map(json.loads, bundled.open())]
+    assert sum("pmc" in ids for ids in named) == 3 and not any("wagner" in i for i in named)
+
+
+def test_rename_of_an_id_that_the_registry_reads_as_another_actor(bundled: Path) -> None:
+    """An event that stores 'kremlin' (a name of russia in the registry, which check warns
+    of) is renamed by `rename kremlin russia`: the log's id wins over the registry's reading
+    (it said the two were one actor already, and nothing could fix the drift)."""
+    with bundled.open("a") as log:
+        log.write(_line("k1", "kremlin") + "\n")
+    result = run("actors", "rename", "kremlin", "russia", "-f", str(bundled))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "k1\n"
+    assert result.stderr.splitlines()[0] == (
+        f"timeline: OLD: 'kremlin' is an id in {bundled}: renamed as such (the registry reads "
+        "'kremlin' as russia)"
+    )
+    assert json.loads(bundled.read_text().splitlines()[-1])["actors"] == ["russia"]

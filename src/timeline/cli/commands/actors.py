@@ -119,7 +119,7 @@ def rename(
     from timeline.cli.output import count, emit, emit_after_change
     from timeline.cli.registry import load_registry, registry_path
     from timeline.edits import events_naming, renamed_lines
-    from timeline.errors import ConflictError, InputError
+    from timeline.errors import ConflictError, InputError, LogWriteError, TimelineError
     from timeline.formats.output import TextLines
     from timeline.log.files import lock_log, read_raw_lines
     from timeline.log.lines import RawLine, display_name
@@ -138,24 +138,47 @@ def rename(
         except ValueError as exc:
             raise InputError(f"{label}: {exc}") from None
 
-    old_id, new_id = actor_id("OLD", old), actor_id("NEW", new)
-    for label, typed, found in (("OLD", old, old_id), ("NEW", new, new_id)):
-        if typed != found:  # a name, an alias, or a form the log would not store
-            say(f"timeline: {label}: {visible(repr(typed))} is {visible(found)}")
-    if old_id == new_id:
-        raise InputError(f"rename: {old!r} and {new!r} are one actor already: {old_id}")
-    if is_part(new_id, old_id) or is_part(old_id, new_id):
-        raise InputError(f"rename: {old_id!r} and {new_id!r}: one is a part of the other")
+    read_old, new_id = actor_id("OLD", old), actor_id("NEW", new)
+    try:
+        literal_old: str | None = normalize_actor(old)
+    except ValueError:
+        literal_old = None
     path = registry_path(registry_file, file)
-    in_registry = registry is not None and any(is_part(a, old_id) for a in registry.actors)
     name = display_name(file)
 
-    def refuse_if_nothing(changes: list[Renamed]) -> None:
+    def chosen_old(lines: list[RawLine]) -> str:
+        """OLD as an id of the log wins over the registry's reading of it: an event that
+        stores a name of another actor as its id ('kremlin', which check warns of) is renamed,
+        not the actor the registry means."""
+        if (
+            literal_old is not None
+            and literal_old != read_old
+            and events_naming(lines, literal_old, name=name)
+        ):
+            registry_reads = f"the registry reads {visible(repr(old))} as {visible(read_old)}"
+            say(f"timeline: OLD: {visible(repr(literal_old))} is an id in {name}: renamed as such "
+                f"({registry_reads})")  # fmt: skip
+            return literal_old
+        for label, typed, found in (("OLD", old, read_old), ("NEW", new, new_id)):
+            if typed != found:  # a name, an alias, or a form the log would not store
+                say(f"timeline: {label}: {visible(repr(typed))} is {visible(found)}")
+        return read_old
+
+    def refuse_one_actor(old_id: str) -> None:
+        if old_id == new_id:
+            raise InputError(f"rename: {old!r} and {new!r} are one actor already: {old_id}")
+        if is_part(new_id, old_id) or is_part(old_id, new_id):
+            raise InputError(f"rename: {old_id!r} and {new_id!r}: one is a part of the other")
+
+    def registered(old_id: str) -> bool:
+        return registry is not None and any(is_part(a, old_id) for a in registry.actors)
+
+    def refuse_if_nothing(changes: list[Renamed], old_id: str, in_registry: bool) -> None:
         if not changes and not in_registry:  # a dry run says what the run would
             raise ConflictError(f"{name}: no event names {old_id!r}: nothing to rename")
 
-    def say_if_joined(lines: list[RawLine]) -> None:
-        joined = events_naming(lines, new_id, name=name)
+    def say_if_joined(lines: list[RawLine], old_id: str, changes: list[Renamed]) -> None:
+        joined = events_naming(lines, new_id, name=name) if changes else 0
         if joined:  # two spellings of one actor, made one: worth knowing it happened
             verb = "would become" if dry_run else "is now"
             say(
@@ -165,32 +188,48 @@ def rename(
 
     if dry_run:
         lines = list(read_raw_lines(file))
+        old_id = chosen_old(lines)
+        refuse_one_actor(old_id)
+        in_registry = registered(old_id)
         changes, skipped = renamed_lines(lines, old=old_id, new=new_id, name=name)
-        refuse_if_nothing(changes)
+        refuse_if_nothing(changes, old_id, in_registry)
         if in_registry and path is not None:
             renamed_registry(path.read_bytes(), old=old_id, new=new_id, source=str(path))
-        say_if_joined(lines)
+        say_if_joined(lines, old_id, changes)
     else:
         with lock_log(file, create=False) as log:
             lines = list(log.raw_lines())
+            old_id = chosen_old(lines)
+            refuse_one_actor(old_id)
+            in_registry = registered(old_id)
             changes, skipped = renamed_lines(lines, old=old_id, new=new_id, name=name)
-            refuse_if_nothing(changes)
-            if in_registry and path is not None:
-                # The registry first: if the log then cannot be written, running the command
-                # again finishes the job (OLD is then only in the log).
-                with lock_log(path, create=False) as held:
-                    data = b"".join(line.data for line in held.raw_lines())
-                    renamed = renamed_registry(data, old=old_id, new=new_id, source=str(path))
-                    if renamed is not None:
-                        owner_note = held.rewrite([renamed])
-                        if owner_note:
-                            say(f"timeline: {owner_note}")
+            refuse_if_nothing(changes, old_id, in_registry)
+            if in_registry and path is not None:  # refused before the log changes, if at all
+                renamed_registry(path.read_bytes(), old=old_id, new=new_id, source=str(path))
             by_line = {change.line.lineno: change.data for change in changes}
             if by_line:
                 owner_note = log.rewrite(by_line.get(line.lineno, line.data) for line in lines)
                 if owner_note:
                     say(f"timeline: {owner_note}")
-        say_if_joined(lines)
+            if in_registry and path is not None:
+                # The log first: if the registry then cannot be written, running the command
+                # again finishes the job (OLD is then only in the registry, which still reads
+                # its names as OLD; the other way round, it would read them as NEW).
+                try:
+                    with lock_log(path, create=False) as held:
+                        data = b"".join(line.data for line in held.raw_lines())
+                        renamed = renamed_registry(data, old=old_id, new=new_id, source=str(path))
+                        if renamed is not None:
+                            owner_note = held.rewrite([renamed])
+                            if owner_note:
+                                say(f"timeline: {owner_note}")
+                except TimelineError as exc:
+                    if not changes:
+                        raise
+                    done = f"renamed {old_id!r} to {new_id!r} in {count(len(changes), 'event')}"
+                    raise LogWriteError(f"{done} of {name}, not in the registry: {exc} (run the "
+                                        "command again to finish)") from None  # fmt: skip
+        say_if_joined(lines, old_id, changes)
     for lineno in skipped:
         say(f"{name}:{lineno}: names {old_id!r} but is not a valid event: left as it is")
     where = f" and in {path}" if in_registry else ""
