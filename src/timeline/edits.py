@@ -224,11 +224,15 @@ def refuse_not_yet(event: EventLike, today: date) -> None:
 
 
 def known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
-    """Each id in a log and its first line."""
+    """Each id in a log and its first line, a line that is not valid JSON too when its bytes
+    show whose event it held (``named_id``): its id is taken, once the line is mended."""
     ids: dict[str, int] = {}
-    for line, obj in json_objects(lines):
-        if isinstance(obj.get("id"), str):
-            ids.setdefault(obj["id"], line.lineno)
+    for line in lines:
+        if line.is_blank:
+            continue
+        event_id = named_id(line)
+        if event_id is not None:
+            ids.setdefault(event_id, line.lineno)
     return ids
 
 
@@ -335,11 +339,20 @@ def dangling(lines: Iterable[RawLine], removed: Mapping[str, RawLine]) -> Iterat
 
 
 def refuse_dangling(lines: Iterable[RawLine], removed: Mapping[str, RawLine], *, name: str) -> None:
-    """Refuse to remove events that a remaining line responds to (it would point nowhere)."""
-    for lineno, ref in dangling(lines, removed):
-        raise ConflictError(
-            f"{name}:{lineno}: responds to {ref!r}: not removed (use --force to remove it anyway)"
-        )
+    """Refuse to remove events that a remaining line responds to (it would point nowhere),
+    naming each such line, so that none is found only at the next try."""
+    found = list(dangling(lines, removed))
+    if not found:
+        return
+    (lineno, ref), rest = found[0], sorted({number for number, _ in found[1:]} - {found[0][0]})
+    listed = ", ".join(map(str, rest[:_MAX_NAMED])) + (" …" if len(rest) > _MAX_NAMED else "")
+    also = (f"line {listed} answers" if len(rest) == 1 else f"lines {listed} answer") + (
+        " a removed event too; "
+    )
+    raise ConflictError(
+        f"{name}:{lineno}: responds to {ref!r}: not removed ({also if rest else ''}use --force "
+        "to remove it anyway)"
+    )
 
 
 @dataclass(frozen=True, slots=True)

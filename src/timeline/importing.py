@@ -19,7 +19,12 @@ from typing import IO, TYPE_CHECKING
 
 from timeline.check import not_yet
 from timeline.errors import LineError, LogReadError
-from timeline.log.decoding import INPUT_LINE_LIMIT, json_objects, split_json_array
+from timeline.log.decoding import (
+    INPUT_LINE_LIMIT,
+    json_objects,
+    split_json_array,
+    split_json_values,
+)
 from timeline.log.lines import BOM, RawLine, os_reason
 from timeline.parsing import InvalidLine, parse_lines
 from timeline.rules import canonical_json
@@ -62,13 +67,11 @@ def _input_lines(
             return
         if not text.strip():
             continue
-        if text.lstrip().startswith(b"["):
-            chunks = iter(functools.partial(fh.read, _CHUNK), b"")
-            start = text.index(b"[")
-            yield from split_json_array(
-                itertools.chain([text[start:]], chunks), first_lineno=lineno, source=name,
-                limit=limit,
-            )  # fmt: skip
+        opened = text.strip()
+        if opened.startswith(b"[") or opened == b"{":  # an array; or objects over many lines
+            chunks = itertools.chain([text], iter(functools.partial(fh.read, _CHUNK), b""))
+            split = split_json_array if opened.startswith(b"[") else split_json_values
+            yield from split(chunks, first_lineno=lineno, source=name, limit=limit)
             return
         break
     # JSON Lines: this first line read on to its end, then the others, each at most ``limit``.

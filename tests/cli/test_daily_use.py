@@ -425,3 +425,36 @@ def test_the_shell_completes_ids_and_actors_from_the_log() -> None:
         "belarus/defense-minister", "belarus/president",
     ]  # fmt: skip
     assert _complete("timeline rm -f /no/such/log x", 4) == []
+
+
+def test_an_id_that_a_broken_line_holds_is_taken(tmp_path: Path) -> None:
+    """``import`` and ``add --id`` refuse an id that a line which is not valid JSON holds (a
+    hand edit lost a quote): once the line is mended, the log would hold the id twice."""
+    log = tmp_path / "events.jsonl"
+    log.write_text('{"id":"x1", broken\n')
+    runner = CliRunner()
+    imported = runner.invoke(app, ["import", "-", "-f", str(log)], input=_event("x1") + "\n")
+    assert imported.exit_code == 2
+    assert imported.stderr.splitlines()[0] == f"<stdin>:1: id: 'x1' exists already ({log}:1)"
+    added = runner.invoke(app, ["add", "-f", str(log), "--id", "x1", "--date", "2024-08-20",
+                                "--title", "T", "--type", "accuse", "--actor", "a",
+                                "--source", "https://example.org/a"])  # fmt: skip
+    assert added.exit_code == 2
+    assert added.stderr == f"timeline: --id: 'x1' exists already ({log}:1)\n"
+    assert log.read_text() == '{"id":"x1", broken\n'
+
+
+def test_rm_names_every_line_that_answers_a_removed_event(tmp_path: Path) -> None:
+    """Refused for the events that answer it, ``rm`` names each of them at once, not the first
+    one at each try."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    result = CliRunner().invoke(
+        app, ["rm", "2024-08-18-lukashenko-claims-120000-ukrainian-troops", "--yes", "-f", str(log)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"timeline: {log}:9: responds to '2024-08-18-lukashenko-claims-120000-ukrainian-troops':"
+        " not removed (line 21 answers a removed event too; use --force to remove it anyway)\n"
+    )
+    assert log.read_bytes() == BUNDLED.read_bytes()

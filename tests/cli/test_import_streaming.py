@@ -223,3 +223,25 @@ def test_a_long_line_is_read_whole_and_a_longer_one_refused_unread() -> None:
         "in:2: a line longer than 3 MiB: not imported",
         "in:4: a line longer than 3 MiB: not imported",
     ]
+
+
+def test_objects_printed_over_many_lines_are_imported(tmp_path: Path) -> None:
+    """What ``jq '.[]'`` writes (each object indented over many lines, no -c) is read object
+    by object, each error naming the line its object starts on: it was one error a line."""
+    printed = "".join(json.dumps(_event(i), indent=2) + "\n" for i in range(3))
+    log = tmp_path / "events.jsonl"
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(log)], input=printed)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [f"streamed-{i:07d}" for i in range(3)]
+    assert [json.loads(line)["id"] for line in log.read_text().splitlines()] == [
+        f"streamed-{i:07d}" for i in range(3)
+    ]
+    bad = printed.replace('"date": "2024-08-27"', '"date": "Aug 2024"', 2)
+    refused = CliRunner().invoke(app, ["import", "-", "-f", str(tmp_path / "new.jsonl")],
+                                 input=bad)  # fmt: skip
+    assert refused.exit_code == 2
+    first = printed.splitlines().index("{", 1) + 1  # the second object's first line
+    assert refused.stderr.splitlines()[:2] == [
+        "<stdin>:1: date: 'Aug 2024' is not a valid date",
+        f"<stdin>:{first}: date: 'Aug 2024' is not a valid date",
+    ]

@@ -8,7 +8,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -514,6 +514,52 @@ def test_split_json_array_reads_the_same_in_any_chunks(
     if not damage:
         assert whole[1] is None
         assert [json.loads(line.content) for line in whole[0]] == values
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.lists(_JSON, max_size=5),
+    indent=st.sampled_from([2, 4, "\t"]),
+    cuts=st.lists(st.integers(1, 7), min_size=1, max_size=5),
+)
+def test_split_json_values_reads_each_printed_value_in_any_chunks(
+    values: list[Any], indent: int | str, cuts: list[int]
+) -> None:
+    """Values printed one after another over many lines (``jq`` without ``-c``) come back one
+    line each, numbered by the line each starts on, however the input is cut."""
+    import timeline.log.decoding as decoding
+
+    printed = [json.dumps(v, indent=indent, ensure_ascii=False) + "\n" for v in values]
+    data = "".join(printed).encode()
+    starts = list(itertools.accumulate((p.count("\n") for p in printed[:-1]), initial=3))
+    pieces, pos = [], 0
+    for size in itertools.cycle(cuts):
+        if pos >= len(data):
+            break
+        pieces.append(data[pos : pos + size])
+        pos += size
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decoding, "_CHUNK", 1)
+        lines = list(decoding.split_json_values(pieces, first_lineno=3, source="in.json"))
+    assert [json.loads(line.content) for line in lines] == values
+    assert [line.lineno for line in lines] == starts[: len(values)]
+
+
+def test_split_json_values_errors_say_the_rest_is_unread() -> None:
+    data = b'{\n  "a": 1\n}\n{\n  "b": oops\n}\n{"c": 3}\n'
+    lines = _values(data)
+    assert json.loads(next(lines).content) == {"a": 1}
+    with pytest.raises(LineError) as info:
+        next(lines)
+    assert str(info.value) == (
+        "in.json:5: not valid JSON: Expecting value; the input is not read past it"
+    )
+
+
+def _values(data: bytes) -> Iterator[RawLine]:
+    from timeline.log.decoding import split_json_values
+
+    return split_json_values([data], first_lineno=1, source="in.json")
 
 
 def test_split_json_array_refuses_an_element_longer_than_its_limit() -> None:

@@ -229,6 +229,7 @@ class _Window:
 # What a syntax error inside an array costs: the parser cannot tell where the next element
 # would start, so nothing after it is read (JSON Lines go on at the next line).
 _UNREAD = "; the array is not read past it"
+_UNREAD_STREAM = "; the input is not read past it"
 
 
 def split_json_array(
@@ -255,38 +256,59 @@ def split_json_array(
             window.pos += 1
             _only_blanks_after(window, source=source, limit=limit)
             return
-        lineno = window.lineno_at(window.pos)
-        while True:
-            text, start = window.text, window.pos
-            try:
-                _, end = decoder.raw_decode(text, start)
-            except json.JSONDecodeError as exc:
-                cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(text) - _MARGIN
-                if cut and not window.ended:  # perhaps only cut short by the chunk: read on
-                    window.more(limit=limit)
-                    continue
-                if cut:
-                    window.more(limit=limit)  # raises the UTF-8 error that ended the text
-                where = window.lineno_at(exc.pos)
-                raise LineError(source, where, f"not valid JSON: {exc.msg}{_UNREAD}") from None
-            except RecursionError:
-                raise LineError(
-                    source, lineno, f"not valid JSON: nested too deeply{_UNREAD}"
-                ) from None
-            if end < len(text) - _MARGIN or window.ended:  # a number near the end may go on
-                break
-            window.more(limit=limit)
-        if end - start > limit:
-            window.too_long(limit)
-        yield RawLine(lineno, text[start:end].encode("utf-8") + b"\n")
-        window.pos = end
+        element = _next_value(window, decoder, source=source, limit=limit, unread=_UNREAD)
+        yield element
         after = window.skip_blanks(limit=limit)
         after_comma = after == ","
         if after_comma:
             window.pos += 1
         elif after != "]":
             message = f"not valid JSON: expected ',' or ']' after an element{_UNREAD}"
-            raise LineError(source, lineno, message)
+            raise LineError(source, element.lineno, message)
+
+
+def split_json_values(
+    chunks: Iterable[bytes], *, first_lineno: int, source: str, limit: int = INPUT_LINE_LIMIT
+) -> Iterator[RawLine]:
+    """The JSON values of ``chunks``, one after another with white space between, each as a
+    line of its own, numbered by the line it starts on: what ``jq`` writes without ``-c``, or
+    a program that prints each object indented (an object over several lines is no JSON
+    Lines). Memory holds one value, as for an array."""
+    decoder = json.JSONDecoder()
+    window = _Window(chunks, lineno=first_lineno, source=source)
+    while window.skip_blanks(limit=limit) != "":
+        yield _next_value(window, decoder, source=source, limit=limit, unread=_UNREAD_STREAM)
+
+
+def _next_value(
+    window: _Window, decoder: json.JSONDecoder, *, source: str, limit: int, unread: str
+) -> RawLine:
+    """The value that starts at ``window.pos``, as a line numbered by the line it starts on;
+    ``window.pos`` then just after it. A syntax error is raised, saying ``unread``: where the
+    next value would start cannot be told."""
+    lineno = window.lineno_at(window.pos)
+    while True:
+        text, start = window.text, window.pos
+        try:
+            _, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError as exc:
+            cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(text) - _MARGIN
+            if cut and not window.ended:  # perhaps only cut short by the chunk: read on
+                window.more(limit=limit)
+                continue
+            if cut:
+                window.more(limit=limit)  # raises the UTF-8 error that ended the text
+            where = window.lineno_at(exc.pos)
+            raise LineError(source, where, f"not valid JSON: {exc.msg}{unread}") from None
+        except RecursionError:
+            raise LineError(source, lineno, f"not valid JSON: nested too deeply{unread}") from None
+        if end < len(text) - _MARGIN or window.ended:  # a number near the end may go on
+            break
+        window.more(limit=limit)
+    if end - start > limit:
+        window.too_long(limit)
+    window.pos = end
+    return RawLine(lineno, text[start:end].encode("utf-8") + b"\n")
 
 
 def _only_blanks_after(window: _Window, *, source: str, limit: int) -> None:
