@@ -417,7 +417,37 @@ def test_nested_field_paths_use_brackets_and_dots(event_data: EventData) -> None
 def test_published_date_of_a_source_is_checked(event_data: EventData) -> None:
     """A source's published date is validated like the event date and located precisely."""
     data = event_data(sources=[{"url": "https://example.org", "published": "26/08/2024"}])
-    assert ("sources[0].published", "'26/08/2024' is not a valid date") in problems(data)
+    assert (
+        "sources[0].published", "'26/08/2024' is not a valid date (expected 'YYYY-MM-DD')"
+    ) in problems(data)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2024-08-20T00:00:00.000",
+         "'2024-08-20T00:00:00.000' is not a valid date (expected 'YYYY-MM-DD': the day alone, "
+         "without its time)"),
+        ("2024-08",
+         "'2024-08' is not a valid date (expected 'YYYY-MM-DD', the first day of a month or year, "
+         'with "precision": "month" or "year")'),
+        (1724112000000, "1724112000000 is not a valid date (expected 'YYYY-MM-DD')"),
+        (None, "null is not a valid date (expected 'YYYY-MM-DD')"),
+        ("2024-02-30", "'2024-02-30' is not a valid date"),
+    ],
+)  # fmt: skip
+def test_a_date_another_program_wrote_is_told_what_a_log_takes(
+    event_data: EventData, value: object, message: str
+) -> None:
+    """Dates as pandas or a database write them are refused with the form a log takes, and
+    what to do with a time or a month; a value is named as its JSON spells it."""
+    assert problems(event_data(date=value)) == [("date", message)]
+
+
+def test_an_enum_names_a_json_value_as_json_spells_it(event_data: EventData) -> None:
+    assert problems(event_data(precision=None)) == [
+        ("precision", "null is not one of: day, week, month or year")
+    ]
 
 
 @pytest.mark.parametrize(

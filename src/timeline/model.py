@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -60,9 +61,28 @@ __all__ = [
 def _to_date(value: object) -> date:
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
+    if not isinstance(value, str):
+        raise ValueError(f"{_as_json(value)} is not a valid date (expected 'YYYY-MM-DD')")
+    try:
         return parse_iso_date(value)
-    raise ValueError(f"{short_repr(value)} is not a valid date (expected 'YYYY-MM-DD')")
+    except ValueError as exc:
+        if _ISO_SHAPE.fullmatch(value):
+            raise  # a day the calendar lacks: the shape is right
+        raise ValueError(f"{exc} (expected 'YYYY-MM-DD'{_date_hint(value)})") from None
+
+
+_ISO_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_WITH_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]", re.ASCII)
+_MONTH_OR_YEAR = re.compile(r"[0-9]{4}(-[0-9]{2})?", re.ASCII)
+
+
+def _date_hint(text: str) -> str:
+    """What a date another program wrote needs, said after the form a log's date takes."""
+    if _WITH_TIME.match(text):
+        return ": the day alone, without its time"
+    if _MONTH_OR_YEAR.fullmatch(text):
+        return ', the first day of a month or year, with "precision": "month" or "year"'
+    return ""
 
 
 def _check_id(value: str) -> str:
@@ -233,7 +253,7 @@ def _message(error: Any) -> str:
         return str(error["ctx"]["error"])
     if kind == "enum":
         choices = str(error["ctx"]["expected"]).replace("'", "")
-        return f"{short_repr(value)} is not one of: {choices}"
+        return f"{_as_json(value)} is not one of: {choices}"
     if kind == "too_short" and isinstance(value, list | tuple) and not value:
         return "must not be empty"
     if kind in {"finite_number"} and isinstance(value, float) and not math.isfinite(value):

@@ -242,6 +242,6 @@ def test_objects_printed_over_many_lines_are_imported(tmp_path: Path) -> None:
     assert refused.exit_code == 2
     first = printed.splitlines().index("{", 1) + 1  # the second object's first line
     assert refused.stderr.splitlines()[:2] == [
-        "<stdin>:1: date: 'Aug 2024' is not a valid date",
-        f"<stdin>:{first}: date: 'Aug 2024' is not a valid date",
+        "<stdin>:1: date: 'Aug 2024' is not a valid date (expected 'YYYY-MM-DD')",
+        f"<stdin>:{first}: date: 'Aug 2024' is not a valid date (expected 'YYYY-MM-DD')",
     ]
