@@ -11,6 +11,7 @@ by the pydantic model, whose errors name the actor and the field (a test keeps b
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 import sys
@@ -207,13 +208,13 @@ def parse_registry(data: bytes, *, source: str) -> Registry:
     except UnicodeDecodeError as exc:
         lineno = data[: exc.start].count(b"\n") + 1
         raise RegistryError(f"{source}:{lineno}: not valid UTF-8 text") from None
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(_toml_error(str(exc), source)) from None
     lines: dict[str, int] = {}
     for id_, lineno in table_lines(text):
         lines.setdefault(id_, lineno)  # a later match may be inside a multi-line string
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(_toml_error(str(exc), source, lines)) from None
     try:
         tables = msgspec.convert(document, dict[str, _Table])
     except msgspec.ValidationError:
@@ -240,6 +241,8 @@ def parse_registry(data: bytes, *, source: str) -> Registry:
                             *(("aliases", a) for a in actor.aliases)):  # fmt: skip
             other = labels.setdefault(key(label), (id_, label))[0]
             if other != id_:
+                if what != "id" and id_ in lines:
+                    where = f"{source}:{_key_line(text, lines[id_], what)}"
                 raise RegistryError(
                     f"{where}: [{id_}] {what}: {label!r} also names {other!r}: "
                     "a name or alias can belong to one actor only"
@@ -248,12 +251,22 @@ def parse_registry(data: bytes, *, source: str) -> Registry:
     return Registry(source, actors, labels)
 
 
-def _toml_error(message: str, source: str) -> str:
-    """'actors.toml:3: …' from tomllib's 'Expected … (at line 3, column 7)'."""
+def _toml_error(message: str, source: str, lines: Mapping[str, int]) -> str:
+    """'actors.toml:3: …' from tomllib's 'Expected … (at line 3, column 7)'; a table declared
+    twice in our words, with the line of the first."""
     found = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
     if found is None:
         return f"{source}: {message}"
-    return f"{source}:{found.group(1)}: {message[: found.start()]}"
+    said = message[: found.start()]
+    twice = re.fullmatch(r"Cannot declare \((.*),\) twice", said)
+    if twice is not None:
+        try:
+            id_ = ast.literal_eval(twice.group(1))
+        except (ValueError, SyntaxError):  # pragma: no cover - tomllib quotes a key as repr
+            id_ = twice.group(1)
+        first = f" (first on line {lines[id_]})" if id_ in lines else ""
+        said = f"[{_quoted(str(id_))}] is declared twice{first}: an actor has one table"
+    return f"{source}:{found.group(1)}: {said}"
 
 
 def _explain(document: dict[str, Any], text: str, lines: Mapping[str, int], source: str) -> None:
@@ -265,10 +278,12 @@ def _explain(document: dict[str, Any], text: str, lines: Mapping[str, int], sour
 
     model = _entry_model()
     for id_, table in document.items():
-        where = f"{source}:{lines[id_]}" if id_ in lines else source
+        at = lines.get(id_) or _top_level_line(text, id_)
+        where = f"{source}:{at}" if at else source
         if not isinstance(table, dict):
+            written = f"[[{_quoted(id_)}]]" if isinstance(table, list) else f"{id_!r} = …"
             raise RegistryError(
-                f"{where}: {id_!r} = …: an actor is a table ([{_quoted(id_)}] with name = …)"
+                f"{where}: {written}: an actor is a table ([{_quoted(id_)}] with name = …)"
             )
         nested = [k for k, v in table.items() if isinstance(v, dict)]
         if nested:  # [belarus.president]: a dotted header makes a table inside [belarus]
@@ -280,6 +295,8 @@ def _explain(document: dict[str, Any], text: str, lines: Mapping[str, int], sour
             model.model_validate(table)
         except ValidationError as exc:
             path, message = describe_validation_error(exc)[0]
+            if path == "wikidata" and exc.errors()[0]["type"] == "string_pattern_mismatch":
+                message = f"{table[path]!r} is not a Wikidata item id (Q and digits: Q184)"
             if exc.errors()[0]["type"] == "extra_forbidden":  # the event schema's words: not ours
                 keys = sorted(model.model_fields)
                 near = difflib.get_close_matches(str(path), keys, n=1)
@@ -290,6 +307,17 @@ def _explain(document: dict[str, Any], text: str, lines: Mapping[str, int], sour
                 where = f"{source}:{_key_line(text, lines[id_], written)}"
             raise RegistryError(f"{where}: [{id_}] {path}: {message}") from None
     raise RegistryError(f"{source}: not a registry of actors")
+
+
+def _top_level_line(text: str, id_: str) -> int | None:
+    """The line that first declares ``id_`` other than as a table of its own: a dotted header
+    (``[a.b]``), an array of tables (``[[a]]``) or a key before any table (``a = 1``)."""
+    name = rf"""(?:{re.escape(id_)}|"{re.escape(id_)}"|'{re.escape(id_)}')"""
+    declared = re.compile(rf"[ \t]*(?:\[\[?[ \t]*{name}[ \t]*[.\]]|{name}[ \t]*[=.])")
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if declared.match(line):
+            return lineno
+    return None
 
 
 def _key_line(text: str, header: int, key: str) -> int:

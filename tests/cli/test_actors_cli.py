@@ -219,7 +219,7 @@ def test_a_bad_registry_is_a_one_line_error(bundled: Path, command: list[str]) -
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == (
-        f"timeline: {bundled.parent / 'actors.toml'}:4: [b] aliases: 'A' also names 'a': a "
+        f"timeline: {bundled.parent / 'actors.toml'}:6: [b] aliases: 'A' also names 'a': a "
         "name or alias can belong to one actor only\n"
     )
 

@@ -1295,6 +1295,8 @@ def test_a_full_stderr_loses_the_warnings_not_the_output(log_copy: Path, tmp_pat
         (["diff", "LOG", "LOG", "--tag", "x\udcff"], "--tag"),
         (["edit", "a\udcff", "--tag", "x"], "ID"),
         (["rm", "a\udcff", "--yes"], "ID"),
+        (["actors", "rename", "a\udcff", "b"], "OLD"),
+        (["actors", "rename", "belarus", "b\udcff"], "NEW"),
     ],
 )
 def test_arguments_that_are_not_utf8_are_refused(

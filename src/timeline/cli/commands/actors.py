@@ -125,8 +125,11 @@ def rename(
     from timeline.log.lines import RawLine, display_name
     from timeline.rules import normalize_actor
     from timeline.text import visible
+    from timeline.userinput import check_utf8
 
     file = write_log(files, "actors rename")
+    check_utf8("OLD", old)
+    check_utf8("NEW", new)
     registry = load_registry(registry_file, file)
 
     def actor_id(label: str, value: str) -> str:
