@@ -24,6 +24,7 @@ from timeline.log.decoding import (
     json_objects,
     split_json_array,
     split_json_values,
+    wide_text,
 )
 from timeline.log.lines import BOM, RawLine, os_reason
 from timeline.parsing import InvalidLine, parse_lines
@@ -65,6 +66,9 @@ def _input_lines(
             line = text = fh.readline(_HEAD)
         if not line:
             return
+        wide = wide_text(line, source=name, lineno=lineno) if lineno == 1 else None
+        if wide is not None:  # every line of it: one error, not one a line
+            raise wide
         if not text.strip():
             continue
         opened = text.strip()
@@ -170,7 +174,9 @@ def stage(
                 continue
             event = parsed.event
             if event.id in known:
-                message = f"{event.id!r} repeats line {known[event.id]}"
+                first = known[event.id]
+                where = f"line {first}" if first != lineno else "an element before it on its line"
+                message = f"{event.id!r} repeats {where}"
                 on_problem(LineError(name, lineno, message, field="id"))
             elif (future := not_yet(event, as_of)) is not None:
                 on_problem(LineError(name, lineno, future, field="date"))

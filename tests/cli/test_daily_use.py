@@ -458,3 +458,24 @@ def test_rm_names_every_line_that_answers_a_removed_event(tmp_path: Path) -> Non
         " not removed (line 21 answers a removed event too; use --force to remove it anyway)\n"
     )
     assert log.read_bytes() == BUNDLED.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["add", "--date", "2024-08-20", "--type", "accuse", "--actor", "a", "--title", "T",
+         "--source", "https://example.org/a"],
+        ["edit", "x", "--tag", "t"],
+        ["rm", "x", "--yes"],
+        ["import", str(BUNDLED)],
+        ["actors", "rename", "belarus", "by"],
+        ["actors", "rename", "belarus", "by", "--dry-run"],
+    ],
+    ids=["add", "edit", "rm", "import", "rename", "rename-dry-run"],
+)  # fmt: skip
+def test_a_writing_command_refuses_standard_input_as_its_log(command: list[str]) -> None:
+    """A log on standard input cannot be written: every writing command says so before it
+    reads, a dry run too (it printed a plan that the run then refused)."""
+    result = CliRunner().invoke(app, [*command, "-f", "-"], input=BUNDLED.read_bytes())
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "timeline: cannot write to standard input: give the log with --file\n"

@@ -245,3 +245,27 @@ def test_objects_printed_over_many_lines_are_imported(tmp_path: Path) -> None:
         "<stdin>:1: date: 'Aug 2024' is not a valid date (expected 'YYYY-MM-DD')",
         f"<stdin>:{first}: date: 'Aug 2024' is not a valid date (expected 'YYYY-MM-DD')",
     ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_an_input_in_utf_16_is_one_error(tmp_path: Path, encoding: str) -> None:
+    """Every line of a UTF-16 input is UTF-16: one error says so, not one a line."""
+    text = "".join(json.dumps(_event(i)) + "\n" for i in range(3)).encode(encoding)
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(tmp_path / "e.jsonl")], input=text)
+    assert result.exit_code == 2
+    wide = encoding.upper()
+    assert result.stderr == (
+        f"<stdin>:1: {wide} text (it starts with its byte order mark): timeline reads UTF-8 "
+        f"(iconv -f {wide} -t UTF-8 converts it)\n"
+        "timeline: nothing imported: 1 problem in <stdin>\n"
+    )
+
+
+def test_an_id_twice_on_one_line_of_an_array_says_so(tmp_path: Path) -> None:
+    element = json.dumps(_event(1))
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(tmp_path / "e.jsonl")],
+                                input=f"[{element}, {element}]\n")  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "<stdin>:1: id: 'streamed-0000001' repeats an element before it on its line"
+    )

@@ -52,8 +52,9 @@ def logs_name(logs: list[str]) -> str:
 
 def write_log(given: list[str] | None, command: str) -> str:
     """The one log a writing command changes; several ``--file`` are refused (which one would
-    it change?)."""
-    from timeline.errors import InputError
+    it change?), and so is standard input, before anything is read (a dry run too)."""
+    from timeline.errors import InputError, LogWriteError
+    from timeline.log.lines import STDIN
 
     logs = _given_or_default(given)
     if len(logs) > 1:
@@ -61,4 +62,6 @@ def write_log(given: list[str] | None, command: str) -> str:
             f"{command}: --file given {len(logs)} times: {command} changes one log "
             "(only the reading commands read several)"
         )
+    if logs[0] == STDIN:
+        raise LogWriteError("cannot write to standard input: give the log with --file")
     return logs[0]

@@ -52,14 +52,19 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _wide_encoding(content: bytes) -> str | None:
-    """'UTF-32' or 'UTF-16' when ``content`` starts with its byte order mark (UTF-32's first:
-    its little-endian mark begins with UTF-16's)."""
+def wide_text(content: bytes, *, source: str, lineno: int) -> LineError | None:
+    """The error of a text in UTF-32 or UTF-16, when ``content`` (its start) begins with
+    their byte order mark (UTF-32's first: its little-endian mark begins with UTF-16's)."""
     if content.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "UTF-32"
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16"
-    return None
+        wide = "UTF-32"
+    elif content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        wide = "UTF-16"
+    else:
+        return None
+    return LineError(
+        source, lineno, f"{wide} text (it starts with its byte order mark): timeline reads UTF-8 "
+        f"(iconv -f {wide} -t UTF-8 converts it)",
+    )  # fmt: skip
 
 
 def decode_json_object(
@@ -74,12 +79,9 @@ def decode_json_object(
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        wide = _wide_encoding(content) if starts_log else None
+        wide = wide_text(content, source=source, lineno=lineno) if starts_log else None
         if wide is not None:
-            raise LineError(
-                source, lineno, f"{wide} text (it starts with its byte order mark): timeline "
-                f"reads UTF-8 (iconv -f {wide} -t UTF-8 converts it)",
-            ) from None  # fmt: skip
+            raise wide from None
         raise LineError(
             source,
             lineno,

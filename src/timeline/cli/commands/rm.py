@@ -42,10 +42,10 @@ def rm(
     from timeline.cli.exits import say
     from timeline.cli.output import count, emit_after_change
     from timeline.edits import dangling, find_line, refuse_dangling, removal
-    from timeline.errors import InputError, LogWriteError
+    from timeline.errors import InputError
     from timeline.log.decoding import json_objects
     from timeline.log.files import lock_log, read_raw_lines
-    from timeline.log.lines import STDIN, display_name
+    from timeline.log.lines import display_name
     from timeline.text import visible
     from timeline.userinput import check_utf8
 
@@ -54,8 +54,6 @@ def rm(
     for id_ in ids:
         check_utf8("ID", id_)
     if not yes:  # ask before taking the lock: nobody waits on an open question
-        if file == STDIN:  # the question would read the log from the terminal
-            raise LogWriteError("cannot write to standard input: give the log with --file")
         if not sys.stdin.isatty():
             raise InputError("rm: not on a terminal: give --yes to confirm the removal")
         name = display_name(file)
