@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 from conftest import CLAIM, MOBILIZE, REJECT, ev
@@ -138,3 +139,37 @@ def test_a_chart_of_grouped_periods_fits_its_width_with_the_scale_in_line(width:
     assert {line.index("│") if "│" in line else line.index("└") for line in scale} == {
         len(scale[0].split("│")[0].rstrip()) + 1
     }
+
+
+@pytest.mark.parametrize("per", [None, Unit.MONTH])
+def test_wide_characters_in_labels_keep_the_chart_in_its_columns(per: Unit | None) -> None:
+    """An actor named in CJK takes two columns a character: the labels are cut and padded by
+    the columns they take, so the counts stand in one column and no line passes the width."""
+    events = [ev(CLAIM, id=f"a{i}", actors=["乌克兰外交部长期名称测试一二三四五六七八九十"])
+              for i in range(3)] + [ev(CLAIM, id="b", actors=["belarus"])]  # fmt: skip
+    output = formats.STATS[Format.RICH](count_events(events, Spec(by=(Field.ACTOR,), per=per)))
+    assert isinstance(output, Rendered)
+    console = Console(width=60, record=True, color_system=None)
+    console.print(output.renderable)
+    lines = [line for line in console.export_text().splitlines() if line.strip()]
+    assert max(cell_len(line) for line in lines) <= 60
+    rows = [line for line in lines if "belarus" in line or "乌克兰" in line]
+    counts = [cell_len(line[: line.index(digit)]) for line, digit in zip(rows, "31", strict=False)]
+    assert len(rows) == 2 and len(set(counts)) == 1, lines
+
+
+def test_the_actors_table_fits_wide_characters_to_the_terminal() -> None:
+    """The `actors` table and tree cut a CJK name by the columns it takes (it was by its
+    characters: a row of 93 columns at 80)."""
+    from timeline.actors import parse_registry, tally
+    from timeline.formats import roster
+
+    name = "乌克兰外交部长期名称测试一二三四五六七八九十"
+    registry = parse_registry(f'[ukraine]\nname = "{name}"\n'.encode(), source="actors.toml")
+    counted = tally([ev(CLAIM, id="a", actors=["ukraine"]), ev(CLAIM, id="b", actors=["x"])])
+    for width in (40, 60, 80):
+        table = list(roster.table(counted, registry, width=width).lines)
+        tree = list(roster.tree(counted, registry, width=width).lines)
+        assert max(cell_len(line) for line in table + tree) <= width, table + tree
+    dates = {cell_len(line[: line.index("2024")]) for line in table[1:]}  # at 80 columns
+    assert len(dates) == 1, table  # the columns stand in line

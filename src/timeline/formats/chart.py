@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from timeline.formats.labels import coarser_than, cut, stats_notes, value_label
+from timeline.formats.labels import cells, coarser_than, cut, padded, stats_notes, value_label
 from timeline.formats.output import Rendered
 from timeline.formats.rich import type_style
 from timeline.text import visible
@@ -206,13 +206,13 @@ def _table(result: Stats, width: int) -> Iterator[Text]:
     most = max(MIN_LABEL, min(MAX_LABEL, width - fixed - MIN_BAR))
     labels = [cut(_key_text(result, r.key, other=r.other), most) for r in rows]
     head = cut(" · ".join(by.value for by in result.spec.by), most)
-    label_w = max(len(head), *(len(label) for label in labels))
+    label_w = max(cells(head), *(cells(label) for label in labels))
     bar_w = max(width - label_w - fixed, 1)
     top = max(r.count for r in rows) or 1
-    yield Text(f"{head:<{label_w}}  {'events':>{count_w}}     %", style="bold")
+    yield Text(f"{padded(head, label_w)}  {'events':>{count_w}}     %", style="bold")
     for row, label in zip(rows, labels, strict=True):
         share = f"{row.count / result.events:5.0%}" if result.events else "    –"
-        line = Text(f"{label:<{label_w}}  {row.count:>{count_w},}{share} ")
+        line = Text(f"{padded(label, label_w)}  {row.count:>{count_w},}{share} ")
         if row.other:
             line.stylize("dim")
         line.append(bar(row.count / top, bar_w), style=_style(result, row.key, other=row.other))
@@ -281,7 +281,7 @@ def _sparklines(result: Stats, width: int) -> Iterator[Text]:
         (cut(label, most), fine, total, coarse, style)
         for label, fine, total, coarse, style in series
     ]
-    label_w = max(len(s[0]) for s in series)
+    label_w = max(cells(s[0]) for s in series)
     room = max(width - label_w - total_w - coarse_w - 6, 8)
     all_sums = [grouped(s[1], room) for s in series]
     run = all_sums[0][1]
@@ -291,11 +291,11 @@ def _sparklines(result: Stats, width: int) -> Iterator[Text]:
     length = len(all_sums[0][0]) * each_w
     head = " · ".join(by.value for by in result.spec.by)
     yield Text(
-        f"{head:<{label_w}}  {'':<{length}}  {'events':>{total_w}}  {'coarser':>{coarse_w}}",
+        f"{padded(head, label_w)}  {'':<{length}}  {'events':>{total_w}}  {'coarser':>{coarse_w}}",
         style="bold",
     )
     for (label, _, total, coarse, style), (sums, _) in zip(series, all_sums, strict=True):
-        line = Text(f"{label:<{label_w}}  ")
+        line = Text(f"{padded(label, label_w)}  ")
         line.append("".join(c * each_w for c in sparkline(sums, top)), style=style)
         line.append(f"  {total:>{total_w},}  {coarse:>{coarse_w},}")
         yield line

@@ -232,6 +232,25 @@ def starts_before(stats: Stats, unit: str) -> str:
     return f", or in the first {unit} of the window when it starts before {stats.since}"
 
 
+def cells(text: str) -> int:
+    """The columns ``text`` takes on a terminal: a CJK character or an emoji takes two."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
 def cut(text: str, width: int) -> str:
-    """``text`` if it fits ``width`` characters, else its start and an ellipsis in them."""
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    """``text`` if it fits ``width`` columns, else its start and an ellipsis in them."""
+    if cells(text) <= width:
+        return text
+    from rich.cells import set_cell_size
+
+    return set_cell_size(text, max(width - 1, 0)) + "…"
+
+
+def padded(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` with spaces after it (before it, ``right``) to fill ``width`` columns."""
+    gap = " " * max(width - cells(text), 0)
+    return gap + text if right else text + gap

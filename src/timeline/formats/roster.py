@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from timeline.formats.labels import cut, iso_label
+from timeline.formats.labels import cells, cut, iso_label, padded
 from timeline.formats.output import TextLines
 from timeline.text import json_safe, visible
 
@@ -65,18 +65,16 @@ def table(
         rows.append((actor, _name(registry, actor), str(entry.as_actor), str(entry.as_target),
                      first, last, ", ".join(_aliases(registry, actor))))  # fmt: skip
     rows = [tuple(visible(cell) for cell in row) for row in rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEAD))]
+    widths = [max(cells(row[i]) for row in rows) for i in range(len(_HEAD))]
     if width is not None:
         widths = _fitted(widths, width)
     numeric = {2, 3}
 
     def line(row: tuple[str, ...]) -> str:
-        cells = [
-            cut(cell, widths[i]).rjust(widths[i]) if i in numeric
-            else cut(cell, widths[i]).ljust(widths[i])
+        text = "  ".join(
+            padded(cut(cell, widths[i]), widths[i], right=i in numeric)
             for i, cell in enumerate(row[: len(widths)])
-        ]  # fmt: skip
-        text = "  ".join(cells).rstrip()
+        ).rstrip()
         return text if width is None else cut(text, width)
 
     return TextLines([line(row) for row in rows] if tallies else [])
