@@ -479,3 +479,17 @@ def test_a_writing_command_refuses_standard_input_as_its_log(command: list[str])
     result = CliRunner().invoke(app, [*command, "-f", "-"], input=BUNDLED.read_bytes())
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == "timeline: cannot write to standard input: give the log with --file\n"
+
+
+def test_an_import_that_skips_every_event_says_nothing_was_imported(tmp_path: Path) -> None:
+    """--skip-invalid where every id exists already: "nothing imported", as when no line held
+    a valid event (it said "imported 0 events"), and the log as it was."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    result = CliRunner().invoke(app, ["import", str(BUNDLED), "-f", str(log), "--skip-invalid"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        "timeline: nothing imported; skipped 21 lines with problems"
+    )
+    assert log.read_bytes() == BUNDLED.read_bytes()

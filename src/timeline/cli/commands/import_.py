@@ -172,7 +172,13 @@ def import_(
             else:
                 log.append_staged(staged.file, size=staged.size, count=len(staged.lines))
         imported = [event_id for event_id in staged.lines if event_id not in dropped]
-        done = f"imported {count(len(imported), 'event')} into {log.name}"
+        done = (
+            f"imported {count(len(imported), 'event')} into {log.name}"
+            if imported
+            else (
+                "nothing imported"  # as when no input line held a valid event
+            )
+        )
         emit_after_change(imported, done=done)
         if lines_with:
             say(f"timeline: {done}; skipped {count(lines_with, 'line')} with problems")
