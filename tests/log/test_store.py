@@ -562,6 +562,26 @@ def _values(data: bytes) -> Iterator[RawLine]:
     return split_json_values([data], first_lineno=1, source="in.json")
 
 
+@pytest.mark.parametrize("chunk", [None, 4096])
+def test_an_element_too_deep_to_parse_is_a_line_and_the_rest_is_read(chunk: int | None) -> None:
+    """An element nested deeper than the parser goes is valid JSON, not a syntax error: it is
+    passed on as a line of its own (whose reading says what is wrong with it), found to its
+    end by its brackets outside strings, and the elements after it are read."""
+    import timeline.log.decoding as decoding
+
+    deep = '{"a": "]}", "b": ' + "[" * 50_000 + '"x]"' + "]" * 50_000 + "}"
+    data = f'[\n{deep},\n {{"id": "after"}}\n]\n'.encode()
+    pieces = [data] if chunk is None else [data[i : i + chunk] for i in range(0, len(data), chunk)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decoding, "_CHUNK", chunk or decoding._CHUNK)
+        lines = list(split_json_array(pieces, first_lineno=1, source="in.json"))
+    assert [line.lineno for line in lines] == [2, 3]
+    assert lines[0].content == deep.encode()
+    assert json.loads(lines[1].content) == {"id": "after"}
+    with pytest.raises(LineError, match=r"^in\.json:2: not valid JSON: nested too deeply, and "):
+        list(split_json_array([data[: len(deep) // 2]], first_lineno=1, source="in.json"))
+
+
 def test_split_json_array_refuses_an_element_longer_than_its_limit() -> None:
     """An element longer than the limit is an error at its line, read no further (an endless
     one cannot fill memory)."""

@@ -303,7 +303,17 @@ def _next_value(
             where = window.lineno_at(exc.pos)
             raise LineError(source, where, f"not valid JSON: {exc.msg}{unread}") from None
         except RecursionError:
-            raise LineError(source, lineno, f"not valid JSON: nested too deeply{unread}") from None
+            # Too deep for the parser, not wrong: its end is found by its brackets, and the
+            # line's own reading says what is wrong with it (the rest is read on).
+            closed = _end_of_nested(text, start)
+            if closed is None:
+                if window.ended:
+                    message = f"not valid JSON: nested too deeply, and never closed{unread}"
+                    raise LineError(source, lineno, message) from None
+                window.more(limit=limit)
+                continue
+            end = closed
+            break
         if end < len(text) - _MARGIN or window.ended:  # a number near the end may go on
             break
         window.more(limit=limit)
@@ -311,6 +321,28 @@ def _next_value(
         window.too_long(limit)
     window.pos = end
     return RawLine(lineno, text[start:end].encode("utf-8") + b"\n")
+
+
+# A string (its closing quote in the group: none when the text ends inside it), or a bracket.
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*(")?|[\[\]{}]')
+
+
+def _end_of_nested(text: str, start: int) -> int | None:
+    """Where the object or list at ``text[start]`` ends, by counting its brackets outside its
+    strings; None when ``text`` ends first (inside a string too: a bracket in it is text)."""
+    depth = 0
+    for token in _BRACKET_OR_STRING.finditer(text, start):
+        found = token.group()
+        if found[0] == '"':
+            if token.group(1) is None:
+                return None
+        elif found in "[{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return None
 
 
 def _only_blanks_after(window: _Window, *, source: str, limit: int) -> None:
