@@ -472,6 +472,17 @@ _JSON = st.recursive(
 _DAMAGE = st.sampled_from([b"", b"", b"\xff", b"oops", b"]", b",", b"\n", b'"', b"\\", b"\x01"])
 
 
+def _cut(data: bytes, sizes: list[int]) -> list[bytes]:
+    """``data`` in pieces of ``sizes``, over and over."""
+    pieces, pos = [], 0
+    for size in itertools.cycle(sizes):
+        if pos >= len(data):
+            return pieces
+        pieces.append(data[pos : pos + size])
+        pos += size
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _split_whole(data: bytes, **kwargs: Any) -> tuple[list[RawLine], str | None]:
     """The lines ``split_json_array`` makes of ``data`` read as ``kwargs`` say, and its error."""
     lines: list[RawLine] = []
@@ -501,12 +512,7 @@ def test_split_json_array_reads_the_same_in_any_chunks(
     where = int(at * len(text))
     data = text[:where] + damage + text[where:]
     whole = _split_whole(data, chunks=[data], first_lineno=2, source="in.json")
-    pieces, pos = [], 0
-    for size in itertools.cycle(cuts):
-        if pos >= len(data):
-            break
-        pieces.append(data[pos : pos + size])
-        pos += size
+    pieces = _cut(data, cuts)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(decoding, "_CHUNK", 1)  # read on one chunk at a time
         chunked = _split_whole(data, chunks=pieces, first_lineno=2, source="in.json")
@@ -532,12 +538,7 @@ def test_split_json_values_reads_each_printed_value_in_any_chunks(
     printed = [json.dumps(v, indent=indent, ensure_ascii=False) + "\n" for v in values]
     data = "".join(printed).encode()
     starts = list(itertools.accumulate((p.count("\n") for p in printed[:-1]), initial=3))
-    pieces, pos = [], 0
-    for size in itertools.cycle(cuts):
-        if pos >= len(data):
-            break
-        pieces.append(data[pos : pos + size])
-        pos += size
+    pieces = _cut(data, cuts)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(decoding, "_CHUNK", 1)
         lines = list(decoding.split_json_values(pieces, first_lineno=3, source="in.json"))
@@ -571,7 +572,7 @@ def test_an_element_too_deep_to_parse_is_a_line_and_the_rest_is_read(chunk: int 
 
     deep = '{"a": "]}", "b": ' + "[" * 50_000 + '"x]"' + "]" * 50_000 + "}"
     data = f'[\n{deep},\n {{"id": "after"}}\n]\n'.encode()
-    pieces = [data] if chunk is None else [data[i : i + chunk] for i in range(0, len(data), chunk)]
+    pieces = [data] if chunk is None else _cut(data, [chunk])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(decoding, "_CHUNK", chunk or decoding._CHUNK)
         lines = list(split_json_array(pieces, first_lineno=1, source="in.json"))
