@@ -445,6 +445,7 @@ def test_a_date_another_program_wrote_is_told_what_a_log_takes(
 
 
 def test_an_enum_names_a_json_value_as_json_spells_it(event_data: EventData) -> None:
+    """A null where a precision goes is named null, as the line spells it, not Python's None."""
     assert problems(event_data(precision=None)) == [
         ("precision", "null is not one of: day, week, month or year")
     ]

@@ -223,19 +223,6 @@ def refuse_not_yet(event: EventLike, today: date) -> None:
         raise InputError(f"--date: {future}")
 
 
-def known_ids(lines: Iterable[RawLine]) -> dict[str, int]:
-    """Each id in a log and its first line, a line that is not valid JSON too when its bytes
-    show whose event it held (``named_id``): its id is taken, once the line is mended."""
-    ids: dict[str, int] = {}
-    for line in lines:
-        if line.is_blank:
-            continue
-        event_id = named_id(line)
-        if event_id is not None:
-            ids.setdefault(event_id, line.lineno)
-    return ids
-
-
 def check_references(event: EventLike, known: Mapping[str, int]) -> None:
     """Refuse an event that responds to an id the log does not hold."""
     missing = [ref for ref in event.responds_to if ref not in known]
@@ -258,20 +245,23 @@ def find_line(
     # escapes it ('"' as '\\"'), or behind any \u escape.
     needles = {event_id.encode(), msgspec.json.encode(event_id)[1:-1], b"\\u"}
     candidates = [line for line in lines if any(n in line.data for n in needles)]
-    ids = [
-        (obj["id"], line)
-        for line, obj in json_objects(candidates)
-        if isinstance(obj.get("id"), str)
-    ]
+    objects = dict(json_objects(candidates))
+    ids = [(obj["id"], line) for line, obj in objects.items() if isinstance(obj.get("id"), str)]
+    # Lines that are no JSON object at all, with the id their bytes show: taken ids, which a
+    # start could otherwise pass over to name another.
+    broken = {
+        line.lineno: shown
+        for line in candidates
+        if line not in objects and (shown := named_id(line)) is not None
+    }
     found = [line for found_id, line in ids if found_id == event_id]
     if not found:
-        # a line that is no JSON object at all, whose bytes name the id: the id is taken, and
-        # is no start of another's
-        broken = next((line.lineno for line in candidates if named_id(line) == event_id), None)
-        if broken is not None:
-            raise ConflictError(f"{name}: no event with id {event_id!r} (line {broken} names it "
+        lineno = next((n for n, shown in broken.items() if shown == event_id), None)
+        if lineno is not None:
+            raise ConflictError(f"{name}: no event with id {event_id!r} (line {lineno} names it "
                                 "but is not valid JSON: fix it by hand)")  # fmt: skip
-        starting = sorted({found_id for found_id, _ in ids if found_id.startswith(event_id)})
+        every_id = {found_id for found_id, _ in ids} | set(broken.values())
+        starting = sorted(found_id for found_id in every_id if found_id.startswith(event_id))
         named = ", ".join(starting[:_MAX_NAMED]) + (" …" if len(starting) > _MAX_NAMED else "")
         if starting and whole is not None:
             raise ConflictError(f"{name}: no event with id {event_id!r}, only ids that start "
@@ -282,8 +272,12 @@ def find_line(
             )
         if not starting:
             raise ConflictError(f"{name}: no event with id {event_id!r}")
-        event_id = starting[0]
+        typed, event_id = event_id, starting[0]
         found = [line for found_id, line in ids if found_id == event_id]
+        if not found:
+            lineno = next(n for n, shown in broken.items() if shown == event_id)
+            raise ConflictError(f"{name}: {typed!r} starts only {event_id!r}, on line {lineno}, "
+                                "which is not valid JSON: fix it by hand")  # fmt: skip
     if len(found) > 1:
         where = ", ".join(str(line.lineno) for line in found)
         raise ConflictError(f"{name}: id {event_id!r} is on lines {where}: resolve that first")

@@ -21,10 +21,11 @@ from timeline.check import not_yet
 from timeline.errors import LineError, LogReadError
 from timeline.log.decoding import (
     INPUT_LINE_LIMIT,
+    KnownIds,
     json_objects,
     split_json_array,
     split_json_values,
-    wide_text,
+    wide_encoding_error,
 )
 from timeline.log.lines import BOM, RawLine, os_reason
 from timeline.parsing import InvalidLine, parse_lines
@@ -43,7 +44,9 @@ _CHUNK = 1 << 20
 def input_lines(
     fh: IO[bytes], *, name: str, on_problem: OnProblem, limit: int = INPUT_LINE_LIMIT
 ) -> Iterator[RawLine]:
-    """The lines of JSON Lines input; a JSON array is split into one line per element.
+    """The lines of JSON Lines input; a JSON array is split into one line per element, and
+    objects printed over many lines (an input whose first line is a lone '{' that goes on
+    inside its object) into one line per object.
 
     Memory holds one line (or element) at a time: a line longer than ``limit`` bytes goes to
     ``on_problem`` unread, and so does an element longer than that (raised: what follows it
@@ -66,17 +69,28 @@ def _input_lines(
             line = text = fh.readline(_HEAD)
         if not line:
             return
-        wide = wide_text(line, source=name, lineno=lineno) if lineno == 1 else None
+        wide = wide_encoding_error(line, source=name, lineno=lineno) if lineno == 1 else None
         if wide is not None:  # every line of it: one error, not one a line
             raise wide
         if not text.strip():
             continue
         opened = text.strip()
-        if opened.startswith(b"[") or opened == b"{":  # an array; or objects over many lines
+        if opened.startswith(b"["):
             chunks = itertools.chain([text], iter(functools.partial(fh.read, _CHUNK), b""))
-            split = split_json_array if opened.startswith(b"[") else split_json_values
-            yield from split(chunks, first_lineno=lineno, source=name, limit=limit)
+            yield from split_json_array(chunks, first_lineno=lineno, source=name, limit=limit)
             return
+        if opened == b"{":
+            following = fh.readline(_HEAD)
+            if _inside_an_object(following):  # objects printed over many lines (jq without -c)
+                rest = iter(functools.partial(fh.read, _CHUNK), b"")
+                chunks = itertools.chain([text, following], rest)
+                yield from split_json_values(chunks, first_lineno=lineno, source=name, limit=limit)
+                return
+            # JSON Lines whose first event a hand edit broke: a bad line, and the others read
+            yield RawLine(lineno, line)
+            line, lineno = following, lineno + 1
+            if not line:
+                return
         break
     # JSON Lines: this first line read on to its end, then the others, each at most ``limit``.
     while True:
@@ -100,6 +114,12 @@ def _input_lines(
         if not line:
             return
         lineno += 1
+
+
+def _inside_an_object(line: bytes) -> bool:
+    """Whether the line after a lone '{' goes on inside that object, as a pretty-printer
+    writes it (indented, a key, or its '}'), rather than being an event of its own."""
+    return line[:1] in (b" ", b"\t") or line.lstrip().startswith((b'"', b"}"))
 
 
 class Resolver:
@@ -209,7 +229,7 @@ class Review:
 
 def review(
     staged: Staged,
-    known: Mapping[str, int],
+    known: KnownIds,
     *,
     name: str,
     log: str,
@@ -222,14 +242,15 @@ def review(
     input line with a problem). With ``drop_missing_links``, such a response is dropped
     instead, with a note each (its line number, and the note)."""
     found = Review()
-    ids, responses = staged.lines, staged.responses
+    ids, responses, events = staged.lines, staged.responses, known.events
     for event_id, lineno in ids.items():
-        if event_id in known:
-            message = f"{event_id!r} exists already ({log}:{known[event_id]})"
+        taken = known.taken(event_id, name=log)
+        if taken is not None:
+            message = f"{event_id!r} exists already ({taken})"
             on_problem(LineError(name, lineno, message, field="id"))
             found.conflicting.add(event_id)
         refs = responses.get(event_id, ())
-        missing = [ref for ref in refs if ref not in known and ref not in ids]
+        missing = [ref for ref in refs if ref not in events and ref not in ids]
         if missing and drop_missing_links:
             for ref in missing:
                 line = staged.refused.get(ref)

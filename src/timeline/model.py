@@ -72,8 +72,8 @@ def _to_date(value: object) -> date:
 
 
 _ISO_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-_WITH_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]", re.ASCII)
-_MONTH_OR_YEAR = re.compile(r"[0-9]{4}(-[0-9]{2})?", re.ASCII)
+_WITH_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]", re.ASCII)
+_MONTH_OR_YEAR = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2]))?", re.ASCII)
 
 
 def _date_hint(text: str) -> str:

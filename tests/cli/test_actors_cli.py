@@ -444,3 +444,9 @@ def test_rename_of_an_id_that_the_registry_reads_as_another_actor(bundled: Path)
         "'kremlin' as russia)"
     )
     assert json.loads(bundled.read_text().splitlines()[-1])["actors"] == ["russia"]
+    with bundled.open("a") as log:
+        log.write(_line("k2", "kremlin") + "\n")
+    as_a_name = run("actors", "rename", "Kremlin", "rf", "-f", str(bundled), "--dry-run")
+    assert as_a_name.exit_code == 0, as_a_name.stderr  # typed as a name: the registry's actor
+    assert as_a_name.stderr.splitlines()[0] == "timeline: OLD: 'Kremlin' is russia"
+    assert "k2" not in as_a_name.stdout and "russia → rf" in as_a_name.stdout

@@ -1488,7 +1488,8 @@ def test_an_id_on_a_line_that_is_no_json_is_named_with_its_line(
     runner: CliRunner, log_copy: Path, command: str
 ) -> None:
     """The id's line is no JSON at all (a comma too many): it cannot be edited or removed by
-    id, and the error says which line names it; a start of the id is not found, plainly."""
+    id, and the error says which line names it; nor by a start of the id, which names it too
+    (with --yes, only whole ids are removed)."""
     embassy = "2022-03-01-belarus-evacuates-kyiv-embassy"
     text = log_copy.read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -1505,7 +1506,13 @@ def test_an_id_on_a_line_that_is_no_json_is_named_with_its_line(
     )
     start = invoke(runner, [command, "-f", str(log_copy), embassy[:20], *flags])
     assert_one_line_error(start)
-    assert start.stderr == f"timeline: {log_copy}: no event with id {embassy[:20]!r}\n"
+    assert start.stderr == (
+        f"timeline: {log_copy}: {embassy[:20]!r} starts only {embassy!r}, on line {number}, "
+        "which is not valid JSON: fix it by hand\n"
+        if command == "edit"
+        else f"timeline: {log_copy}: no event with id {embassy[:20]!r}, only ids that start "
+        f"with it ({embassy}): --yes removes only events named by their whole id\n"
+    )
     assert log_copy.read_bytes() == before
 
 

@@ -300,6 +300,8 @@ def test_a_start_never_names_an_id_that_a_broken_line_or_nothing_holds(tmp_path:
         )
     gone = runner.invoke(app, ["rm", "imp-1", "--yes", "-f", str(log)])
     assert gone.exit_code == 2 and "only ids that start with it (imp-10)" in gone.stderr
+    start = runner.invoke(app, ["edit", "x", "--tag", "t", "-f", str(log)])  # x1 is taken
+    assert start.stderr == f"timeline: {log}: 'x' starts 2 ids (x1, x10): give more of it\n"
     only = tmp_path / "only.jsonl"
     only.write_text(_event("only") + "\n")
     empty = runner.invoke(app, ["rm", "", "--yes", "-f", str(only)])
@@ -429,18 +431,23 @@ def test_the_shell_completes_ids_and_actors_from_the_log() -> None:
 
 def test_an_id_that_a_broken_line_holds_is_taken(tmp_path: Path) -> None:
     """``import`` and ``add --id`` refuse an id that a line which is not valid JSON holds (a
-    hand edit lost a quote): once the line is mended, the log would hold the id twice."""
+    hand edit lost a quote): once the line is mended, the log would hold the id twice. An
+    answer to it is refused as before: it answers no event that the log holds now."""
     log = tmp_path / "events.jsonl"
     log.write_text('{"id":"x1", broken\n')
     runner = CliRunner()
     imported = runner.invoke(app, ["import", "-", "-f", str(log)], input=_event("x1") + "\n")
     assert imported.exit_code == 2
-    assert imported.stderr.splitlines()[0] == f"<stdin>:1: id: 'x1' exists already ({log}:1)"
+    taken = f"'x1' exists already ({log}:1, a line that is not valid JSON)"
+    assert imported.stderr.splitlines()[0] == f"<stdin>:1: id: {taken}"
     added = runner.invoke(app, ["add", "-f", str(log), "--id", "x1", "--date", "2024-08-20",
                                 "--title", "T", "--type", "accuse", "--actor", "a",
                                 "--source", "https://example.org/a"])  # fmt: skip
-    assert added.exit_code == 2
-    assert added.stderr == f"timeline: --id: 'x1' exists already ({log}:1)\n"
+    assert (added.exit_code, added.stderr) == (2, f"timeline: --id: {taken}\n")
+    answer = runner.invoke(app, ["import", "-", "-f", str(log)],
+                           input=_event("y", responds_to=["x1"]) + "\n")  # fmt: skip
+    assert answer.exit_code == 2  # an answer to it would point nowhere (check says so)
+    assert "responds_to: no event with id 'x1'" in answer.stderr
     assert log.read_text() == '{"id":"x1", broken\n'
 
 

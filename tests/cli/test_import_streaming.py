@@ -262,6 +262,8 @@ def test_an_input_in_utf_16_is_one_error(tmp_path: Path, encoding: str) -> None:
 
 
 def test_an_id_twice_on_one_line_of_an_array_says_so(tmp_path: Path) -> None:
+    """Two elements of one line share its number: the second is said to repeat an element
+    before it on its line (it said it repeated its own line)."""
     element = json.dumps(_event(1))
     result = CliRunner().invoke(app, ["import", "-", "-f", str(tmp_path / "e.jsonl")],
                                 input=f"[{element}, {element}]\n")  # fmt: skip
@@ -269,3 +271,17 @@ def test_an_id_twice_on_one_line_of_an_array_says_so(tmp_path: Path) -> None:
     assert result.stderr.splitlines()[0] == (
         "<stdin>:1: id: 'streamed-0000001' repeats an element before it on its line"
     )
+
+
+def test_json_lines_whose_first_line_is_a_lone_brace_are_read_as_json_lines(
+    tmp_path: Path,
+) -> None:
+    """A lone '{' then events at the start of their lines is JSON Lines with a broken first
+    event, not objects over many lines: the line is bad and the events after it are read
+    (they were all lost after the first syntax error)."""
+    lines = ["{", *(json.dumps(_event(i)) for i in range(2))]
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(tmp_path / "e.jsonl"),
+                                      "--skip-invalid"], input="\n".join(lines) + "\n")  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == ["streamed-0000000", "streamed-0000001"]
+    assert result.stderr.splitlines()[0].startswith("<stdin>:1: not valid JSON: ")

@@ -547,6 +547,8 @@ def test_split_json_values_reads_each_printed_value_in_any_chunks(
 
 
 def test_split_json_values_errors_say_the_rest_is_unread() -> None:
+    """A syntax error in one of the objects is said at its line, and that nothing after it is
+    read: where the next object starts cannot be told."""
     data = b'{\n  "a": 1\n}\n{\n  "b": oops\n}\n{"c": 3}\n'
     lines = _values(data)
     assert json.loads(next(lines).content) == {"a": 1}
@@ -570,7 +572,7 @@ def test_an_element_too_deep_to_parse_is_a_line_and_the_rest_is_read(chunk: int 
     end by its brackets outside strings, and the elements after it are read."""
     import timeline.log.decoding as decoding
 
-    deep = '{"a": "]}", "b": ' + "[" * 50_000 + '"x]"' + "]" * 50_000 + "}"
+    deep = '{"a": "]}", "b": ' + "[" * 50_000 + '"x\\"]"' + "]" * 50_000 + "}"
     data = f'[\n{deep},\n {{"id": "after"}}\n]\n'.encode()
     pieces = [data] if chunk is None else _cut(data, [chunk])
     with pytest.MonkeyPatch.context() as patch:
@@ -596,7 +598,9 @@ def test_split_json_array_refuses_an_element_longer_than_its_limit() -> None:
     assert json.loads(next(lines).content) == {"a": 1}
     with pytest.raises(LineError) as info:
         next(lines)
-    assert str(info.value) == "<stdin>:2: an element longer than 1 MiB: not imported"
+    assert str(info.value) == (
+        "<stdin>:2: an element longer than 1 MiB: not imported; the array is not read past it"
+    )
 
 
 # ---------------------------------------------------------------------------- block scan

@@ -54,6 +54,7 @@ def write_log(given: list[str] | None, command: str) -> str:
     """The one log a writing command changes; several ``--file`` are refused (which one would
     it change?), and so is standard input, before anything is read (a dry run too)."""
     from timeline.errors import InputError, LogWriteError
+    from timeline.log.files import STDIN_UNWRITABLE
     from timeline.log.lines import STDIN
 
     logs = _given_or_default(given)
@@ -63,5 +64,5 @@ def write_log(given: list[str] | None, command: str) -> str:
             "(only the reading commands read several)"
         )
     if logs[0] == STDIN:
-        raise LogWriteError("cannot write to standard input: give the log with --file")
+        raise LogWriteError(STDIN_UNWRITABLE)
     return logs[0]

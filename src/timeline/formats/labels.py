@@ -152,11 +152,16 @@ def coarser_than(unit: str) -> str:
     return f"a period no {unit} holds"
 
 
+PLACES = 15
+"""Digits after the point that a coordinate written out of an exponent keeps: past them a
+digit measures less than a nanometre."""
+
+
 def decimal(value: float) -> str:
     """A coordinate as people (and RFC 5545) write one: digits and a point, never an exponent
-    (``0.00001``, not ``1e-05``), with every digit the log holds to ``PLACES`` after the point
-    (never rounded onto a pole). Past them a digit measures less than a nanometre: ``5e-324``
-    would be written with 323 zeros."""
+    (``0.00001``, not ``1e-05``), never rounded onto a pole (``-89.999999``). Python writes the
+    shortest digits that read back as the value; one it writes with an exponent (below 0.0001)
+    is written out to ``PLACES`` after the point (``5e-324`` would take 323 zeros)."""
     text = repr(value)
     if "e" in text:
         from decimal import Decimal
@@ -164,9 +169,6 @@ def decimal(value: float) -> str:
         places = round(Decimal(text), PLACES)
         text = format(places.normalize(), "f") if places else "0"  # not "-0"
     return text
-
-
-PLACES = 15
 
 
 def coordinates(lat: float, lon: float) -> str:
@@ -245,9 +247,14 @@ def cut(text: str, width: int) -> str:
     """``text`` if it fits ``width`` columns, else its start and an ellipsis in them."""
     if cells(text) <= width:
         return text
-    from rich.cells import set_cell_size
+    from rich.cells import get_character_cell_size
 
-    return set_cell_size(text, max(width - 1, 0)) + "…"
+    room, kept = max(width - 1, 0), 0
+    for end, character in enumerate(text):
+        kept += get_character_cell_size(character)
+        if kept > room:  # a wide character that would pass the edge goes whole
+            return text[:end] + "…"
+    return text + "…"  # pragma: no cover - the text fits, checked above
 
 
 def padded(text: str, width: int, *, right: bool = False) -> str:

@@ -44,7 +44,18 @@ SCHEMA: dict[str, str] = {
 }
 """Each column and its DuckDB type, in the event's field order."""
 
-INSTALL_HINT = "the parquet format needs DuckDB: python -m pip install 'duckdb>=1.1,<2'"
+
+def install_hint() -> str:
+    """What to install for the parquet format: the DuckDB its extra asks for (as installed)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        wanted = requires("timeline") or []
+    except PackageNotFoundError:  # pragma: no cover - run from a tree never installed
+        wanted = []
+    duckdb = next((w.split(";")[0] for w in wanted if 'extra == "parquet"' in w), "duckdb")
+    return f"the parquet format needs DuckDB: python -m pip install '{duckdb}'"
+
 
 _EXTRA_KEY = b',"extra":'
 _NO_EXTRA = b',"extra":null}'
@@ -94,7 +105,7 @@ def _write(lines: Iterable[bytes], path: Path) -> None:
     try:
         import duckdb
     except ImportError:
-        raise InputError(INSTALL_HINT) from None
+        raise InputError(install_hint()) from None
     from timeline.selection import KeptLines
 
     with _spool_beside(path) as spool:

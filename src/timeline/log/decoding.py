@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from timeline.errors import LineError
@@ -52,7 +54,7 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def wide_text(content: bytes, *, source: str, lineno: int) -> LineError | None:
+def wide_encoding_error(content: bytes, *, source: str, lineno: int) -> LineError | None:
     """The error of a text in UTF-32 or UTF-16, when ``content`` (its start) begins with
     their byte order mark (UTF-32's first: its little-endian mark begins with UTF-16's)."""
     if content.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
@@ -79,7 +81,7 @@ def decode_json_object(
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        wide = wide_text(content, source=source, lineno=lineno) if starts_log else None
+        wide = wide_encoding_error(content, source=source, lineno=lineno) if starts_log else None
         if wide is not None:
             raise wide from None
         raise LineError(
@@ -152,8 +154,11 @@ class _Window:
     read in bounded memory). A byte that is not UTF-8 ends the text; the error is raised when
     reading needs text past it."""
 
-    def __init__(self, chunks: Iterable[bytes], *, lineno: int, source: str) -> None:
+    def __init__(
+        self, chunks: Iterable[bytes], *, lineno: int, source: str, noun: str, unread: str
+    ) -> None:
         self._chunks = iter(chunks)
+        self._noun, self._unread = noun, unread  # for the message of a value too long
         self._decoder = codecs.getincrementaldecoder("utf-8")()
         self._source = source
         self.text = ""
@@ -194,7 +199,7 @@ class _Window:
 
     def too_long(self, limit: int) -> NoReturn:
         where = self.lineno_at(self.pos)
-        message = f"an element longer than {limit >> 20} MiB: not imported"
+        message = f"{self._noun} longer than {limit >> 20} MiB: not imported{self._unread}"
         raise LineError(self._source, where, message)
 
     def _decode(self, chunk: bytes | None) -> str:
@@ -245,7 +250,7 @@ def split_json_array(
     text), however many there are.
     """
     decoder = json.JSONDecoder()
-    window = _Window(chunks, lineno=first_lineno, source=source)
+    window = _Window(chunks, lineno=first_lineno, source=source, noun="an element", unread=_UNREAD)
     if window.skip_blanks(limit=limit) != "[":
         raise LineError(source, window.lineno_at(window.pos), "not valid JSON: expected '['")
     window.pos += 1
@@ -277,7 +282,9 @@ def split_json_values(
     a program that prints each object indented (an object over several lines is no JSON
     Lines). Memory holds one value, as for an array."""
     decoder = json.JSONDecoder()
-    window = _Window(chunks, lineno=first_lineno, source=source)
+    window = _Window(
+        chunks, lineno=first_lineno, source=source, noun="a value", unread=_UNREAD_STREAM
+    )
     while window.skip_blanks(limit=limit) != "":
         yield _next_value(window, decoder, source=source, limit=limit, unread=_UNREAD_STREAM)
 
@@ -324,7 +331,7 @@ def _next_value(
 
 
 # A string (its closing quote in the group: none when the text ends inside it), or a bracket.
-_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*(")?|[\[\]{}]')
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*(")?|[\[\]{}]', re.DOTALL)
 
 
 def _end_of_nested(text: str, start: int) -> int | None:
@@ -385,11 +392,11 @@ _AFTER_PUNCTUATION = re.compile(rb"(?<=[:,\[])\s+")
 _CLOSED = re.compile(rb"[}\]]")
 
 
-def _depth(before: bytes) -> int:
-    """How many objects and lists are open at the end of ``before`` (a line's start), within
-    its outer object; strings do not count, nor a bracket that cannot open a value."""
-    text = JSON_STRING.sub(b'""', before)
-    text = _AFTER_PUNCTUATION.sub(b"", text[text.find(b"{") + 1 :])
+def _opened(text: bytes) -> int:
+    """How many objects and lists ``text`` (a stretch of a line that starts and ends outside
+    its strings) opens and does not close; strings do not count, nor a bracket that cannot
+    open a value."""
+    text = _AFTER_PUNCTUATION.sub(b"", JSON_STRING.sub(b'""', text))
     return len(_OPENED.findall(text)) - len(_CLOSED.findall(text))
 
 
@@ -403,8 +410,12 @@ def named_id(line: RawLine) -> str | None:
         event_id = objects[0][1].get("id")
         return event_id if isinstance(event_id, str) else None
     content = line.content
+    depth, counted = 0, content.find(b"{") + 1  # within the outer object
     for found in _ID_VALUE.finditer(content):
-        if _depth(content[: found.start()]) != 0:
+        # counted from the "id" before, each stretch once (a line of many is read in one go)
+        depth += _opened(content[counted : found.start()])
+        counted = found.start()
+        if depth != 0:
             continue  # inside a nested object or a list
         try:
             value = json.loads(found.group(1))
@@ -412,3 +423,39 @@ def named_id(line: RawLine) -> str | None:
             return None
         return value if isinstance(value, str) else None
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownIds:
+    """The ids of a log, each with its first line: those of its JSON objects (an event may
+    answer them), and those that lines which are not valid JSON show (``named_id``): taken
+    too, for once the line is mended, the log would hold the id twice."""
+
+    events: dict[str, int] = dataclasses.field(default_factory=dict)
+    broken: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def taken(self, event_id: str, *, name: str) -> str | None:
+        """Where the log holds ``event_id`` ('events.jsonl:3'), or None."""
+        if event_id in self.events:
+            return f"{name}:{self.events[event_id]}"
+        if event_id in self.broken:
+            return f"{name}:{self.broken[event_id]}, a line that is not valid JSON"
+        return None
+
+
+def known_ids(lines: Iterable[RawLine]) -> KnownIds:
+    """The ids a log holds (see ``KnownIds``)."""
+    known = KnownIds()
+    for line in lines:
+        if line.is_blank:
+            continue
+        try:
+            obj = json.loads(line.content)
+        except (ValueError, RecursionError):
+            broken_id = named_id(line)
+            if broken_id is not None:
+                known.broken.setdefault(broken_id, line.lineno)
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+            known.events.setdefault(obj["id"], line.lineno)
+    return known

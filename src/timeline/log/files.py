@@ -272,6 +272,7 @@ class Snapshot:
 
 
 EMPTY_NAME = "a log's file name is empty: give a path, or - for standard input"
+STDIN_UNWRITABLE = "cannot write to standard input: give the log with --file"
 
 
 @contextlib.contextmanager
@@ -580,7 +581,7 @@ def lock_log(path: str | Path, *, create: bool) -> Iterator[LockedLog]:
     An append that a killed writer left unfinished is rolled back first."""
     name = display_name(path)
     if str(path) == STDIN:
-        raise LogWriteError("cannot write to standard input: give the log with --file")
+        raise LogWriteError(STDIN_UNWRITABLE)
     if not str(path):  # Path('') would be the current folder
         raise LogWriteError(EMPTY_NAME)
     _check_writable(Path(path), name)  # as given: a pipe's link (/dev/fd/N) leads to no path

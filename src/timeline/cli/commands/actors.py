@@ -150,11 +150,12 @@ def rename(
     name = display_name(file)
 
     def chosen_old(lines: list[RawLine]) -> str:
-        """OLD as an id of the log wins over the registry's reading of it: an event that
-        stores a name of another actor as its id ('kremlin', which check warns of) is renamed,
-        not the actor the registry means."""
+        """OLD typed as an id that events store wins over the registry's reading of it: an
+        event that stores a name of another actor as its id ('kremlin', which check warns of)
+        is renamed, not the actor the registry means. Typed otherwise ('Kremlin'), it is the
+        registry's."""
         if (
-            literal_old is not None
+            literal_old == old
             and literal_old != read_old
             and events_naming(lines, literal_old, name=name)
         ):

@@ -75,8 +75,9 @@ def add(
 
     from timeline.cli.output import emit_after_change
     from timeline.cli.registry import event_ids, load_registry
-    from timeline.edits import check_references, known_ids, refuse_not_yet, validated
+    from timeline.edits import check_references, refuse_not_yet, validated
     from timeline.errors import ConflictError, InputError
+    from timeline.log.decoding import known_ids
     from timeline.log.files import lock_log
     from timeline.log.lines import display_name
     from timeline.rules import canonical_json, make_id
@@ -99,10 +100,10 @@ def add(
     with lock_log(file, create=True) as log:
         if id_ is not None or event.responds_to:
             known = known_ids(log.raw_lines())
-            if event.id in known:
-                where = f"{display_name(file)}:{known[event.id]}"
-                raise ConflictError(f"--id: {event.id!r} exists already ({where})")
-            check_references(event, known)
+            taken = known.taken(event.id, name=display_name(file))
+            if taken is not None:
+                raise ConflictError(f"--id: {event.id!r} exists already ({taken})")
+            check_references(event, known.events)
         log.append([canonical_json(event)])
     emit_after_change([canonical_json(event) if as_json else event.id],
                       done=f"added {event.id} to {display_name(file)}")  # fmt: skip

@@ -75,12 +75,12 @@ def edit(
     from timeline.edits import (
         check_references,
         find_line,
-        known_ids,
         refuse_not_yet,
         replacement,
         validated,
     )  # fmt: skip
     from timeline.errors import InputError, LineError
+    from timeline.log.decoding import known_ids
     from timeline.log.files import lock_log
     from timeline.log.lines import BOM, RawLine
     from timeline.parsing import parse_raw_line
@@ -110,7 +110,7 @@ def edit(
         if event.date != current.date:
             refuse_not_yet(event, day)
         if flags.responds_to:
-            check_references(event, known_ids(lines))
+            check_references(event, known_ids(lines).events)
         stored = line
         if event != current:
             stored = RawLine(line.lineno, replacement(line, event, before=current))

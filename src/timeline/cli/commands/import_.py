@@ -23,7 +23,12 @@ EXAMPLES = examples(
 
 def import_(
     source: Annotated[
-        str, typer.Argument(metavar="PATH|-", help="JSON Lines or one JSON array; '-' is stdin.")
+        str,
+        typer.Argument(
+            metavar="PATH|-",
+            help="JSON Lines, one JSON array, or objects printed over many lines (jq without "
+            "-c); '-' is stdin.",
+        ),
     ] = "-",
     files: FileOpt = None,
     skip_invalid: Annotated[
@@ -43,7 +48,7 @@ def import_(
     as_of: AsOfOpt = None,
     actors: ActorsOpt = None,
 ) -> None:
-    """Append events from JSON Lines or a JSON array: all of them, or none if any is invalid.
+    """Append events from JSON Lines or JSON: all of them, or none if any is invalid.
 
     An event dated after today (or --as-of) is invalid, as 'check' reports it.
     """
@@ -54,9 +59,9 @@ def import_(
     from timeline.cli.exits import EXIT_FOUND, fail, say
     from timeline.cli.output import count, emit_after_change, progress
     from timeline.cli.registry import load_registry
-    from timeline.edits import known_ids
     from timeline.errors import InputError, LineError
     from timeline.importing import Resolver, final_lines, input_lines, review, stage, without
+    from timeline.log.decoding import KnownIds, known_ids
     from timeline.log.files import cannot_write, lock_log, open_input, read_raw_lines, staging_file
     from timeline.log.lines import STDIN, display_name
     from timeline.log.spool import Spool
@@ -102,7 +107,7 @@ def import_(
                 resolve=resolve,
             )  # fmt: skip
         if found.count and not skip_invalid:  # checked against the log too: every problem said
-            known = known_ids(read_raw_lines(file)) if staged.lines and isfile(file) else {}
+            known = known_ids(read_raw_lines(file)) if staged.lines and isfile(file) else KnownIds()
             review(
                 staged, known, name=name, log=display_name(file),
                 drop_missing_links=drop_missing_links, on_problem=hold(conflicts),
@@ -129,7 +134,7 @@ def import_(
             say(f"timeline: nothing imported; skipped {skipped} with problems")
             raise typer.Exit(EXIT_FOUND)
         with lock_log(file, create=True) as log:
-            known = known_ids(log.raw_lines()) if staged.lines else {}
+            known = known_ids(log.raw_lines()) if staged.lines else KnownIds()
             notes: list[tuple[int, str]] = []  # links dropped: told in line order, below
             checked = review(
                 staged, known, name=name, log=log.name, drop_missing_links=drop_missing_links,
@@ -141,7 +146,7 @@ def import_(
             dropped: set[str] = set()
             lines_with = 0
             if found.count or conflicts.count:
-                dropped, cascaded = without(staged, checked.conflicting, known, name=name)
+                dropped, cascaded = without(staged, checked.conflicting, known.events, name=name)
                 merged = heapq.merge(
                     (LineError.from_problems(name, n, p) for n, p in found),
                     (LineError.from_problems(name, n, p) for n, p in conflicts),

@@ -19,6 +19,7 @@ EXAMPLES = examples(
 
 
 _WHOLE = "--yes removes only events named by their whole id"
+_GONE = "the event asked about is gone (removed, or its id changed): nothing removed"
 
 
 def rm(
@@ -26,7 +27,7 @@ def rm(
         list[str],
         typer.Argument(
             metavar="ID",
-            help="Ids (or their starts) of events to remove.",
+            help="Ids of events to remove (or their starts, when rm asks: not with --yes).",
             autocompletion=complete_ids,
         ),
     ],
@@ -70,7 +71,8 @@ def rm(
         ids = list(doomed)  # the whole ids asked about: a start may name another event by now
     with lock_log(file, create=False) as log:  # and check again: the log may have changed
         lines = list(log.raw_lines())
-        doomed = dict(find_line(lines, id_, name=log.name, whole=_WHOLE) for id_ in ids)
+        whole = _WHOLE if yes else _GONE
+        doomed = dict(find_line(lines, id_, name=log.name, whole=whole) for id_ in ids)
         if not force:
             refuse_dangling(lines, doomed, name=log.name)
         left = list(dangling(lines, doomed)) if force else []  # else refused: none is left
