@@ -224,8 +224,12 @@ def test_prefilter_never_drops_a_matching_line(
         obj["status"] = status
     if span is not None:
         obj["end"] = (start + timedelta(days=span)).isoformat()
+    anchors = Prefilter(flt).anchors()
     for line in _variants(obj, random.Random(seed)):
         assert _fast([line], flt) == _plain([line], flt), line
+        if anchors is not None:  # a line the block scan keeps, a lone line's test keeps too
+            kept = list(scan_lines(stream_blocks(io.BytesIO(line + b"\n")), anchors))
+            assert not kept or anchors.may_hold(line + b"\n"), line
 
 
 @pytest.mark.parametrize("ids", [["e1"], ["Минск-1"], ["e1", "Минск-1"], ['a"b\\c/d']])
@@ -627,3 +631,16 @@ def test_the_scan_keeps_a_line_when_the_actor_stands_in_its_list() -> None:
             escaped = b"\\u00" in line or b"\\/" in line  # the scan keeps those as doubtful
             assert bool(found) == (obj in spellings or escaped), line
             assert _fast([line], flt) == _plain([line], flt), line
+
+
+def test_a_lone_line_is_kept_by_its_anchors_in_any_case_escape_or_fold() -> None:
+    """``Anchors.may_hold``, for lines read already (a rename): a needle in any case, an escape
+    that may hide one, a character that folds to one; a line with none of them is passed over."""
+    actor = Prefilter(Filter.build(actors=["belarus"])).anchors()
+    text = Prefilter(Filter.build(texts=["fire"])).anchors()
+    assert actor is not None and text is not None
+    assert actor.may_hold(b'{"actors":["BELARUS"]}')
+    assert actor.may_hold(b'{"actors":["\\\\u0062elarus"]}')
+    assert not actor.may_hold('{"actors":["ukraine"],"title":"Во"}'.encode())
+    assert text.may_hold('{"title":"\ufb01re at the border"}'.encode())
+    assert not text.may_hold('{"title":"Войска у границы"}'.encode())

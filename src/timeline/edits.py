@@ -372,7 +372,10 @@ def _naming(
     from timeline.query import Filter
 
     may_name = Prefilter(Filter(involving=(actor,)))
+    anchors = may_name.anchors()  # a search in C turns most lines away before the prefilter
     for line in lines:
+        if anchors is not None and not anchors.may_hold(line.data):
+            continue
         if not line.content.strip() or not may_name(line.content):
             continue
         try:

@@ -37,6 +37,16 @@ class Anchors:
         # The bounds follow the needle, so that the search still skips to the needle's bytes.
         return re.compile(b"|".join(re.escape(n) + word_bounds(re.escape(n)) for n in self.needles))
 
+    def may_hold(self, data: bytes) -> bool:
+        """Whether one line's bytes may be one that ``scan_lines`` keeps (more lines, never
+        fewer: a needle anywhere, ``within`` and word bounds aside), for lines read already."""
+        hay = data.lower() if self.lowercase else data
+        if any(needle in hay for needle in self.needles):
+            return True
+        if self.doubtful and not data.isascii() and _any_of(self.doubtful).search(data):
+            return True
+        return any(pattern.search(data) is not None for pattern in self.doubtful_patterns)
+
     def hits(self) -> Callable[[bytes, int], Iterable[int]]:
         """Where the needles start in a block's first bytes: (hay, end) -> offsets."""
         if len(self.needles) == 1 and self.needles[0].startswith(b'"') and not self.words:
@@ -46,6 +56,12 @@ class Anchors:
             return functools.partial(_finds, self.needles[0])
         finditer = self.pattern.finditer
         return lambda hay, end: (hit.start() for hit in finditer(hay, 0, end))
+
+
+@functools.lru_cache(maxsize=8)
+def _any_of(sequences: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """One search for any of ``sequences``, for a line (a block looks for each in turn)."""
+    return re.compile(b"|".join(map(re.escape, sequences)))
 
 
 def word_bounds(word: bytes) -> bytes:
