@@ -96,6 +96,14 @@ def test_parse_raw_line_gives_the_event(event_data: EventData, make_event: MakeE
         (b"null", "events.jsonl:7: expected a JSON object, got null"),
         (b'{"id": "a", "id": "b"}', "events.jsonl:7: key 'id' appears twice"),
         (
+            b'{"id": "a", "extra": {"a": [1, {"k": 1, "k": 2}]}}',
+            "events.jsonl:7: extra.a[1]: key 'k' appears twice",
+        ),
+        (
+            b'{"k": 1, "k": 2, "sources": [{"url": "x", "url": "y"}]}',
+            "events.jsonl:7: sources[0]: key 'url' appears twice",
+        ),  # the one the parser met
+        (
             b'{"extra": ' + b"9" * 5000 + b"}",
             "events.jsonl:7: not valid JSON: a number has more than 4300 digits",
         ),

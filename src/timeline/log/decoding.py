@@ -28,6 +28,34 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+class _Pairs(list[tuple[str, Any]]):
+    """An object's keys and values as the text gives them, repeats and all."""
+
+
+def _repeated_key_path(text: str, key: str) -> str | None:
+    """The field path of the object that repeats ``key`` ('extra', 'sources[0]'), read again
+    to say it; None for the outer object (or when the text cannot be read again). Objects are
+    looked at as the parser closes them, inner ones first: the first found is the one it met."""
+
+    def walk(value: Any, path: str) -> str | None:
+        if isinstance(value, _Pairs):
+            items = [(f"{path}.{k}" if path else k, item) for k, item in value]
+        elif isinstance(value, list):
+            items = [(f"{path}[{i}]", item) for i, item in enumerate(value)]
+        else:
+            return None
+        inner = next((p for sub, item in items if (p := walk(item, sub)) is not None), None)
+        if inner is not None:
+            return inner
+        keys = [k for k, _ in value] if isinstance(value, _Pairs) else []
+        return path if keys.count(key) > 1 else None
+
+    try:
+        return walk(json.loads(text, object_pairs_hook=_Pairs), "") or None
+    except (ValueError, RecursionError):
+        return None
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in a log")
 
@@ -97,7 +125,8 @@ def decode_json_object(
             parse_float=_finite_float,
         )
     except _DuplicateKeyError as exc:
-        raise LineError(source, lineno, f"key {exc.args[0]!r} appears twice") from None
+        where = _repeated_key_path(text, exc.args[0])
+        raise LineError(source, lineno, f"key {exc.args[0]!r} appears twice", field=where) from None
     except json.JSONDecodeError as exc:
         raise LineError(source, lineno, f"not valid JSON: {exc.msg} (column {exc.colno})") from None
     except RecursionError:
