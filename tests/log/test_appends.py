@@ -142,6 +142,49 @@ def test_a_journal_of_another_file_rolls_nothing_back(tmp_path: Path) -> None:
     assert not journal_path(log).exists()
 
 
+@pytest.mark.parametrize("command", ["add", "import"])
+@pytest.mark.parametrize("kept", [False, True], ids=["torn-bytes-dropped", "torn-bytes-kept"])
+def test_a_stale_journal_never_takes_away_a_line_saved_since(
+    tmp_path: Path, command: str, kept: bool
+) -> None:
+    """After an append was killed, another program saves the log in place (the same file, as
+    `cat > log`, cp or an editor do), with a line typed by hand after the old ones (and the
+    torn bytes, or without them). The journal's length and size still fit, but the bytes are
+    not the append's: readers show the hand-typed line, and the next writer keeps it."""
+    log = tmp_path / "events.jsonl"
+    base = BUNDLED.read_bytes()
+    log.write_bytes(base)
+    args = [*ADD, "-f", str(log)] if command == "add" else ["import", "-", "-f", str(log)]
+    killed_at(2, 150, args, IMPORT_LINES)
+    torn = log.read_bytes()[len(base) :]
+    assert journal_path(log).exists() and len(torn) == 150
+    by_hand = import_lines(1).replace(b"imp-0", b"by-hand")[:-1]  # short: the journal fits it
+    with open(log, "r+b") as fh:  # in place: the same file
+        fh.write(base + (torn if kept else b"") + b"\n" + by_hand + b"\n")
+        fh.truncate()
+    shown = CliRunner().invoke(app, ["show", "--json", "--id", "by-hand", "-f", str(log)])
+    assert shown.stdout.count("\n") == 1, shown.stderr
+    added = CliRunner().invoke(app, [*ADD[:2], "next", *ADD[3:], "-f", str(log)])
+    assert added.exit_code == 0, added.stderr
+    assert b'"id":"by-hand"' in log.read_bytes()
+    assert not journal_path(log).exists()
+
+
+def test_a_planted_journal_link_is_never_followed(tmp_path: Path) -> None:
+    """A link at the journal's name (planted by someone who may write to the folder, between
+    one writer removing a journal and the next writing one) is refused, never written
+    through: the file it leads to keeps its bytes."""
+    from timeline.log.files import _write_new
+
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious\n")
+    planted = journal_path(tmp_path / "events.jsonl")
+    planted.symlink_to(victim)
+    with pytest.raises(FileExistsError):
+        _write_new(planted, b"timeline append journal 2\n")
+    assert victim.read_bytes() == b"precious\n"
+
+
 # ---------------------------------------------------------------------------- a full disk
 
 

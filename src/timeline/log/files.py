@@ -11,11 +11,15 @@ The protocol, for every program that writes a log (other programs may follow it)
   for its ``flock``, then unlocks it; a reader read-locks it and unlocks it at once, then asks
   for its ``flock``. So a reader that comes while a writer waits queues behind the writer.
 - An append is all or nothing. Under the lock, the writer first writes a journal beside the log,
-  ``.NAME.timeline-journal``, holding the log's device, inode and length and the number of bytes
-  it is adding, and fsyncs it (and the folder); then it appends and fsyncs the log; then it
-  removes the journal. If the append fails, the writer truncates the log back to the recorded
-  length itself. If it is killed, the next writer (under the lock) finds the journal and
-  truncates the log back, and until then every reader reads only the recorded length.
+  ``.NAME.timeline-journal`` (a new file, never through a link), holding the log's device,
+  inode and length, the number of bytes it is adding and those bytes (or the name of the
+  fsynced staging file beside the log that holds them: see ``Journal``), and fsyncs it (and
+  the folder); then it appends and fsyncs the log; then it removes the journal. If the append
+  fails, the writer truncates the log back to the recorded length itself. If it is killed, the
+  next writer (under the lock) finds the journal and truncates the log back, and until then
+  every reader reads only the recorded length: in both cases only when the bytes past that
+  length are the start of the append's own, so that a line saved since by another program
+  (the log rewritten in place, or appended to through a hard link) is never taken away.
 - A rewrite goes to a temporary file in the same folder, ``.NAME.timeline-tmp-PID-HEX``, that is
   fsynced and renamed over the log; the folder is fsynced. A writer removes such files only when
   the process that made them is gone.
@@ -30,6 +34,7 @@ A reader therefore sees the log before or after a write, never half of one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import functools
@@ -69,41 +74,96 @@ def journal_path(log: Path) -> Path:
     return log.parent / f".{log.name}.timeline-journal"
 
 
-_JOURNAL_HEAD = b"timeline append journal 1\n"
+_JOURNAL_HEAD = b"timeline append journal 2\n"
+_JOURNAL = re.compile(
+    rb"timeline append journal 2\n(\d+) (\d+) (\d+) (\d+) ([01]) ([01])\n"
+    rb"(?:stage ([^/\n\x00]+)\n|inline (\d+)\n)"
+)
+_INLINE_MAX = 1 << 16  # bytes an append holds in its journal; more are in its staging file
+_JOURNAL_MAX = _INLINE_MAX + 4096
 
 
 @dataclass(frozen=True, slots=True)
 class Journal:
-    """What an append in progress recorded: the file, its length before, the bytes it adds."""
+    """What an append in progress recorded: the file, its length before, the bytes it adds,
+    and where those bytes can be read again, so that a rollback takes away only bytes that
+    are its own (an editor may have saved the file in place since, with a line typed by hand):
+    ``inline``, the bytes as written, or ``stage``, the staging file beside the log that holds
+    them, written after ``lead`` (a line break for a log that ended without one) with each LF
+    as CRLF when ``crlf``."""
 
     dev: int
     ino: int
     length: int
     adding: int
+    lead: bytes = b""
+    crlf: bool = False
+    stage: str | None = None
+    inline: bytes = b""
 
     def encode(self) -> bytes:
-        return _JOURNAL_HEAD + f"{self.dev} {self.ino} {self.length} {self.adding}\nend\n".encode()
+        numbers = f"{self.dev} {self.ino} {self.length} {self.adding} {len(self.lead)} "
+        source = (
+            f"stage {self.stage}\n".encode()
+            if self.stage is not None
+            else b"inline %d\n%s" % (len(self.inline), self.inline)
+        )
+        return _JOURNAL_HEAD + f"{numbers}{int(self.crlf)}\n".encode() + source + b"end\n"
 
     @classmethod
     def decode(cls, data: bytes) -> Journal | None:
-        """The journal ``data`` holds; None for one cut short (its append had not begun)."""
-        found = re.fullmatch(rb"timeline append journal 1\n(\d+) (\d+) (\d+) (\d+)\nend\n", data)
+        """The journal ``data`` holds; None for one cut short (its append had not begun), or
+        of a form this version does not write (its bytes cannot be told from others')."""
+        found = _JOURNAL.match(data)
         if found is None:
             return None
-        dev, ino, length, adding = map(int, found.groups())
-        return cls(dev, ino, length, adding)
+        dev, ino, length, adding, lead, crlf = map(int, found.groups()[:6])
+        stage, inline_size = found.group(7), found.group(8)
+        rest = data[found.end() :]
+        inline = b""
+        if inline_size is not None:
+            inline, rest = rest[: int(inline_size)], rest[int(inline_size) :]
+        if rest != b"end\n" or len(inline) != int(inline_size or 0):
+            return None
+        return cls(dev, ino, length, adding, b"\n" if lead else b"", bool(crlf),
+                   stage.decode("utf-8", "surrogateescape") if stage else None, inline)  # fmt: skip
 
-    def rolls_back(self, st: os.stat_result) -> bool:
-        """Whether this journal's append is unfinished on the file ``st`` describes: the same
-        file, no shorter than before, and longer by no more than the append would add."""
+    def _written(self, folder: Path) -> Iterator[bytes]:
+        """The bytes the append writes, in pieces (read from its staging file, if there)."""
+        if self.stage is None:
+            yield self.inline
+            return
+        yield self.lead
+        with open(folder / self.stage, "rb") as fh:
+            for piece in iter(functools.partial(fh.read, _READ_SIZE), b""):
+                yield piece.replace(b"\n", b"\r\n") if self.crlf else piece
+
+    def rolls_back(self, fd: int, st: os.stat_result, folder: Path) -> bool:
+        """Whether this journal's append is unfinished on the open file ``fd`` (``st``): the
+        same file, no shorter than before, longer by no more than the append adds, and what
+        follows the old length is the start of what the append writes, byte for byte. Bytes
+        it cannot read again (a staging file gone) are not taken away."""
         same = (st.st_dev, st.st_ino) == (self.dev, self.ino)
-        return same and self.length <= st.st_size <= self.length + self.adding
+        if not (same and self.length <= st.st_size <= self.length + self.adding):
+            return False
+        at, end = self.length, st.st_size
+        try:
+            for piece in self._written(folder):
+                piece = piece[: end - at]
+                if os.pread(fd, len(piece), at) != piece:
+                    return False
+                at += len(piece)
+                if at == end:
+                    return True
+        except OSError:
+            return False
+        return at == end
 
 
 def _read_journal(log: Path) -> Journal | None:
     try:
         with open(journal_path(log), "rb") as fh:
-            return Journal.decode(fh.read(4096))
+            return Journal.decode(fh.read(_JOURNAL_MAX))
     except FileNotFoundError:
         return None
 
@@ -112,7 +172,8 @@ def _committed_length(fd: int, log: Path) -> int:
     """The length of the log without an append that a killed writer left unfinished."""
     st = os.fstat(fd)
     journal = _read_journal(log)
-    return journal.length if journal is not None and journal.rolls_back(st) else st.st_size
+    rolled_back = journal is not None and journal.rolls_back(fd, st, log.parent)
+    return journal.length if journal is not None and rolled_back else st.st_size
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -392,7 +453,19 @@ class LockedLog:
             torn = not tail.endswith(b"\n") and not (length == len(BOM) and tail == BOM)
             lead = b"\n" if length and torn else b""
             adding = len(lead) + size + (count if crlf else 0)
-            _write_new(journal, Journal(st.st_dev, st.st_ino, length, adding).encode())
+            record = Journal(st.st_dev, st.st_ino, length, adding, lead, crlf)
+            named = getattr(staged, "name", None)
+            if isinstance(named, str) and Path(named).parent == self.path.parent:
+                os.fsync(staged.fileno())  # read again after a crash, to tell its bytes
+                record = dataclasses.replace(record, stage=Path(named).name)
+            elif size <= _INLINE_MAX:
+                staged.seek(0)
+                data = staged.read()
+                inline = lead + (data.replace(b"\n", b"\r\n") if crlf else data)
+                record = dataclasses.replace(record, inline=inline)
+            else:  # pragma: no cover - every caller stages beside the log or in memory
+                raise OSError(errno.EINVAL, "the staged lines are not beside the log")
+            _write_new(journal, record.encode())
             _fsync_folder(self.path.parent)
         except OSError as exc:
             with contextlib.suppress(OSError):
@@ -428,7 +501,9 @@ class LockedLog:
             pending = _read_journal(self.path)
             if not journal.exists():
                 return
-            if pending is not None and pending.rolls_back(os.fstat(self._fd)):
+            if pending is not None and pending.rolls_back(
+                self._fd, os.fstat(self._fd), self.path.parent
+            ):
                 os.ftruncate(self._fd, pending.length)
                 os.fsync(self._fd)
             journal.unlink()
@@ -526,18 +601,33 @@ def new_file(path: str | Path) -> Iterator[Path]:
         raise
 
 
+def _private(path: str, flags: int) -> int:
+    """Open a new file for its maker alone, never through a link planted at its name."""
+    return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+
+
 @contextlib.contextmanager
 def staging_file(log: str | Path) -> Iterator[IO[bytes]]:
     """A temporary file for what is to be appended to ``log``, in the log's folder where it
     can be made (the same disk: a full one fails before the lock is taken), else in the
-    system's; it has no name that outlives it, and it is gone when the block ends."""
-    folder = Path(os.path.realpath(log)).parent
+    system's. It is named as a rewrite's temporary file is, so that an append's journal can
+    name it (see ``Journal``) and a writer removes it once its maker is gone; it is gone when
+    the block ends."""
+    target = Path(os.path.realpath(log))
+    named = target.parent / f"{_tmp_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}"
+    path: Path | None = named
     try:
-        fh = tempfile.TemporaryFile(dir=folder, prefix=f".{Path(log).name}.timeline-stage-")  # noqa: SIM115
+        fh: IO[bytes] = open(named, "x+b", opener=_private)  # noqa: SIM115
     except OSError:
-        fh = tempfile.TemporaryFile(prefix="timeline-stage-")  # noqa: SIM115
-    with fh:
+        fh, path = tempfile.TemporaryFile(prefix="timeline-stage-"), None  # noqa: SIM115
+    try:
         yield fh
+    finally:
+        with contextlib.suppress(OSError):  # a full disk was said already, if it was
+            fh.close()
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 @contextlib.contextmanager
@@ -565,9 +655,11 @@ def _is_running(pid: int) -> bool:
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    """Write a small file whole and fsync it; readable by all (readers of a shared log consult
-    the journal, which holds only numbers)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    """Write a small new file whole and fsync it; readable by all (readers of a shared log
+    consult the journal, which holds what they may read anyway). One already there (a link
+    planted since the last writer removed it) is refused, never followed."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(path, flags, 0o644)
     try:
         write_all(fd, data)
         os.fsync(fd)
