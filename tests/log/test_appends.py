@@ -243,6 +243,7 @@ def test_a_full_disk_changes_nothing(small_disk: Path, command: str, leave: int)
         pytest.skip("the smaller log fit: rm needs no more room than the log had")
     assert result.exit_code == 2, result.stdout
     assert "no space left on device" in result.stderr
+    assert result.stderr.startswith(f"timeline: {log}: cannot "), result.stderr  # not stdout's
     assert len(result.stderr.strip().splitlines()) == 1
     assert log.read_bytes() == base
     assert sorted(p.name for p in small_disk.iterdir()) == ["events.jsonl", "filler"]
