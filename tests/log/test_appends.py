@@ -170,6 +170,56 @@ def test_a_stale_journal_never_takes_away_a_line_saved_since(
     assert not journal_path(log).exists()
 
 
+INTERRUPTER = r"""
+import os, signal, sys
+import timeline.log.files as files
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a test runner may ignore it
+when = sys.argv[1]
+real = files.made
+def hooked():
+    if when == "before":
+        os.kill(os.getpid(), signal.SIGINT)
+    real()
+    if when == "after":
+        os.kill(os.getpid(), signal.SIGINT)
+files.made = hooked
+sys.argv = ["timeline", *sys.argv[2:]]
+from timeline.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("command", ["add", "edit", "import"])
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_ctrl_c_undoes_a_change_before_it_is_made_and_not_after(
+    tmp_path: Path, command: str, when: str
+) -> None:
+    """A Ctrl-C before the change is made (the append synced, the new file about to be renamed
+    in) undoes it: the log as it was, no file left beside it, "interrupted", exit 130. One
+    after it no longer stops the command, which says what it did and exits 0 (it exited 130
+    without a word, and an ``add`` run again stored its event twice)."""
+    log = tmp_path / "events.jsonl"
+    base = BUNDLED.read_bytes()
+    log.write_bytes(base)
+    first = json.loads(base.split(b"\n", 1)[0])["id"]
+    args = {
+        "add": ADD,
+        "edit": ["edit", first, "--summary", "Edited"],
+        "import": ["import", "-"],
+    }[command]
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTER, when, *args, "-f", str(log)],
+        input=IMPORT_LINES, env=_env(), capture_output=True, check=False,
+    )  # fmt: skip
+    if when == "before":
+        assert (done.returncode, done.stderr) == (130, b"timeline: interrupted\n")
+        assert log.read_bytes() == base
+    else:
+        assert done.returncode == 0, done.stderr
+        assert done.stdout and log.read_bytes() != base
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl"]
+
+
 def test_a_planted_journal_link_is_never_followed(tmp_path: Path) -> None:
     """A link at the journal's name (planted by someone who may write to the folder, between
     one writer removing a journal and the next writing one) is refused, never written

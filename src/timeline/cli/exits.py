@@ -11,6 +11,7 @@ import contextlib
 import errno
 import io
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -102,6 +103,15 @@ class ExitGroup(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
+        interrupt = signal.getsignal(signal.SIGINT)  # a change once made ignores it: see made()
+        try:
+            return self._main(*args, **kwargs)
+        finally:
+            if interrupt is not None and signal.getsignal(signal.SIGINT) != interrupt:
+                with contextlib.suppress(ValueError):  # not the main thread: nothing to undo
+                    signal.signal(signal.SIGINT, interrupt)
+
+    def _main(self, *args: Any, **kwargs: Any) -> Any:
         try:
             try:
                 code = super().main(*args, **kwargs)
@@ -139,6 +149,9 @@ class ExitGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # said here: typer would make it a silent exit 130
+            say("timeline: interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
             # The reader went away (`timeline show | head`): not an error of ours. Caught here,
             # before click turns it into exit status 1, which means "found something".

@@ -43,10 +43,12 @@ import itertools
 import os
 import re
 import secrets
+import signal
 import stat
 import struct
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,6 +176,15 @@ def _committed_length(fd: int, log: Path) -> int:
     journal = _read_journal(log)
     rolled_back = journal is not None and journal.rolls_back(fd, st, log.parent)
     return journal.length if journal is not None and rolled_back else st.st_size
+
+
+def made() -> None:
+    """The change is made, from here on: a Ctrl-C no longer stops the command, which says what
+    it did (stopped now, it would leave the change made and unsaid, and an ``add`` run again
+    would store its event twice). Before here, a Ctrl-C undoes the change. The CLI gives
+    Ctrl-C its handler back when the command ends."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -467,10 +478,12 @@ class LockedLog:
                 raise OSError(errno.EINVAL, "the staged lines are not beside the log")
             _write_new(journal, record.encode())
             _fsync_folder(self.path.parent)
-        except OSError as exc:
+        except BaseException as exc:  # a failure, or an interrupt: no journal is left
             with contextlib.suppress(OSError):
                 journal.unlink()
-            raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
+            if isinstance(exc, OSError):
+                raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
+            raise
         try:
             staged.seek(0)
             pieces = iter(functools.partial(staged.read, _READ_SIZE), b"")
@@ -482,6 +495,7 @@ class LockedLog:
             if written != adding:  # the staged file changed under us: never half of it
                 raise OSError(errno.EIO, f"wrote {written} bytes, not {adding}")
             os.fsync(self._fd)
+            made()
         except BaseException as exc:  # a failed write, or an interrupt: the log as it was
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, length)
@@ -539,11 +553,17 @@ class LockedLog:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+            made()
             os.replace(tmp, self.path)
-            _fsync_folder(folder)
-        except OSError as exc:
+        except BaseException as exc:  # a failure, or an interrupt: the log as it was
             with contextlib.suppress(OSError):
                 tmp.unlink()
+            if isinstance(exc, OSError):
+                raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
+            raise
+        try:
+            _fsync_folder(folder)
+        except OSError as exc:
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
         if owner == st.st_uid:
             return None
