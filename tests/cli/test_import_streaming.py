@@ -285,3 +285,35 @@ def test_json_lines_whose_first_line_is_a_lone_brace_are_read_as_json_lines(
     assert result.exit_code == 1
     assert result.stdout.splitlines() == ["streamed-0000000", "streamed-0000001"]
     assert result.stderr.splitlines()[0].startswith("<stdin>:1: not valid JSON: ")
+
+
+@pytest.mark.slow  # two processes, one blocked on a full pipe
+def test_a_refused_import_tells_its_problems_after_letting_the_lock_go(tmp_path: Path) -> None:
+    """An import refused for ids the log holds has thousands of problems to tell; told to a
+    reader that does not keep up (a pager), they once held the log's lock: every other
+    command waited until the pager quit. Now they are told after the lock is let go."""
+    log = tmp_path / "events.jsonl"
+    lines = b"".join(_lines(3000))
+    log.write_bytes(lines)
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "timeline", "import", "-", "-f", str(log)],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(),
+    )  # fmt: skip
+    assert importing.stdin is not None and importing.stderr is not None
+    importing.stdin.write(lines)
+    importing.stdin.close()
+    first = importing.stderr.readline()  # it tells its problems: then it is left to block
+    assert b"exists already" in first
+    try:
+        shown = subprocess.run(
+            [sys.executable, "-m", "timeline", "show", "--json", "-n", "1", "-f", str(log)],
+            env=_env(), capture_output=True, timeout=20, check=False,
+        )  # fmt: skip
+        assert shown.returncode == 0, shown.stderr
+        assert importing.poll() is None  # still telling, blocked on its full pipe
+    finally:
+        rest = importing.stderr.read()
+        importing.wait(timeout=20)
+    assert importing.returncode == 2
+    assert rest.decode().splitlines()[-1] == "timeline: nothing imported: 3000 problems in <stdin>"
+    assert log.read_bytes() == lines

@@ -133,49 +133,59 @@ def import_(
             skipped = count(len(bad_lines), "line")
             say(f"timeline: nothing imported; skipped {skipped} with problems")
             raise typer.Exit(EXIT_FOUND)
-        with lock_log(file, create=True) as log:
-            known = known_ids(log.raw_lines()) if staged.lines else KnownIds()
-            notes: list[tuple[int, str]] = []  # links dropped: told in line order, below
-            checked = review(
-                staged, known, name=name, log=log.name, drop_missing_links=drop_missing_links,
-                on_problem=hold(conflicts), on_note=lambda n, note: notes.append((n, note)),
-            )  # fmt: skip
-            if conflicts.count and not skip_invalid:
-                tell_in_line_order()
-                refuse(conflicts.count)
-            dropped: set[str] = set()
-            lines_with = 0
-            if found.count or conflicts.count:
-                dropped, cascaded = without(staged, checked.conflicting, known.events, name=name)
-                merged = heapq.merge(
-                    (LineError.from_problems(name, n, p) for n, p in found),
-                    (LineError.from_problems(name, n, p) for n, p in conflicts),
-                    cascaded,
-                    key=lambda problem: problem.lineno,
-                )  # stable: on one line, in the order found
-                problems: Iterator[tuple[int, LineError | str]] = (
-                    (problem.lineno, problem) for problem in merged
-                )
-                last = None
-                for lineno, told in heapq.merge(problems, notes, key=lambda held: held[0]):
-                    if isinstance(told, str):  # a link dropped: a note, not a problem
-                        say(told)
-                        continue
-                    tell(told)
-                    lines_with += lineno != last
-                    last = lineno
-            else:
-                for _, note in notes:
-                    say(note)
-            if dropped or checked.dropped_links:
-                final = stack.enter_context(staging_file(file))
-                with cannot_write(file):
-                    for data in final_lines(staged, dropped, checked.dropped_links):
-                        final.write(data)
-                    final.flush()
-                log.append_staged(final, size=final.tell(), count=len(staged.lines) - len(dropped))
-            else:
-                log.append_staged(staged.file, size=staged.size, count=len(staged.lines))
+        # Every problem is told once the lock is let go: a slow reader of stderr (a pager)
+        # keeps no other command waiting.
+        notes: list[tuple[int, str]] = []  # links dropped: told in line order, below
+        dropped: set[str] = set()
+        cascaded: list[LineError] = []
+        try:
+            with lock_log(file, create=True) as log:
+                known = known_ids(log.raw_lines()) if staged.lines else KnownIds()
+                checked = review(
+                    staged, known, name=name, log=log.name,
+                    drop_missing_links=drop_missing_links, on_problem=hold(conflicts),
+                    on_note=lambda n, note: notes.append((n, note)),
+                )  # fmt: skip
+                if conflicts.count and not skip_invalid:
+                    raise _Refused  # a log this import made is removed again
+                if found.count or conflicts.count:
+                    dropped, cascaded = without(staged, checked.conflicting, known.events,
+                                                name=name)  # fmt: skip
+                if dropped or checked.dropped_links:
+                    final = stack.enter_context(staging_file(file))
+                    with cannot_write(file):
+                        for data in final_lines(staged, dropped, checked.dropped_links):
+                            final.write(data)
+                        final.flush()
+                    count_kept = len(staged.lines) - len(dropped)
+                    log.append_staged(final, size=final.tell(), count=count_kept)
+                else:
+                    log.append_staged(staged.file, size=staged.size, count=len(staged.lines))
+        except _Refused:
+            tell_in_line_order()
+            refuse(conflicts.count)
+        lines_with = 0
+        if found.count or conflicts.count:
+            merged = heapq.merge(
+                (LineError.from_problems(name, n, p) for n, p in found),
+                (LineError.from_problems(name, n, p) for n, p in conflicts),
+                cascaded,
+                key=lambda problem: problem.lineno,
+            )  # stable: on one line, in the order found
+            problems: Iterator[tuple[int, LineError | str]] = (
+                (problem.lineno, problem) for problem in merged
+            )
+            last = None
+            for lineno, told in heapq.merge(problems, notes, key=lambda held: held[0]):
+                if isinstance(told, str):  # a link dropped: a note, not a problem
+                    say(told)
+                    continue
+                tell(told)
+                lines_with += lineno != last
+                last = lineno
+        else:
+            for _, note in notes:
+                say(note)
         imported = [event_id for event_id in staged.lines if event_id not in dropped]
         done = (
             f"imported {count(len(imported), 'event')} into {log.name}"
@@ -189,3 +199,7 @@ def import_(
             say(f"timeline: {done}; skipped {count(lines_with, 'line')} with problems")
             raise typer.Exit(EXIT_FOUND)
         say(done)
+
+
+class _Refused(Exception):
+    """An import refused under the lock, its problems to be told once the lock is let go."""
