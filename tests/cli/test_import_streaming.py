@@ -317,3 +317,32 @@ def test_a_refused_import_tells_its_problems_after_letting_the_lock_go(tmp_path:
     assert importing.returncode == 2
     assert rest.decode().splitlines()[-1] == "timeline: nothing imported: 3000 problems in <stdin>"
     assert log.read_bytes() == lines
+
+
+def test_an_import_that_keeps_nothing_makes_no_log(tmp_path: Path) -> None:
+    """--skip-invalid whose every event answers one that is nowhere: nothing imported, exit
+    1, and no empty log left where there was none."""
+    log = tmp_path / "new.jsonl"
+    answer = {**_event(1), "responds_to": ["nowhere"]}
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(log), "--skip-invalid"],
+                                input=json.dumps(answer) + "\n")  # fmt: skip
+    assert result.exit_code == 1
+    assert (
+        result.stderr.splitlines()[-1] == "timeline: nothing imported; skipped 1 line with problems"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_append_that_fails_still_says_the_problems_found(tmp_path: Path) -> None:
+    """--skip-invalid found bad lines, then the append failed: the problems are said, then the
+    failure (they were said under the lock, before the append; told after it, they were lost)."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(b"")
+    (tmp_path / ".events.jsonl.timeline-journal").mkdir()  # no journal can be made there
+    lines = json.dumps(_event(1)) + "\nnot json\n"
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(log), "--skip-invalid"],
+                                input=lines)  # fmt: skip
+    assert result.exit_code == 2
+    said = result.stderr.splitlines()
+    assert said[0].startswith("<stdin>:2: not valid JSON") and "cannot write" in said[-1], said
+    assert log.read_bytes() == b""

@@ -31,12 +31,11 @@ KILLER = r"""
 import os, signal, sys
 import timeline.log.files as files
 call, cut = int(sys.argv[1]), int(sys.argv[2])
-calls = 0
 real = files.write_all
 def torn(fd, data):
-    global calls
-    calls += 1
-    if calls < call:
+    # call 1: the journal's first write; call 2: the log's first write
+    path = os.readlink(f"/proc/self/fd/{fd}")
+    if path.endswith(".timeline-journal") != (call == 1):
         return real(fd, data)
     os.write(fd, bytes(data[:cut]))
     os.kill(os.getpid(), signal.SIGKILL)
@@ -59,8 +58,8 @@ def _env() -> dict[str, str]:
 
 
 def killed_at(call: int, cut: int, args: list[str], stdin: bytes = b"") -> None:
-    """Run timeline ARGS with its ``call``-th low-level write cut after ``cut`` bytes, then
-    killed; the journal is the first write of an append, the log's bytes the second."""
+    """Run timeline ARGS with a low-level write cut after ``cut`` bytes, then killed: the
+    journal's first (``call`` 1), or the log's (``call`` 2)."""
     done = subprocess.run(
         [sys.executable, "-c", KILLER, str(call), str(cut), *args],
         input=stdin, env=_env(), capture_output=True, check=False,
@@ -224,14 +223,14 @@ def test_a_planted_journal_link_is_never_followed(tmp_path: Path) -> None:
     """A link at the journal's name (planted by someone who may write to the folder, between
     one writer removing a journal and the next writing one) is refused, never written
     through: the file it leads to keeps its bytes."""
-    from timeline.log.files import _write_new
+    from timeline.log.files import Journal, _write_journal
 
     victim = tmp_path / "victim.txt"
     victim.write_bytes(b"precious\n")
     planted = journal_path(tmp_path / "events.jsonl")
     planted.symlink_to(victim)
     with pytest.raises(FileExistsError):
-        _write_new(planted, b"timeline append journal 2\n")
+        _write_journal(planted, Journal(1, 2, 3, 1), [b"x"], like=victim.stat())
     assert victim.read_bytes() == b"precious\n"
 
 
@@ -297,3 +296,70 @@ def test_a_full_disk_changes_nothing(small_disk: Path, command: str, leave: int)
     assert len(result.stderr.strip().splitlines()) == 1
     assert log.read_bytes() == base
     assert sorted(p.name for p in small_disk.iterdir()) == ["events.jsonl", "filler"]
+
+
+# ---------------------------------------------------------------------------- the journal's bytes
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["events.jsonl", "x" * 229 + ".jsonl", "caf\udce9.jsonl"],
+    ids=["plain", "long-name", "not-utf8-name"],
+)
+def test_appends_of_any_size_to_a_log_of_any_name(tmp_path: Path, name: str) -> None:
+    """The journal holds the append's bytes, however many (an event of 70 KB, an import of
+    hundreds), beside a log whose name is long or not UTF-8: all land."""
+    log = tmp_path / name
+    runner = CliRunner()
+    big = [*ADD[:9], "--summary", "word " * 14_000, *ADD[9:]]
+    added = runner.invoke(app, [*big, "-f", str(log)])
+    assert added.exit_code == 0, added.stderr
+    imported = runner.invoke(app, ["import", "-", "-f", str(log)], input=import_lines(800))
+    assert imported.exit_code == 0, imported.stderr
+    assert log.read_bytes().count(b"\n") == 801
+    assert sorted(p.name for p in tmp_path.iterdir()) == [os.fsdecode(os.fsencode(name))]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o664])
+def test_a_journal_is_as_readable_as_its_log(tmp_path: Path, mode: int) -> None:
+    """The journal holds the event being added: it may be read by those who may read the log
+    (a shared log's other readers must, to hide a killed append), and by no one else."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    log.chmod(mode)
+    killed_at(2, 150, [*ADD, "-f", str(log)])
+    assert journal_path(log).stat().st_mode & 0o777 == mode
+
+
+def test_a_killed_append_whose_bytes_a_crash_made_nul_is_rolled_back(tmp_path: Path) -> None:
+    """A file system that lost an append's data in a crash may show its room as NUL bytes:
+    those are taken away too (no other program writes NULs into a log)."""
+    log = tmp_path / "events.jsonl"
+    base = BUNDLED.read_bytes()
+    log.write_bytes(base)
+    killed_at(2, 150, [*ADD, "-f", str(log)])
+    log.write_bytes(base + b"\0" * 150)  # in place: the same file
+    added = CliRunner().invoke(app, [*ADD[:2], "next", *ADD[3:], "-f", str(log)])
+    assert added.exit_code == 0, added.stderr
+    assert log.read_bytes().startswith(base + b'{"id":"next"')
+
+
+def test_a_killed_first_append_to_a_new_log_is_hidden(tmp_path: Path) -> None:
+    """The torn bytes of the first append to a new log are hidden from readers too (an empty
+    committed log was read to its end, as a /proc file that says size 0 is)."""
+    log = tmp_path / "events.jsonl"
+    killed_at(2, 150, [*ADD, "-f", str(log)])
+    assert log.stat().st_size == 150
+    shown, checked = seen(log)
+    assert (shown, checked) == ("", "")
+
+
+def test_an_append_outside_a_command_leaves_ctrl_c_alone(tmp_path: Path) -> None:
+    """Only a command of the CLI ignores a Ctrl-C once its change is made: a program using
+    the store keeps its own handler."""
+    from timeline.log.files import lock_log
+
+    before = signal.getsignal(signal.SIGINT)
+    with lock_log(tmp_path / "events.jsonl", create=True) as log:
+        log.append(['{"id":"a"}'])
+    assert signal.getsignal(signal.SIGINT) is before

@@ -11,7 +11,6 @@ import contextlib
 import errno
 import io
 import os
-import signal
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -102,14 +101,11 @@ class ExitGroup(TyperGroup):
     """The root command: turns every error into one line on stderr and an exit code."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        from timeline.log.files import changes_finish
+
         kwargs["standalone_mode"] = False
-        interrupt = signal.getsignal(signal.SIGINT)  # a change once made ignores it: see made()
-        try:
+        with changes_finish():  # a Ctrl-C once a change is made: the command says what it did
             return self._main(*args, **kwargs)
-        finally:
-            if interrupt is not None and signal.getsignal(signal.SIGINT) != interrupt:
-                with contextlib.suppress(ValueError):  # not the main thread: nothing to undo
-                    signal.signal(signal.SIGINT, interrupt)
 
     def _main(self, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -11,15 +11,15 @@ The protocol, for every program that writes a log (other programs may follow it)
   for its ``flock``, then unlocks it; a reader read-locks it and unlocks it at once, then asks
   for its ``flock``. So a reader that comes while a writer waits queues behind the writer.
 - An append is all or nothing. Under the lock, the writer first writes a journal beside the log,
-  ``.NAME.timeline-journal`` (a new file, never through a link), holding the log's device,
-  inode and length, the number of bytes it is adding and those bytes (or the name of the
-  fsynced staging file beside the log that holds them: see ``Journal``), and fsyncs it (and
-  the folder); then it appends and fsyncs the log; then it removes the journal. If the append
-  fails, the writer truncates the log back to the recorded length itself. If it is killed, the
-  next writer (under the lock) finds the journal and truncates the log back, and until then
-  every reader reads only the recorded length: in both cases only when the bytes past that
-  length are the start of the append's own, so that a line saved since by another program
-  (the log rewritten in place, or appended to through a hard link) is never taken away.
+  ``.NAME.timeline-journal`` (a new file, never through a link, as readable as the log),
+  holding the log's device, inode and length and the bytes it is adding (see ``Journal``), and
+  fsyncs it and the folder; then it appends and fsyncs the log; then it removes the journal
+  and fsyncs the folder. If the append fails, the writer truncates the log back to the
+  recorded length itself. If it is killed, the next writer (under the lock) finds the journal
+  and truncates the log back, and until then every reader reads only the recorded length: in
+  both cases only when the bytes past that length are the start of the append's own (or NUL
+  bytes, as a crash may leave them), so that a line saved since by another program (the log
+  rewritten in place, or appended to through a hard link) is never taken away.
 - A rewrite goes to a temporary file in the same folder, ``.NAME.timeline-tmp-PID-HEX``, that is
   fsynced and renamed over the log; the folder is fsynced. A writer removes such files only when
   the process that made them is gone.
@@ -34,12 +34,10 @@ A reader therefore sees the log before or after a write, never half of one.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import fcntl
 import functools
 import io
-import itertools
 import os
 import re
 import secrets
@@ -77,113 +75,117 @@ def journal_path(log: Path) -> Path:
 
 
 _JOURNAL_HEAD = b"timeline append journal 2\n"
-_JOURNAL = re.compile(
-    rb"timeline append journal 2\n(\d+) (\d+) (\d+) (\d+) ([01]) ([01])\n"
-    rb"(?:stage ([^/\n\x00]+)\n|inline (\d+)\n)"
-)
-_INLINE_MAX = 1 << 16  # bytes an append holds in its journal; more are in its staging file
-_JOURNAL_MAX = _INLINE_MAX + 4096
+_JOURNAL_NUMBERS = re.compile(rb"timeline append journal 2\n(\d+) (\d+) (\d+) (\d+)\n")
+_JOURNAL_END = b"end\n"
 
 
 @dataclass(frozen=True, slots=True)
 class Journal:
-    """What an append in progress recorded: the file, its length before, the bytes it adds,
-    and where those bytes can be read again, so that a rollback takes away only bytes that
-    are its own (an editor may have saved the file in place since, with a line typed by hand):
-    ``inline``, the bytes as written, or ``stage``, the staging file beside the log that holds
-    them, written after ``lead`` (a line break for a log that ended without one) with each LF
-    as CRLF when ``crlf``."""
+    """What an append in progress recorded: the file, its length before, and the ``adding``
+    bytes it writes, which the journal holds after its numbers (from ``offset``), so that a
+    rollback takes away only bytes that are its own: an editor may have saved the file in
+    place since, with a line typed by hand."""
 
     dev: int
     ino: int
     length: int
     adding: int
-    lead: bytes = b""
-    crlf: bool = False
-    stage: str | None = None
-    inline: bytes = b""
+    offset: int = 0  # where the bytes begin in the journal's file
 
-    def encode(self) -> bytes:
-        numbers = f"{self.dev} {self.ino} {self.length} {self.adding} {len(self.lead)} "
-        source = (
-            f"stage {self.stage}\n".encode()
-            if self.stage is not None
-            else b"inline %d\n%s" % (len(self.inline), self.inline)
-        )
-        return _JOURNAL_HEAD + f"{numbers}{int(self.crlf)}\n".encode() + source + b"end\n"
+    def head(self) -> bytes:
+        """The journal's first lines; the bytes and ``end`` follow."""
+        return _JOURNAL_HEAD + f"{self.dev} {self.ino} {self.length} {self.adding}\n".encode()
 
     @classmethod
-    def decode(cls, data: bytes) -> Journal | None:
-        """The journal ``data`` holds; None for one cut short (its append had not begun), or
-        of a form this version does not write (its bytes cannot be told from others')."""
-        found = _JOURNAL.match(data)
+    def read(cls, fd: int) -> Journal | None:
+        """The journal in the open file ``fd``; None for one cut short (its append had not
+        begun), or of a form this version does not write (whose bytes cannot be told)."""
+        found = _JOURNAL_NUMBERS.match(os.pread(fd, 256, 0))
         if found is None:
             return None
-        dev, ino, length, adding, lead, crlf = map(int, found.groups()[:6])
-        stage, inline_size = found.group(7), found.group(8)
-        rest = data[found.end() :]
-        inline = b""
-        if inline_size is not None:
-            inline, rest = rest[: int(inline_size)], rest[int(inline_size) :]
-        if rest != b"end\n" or len(inline) != int(inline_size or 0):
+        dev, ino, length, adding = map(int, found.groups())
+        end = found.end() + adding
+        whole = os.fstat(fd).st_size == end + len(_JOURNAL_END)
+        if not whole or os.pread(fd, len(_JOURNAL_END), end) != _JOURNAL_END:
             return None
-        return cls(dev, ino, length, adding, b"\n" if lead else b"", bool(crlf),
-                   stage.decode("utf-8", "surrogateescape") if stage else None, inline)  # fmt: skip
+        return cls(dev, ino, length, adding, found.end())
 
-    def _written(self, folder: Path) -> Iterator[bytes]:
-        """The bytes the append writes, in pieces (read from its staging file, if there)."""
-        if self.stage is None:
-            yield self.inline
-            return
-        yield self.lead
-        with open(folder / self.stage, "rb") as fh:
-            for piece in iter(functools.partial(fh.read, _READ_SIZE), b""):
-                yield piece.replace(b"\n", b"\r\n") if self.crlf else piece
-
-    def rolls_back(self, fd: int, st: os.stat_result, folder: Path) -> bool:
-        """Whether this journal's append is unfinished on the open file ``fd`` (``st``): the
-        same file, no shorter than before, longer by no more than the append adds, and what
-        follows the old length is the start of what the append writes, byte for byte. Bytes
-        it cannot read again (a staging file gone) are not taken away."""
+    def rolls_back(self, log_fd: int, st: os.stat_result, journal_fd: int) -> bool:
+        """Whether this journal's append is unfinished on the open log ``log_fd`` (``st``):
+        the same file, no shorter than before, longer by no more than the append adds, and
+        what follows the old length is the start of what the append writes, byte for byte (or
+        only NUL bytes: a file system that lost the append's data in a crash may show its
+        room so)."""
         same = (st.st_dev, st.st_ino) == (self.dev, self.ino)
         if not (same and self.length <= st.st_size <= self.length + self.adding):
             return False
-        at, end = self.length, st.st_size
-        try:
-            for piece in self._written(folder):
-                piece = piece[: end - at]
-                if os.pread(fd, len(piece), at) != piece:
-                    return False
-                at += len(piece)
-                if at == end:
-                    return True
-        except OSError:
+        at = 0
+        while at < st.st_size - self.length:
+            size = min(_READ_SIZE, st.st_size - self.length - at)
+            tail = os.pread(log_fd, size, self.length + at)
+            if tail != os.pread(journal_fd, size, self.offset + at):
+                return _only_nul(log_fd, self.length + at, st.st_size)
+            at += size
+        return True
+
+
+def _only_nul(fd: int, start: int, end: int) -> bool:
+    """Whether bytes ``start`` to ``end`` of the open file ``fd`` are all NUL."""
+    for at in range(start, end, _READ_SIZE):
+        if os.pread(fd, min(_READ_SIZE, end - at), at).strip(b"\0"):
             return False
-        return at == end
+    return True
 
 
-def _read_journal(log: Path) -> Journal | None:
+@contextlib.contextmanager
+def _open_journal(log: Path) -> Iterator[tuple[int, Journal | None] | None]:
+    """The journal beside ``log``, open, with what it records (None for one that records
+    nothing this version can use); None when there is none (or it is no file: a link)."""
     try:
-        with open(journal_path(log), "rb") as fh:
-            return Journal.decode(fh.read(_JOURNAL_MAX))
-    except FileNotFoundError:
-        return None
+        fd = os.open(journal_path(log), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except (FileNotFoundError, OSError):
+        yield None
+        return
+    try:
+        yield fd, Journal.read(fd)
+    finally:
+        os.close(fd)
 
 
 def _committed_length(fd: int, log: Path) -> int:
     """The length of the log without an append that a killed writer left unfinished."""
     st = os.fstat(fd)
-    journal = _read_journal(log)
-    rolled_back = journal is not None and journal.rolls_back(fd, st, log.parent)
-    return journal.length if journal is not None and rolled_back else st.st_size
+    with _open_journal(log) as found:
+        if found is not None and found[1] is not None and found[1].rolls_back(fd, st, found[0]):
+            return found[1].length
+    return st.st_size
+
+
+_GUARDING = False  # whether a command of the CLI runs: see ``made``
+
+
+@contextlib.contextmanager
+def changes_finish() -> Iterator[None]:
+    """While a command of the CLI runs: a Ctrl-C that comes once its change is made (see
+    ``made``) is ignored, and Ctrl-C's handler is given back at the end."""
+    global _GUARDING
+    interrupt = signal.getsignal(signal.SIGINT)
+    _GUARDING = True
+    try:
+        yield
+    finally:
+        _GUARDING = False
+        if interrupt is not None and signal.getsignal(signal.SIGINT) is not interrupt:
+            with contextlib.suppress(ValueError):  # not the main thread: nothing was changed
+                signal.signal(signal.SIGINT, interrupt)
 
 
 def made() -> None:
     """The change is made, from here on: a Ctrl-C no longer stops the command, which says what
     it did (stopped now, it would leave the change made and unsaid, and an ``add`` run again
-    would store its event twice). Before here, a Ctrl-C undoes the change. The CLI gives
-    Ctrl-C its handler back when the command ends."""
-    if threading.current_thread() is threading.main_thread():
+    would store its event twice). Before here, a Ctrl-C undoes the change. Only while
+    ``changes_finish`` holds (a command of the CLI), and in the main thread."""
+    if _GUARDING and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -370,7 +372,7 @@ def snapshot(path: str | Path) -> Iterator[Snapshot]:
     try:
         try:
             length = _committed_length(fd, Path(os.path.realpath(target)))
-            if length == 0 and os.pread(fd, 1, 0):  # a pseudo-file (/proc) that says size 0
+            if os.fstat(fd).st_size == 0 and os.pread(fd, 1, 0):  # a pseudo-file (/proc)
                 length = sys.maxsize  # read it to its end
         except OSError as exc:
             raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
@@ -464,20 +466,8 @@ class LockedLog:
             torn = not tail.endswith(b"\n") and not (length == len(BOM) and tail == BOM)
             lead = b"\n" if length and torn else b""
             adding = len(lead) + size + (count if crlf else 0)
-            record = Journal(st.st_dev, st.st_ino, length, adding, lead, crlf)
-            named = getattr(staged, "name", None)
-            if isinstance(named, str) and Path(named).parent == self.path.parent:
-                os.fsync(staged.fileno())  # read again after a crash, to tell its bytes
-                record = dataclasses.replace(record, stage=Path(named).name)
-            elif size <= _INLINE_MAX:
-                staged.seek(0)
-                data = staged.read()
-                inline = lead + (data.replace(b"\n", b"\r\n") if crlf else data)
-                record = dataclasses.replace(record, inline=inline)
-            else:  # pragma: no cover - every caller stages beside the log or in memory
-                raise OSError(errno.EINVAL, "the staged lines are not beside the log")
-            _write_new(journal, record.encode())
-            _fsync_folder(self.path.parent)
+            record = Journal(st.st_dev, st.st_ino, length, adding)
+            _write_journal(journal, record, _written(staged, lead, crlf), like=st)
         except BaseException as exc:  # a failure, or an interrupt: no journal is left
             with contextlib.suppress(OSError):
                 journal.unlink()
@@ -485,11 +475,8 @@ class LockedLog:
                 raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
             raise
         try:
-            staged.seek(0)
-            pieces = iter(functools.partial(staged.read, _READ_SIZE), b"")
             written = 0
-            for piece in itertools.chain([lead] if lead else [], pieces):
-                data = piece.replace(b"\n", b"\r\n") if crlf else piece
+            for data in _written(staged, lead, crlf):
                 write_all(self._fd, data)
                 written += len(data)
             if written != adding:  # the staged file changed under us: never half of it
@@ -504,22 +491,30 @@ class LockedLog:
             if isinstance(exc, OSError):
                 raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
             raise
-        with contextlib.suppress(FileNotFoundError):
+        try:
             journal.unlink()  # the append is whole: nothing to roll back
+            _fsync_folder(self.path.parent)  # for good: a journal back after a crash would
+        except FileNotFoundError:  # take away an append said to be made
+            pass
+        except OSError as exc:
+            raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
 
     def roll_back_unfinished_append(self) -> None:
         """Truncate the log back to where a killed writer's append began, and drop its journal.
         A journal of another file, or of an append that never began, is dropped alone."""
         journal = journal_path(self.path)
         try:
-            pending = _read_journal(self.path)
-            if not journal.exists():
-                return
-            if pending is not None and pending.rolls_back(
-                self._fd, os.fstat(self._fd), self.path.parent
-            ):
-                os.ftruncate(self._fd, pending.length)
-                os.fsync(self._fd)
+            with _open_journal(self.path) as found:
+                if found is None and not journal.is_symlink():
+                    return
+                pending = found[1] if found is not None else None
+                if (
+                    pending is not None
+                    and found is not None
+                    and pending.rolls_back(self._fd, os.fstat(self._fd), found[0])
+                ):
+                    os.ftruncate(self._fd, pending.length)
+                    os.fsync(self._fd)
             journal.unlink()
             _fsync_folder(self.path.parent)
         except OSError as exc:
@@ -621,33 +616,21 @@ def new_file(path: str | Path) -> Iterator[Path]:
         raise
 
 
-def _private(path: str, flags: int) -> int:
-    """Open a new file for its maker alone, never through a link planted at its name."""
-    return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-
-
 @contextlib.contextmanager
 def staging_file(log: str | Path) -> Iterator[IO[bytes]]:
     """A temporary file for what is to be appended to ``log``, in the log's folder where it
     can be made (the same disk: a full one fails before the lock is taken), else in the
-    system's. It is named as a rewrite's temporary file is, so that an append's journal can
-    name it (see ``Journal``) and a writer removes it once its maker is gone; it is gone when
-    the block ends."""
-    target = Path(os.path.realpath(log))
-    named = target.parent / f"{_tmp_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}"
-    path: Path | None = named
+    system's; it has no name that outlives it, and it is gone when the block ends."""
+    folder = Path(os.path.realpath(log)).parent
     try:
-        fh: IO[bytes] = open(named, "x+b", opener=_private)  # noqa: SIM115
+        fh = tempfile.TemporaryFile(dir=folder, prefix=f".{Path(log).name}.timeline-stage-")  # noqa: SIM115
     except OSError:
-        fh, path = tempfile.TemporaryFile(prefix="timeline-stage-"), None  # noqa: SIM115
+        fh = tempfile.TemporaryFile(prefix="timeline-stage-")  # noqa: SIM115
     try:
         yield fh
     finally:
-        with contextlib.suppress(OSError):  # a full disk was said already, if it was
+        with contextlib.suppress(OSError):  # a full disk: said already, if it was
             fh.close()
-        if path is not None:
-            with contextlib.suppress(OSError):
-                path.unlink()
 
 
 @contextlib.contextmanager
@@ -674,17 +657,36 @@ def _is_running(pid: int) -> bool:
     return True
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Write a small new file whole and fsync it; readable by all (readers of a shared log
-    consult the journal, which holds what they may read anyway). One already there (a link
-    planted since the last writer removed it) is refused, never followed."""
+def _written(staged: IO[bytes], lead: bytes, crlf: bool) -> Iterator[bytes]:
+    """What an append of ``staged`` writes, in pieces: ``lead``, then its lines, each LF as
+    CRLF when ``crlf``."""
+    if lead:
+        yield lead
+    staged.seek(0)
+    for piece in iter(functools.partial(staged.read, _READ_SIZE), b""):
+        yield piece.replace(b"\n", b"\r\n") if crlf else piece
+
+
+def _write_journal(
+    path: Path, record: Journal, data: Iterable[bytes], *, like: os.stat_result
+) -> None:
+    """Write the journal of an append, its bytes and all, as a new file (one there already, a
+    link planted since the last writer removed the journal, is refused, never followed) that
+    those who may read the log may read, and fsync it and its folder."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    fd = os.open(path, flags, 0o644)
+    fd = os.open(path, flags, 0o600)
     try:
-        write_all(fd, data)
+        with contextlib.suppress(PermissionError):  # a group we are not in
+            os.fchown(fd, -1, like.st_gid)
+        os.fchmod(fd, stat.S_IMODE(like.st_mode) & 0o666)
+        write_all(fd, record.head())
+        for piece in data:
+            write_all(fd, piece)
+        write_all(fd, _JOURNAL_END)
         os.fsync(fd)
     finally:
         os.close(fd)
+    _fsync_folder(path.parent)
 
 
 @contextlib.contextmanager

@@ -138,6 +138,32 @@ def import_(
         notes: list[tuple[int, str]] = []  # links dropped: told in line order, below
         dropped: set[str] = set()
         cascaded: list[LineError] = []
+
+        def tell_held() -> int:
+            """Say the problems and notes held, in line order; how many lines had problems."""
+            if not (found.count or conflicts.count):
+                for _, note in notes:
+                    say(note)
+                return 0
+            merged = heapq.merge(
+                (LineError.from_problems(name, n, p) for n, p in found),
+                (LineError.from_problems(name, n, p) for n, p in conflicts),
+                cascaded,
+                key=lambda problem: problem.lineno,
+            )  # stable: on one line, in the order found
+            problems: Iterator[tuple[int, LineError | str]] = (
+                (problem.lineno, problem) for problem in merged
+            )
+            lines_with, last = 0, None
+            for lineno, told in heapq.merge(problems, notes, key=lambda held: held[0]):
+                if isinstance(told, str):  # a link dropped: a note, not a problem
+                    say(told)
+                    continue
+                tell(told)
+                lines_with += lineno != last
+                last = lineno
+            return lines_with
+
         try:
             with lock_log(file, create=True) as log:
                 known = known_ids(log.raw_lines()) if staged.lines else KnownIds()
@@ -151,6 +177,8 @@ def import_(
                 if found.count or conflicts.count:
                     dropped, cascaded = without(staged, checked.conflicting, known.events,
                                                 name=name)  # fmt: skip
+                if len(dropped) == len(staged.lines):
+                    raise _NothingLeft  # and a log this import made is removed again
                 if dropped or checked.dropped_links:
                     final = stack.enter_context(staging_file(file))
                     with cannot_write(file):
@@ -164,31 +192,15 @@ def import_(
         except _Refused:
             tell_in_line_order()
             refuse(conflicts.count)
-        lines_with = 0
-        if found.count or conflicts.count:
-            merged = heapq.merge(
-                (LineError.from_problems(name, n, p) for n, p in found),
-                (LineError.from_problems(name, n, p) for n, p in conflicts),
-                cascaded,
-                key=lambda problem: problem.lineno,
-            )  # stable: on one line, in the order found
-            problems: Iterator[tuple[int, LineError | str]] = (
-                (problem.lineno, problem) for problem in merged
-            )
-            last = None
-            for lineno, told in heapq.merge(problems, notes, key=lambda held: held[0]):
-                if isinstance(told, str):  # a link dropped: a note, not a problem
-                    say(told)
-                    continue
-                tell(told)
-                lines_with += lineno != last
-                last = lineno
-        else:
-            for _, note in notes:
-                say(note)
+        except _NothingLeft:
+            pass
+        except BaseException:  # the append failed: what was found is still said, first
+            tell_held()
+            raise
+        lines_with = tell_held()
         imported = [event_id for event_id in staged.lines if event_id not in dropped]
         done = (
-            f"imported {count(len(imported), 'event')} into {log.name}"
+            f"imported {count(len(imported), 'event')} into {display_name(file)}"
             if imported
             else (
                 "nothing imported"  # as when no input line held a valid event
@@ -203,3 +215,7 @@ def import_(
 
 class _Refused(Exception):
     """An import refused under the lock, its problems to be told once the lock is let go."""
+
+
+class _NothingLeft(Exception):
+    """An import whose every event was dropped under the lock: nothing to append."""
