@@ -7,7 +7,7 @@ import dataclasses
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -394,15 +394,19 @@ def _only_blanks_after(window: _Window, *, source: str, limit: int) -> None:
         window.pos = len(window.text)
 
 
-def json_objects(lines: Iterable[RawLine]) -> Iterator[tuple[RawLine, dict[str, Any]]]:
+def json_objects(
+    lines: Iterable[RawLine], *, not_json: Callable[[RawLine], None] | None = None
+) -> Iterator[tuple[RawLine, dict[str, Any]]]:
     """The lines that hold a JSON object, read leniently: writers look up ids and references
-    in them, and a line that is not even JSON holds neither."""
+    in them, and a line that is not even JSON holds neither (each goes to ``not_json``)."""
     for line in lines:
         if line.is_blank:
             continue
         try:
             obj = json.loads(line.content)
         except (ValueError, RecursionError):
+            if not_json is not None:
+                not_json(line)
             continue
         if isinstance(obj, dict):
             yield line, obj
@@ -475,16 +479,13 @@ class KnownIds:
 def known_ids(lines: Iterable[RawLine]) -> KnownIds:
     """The ids a log holds (see ``KnownIds``)."""
     known = KnownIds()
-    for line in lines:
-        if line.is_blank:
-            continue
-        try:
-            obj = json.loads(line.content)
-        except (ValueError, RecursionError):
-            broken_id = named_id(line)
-            if broken_id is not None:
-                known.broken.setdefault(broken_id, line.lineno)
-            continue
-        if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+
+    def note_broken(line: RawLine) -> None:
+        broken_id = named_id(line)
+        if broken_id is not None:
+            known.broken.setdefault(broken_id, line.lineno)
+
+    for line, obj in json_objects(lines, not_json=note_broken):
+        if isinstance(obj.get("id"), str):
             known.events.setdefault(obj["id"], line.lineno)
     return known
