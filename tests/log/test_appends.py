@@ -363,3 +363,103 @@ def test_an_append_outside_a_command_leaves_ctrl_c_alone(tmp_path: Path) -> None
     with lock_log(tmp_path / "events.jsonl", create=True) as log:
         log.append(['{"id":"a"}'])
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def _forged_journal(log: Path, *, cut: int) -> bytes:
+    """A journal that claims the log's last ``cut`` bytes as an unfinished append."""
+    from timeline.log.files import Journal
+
+    data, st = log.read_bytes(), log.stat()
+    copy = data[len(data) - cut :]
+    return Journal(st.st_dev, st.st_ino, len(data) - cut, cut).head() + copy + b"end\n"
+
+
+def test_a_journal_made_by_one_who_may_not_write_the_log_is_not_trusted(tmp_path: Path) -> None:
+    """Someone who may create files in the log's folder but not write the log (a sticky
+    shared folder) plants a journal claiming its last event: readers still show it, and the
+    next writer drops the journal, not the event."""
+    log = tmp_path / "events.jsonl"
+    base = BUNDLED.read_bytes()
+    log.write_bytes(base)
+    log.chmod(0o644)
+    last = len(base) - base.rstrip(b"\n").rfind(b"\n") - 1
+    planted = journal_path(log)
+    planted.write_bytes(_forged_journal(log, cut=last))
+    os.chown(planted, 65534, 65534)  # nobody's
+    assert seen(log)[0].count("\n") == base.count(b"\n")
+    added = CliRunner().invoke(app, [*ADD, "-f", str(log)])
+    assert added.exit_code == 0, added.stderr
+    assert log.read_bytes().startswith(base) and not planted.exists()
+
+
+def test_a_journal_is_matched_by_inode_not_device_number(tmp_path: Path) -> None:
+    """A disk mounted again may give the log another device number: a killed append's
+    journal, beside it, still rolls it back (it was dropped, the torn import kept)."""
+    from timeline.log.files import Journal
+
+    log = tmp_path / "events.jsonl"
+    base = BUNDLED.read_bytes()
+    log.write_bytes(base)
+    killed_at(2, 150, [*ADD, "-f", str(log)])
+    journal = journal_path(log)
+    found = Journal.read(os.open(journal, os.O_RDONLY))
+    assert found is not None
+    moved = Journal(found.dev + 1, found.ino, found.length, found.adding)
+    copy = journal.read_bytes()[found.offset :]
+    journal.unlink()
+    journal.write_bytes(moved.head() + copy)
+    assert seen(log)[0].count("\n") == base.count(b"\n")
+    added = CliRunner().invoke(app, [*ADD[:2], "next", *ADD[3:], "-f", str(log)])
+    assert added.exit_code == 0, added.stderr
+    assert log.read_bytes().startswith(base + b'{"id":"next"')
+
+
+def test_an_append_cut_by_a_crash_into_nul_bytes_is_rolled_back(tmp_path: Path) -> None:
+    """A crash may leave the start of an append and NULs where the rest would be: rolled
+    back too (only its own bytes, then NULs)."""
+    log = tmp_path / "events.jsonl"
+    base = BUNDLED.read_bytes()
+    log.write_bytes(base)
+    killed_at(2, 300, [*ADD, "-f", str(log)])
+    torn = log.read_bytes()[len(base) :]
+    log.write_bytes(base + torn[:100] + b"\0" * 200)  # in place: the same file
+    assert seen(log)[0].count("\n") == base.count(b"\n")
+    added = CliRunner().invoke(app, [*ADD[:2], "next", *ADD[3:], "-f", str(log)])
+    assert added.exit_code == 0, added.stderr
+    assert log.read_bytes().startswith(base + b'{"id":"next"')
+
+
+@pytest.mark.parametrize("kind", ["folder", "pipe"])
+def test_no_file_at_the_journal_name_stops_readers(tmp_path: Path, kind: str) -> None:
+    """A folder or a named pipe at the journal's name: readers read the log (a pipe hung
+    them), and a writer says what stands there (a folder) or removes it (a pipe)."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    journal = journal_path(log)
+    journal.mkdir() if kind == "folder" else os.mkfifo(journal)
+    shown = subprocess.run(
+        [sys.executable, "-m", "timeline", "show", "--json", "-f", str(log)],
+        env=_env(), capture_output=True, timeout=20, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0 and shown.stdout.count(b"\n") == 21, shown.stderr
+    added = CliRunner().invoke(app, [*ADD, "-f", str(log)])
+    if kind == "folder":
+        assert added.exit_code == 2
+        assert added.stderr == (
+            f"timeline: {log}: cannot write: {journal} is a folder where the journal of an "
+            "append goes: remove it\n"
+        )
+    else:
+        assert added.exit_code == 0, added.stderr
+        assert not journal.exists()
+
+
+def test_a_log_whose_name_leaves_no_room_for_the_journal_name(tmp_path: Path) -> None:
+    """A log named with 250 bytes: its journal is named after a digest of its name."""
+    log = tmp_path / ("x" * 244 + ".jsonl")
+    added = CliRunner().invoke(app, [*ADD, "-f", str(log)])
+    assert added.exit_code == 0, added.stderr
+    assert journal_path(log).name.startswith(".timeline-journal-")
+    killed_at(2, 150, [*ADD[:2], "next", *ADD[3:], "-f", str(log)])
+    assert journal_path(log).exists()
+    assert seen(log)[0].count("\n") == 1

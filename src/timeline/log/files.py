@@ -37,6 +37,7 @@ import contextlib
 import errno
 import fcntl
 import functools
+import hashlib
 import io
 import os
 import re
@@ -70,8 +71,16 @@ _READ_SIZE = 1 << 22
 
 
 def journal_path(log: Path) -> Path:
-    """Where the journal of an append to ``log`` (symbolic links resolved) is kept."""
-    return log.parent / f".{log.name}.timeline-journal"
+    """Where the journal of an append to ``log`` (symbolic links resolved) is kept: beside it,
+    named after it, or after a digest of its name when that would be too long for a name."""
+    named = f".{log.name}.timeline-journal"
+    if len(os.fsencode(named)) <= _NAME_MAX:
+        return log.parent / named
+    digest = hashlib.sha256(os.fsencode(log.name)).hexdigest()[:32]
+    return log.parent / f".timeline-journal-{digest}"
+
+
+_NAME_MAX = 255  # bytes of a file name on the file systems a log lives on
 
 
 _JOURNAL_HEAD = b"timeline append journal 2\n"
@@ -112,19 +121,21 @@ class Journal:
 
     def rolls_back(self, log_fd: int, st: os.stat_result, journal_fd: int) -> bool:
         """Whether this journal's append is unfinished on the open log ``log_fd`` (``st``):
-        the same file, no shorter than before, longer by no more than the append adds, and
-        what follows the old length is the start of what the append writes, byte for byte (or
-        only NUL bytes: a file system that lost the append's data in a crash may show its
-        room so)."""
-        same = (st.st_dev, st.st_ino) == (self.dev, self.ino)
-        if not (same and self.length <= st.st_size <= self.length + self.adding):
+        the same file (its inode: the device's number may change when a disk is mounted
+        again, and the journal is beside it), no shorter than before, longer by no more than
+        the append adds, and what follows the old length is the start of what the append
+        writes, byte for byte, then perhaps NUL bytes (a file system that lost the rest of the
+        append in a crash may show its room so)."""
+        if not (st.st_ino == self.ino and self.length <= st.st_size <= self.length + self.adding):
             return False
         at = 0
         while at < st.st_size - self.length:
             size = min(_READ_SIZE, st.st_size - self.length - at)
             tail = os.pread(log_fd, size, self.length + at)
-            if tail != os.pread(journal_fd, size, self.offset + at):
-                return _only_nul(log_fd, self.length + at, st.st_size)
+            copy = os.pread(journal_fd, size, self.offset + at)
+            if tail != copy:
+                same = next(i for i, (a, b) in enumerate(zip(tail, copy, strict=True)) if a != b)
+                return _only_nul(log_fd, self.length + at + same, st.st_size)
             at += size
         return True
 
@@ -138,24 +149,41 @@ def _only_nul(fd: int, start: int, end: int) -> bool:
 
 
 @contextlib.contextmanager
-def _open_journal(log: Path) -> Iterator[tuple[int, Journal | None] | None]:
-    """The journal beside ``log``, open, with what it records (None for one that records
-    nothing this version can use); None when there is none (or it is no file: a link)."""
+def _open_journal(log: Path, log_st: os.stat_result) -> Iterator[tuple[int, Journal | None] | None]:
+    """The journal beside ``log`` (``log_st``), open, with what it records: None for one that
+    records nothing this version can use, or that someone who may not write the log made (a
+    journal is trusted to take bytes away only from one who could write them); None when
+    there is none, or what stands at its name is no file (a link, a folder, a pipe)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        fd = os.open(journal_path(log), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except (FileNotFoundError, OSError):
+        fd = os.open(journal_path(log), flags)
+    except OSError:
         yield None
         return
     try:
-        yield fd, Journal.read(fd)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            yield None
+            return
+        yield fd, Journal.read(fd) if _may_write(st, log_st) else None
     finally:
         os.close(fd)
+
+
+def _may_write(journal: os.stat_result, log: os.stat_result) -> bool:
+    """Whether the journal's owner may write the log, by its owner and mode: the log's owner,
+    root, whoever runs this (who holds the log's lock, or reads it), or one of a group that
+    may write it (a journal takes the log's group)."""
+    owner = journal.st_uid
+    if owner in (log.st_uid, 0, os.geteuid()):
+        return True
+    return bool(log.st_mode & stat.S_IWGRP) and journal.st_gid == log.st_gid
 
 
 def _committed_length(fd: int, log: Path) -> int:
     """The length of the log without an append that a killed writer left unfinished."""
     st = os.fstat(fd)
-    with _open_journal(log) as found:
+    with _open_journal(log, st) as found:
         if found is not None and found[1] is not None and found[1].rolls_back(fd, st, found[0]):
             return found[1].length
     return st.st_size
@@ -493,28 +521,37 @@ class LockedLog:
             raise
         try:
             journal.unlink()  # the append is whole: nothing to roll back
-            _fsync_folder(self.path.parent)  # for good: a journal back after a crash would
-        except FileNotFoundError:  # take away an append said to be made
+        except FileNotFoundError:
             pass
-        except OSError as exc:
+        except OSError as exc:  # still there: the next writer would take the append away
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
+        # For good: a journal back after a crash would take away an append said to be made. If
+        # the folder cannot be synced, the append is made all the same, and said to be.
+        with contextlib.suppress(OSError):
+            _fsync_folder(self.path.parent)
 
     def roll_back_unfinished_append(self) -> None:
         """Truncate the log back to where a killed writer's append began, and drop its journal.
         A journal of another file, or of an append that never began, is dropped alone."""
         journal = journal_path(self.path)
         try:
-            with _open_journal(self.path) as found:
-                if found is None and not journal.is_symlink():
+            st = os.fstat(self._fd)
+            with _open_journal(self.path, st) as found:
+                if found is None and not os.path.lexists(journal):
                     return
                 pending = found[1] if found is not None else None
                 if (
                     pending is not None
                     and found is not None
-                    and pending.rolls_back(self._fd, os.fstat(self._fd), found[0])
+                    and pending.rolls_back(self._fd, st, found[0])
                 ):
                     os.ftruncate(self._fd, pending.length)
                     os.fsync(self._fd)
+            if journal.is_dir() and not journal.is_symlink():
+                raise LogWriteError(
+                    f"{self.name}: cannot write: {journal} is a folder where the journal of an "
+                    "append goes: remove it"
+                )
             journal.unlink()
             _fsync_folder(self.path.parent)
         except OSError as exc:
