@@ -17,9 +17,11 @@ The protocol, for every program that writes a log (other programs may follow it)
   and fsyncs the folder. If the append fails, the writer truncates the log back to the
   recorded length itself. If it is killed, the next writer (under the lock) finds the journal
   and truncates the log back, and until then every reader reads only the recorded length: in
-  both cases only when the bytes past that length are the start of the append's own (or NUL
-  bytes, as a crash may leave them), so that a line saved since by another program (the log
-  rewritten in place, or appended to through a hard link) is never taken away.
+  both cases only when the bytes past that length are the start of the append's own (then
+  perhaps NUL bytes, as a crash may leave them), so that a line saved since by another program
+  (the log rewritten in place, or appended to through a hard link) is never taken away; and
+  only when the journal is a file made by one who may write the log (``_may_write``) and names
+  the log's inode.
 - A rewrite goes to a temporary file in the same folder, ``.NAME.timeline-tmp-PID-HEX``, that is
   fsynced and renamed over the log; the folder is fsynced. A writer removes such files only when
   the process that made them is gone.
