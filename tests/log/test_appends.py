@@ -328,7 +328,7 @@ def test_a_journal_is_as_readable_as_its_log(tmp_path: Path, mode: int) -> None:
     log.write_bytes(BUNDLED.read_bytes())
     log.chmod(mode)
     killed_at(2, 150, [*ADD, "-f", str(log)])
-    assert journal_path(log).stat().st_mode & 0o777 == mode
+    assert journal_path(log).stat().st_mode & 0o777 == mode & 0o644  # written by its owner
 
 
 def test_a_killed_append_whose_bytes_a_crash_made_nul_is_rolled_back(tmp_path: Path) -> None:
@@ -390,6 +390,43 @@ def test_a_journal_made_by_one_who_may_not_write_the_log_is_not_trusted(tmp_path
     added = CliRunner().invoke(app, [*ADD, "-f", str(log)])
     assert added.exit_code == 0, added.stderr
     assert log.read_bytes().startswith(base) and not planted.exists()
+
+
+@pytest.mark.parametrize(
+    ("how", "trusted"),
+    [
+        ("the log's owner", True),
+        ("another user, the log writable by all", True),
+        ("another user, the log writable by a group not theirs", False),
+        ("the log's owner, but writable by all", False),
+        ("the log's owner, but a hard link", False),
+    ],
+)
+def test_a_journal_is_trusted_only_as_its_log_writer_made_it(
+    tmp_path: Path, how: str, trusted: bool
+) -> None:
+    """A killed append's journal hides and takes away its bytes only when a writer of the log
+    could alone have made it: its owner may write the log (by the log's owner and mode, and
+    the owner's groups), no one else may write it, and it has no other name (a file of the
+    right shape linked in, or made in a setgid folder, is not)."""
+    log = tmp_path / "events.jsonl"
+    base = BUNDLED.read_bytes()
+    log.write_bytes(base)
+    killed_at(2, 150, [*ADD, "-f", str(log)])
+    journal = journal_path(log)
+    log.chmod(0o666 if "by all" in how else 0o664)
+    if how.startswith("another user"):
+        os.chown(journal, 65534, 54321)  # a group nobody is not in; the log's group is root's
+        os.chown(log, 0, 54321) if "group" in how else None
+    if "writable by all" in how and how.startswith("the log's owner"):
+        journal.chmod(0o666)
+    if "hard link" in how:
+        os.link(journal, tmp_path / "elsewhere")
+    shown = seen(log)[0].count("\n")
+    assert shown == base.count(b"\n")  # the torn bytes are a bad line, or hidden: no event
+    added = CliRunner().invoke(app, [*ADD[:2], "next", *ADD[3:], "-f", str(log)])
+    assert added.exit_code == 0, added.stderr
+    assert log.read_bytes().startswith(base + b'{"id":"next"') == trusted
 
 
 def test_a_journal_is_matched_by_inode_not_device_number(tmp_path: Path) -> None:
@@ -455,11 +492,14 @@ def test_no_file_at_the_journal_name_stops_readers(tmp_path: Path, kind: str) ->
 
 
 def test_a_log_whose_name_leaves_no_room_for_the_journal_name(tmp_path: Path) -> None:
-    """A log named with 250 bytes: its journal is named after a digest of its name."""
+    """A log named with 250 bytes: its journal and a rewrite's temporary file are named after
+    a digest of its name (an edit failed: "File name too long")."""
     log = tmp_path / ("x" * 244 + ".jsonl")
     added = CliRunner().invoke(app, [*ADD, "-f", str(log)])
     assert added.exit_code == 0, added.stderr
     assert journal_path(log).name.startswith(".timeline-journal-")
+    edited = CliRunner().invoke(app, ["edit", "killed", "--summary", "S", "-f", str(log)])
+    assert edited.exit_code == 0, edited.stderr
     killed_at(2, 150, [*ADD[:2], "next", *ADD[3:], "-f", str(log)])
     assert journal_path(log).exists()
     assert seen(log)[0].count("\n") == 1

@@ -173,13 +173,27 @@ def _open_journal(log: Path, log_st: os.stat_result) -> Iterator[tuple[int, Jour
 
 
 def _may_write(journal: os.stat_result, log: os.stat_result) -> bool:
-    """Whether the journal's owner may write the log, by its owner and mode: the log's owner,
-    root, whoever runs this (who holds the log's lock, or reads it), or one of a group that
-    may write it (a journal takes the log's group)."""
+    """Whether the journal is one that only a writer of the log could have made: a file of
+    one name (not a link to a file made for something else), that no one but its owner may
+    write, whose owner may write the log by the log's mode: its owner, root, whoever runs
+    this, a member of its group when the group may write it, anyone when all may."""
+    if journal.st_nlink != 1 or journal.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return False
     owner = journal.st_uid
-    if owner in (log.st_uid, 0, os.geteuid()):
+    if owner in (log.st_uid, 0, os.geteuid()) or log.st_mode & stat.S_IWOTH:
         return True
-    return bool(log.st_mode & stat.S_IWGRP) and journal.st_gid == log.st_gid
+    return bool(log.st_mode & stat.S_IWGRP) and log.st_gid in _groups_of(owner)
+
+
+def _groups_of(uid: int) -> set[int]:
+    """The groups of the user ``uid`` (none for a user this system does not know)."""
+    import pwd
+
+    try:
+        user = pwd.getpwuid(uid)
+        return set(os.getgrouplist(user.pw_name, user.pw_gid))
+    except (KeyError, OSError):
+        return set()
 
 
 def _committed_length(fd: int, log: Path) -> int:
@@ -554,7 +568,13 @@ class LockedLog:
                     f"{self.name}: cannot write: {journal} is a folder where the journal of an "
                     "append goes: remove it"
                 )
-            journal.unlink()
+            try:
+                journal.unlink()
+            except OSError as exc:
+                raise LogWriteError(
+                    f"{self.name}: cannot write: cannot remove {journal}, left by another "
+                    f"program or user: {os_reason(exc)}"
+                ) from None
             _fsync_folder(self.path.parent)
         except OSError as exc:
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
@@ -683,7 +703,12 @@ def cannot_write(log: str | Path) -> Iterator[None]:
 
 
 def _tmp_prefix(log: Path) -> str:
-    return f".{log.name}.timeline-tmp-"
+    """How the temporaries of ``log`` begin: named after it, or after a digest of its name
+    when the name would be too long for a file's (with room for ``PID-HEX``)."""
+    prefix = f".{log.name}.timeline-tmp-"
+    if len(os.fsencode(prefix)) + 24 <= _NAME_MAX:
+        return prefix
+    return f".timeline-tmp-{hashlib.sha256(os.fsencode(log.name)).hexdigest()[:32]}-"
 
 
 def _is_running(pid: int) -> bool:
@@ -717,7 +742,7 @@ def _write_journal(
     try:
         with contextlib.suppress(PermissionError):  # a group we are not in
             os.fchown(fd, -1, like.st_gid)
-        os.fchmod(fd, stat.S_IMODE(like.st_mode) & 0o666)
+        os.fchmod(fd, stat.S_IMODE(like.st_mode) & 0o644)  # written by its owner alone
         write_all(fd, record.head())
         for piece in data:
             write_all(fd, piece)
