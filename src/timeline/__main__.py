@@ -1,3 +1,25 @@
-from timeline.cli import main
+"""The ``timeline`` command's entry point (``python -m timeline`` and the installed script)."""
 
-main()
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+_INTERRUPTED = 130  # as timeline.cli.exits says: importing it is what a Ctrl-C may cut short
+
+
+def main() -> NoReturn:
+    """Load the command line and run it. A Ctrl-C while its modules load (a tenth of a second,
+    before the command's own handling is in place) is said in one line, not a traceback."""
+    try:
+        from timeline.cli import main as run_command
+
+        run_command()
+    except KeyboardInterrupt:
+        if sys.stderr is not None:
+            sys.stderr.write("timeline: interrupted\n")
+        sys.exit(_INTERRUPTED)
+
+
+if __name__ == "__main__":
+    main()

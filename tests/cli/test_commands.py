@@ -1178,6 +1178,29 @@ def test_showing_the_bundled_log_does_not_import_pydantic() -> None:
     assert done.stderr == ""
 
 
+_INSTALLED_SCRIPT = (
+    "from importlib.metadata import entry_points; "
+    "(script,) = entry_points(group='console_scripts', name='timeline'); script.load()()"
+)
+
+
+@pytest.mark.parametrize(
+    "command", [["-m", "timeline"], ["-c", _INSTALLED_SCRIPT]], ids=["python -m", "script"]
+)
+def test_a_ctrl_c_while_the_command_loads_is_one_line(command: list[str], tmp_path: Path) -> None:
+    """A Ctrl-C in the tenth of a second the command line's modules take to load (typer's, here
+    a stand-in that is interrupted as it loads) says so in one line, exit 130: it printed a
+    traceback, before the command's own handling was in place."""
+    (tmp_path / "typer.py").write_text("raise KeyboardInterrupt\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO / "src")])}
+    done = subprocess.run(
+        [sys.executable, *command, "--version"], capture_output=True, text=True, env=env,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (130, "timeline: interrupted\n")
+    assert done.stdout == ""
+
+
 # ---------------------------------------------------------------------------- broken output
 
 needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
