@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,31 @@ def test_add_reads_no_line_of_the_log_unless_it_must_look_up(tmp_path: Path) -> 
         result = CliRunner().invoke(app, [*ADD, "-f", str(log)])
         assert result.exit_code == 0, result.stderr
         assert reads == [str(log)]
+
+
+@pytest.mark.slow  # waits a second for the notice
+def test_a_command_that_waits_for_the_lock_says_so(tmp_path: Path) -> None:
+    """Another program holds the log's lock: after a second the command says what it waits
+    for (it waited without a word), then does its work once the lock is free."""
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    with open(log, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        # let go after 3 s whatever is said: a command that says nothing is not left waiting
+        release = threading.Timer(3, fcntl.flock, (held, fcntl.LOCK_UN))
+        release.start()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "timeline", "show", "-f", str(log), "--json", "-n", "1"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert proc.stderr is not None
+        told = proc.stderr.readline()
+        release.cancel()
+        fcntl.flock(held, fcntl.LOCK_UN)
+        out, rest = proc.communicate(timeout=30)
+        release.join()
+    assert told == (
+        f"timeline: waiting for {log}: another program holds its lock (Ctrl-C to stop)\n"
+    )
+    assert (proc.returncode, rest, len(out.splitlines())) == (0, "", 1)

@@ -849,6 +849,63 @@ def test_readers_and_writers_queue_behind_a_writer_at_the_turnstile(tmp_path: Pa
         os.close(fd)
 
 
+@pytest.mark.parametrize("held_at", ["flock", "turnstile"])
+def test_a_lock_waited_for_is_told_once_the_wait_lasts(
+    held_at: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program holds the log (its own flock, or a writer waits at the turnstile): a
+    reader and a writer wait, and the notice ``tell_lock_waits`` gave is told the log's name
+    once each wait has lasted ``LOCK_WAIT_SECONDS``; a free lock is taken without a word."""
+    import fcntl
+
+    import timeline.log.files as files
+
+    if held_at == "turnstile" and not hasattr(fcntl, "F_OFD_SETLKW"):
+        pytest.skip("open-file locks are Linux's")
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(b"{}\n")
+    told: list[str] = []
+    monkeypatch.setattr(files, "LOCK_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(files, "_lock_wait", None)
+    files.tell_lock_waits(told.append)
+    with files.snapshot(log):
+        pass
+    with lock_log(log, create=False):
+        pass
+    assert told == []
+    done: list[str] = []
+
+    def read() -> None:
+        with files.snapshot(log):
+            done.append("reader")
+
+    def write() -> None:
+        with lock_log(log, create=False):
+            done.append("writer")
+
+    holder = os.open(log, os.O_RDWR)
+    try:
+        if held_at == "flock":
+            fcntl.flock(holder, fcntl.LOCK_EX)
+        else:
+            files._turnstile(holder, fcntl.F_WRLCK)
+        threads = [threading.Thread(target=f, daemon=True) for f in (read, write)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        assert (done, told) == ([], [str(log), str(log)])
+        if held_at == "flock":
+            fcntl.flock(holder, fcntl.LOCK_UN)
+        else:
+            files._turnstile(holder, fcntl.F_UNLCK)
+        for thread in threads:
+            thread.join(timeout=10)
+        assert sorted(done) == ["reader", "writer"]
+        assert told == [str(log), str(log)]
+    finally:
+        os.close(holder)
+
+
 @pytest.mark.parametrize(
     ("content", "named"),
     [

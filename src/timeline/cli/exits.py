@@ -38,6 +38,11 @@ def say(message: str) -> None:
         sys.stderr.flush()
 
 
+def say_lock_wait(name: str) -> None:
+    """A command that has waited a second for a log's lock says why it is not done yet."""
+    say(f"timeline: waiting for {name}: another program holds its lock (Ctrl-C to stop)")
+
+
 def warn_invalid(parsed: InvalidLine) -> None:
     """A bad line that a reading command skips: one warning line per problem."""
     for message in parsed.error.messages():
@@ -101,9 +106,10 @@ class ExitGroup(TyperGroup):
     """The root command: turns every error into one line on stderr and an exit code."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        from timeline.log.files import changes_finish
+        from timeline.log.files import changes_finish, tell_lock_waits
 
         kwargs["standalone_mode"] = False
+        tell_lock_waits(say_lock_wait)
         with changes_finish():  # a Ctrl-C once a change is made: the command says what it did
             return self._main(*args, **kwargs)
 

@@ -50,7 +50,7 @@ import struct
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -250,41 +250,96 @@ def _fsync_folder(folder: Path) -> None:
 # shared flock, so a reader that comes while a writer waits queues behind that writer.
 TURNSTILE_BYTE = 1 << 62
 _OFD_SETLKW = getattr(fcntl, "F_OFD_SETLKW", None)  # Linux: owned by the open file, not the process
+_OFD_SETLK = getattr(fcntl, "F_OFD_SETLK", None)  # the same, refused at once where it would wait
 _FLOCK = struct.Struct("hhqqi4x")  # struct flock on Linux: type, whence, start, len, pid
 _NO_BYTE_LOCKS = frozenset({errno.ENOLCK, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS})
+_HELD = frozenset({errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK})  # a lock that would wait
+
+LockWait = Callable[[str], None]
+"""Told the display name of a log whose lock a command has waited ``LOCK_WAIT_SECONDS`` for."""
+
+LOCK_WAIT_SECONDS = 1.0
+_lock_wait: LockWait | None = None
 
 
-def _turnstile(fd: int, kind: int) -> None:
-    """Take (``F_WRLCK``, ``F_RDLCK``: waiting as long as it takes) or release (``F_UNLCK``)
-    the turnstile of the open log ``fd``. Where the file system has no byte-range locks,
-    there is no turnstile, and the flock alone serves."""
+def tell_lock_waits(notice: LockWait | None) -> None:
+    """Have ``notice`` told of each lock waited for longer than ``LOCK_WAIT_SECONDS`` (another
+    program holds the log: a long rewrite, or its own ``flock``), from a thread of its own,
+    while the wait goes on; None: no one is told."""
+    global _lock_wait
+    _lock_wait = notice
+
+
+class _WouldWait(Exception):
+    """A lock asked for without waiting is held by another."""
+
+
+def _turnstile(fd: int, kind: int, *, wait: bool = True) -> None:
+    """Take (``F_WRLCK``, ``F_RDLCK``) or release (``F_UNLCK``) the turnstile of the open log
+    ``fd``: as long as it takes, or, without ``wait``, at once or ``_WouldWait``. Where the
+    file system has no byte-range locks, there is no turnstile, and the flock alone serves."""
     try:
-        if _OFD_SETLKW is not None:
-            fcntl.fcntl(fd, _OFD_SETLKW, _FLOCK.pack(kind, os.SEEK_SET, TURNSTILE_BYTE, 1, 0))
+        if _OFD_SETLKW is not None and _OFD_SETLK is not None:
+            command = _OFD_SETLKW if wait else _OFD_SETLK
+            fcntl.fcntl(fd, command, _FLOCK.pack(kind, os.SEEK_SET, TURNSTILE_BYTE, 1, 0))
         else:
             how = {fcntl.F_WRLCK: fcntl.LOCK_EX, fcntl.F_RDLCK: fcntl.LOCK_SH}
-            fcntl.lockf(fd, how.get(kind, fcntl.LOCK_UN), 1, TURNSTILE_BYTE, os.SEEK_SET)
+            flags = how.get(kind, fcntl.LOCK_UN) | (0 if wait else fcntl.LOCK_NB)
+            fcntl.lockf(fd, flags, 1, TURNSTILE_BYTE, os.SEEK_SET)
     except OSError as exc:
+        if not wait and exc.errno in _HELD:
+            raise _WouldWait from None
         if exc.errno not in _NO_BYTE_LOCKS:
             raise
 
 
-def _lock(fd: int, lock: int) -> None:
+def _flock(fd: int, lock: int, *, wait: bool) -> None:
+    try:
+        fcntl.flock(fd, lock | (0 if wait else fcntl.LOCK_NB))
+    except OSError as exc:
+        if not wait and exc.errno in _HELD:
+            raise _WouldWait from None
+        raise
+
+
+def _lock_through_turnstile(fd: int, lock: int, *, wait: bool) -> None:
     """The log's flock, through the turnstile: a writer holds it while it waits, a reader only
     passes it (see the module's docstring)."""
     if lock == fcntl.LOCK_EX:
-        _turnstile(fd, fcntl.F_WRLCK)
+        _turnstile(fd, fcntl.F_WRLCK, wait=wait)
         try:
-            fcntl.flock(fd, lock)
+            _flock(fd, lock, wait=wait)
         finally:
             _turnstile(fd, fcntl.F_UNLCK)
     else:
-        _turnstile(fd, fcntl.F_RDLCK)
+        _turnstile(fd, fcntl.F_RDLCK, wait=wait)
         _turnstile(fd, fcntl.F_UNLCK)
-        fcntl.flock(fd, lock)
+        _flock(fd, lock, wait=wait)
 
 
-def _lock_current(path: Path, flags: int, lock: int, *, mode: int = 0o644) -> int:
+def _lock(fd: int, lock: int, name: str) -> None:
+    """The log's lock, at once when no one holds it; else waited for, and the wait told (see
+    ``tell_lock_waits``) once it has lasted ``LOCK_WAIT_SECONDS``."""
+    try:
+        _lock_through_turnstile(fd, lock, wait=False)
+        return
+    except _WouldWait:
+        pass
+    notice = _lock_wait
+    if notice is None:
+        _lock_through_turnstile(fd, lock, wait=True)
+        return
+    timer = threading.Timer(LOCK_WAIT_SECONDS, notice, (name,))
+    timer.daemon = True
+    timer.start()
+    try:
+        _lock_through_turnstile(fd, lock, wait=True)
+    finally:
+        timer.cancel()
+        timer.join()  # no thread left running when the readers fork
+
+
+def _lock_current(path: Path, flags: int, lock: int, *, name: str, mode: int = 0o644) -> int:
     """Open ``path`` and lock it; retry until the locked file is still the one ``path`` names."""
     while True:
         fd = os.open(path, flags | os.O_CLOEXEC, mode)
@@ -292,7 +347,7 @@ def _lock_current(path: Path, flags: int, lock: int, *, mode: int = 0o644) -> in
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise IsADirectoryError(errno.EISDIR, "not a regular file")
-            _lock(fd, lock)
+            _lock(fd, lock, name)
             try:
                 current = os.stat(path)
             except FileNotFoundError:
@@ -410,7 +465,7 @@ def snapshot(path: str | Path) -> Iterator[Snapshot]:
             os.close(fd)
         return
     try:
-        fd = _lock_current(target, os.O_RDONLY, fcntl.LOCK_SH)
+        fd = _lock_current(target, os.O_RDONLY, fcntl.LOCK_SH, name=name)
     except OSError as exc:
         raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
     try:
@@ -770,7 +825,7 @@ def lock_log(path: str | Path, *, create: bool) -> Iterator[LockedLog]:
     flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
     existed = target.exists()
     try:
-        fd = _lock_current(target, flags, fcntl.LOCK_EX)
+        fd = _lock_current(target, flags, fcntl.LOCK_EX, name=name)
     except OSError as exc:
         raise LogWriteError(f"{name}: cannot write: {os_reason(exc)}") from None
     try:
