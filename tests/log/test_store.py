@@ -810,52 +810,14 @@ def test_without_byte_range_locks_there_is_no_turnstile_and_locks_still_work(
     assert fcntl.flock is files.fcntl.flock
 
 
-@pytest.mark.skipif(
-    not hasattr(__import__("fcntl"), "F_OFD_SETLKW"), reason="open-file locks are Linux's"
-)
-def test_readers_and_writers_queue_behind_a_writer_at_the_turnstile(tmp_path: Path) -> None:
-    """While a writer holds the turnstile (it waits for its flock), a new reader and a new
-    writer wait too, though the flock itself is free; both go on once it is released."""
-    import fcntl
-    import threading
-
-    import timeline.log.files as files
-
-    log = tmp_path / "events.jsonl"
-    log.write_bytes(b"{}\n")
-    done: list[str] = []
-
-    def read() -> None:
-        with files.snapshot(log):
-            done.append("reader")
-
-    def write() -> None:
-        with lock_log(log, create=False):
-            done.append("writer")
-
-    fd = os.open(log, os.O_RDWR)
-    try:
-        files._turnstile(fd, fcntl.F_WRLCK)
-        threads = [threading.Thread(target=f, daemon=True) for f in (read, write)]
-        for thread in threads:
-            thread.start()
-        time.sleep(0.5)
-        assert done == []
-        files._turnstile(fd, fcntl.F_UNLCK)
-        for thread in threads:
-            thread.join(timeout=10)
-        assert sorted(done) == ["reader", "writer"]
-    finally:
-        os.close(fd)
-
-
 @pytest.mark.parametrize("held_at", ["flock", "turnstile"])
 def test_a_lock_waited_for_is_told_once_the_wait_lasts(
     held_at: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another program holds the log (its own flock, or a writer waits at the turnstile): a
-    reader and a writer wait, and the notice ``tell_lock_waits`` gave is told the log's name
-    once each wait has lasted ``LOCK_WAIT_SECONDS``; a free lock is taken without a word."""
+    """Another program holds the log (its own flock, or a writer waits at the turnstile, the
+    flock itself free): a new reader and a new writer wait, and go on once it is released;
+    the notice ``tell_lock_waits`` gave is told the log's name once each wait has lasted
+    ``LOCK_WAIT_SECONDS``, and a free lock is taken without a word."""
     import fcntl
 
     import timeline.log.files as files
