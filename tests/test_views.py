@@ -5,6 +5,7 @@ exactly as the in-memory path (``select_events``) does."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from timeline.formats import acled, geojson, html, ics, markdown, timelinejs
 from timeline.formats.output import About
 from timeline.log import parallel
 from timeline.log.files import read_raw_lines
+from timeline.merging import selected_logs
 from timeline.model import Event
 from timeline.query import Filter
 from timeline.rules import canonical_json
@@ -115,6 +117,57 @@ def test_views_read_what_the_in_memory_path_reads(
         assert list(selection.events) == list(selection.events)  # read again: the same
         if len(selection.events):
             assert canonical_json(selection.events[-1]) == canonical_json(expected.events[-1])
+
+
+def _repeated_in(events: Any) -> dict[str, int]:
+    """The ids several of ``events`` have, counted by visiting every event."""
+    counts = Counter(event.id for event in events)
+    return {event_id: count for event_id, count in counts.items() if count > 1}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    log=st.lists(st.tuples(any_event(), st.booleans()), min_size=1, max_size=8),
+    repeats=st.lists(st.tuples(st.integers(0, 7), st.booleans()), max_size=6),
+    flt=st.sampled_from(_FILTERS),
+    limit=st.none() | st.integers(0, 5),
+    workers=st.sampled_from([1, 3]),
+    several=st.booleans(),
+)
+def test_repeated_ids_are_those_of_the_events_shown(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    log: list[tuple[Event, bool]],
+    repeats: list[tuple[int, bool]],
+    flt: Filter,
+    limit: int | None,
+    workers: int,
+    several: bool,
+) -> None:
+    """``Selection.repeated_ids`` (told by the hashes the readers kept) names the ids that more
+    than one event shown has, as counting the events' ids does: for any events, some written
+    again (in either layout), any filter and limit, one reader or three, one log or two (the
+    second a copy of the first), and as the in-memory path reads them."""
+    lines = [_layout(event, spaced) for event, spaced in log]
+    lines += [_layout(log[at % len(log)][0], spaced) for at, spaced in repeats]
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(path.read_bytes())
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: workers)
+    options: dict[str, Any] = {"limit": limit, "on_invalid": pytest.fail}
+    in_memory = select_events(
+        read_raw_lines(path), flt, source="e", strict=False, reread=lambda: read_raw_lines(path),
+        **options,
+    )  # fmt: skip
+    assert in_memory.repeated_ids() == _repeated_in(in_memory.events)
+    specs = [str(path), str(copy)] if several else [str(path)]
+    with selected_logs(specs, flt, strict=False, on_more=pytest.fail, **options) as selection:
+        assert not several or not isinstance(selection.events, KeptEvents)
+        assert selection.repeated_ids() == _repeated_in(selection.events)
 
 
 @pytest.mark.parametrize("whole_spools", [32 << 20, 0], ids=["spools-whole", "by-line"])

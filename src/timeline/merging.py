@@ -27,6 +27,7 @@ from timeline.selection import (
     Piece,
     Selection,
     canonical_lines,
+    id_hashes,
     selected,
 )  # fmt: skip
 
@@ -54,6 +55,11 @@ class MergedEvents(Sequence[EventLike]):
     def __iter__(self) -> Iterator[EventLike]:
         for part, at in self._ranked:
             yield self._parts[part][at]
+
+    def id_hashes(self) -> list[int]:
+        """``selection.HashedIds``: each part's, in the merged order."""
+        hashes = [id_hashes(part) for part in self._parts]
+        return [hashes[part][at] for part, at in self._ranked]
 
 
 class AnsweredAcross(Mapping[str, EventLike]):

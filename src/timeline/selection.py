@@ -8,10 +8,11 @@ import functools
 import os
 import re
 from array import array
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypeVar, overload
+from typing import NamedTuple, Protocol, TypeVar, overload, runtime_checkable
 
 from timeline.errors import LineError, LogReadError
 from timeline.fastpath import FastEvent, answered_ids
@@ -56,6 +57,19 @@ class Selection:
     responses: Responses
     answered: Mapping[str, EventLike] = field(default_factory=dict)
 
+    def repeated_ids(self) -> dict[str, int]:
+        """The ids that more than one of the events has, with how many have each, in the
+        order they first come: the hashes of the ids are compared (those the readers kept,
+        see ``id_hashes``), and only the events whose hash repeats are visited."""
+        events = self.events
+        hashes = id_hashes(events)
+        counts = Counter(hashes)
+        if len(counts) == len(hashes):
+            return {}
+        again = {value for value, count in counts.items() if count > 1}
+        found = Counter(events[at].id for at, value in enumerate(hashes) if value in again)
+        return {event_id: count for event_id, count in found.items() if count > 1}
+
     def answering(self) -> Iterator[EventLike]:
         """The events that answer another, in order: of events read again from the log as
         they are visited (``KeptEvents``), only those whose line may answer are decoded."""
@@ -99,6 +113,20 @@ class Selection:
 UNANSWERED = Selection((), Responses())
 """The selection a reader of a log renders a ``Piece`` (or a view's line) against: it knows
 of no other event, so none answers, rejects or is answered by the one it reads."""
+
+
+@runtime_checkable
+class HashedIds(Protocol):
+    """Events whose ids' hashes are known without visiting them."""
+
+    def id_hashes(self) -> list[int]: ...
+
+
+def id_hashes(events: Sequence[EventLike]) -> list[int]:
+    """The hash of each event's id, in order."""
+    if isinstance(events, HashedIds):
+        return events.id_hashes()
+    return [hash(event.id) for event in events]
 
 
 def select_events(
@@ -163,9 +191,11 @@ class Kept:
     lengths: array[int] = field(default_factory=lambda: array("q"))
     copies: dict[int, bytes] = field(default_factory=dict)  # by position
     # Each event's rendered line, when the readers render them: where it lies in a spool
-    # (``Aside.append``), its length, and the hash of the event's id.
+    # (``Aside.append``) and its length.
     texts: array[int] = field(default_factory=lambda: array("q"))
     text_lengths: array[int] = field(default_factory=lambda: array("q"))
+    # The hash of each event's id, when a view reads them (``select_canonical``'s ``ids``):
+    # forked readers share the parent's hash seed.
     ids: array[int] = field(default_factory=lambda: array("q"))
 
     def add_span(self, place: int, offset: int, length: int) -> None:
@@ -180,7 +210,7 @@ class Kept:
     def add_spooled(self, place: int, data: bytes, spool: Aside) -> None:
         self.add_span(place, -2 - spool.append(data), len(data))
 
-    def add_text(self, text: str | None, spool: Aside, event_id: str) -> None:
+    def add_text(self, text: str | None, spool: Aside) -> None:
         """The rendered line of the event added last (None: not rendered)."""
         if text is None:
             self.texts.append(-1)
@@ -189,7 +219,6 @@ class Kept:
             data = text.encode()
             self.texts.append(spool.append(data))
             self.text_lengths.append(len(data))
-        self.ids.append(hash(event_id))  # forked readers share the parent's hash seed
 
     def extend(self, other: Kept) -> None:
         """``other``'s events after these (the next range of the log)."""
@@ -317,7 +346,7 @@ def select_canonical(
     responses: Responses | None = None,
     answers: set[str] | None = None,
     copy_bytes: int = 0,
-    kept_ids: set[int] | None = None,
+    ids: bool = False,
 ) -> tuple[Kept, BadLines]:
     """Each matching event, in file order, and the lines that are not events. With
     ``by_offset``, a canonical line is not copied: the caller reads it again at its offset
@@ -327,7 +356,7 @@ def select_canonical(
     canonical form of any other event goes to ``spool`` if there is one, else is copied.
     With ``render`` (and a spool), each matching event's rendered line goes to the spool too.
     ``responses`` notes every event read; ``answers`` collects the ids that the matching
-    events answer, ``kept_ids`` the hashes of their own ids."""
+    events answer; with ``ids``, ``Kept.ids`` the hashes of their own."""
     kept = Kept()
     bad = BadLines()
     for parsed in parse_lines(lines, source="", want=want):
@@ -341,8 +370,8 @@ def select_canonical(
         if matches(event, flt):
             if answers is not None:
                 answers.update(event.responds_to)
-            if kept_ids is not None:
-                kept_ids.add(hash(event.id))  # forked readers share the parent's hash seed
+            if ids:
+                kept.ids.append(hash(event.id))
             place = sort_key(event)
             if by_offset and (parsed.canonical or (any_layout and isinstance(event, FastEvent))):
                 # a canonical line's form is its content, at hand
@@ -364,7 +393,7 @@ def select_canonical(
                 else:
                     kept.add_copy(place, data)
             if render is not None and spool is not None:
-                kept.add_text(render(event), spool, event.id)
+                kept.add_text(render(event), spool)
     if spool is not None:
         spool.flush()
     return kept, bad
@@ -404,6 +433,7 @@ def _every_event(
     render: Piece | None = None,
     responses: Responses | None = None,
     answers: set[str] | None = None,
+    ids: bool = False,
 ) -> tuple[Kept, BadLines]:
     """``select_canonical`` of every line of a range with no filter (``empty``) and
     ``by_offset``, in a loop of its own over each block's lines: a line the fast path reads
@@ -415,12 +445,13 @@ def _every_event(
 
     kept, bad = Kept(), BadLines()
     places, offsets, lengths = kept.places.append, kept.offsets.append, kept.lengths.append
+    id_hashes = kept.ids.append
     copy_to = spool if copy_bytes > 0 else None  # where the first canonical lines go
 
     def through_pipeline(line: RawLine) -> None:
         part, part_bad = select_canonical(
             [line], empty, by_offset=True, any_layout=any_layout, spool=spool,
-            render=render, responses=responses, answers=answers, copy_bytes=copy_bytes,
+            render=render, responses=responses, answers=answers, copy_bytes=copy_bytes, ids=ids,
         )  # fmt: skip
         kept.extend(part)
         bad.extend(part_bad)
@@ -434,6 +465,8 @@ def _every_event(
                 offset += len(content) + 1
                 continue
             event, form = read
+            if ids:
+                id_hashes(hash(event.id))
             if event.responds_to:
                 if responses is not None:
                     responses.note(event)
@@ -456,7 +489,7 @@ def _every_event(
             else:
                 kept.add_copy(sort_key(event), form)
             if render is not None and spool is not None:
-                kept.add_text(render(event), spool, event.id)
+                kept.add_text(render(event), spool)
             offset += len(content) + 1
         if last:
             through_pipeline(RawLine(0, last, offset))
@@ -643,14 +676,13 @@ class ViewPart(NamedTuple):
     """What a view needs from one range of a log: the matching events (``Kept``), the bad
     lines among those read, what the range's events say of others, the ids the matching
     events answer; and, when only what the log says of the matching events is wanted, the
-    hashes of their ids and the answers yet to be checked (``_unchecked_answers``)."""
+    answers yet to be checked (``_unchecked_answers``)."""
 
     kept: Kept
     bad: BadLines
     responses: Responses
     answers: set[str]
     unchecked: Sequence[UncheckedAnswer] = ()
-    kept_ids: AbstractSet[int] = frozenset()
 
 
 class UncheckedAnswer(NamedTuple):
@@ -706,15 +738,15 @@ def view_range(
         kept, bad = _every_event(
             fd, start, end, flt, any_layout=True, spool=spool,
             render=render if spool is not None else None, responses=responses, answers=answers,
+            ids=True,
         )  # fmt: skip
         return ViewPart(kept, bad, responses, answers)
     want = Prefilter(flt)
     lines = parallel.range_lines(fd, start, end, want.anchors())
-    kept_ids = set[int]() if alone else None
     kept, bad = select_canonical(
         lines, flt, want=want, by_offset=True, any_layout=True, spool=spool,
         render=render if spool is not None else None, answers=answers, responses=responses,
-        kept_ids=kept_ids,
+        ids=True,
     )  # fmt: skip
     # The answers among the lines the filter's reading parsed are noted; of the rest, those
     # whose bytes show it (it parsed every line with an escape that could hide a needle). A
@@ -722,9 +754,9 @@ def view_range(
     # fewer; one block search) is cheaper than for every answer (two).
     if spool is not None and piece is None:
         anchors, want_answer = _SHOWN_REJECTIONS, _answering_rejection
-    elif kept_ids is not None:  # the kept lines' answers are noted: they were read whole
+    elif alone:  # the kept lines' answers are noted: they were read whole
         unchecked = _unchecked_answers(fd, start, end, responses, skip=set(kept.offsets))
-        return ViewPart(kept, bad, responses, answers, unchecked, kept_ids)
+        return ViewPart(kept, bad, responses, answers, unchecked)
     else:
         anchors, want_answer = ANSWERS_SHOWN, None
     answering = parallel.range_lines(fd, start, end, anchors)
@@ -766,7 +798,9 @@ def _unchecked_answers(
 def _note_answers(part: ViewPart, log_fd: int) -> None:
     """Notes in ``part.responses`` each of its unchecked answers that answers a kept event (by
     the hash of its id), once it is read again and found valid."""
-    kept_ids = part.kept_ids
+    if not part.unchecked:
+        return
+    kept_ids = set(part.kept.ids)
     lines = (
         RawLine(0, os.pread(log_fd, found.length, found.offset), found.offset)
         for found in part.unchecked
@@ -878,6 +912,13 @@ class KeptEvents(Sequence[EventLike]):
         """Each event's place in date order (``query.sort_key``), read without decoding it."""
         places = self._kept.places
         return [places[at] for at in self._ranked]
+
+    def id_hashes(self) -> list[int]:
+        """``HashedIds``: as the readers kept them (``Kept.ids``)."""
+        ids = self._kept.ids
+        if len(ids) != len(self._kept.places):  # not kept by the reading
+            return [hash(event.id) for event in self]
+        return [ids[at] for at in self._ranked]
 
 
 class AnsweredEvents(Mapping[str, EventLike]):
@@ -996,16 +1037,14 @@ def _read_view(
         raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
     kept, responses, answers = Kept(), Responses(), set[str]()
     unchecked: list[UncheckedAnswer] = []
-    kept_ids: set[int] = set()
     for part in parts:
         kept.extend(part.kept)
         responses.update(part.responses)
         answers |= part.answers
         unchecked += part.unchecked
-        kept_ids.update(part.kept_ids)
     bad = joined_bad_lines((part.bad for part in parts), snap.fd)
     report_bad_lines(bad, name=name, strict=False, on_invalid=on_invalid, on_more=on_more)
-    joined = ViewPart(kept, bad, responses, answers, unchecked, kept_ids)
+    joined = ViewPart(kept, bad, responses, answers, unchecked)
     _note_answers(joined, snap.fd)
     return joined
 

@@ -168,6 +168,30 @@ def test_an_id_in_two_files_is_shown_twice(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("fmt", "keyed_by"),
+    [("ics", "UID"), ("html", "anchor"), ("timelinejs", "unique_id"), ("plain", None)],
+)
+def test_a_published_id_on_two_events_is_warned_of(
+    tmp_path: Path, fmt: str, keyed_by: str | None
+) -> None:
+    """A calendar, page or TimelineJS file made of two logs that share an id repeats its UID,
+    anchor or unique_id: said on stderr (it was written without a word), exit 0; a view that
+    keys nothing by the id says nothing."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(json.dumps(event_dict(id="same", title="First")) + "\n", encoding="utf-8")
+    second.write_bytes(first.read_bytes() + BUNDLED.read_bytes())
+    shown = run("show", "--format", fmt, "-f", str(first), "-f", str(second), "-o", "/dev/null")
+    assert shown.exit_code == 0, shown.stderr
+    expected = (
+        "timeline: warning: the id 'same' is on 2 events shown: the output repeats its "
+        f"{keyed_by}; 'timeline check' names their lines\n"
+    )
+    assert shown.stderr == (expected if keyed_by else "")
+    alone = run("show", "--format", fmt, "-f", str(BUNDLED), "-o", "/dev/null")
+    assert (alone.exit_code, alone.stderr) == (0, "")
+
+
 def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
     log = tmp_path / "a.jsonl"
     shutil.copyfile(BUNDLED, log)

@@ -99,6 +99,7 @@ class ShowFormat:
     piece: Callable[[About], Piece] | None = None
     head: tuple[str, ...] = ()
     titled: bool = False  # it writes ``about.heading`` (``--title``)
+    keyed_by: str = ""  # what the output makes of an id, that two events sharing one repeat
 
 
 SHOW: dict[Format, ShowFormat] = {
@@ -110,11 +111,13 @@ SHOW: dict[Format, ShowFormat] = {
         _on_call("parquet", "events"), canonical=_on_call("parquet", "canonical")
     ),
     Format.MARKDOWN: ShowFormat(_on_call("markdown", "events"), titled=True),
-    Format.TIMELINEJS: ShowFormat(_on_call("timelinejs", "events"), titled=True),
-    Format.ICS: ShowFormat(_on_call("ics", "events"), titled=True),
+    Format.TIMELINEJS: ShowFormat(
+        _on_call("timelinejs", "events"), titled=True, keyed_by="unique_id"
+    ),
+    Format.ICS: ShowFormat(_on_call("ics", "events"), titled=True, keyed_by="UID"),
     Format.GEOJSON: ShowFormat(_on_call("geojson", "events"), piece=_on_call("geojson", "piece")),
     Format.ACLED: ShowFormat(_on_call("acled", "events"), piece=_on_call("acled", "piece")),
-    Format.HTML: ShowFormat(_on_call("html", "events"), titled=True),
+    Format.HTML: ShowFormat(_on_call("html", "events"), titled=True, keyed_by="anchor"),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,

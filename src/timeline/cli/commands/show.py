@@ -139,5 +139,26 @@ def show(
         warnings.finish()
         rendered = renderer.render(selection, long=long, about=about)
         emit(rendered, page=not no_pager, to=output)
+        if renderer.keyed_by:
+            repeated = selection.repeated_ids()
+            if repeated:
+                say(repeated_ids_warning(repeated, renderer.keyed_by))
     for note in rendered.notes if isinstance(rendered, formats.TextLines) else ():
         say(f"timeline: {note}")
+
+
+def repeated_ids_warning(repeated: dict[str, int], keyed_by: str) -> str:
+    """One line for the ids that several events shown share, whose ``keyed_by`` (the UID, the
+    anchor) the output repeats: up to three named."""
+    if len(repeated) == 1:
+        ((event_id, count),) = repeated.items()
+        return (
+            f"timeline: warning: the id {event_id!r} is on {count} events shown: the output "
+            f"repeats its {keyed_by}; 'timeline check' names their lines"
+        )
+    named = ", ".join(f"{event_id!r} on {count}" for event_id, count in list(repeated.items())[:3])
+    more = f" and {len(repeated) - 3} more" if len(repeated) > 3 else ""
+    return (
+        f"timeline: warning: {len(repeated)} ids are on more than one event shown ({named}"
+        f"{more}): the output repeats their {keyed_by}s; 'timeline check' names the lines"
+    )
