@@ -450,3 +450,35 @@ def test_rename_of_an_id_that_the_registry_reads_as_another_actor(bundled: Path)
     assert as_a_name.exit_code == 0, as_a_name.stderr  # typed as a name: the registry's actor
     assert as_a_name.stderr.splitlines()[0] == "timeline: OLD: 'Kremlin' is russia"
     assert "k2" not in as_a_name.stdout and "russia → rf" in as_a_name.stdout
+
+
+def test_the_registry_beside_a_log_not_made_yet_serves_its_first_event(tmp_path: Path) -> None:
+    """`add` and `import` that make a log use the actors.toml beside it, as they do once it
+    exists: they stored the first event's names as typed ('khrenin', 'kyiv'), and `add` took
+    a name the registry does not know without --new-actor."""
+    shutil.copyfile(BUNDLED_REGISTRY, tmp_path / "actors.toml")
+    added = tmp_path / "added.jsonl"
+    common = ["--type", "threaten", "--target", "Kyiv", "--source", "https://example.org/1"]
+    for day in ("01", "02"):  # made by the first, appended to by the second
+        result = run("add", "-f", str(added), "--date", f"2024-08-{day}", "--actor", "Khrenin",
+                     "--title", f"Day {day}", *common)  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        assert "'Khrenin' is belarus/defense-minister" in result.stderr
+    stored = [json.loads(line) for line in added.read_text().splitlines()]
+    assert [(e["actors"], e["targets"]) for e in stored] == [
+        (["belarus/defense-minister"], ["ukraine"])
+    ] * 2
+    refused = run("add", "-f", str(tmp_path / "other.jsonl"), "--date", "2024-08-01",
+                  "--actor", "Belarus MoD", "--title", "x", *common)  # fmt: skip
+    assert refused.exit_code == 2
+    assert f"'Belarus MoD' is not in {tmp_path / 'actors.toml'}" in refused.stderr
+    assert not (tmp_path / "other.jsonl").exists()
+    batch = tmp_path / "in.jsonl"
+    batch.write_text(json.dumps({
+        "id": "i1", "date": "2024-08-01", "title": "t", "type": "threaten",
+        "actors": ["Lukashenko"], "targets": ["Kyiv"], "sources": [{"url": "https://e.org"}],
+    }) + "\n")  # fmt: skip
+    imported = tmp_path / "imported.jsonl"
+    assert run("import", str(batch), "-f", str(imported)).exit_code == 0
+    event = json.loads(imported.read_text())
+    assert (event["actors"], event["targets"]) == (["belarus/president"], ["ukraine"])

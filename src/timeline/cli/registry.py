@@ -17,14 +17,15 @@ if TYPE_CHECKING:
 
 def registry_path(actors: str | None, *logs: str) -> Path | None:
     """The registry a command reads: ``actors`` (``--actors`` or ``$TIMELINE_ACTORS``), else
-    ``actors.toml`` beside the first log that is a file and has one; None if there is none."""
+    ``actors.toml`` beside the first log path that has one, the log made or not (a writer's
+    first event is stored as its next ones are); None if there is none."""
     from timeline.actors import REGISTRY_FILE
-    from timeline.log.lines import STDIN
+    from timeline.log.sources import is_path
 
     if actors is not None:
         return Path(actors)
     for log in logs:
-        if log == STDIN or not os.path.isfile(log):
+        if not is_path(log):
             continue  # standard input and git's REV:PATH have no folder to look in
         beside = Path(log).parent / REGISTRY_FILE
         if beside.is_file():
