@@ -60,7 +60,8 @@ def _summary(selection: Selection) -> tuple[Any, ...]:
 
 @st.composite
 def _linked_log(draw: st.DrawFn) -> list[tuple[Event, bool]]:
-    """A few random events in random layouts, some answering others (some with a reject)."""
+    """A few random events in random layouts, some answering others (some with a reject),
+    some holding an empty answer list in 'extra', a few ids written twice."""
     found = draw(st.lists(any_event(), min_size=1, max_size=12, unique_by=lambda e: e.id))
     ids = [event.id for event in found]
     linked = []
@@ -68,8 +69,15 @@ def _linked_log(draw: st.DrawFn) -> list[tuple[Event, bool]]:
         refs = draw(st.lists(st.sampled_from(ids), max_size=2, unique=True))
         refs = [ref for ref in refs if ref != event.id]
         kind = draw(st.sampled_from([event.type, EventType.REJECT]))
-        changed = event.model_copy(update={"responds_to": tuple(refs), "type": kind})
+        update: dict[str, Any] = {"responds_to": tuple(refs), "type": kind}
+        if draw(st.booleans()):  # a decoy: an empty answer list inside extra, not the event's
+            update["extra"] = {"responds_to": []}
+        changed = event.model_copy(update=update)
         linked.append((Event.model_validate(changed.model_dump()), draw(st.booleans())))
+    for at in draw(st.lists(st.integers(0, len(linked) - 1), max_size=2)):  # an id again
+        event, spaced = linked[at]
+        again = event.model_copy(update={"title": event.title + " again"})
+        linked.append((Event.model_validate(again.model_dump()), spaced))
     return linked
 
 

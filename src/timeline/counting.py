@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from timeline.log import parallel
 from timeline.log.files import snapshot
-from timeline.log.lines import STDIN, RawLine, display_name
+from timeline.log.lines import RawLine, display_name
 from timeline.log.scan import Anchors
 from timeline.log.sources import read_any_lines
 from timeline.parsing import InvalidLine, ValidLine, parse_lines
@@ -134,13 +134,11 @@ def count_logs(
             tally.merge(part)
             recounts.append(recount)
         if spec.status_at is not None:
-            tally.correct_status(spec, tally.pending_disputed())  # standard input's
             disputed = _disputed_filter(flt, tally.rejected)
             if disputed is not None:
                 moved = Tally()
                 for recount in recounts:
-                    if recount is not None:
-                        moved.merge(recount(disputed))
+                    moved.merge(recount(disputed))
                 tally.correct_status(spec, moved.counts.elements())
     return finish(tally, spec, top=top, since=flt.since, until=flt.until)
 
@@ -152,9 +150,9 @@ Recount = Callable[[Filter], Tally]
 def _first_reading(
     spec_path: str, flt: Filter, spec: Spec, *, strict: bool, on_invalid: OnInvalid,
     on_more: OnMore, stack: contextlib.ExitStack,
-) -> tuple[Tally, Recount | None]:  # fmt: skip
+) -> tuple[Tally, Recount]:  # fmt: skip
     """The tally of one log, and how to read it again to move claims that a ``reject`` answers
-    to disputed (None for standard input, whose tally remembers where it counted them)."""
+    to disputed (standard input too: it is read from its copy)."""
     name = display_name(spec_path)
     ranges = None
     log_fd = -1
@@ -188,16 +186,13 @@ def _first_reading(
 def _serial(
     spec_path: str, flt: Filter, spec: Spec, *, strict: bool, name: str, on_invalid: OnInvalid,
     on_more: OnMore,
-) -> tuple[Tally, Recount | None]:  # fmt: skip
+) -> tuple[Tally, Recount]:  # fmt: skip
     """The tally of a log read by this process alone."""
-    once = spec_path == STDIN  # standard input cannot be read again
-    tally = Tally(pending={} if once and spec.status_at is not None else None)
+    tally = Tally()
     want, anchors = _reading(flt, spec, recount=False, strict=strict)
     lines = read_any_lines(spec_path, anchors=anchors)
     bad = tally_lines(lines, flt, spec, tally, want=want)
     report_bad_lines(bad, name=name, strict=strict, on_invalid=on_invalid, on_more=on_more)
-    if once:
-        return tally, None
 
     def recount(disputed: Filter) -> Tally:
         want, anchors = _reading(disputed, spec, recount=True, strict=False)

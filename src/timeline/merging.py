@@ -14,7 +14,6 @@ import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import overload
 
-from timeline.log.lines import STDIN
 from timeline.log.sources import read_any_lines
 from timeline.parsing import ValidLine, parse_lines
 from timeline.prefilter import Prefilter
@@ -66,22 +65,17 @@ class AnsweredAcross(Mapping[str, EventLike]):
     """The events that the merged selection answers, by id, found in any of the logs (the
     first file that holds an id wins), looked up the first time a view asks."""
 
-    def __init__(self, specs: Sequence[str], parts: Sequence[Selection], events: MergedEvents):
-        self._specs, self._parts, self._events = specs, parts, events
+    def __init__(self, specs: Sequence[str], events: MergedEvents):
+        self._specs, self._events = specs, events
 
     @functools.cached_property
     def _found(self) -> dict[str, EventLike]:
         wanted = {ref for event in self._events for ref in event.responds_to}
         found: dict[str, EventLike] = {}
-        for spec, part in zip(self._specs, self._parts, strict=True):
+        for spec in self._specs:  # standard input too: it is read from its copy
             missing = wanted - found.keys()
             if not missing:
                 break
-            if spec == STDIN:  # read once: what its own reading found
-                for ref in missing:
-                    if ref in part.answered:
-                        found[ref] = part.answered[ref]
-                continue
             by_id = Prefilter(Filter(ids=tuple(sorted(missing))))
             for parsed in parse_lines(
                 read_any_lines(spec, anchors=by_id.anchors()), source="", want=by_id
@@ -140,7 +134,7 @@ def selected_logs(
         for part in parts:
             responses.update(part.responses)
         events = MergedEvents([part.events for part in parts], ranked)
-        yield Selection(events, responses, AnsweredAcross(specs, parts, events))
+        yield Selection(events, responses, AnsweredAcross(specs, events))
 
 
 @contextlib.contextmanager

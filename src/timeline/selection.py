@@ -19,7 +19,7 @@ from timeline.fastpath import FastEvent, answered_ids
 from timeline.log import parallel
 from timeline.log.aside import Aside, aside_files, read_at, unpack
 from timeline.log.files import Snapshot, snapshot, write_all
-from timeline.log.lines import STDIN, RawLine, display_name, os_reason
+from timeline.log.lines import RawLine, display_name, os_reason
 from timeline.log.scan import Anchors, file_blocks
 from timeline.log.sources import is_path, read_any_lines
 from timeline.parsing import (
@@ -141,13 +141,14 @@ def select_events(
     reread: Callable[[], Iterable[RawLine]] | None = None,
 ) -> Selection:
     """The events of ``lines`` that match ``flt``, sorted by date, the responses of all, and
-    the events the selected ones answer. Those the first reading passed over are looked up in
-    a second, by id, when ``reread`` gives the lines again."""
+    the events the selected ones answer: the first line of each id, found in the lines read
+    when every line was, else in a second reading, by id, when ``reread`` gives the lines
+    again."""
     # The views mark answered and disputed events, so lines that answer others are read too.
     answers_or_may_match: Callable[[bytes], bool] | None = None
     if not (strict or flt.is_empty):
         may_match = Prefilter(flt)
-        answers_or_may_match = lambda c: b'"responds_to":[]' not in c or may_match(c)  # noqa: E731
+        answers_or_may_match = lambda c: may_answer(c) or may_match(c)  # noqa: E731
     responses = Responses()
     kept = []
     valid = valid_lines(
@@ -162,7 +163,9 @@ def select_events(
             kept.append(event)
     events = order(kept, reverse=reverse, limit=limit)
     wanted = {ref for event in events for ref in event.responds_to}
-    answered = {ref: seen[ref] for ref in wanted if ref in seen}
+    # of lines read in part, an id's first may be one passed over
+    every_line = answers_or_may_match is None or reread is None
+    answered = {ref: seen[ref] for ref in wanted if ref in seen} if every_line else {}
     missing = wanted - answered.keys()
     if missing and reread is not None:
         by_id = Prefilter(Filter(ids=tuple(missing)))
@@ -1072,7 +1075,7 @@ def selected(
     (``Selection.responses``), not of events another log's selection may hold."""
     name = display_name(spec)
     if strict or not is_path(spec):
-        reread = (lambda: read_any_lines(spec)) if spec != STDIN else None
+        reread = functools.partial(read_any_lines, spec)
         yield select_events(
             read_any_lines(spec), flt, source=name, strict=strict, reverse=reverse,
             limit=limit, on_invalid=on_invalid, reread=reread,

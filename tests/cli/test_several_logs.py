@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -13,6 +15,7 @@ from typer.testing import CliRunner, Result
 from conftest import CLAIM, REJECT, event_dict
 from timeline.cli import app
 from timeline.log import parallel
+from timeline.model import Event, canonical_json
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "data" / "events.jsonl"
@@ -212,6 +215,87 @@ def test_standard_input_is_read_beside_a_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "disputed" in result.stdout
     assert "↪ answers Sun 18 Aug 2024: Lukashenko claims" in result.stdout
+
+
+def _line(**fields: Any) -> str:
+    """An event's canonical line (the layout whose bytes the readers trust most)."""
+    return canonical_json(Event.model_validate(event_dict(**fields))) + "\n"
+
+
+_ANSWERED_VIEWS = {
+    # a reject whose 'extra' holds an empty answer list: read as answering nothing
+    "decoy": (
+        _line(id="c1", date="2024-08-18", title="Claim", status="claimed")
+        + _line(
+            id="r1",
+            date="2024-08-19",
+            title="Denial",
+            type="reject",
+            actors=["ukraine"],
+            responds_to=["c1"],
+            extra={"responds_to": []},
+        ),
+        "[disputed]",
+    ),  # fmt: skip
+    # the event answered is one the filter leaves out: 'not in the log'
+    "left out": (
+        _line(id="c", date="2024-08-10", title="Kyiv statement", actors=["ukraine"])
+        + _line(id="r", date="2024-08-12", title="Minsk answers", responds_to=["c"]),
+        r"Answers: 10 August 2024\, Kyiv statement",
+    ),
+    # an id twice, its first line left out by the filter: the second named
+    "first of two": (
+        _line(id="x", date="2024-08-10", title="First X", actors=["ukraine"])
+        + _line(id="x", date="2024-08-11", title="Second X")
+        + _line(id="r", date="2024-08-12", title="Answer", responds_to=["x"]),
+        r"Answers: 10 August 2024\, First X",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(_ANSWERED_VIEWS))
+def test_standard_input_and_git_are_read_as_a_file_is(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filtered view of a log on standard input or in git marks and names what the log says
+    of its events as the file's view does: each of these was wrong there (a reject passed
+    over, an answered event 'not in the log', the second of two lines with its id named)."""
+    log, shown = _ANSWERED_VIEWS[case]
+    (tmp_path / "events.jsonl").write_text(log, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    view = ["show", "--actor", "belarus", "--format"]
+    as_file = run(*view, "plain", "-f", "events.jsonl").stdout
+    brief = run(*view, "markdown", "-f", "events.jsonl").stdout
+    assert shown in (as_file if shown == "[disputed]" else brief)
+    piped = CliRunner().invoke(app, [*view, "plain", "-f", "-"], input=log)
+    piped_brief = CliRunner().invoke(app, [*view, "markdown", "-f", "-"], input=log)
+    assert (piped.stdout, _undated(piped_brief.stdout)) == (as_file, _undated(brief))
+    if shutil.which("git") is not None:
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+        for step in (["init", "-q"], ["add", "events.jsonl"], ["commit", "-qm", "log"]):
+            subprocess.run([*git, *step], check=True, cwd=tmp_path)
+        from_git = run(*view, "plain", "-f", "HEAD:events.jsonl").stdout
+        git_brief = run(*view, "markdown", "-f", "HEAD:events.jsonl").stdout
+        assert (from_git, _undated(git_brief)) == (as_file, _undated(brief))
+
+
+def _undated(brief: str) -> list[str]:
+    """A brief's lines but the one that names its source and when it was made."""
+    return [line for line in brief.splitlines() if not line.startswith("Generated ")]
+
+
+def test_standard_input_names_what_another_log_answers_in_it(tmp_path: Path) -> None:
+    """`-f - -f b.jsonl`: an answer in b.jsonl to an event on standard input names it, as
+    when both are files (it said 'not in the log')."""
+    claim = tmp_path / "a.jsonl"
+    claim.write_text(_line(id="x", date="2024-08-10", title="The claim", actors=["ukraine"]))
+    answer = tmp_path / "b.jsonl"
+    answer.write_text(_line(id="r", date="2024-08-12", type="reject", responds_to=["x"]))
+    view = ["show", "--format", "markdown"]
+    files = run(*view, "-f", str(claim), "-f", str(answer))
+    piped = CliRunner().invoke(app, [*view, "-f", "-", "-f", str(answer)], input=claim.read_text())
+    assert r"Answers: 10 August 2024\, The claim" in files.stdout
+    assert _undated(piped.stdout) == _undated(files.stdout)
 
 
 WRITERS = [

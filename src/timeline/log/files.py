@@ -397,18 +397,44 @@ def _pipe_copy(path: Path, st: os.stat_result, name: str) -> int:
             pipe = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as exc:
             raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
-        copy = None
         try:
-            copy = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the run)
-            while chunk := os.read(pipe, _READ_SIZE):
-                write_all(copy.fileno(), chunk)
-        except OSError as exc:
+            copy = _copy_whole(functools.partial(os.read, pipe), name)
+        except BaseException:
             os.close(pipe)
-            if copy is not None:
-                copy.close()
-            raise LogReadError(f"{name}: cannot copy the pipe: {os_reason(exc)}") from None
+            raise
         _PIPE_COPIES[key] = (pipe, copy)
     return os.dup(_PIPE_COPIES[key][1].fileno())
+
+
+# Standard input's copy, once it is made, by the stream it copies (a program that runs the
+# command line more than once, say a test, gives each run a stream of its own).
+_STDIN_COPY: dict[int, tuple[IO[bytes], IO[bytes]]] = {}
+
+
+def _stdin_copy(name: str) -> int:
+    """A descriptor of the copy of standard input (the caller closes it), read whole into a
+    private temporary file the first time a log is read from it, as a pipe is: a view reads it
+    again for the events its selection answers, which its filter passed over."""
+    stream = sys.stdin.buffer
+    held = _STDIN_COPY.get(id(stream))
+    if held is None or held[0] is not stream:
+        _STDIN_COPY.clear()  # the stream read before is no longer standard input
+        held = _STDIN_COPY[id(stream)] = (stream, _copy_whole(stream.read, name))
+    return os.dup(held[1].fileno())
+
+
+def _copy_whole(read: Callable[[int], bytes], name: str) -> IO[bytes]:
+    """A private temporary file holding all that ``read`` gives, to its end."""
+    copy = None
+    try:
+        copy = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the run)
+        while chunk := read(_READ_SIZE):
+            write_all(copy.fileno(), chunk)
+    except OSError as exc:
+        if copy is not None:
+            copy.close()
+        raise LogReadError(f"{name}: cannot read: {os_reason(exc)}") from None
+    return copy
 
 
 class RangeReader(io.RawIOBase):
@@ -451,14 +477,18 @@ STDIN_UNWRITABLE = "cannot write to standard input: give the log with --file"
 @contextlib.contextmanager
 def snapshot(path: str | Path) -> Iterator[Snapshot]:
     """The log at ``path`` (a regular file) as it is now. The shared lock is held only while
-    the snapshot is taken; the file stays open, and the snapshot whole, until the block ends."""
+    the snapshot is taken; the file stays open, and the snapshot whole, until the block ends.
+    A pipe, or standard input (``-``), is a private copy of all of it, made the first time."""
     if not str(path):  # Path('') would be the current folder
         raise LogReadError(EMPTY_NAME)
     name = display_name(path)
     target = Path(path)
-    st = _check_readable(target, name)  # before open(): a FIFO is read whole, once
-    if stat.S_ISFIFO(st.st_mode):
-        fd = _pipe_copy(target, st, name)
+    if str(path) == STDIN:
+        fd = _stdin_copy(name)
+    else:
+        st = _check_readable(target, name)  # before open(): a FIFO is read whole, once
+        fd = _pipe_copy(target, st, name) if stat.S_ISFIFO(st.st_mode) else -1
+    if fd != -1:
         try:
             yield Snapshot(fd, os.fstat(fd).st_size)
         finally:
@@ -482,11 +512,8 @@ def snapshot(path: str | Path) -> Iterator[Snapshot]:
 
 
 def read_raw_lines(path: str | Path) -> Iterator[RawLine]:
-    """Every physical line of the log at ``path`` (``-``: stdin), from a snapshot."""
+    """Every physical line of the log at ``path`` (``-``: stdin, copied), from a snapshot."""
     name = display_name(path)
-    if str(path) == STDIN:
-        yield from iter_raw_lines(sys.stdin.buffer, name=name)
-        return
     with snapshot(path) as snap:
         yield from iter_raw_lines(snap.reader(), name=name)
 

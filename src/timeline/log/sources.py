@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,9 +69,6 @@ def _git_lines(spec: str, anchors: Anchors | None) -> Iterator[RawLine]:
 
 
 def _scan_log(path: str, anchors: Anchors) -> Iterator[RawLine]:
-    if path == STDIN:
-        yield from scan_lines(stream_blocks(sys.stdin.buffer), anchors)
-        return
     with snapshot(path) as snap:
         try:
             yield from scan_lines(file_blocks(snap.fd, 0, snap.length), anchors)
