@@ -373,6 +373,20 @@ def test_missing_folder_is_refused(tmp_path: Path, make_event: MakeEvent) -> Non
     assert not log_path.parent.exists()
 
 
+def test_a_git_spec_given_to_a_writer_is_said_to_be_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`$TIMELINE_FILE=HEAD:data/events.jsonl` serves the reading commands; a writer given it
+    says that a log in git is only read, not only that no folder 'HEAD:data' exists."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LogWriteError) as info, lock_log("HEAD:data/events.jsonl", create=True):
+        pass
+    assert str(info.value) == (
+        "HEAD:data/events.jsonl: cannot write: folder 'HEAD:data' does not exist "
+        "(a log in git, REV:PATH, can only be read)"
+    )
+
+
 def test_lock_without_create_refuses_a_missing_log(tmp_path: Path) -> None:
     """Commands that change an existing log do not create one by accident."""
     log_path = tmp_path / "events.jsonl"

@@ -534,7 +534,9 @@ def open_input(path: str | Path) -> Iterator[IO[bytes]]:
 def _check_writable(path: Path, name: str) -> None:
     folder = path.parent
     if not folder.is_dir():
-        raise LogWriteError(f"{name}: cannot write: folder '{folder}' does not exist")
+        # 'HEAD:data' is more often git's REV:PATH ($TIMELINE_FILE for reading) than a folder
+        git = " (a log in git, REV:PATH, can only be read)" if ":" in str(path) else ""
+        raise LogWriteError(f"{name}: cannot write: folder '{folder}' does not exist{git}")
     try:
         st = os.stat(path)
     except FileNotFoundError:
