@@ -740,7 +740,7 @@ def test_a_refused_import_names_every_problem_of_the_input(
         f"<stdin>:1: id: '{taken}' exists already ({log_copy}:1)",
         "<stdin>:2: date: '2024-13-01' is not a valid date",
         f"<stdin>:3: responds_to: no event with id 'nowhere' in {log_copy} or the input",
-        "timeline: nothing imported: 3 problems in <stdin>",
+        "timeline: nothing imported: 3 lines with problems in <stdin>",
     ]
 
 
@@ -784,7 +784,7 @@ def test_a_refused_import_keeps_drop_missing_links(
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "<stdin>:2: date: '2024-13-01' is not a valid date",
-        "timeline: nothing imported: 1 problem in <stdin>",
+        "timeline: nothing imported: 1 line with problems in <stdin>",
     ]
 
 
@@ -1565,7 +1565,7 @@ def test_import_of_a_cut_short_json_array_says_nothing_was_imported(
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"{batch}:3: not valid JSON")
-    assert lines[-1] == f"timeline: nothing imported: 1 problem in {batch}"
+    assert lines[-1] == f"timeline: nothing imported: 1 line with problems in {batch}"
     assert log_copy.read_bytes() == before
 
 

@@ -138,7 +138,7 @@ def test_import_of_a_large_stream_stays_in_bounded_memory(
         assert status == 2
         assert stderr.splitlines() == [
             "<stdin>:1: a line longer than 64 MiB: not imported",
-            "timeline: nothing imported: 1 problem in <stdin>",
+            "timeline: nothing imported: 1 line with problems in <stdin>",
         ]
         assert not log.exists()
 
@@ -178,7 +178,7 @@ def test_a_problem_at_the_end_of_a_long_input_leaves_the_log_as_it_was(
     assert result.exit_code == 2, result.stderr
     first, summary = result.stderr.splitlines()
     assert first.startswith(f"<stdin>:{lineno}: {problem}"), first
-    assert summary == "timeline: nothing imported: 1 problem in <stdin>"
+    assert summary == "timeline: nothing imported: 1 line with problems in <stdin>"
     assert log.read_bytes() == BUNDLED.read_bytes()
     assert sorted(os.listdir(tmp_path)) == before
 
@@ -257,7 +257,7 @@ def test_an_input_in_utf_16_is_one_error(tmp_path: Path, encoding: str) -> None:
     assert result.stderr == (
         f"<stdin>:1: {wide} text (it starts with its byte order mark): timeline reads UTF-8 "
         f"(iconv -f {wide} -t UTF-8 converts it)\n"
-        "timeline: nothing imported: 1 problem in <stdin>\n"
+        "timeline: nothing imported: 1 line with problems in <stdin>\n"
     )
 
 
@@ -315,7 +315,7 @@ def test_a_refused_import_tells_its_problems_after_letting_the_lock_go(tmp_path:
         rest = importing.stderr.read()
         importing.wait(timeout=20)
     assert importing.returncode == 2
-    assert rest.decode().splitlines()[-1] == "timeline: nothing imported: 3000 problems in <stdin>"
+    assert rest.decode().splitlines()[-1] == "timeline: nothing imported: 3000 lines with problems in <stdin>"
     assert log.read_bytes() == lines
 
 

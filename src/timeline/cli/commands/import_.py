@@ -82,7 +82,8 @@ def import_(
             say(message)
 
     def refuse(problems: int) -> None:
-        fail(f"timeline: nothing imported: {count(problems, 'problem')} in {name}")
+        # a count of lines, where the messages above may be several a line (check counts those)
+        fail(f"timeline: nothing imported: {count(problems, 'line')} with problems in {name}")
 
     # Problems wait in spools (in line order, on disk past a size), to be said with those found
     # against the log, in line order.
