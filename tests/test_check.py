@@ -172,6 +172,18 @@ def test_an_actor_stored_otherwise_than_it_is_read_is_a_warning() -> None:
     )
 
 
+def test_a_country_code_stored_in_lower_case_is_a_warning() -> None:
+    """Every reader shows 'ukr' as UKR, and an edit of the event rewrites it so: said, as an
+    actor stored otherwise than read is (it was not)."""
+    assert_problems(
+        lint(
+            event(location={"name": "Kyiv", "country": "ukr"}),
+            event(id="e2", location={"country": "UKR"}),
+        ),
+        [(1, WARNING, "location.country", "'ukr' is read as 'UKR': store it so")],
+    )
+
+
 def test_end_before_date() -> None:
     """An end before the date is an error of the line."""
     assert_problems(

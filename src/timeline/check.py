@@ -153,15 +153,16 @@ def _note_parsed(
             held.add((lineno, message, name, Severity.ERROR))
     else:
         if parsed.form is None:  # read by the model, which reads an actor in its own form
-            for name, stored, read in _actors_read_otherwise(parsed.line):
+            for name, stored, read in _read_otherwise(parsed.line):
                 message = f"{short_repr(stored)} is read as {read!r}: store it so"
                 held.add((lineno, message, name, Severity.WARNING))
         note(lineno, parsed.event)
 
 
-def _actors_read_otherwise(line: RawLine) -> Iterator[tuple[str, str, str]]:
+def _read_otherwise(line: RawLine) -> Iterator[tuple[str, str, str]]:
     """Each actor of a valid line stored otherwise than it is read (``CSTO``, ``a b``, a
-    control character the id drops): its field, as stored, and as read (``normalize_actor``)."""
+    control character the id drops), and its country code (``ukr``): its field, as stored,
+    and as read (``normalize_actor``, upper case), as every reader and a rewrite show it."""
     import msgspec
 
     from timeline.log.lines import BOM
@@ -173,6 +174,10 @@ def _actors_read_otherwise(line: RawLine) -> Iterator[tuple[str, str, str]]:
             read = normalize_actor(stored)  # valid: the model read it
             if read != stored:
                 yield name, stored, read
+    where = obj.get("location")
+    country = where.get("country") if isinstance(where, dict) else None
+    if isinstance(country, str) and country != country.upper():
+        yield "location.country", country, country.upper()
 
 
 @dataclass(frozen=True, slots=True)

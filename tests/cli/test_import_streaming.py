@@ -315,7 +315,9 @@ def test_a_refused_import_tells_its_problems_after_letting_the_lock_go(tmp_path:
         rest = importing.stderr.read()
         importing.wait(timeout=20)
     assert importing.returncode == 2
-    assert rest.decode().splitlines()[-1] == "timeline: nothing imported: 3000 lines with problems in <stdin>"
+    assert rest.decode().splitlines()[-1] == (
+        "timeline: nothing imported: 3000 lines with problems in <stdin>"
+    )
     assert log.read_bytes() == lines
 
 

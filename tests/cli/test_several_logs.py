@@ -236,7 +236,7 @@ _ANSWERED_VIEWS = {
             extra={"responds_to": []},
         ),
         "[disputed]",
-    ),  # fmt: skip
+    ),
     # the event answered is one the filter leaves out: 'not in the log'
     "left out": (
         _line(id="c", date="2024-08-10", title="Kyiv statement", actors=["ukraine"])
