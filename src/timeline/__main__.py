@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+
+TYPE_CHECKING = False  # not typing's: importing it (and re) is a tenth of the window below
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 _INTERRUPTED = 130  # as timeline.cli.exits says: importing it is what a Ctrl-C may cut short
 

@@ -1201,6 +1201,15 @@ def test_a_ctrl_c_while_the_command_loads_is_one_line(command: list[str], tmp_pa
     assert done.stdout == ""
 
 
+def test_the_entry_point_catches_ctrl_c_before_it_imports_anything_slow() -> None:
+    """Importing the entry point loads no module beyond Python's start-up ones before its
+    handler is in place: importing typing (and re) there took ~10 ms, in which a Ctrl-C
+    printed a traceback (5 of 60 runs interrupted at 25-34 ms; 0 of 60 without it)."""
+    code = "import sys, timeline.__main__; print(sorted({'typing', 're'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
+
+
 # ---------------------------------------------------------------------------- broken output
 
 needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
