@@ -154,18 +154,20 @@ def select_events(
     valid = valid_lines(
         lines, source=source, strict=strict, want=answers_or_may_match, on_invalid=on_invalid
     )
-    seen: dict[str, EventLike] = {}
+    # Of lines read in part, an id's first may be one passed over: the second reading finds it.
+    seen: dict[str, EventLike] | None = (
+        {} if answers_or_may_match is None or reread is None else None
+    )
     for parsed in valid:
         event = parsed.event
         responses.note(event)
-        seen.setdefault(event.id, event)
+        if seen is not None:
+            seen.setdefault(event.id, event)
         if matches(event, flt):
             kept.append(event)
     events = order(kept, reverse=reverse, limit=limit)
     wanted = {ref for event in events for ref in event.responds_to}
-    # of lines read in part, an id's first may be one passed over
-    every_line = answers_or_may_match is None or reread is None
-    answered = {ref: seen[ref] for ref in wanted if ref in seen} if every_line else {}
+    answered = {} if seen is None else {ref: seen[ref] for ref in wanted if ref in seen}
     missing = wanted - answered.keys()
     if missing and reread is not None:
         by_id = Prefilter(Filter(ids=tuple(missing)))
@@ -448,7 +450,7 @@ def _every_event(
 
     kept, bad = Kept(), BadLines()
     places, offsets, lengths = kept.places.append, kept.offsets.append, kept.lengths.append
-    id_hashes = kept.ids.append
+    note_id = kept.ids.append
     copy_to = spool if copy_bytes > 0 else None  # where the first canonical lines go
 
     def through_pipeline(line: RawLine) -> None:
@@ -469,7 +471,7 @@ def _every_event(
                 continue
             event, form = read
             if ids:
-                id_hashes(hash(event.id))
+                note_id(hash(event.id))
             if event.responds_to:
                 if responses is not None:
                     responses.note(event)
@@ -917,10 +919,8 @@ class KeptEvents(Sequence[EventLike]):
         return [places[at] for at in self._ranked]
 
     def id_hashes(self) -> list[int]:
-        """``HashedIds``: as the readers kept them (``Kept.ids``)."""
+        """``HashedIds``: as the readers kept them (``Kept.ids``: a view's always do)."""
         ids = self._kept.ids
-        if len(ids) != len(self._kept.places):  # not kept by the reading
-            return [hash(event.id) for event in self]
         return [ids[at] for at in self._ranked]
 
 

@@ -1239,6 +1239,16 @@ def test_a_full_disk_on_stdout_is_one_line_and_exit_2(
     assert done.stderr == "timeline: cannot write to standard output: no space left on device\n"
 
 
+@pytest.mark.parametrize("args", [["show"], ["show", "--actor", "belarus"], ["check"]])
+def test_standard_input_that_cannot_be_read_is_one_line(args: list[str], tmp_path: Path) -> None:
+    """Standard input open for writing only: copying it for the readers fails in one line,
+    exit 2."""
+    done = _timeline([*args, "-f", "-"], shell_redirect="0>stdin.txt", cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2, "timeline: <stdin>: cannot read: Bad file descriptor\n"
+    )  # fmt: skip
+
+
 # `show --json` with its lines written by forked writers, a piece of two lines each, as a
 # large log's are (tests/test_written_lines.py compares the bytes)
 _FORKED_WRITERS = (

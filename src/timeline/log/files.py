@@ -406,9 +406,9 @@ def _pipe_copy(path: Path, st: os.stat_result, name: str) -> int:
     return os.dup(_PIPE_COPIES[key][1].fileno())
 
 
-# Standard input's copy, once it is made, by the stream it copies (a program that runs the
+# Standard input's copy, once it is made, and the stream it copies (a program that runs the
 # command line more than once, say a test, gives each run a stream of its own).
-_STDIN_COPY: dict[int, tuple[IO[bytes], IO[bytes]]] = {}
+_STDIN_COPY: list[tuple[IO[bytes], IO[bytes]]] = []
 
 
 def _stdin_copy(name: str) -> int:
@@ -416,11 +416,9 @@ def _stdin_copy(name: str) -> int:
     private temporary file the first time a log is read from it, as a pipe is: a view reads it
     again for the events its selection answers, which its filter passed over."""
     stream = sys.stdin.buffer
-    held = _STDIN_COPY.get(id(stream))
-    if held is None or held[0] is not stream:
-        _STDIN_COPY.clear()  # the stream read before is no longer standard input
-        held = _STDIN_COPY[id(stream)] = (stream, _copy_whole(stream.read, name))
-    return os.dup(held[1].fileno())
+    if not _STDIN_COPY or _STDIN_COPY[0][0] is not stream:
+        _STDIN_COPY[:] = [(stream, _copy_whole(stream.read, name))]
+    return os.dup(_STDIN_COPY[0][1].fileno())
 
 
 def _copy_whole(read: Callable[[int], bytes], name: str) -> IO[bytes]:
