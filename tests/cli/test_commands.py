@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -1215,14 +1216,27 @@ def test_the_entry_point_catches_ctrl_c_before_it_imports_anything_slow() -> Non
 needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
 
 
+def _python_env(*, unbuffered: bool) -> dict[str, str]:
+    """This environment, with Python's standard streams unbuffered (PYTHONUNBUFFERED, as in
+    many containers, and on the machine these tests were written on) or not."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return {**env, "PYTHONUNBUFFERED": "1"} if unbuffered else env
+
+
+@pytest.fixture(params=[True, False], ids=["PYTHONUNBUFFERED", "buffered"])
+def unbuffered(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
 def _timeline(
-    args: Sequence[str], *, shell_redirect: str, cwd: Path
+    args: Sequence[str], *, shell_redirect: str, cwd: Path, unbuffered: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m timeline ARGS` with a shell redirection (e.g. '>/dev/full', '>&-')."""
     script = f'exec "$0" -m timeline "$@" {shell_redirect}'
     return subprocess.run(
-        ["sh", "-c", script, sys.executable, *args], capture_output=True, text=True, cwd=cwd
-    )
+        ["sh", "-c", script, sys.executable, *args], capture_output=True, text=True, cwd=cwd,
+        env=_python_env(unbuffered=unbuffered),
+    )  # fmt: skip
 
 
 @needs_dev_full
@@ -1230,13 +1244,41 @@ def _timeline(
     "args", [["show"], ["show", "--json"], ["show", "--format", "csv"], ["check"], ["--help"]]
 )
 def test_a_full_disk_on_stdout_is_one_line_and_exit_2(
-    args: list[str], log_copy: Path, tmp_path: Path
+    args: list[str], unbuffered: bool, log_copy: Path, tmp_path: Path
 ) -> None:
     """Output that cannot be written is an error of its own, not an 'internal error'."""
     done = _timeline([*args, *(["-f", str(log_copy)] if args[0] != "--help" else [])],
-                     shell_redirect=">/dev/full", cwd=tmp_path)  # fmt: skip
+                     shell_redirect=">/dev/full", cwd=tmp_path, unbuffered=unbuffered)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr == "timeline: cannot write to standard output: no space left on device\n"
+
+
+def _file_size_limit(size: int) -> Callable[[], None]:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "ics", "timelinejs", "rich", "json"])
+def test_output_cut_short_by_a_file_size_limit_is_an_error(
+    fmt: str, unbuffered: bool, log_copy: Path, tmp_path: Path
+) -> None:
+    """A write that the disk or a size limit cuts short (the first bytes written, then an
+    error) is exit 2 and one line, in every format, also where Python's standard output has no
+    buffer (PYTHONUNBUFFERED, common in containers): there the rest was dropped, exit 0."""
+    out = tmp_path / "out"
+    with out.open("wb") as fh:
+        done = subprocess.run(
+            [sys.executable, "-m", "timeline", "show", "-f", str(log_copy), "--format", fmt],
+            stdout=fh, stderr=subprocess.PIPE, text=True, env=_python_env(unbuffered=unbuffered),
+            cwd=tmp_path,
+            preexec_fn=_file_size_limit(4096),
+        )  # fmt: skip
+    assert (done.returncode, done.stderr) == (
+        2, "timeline: cannot write to standard output: file too large\n"
+    )  # fmt: skip
+    assert out.stat().st_size == 4096
 
 
 @pytest.mark.parametrize("args", [["show"], ["show", "--actor", "belarus"], ["check"]])
@@ -1289,13 +1331,15 @@ def test_forked_writers_end_quietly_when_the_reader_is_gone(log_copy: Path, tmp_
 
 
 @needs_dev_full
-def test_a_change_whose_output_fails_says_that_it_was_made(log_copy: Path, tmp_path: Path) -> None:
+def test_a_change_whose_output_fails_says_that_it_was_made(
+    unbuffered: bool, log_copy: Path, tmp_path: Path
+) -> None:
     """`add` appends, then cannot print the id: the error says the event was added (and as
     what), so that nobody adds it twice."""
     before = file_lines(log_copy)
     add = ["add", "-f", str(log_copy), "--date", "2024-08-26", "--type", "threaten", "--actor",
            "belarus", "--title", "Warning", "--source", "https://example.org/w"]  # fmt: skip
-    done = _timeline(add, shell_redirect=">/dev/full", cwd=tmp_path)
+    done = _timeline(add, shell_redirect=">/dev/full", cwd=tmp_path, unbuffered=unbuffered)
     after = file_lines(log_copy)
     assert len(after) == len(before) + 1
     new_id = json.loads(after[-1])["id"]
@@ -1318,12 +1362,15 @@ def test_a_closed_stdout_is_refused_before_any_change(log_copy: Path, tmp_path: 
 
 
 @needs_dev_full
-def test_a_full_stderr_loses_the_warnings_not_the_output(log_copy: Path, tmp_path: Path) -> None:
-    """Warnings about a bad line cannot be written: the events are still shown, exit 0."""
+def test_a_full_stderr_loses_the_warnings_not_the_output(
+    unbuffered: bool, log_copy: Path, tmp_path: Path
+) -> None:
+    """Warnings about a bad line cannot be written: the events are still shown, exit 0 (with
+    a buffered stderr, the warning left in its buffer made Python's exit fail: status 120)."""
     with log_copy.open("a") as fh:
         fh.write("not json\n")
     done = _timeline(["show", "-f", str(log_copy), "--json"], shell_redirect="2>/dev/full",
-                     cwd=tmp_path)  # fmt: skip
+                     cwd=tmp_path, unbuffered=unbuffered)  # fmt: skip
     assert done.returncode == 0
     assert len(done.stdout.splitlines()) == len(file_lines(log_copy)) - 1
 

@@ -33,9 +33,11 @@ def say(message: str) -> None:
     """
     from timeline.text import visible
 
-    with contextlib.suppress(OSError, ValueError):
+    try:
         sys.stderr.write(visible(message) + "\n")
         sys.stderr.flush()
+    except (OSError, ValueError):
+        _discard(sys.stderr)  # its buffer would fail again when Python exits (status 120)
 
 
 def say_lock_wait(name: str) -> None:
@@ -96,9 +98,14 @@ def output_error(exc: OSError) -> Exception:
 
 
 def discard_output() -> None:
+    _discard(sys.stdout)
+
+
+def _discard(stream: TextIO) -> None:
+    """What ``stream`` holds and is yet to take goes nowhere, without an error."""
     with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
         os.close(devnull)
 
 
@@ -168,6 +175,20 @@ def writes_utf8(stream: TextIO) -> bool:
     return codecs.lookup(stream.encoding or "utf-8").name == "utf-8"
 
 
+def buffered(stream: TextIO) -> TextIO:
+    """``stream`` with a buffered writer under it, where Python gave it none (``python -u``,
+    ``PYTHONUNBUFFERED``): the bare file takes a short write (a full disk, a file size limit)
+    as done and drops the rest without an error, where the buffered writer writes the rest,
+    and so meets the error and raises it. Flushed at each line, as unbuffered output should.
+    Standard output only: a message cut short on stderr loses no data."""
+    if not isinstance(stream, io.TextIOWrapper) or not isinstance(stream.buffer, io.FileIO):
+        return stream
+    encoding, errors = stream.encoding, stream.errors
+    return io.TextIOWrapper(
+        io.BufferedWriter(stream.detach()), encoding=encoding, errors=errors, line_buffering=True
+    )
+
+
 def run(app: typer.Typer) -> NoReturn:
     """Run ``app`` as the ``timeline`` command: the last resort against tracebacks."""
     if sys.stderr is None:  # closed (2>&-): messages are lost, the work is not
@@ -177,6 +198,7 @@ def run(app: typer.Typer) -> NoReturn:
     if sys.stdout is None:  # closed (>&-): refuse before doing anything
         say("timeline: cannot write to standard output: it is closed")
         sys.exit(EXIT_ERROR)
+    sys.stdout = buffered(sys.stdout)
     for stream in (sys.stdout, sys.stderr):
         # An output encoding that cannot hold every character (PYTHONIOENCODING=ascii, a C
         # locale): what it cannot hold is written as a \u escape rather than failing.
