@@ -105,13 +105,17 @@ def pinned_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     log path.
 
     rich reads COLUMNS, TERM, NO_COLOR, FORCE_COLOR and TTY_* from the environment; the CLI reads
-    TIMELINE_FILE. A developer's shell must not change what a test sees.
+    TIMELINE_FILE. A developer's shell must not change what a test sees. A command run as a
+    process gets Python's default buffering, as most users' do (PYTHONUNBUFFERED, set on the
+    machine these tests were written on, hid a lost output: the tests of a failing output run
+    with and without it).
     """
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("LINES", "50")
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setenv("PAGER", "")  # a test that runs show on a terminal must not wait in less
-    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "TIMELINE_FILE"):
+    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "TIMELINE_FILE",
+                 "PYTHONUNBUFFERED"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -175,3 +178,45 @@ def test_lines_made_before_an_error_reach_stdout(
     with pytest.raises(OutputError):
         emit(TextLines(lines()))
     assert capsys.readouterr().out == "".join(f"line {n}\n" for n in range(count))
+
+
+def _as_a_user() -> list[str]:
+    """The words that run a command without root's power to write into any folder (none for a
+    user without it); skips the test where it cannot be dropped."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("root writes into a read-only folder, and setpriv is not here to stop it")
+    return [setpriv, "--inh-caps=-dac_override", "--bounding-set=-dac_override"]
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["writable file", "new file"])
+def test_output_into_a_read_only_folder_names_the_folder(
+    log_copy: Path, tmp_path: Path, exists: bool
+) -> None:
+    """A folder that takes no new file, holding a file anyone may write: the error names the
+    folder (the file is written beside the old one and renamed), not "permission denied", which
+    read as the file's own, and the old file stays as it was."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    out = folder / "brief.html"
+    if exists:
+        out.write_text("yesterday's page\n")
+        out.chmod(0o666)
+    folder.chmod(0o555)
+    try:
+        done = subprocess.run(
+            [*_as_a_user(), sys.executable, "-m", "timeline", "show", "-f", str(log_copy),
+             "--format", "html", "-o", str(out)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+    why = " (the file is written whole beside the old one, then renamed over it)" if exists else ""
+    assert (done.returncode, done.stderr) == (
+        2, f"timeline: {out}: cannot write: folder '{folder}' lets no new file be made in it{why}\n"
+    )  # fmt: skip
+    assert [p.name for p in folder.iterdir()] == (["brief.html"] if exists else [])
+    if exists:
+        assert out.read_text() == "yesterday's page\n"

@@ -178,6 +178,16 @@ def _emit_to_file(output: Output, path: str) -> None:
         # A folder that exists and still has no room for a new file: /proc, /sys.
         why = "takes no new files" if os.path.isdir(folder) else "does not exist"
         raise OutputError(f"{display_name(path)}: cannot write: folder '{folder}' {why}") from None
+    except PermissionError as exc:
+        if exc.filename is None or os.path.realpath(exc.filename) == os.path.realpath(path):
+            raise OutputError(f"{display_name(path)}: cannot write: {os_reason(exc)}") from None
+        # The file may be writable: the new one beside it, renamed over it, is what failed.
+        folder = os.path.dirname(path) or "."
+        why = " (the file is written whole beside the old one, then renamed over it)"
+        raise OutputError(
+            f"{display_name(path)}: cannot write: folder '{folder}' lets no new file be made "
+            f"in it{why if os.path.exists(path) else ''}"
+        ) from None
     except OSError as exc:
         raise OutputError(f"{display_name(path)}: cannot write: {os_reason(exc)}") from None
 
