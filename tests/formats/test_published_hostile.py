@@ -47,7 +47,8 @@ READ: dict[str, Callable[[str], list[str]]] = {
 FORMATS = sorted(READ)
 # What a format says of what it left out, besides the warnings every format gives.
 FORMAT_NOTE = re.compile(
-    r"timeline: (\d+ of \d+ events have no coordinates .*|0 events: TimelineJS loads no .*)"
+    r"timeline: (\d+ of \d+ events have no coordinates .*|0 events: TimelineJS loads no .*"
+    r"|0 events: RFC 5545 wants a calendar to hold one .*)"
 )
 
 

@@ -50,6 +50,15 @@ def logs_name(logs: list[str]) -> str:
     return ", ".join(display_name(log) for log in logs)
 
 
+def published_name(logs: list[str]) -> str:
+    """How a published page (html, markdown, ics, timelinejs) names the logs it came from: a
+    file by its name alone, for its folders are nobody's business but the publisher's (a home
+    folder, a case's); standard input and git's REV:PATH as ``logs_name`` names them."""
+    from timeline.log.sources import is_path
+
+    return logs_name([os.path.basename(log) if is_path(log) else log for log in logs])
+
+
 def write_log(given: list[str] | None, command: str) -> str:
     """The one log a writing command changes; several ``--file`` are refused (which one would
     it change?), and so is standard input, before anything is read (a dry run too)."""

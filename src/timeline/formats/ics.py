@@ -22,18 +22,19 @@ and bidi characters, which RFC 5545 does not allow in text, are written as visib
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from icalendar import Calendar, vGeo, vText
+from icalendar import Calendar, vCategory, vGeo, vText
 from icalendar import Event as VEvent
 
 from timeline.dates import Precision
-from timeline.formats.labels import date_words, decimal, made_from, status_of
+from timeline.formats.labels import date_words, decimal, made_from, parties, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url, web_url
 from timeline.text import visible
+from timeline.vocab import Status
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike
@@ -45,22 +46,43 @@ _UNKNOWN_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _text(text: str) -> str:
+    """A text of lines (a summary, a quote): its line ends kept, as the other views keep them."""
     return visible(text, keep_newlines=True)
 
 
-def summary(event: EventLike) -> str:
-    """The title, after ``[week]``, ``[month]`` or ``[year]`` when that is all the log knows."""
-    title = _text(event.title)
+class _Text(vText):
+    """TEXT escaped as RFC 5545 says. icalendar reads a backslash and an N in the text as a
+    line break escaped already and writes it as one ('C:\\New' became 'C:', a new line and 'ew'),
+    so the text between them is escaped by icalendar, and each of them as a backslash and N."""
+
+    def to_ical(self) -> bytes:
+        return b"\\\\N".join(vText(piece).to_ical() for piece in self.split("\\N"))
+
+
+class _Categories(vCategory):
+    """``CATEGORIES``, each escaped as ``_Text``."""
+
+    def to_ical(self) -> bytes:
+        return b",".join(_Text(str(category)).to_ical() for category in self.cats)
+
+
+def summary(event: EventLike, status: Status) -> str:
+    """The title, after ``[week]``, ``[month]`` or ``[year]`` when that is all the log knows,
+    and before the status (as the views mark it: ``[claimed]``, ``[disputed]``) unless it is
+    only reported: a calendar's grid shows only this."""
+    title = visible(event.title)
+    if status is not Status.REPORTED:
+        title = f"{title} [{status.value}]"
     return title if event.precision is Precision.DAY else f"[{event.precision.value}] {title}"
 
 
-def _description(event: EventLike, selection: Selection) -> str:
+def _description(
+    event: EventLike, selection: Selection, status: Status, names: Mapping[str, str]
+) -> str:
     lines = []
     if event.precision is not Precision.DAY:
         lines.append(f"Date known only to the {event.precision.value}: {date_words(event)}.")
-    parties = ", ".join(event.actors) + (" → " + ", ".join(event.targets) if event.targets else "")
-    status = status_of(event, selection.responses).value
-    lines += [f"{parties} · {event.type.value} · {status}", ""]
+    lines += [f"{visible(parties(event, names))} · {event.type.value} · {status.value}", ""]
     if event.summary:
         lines += [_text(event.summary), ""]
     for number, source in enumerate(event.sources, 1):
@@ -68,18 +90,20 @@ def _description(event: EventLike, selection: Selection) -> str:
             lines += [f"“{_text(source.quote)}” [{number}]", ""]
     lines.append("Sources:")
     for number, source in enumerate(event.sources, 1):
-        parts = [_text(p) for p in (source.publisher, source.title) if p]
+        parts = [visible(p) for p in (source.publisher, source.title) if p]
+        if source.published:
+            parts.append(f"published {source.published.isoformat()}")
         if source.url:
             url = web_url(source.url)
-            parts.append(url if url is not None else _text(source.url))
+            parts.append(url if url is not None else visible(source.url))
         lines.append(f"{number}. " + " — ".join(parts))
     if event.tags:
-        lines.append("Tags: " + ", ".join(_text(tag) for tag in event.tags))
+        lines.append("Tags: " + ", ".join(visible(tag) for tag in event.tags))
     for ref in event.responds_to:
         answered = selection.answered.get(ref)
         what = f"{date_words(answered)}, {answered.title}" if answered else ref
-        lines.append("Answers: " + _text(what))
-    lines.append("Id: " + _text(event.id))
+        lines.append("Answers: " + visible(what))
+    lines.append("Id: " + visible(event.id))
     return "\n".join(lines)
 
 
@@ -90,32 +114,39 @@ class _Geo(vGeo):
         return f"{decimal(self.latitude)};{decimal(self.longitude)}"
 
 
-def vevent(event: EventLike, selection: Selection, *, stamp: datetime) -> VEvent:
-    """The calendar event of one event."""
+def vevent(
+    event: EventLike,
+    selection: Selection,
+    *,
+    stamp: datetime,
+    names: Mapping[str, str] | None = None,
+) -> VEvent:
+    """The calendar event of one event; ``names``: the actors' display names, by id."""
+    status = status_of(event, selection.responses)
     item = VEvent()
-    item.add("uid", vText(_text(event.id) + UID_SUFFIX))
+    item.add("uid", _Text(visible(event.id) + UID_SUFFIX))
     item.add("dtstamp", stamp)
     item.add("dtstart", event.date)
     if event.last_day < date.max:
         item.add("dtend", event.last_day + timedelta(days=1))
     else:  # no date follows 9999-12-31, where DTEND would be: the same span as a duration
         item.add("duration", event.last_day - event.date + timedelta(days=1))
-    item.add("summary", vText(summary(event)))
-    item.add("description", vText(_description(event, selection)))
-    item.add("categories", [vText(event.type.value), *(vText(_text(tag)) for tag in event.tags)])
+    item.add("summary", _Text(summary(event, status)))
+    item.add("description", _Text(_description(event, selection, status, names or {})))
+    item.add("categories", _Categories([event.type.value, *map(visible, event.tags)]))
     url = first_web_url([source.url for source in event.sources])
     if url is not None:
         item.add("url", url)
     location = event.location
     if location is not None:
-        place = ", ".join(_text(p) for p in (location.name, location.country) if p)
+        place = ", ".join(visible(p) for p in (location.name, location.country) if p)
         if place:
-            item.add("location", vText(place))
+            item.add("location", _Text(place))
         if location.lat is not None and location.lon is not None:
             item.add("geo", _Geo((location.lat, location.lon)))
     item.add("transp", "TRANSPARENT")
     if event.precision is not Precision.DAY:
-        item.add("x-timeline-precision", vText(event.precision.value))
+        item.add("x-timeline-precision", _Text(event.precision.value))
     return item
 
 
@@ -123,27 +154,42 @@ def _calendar_head(selection: Selection, about: About) -> str:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", vText(_text(about.heading)))
-    calendar.add("x-wr-caldesc", vText(_text(made_from(about, len(selection.events)))))
+    calendar.add("x-wr-calname", _Text(_text(about.heading)))
+    calendar.add("x-wr-caldesc", _Text(_text(made_from(about, len(selection.events)))))
     text: str = calendar.to_ical().decode("utf-8")
     return text.removesuffix("END:VCALENDAR\r\n")
 
 
-def _chunks(selection: Selection, about: About) -> Iterator[str]:
-    """The calendar in pieces of whole CRLF lines, a ``VEVENT`` at a time."""
+def _chunks(selection: Selection, about: About, notes: list[str]) -> Iterator[str]:
+    """The calendar in pieces of whole CRLF lines, a ``VEVENT`` at a time; a note in ``notes``
+    when no event is in it."""
     stamp = about.generated or _UNKNOWN_TIME
 
     def render(event: EventLike) -> str:
-        text: str = vevent(event, selection, stamp=stamp).to_ical().decode("utf-8")
+        item = vevent(event, selection, stamp=stamp, names=about.names)
+        text: str = item.to_ical().decode("utf-8")
         return text
 
     yield _calendar_head(selection, about)
     # on every core for a large selection: a VEVENT costs far more to make than to read
-    yield from (text for _, text in selection.pieces(render, names_answered=True))
+    empty = True
+    for _, text in selection.pieces(render, names_answered=True):
+        empty = False
+        yield text
+    if empty:
+        notes.append(NO_EVENTS_NOTE)
     yield "END:VCALENDAR\r\n"
+
+
+NO_EVENTS_NOTE = (
+    "0 events: RFC 5545 wants a calendar to hold one at least, and some calendar programs "
+    "refuse one that holds none"
+)
 
 
 def events(selection: Selection, *, long: bool = False, about: About = About()) -> TextLines:
     """An iCalendar file; its lines end in CRLF, as RFC 5545 requires (each piece's last
-    newline is the one the CLI writes)."""
-    return TextLines(chunk.removesuffix("\n") for chunk in _chunks(selection, about))
+    newline is the one the CLI writes); a note when no event is in it."""
+    notes: list[str] = []
+    return TextLines((chunk.removesuffix("\n") for chunk in _chunks(selection, about, notes)),
+                     notes=notes)  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from timeline.cli.logs import logs_name, read_logs
+from timeline.cli.logs import logs_name, published_name, read_logs
 from timeline.cli.options import (
     ActorsOpt,
     AsOfOpt,
@@ -125,7 +125,7 @@ def show(
         return
     about = formats.About(
         title=title,
-        source=source,
+        source=published_name(logs),
         filters=(*flt.describe(), *(() if limit is None else (f"the latest {limit}",))),
         since=flt.since,
         until=flt.until,
