@@ -1723,6 +1723,23 @@ def test_rm_force_names_each_line_left_answering_a_removed_event(
         assert note == f"timeline: {where}: still responds to {claim!r}, removed (check reports it)"
 
 
+@pytest.mark.parametrize("fmt", ["markdown", "ics", "html", "timelinejs"])
+def test_a_published_page_names_the_log_by_its_file_name_alone(
+    runner: CliRunner, log_copy: Path, fmt: str
+) -> None:
+    """The folders of the log's path are the publisher's business (a home folder, a case's):
+    a page names the file alone."""
+    case = log_copy.parent / "janes-cases"
+    case.mkdir()
+    log = case / "source-ivanov.jsonl"
+    log_copy.rename(log)
+    result = invoke(runner, ["show", "-f", str(log), "--format", fmt])
+    assert result.exit_code == 0, result.stderr
+    page = re.sub(r"\r?\n ", "", result.stdout)  # iCalendar folds its long lines
+    assert re.search(r"from (<bdi[^>]*>)?source\\?-ivanov\\?\.jsonl", page)
+    assert "janes-cases" not in page
+
+
 @pytest.mark.parametrize("fmt", ["markdown", "ics", "html"])
 def test_a_published_page_says_when_limit_cut_its_selection(runner: CliRunner, fmt: str) -> None:
     """--limit keeps the latest N: a page that says where it came from says so, else a
