@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -48,11 +49,31 @@ def _imported(path: Path) -> set[str]:
     return modules
 
 
+# tomllib: Python's from 3.11; actors.py imports it only there (tomli before)
+STANDARD = set(sys.stdlib_module_names) | {"tomllib"}
+
+
+def _providers() -> dict[str, list[str]]:
+    """The distributions that provide each top-level module. Before Python 3.11,
+    ``packages_distributions`` reads only top_level.txt, which a wheel not built by setuptools
+    lacks (pydantic's, typer's): there, each distribution's list of files says it too."""
+    providers = {
+        module: list(d) for module, d in importlib.metadata.packages_distributions().items()
+    }
+    if sys.version_info < (3, 11):
+        for dist in importlib.metadata.distributions():
+            for file in dist.files or ():
+                top = file.parts[0] if len(file.parts) > 1 else inspect.getmodulename(file.name)
+                if top and not top.endswith((".dist-info", ".data")):
+                    providers.setdefault(top, []).append(dist.metadata["Name"])
+    return providers
+
+
 def _undeclared(paths: list[Path], declared: set[str]) -> list[str]:
-    providers = importlib.metadata.packages_distributions()
+    providers = _providers()
     found = []
     for path in paths:
-        for module in sorted(_imported(path) - OURS - set(sys.stdlib_module_names)):
+        for module in sorted(_imported(path) - OURS - STANDARD):
             dists = {_name(d) for d in providers.get(module, [])}
             if not dists & declared:
                 found.append(f"{path.name}: {module} ({', '.join(dists) or 'not installed'})")
