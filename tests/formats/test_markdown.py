@@ -390,3 +390,22 @@ def test_show_writes_a_brief(log_copy: Any, tmp_path: Any) -> None:
     assert blocks[0] == ("h1", "Belarus")
     assert blocks[1][1].endswith("selection: actor belarus; 10 events.")
     assert Format.MARKDOWN.value == "markdown"
+
+
+def test_a_source_says_when_it_was_published(make_event: MakeEvent) -> None:
+    """A citation needs its date: each source's date of publication after its name, as the
+    HTML page gives it, linked or not; rendered, it is text after the link."""
+    event = make_event(
+        sources=[
+            {"url": "https://e.org/a", "publisher": "Reuters", "title": "Story",
+             "published": "2024-08-11"},
+            {"url": "ftp://e.org/b", "title": "Old", "published": "2024-08-01"},
+            {"url": "https://e.org/c"},
+        ]
+    )  # fmt: skip
+    items = [text for kind, text in outline(render([event])) if kind == "li"]
+    assert items == [
+        "Reuters — <https://e.org/a>Story (2024-08-11)",  # the link, then its text
+        "Old, ftp://e.org/b (2024-08-01)",
+        "<https://e.org/c>https://e.org/c",
+    ]

@@ -344,3 +344,21 @@ def test_the_readers_slides_are_the_serial_ones(
     assert "<strong>disputed</strong>" in slides["claim"]["text"]["text"]
     assert "Answers: " in slides["answer"]["text"]["text"]
     assert "Answers: e3" not in slides["answer"]["text"]["text"]  # named by date and title
+
+
+def test_a_source_says_when_it_was_published(make_event: MakeEvent) -> None:
+    """A citation needs its date: each source's date of publication after its name, as the
+    HTML page gives it, linked or not."""
+    event = make_event(
+        sources=[
+            {"url": "https://e.org/a", "publisher": "Reuters", "title": "Story",
+             "published": "2024-08-11"},
+            {"url": "ftp://e.org/b", "title": "Old", "published": "2024-08-01"},
+            {"url": "https://e.org/c"},
+        ]
+    )  # fmt: skip
+    (slide,) = parsed(Selection([event], Responses()))["events"]
+    items = "".join(tags_of(slide["text"]["text"]).text)
+    assert "Reuters — Story (2024-08-11)" in items
+    assert "Old, ftp://e.org/b (2024-08-01)" in items
+    assert "https://e.org/c (" not in items

@@ -84,7 +84,8 @@ def _heading(place: int) -> str:
 
 
 def _source(number: int, source: SourceLike) -> str:
-    """'1. Publisher — [Title](<url>)': the title (else the URL) is a link for http(s) only."""
+    """'1. Publisher — [Title](<url>) (2024-08-11)': the title (else the URL) is a link for
+    http(s) only; the date is when the source was published, where the log knows it."""
     url = web_url(source.url)
     name = source.title or source.url or ""
     if url is not None:
@@ -93,6 +94,8 @@ def _source(number: int, source: SourceLike) -> str:
         name_text = _inline(name)
         if source.url and source.title:
             name_text += f", {_inline(source.url)}"
+    if source.published:
+        name_text += " " + _inline(f"({source.published.isoformat()})")
     parts = [_inline(source.publisher)] if source.publisher else []
     return f"{number}. " + " — ".join([*parts, name_text])
 

@@ -89,6 +89,8 @@ def _source(source: SourceLike) -> str:
         name = f'<a href="{html.escape(url)}">{name}</a>'
     elif source.url and source.title:
         name += ", " + _text(source.url)
+    if source.published:  # when it was published, as the HTML page says it
+        name += f" ({source.published.isoformat()})"
     parts = [_text(source.publisher), name] if source.publisher else [name]
     return "<li>" + " — ".join(parts) + "</li>"
 
