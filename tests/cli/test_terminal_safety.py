@@ -200,7 +200,8 @@ def test_show_plain_writes_visible_escapes(tmp_path: Path) -> None:
 
 
 def test_show_csv_writes_visible_escapes(tmp_path: Path) -> None:
-    """`show --format csv` cells hold visible escapes (a newline in a summary too)."""
+    """`show --format csv` cells hold visible escapes; a summary's line break stays one, inside
+    its quoted cell (a newline moves no cursor back)."""
     path = tmp_path / "log.jsonl"
     hostile_log(path)
     done = run("show", "--file", str(path), "--format", "csv")
@@ -212,7 +213,7 @@ def test_show_csv_writes_visible_escapes(tmp_path: Path) -> None:
     assert rows[1:] == [
         [
             f"inj-{key}", f"2024-08-{i + 1:02d}", "day", "", f"T {shown} end", "accuse",
-            "belarus", "", "reported", "", f"tag {shown}", f"S {shown} end\\x0aline two",
+            "belarus", "", "reported", "", f"tag {shown}", f"S {shown} end\nline two",
             f"P {shown}", f"ST {shown}", f"https://ok.example/{key}", f"Q {shown} end",
             "", "", "", "",
         ]

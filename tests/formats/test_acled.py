@@ -80,7 +80,7 @@ def test_rows_read_back_whole(make_event: MakeEvent) -> None:
             "actor2": "ukraine", "assoc_actor_2": "ukraine/mfa; poland", "iso3": "CHL",
             "location": "Somewhere", "latitude": "-33.87", "longitude": "-70.65",
             "source": "Army Recognition; Kyiv Independent",
-            "notes": "Claim — He said so.\\x0aTwice.", "tags": "border; claims",
+            "notes": "Claim — He said so.\nTwice.", "tags": "border; claims",
             "timestamp": "1725019200", "timeline_precision": "day", "timeline_end": "",
             "timeline_title": "Claim", "timeline_type": "accuse", "timeline_status": "disputed",
             "timeline_responds_to": "", "timeline_source_url": "https://example.org/a",

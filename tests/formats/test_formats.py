@@ -204,16 +204,25 @@ def test_csv_parses_back_with_the_header(claim: Event, refutation: Event) -> Non
 
 
 def test_csv_quotes_commas_and_newlines(make_event: MakeEvent) -> None:
-    """Commas, quotes and multi-line summaries stay inside their cell."""
-    event = make_event(title='Say "no", twice', summary="one\ntwo", actors=["a", "b"])
+    """Commas, quotes and multi-line summaries stay inside their cell, their lines kept (a CRLF
+    or a CR as a newline), as spreadsheets, pandas and DuckDB read a quoted cell: written as
+    '\\x0a', a line break could not be told from those four characters typed. Other control
+    characters stay visible escapes."""
+    event = make_event(
+        title='Say "no", twice',
+        summary="one\ntwo\r\nthree\rfour \\x0a\x1b[31m",
+        actors=["a", "b"],
+        sources=[{"url": "https://example.org/a", "quote": "\r=1+1"}],
+    )
     text = "\n".join(lines_of(Format.CSV, [event], Responses())) + "\n"
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1], strict=True))
-    assert (row["title"], row["summary"], row["actors"]) == (
+    assert (row["title"], row["summary"], row["actors"], row["source_quote"]) == (
         'Say "no", twice',
-        "one\\x0atwo",
+        "one\ntwo\nthree\nfour \\x0a\\x1b[31m",
         "a;b",
+        "'\n=1+1",  # a spreadsheet that trims the line break would run what follows
     )
 
 

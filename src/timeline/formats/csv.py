@@ -48,10 +48,12 @@ def spreadsheet_safe(cell: str) -> str:
 
 
 def safe_cells(cells: Sequence[str]) -> list[str]:
-    """``spreadsheet_safe(visible(cell))`` of each cell; without ``visible`` when every cell is
-    printable (every character it escapes is one that is not), as nearly all are."""
+    """``spreadsheet_safe(visible(cell))`` of each cell, its line ends kept (a CRLF or a CR as a
+    newline: the csv module quotes the cell, and spreadsheets, pandas and DuckDB read it as one
+    cell of lines); without ``visible`` when every cell is printable (every character it
+    escapes is one that is not), as nearly all are."""
     if not "".join(cells).isprintable():
-        return [spreadsheet_safe(visible(cell)) for cell in cells]
+        return [spreadsheet_safe(visible(cell, keep_newlines=True)) for cell in cells]
     starts = _FORMULA_STARTS  # only such a cell, or one with space before, can need a quote
     return [
         spreadsheet_safe(cell) if cell.startswith(starts) or cell[:1].isspace() else cell
