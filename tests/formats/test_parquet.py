@@ -3,7 +3,9 @@ the fixed schema, and the file appears whole or not at all."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -235,3 +237,22 @@ def test_a_large_selection_is_spooled_by_the_writers_as_one_process_spools_it(
     assert calls == [1]  # the spool was written by the forked writers
     assert len(expected) == 40 and any(row["id"] == "2024-08-08-quotes" for row in expected)
     assert '{"f":1e300,"u":"\\u202e"}' in [row["extra"] for row in expected]
+
+
+def test_the_readme_s_query_shows_the_status_the_views_show(tmp_path: Path) -> None:
+    """Parquet keeps the stored status; the README's SQL over a file of the whole log gives
+    each event the status the views and CSV show (a rejected claim as disputed)."""
+    readme = (BUNDLED_LOG.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Parquet (`--format parquet`)") :]
+    query = section[section.index("```sql\n") + 7 : section.index("\n```", section.index("```sql"))]
+    runner = CliRunner()
+    written = runner.invoke(app, ["show", "-f", str(BUNDLED_LOG), "--format", "parquet",
+                                  "-o", str(tmp_path / "all.parquet")])  # fmt: skip
+    assert written.exit_code == 0, written.stderr
+    shown = runner.invoke(app, ["show", "-f", str(BUNDLED_LOG), "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(shown.stdout)))
+    with duckdb.connect() as db:
+        db.execute(f"SET file_search_path = '{tmp_path}'")
+        statuses = dict(db.sql(query).fetchall())
+    assert statuses == {row["id"]: row["status"] for row in rows}
+    assert "disputed" in statuses.values()
