@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from timeline.cli import app
 from timeline.formats import urls
 
 
@@ -77,3 +82,31 @@ def test_an_address_holding_a_character_no_one_sees_is_no_link(unseen: str) -> N
     assert urls.web_url("https://example.org/a") == "https://example.org/a"
     assert urls.web_url(f"https://exa{unseen}mple.org/a") is None
     assert urls.web_url(f"https://example.org/a{unseen}b") is None
+
+
+@given(st.text(alphabet=st.sampled_from("ab.:/\u200b\u200d\u00ad\ufe0f\U000e0001\x1b\u202e ")))
+def test_a_shown_address_has_nothing_a_reader_cannot_see(url: str) -> None:
+    """Every default-ignorable character and every control or bidi one is an escape; the rest
+    of the address is as written."""
+    shown = urls.shown_address(url)
+    assert shown.isprintable()
+    assert urls._NOT_IN_LINK.search(shown.replace(" ", "")) is None
+    unescaped = re.sub(r"\\(?:u[0-9a-f]{4}|U[0-9a-f]{8}|x[0-9a-f]{2})", "", shown)
+    assert unescaped == "".join(c for c in url if c in "ab.:/ ")
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown", "timelinejs", "ics"])
+def test_an_address_that_is_no_link_shows_its_hidden_characters(fmt: str, tmp_path: Path) -> None:
+    """'https://exa\u200bmple.org/' is no link (it holds a zero-width space): a page shows it
+    with the space as an escape, so a reader sees why, and not 'example.org'."""
+    log = tmp_path / "log.jsonl"
+    event = {"id": "x", "date": "2024-08-11", "precision": "day", "title": "T",
+             "type": "accuse", "actors": ["belarus"],
+             "sources": [{"url": "https://exa\u200bmple.org/"},
+                         {"url": "https://exa\u200bmple.org/b", "title": "Story"}]}  # fmt: skip
+    log.write_text(json.dumps(event) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["show", "-f", str(log), "--format", fmt])
+    assert result.exit_code == 0, result.stderr
+    page = re.sub(r"\r?\n ", "", result.stdout)  # iCalendar folds its long lines
+    assert "\u200b" not in page
+    assert len(re.findall(r"exa\\+u200bmple\\?\.org", page)) == 2

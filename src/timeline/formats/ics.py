@@ -32,7 +32,7 @@ from icalendar import Event as VEvent
 from timeline.dates import Precision
 from timeline.formats.labels import date_words, decimal, made_from, parties, status_of
 from timeline.formats.output import About, TextLines
-from timeline.formats.urls import first_web_url, web_url
+from timeline.formats.urls import first_web_url, shown_address, web_url
 from timeline.text import visible
 from timeline.vocab import Status
 
@@ -95,7 +95,7 @@ def _description(
             parts.append(f"published {source.published.isoformat()}")
         if source.url:
             url = web_url(source.url)
-            parts.append(url if url is not None else visible(source.url))
+            parts.append(url if url is not None else shown_address(source.url))
         lines.append(f"{number}. " + " — ".join(parts))
     if event.tags:
         lines.append("Tags: " + ", ".join(visible(tag) for tag in event.tags))
