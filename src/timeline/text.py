@@ -17,6 +17,18 @@ _UNSAFE_KEEP_NEWLINE = re.compile(
 )
 
 
+# Unicode's default-ignorable code points (DerivedCoreProperties.txt, Default_Ignorable_Code_Point):
+# bidi marks, a soft hyphen, zero-width spaces and joiners, fillers, variation selectors, tags.
+# A reader sees none of them; in a text they have work to do (a zero-width joiner makes an emoji
+# or a word of Persian), in an address they only hide one.
+DEFAULT_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+_UNSEEN = re.compile(f"[{DEFAULT_IGNORABLE}]")
+
+
 # The longest quoted value a one-line message holds: a value typed or read may be any length.
 MAX_REPR = 60
 
@@ -36,7 +48,9 @@ def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by Python as a surrogate
         return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def visible(text: str, *, keep_newlines: bool = False) -> str:
@@ -48,6 +62,13 @@ def visible(text: str, *, keep_newlines: bool = False) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     pattern = _UNSAFE_KEEP_NEWLINE if keep_newlines else _UNSAFE
     return pattern.sub(_escape, text)
+
+
+def visible_address(address: str) -> str:
+    """An address (a source's URL) as ``visible`` shows text, and each default-ignorable
+    character in it as an escape too: an address that is no link for holding one would read
+    as another ('example.org' for 'exa\\u200bmple.org'), and not show why it is no link."""
+    return _UNSEEN.sub(_escape, visible(address))
 
 
 def visible_joined(fields: Sequence[str], separator: str) -> str:

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -1229,7 +1230,7 @@ def unbuffered(request: pytest.FixtureRequest) -> bool:
 
 
 def _timeline(
-    args: Sequence[str], *, shell_redirect: str, cwd: Path, unbuffered: bool = True
+    args: Sequence[str], *, shell_redirect: str, cwd: Path, unbuffered: bool = False
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m timeline ARGS` with a shell redirection (e.g. '>/dev/full', '>&-')."""
     script = f'exec "$0" -m timeline "$@" {shell_redirect}'
@@ -1324,6 +1325,29 @@ def test_forked_writers_end_quietly_when_the_reader_is_gone(log_copy: Path, tmp_
         done = subprocess.run(
             [sys.executable, "-c", _FORKED_WRITERS, "show", "--json", "-f", str(log_copy)],
             stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", "--format", "rich"], ["show", "--format", "plain"], ["show", "--format", "html"],
+     ["stats", "--format", "rich"], ["actors"]],
+)  # fmt: skip
+def test_every_view_ends_quietly_when_the_reader_is_gone(
+    args: list[str], unbuffered: bool, log_copy: Path, tmp_path: Path
+) -> None:
+    """The reader of the pipe has gone before the command writes: exit 0 and nothing said, in
+    every view (rich's own console exited with status 1, which says "found something")."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "timeline", *args, "-f", str(log_copy)],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+            env=_python_env(unbuffered=unbuffered),
         )  # fmt: skip
     finally:
         os.close(write_end)
@@ -1723,21 +1747,39 @@ def test_rm_force_names_each_line_left_answering_a_removed_event(
         assert note == f"timeline: {where}: still responds to {claim!r}, removed (check reports it)"
 
 
+def _in_git(folder: Path, log: Path, branch: str) -> str:
+    """``log`` committed on ``branch`` of a new repository in ``folder``: its REV:PATH."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(name, None)
+    for step in (["init", "-q", "-b", branch], ["add", "."], ["-c", "user.name=t", "-c",
+                 "user.email=t@example.org", "commit", "-qm", "log"]):  # fmt: skip
+        subprocess.run(["git", *step], cwd=folder, env=env, check=True, capture_output=True)
+    return f"{branch}:{log.relative_to(folder)}"
+
+
+@pytest.mark.parametrize("spec", ["path", "git"])
 @pytest.mark.parametrize("fmt", ["markdown", "ics", "html", "timelinejs"])
 def test_a_published_page_names_the_log_by_its_file_name_alone(
-    runner: CliRunner, log_copy: Path, fmt: str
+    runner: CliRunner, log_copy: Path, fmt: str, spec: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The folders of the log's path are the publisher's business (a home folder, a case's):
-    a page names the file alone."""
+    """The folders of the log's path, and a git revision's name, are the publisher's business
+    (a home folder, a case's branch): a page names the file alone."""
     case = log_copy.parent / "janes-cases"
     case.mkdir()
     log = case / "source-ivanov.jsonl"
     log_copy.rename(log)
-    result = invoke(runner, ["show", "-f", str(log), "--format", fmt])
+    given = str(log)
+    if spec == "git":
+        monkeypatch.chdir(log_copy.parent)
+        given = _in_git(log_copy.parent, log, "janes-branch")
+    result = invoke(runner, ["show", "-f", given, "--format", fmt])
     assert result.exit_code == 0, result.stderr
     page = re.sub(r"\r?\n ", "", result.stdout)  # iCalendar folds its long lines
     assert re.search(r"from (<bdi[^>]*>)?source\\?-ivanov\\?\.jsonl", page)
-    assert "janes-cases" not in page
+    assert "janes-" not in page
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "ics", "html"])

@@ -191,19 +191,25 @@ def _as_a_user() -> list[str]:
     return [setpriv, "--inh-caps=-dac_override", "--bounding-set=-dac_override"]
 
 
-@pytest.mark.parametrize("exists", [True, False], ids=["writable file", "new file"])
+@pytest.mark.parametrize("kind", ["writable file", "new file", "link to a writable file"])
 def test_output_into_a_read_only_folder_names_the_folder(
-    log_copy: Path, tmp_path: Path, exists: bool
+    log_copy: Path, tmp_path: Path, kind: str
 ) -> None:
     """A folder that takes no new file, holding a file anyone may write: the error names the
     folder (the file is written beside the old one and renamed), not "permission denied", which
-    read as the file's own, and the old file stays as it was."""
+    read as the file's own, and the old file stays as it was. Through a symbolic link, the
+    folder named is the one the link leads to, where the new file was to be made."""
     folder = tmp_path / "ro"
     folder.mkdir()
-    out = folder / "brief.html"
-    if exists:
-        out.write_text("yesterday's page\n")
-        out.chmod(0o666)
+    brief = folder / "brief.html"
+    out = brief
+    if kind != "new file":
+        brief.write_text("yesterday's page\n")
+        brief.chmod(0o666)
+    if kind == "link to a writable file":
+        (tmp_path / "links").mkdir()
+        out = tmp_path / "links" / "brief.html"
+        out.symlink_to(brief)
     folder.chmod(0o555)
     try:
         done = subprocess.run(
@@ -213,10 +219,14 @@ def test_output_into_a_read_only_folder_names_the_folder(
         )  # fmt: skip
     finally:
         folder.chmod(0o755)
-    why = " (the file is written whole beside the old one, then renamed over it)" if exists else ""
-    assert (done.returncode, done.stderr) == (
-        2, f"timeline: {out}: cannot write: folder '{folder}' lets no new file be made in it{why}\n"
+    named = os.path.realpath(folder) if out.is_symlink() else folder
+    why = (
+        "" if kind == "new file"
+        else " (the file is written whole beside the old one, then renamed over it)"
     )  # fmt: skip
-    assert [p.name for p in folder.iterdir()] == (["brief.html"] if exists else [])
-    if exists:
-        assert out.read_text() == "yesterday's page\n"
+    assert (done.returncode, done.stderr) == (
+        2, f"timeline: {out}: cannot write: folder '{named}' lets no new file be made in it{why}\n"
+    )  # fmt: skip
+    assert [p.name for p in folder.iterdir()] == ([] if kind == "new file" else ["brief.html"])
+    if kind != "new file":
+        assert brief.read_text() == "yesterday's page\n"

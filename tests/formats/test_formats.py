@@ -204,15 +204,18 @@ def test_csv_parses_back_with_the_header(claim: Event, refutation: Event) -> Non
 
 
 def test_csv_quotes_commas_and_newlines(make_event: MakeEvent) -> None:
-    """Commas, quotes and multi-line summaries stay inside their cell, their lines kept (a CRLF
-    or a CR as a newline), as spreadsheets, pandas and DuckDB read a quoted cell: written as
-    '\\x0a', a line break could not be told from those four characters typed. Other control
-    characters stay visible escapes."""
+    """Commas, quotes and multi-line summaries stay inside their cell. A summary's and a
+    quote's lines are kept (a CRLF or a CR as a newline), as spreadsheets, pandas and DuckDB read
+    a quoted cell: written as '\\x0a', a line break could not be told from those four characters
+    typed. A one-line value (a tag, a publisher, an address, a place) shows one as '\\x0a', as
+    the views do; other control characters are escapes everywhere."""
     event = make_event(
         title='Say "no", twice',
         summary="one\ntwo\r\nthree\rfour \\x0a\x1b[31m",
         actors=["a", "b"],
-        sources=[{"url": "https://example.org/a", "quote": "\r=1+1"}],
+        tags=["a\nb"],
+        location={"name": "here\nthere"},
+        sources=[{"url": "https://e.org/a\nb", "publisher": "P\r\nQ", "quote": "\r=1+1"}],
     )
     text = "\n".join(lines_of(Format.CSV, [event], Responses())) + "\n"
     rows = list(csv.reader(io.StringIO(text)))
@@ -224,6 +227,9 @@ def test_csv_quotes_commas_and_newlines(make_event: MakeEvent) -> None:
         "a;b",
         "'\n=1+1",  # a spreadsheet that trims the line break would run what follows
     )
+    assert [row[k] for k in ("tags", "location", "source_url", "source_publisher")] == [
+        "a\\x0ab", "here\\x0athere", "https://e.org/a\\x0ab", "P\\x0d\\x0aQ"
+    ]  # fmt: skip
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_quoted(make_event: MakeEvent) -> None:

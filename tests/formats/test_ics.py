@@ -239,10 +239,13 @@ def test_the_summary_marks_a_claim_and_a_disputed_one(claim: Event, refutation: 
     responses = Responses()
     for event in (claim, refutation):
         responses.note(event)
-    items = calendar(Selection([claim, refutation], responses)).walk("VEVENT")
+    unanswered = claim.model_copy(update={"id": "2024-08-20-other-claim", "title": "Another"})
+    events = [claim, refutation, unanswered]
+    items = calendar(Selection(events, responses)).walk("VEVENT")
     assert [str(item["SUMMARY"]) for item in items] == [
         "Lukashenko claims 120,000 troops; again [disputed]",
         "[week] Ukraine refutes the claim",
+        "Another [claimed]",
     ]
     assert refutation.status.value == "reported"
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from timeline.cli import app
 from timeline.formats import urls
+from timeline.text import visible_address
 
 
 def _by_definition(url: str) -> str | None:
@@ -85,10 +86,10 @@ def test_an_address_holding_a_character_no_one_sees_is_no_link(unseen: str) -> N
 
 
 @given(st.text(alphabet=st.sampled_from("ab.:/\u200b\u200d\u00ad\ufe0f\U000e0001\x1b\u202e ")))
-def test_a_shown_address_has_nothing_a_reader_cannot_see(url: str) -> None:
+def test_a_visible_address_has_nothing_a_reader_cannot_see(url: str) -> None:
     """Every default-ignorable character and every control or bidi one is an escape; the rest
     of the address is as written."""
-    shown = urls.shown_address(url)
+    shown = visible_address(url)
     assert shown.isprintable()
     assert urls._NOT_IN_LINK.search(shown.replace(" ", "")) is None
     unescaped = re.sub(r"\\(?:u[0-9a-f]{4}|U[0-9a-f]{8}|x[0-9a-f]{2})", "", shown)

@@ -52,11 +52,20 @@ def logs_name(logs: list[str]) -> str:
 
 def published_name(logs: list[str]) -> str:
     """How a published page (html, markdown, ics, timelinejs) names the logs it came from: a
-    file by its name alone, for its folders are nobody's business but the publisher's (a home
-    folder, a case's); standard input and git's REV:PATH as ``logs_name`` names them."""
+    file by its name alone, for its folders, and a git revision's name (a branch), are nobody's
+    business but the publisher's: ``events.jsonl`` for ``/home/jane/cases/events.jsonl`` and
+    for ``jane-case:data/events.jsonl``. Standard input is ``<stdin>``, and a path the system
+    gives (``/dev/fd/63`` from a shell's ``<(…)``) is as typed: it names no folder of the
+    publisher's."""
+    from timeline.log.lines import STDIN, display_name
     from timeline.log.sources import is_path
 
-    return logs_name([os.path.basename(log) if is_path(log) else log for log in logs])
+    def name(log: str) -> str:
+        if log == STDIN or log.startswith(("/dev/", "/proc/")):
+            return display_name(log)
+        return os.path.basename(log if is_path(log) else log.rpartition(":")[2])
+
+    return ", ".join(map(name, logs))
 
 
 def write_log(given: list[str] | None, command: str) -> str:

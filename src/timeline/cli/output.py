@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import re
@@ -21,14 +22,26 @@ PROGRESS_MIN_BYTES = 32 << 20  # smaller logs are read before a bar would be see
 
 
 def console(*, stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    terminal = Console(highlight=False, emoji=False, markup=False, stderr=stderr)
+    terminal = _console_class()(highlight=False, emoji=False, markup=False, stderr=stderr)
     if terminal.width > _MAX_WIDTH:
         terminal.width = _MAX_WIDTH
     elif terminal.width < 1:  # COLUMNS=0: no width at all, and rich would print nothing
         terminal.width = _DEFAULT_WIDTH
     return terminal
+
+
+@functools.cache
+def _console_class() -> Any:
+    """rich's Console, but for a reader gone from the pipe: rich exits with status 1 (which
+    says "found something"), where every other view ends as ``ExitGroup`` ends it, status 0."""
+    from rich.console import Console
+
+    class ReaderAwareConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return ReaderAwareConsole
 
 
 def utf8_text(lines: Iterable[bytes], *, to: str | None) -> ByteLines | TextLines:
@@ -181,8 +194,11 @@ def _emit_to_file(output: Output, path: str) -> None:
     except PermissionError as exc:
         if exc.filename is None or os.path.realpath(exc.filename) == os.path.realpath(path):
             raise OutputError(f"{display_name(path)}: cannot write: {os_reason(exc)}") from None
-        # The file may be writable: the new one beside it, renamed over it, is what failed.
+        # The file may be writable: the new one beside it, renamed over it, is what failed;
+        # beside the file a symbolic link leads to, in another folder than the one typed.
         folder = os.path.dirname(path) or "."
+        if os.path.realpath(folder) != os.path.dirname(exc.filename):
+            folder = os.path.dirname(exc.filename)
         why = " (the file is written whole beside the old one, then renamed over it)"
         raise OutputError(
             f"{display_name(path)}: cannot write: folder '{folder}' lets no new file be made "

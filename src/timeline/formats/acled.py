@@ -94,8 +94,12 @@ def row(event: EventLike, selection: Selection, *, made: datetime | None) -> lis
             status_of(event, selection.responses).value,
             _joined(event.responds_to),
             first_web_url([source.url for source in event.sources]) or "",
-        ]
+        ],
+        texts=_TEXTS,
     )
+
+
+_TEXTS = frozenset({COLUMNS.index("notes")})  # its line breaks kept (the summary's)
 
 
 _ROWS_A_CHUNK = 256  # rows joined into one text to write

@@ -6,12 +6,12 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
-from timeline.text import visible
+from timeline.text import visible, visible_address
 
 if TYPE_CHECKING:
     from timeline.query import Responses
@@ -47,13 +47,18 @@ def spreadsheet_safe(cell: str) -> str:
     return cell
 
 
-def safe_cells(cells: Sequence[str]) -> list[str]:
-    """``spreadsheet_safe(visible(cell))`` of each cell, its line ends kept (a CRLF or a CR as a
-    newline: the csv module quotes the cell, and spreadsheets, pandas and DuckDB read it as one
-    cell of lines); without ``visible`` when every cell is printable (every character it
-    escapes is one that is not), as nearly all are."""
+def safe_cells(cells: Sequence[str], *, texts: Container[int] = ()) -> list[str]:
+    """``spreadsheet_safe(visible(cell))`` of each cell; the cells at the positions ``texts``
+    (a summary, a quote) keep their line ends (a CRLF or a CR as a newline: the csv module
+    quotes the cell, and spreadsheets, pandas and DuckDB read it as one cell of lines), where
+    a one-line value (a title, a tag, an address) shows one as ``\\x0a``, as the views do.
+    Without ``visible`` when every cell is printable (every character it escapes is one that is
+    not), as nearly all are."""
     if not "".join(cells).isprintable():
-        return [spreadsheet_safe(visible(cell, keep_newlines=True)) for cell in cells]
+        return [
+            spreadsheet_safe(visible(cell, keep_newlines=at in texts))
+            for at, cell in enumerate(cells)
+        ]
     starts = _FORMULA_STARTS  # only such a cell, or one with space before, can need a quote
     return [
         spreadsheet_safe(cell) if cell.startswith(starts) or cell[:1].isspace() else cell
@@ -116,10 +121,13 @@ def event_row(event: EventLike, responses: Responses) -> str:
         event.end.isoformat() if event.end else "", event.title, event.type.value,
         _items(event.actors), _items(event.targets), status_of(event, responses).value,
         _items(event.responds_to), _items(event.tags), event.summary or "",
-        source.publisher or "", source.title or "", source.url or "", source.quote or "",
-        *_place(event.location),
+        source.publisher or "", source.title or "", visible_address(source.url or ""),
+        source.quote or "", *_place(event.location),
     )  # fmt: skip
-    return _row(safe_cells(row))
+    return _row(safe_cells(row, texts=_TEXTS))
+
+
+_TEXTS = frozenset({CSV_COLUMNS.index("summary"), CSV_COLUMNS.index("source_quote")})
 
 
 def stats(result: Stats) -> TextLines:

@@ -38,9 +38,9 @@ from timeline.formats.labels import (
 )
 from timeline.formats.output import About, TextLines
 from timeline.formats.pagechart import Chart, ChartCounts
-from timeline.formats.urls import shown_address, web_url
+from timeline.formats.urls import web_url
 from timeline.query import sort_key, sorted_date
-from timeline.text import visible
+from timeline.text import visible, visible_address
 from timeline.vocab import EventType, Status
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ def _place(location: LocationLike | None) -> str | None:
 
 def _source(source: SourceLike) -> SourceView:
     label = " — ".join(_text(part) for part in (source.publisher, source.title) if part)
-    address = shown_address(source.url) if source.url else None
+    address = visible_address(source.url) if source.url else None
     if not label:  # the address is the label: shown once
         label, address = address or "", None
     return SourceView(

@@ -16,8 +16,9 @@ where a reader looks: its ``SUMMARY`` starts with ``[week]``, ``[month]`` or ``[
 ``X-TIMELINE-PRECISION`` holds the precision for programs. An event known to the day has none
 of these; one that spans days (``end``) spans them.
 
-Text is escaped by ``icalendar`` (``\\,``, ``\\;``, ``\\n``) and its long lines folded; control
-and bidi characters, which RFC 5545 does not allow in text, are written as visible escapes.
+Text is escaped by ``icalendar`` (``\\,``, ``\\;``, ``\\n``), but for a backslash before an N,
+which it would take for a line break (``_Text``), and its long lines folded; control and bidi
+characters, which RFC 5545 does not allow in text, are written as visible escapes.
 """
 
 from __future__ import annotations
@@ -30,10 +31,17 @@ from icalendar import Calendar, vCategory, vGeo, vText
 from icalendar import Event as VEvent
 
 from timeline.dates import Precision
-from timeline.formats.labels import date_words, decimal, made_from, parties, status_of
+from timeline.formats.labels import (
+    date_words,
+    decimal,
+    made_from,
+    marked_title,
+    parties,
+    status_of,
+)
 from timeline.formats.output import About, TextLines
-from timeline.formats.urls import first_web_url, shown_address, web_url
-from timeline.text import visible
+from timeline.formats.urls import first_web_url, web_url
+from timeline.text import visible, visible_address
 from timeline.vocab import Status
 
 if TYPE_CHECKING:
@@ -70,9 +78,7 @@ def summary(event: EventLike, status: Status) -> str:
     """The title, after ``[week]``, ``[month]`` or ``[year]`` when that is all the log knows,
     and before the status (as the views mark it: ``[claimed]``, ``[disputed]``) unless it is
     only reported: a calendar's grid shows only this."""
-    title = visible(event.title)
-    if status is not Status.REPORTED:
-        title = f"{title} [{status.value}]"
+    title = marked_title(visible(event.title), status)
     return title if event.precision is Precision.DAY else f"[{event.precision.value}] {title}"
 
 
@@ -95,7 +101,7 @@ def _description(
             parts.append(f"published {source.published.isoformat()}")
         if source.url:
             url = web_url(source.url)
-            parts.append(url if url is not None else shown_address(source.url))
+            parts.append(url if url is not None else visible_address(source.url))
         lines.append(f"{number}. " + " — ".join(parts))
     if event.tags:
         lines.append("Tags: " + ", ".join(visible(tag) for tag in event.tags))
@@ -191,5 +197,6 @@ def events(selection: Selection, *, long: bool = False, about: About = About()) 
     """An iCalendar file; its lines end in CRLF, as RFC 5545 requires (each piece's last
     newline is the one the CLI writes); a note when no event is in it."""
     notes: list[str] = []
-    return TextLines((chunk.removesuffix("\n") for chunk in _chunks(selection, about, notes)),
-                     notes=notes)  # fmt: skip
+    return TextLines(
+        (chunk.removesuffix("\n") for chunk in _chunks(selection, about, notes)), notes=notes
+    )

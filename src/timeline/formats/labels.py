@@ -81,9 +81,18 @@ def status_of(event: EventLike, responses: Responses) -> Status:
     return Status.DISPUTED if responses.is_disputed(event) else event.status
 
 
+def marked_title(title: str, status: Status) -> str:
+    """The title with its status after it (``… [claimed]``, ``… [disputed]``), unless the
+    event is only reported: as the one-line views mark it."""
+    return title if status is _REPORTED else f"{title} [{status.value}]"
+
+
+_REPORTED = Status.REPORTED  # looked up once, not on its class for every line
+
+
 def made_from(about: About, count: int) -> str:
     """What a published page says of itself: 'Generated 2024-08-30 12:00 UTC from
-    data/events.jsonl; selection: actor belarus; 10 events.'"""
+    events.jsonl; selection: actor belarus; 10 events.'"""
     made = []
     if about.generated is not None:
         made.append(f"Generated {about.generated:%Y-%m-%d %H:%M %Z}".rstrip())

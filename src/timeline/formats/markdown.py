@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 from timeline.dates import Precision
 from timeline.formats.labels import coordinates, date_words, made_from, month_words, status_of
 from timeline.formats.output import About, TextLines
-from timeline.formats.urls import shown_address, web_url
+from timeline.formats.urls import web_url
 from timeline.query import sorted_date
 from timeline.selection import Selection
-from timeline.text import visible
+from timeline.text import visible, visible_address
 
 if TYPE_CHECKING:
     from timeline.rules import EventLike, SourceLike
@@ -87,13 +87,13 @@ def _source(number: int, source: SourceLike) -> str:
     """'1. Publisher — [Title](<url>) (2024-08-11)': the title (else the URL) is a link for
     http(s) only; the date is when the source was published, where the log knows it."""
     url = web_url(source.url)
-    name = source.title or shown_address(source.url or "")
+    name = source.title or visible_address(source.url or "")
     if url is not None:
         name_text = f"[{_inline(name)}](<{escape(url)}>)"
     else:
         name_text = _inline(name)
         if source.url and source.title:
-            name_text += f", {_inline(shown_address(source.url))}"
+            name_text += f", {_inline(visible_address(source.url))}"
     if source.published:
         name_text += " " + _inline(f"({source.published.isoformat()})")
     parts = [_inline(source.publisher)] if source.publisher else []

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from timeline.formats.labels import iso_label, parties, status_of, value_label
+from timeline.formats.labels import iso_label, marked_title, parties, status_of, value_label
 from timeline.formats.output import About, TextLines
 from timeline.text import visible, visible_joined
-from timeline.vocab import Status
 
 if TYPE_CHECKING:
     from timeline.check import Problem
@@ -25,14 +24,11 @@ def events(selection: Selection, *, long: bool = False, about: About = About()) 
     return TextLines(event_line(event, responses) for event in selection.events)
 
 
-_REPORTED = Status.REPORTED  # looked up once, not on its class for every line
-
-
 def event_line(event: EventLike, responses: Responses) -> str:
     """One event's line of ``events`` (it depends on the others only through
     ``responses.is_disputed``: the readers of a large log render it, see ``formats.SHOW``)."""
     status = status_of(event, responses)
-    title = event.title if status is _REPORTED else f"{event.title} [{status.value}]"
+    title = marked_title(event.title, status)
     fields = (iso_label(event), event.type.value, parties(event), title, event.id)
     return visible_joined(fields, "\t")
 

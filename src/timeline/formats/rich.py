@@ -22,7 +22,7 @@ from timeline.formats.labels import (
     status_of,
 )
 from timeline.formats.output import About, Rendered
-from timeline.text import visible
+from timeline.text import visible, visible_address
 from timeline.vocab import Status
 
 if TYPE_CHECKING:
@@ -298,13 +298,15 @@ def _timeline(
                 body.line(label, lead="↳ ", style="dim")
             elif source.url:  # the address is the label: shown once, a link when it earns one
                 link = _link_style(source.url) if long else ""
-                body.line(Text(visible(source.url), style=link or "dim"), lead=_text("↳ ", "dim"))
+                body.line(
+                    Text(visible_address(source.url), style=link or "dim"), lead=_text("↳ ", "dim")
+                )
             if long and source.quote:
                 quote = Text.assemble((visible(source.quote, keep_newlines=True), "italic"), "”")
                 body.line(quote, lead="  “")
             if long and source.url and label:
                 link = _link_style(source.url) or "dim"
-                body.line(Text(visible(source.url), style=link), lead="  ")
+                body.line(Text(visible_address(source.url), style=link), lead="  ")
         if long:
             _long_details(event, body)
         if beside:

@@ -31,9 +31,9 @@ import msgspec
 from timeline.dates import Precision, period_end
 from timeline.formats.labels import date_words, made_from, status_of
 from timeline.formats.output import About, TextLines
-from timeline.formats.urls import shown_address, web_url
+from timeline.formats.urls import web_url
 from timeline.selection import Selection
-from timeline.text import json_safe, visible
+from timeline.text import json_safe, visible, visible_address
 
 if TYPE_CHECKING:
     from datetime import date
@@ -84,11 +84,11 @@ def _dates(event: EventLike) -> dict[str, Any]:
 
 def _source(source: SourceLike) -> str:
     url = web_url(source.url)
-    name = _text(source.title or shown_address(source.url or ""))
+    name = _text(source.title or visible_address(source.url or ""))
     if url is not None:
         name = f'<a href="{html.escape(url)}">{name}</a>'
     elif source.url and source.title:
-        name += ", " + _text(shown_address(source.url))
+        name += ", " + _text(visible_address(source.url))
     if source.published:  # when it was published, as the HTML page says it
         name += f" ({source.published.isoformat()})"
     parts = [_text(source.publisher), name] if source.publisher else [name]
