@@ -96,8 +96,15 @@ def test_a_visible_address_has_nothing_a_reader_cannot_see(url: str) -> None:
     assert unescaped == "".join(c for c in url if c in "ab.:/ ")
 
 
-@pytest.mark.parametrize("fmt", ["html", "markdown", "timelinejs", "ics"])
-def test_an_address_that_is_no_link_shows_its_hidden_characters(fmt: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [(["--format", "html"], 2), (["--format", "markdown"], 2), (["--format", "timelinejs"], 2),
+     (["--format", "ics"], 2), (["--format", "rich", "--long"], 2), (["--format", "csv"], 1)],
+    ids=["html", "markdown", "timelinejs", "ics", "rich", "csv"],
+)  # fmt: skip
+def test_an_address_that_is_no_link_shows_its_hidden_characters(
+    args: list[str], shown: int, tmp_path: Path
+) -> None:
     """'https://exa\u200bmple.org/' is no link (it holds a zero-width space): a page shows it
     with the space as an escape, so a reader sees why, and not 'example.org'."""
     log = tmp_path / "log.jsonl"
@@ -106,8 +113,8 @@ def test_an_address_that_is_no_link_shows_its_hidden_characters(fmt: str, tmp_pa
              "sources": [{"url": "https://exa\u200bmple.org/"},
                          {"url": "https://exa\u200bmple.org/b", "title": "Story"}]}  # fmt: skip
     log.write_text(json.dumps(event) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["show", "-f", str(log), "--format", fmt])
+    result = CliRunner().invoke(app, ["show", "-f", str(log), *args])
     assert result.exit_code == 0, result.stderr
     page = re.sub(r"\r?\n ", "", result.stdout)  # iCalendar folds its long lines
     assert "\u200b" not in page
-    assert len(re.findall(r"exa\\+u200bmple\\?\.org", page)) == 2
+    assert len(re.findall(r"exa\\+u200bmple\\?\.org", page)) == shown  # CSV: the first source
