@@ -95,6 +95,15 @@ def ev(base: dict[str, Any], **changes: Any) -> Event:
     return Event.model_validate({**base, **changes})
 
 
+# Sources as the published formats cite them: dated and linked, dated and no link (not a web
+# address), neither dated nor named.
+DATED_SOURCES = [
+    {"url": "https://e.org/a", "publisher": "Reuters", "title": "Story", "published": "2024-08-11"},
+    {"url": "ftp://e.org/b", "title": "Old", "published": "2024-08-01"},
+    {"url": "https://e.org/c"},
+]
+
+
 def by_id(*events: Event) -> dict[str, Event]:
     return {event.id: event for event in events}
 

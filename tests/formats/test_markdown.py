@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from conftest import DATED_SOURCES
 from strategies import events as random_events
 from timeline.formats import About, Format, TextLines, markdown
 from timeline.formats.labels import date_words
@@ -395,14 +396,7 @@ def test_show_writes_a_brief(log_copy: Any, tmp_path: Any) -> None:
 def test_a_source_says_when_it_was_published(make_event: MakeEvent) -> None:
     """A citation needs its date: each source's date of publication after its name, as the
     HTML page gives it, linked or not; rendered, it is text after the link."""
-    event = make_event(
-        sources=[
-            {"url": "https://e.org/a", "publisher": "Reuters", "title": "Story",
-             "published": "2024-08-11"},
-            {"url": "ftp://e.org/b", "title": "Old", "published": "2024-08-01"},
-            {"url": "https://e.org/c"},
-        ]
-    )  # fmt: skip
+    event = make_event(sources=DATED_SOURCES)
     items = [text for kind, text in outline(render([event])) if kind == "li"]
     assert items == [
         "Reuters — <https://e.org/a>Story (2024-08-11)",  # the link, then its text

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ShowBothWays
+from conftest import DATED_SOURCES, ShowBothWays
 from strategies import events as random_events
 from timeline.formats import About, TextLines, timelinejs
 from timeline.formats.urls import web_url
@@ -349,14 +349,7 @@ def test_the_readers_slides_are_the_serial_ones(
 def test_a_source_says_when_it_was_published(make_event: MakeEvent) -> None:
     """A citation needs its date: each source's date of publication after its name, as the
     HTML page gives it, linked or not."""
-    event = make_event(
-        sources=[
-            {"url": "https://e.org/a", "publisher": "Reuters", "title": "Story",
-             "published": "2024-08-11"},
-            {"url": "ftp://e.org/b", "title": "Old", "published": "2024-08-01"},
-            {"url": "https://e.org/c"},
-        ]
-    )  # fmt: skip
+    event = make_event(sources=DATED_SOURCES)
     (slide,) = parsed(Selection([event], Responses()))["events"]
     items = "".join(tags_of(slide["text"]["text"]).text)
     assert "Reuters — Story (2024-08-11)" in items
