@@ -271,7 +271,10 @@ def test_default_log_is_data_events_jsonl(runner: CliRunner, log_copy: Path, in_
     """Without --file or $TIMELINE_FILE the log is data/events.jsonl under the current folder."""
     absent = invoke(runner, ["show"])
     assert_one_line_error(absent)
-    assert absent.stderr == "timeline: data/events.jsonl: cannot read: no such file\n"
+    assert absent.stderr == (
+        "timeline: data/events.jsonl: cannot read: no such file (the default log, under the "
+        "current folder: name one with -f FILE or $TIMELINE_FILE)\n"
+    )
     (in_tmp / "data").mkdir()
     log_copy.rename(in_tmp / "data" / "events.jsonl")
     present = invoke(runner, ["show", "--json", "--id", CLAIM_ID])
@@ -522,6 +525,40 @@ def test_add_missing_title_is_refused_without_prompting(runner: CliRunner, log_c
     result = invoke(runner, ["add", "-f", str(log_copy), *args], input="typed title\n")
     _assert_refused_unchanged(result, log_copy, before)
     assert "--title" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["show"], ["check"], ["stats"], ["actors"], ["add", *ADD_ARGS]]
+)
+def test_a_first_run_in_another_folder_is_told_how_to_name_a_log(
+    runner: CliRunner, in_tmp: Path, command: list[str]
+) -> None:
+    """No -f, no $TIMELINE_FILE, and no data/events.jsonl here: the error says how to name a
+    log (a writer, which would make the log, needs its folder)."""
+    result = invoke(runner, command)
+    assert result.exit_code == 2
+    why = (
+        "cannot write: folder 'data' does not exist" if command[0] == "add"
+        else "cannot read: no such file"
+    )  # fmt: skip
+    assert result.stderr == (
+        f"timeline: data/events.jsonl: {why} (the default log, under the current folder: "
+        "name one with -f FILE or $TIMELINE_FILE)\n"
+    )
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_add_missing_type_lists_the_types_on_one_line(runner: CliRunner, log_copy: Path) -> None:
+    """A missing choice flag: click lists the choices a line each, tab-indented, which a
+    message shows as '\\x0a\\x09' escapes; one line of words, as every message is."""
+    args = [a for a in ADD_ARGS if a not in {"--type", "threaten"}]
+    result = invoke(runner, ["add", "-f", str(log_copy), *args])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "timeline add: Missing option '--type' / '-t'. Choose from: "
+        + ", ".join(t.value for t in EventType)
+        + " (see 'timeline add --help')\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -134,7 +134,10 @@ class ExitGroup(TyperGroup):
             ctx = getattr(exc, "ctx", None)
             where = ctx.command_path if ctx is not None else self._command_path(args, kwargs)
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-            say(f"{where}: {message.replace('Value error, ', '')} (see '{where} --help')")
+            # click lists a missing option's choices a line each ("Choose from:\n\tagree,\n…"):
+            # one line, as every message is
+            message = " ".join(message.replace("Value error, ", "").split())
+            say(f"{where}: {message} (see '{where} --help')")
             sys.exit(EXIT_ERROR)
         except typer.Abort:
             say("timeline: aborted")

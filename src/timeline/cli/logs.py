@@ -9,10 +9,27 @@ import stat
 DEFAULT_FILE = "data/events.jsonl"
 
 
-def _given_or_default(given: list[str] | None) -> list[str]:
+_NAME_ONE = "the default log, under the current folder: name one with -f FILE or $TIMELINE_FILE"
+
+
+def _given_or_default(given: list[str] | None, *, writing: bool = False) -> list[str]:
+    """The logs given, else $TIMELINE_FILE's, else the default one, which must be there (its
+    folder, for a writer, which makes the log): a first run in another folder is told how to
+    name a log, not only that data/events.jsonl is not there."""
     # $TIMELINE_FILE is one path, never split: a path may hold spaces, and git's REV:PATH a
     # colon, so neither os.pathsep nor whitespace could separate several.
-    return list(given or ()) or [os.environ.get("TIMELINE_FILE") or DEFAULT_FILE]
+    logs = list(given or ()) or [os.environ.get("TIMELINE_FILE") or DEFAULT_FILE]
+    if logs == [DEFAULT_FILE] and not given and not os.environ.get("TIMELINE_FILE"):
+        from timeline.errors import LogReadError, LogWriteError
+
+        folder = os.path.dirname(DEFAULT_FILE)
+        if writing and not os.path.isdir(folder):
+            raise LogWriteError(
+                f"{DEFAULT_FILE}: cannot write: folder '{folder}' does not exist ({_NAME_ONE})"
+            )
+        if not writing and not os.path.lexists(DEFAULT_FILE):
+            raise LogReadError(f"{DEFAULT_FILE}: cannot read: no such file ({_NAME_ONE})")
+    return logs
 
 
 def _same_log(spec: str) -> object:
@@ -75,7 +92,7 @@ def write_log(given: list[str] | None, command: str) -> str:
     from timeline.log.files import STDIN_UNWRITABLE
     from timeline.log.lines import STDIN
 
-    logs = _given_or_default(given)
+    logs = _given_or_default(given, writing=True)
     if len(logs) > 1:
         raise InputError(
             f"{command}: --file given {len(logs)} times: {command} changes one log "
