@@ -482,3 +482,32 @@ def test_the_registry_beside_a_log_not_made_yet_serves_its_first_event(tmp_path:
     assert run("import", str(batch), "-f", str(imported)).exit_code == 0
     event = json.loads(imported.read_text())
     assert (event["actors"], event["targets"]) == (["belarus/president"], ["ukraine"])
+
+
+def test_a_rename_is_undone_by_renaming_back(bundled: Path) -> None:
+    """After `rename russia rus`, the registry's name "Russia" reads as rus; renaming back to
+    'russia' is still what was meant (it was refused: "one actor already"), and leaves the log
+    and the registry byte for byte as they were."""
+    registry = bundled.parent / "actors.toml"
+    before = bundled.read_bytes(), registry.read_bytes()
+    there = run("actors", "rename", "russia", "rus", "-f", str(bundled))
+    assert there.exit_code == 0, there.stderr
+    back = run("actors", "rename", "rus", "russia", "-f", str(bundled))
+    assert back.exit_code == 0, back.stderr
+    assert back.stderr.splitlines()[0] == (
+        "timeline: NEW: 'russia' names rus, whose id it becomes: russia"
+    )
+    assert (bundled.read_bytes(), registry.read_bytes()) == before
+
+
+def test_a_rename_to_a_name_of_the_actor_itself_makes_it_the_id(bundled: Path) -> None:
+    """NEW that the registry reads as OLD's own actor ('wagner-group', the stored form of its
+    name "Wagner Group") is the id the actor is to have; its name stays."""
+    done = run("actors", "rename", "wagner", "wagner-group", "-f", str(bundled))
+    assert done.exit_code == 0, done.stderr
+    text = (bundled.parent / "actors.toml").read_text(encoding="utf-8")
+    assert "[wagner-group]" in text and "[wagner]" not in text
+    events = [json.loads(line) for line in bundled.read_text(encoding="utf-8").splitlines()]
+    assert not any("wagner" in e["actors"] + e["targets"] for e in events)
+    shown = run("show", "-f", str(bundled), "--actor", "Wagner Group", "--json")
+    assert len(shown.stdout.splitlines()) == 2

@@ -132,6 +132,13 @@ def rename(
     check_utf8("NEW", new)
     registry = load_registry(registry_file, file)
 
+    def literal_id(value: str) -> str | None:
+        """``value`` as an event would store it, whatever the registry reads it as."""
+        try:
+            return normalize_actor(value)
+        except ValueError:
+            return None
+
     def actor_id(label: str, value: str) -> str:
         found = registry.resolve(value) if registry is not None else None
         if found is not None:
@@ -141,11 +148,8 @@ def rename(
         except ValueError as exc:
             raise InputError(f"{label}: {exc}") from None
 
-    read_old, new_id = actor_id("OLD", old), actor_id("NEW", new)
-    try:
-        literal_old: str | None = normalize_actor(old)
-    except ValueError:
-        literal_old = None
+    read_old, read_new = actor_id("OLD", old), actor_id("NEW", new)
+    literal_old, literal_new = literal_id(old), literal_id(new)
     path = registry_path(registry_file, file)
     name = display_name(file)
 
@@ -163,10 +167,21 @@ def rename(
             say(f"timeline: OLD: {visible(repr(literal_old))} is an id in {name}: renamed as such "
                 f"({registry_reads})")  # fmt: skip
             return literal_old
-        for label, typed, found in (("OLD", old, read_old), ("NEW", new, new_id)):
-            if typed != found:  # a name, an alias, or a form the log would not store
-                say(f"timeline: {label}: {visible(repr(typed))} is {visible(found)}")
+        if old != read_old:  # a name, an alias, or a form the log would not store
+            say(f"timeline: OLD: {visible(repr(old))} is {visible(read_old)}")
         return read_old
+
+    def chosen_new(old_id: str) -> str:
+        """NEW as the registry reads it; but a name or an alias of OLD's own actor is the id
+        it is to have ('Russia', which reads as rus after 'rename russia rus'): else a rename
+        could not be undone by renaming back."""
+        if read_new == old_id and literal_new is not None and literal_new != old_id:
+            say(f"timeline: NEW: {visible(repr(new))} names {visible(old_id)}, whose id it "
+                f"becomes: {visible(literal_new)}")  # fmt: skip
+            return literal_new
+        if new != read_new:
+            say(f"timeline: NEW: {visible(repr(new))} is {visible(read_new)}")
+        return read_new
 
     def refuse_one_actor(old_id: str) -> None:
         if old_id == new_id:
@@ -193,6 +208,7 @@ def rename(
     if dry_run:
         lines = list(read_raw_lines(file))
         old_id = chosen_old(lines)
+        new_id = chosen_new(old_id)
         refuse_one_actor(old_id)
         in_registry = registered(old_id)
         changes, skipped = renamed_lines(lines, old=old_id, new=new_id, name=name)
@@ -204,6 +220,7 @@ def rename(
         with lock_log(file, create=False) as log:
             lines = list(log.raw_lines())
             old_id = chosen_old(lines)
+            new_id = chosen_new(old_id)
             refuse_one_actor(old_id)
             in_registry = registered(old_id)
             changes, skipped = renamed_lines(lines, old=old_id, new=new_id, name=name)
