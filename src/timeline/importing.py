@@ -125,21 +125,26 @@ def _inside_an_object(line: bytes) -> bool:
 class Resolver:
     """Actors and targets that a registry knows by a name or an alias, replaced by their ids;
     what was replaced (value → id) and the values it does not know, each once, in the order
-    met. Each distinct value is looked up once."""
+    met, with the line of the first event that names it. Each distinct value is looked up
+    once."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
         self._ids: dict[str, str | None] = {}
+        self._unknown: dict[str, int] = {}
 
-    def _resolved(self, values: tuple[str, ...]) -> tuple[str, ...]:
+    def _resolved(self, values: tuple[str, ...], lineno: int) -> tuple[str, ...]:
         ids = self._ids
         for value in values:
             if value not in ids:
-                ids[value] = self._registry.resolve(value)
+                ids[value] = found = self._registry.resolve(value)
+                if found is None:
+                    self._unknown[value] = lineno
         return tuple(dict.fromkeys(ids[v] or v for v in values))
 
-    def __call__(self, event: EventLike) -> EventLike:
-        actors, targets = self._resolved(event.actors), self._resolved(event.targets)
+    def __call__(self, event: EventLike, lineno: int = 0) -> EventLike:
+        actors = self._resolved(event.actors, lineno)
+        targets = self._resolved(event.targets, lineno)
         if (actors, targets) == (event.actors, event.targets):
             return event
         return _replaced(event, actors=actors, targets=targets)
@@ -149,8 +154,9 @@ class Resolver:
         return {v: id_ for v, id_ in self._ids.items() if id_ is not None and id_ != v}
 
     @property
-    def unknown(self) -> list[str]:
-        return [value for value, id_ in self._ids.items() if id_ is None]
+    def unknown(self) -> dict[str, int]:
+        """Each value the registry does not know, and the line that first names it."""
+        return dict(self._unknown)
 
 
 @dataclass(slots=True)
@@ -177,7 +183,7 @@ def stage(
     name: str,
     as_of: date,
     on_problem: OnProblem,
-    resolve: Callable[[EventLike], EventLike] | None = None,
+    resolve: Resolver | None = None,
 ) -> Staged:
     """The valid events of an input (JSON Lines or one JSON array, see ``input_lines``),
     written to ``into``; each problem to ``on_problem``, in line order."""
@@ -205,7 +211,7 @@ def stage(
                 known[event.id] = lineno
                 if event.responds_to:
                     responses[event.id] = event.responds_to
-                resolved = event if resolve is None else resolve(event)
+                resolved = event if resolve is None else resolve(event, lineno)
                 if parsed.canonical and resolved is event:
                     data = parsed.line.content + b"\n"
                 else:

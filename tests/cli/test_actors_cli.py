@@ -143,7 +143,32 @@ def test_import_stores_ids_for_names(bundled: Path) -> None:
     assert (stored["actors"], stored["targets"]) == (["wagner"], ["belarus/president",
                                                                    "someone-new"])  # fmt: skip
     assert "'pmc-wagner' is wagner" in result.stderr
-    assert "not in" in result.stderr and "'someone-new'" in result.stderr
+    registry = bundled.parent / "actors.toml"
+    assert f"<stdin>:1: warning: 'someone-new' is not in {registry}" in result.stderr
+
+
+def test_import_names_the_line_of_each_actor_the_registry_lacks(bundled: Path) -> None:
+    """Each actor the registry lacks (imported as typed, as check reports it) is said with the
+    line that first names it and the nearest registered ones, five at most; the rest counted."""
+
+    def event(n: int, actors: list[str]) -> str:
+        source = {"url": "https://example.org/a"}
+        return json.dumps({"id": f"e{n}", "date": "2024-08-20", "title": "T", "type": "accuse",
+                           "actors": actors, "sources": [source]})  # fmt: skip
+
+    lines = [event(1, ["belarus"]), event(2, ["belaruss"]), event(3, ["belaruss", "x1"]),
+             *(event(n, [f"x{n - 2}"]) for n in range(4, 10))]  # fmt: skip
+    result = CliRunner().invoke(app, ["import", "-", "-f", str(bundled)], input="\n".join(lines))
+    assert result.exit_code == 0, result.stderr
+    registry = bundled.parent / "actors.toml"
+    said = [line for line in result.stderr.splitlines() if "not in" in line]
+    assert said == [
+        f"<stdin>:2: warning: 'belaruss' is not in {registry}: did you mean belarus, "
+        "belarus/president? (imported as typed)",
+        *(f"<stdin>:{n}: warning: 'x{n - 2}' is not in {registry} (imported as typed)"
+          for n in (3, 4, 5, 6)),
+        f"timeline: <stdin>: and 3 other actors not in {registry} ('timeline check')",
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- check

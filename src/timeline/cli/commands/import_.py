@@ -11,6 +11,8 @@ import typer
 from timeline.cli.logs import write_log
 from timeline.cli.options import ActorsOpt, AsOfOpt, FileOpt, examples
 
+_UNKNOWN_SAID = 5  # actors the registry lacks, said a line each; the rest counted
+
 if TYPE_CHECKING:
     from timeline.importing import OnProblem
 
@@ -119,10 +121,12 @@ def import_(
         if resolve is not None and registry is not None:  # names and aliases became ids
             for value, id_ in resolve.renamed.items():
                 say(f"timeline: {name}: actor {value!r} is {id_}")
-            unknown = resolve.unknown  # check reports them
-            if unknown:
-                listed = ", ".join(map(repr, unknown[:5])) + (" …" if len(unknown) > 5 else "")
-                say(f"timeline: {name}: not in {registry.source}: {listed}")
+            unknown = resolve.unknown  # imported as typed, as check reports them
+            for value, lineno in list(unknown.items())[:_UNKNOWN_SAID]:
+                say(f"{name}:{lineno}: warning: {registry.unknown(value)} (imported as typed)")
+            if len(unknown) > _UNKNOWN_SAID:
+                more = count(len(unknown) - _UNKNOWN_SAID, "other actor")
+                say(f"timeline: {name}: and {more} not in {registry.source} ('timeline check')")
         if not staged.lines:  # no valid event: no log is made for it
             if not found.count:
                 say(f"timeline: {name} holds no events: nothing imported")
