@@ -1666,6 +1666,16 @@ def test_an_id_on_a_line_that_is_no_json_is_named_with_its_line(
     assert log_copy.read_bytes() == before
 
 
+def test_edit_to_the_values_held_says_nothing_changed(runner: CliRunner, log_copy: Path) -> None:
+    """An edit that changes nothing leaves the log's bytes, prints the id as any edit does (a
+    script reads it), and says on stderr that nothing changed, rather than seeming to work."""
+    before = log_copy.read_bytes()
+    result = invoke(runner, ["edit", "-f", str(log_copy), CLAIM_ID, "--status", "claimed"])
+    assert (result.exit_code, result.stdout) == (0, CLAIM_ID + "\n")
+    assert result.stderr == f"timeline: {CLAIM_ID}: unchanged (it holds these values already)\n"
+    assert log_copy.read_bytes() == before
+
+
 def test_edit_empties_a_list_with_one_empty_value(runner: CliRunner, log_copy: Path) -> None:
     """'--tag ""' empties tags (as '--summary ""' clears the summary); a required list
     (actors, sources) cannot be emptied."""

@@ -117,6 +117,8 @@ def edit(
             owner_note = log.rewrite(stored.data if raw is line else raw.data for raw in lines)
             if owner_note:
                 say(f"timeline: {owner_note}")
+        else:  # the id is printed all the same: a script reads it either way
+            say(f"timeline: {event.id}: unchanged (it holds these values already)")
     # --json: the line as stored, with what could act on a terminal escaped (same JSON value)
     as_stored = json_safe(stored.content.removeprefix(BOM).decode("utf-8"))
     emit_after_change([as_stored if as_json else event.id],
