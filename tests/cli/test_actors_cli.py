@@ -536,3 +536,16 @@ def test_a_rename_to_a_name_of_the_actor_itself_makes_it_the_id(bundled: Path) -
     assert not any("wagner" in e["actors"] + e["targets"] for e in events)
     shown = run("show", "-f", str(bundled), "--actor", "Wagner Group", "--json")
     assert len(shown.stdout.splitlines()) == 2
+
+
+@pytest.mark.parametrize("new", ["lukashenko", "Alexander Lukashenko"])
+def test_a_rename_from_a_name_to_the_same_actor_is_refused(bundled: Path, new: str) -> None:
+    """OLD typed as a name and NEW reading as the same actor name it twice: refused, as
+    before, and nothing changes (only OLD typed as its id takes a name of its own as NEW)."""
+    before = bundled.read_bytes(), (bundled.parent / "actors.toml").read_bytes()
+    done = run("actors", "rename", "Lukashenko", new, "-f", str(bundled))
+    assert done.exit_code == 2
+    assert done.stderr.splitlines()[-1] == (
+        f"timeline: rename: 'Lukashenko' and {new!r} are one actor already: belarus/president"
+    )
+    assert (bundled.read_bytes(), (bundled.parent / "actors.toml").read_bytes()) == before

@@ -172,10 +172,12 @@ def rename(
         return read_old
 
     def chosen_new(old_id: str) -> str:
-        """NEW as the registry reads it; but a name or an alias of OLD's own actor is the id
-        it is to have ('Russia', which reads as rus after 'rename russia rus'): else a rename
-        could not be undone by renaming back."""
-        if read_new == old_id and literal_new is not None and literal_new != old_id:
+        """NEW as the registry reads it; but, OLD typed as its id, a name or an alias of its
+        own actor is the id it is to have ('russia', which reads as rus after 'rename russia
+        rus'): else a rename could not be undone by renaming back. (OLD typed as a name, NEW
+        reading as the same actor is one actor twice: 'rename Lukashenko lukashenko'.)"""
+        typed_as_id = literal_old == old_id
+        if typed_as_id and read_new == old_id and literal_new not in (None, old_id):
             say(f"timeline: NEW: {visible(repr(new))} names {visible(old_id)}, whose id it "
                 f"becomes: {visible(literal_new)}")  # fmt: skip
             return literal_new
