@@ -715,3 +715,25 @@ def test_an_unused_title_is_said(log_copy: Path) -> None:
     )
     assert result.exit_code == 0
     assert result.stderr == "timeline: --title: the csv format has no title; it is not used\n"
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json", "markdown"])
+def test_an_unused_long_is_said(log_copy: Path, fmt: str) -> None:
+    """--long with a format that has no long form (piped, the plain one) is one line on
+    stderr, not silence; the output is what it is without it."""
+    from typer.testing import CliRunner
+
+    from timeline.cli import app
+
+    args = ["show", "-f", str(log_copy), "--format", fmt, "-n", "1"]
+    result = CliRunner().invoke(app, [*args, "--long"])
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"timeline: --long: the {fmt} format has no long form (the timeline view has: "
+        "--format rich); it is not used\n"
+    )
+    without = CliRunner().invoke(app, args)
+    if fmt != "markdown":  # its first lines say when it was made
+        assert result.stdout == without.stdout
+    rich = CliRunner().invoke(app, ["show", "-f", str(log_copy), "--format", "rich", "--long"])
+    assert (rich.exit_code, rich.stderr) == (0, "")

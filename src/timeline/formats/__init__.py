@@ -99,11 +99,12 @@ class ShowFormat:
     piece: Callable[[About], Piece] | None = None
     head: tuple[str, ...] = ()
     titled: bool = False  # it writes ``about.heading`` (``--title``)
+    has_long_form: bool = False  # it adds summaries, quotes and addresses for ``--long``
     keyed_by: str = ""  # what the output makes of an id, that two events sharing one repeat
 
 
 SHOW: dict[Format, ShowFormat] = {
-    Format.RICH: ShowFormat(rich.events),
+    Format.RICH: ShowFormat(rich.events, has_long_form=True),
     Format.PLAIN: ShowFormat(plain.events, line=plain.event_line),
     Format.JSON: ShowFormat(json.events, canonical=json.canonical),
     Format.CSV: ShowFormat(csv.events, line=csv.event_row, head=(csv.HEADER,)),

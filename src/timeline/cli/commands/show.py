@@ -98,6 +98,9 @@ def show(
     renderer = formats.SHOW[chosen]
     if title is not None and not renderer.titled:
         say(f"timeline: --title: the {chosen.value} format has no title; it is not used")
+    if long and not renderer.has_long_form:  # piped, auto is plain: say why --long did nothing
+        say(f"timeline: --long: the {chosen.value} format has no long form (the timeline view "
+            "has: --format rich); it is not used")  # fmt: skip
     if output is not None:
         for log in logs:
             refuse_overwriting_log(output, log)
