@@ -233,6 +233,21 @@ def check_references(event: EventLike, known: Mapping[str, int]) -> None:
 _MAX_NAMED = 5  # ids an ambiguous prefix lists
 
 
+def _may_name(lines: Iterable[RawLine], start: str) -> list[RawLine]:
+    """The lines that may hold an id starting with ``start``: each holds it as written raw, as
+    the canonical form escapes it ('"' as '\\"'), or any \\u escape, which may hide it."""
+    needles = {start.encode(), msgspec.json.encode(start)[1:-1], b"\\u"}
+    return [line for line in lines if any(n in line.data for n in needles)]
+
+
+def ids_starting(lines: Iterable[RawLine], start: str) -> list[str]:
+    """The ids of the events in ``lines`` that start with ``start``, sorted: what a start of
+    an id, typed where a whole one was wanted, may have meant."""
+    found = {obj["id"] for _, obj in json_objects(_may_name(lines, start))
+             if isinstance(obj.get("id"), str) and obj["id"].startswith(start)}  # fmt: skip
+    return sorted(found)
+
+
 def find_line(
     lines: Sequence[RawLine], event_id: str, *, name: str, whole: str | None = None
 ) -> tuple[str, RawLine]:
@@ -241,10 +256,7 @@ def find_line(
     on no line or on two, or a start that several ids share, is an error that says so."""
     if not event_id:
         raise InputError("ID: an empty id names no event")
-    # Bytes one of which the line must hold: the id as written raw, as the canonical form
-    # escapes it ('"' as '\\"'), or behind any \u escape.
-    needles = {event_id.encode(), msgspec.json.encode(event_id)[1:-1], b"\\u"}
-    candidates = [line for line in lines if any(n in line.data for n in needles)]
+    candidates = _may_name(lines, event_id)
     objects = dict(json_objects(candidates))
     ids = [(obj["id"], line) for line, obj in objects.items() if isinstance(obj.get("id"), str)]
     # Lines that are no JSON object at all, with the id their bytes show: taken ids, which a

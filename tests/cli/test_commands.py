@@ -1841,3 +1841,39 @@ def test_a_published_page_says_when_limit_cut_its_selection(runner: CliRunner, f
     assert re.search(r"selection\\?: (<bdi[^>]*>)?actor belarus", unfolded)
     assert re.search(r"the latest 3", unfolded)
     assert "the latest" not in whole.stdout
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json", "rich", "csv"])
+def test_show_by_an_id_s_start_names_the_ids_that_start_so(
+    runner: CliRunner, log_copy: Path, fmt: str
+) -> None:
+    """`--id` keeps the id it names exactly; given an id's start (which edit takes), the view
+    is empty, and stderr says so and names the ids that start with it; an id no event has and
+    none starts with is said alone. A filter beside --id may rightly keep none: nothing said."""
+    base = ["show", "-f", str(log_copy), "--format", fmt]
+    start = invoke(runner, [*base, "--id", CLAIM_ID[:15]])
+    assert start.exit_code == 0
+    assert start.stderr == (
+        f"timeline: --id: no event has the id {CLAIM_ID[:15]!r}; 1 id starts with it: {CLAIM_ID}\n"
+    )
+    assert CLAIM_ID not in start.stdout
+    none = invoke(runner, [*base, "--id", "nope", "--id", CLAIM_ID])
+    assert none.stderr == "timeline: --id: no event has the id 'nope'\n"
+    assert "Lukashenko claims Ukraine sent over 120,000 soldiers" in none.stdout
+    beside = invoke(runner, [*base, "--id", CLAIM_ID[:15], "--type", "accuse"])
+    assert (beside.exit_code, beside.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json", "csv", "geojson"])
+def test_show_by_ids_alone_writes_what_the_fast_paths_write(
+    runner: CliRunner, log_copy: Path, fmt: str
+) -> None:
+    """Ids alone are read as a selection in every format (to say which no event has); what it
+    writes is what the format's own path writes (taken here with a filter that keeps all)."""
+    mapped = "2022-03-01-belarus-evacuates-kyiv-embassy"  # one with coordinates, for GeoJSON
+    base = ["show", "-f", str(log_copy), "--format", fmt, "--id", CLAIM_ID, "--id", mapped]
+    alone = invoke(runner, base)
+    beside = invoke(runner, [*base, "--since", "0001-01-01"])
+    assert (alone.exit_code, beside.exit_code) == (0, 0)
+    assert alone.stdout == beside.stdout
+    assert mapped in alone.stdout

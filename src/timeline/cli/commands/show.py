@@ -79,11 +79,14 @@ def show(
 
     Filters combine with AND; a repeated filter matches any of its values.
     """
+    import dataclasses
+
     from timeline import formats
     from timeline.cli.exits import BadLineWarnings, say
     from timeline.cli.output import emit, refuse_overwriting_log, utf8_text
     from timeline.cli.registry import load_registry
     from timeline.merging import canonical_logs, selected_logs
+    from timeline.query import Filter
     from timeline.selection import REPORTED_BAD_LINES, KeptLines, selected_lines
     from timeline.userinput import check_utf8, today
 
@@ -104,7 +107,10 @@ def show(
     if output is not None:
         for log in logs:
             refuse_overwriting_log(output, log)
-    if renderer.canonical is not None:
+    # By ids alone, the few events are read as a selection whatever the format, which says
+    # which ids no event has (a start of one, as edit takes, shows nothing here).
+    by_ids_alone = bool(flt.ids) and dataclasses.replace(flt, ids=()) == Filter()
+    if renderer.canonical is not None and not by_ids_alone:
         with canonical_logs(
             logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
             on_more=warnings.more,
@@ -112,7 +118,7 @@ def show(
             warnings.finish()
             emit(renderer.canonical(lines), to=output)
         return
-    if renderer.line is not None and len(logs) == 1:  # several logs: merged as events below
+    if renderer.line is not None and len(logs) == 1 and not by_ids_alone:  # see canonical_logs
         with selected_lines(
             logs[0], flt, line=renderer.line, strict=strict, reverse=reverse, limit=limit,
             on_invalid=warnings, on_more=warnings.more,
@@ -146,8 +152,34 @@ def show(
             repeated = selection.repeated_ids()
             if repeated:
                 say(repeated_ids_warning(repeated, renderer.keyed_by))
+        shown = {event.id for event in selection.events}
+    if by_ids_alone and limit is None:
+        for missing in (event_id for event_id in flt.ids if event_id not in shown):
+            say(no_such_id_note(missing, logs))
     for note in rendered.notes if isinstance(rendered, formats.TextLines) else ():
         say(f"timeline: {note}")
+
+
+def no_such_id_note(event_id: str, logs: list[str]) -> str:
+    """That no event of ``logs`` has the id ``--id`` gave, and the ids that start with it: a
+    start, which edit takes, is no id here (a filter keeps what it names exactly)."""
+    from timeline.cli.output import count
+    from timeline.edits import ids_starting
+    from timeline.log.sources import read_any_lines
+    from timeline.text import short_repr, visible
+
+    starting = sorted(
+        {found for log in logs for found in ids_starting(read_any_lines(log), event_id)}
+    )
+    note = f"timeline: --id: no event has the id {visible(short_repr(event_id))}"
+    if not starting:
+        return note
+    named = ", ".join(starting[:_STARTS_NAMED]) + (" …" if len(starting) > _STARTS_NAMED else "")
+    verb = "starts" if len(starting) == 1 else "start"
+    return f"{note}; {count(len(starting), 'id')} {verb} with it: {visible(named)}"
+
+
+_STARTS_NAMED = 5
 
 
 def repeated_ids_warning(repeated: dict[str, int], keyed_by: str) -> str:
