@@ -20,6 +20,7 @@ from timeline.check import not_yet
 from timeline.errors import ConflictError, InputError
 from timeline.log.decoding import json_objects, named_id
 from timeline.log.lines import BOM, RawLine
+from timeline.log.scan import Anchors
 from timeline.userinput import number, refuse_controls, user_date
 from timeline.vocab import EventType, Status
 
@@ -233,11 +234,21 @@ def check_references(event: EventLike, known: Mapping[str, int]) -> None:
 _MAX_NAMED = 5  # ids an ambiguous prefix lists
 
 
+def _spellings(start: str) -> set[bytes]:
+    """How a line's bytes may hold ``start``: as written raw, or as the canonical form escapes
+    it ('"' as '\\"'); any \\u escape may hide it too."""
+    return {start.encode(), msgspec.json.encode(start)[1:-1]}
+
+
 def _may_name(lines: Iterable[RawLine], start: str) -> list[RawLine]:
-    """The lines that may hold an id starting with ``start``: each holds it as written raw, as
-    the canonical form escapes it ('"' as '\\"'), or any \\u escape, which may hide it."""
-    needles = {start.encode(), msgspec.json.encode(start)[1:-1], b"\\u"}
+    """The lines that may hold an id starting with ``start`` (``_spellings``, or a \\u)."""
+    needles = {*_spellings(start), b"\\u"}
     return [line for line in lines if any(n in line.data for n in needles)]
+
+
+def may_name_anchors(start: str) -> Anchors:
+    """The lines ``_may_name`` keeps, for a block scan to find in C (``read_any_lines``)."""
+    return Anchors(tuple(_spellings(start)), False, (b"\\u",))
 
 
 def ids_starting(lines: Iterable[RawLine], start: str) -> list[str]:

@@ -647,6 +647,9 @@ class KeptLines(Iterable[bytes]):
         yield from self._head
         yield from self._read(self._ranked)
 
+    def __len__(self) -> int:
+        return len(self._head) + len(self._ranked)
+
     def write_to(self, out_fd: int) -> None:
         """Every line, each with a newline, to the open file ``out_fd``. Reading a line back
         costs a system call (the lines of a log in date order lie all over it): many lines

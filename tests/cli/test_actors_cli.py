@@ -169,6 +169,11 @@ def test_import_names_the_line_of_each_actor_the_registry_lacks(bundled: Path) -
           for n in (3, 4, 5, 6)),
         f"timeline: <stdin>: and 3 other actors not in {registry} ('timeline check')",
     ]  # fmt: skip
+    for skip in ([], ["--skip-invalid"]):  # again: every id is taken, nothing is imported
+        again = CliRunner().invoke(app, ["import", "-", "-f", str(bundled), *skip],
+                                   input="\n".join(lines))  # fmt: skip
+        assert again.exit_code in (1, 2)
+        assert "not in" not in again.stderr and "imported as typed" not in again.stderr
 
 
 # ---------------------------------------------------------------------------- check
@@ -538,14 +543,22 @@ def test_a_rename_to_a_name_of_the_actor_itself_makes_it_the_id(bundled: Path) -
     assert len(shown.stdout.splitlines()) == 2
 
 
-@pytest.mark.parametrize("new", ["lukashenko", "Alexander Lukashenko"])
-def test_a_rename_from_a_name_to_the_same_actor_is_refused(bundled: Path, new: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "actor"),
+    [("Lukashenko", "lukashenko", "belarus/president"),
+     ("Lukashenko", "Alexander Lukashenko", "belarus/president"),
+     ("Russia", "Kremlin", "russia"),  # a name that reads, once normalised, as the id
+     ("Wagner", "PMC Wagner", "wagner")],
+)  # fmt: skip
+def test_a_rename_from_a_name_to_the_same_actor_is_refused(
+    bundled: Path, old: str, new: str, actor: str
+) -> None:
     """OLD typed as a name and NEW reading as the same actor name it twice: refused, as
     before, and nothing changes (only OLD typed as its id takes a name of its own as NEW)."""
     before = bundled.read_bytes(), (bundled.parent / "actors.toml").read_bytes()
-    done = run("actors", "rename", "Lukashenko", new, "-f", str(bundled))
+    done = run("actors", "rename", old, new, "-f", str(bundled))
     assert done.exit_code == 2
     assert done.stderr.splitlines()[-1] == (
-        f"timeline: rename: 'Lukashenko' and {new!r} are one actor already: belarus/president"
+        f"timeline: rename: {old!r} and {new!r} are one actor already: {actor}"
     )
     assert (bundled.read_bytes(), (bundled.parent / "actors.toml").read_bytes()) == before

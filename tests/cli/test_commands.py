@@ -271,10 +271,7 @@ def test_default_log_is_data_events_jsonl(runner: CliRunner, log_copy: Path, in_
     """Without --file or $TIMELINE_FILE the log is data/events.jsonl under the current folder."""
     absent = invoke(runner, ["show"])
     assert_one_line_error(absent)
-    assert absent.stderr == (
-        "timeline: data/events.jsonl: cannot read: no such file (the default log, under the "
-        "current folder: name one with -f FILE or $TIMELINE_FILE)\n"
-    )
+    assert absent.stderr == f"timeline: data/events.jsonl: cannot read: no such file{_HINT}\n"
     (in_tmp / "data").mkdir()
     log_copy.rename(in_tmp / "data" / "events.jsonl")
     present = invoke(runner, ["show", "--json", "--id", CLAIM_ID])
@@ -527,25 +524,38 @@ def test_add_missing_title_is_refused_without_prompting(runner: CliRunner, log_c
     assert "--title" in result.stderr
 
 
+_HINT = " (the default log, under the current folder: name one with -f FILE or $TIMELINE_FILE)"
+
+
 @pytest.mark.parametrize(
-    "command", [["show"], ["check"], ["stats"], ["actors"], ["add", *ADD_ARGS]]
+    ("command", "here", "why"),
+    [
+        (["show"], "", "cannot read: no such file"),
+        (["check"], "", "cannot read: no such file"),
+        (["stats"], "", "cannot read: no such file"),
+        (["actors"], "", "cannot read: no such file"),
+        (["show"], "data is a file", "cannot read: a part of the path is not a folder"),
+        (["add", *ADD_ARGS], "", "cannot write: folder 'data' does not exist"),
+        (["edit", "x", "--tag", "y"], "", "cannot write: folder 'data' does not exist"),
+        (["edit", "x", "--tag", "y"], "data/", "cannot write: no such file"),
+        (["rm", "x", "--yes"], "data/", "cannot write: no such file"),
+        (["actors", "rename", "a", "b"], "data/", "cannot write: no such file"),
+    ],
 )
 def test_a_first_run_in_another_folder_is_told_how_to_name_a_log(
-    runner: CliRunner, in_tmp: Path, command: list[str]
+    runner: CliRunner, in_tmp: Path, command: list[str], here: str, why: str
 ) -> None:
-    """No -f, no $TIMELINE_FILE, and no data/events.jsonl here: the error says how to name a
-    log (a writer, which would make the log, needs its folder)."""
+    """No -f, no $TIMELINE_FILE, and no data/events.jsonl here: the error is the one a named
+    log would get, then how to name a log; nothing is made."""
+    if here == "data/":
+        (in_tmp / "data").mkdir()
+    elif here:
+        (in_tmp / "data").write_text("")
     result = invoke(runner, command)
-    assert result.exit_code == 2
-    why = (
-        "cannot write: folder 'data' does not exist" if command[0] == "add"
-        else "cannot read: no such file"
-    )  # fmt: skip
-    assert result.stderr == (
-        f"timeline: data/events.jsonl: {why} (the default log, under the current folder: "
-        "name one with -f FILE or $TIMELINE_FILE)\n"
-    )
-    assert list(in_tmp.iterdir()) == []
+    assert (result.exit_code, result.stderr) == (2, f"timeline: data/events.jsonl: {why}{_HINT}\n")
+    assert sorted(p.name for p in in_tmp.rglob("*")) == (["data"] if here else [])
+    named = invoke(runner, [*command, "-f", "data/events.jsonl"])
+    assert named.stderr == f"timeline: data/events.jsonl: {why}\n"
 
 
 def test_add_missing_type_lists_the_types_on_one_line(runner: CliRunner, log_copy: Path) -> None:
@@ -559,6 +569,8 @@ def test_add_missing_type_lists_the_types_on_one_line(runner: CliRunner, log_cop
         + ", ".join(t.value for t in EventType)
         + " (see 'timeline add --help')\n"
     )
+    typed = invoke(runner, ["add", "-f", str(log_copy), *args, "--type", "ag  ree"])
+    assert "'ag  ree' is not a choice" in typed.stderr  # a value typed keeps its own spaces
 
 
 @pytest.mark.parametrize(
@@ -1676,6 +1688,20 @@ def test_edit_to_the_values_held_says_nothing_changed(runner: CliRunner, log_cop
     assert log_copy.read_bytes() == before
 
 
+@needs_dev_full
+def test_edit_to_the_values_held_with_a_full_stdout_says_it_left_the_event(
+    log_copy: Path, tmp_path: Path
+) -> None:
+    """Its id cannot be printed: the error says the event was left as it was, not changed."""
+    done = _timeline(["edit", "-f", str(log_copy), CLAIM_ID, "--status", "claimed"],
+                     shell_redirect=">/dev/full", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        f"timeline: left {CLAIM_ID} unchanged in {log_copy}, but cannot write to standard "
+        "output: no space left on device"
+    )
+
+
 def test_edit_empties_a_list_with_one_empty_value(runner: CliRunner, log_copy: Path) -> None:
     """'--tag ""' empties tags (as '--summary ""' clears the summary); a required list
     (actors, sources) cannot be emptied."""
@@ -1847,9 +1873,9 @@ def test_a_published_page_says_when_limit_cut_its_selection(runner: CliRunner, f
 def test_show_by_an_id_s_start_names_the_ids_that_start_so(
     runner: CliRunner, log_copy: Path, fmt: str
 ) -> None:
-    """`--id` keeps the id it names exactly; given an id's start (which edit takes), the view
-    is empty, and stderr says so and names the ids that start with it; an id no event has and
-    none starts with is said alone. A filter beside --id may rightly keep none: nothing said."""
+    """`--id` keeps the id it names exactly; given alone, ids that show nothing (an id's start,
+    which edit takes) are said on stderr, each with the ids that start with it. Something shown,
+    or a filter beside --id, which may rightly keep none: nothing said."""
     base = ["show", "-f", str(log_copy), "--format", fmt]
     start = invoke(runner, [*base, "--id", CLAIM_ID[:15]])
     assert start.exit_code == 0
@@ -1857,9 +1883,11 @@ def test_show_by_an_id_s_start_names_the_ids_that_start_so(
         f"timeline: --id: no event has the id {CLAIM_ID[:15]!r}; 1 id starts with it: {CLAIM_ID}\n"
     )
     assert CLAIM_ID not in start.stdout
-    none = invoke(runner, [*base, "--id", "nope", "--id", CLAIM_ID])
-    assert none.stderr == "timeline: --id: no event has the id 'nope'\n"
-    assert "Lukashenko claims Ukraine sent over 120,000 soldiers" in none.stdout
+    none = invoke(runner, [*base, "--id", "nope"])
+    assert (none.exit_code, none.stderr) == (0, "timeline: --id: no event has the id 'nope'\n")
+    some = invoke(runner, [*base, "--id", "nope", "--id", CLAIM_ID])
+    assert (some.exit_code, some.stderr) == (0, "")
+    assert "Lukashenko claims Ukraine sent over 120,000 soldiers" in some.stdout
     beside = invoke(runner, [*base, "--id", CLAIM_ID[:15], "--type", "accuse"])
     assert (beside.exit_code, beside.stderr) == (0, "")
 
@@ -1868,8 +1896,8 @@ def test_show_by_an_id_s_start_names_the_ids_that_start_so(
 def test_show_by_ids_alone_writes_what_the_fast_paths_write(
     runner: CliRunner, log_copy: Path, fmt: str
 ) -> None:
-    """Ids alone are read as a selection in every format (to say which no event has); what it
-    writes is what the format's own path writes (taken here with a filter that keeps all)."""
+    """Ids alone are watched for whether any is shown (to say which no event has): what the
+    view writes is what it writes unwatched (a filter beside them that keeps all)."""
     mapped = "2022-03-01-belarus-evacuates-kyiv-embassy"  # one with coordinates, for GeoJSON
     base = ["show", "-f", str(log_copy), "--format", fmt, "--id", CLAIM_ID, "--id", mapped]
     alone = invoke(runner, base)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import typer
 from typer.core import TyperGroup
 
-from timeline.errors import LineError, OutputError, TimelineError
+from timeline.errors import LineError, LogReadError, LogWriteError, OutputError, TimelineError
 
 if TYPE_CHECKING:
     from timeline.parsing import InvalidLine
@@ -113,9 +113,11 @@ class ExitGroup(TyperGroup):
     """The root command: turns every error into one line on stderr and an exit code."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        from timeline.cli.logs import forget_default
         from timeline.log.files import changes_finish, tell_lock_waits
 
         kwargs["standalone_mode"] = False
+        forget_default()  # a test's runner runs many commands in one process
         tell_lock_waits(say_lock_wait)
         with changes_finish():  # a Ctrl-C once a change is made: the command says what it did
             return self._main(*args, **kwargs)
@@ -135,16 +137,24 @@ class ExitGroup(TyperGroup):
             where = ctx.command_path if ctx is not None else self._command_path(args, kwargs)
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
             # click lists a missing option's choices a line each ("Choose from:\n\tagree,\n…"):
-            # one line, as every message is
-            message = " ".join(message.replace("Value error, ", "").split())
+            # one line, as every message is (a value typed keeps its own spaces)
+            message = message.replace("Value error, ", "").replace(":\n\t", ": ")
+            message = message.replace(",\n\t", ", ")
             say(f"{where}: {message} (see '{where} --help')")
             sys.exit(EXIT_ERROR)
         except typer.Abort:
             say("timeline: aborted")
             sys.exit(EXIT_INTERRUPTED)
         except TimelineError as exc:
-            for line in exc.messages() if isinstance(exc, LineError) else [str(exc)]:
-                say(line if isinstance(exc, LineError) else f"timeline: {line}")
+            from timeline.cli.logs import with_default_hint
+
+            if isinstance(exc, LineError):
+                for line in exc.messages():
+                    say(line)
+            elif isinstance(exc, (LogReadError, LogWriteError)):  # the log cannot be opened
+                say(f"timeline: {with_default_hint(str(exc))}")
+            else:
+                say(f"timeline: {exc}")
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             say("timeline: interrupted")

@@ -9,27 +9,36 @@ import stat
 DEFAULT_FILE = "data/events.jsonl"
 
 
-_NAME_ONE = "the default log, under the current folder: name one with -f FILE or $TIMELINE_FILE"
+class _Defaulted:
+    """Whether this command's log is the default one, which nobody named (``ExitGroup`` resets
+    it for each command): an error about that log then says how to name one."""
+
+    log = False
 
 
-def _given_or_default(given: list[str] | None, *, writing: bool = False) -> list[str]:
-    """The logs given, else $TIMELINE_FILE's, else the default one, which must be there (its
-    folder, for a writer, which makes the log): a first run in another folder is told how to
-    name a log, not only that data/events.jsonl is not there."""
+def _given_or_default(given: list[str] | None) -> list[str]:
     # $TIMELINE_FILE is one path, never split: a path may hold spaces, and git's REV:PATH a
     # colon, so neither os.pathsep nor whitespace could separate several.
-    logs = list(given or ()) or [os.environ.get("TIMELINE_FILE") or DEFAULT_FILE]
-    if logs == [DEFAULT_FILE] and not given and not os.environ.get("TIMELINE_FILE"):
-        from timeline.errors import LogReadError, LogWriteError
+    from_env = os.environ.get("TIMELINE_FILE")
+    _Defaulted.log = not given and not from_env
+    return list(given or ()) or [from_env or DEFAULT_FILE]
 
-        folder = os.path.dirname(DEFAULT_FILE)
-        if writing and not os.path.isdir(folder):
-            raise LogWriteError(
-                f"{DEFAULT_FILE}: cannot write: folder '{folder}' does not exist ({_NAME_ONE})"
-            )
-        if not writing and not os.path.lexists(DEFAULT_FILE):
-            raise LogReadError(f"{DEFAULT_FILE}: cannot read: no such file ({_NAME_ONE})")
-    return logs
+
+def forget_default() -> None:
+    """Before a command: no log yet."""
+    _Defaulted.log = False
+
+
+def with_default_hint(message: str) -> str:
+    """An error's message, with how to name a log when it is about the default one that
+    nobody named (a first run in another folder: 'data/events.jsonl: no such file' alone does
+    not say that a log can be named)."""
+    if _Defaulted.log and message.startswith(f"{DEFAULT_FILE}:"):
+        return (
+            f"{message} (the default log, under the current folder: name one with -f FILE or "
+            "$TIMELINE_FILE)"
+        )
+    return message
 
 
 def _same_log(spec: str) -> object:
@@ -92,7 +101,7 @@ def write_log(given: list[str] | None, command: str) -> str:
     from timeline.log.files import STDIN_UNWRITABLE
     from timeline.log.lines import STDIN
 
-    logs = _given_or_default(given, writing=True)
+    logs = _given_or_default(given)
     if len(logs) > 1:
         raise InputError(
             f"{command}: --file given {len(logs)} times: {command} changes one log "

@@ -176,7 +176,7 @@ def rename(
         own actor is the id it is to have ('russia', which reads as rus after 'rename russia
         rus'): else a rename could not be undone by renaming back. (OLD typed as a name, NEW
         reading as the same actor is one actor twice: 'rename Lukashenko lukashenko'.)"""
-        typed_as_id = literal_old == old_id
+        typed_as_id = old == old_id  # exactly: 'Russia' is a name, though it reads as russia
         if typed_as_id and read_new == old_id and literal_new not in (None, old_id):
             say(f"timeline: NEW: {visible(repr(new))} names {visible(old_id)}, whose id it "
                 f"becomes: {visible(literal_new)}")  # fmt: skip

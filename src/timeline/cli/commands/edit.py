@@ -111,7 +111,7 @@ def edit(
             refuse_not_yet(event, day)
         if flags.responds_to:
             check_references(event, known_ids(lines).events)
-        stored = line
+        stored, done = line, f"changed {event.id} in {log.name}"
         if event != current:
             stored = RawLine(line.lineno, replacement(line, event, before=current))
             owner_note = log.rewrite(stored.data if raw is line else raw.data for raw in lines)
@@ -119,7 +119,7 @@ def edit(
                 say(f"timeline: {owner_note}")
         else:  # the id is printed all the same: a script reads it either way
             say(f"timeline: {event.id}: unchanged (it holds these values already)")
+            done = f"left {event.id} unchanged in {log.name}"
     # --json: the line as stored, with what could act on a terminal escaped (same JSON value)
     as_stored = json_safe(stored.content.removeprefix(BOM).decode("utf-8"))
-    emit_after_change([as_stored if as_json else event.id],
-                      done=f"changed {event.id} in {log.name}")  # fmt: skip
+    emit_after_change([as_stored if as_json else event.id], done=done)

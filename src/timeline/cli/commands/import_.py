@@ -14,7 +14,8 @@ from timeline.cli.options import ActorsOpt, AsOfOpt, FileOpt, examples
 _UNKNOWN_SAID = 5  # actors the registry lacks, said a line each; the rest counted
 
 if TYPE_CHECKING:
-    from timeline.importing import OnProblem
+    from timeline.actors import Registry
+    from timeline.importing import OnProblem, Resolver
 
 EXAMPLES = examples(
     "timeline import new-events.jsonl",
@@ -118,15 +119,6 @@ def import_(
             )  # fmt: skip
             tell_in_line_order()
             refuse(found.count + conflicts.count)
-        if resolve is not None and registry is not None:  # names and aliases became ids
-            for value, id_ in resolve.renamed.items():
-                say(f"timeline: {name}: actor {value!r} is {id_}")
-            unknown = resolve.unknown  # imported as typed, as check reports them
-            for value, lineno in list(unknown.items())[:_UNKNOWN_SAID]:
-                say(f"{name}:{lineno}: warning: {registry.unknown(value)} (imported as typed)")
-            if len(unknown) > _UNKNOWN_SAID:
-                more = count(len(unknown) - _UNKNOWN_SAID, "other actor")
-                say(f"timeline: {name}: and {more} not in {registry.source} ('timeline check')")
         if not staged.lines:  # no valid event: no log is made for it
             if not found.count:
                 say(f"timeline: {name} holds no events: nothing imported")
@@ -204,6 +196,8 @@ def import_(
             raise
         lines_with = tell_held()
         imported = [event_id for event_id in staged.lines if event_id not in dropped]
+        if imported and resolve is not None and registry is not None:
+            say_registry_notes(resolve, registry, name=name)
         done = (
             f"imported {count(len(imported), 'event')} into {display_name(file)}"
             if imported
@@ -216,6 +210,23 @@ def import_(
             say(f"timeline: {done}; skipped {count(lines_with, 'line')} with problems")
             raise typer.Exit(EXIT_FOUND)
         say(done)
+
+
+def say_registry_notes(resolve: Resolver, registry: Registry, *, name: str) -> None:
+    """What the registry made of an import's actors, once it is imported: the names and
+    aliases stored as ids, and each actor it lacks (stored as typed, as check reports them)
+    with the line that first names it, ``_UNKNOWN_SAID`` at most, the rest counted."""
+    from timeline.cli.exits import say
+    from timeline.cli.output import count
+
+    for value, id_ in resolve.renamed.items():
+        say(f"timeline: {name}: actor {value!r} is {id_}")
+    unknown = resolve.unknown
+    for value, lineno in list(unknown.items())[:_UNKNOWN_SAID]:
+        say(f"{name}:{lineno}: warning: {registry.unknown(value)} (imported as typed)")
+    if len(unknown) > _UNKNOWN_SAID:
+        more = count(len(unknown) - _UNKNOWN_SAID, "other actor")
+        say(f"timeline: {name}: and {more} not in {registry.source} ('timeline check')")
 
 
 class _Refused(Exception):

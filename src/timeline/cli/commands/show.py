@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -107,23 +107,23 @@ def show(
     if output is not None:
         for log in logs:
             refuse_overwriting_log(output, log)
-    # By ids alone, the few events are read as a selection whatever the format, which says
-    # which ids no event has (a start of one, as edit takes, shows nothing here).
-    by_ids_alone = bool(flt.ids) and dataclasses.replace(flt, ids=()) == Filter()
-    if renderer.canonical is not None and not by_ids_alone:
+    # Ids alone that show nothing were likely an id's start (which edit takes): said below.
+    by_ids_alone = bool(flt.ids) and dataclasses.replace(flt, ids=()) == Filter() and limit is None
+    seen = _Seen()
+    if renderer.canonical is not None:
         with canonical_logs(
             logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
             on_more=warnings.more,
         ) as lines:  # fmt: skip
             warnings.finish()
-            emit(renderer.canonical(lines), to=output)
-        return
-    if renderer.line is not None and len(logs) == 1 and not by_ids_alone:  # see canonical_logs
+            emit(renderer.canonical(seen.watch(lines)), to=output)
+    elif renderer.line is not None and len(logs) == 1:  # several logs: merged as events below
         with selected_lines(
             logs[0], flt, line=renderer.line, strict=strict, reverse=reverse, limit=limit,
             on_invalid=warnings, on_more=warnings.more,
         ) as event_lines:  # fmt: skip
             warnings.finish()
+            event_lines = seen.watch(event_lines)
             head = [text.encode() for text in renderer.head]
             with_head: Iterable[bytes] = (
                 event_lines.after(head)  # still written on every core
@@ -131,46 +131,69 @@ def show(
                 else itertools.chain(head, event_lines)
             )
             emit(utf8_text(with_head, to=output), to=output)
-        return
-    about = formats.About(
-        title=title,
-        source=published_name(logs),
-        filters=(*flt.describe(), *(() if limit is None else (f"the latest {limit}",))),
-        since=flt.since,
-        until=flt.until,
-        generated=datetime.now(timezone.utc).replace(microsecond=0),
-        names=registry.names if registry is not None else {},
-    )
-    with selected_logs(
-        logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
-        on_more=warnings.more, piece=renderer.piece(about) if renderer.piece else None,
-    ) as selection:  # fmt: skip
-        warnings.finish()
-        rendered = renderer.render(selection, long=long, about=about)
-        emit(rendered, page=not no_pager, to=output)
-        if renderer.keyed_by:
-            repeated = selection.repeated_ids()
-            if repeated:
-                say(repeated_ids_warning(repeated, renderer.keyed_by))
-        shown = {event.id for event in selection.events}
-    if by_ids_alone and limit is None:
-        for missing in (event_id for event_id in flt.ids if event_id not in shown):
-            say(no_such_id_note(missing, logs))
-    for note in rendered.notes if isinstance(rendered, formats.TextLines) else ():
-        say(f"timeline: {note}")
+    else:
+        about = formats.About(
+            title=title,
+            source=published_name(logs),
+            filters=(*flt.describe(), *(() if limit is None else (f"the latest {limit}",))),
+            since=flt.since,
+            until=flt.until,
+            generated=datetime.now(timezone.utc).replace(microsecond=0),
+            names=registry.names if registry is not None else {},
+        )
+        with selected_logs(
+            logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
+            on_more=warnings.more, piece=renderer.piece(about) if renderer.piece else None,
+        ) as selection:  # fmt: skip
+            warnings.finish()
+            seen.any = bool(selection.events)
+            rendered = renderer.render(selection, long=long, about=about)
+            emit(rendered, page=not no_pager, to=output)
+            if renderer.keyed_by:
+                repeated = selection.repeated_ids()
+                if repeated:
+                    say(repeated_ids_warning(repeated, renderer.keyed_by))
+        for note in rendered.notes if isinstance(rendered, formats.TextLines) else ():
+            say(f"timeline: {note}")
+    if by_ids_alone and not seen.any:
+        for event_id in flt.ids:
+            say(no_such_id_note(event_id, logs))
+
+
+class _Seen:
+    """Whether a view showed any event: ``watch`` the lines it writes (kept by the readers of
+    a large log, their count is known before any is written)."""
+
+    def __init__(self) -> None:
+        self.any = False
+
+    def watch(self, lines: Iterable[bytes]) -> Iterable[bytes]:
+        from timeline.selection import KeptLines
+
+        if isinstance(lines, KeptLines):
+            self.any = len(lines) > 0
+            return lines
+        return self._watched(lines)
+
+    def _watched(self, lines: Iterable[bytes]) -> Iterator[bytes]:
+        for line in lines:
+            self.any = True
+            yield line
 
 
 def no_such_id_note(event_id: str, logs: list[str]) -> str:
     """That no event of ``logs`` has the id ``--id`` gave, and the ids that start with it: a
     start, which edit takes, is no id here (a filter keeps what it names exactly)."""
     from timeline.cli.output import count
-    from timeline.edits import ids_starting
+    from timeline.edits import ids_starting, may_name_anchors
     from timeline.log.sources import read_any_lines
     from timeline.text import short_repr, visible
 
-    starting = sorted(
-        {found for log in logs for found in ids_starting(read_any_lines(log), event_id)}
-    )
+    anchors = may_name_anchors(event_id)  # the lines read: those that may name such an id
+    found = {
+        i for log in logs for i in ids_starting(read_any_lines(log, anchors=anchors), event_id)
+    }
+    starting = sorted(found)
     note = f"timeline: --id: no event has the id {visible(short_repr(event_id))}"
     if not starting:
         return note
