@@ -562,3 +562,17 @@ def test_a_rename_from_a_name_to_the_same_actor_is_refused(
         f"timeline: rename: {old!r} and {new!r} are one actor already: {actor}"
     )
     assert (bundled.read_bytes(), (bundled.parent / "actors.toml").read_bytes()) == before
+
+
+def test_a_name_that_becomes_an_id_inside_another_actor_is_said(bundled: Path) -> None:
+    """A NEW read from OLD's own alias ("Belarus/KGB", given to russia) whose id would be a
+    part of another actor (belarus) is said: typed as the id, the move would be explicit."""
+    registry = bundled.parent / "actors.toml"
+    text = registry.read_text(encoding="utf-8")
+    registry.write_text(text.replace('"Kremlin"]', '"Kremlin", "Belarus/KGB"]'), encoding="utf-8")
+    done = run("actors", "rename", "russia", "Belarus/KGB", "-f", str(bundled), "--dry-run")
+    assert done.exit_code == 0, done.stderr
+    assert done.stderr.splitlines()[:2] == [
+        "timeline: NEW: 'Belarus/KGB' names russia, whose id it becomes: belarus/kgb",
+        "timeline: NEW: belarus/kgb is a part of belarus",
+    ]

@@ -180,6 +180,10 @@ def rename(
         if typed_as_id and read_new == old_id and literal_new not in (None, old_id):
             say(f"timeline: NEW: {visible(repr(new))} names {visible(old_id)}, whose id it "
                 f"becomes: {visible(literal_new)}")  # fmt: skip
+            whole = next((a for a in registry.actors if a != literal_new
+                          and is_part(literal_new, a)), None) if registry else None  # fmt: skip
+            if whole is not None:  # read from a name, not typed as an id: worth a word
+                say(f"timeline: NEW: {visible(literal_new)} is a part of {visible(whole)}")
             return literal_new
         if new != read_new:
             say(f"timeline: NEW: {visible(repr(new))} is {visible(read_new)}")
