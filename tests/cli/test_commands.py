@@ -1873,9 +1873,9 @@ def test_a_published_page_says_when_limit_cut_its_selection(runner: CliRunner, f
 def test_show_by_an_id_s_start_names_the_ids_that_start_so(
     runner: CliRunner, log_copy: Path, fmt: str
 ) -> None:
-    """`--id` keeps the id it names exactly; given alone, ids that show nothing (an id's start,
-    which edit takes) are said on stderr, each with the ids that start with it. Something shown,
-    or a filter beside --id, which may rightly keep none: nothing said."""
+    """`--id` keeps the id it names exactly; given alone, each id no event has (an id's start,
+    which edit takes) is said on stderr, with the ids that start with it. Every id shown, or a
+    filter beside --id, which may rightly keep none: nothing said."""
     base = ["show", "-f", str(log_copy), "--format", fmt]
     start = invoke(runner, [*base, "--id", CLAIM_ID[:15]])
     assert start.exit_code == 0
@@ -1885,9 +1885,11 @@ def test_show_by_an_id_s_start_names_the_ids_that_start_so(
     assert CLAIM_ID not in start.stdout
     none = invoke(runner, [*base, "--id", "nope"])
     assert (none.exit_code, none.stderr) == (0, "timeline: --id: no event has the id 'nope'\n")
-    some = invoke(runner, [*base, "--id", "nope", "--id", CLAIM_ID])
-    assert (some.exit_code, some.stderr) == (0, "")
+    some = invoke(runner, [*base, "--id", "nope", "--id", CLAIM_ID, "--id", CLAIM_ID])
+    assert (some.exit_code, some.stderr) == (0, "timeline: --id: no event has the id 'nope'\n")
     assert "Lukashenko claims Ukraine sent over 120,000 soldiers" in some.stdout
+    every = invoke(runner, [*base, "--id", CLAIM_ID, "--id", CLAIM_ID])
+    assert (every.exit_code, every.stderr) == (0, "")
     beside = invoke(runner, [*base, "--id", CLAIM_ID[:15], "--type", "accuse"])
     assert (beside.exit_code, beside.stderr) == (0, "")
 

@@ -107,7 +107,8 @@ def show(
     if output is not None:
         for log in logs:
             refuse_overwriting_log(output, log)
-    # Ids alone that show nothing were likely an id's start (which edit takes): said below.
+    # Ids alone that show fewer events than they name: the missing, likely an id's start
+    # (which edit takes), are said below.
     by_ids_alone = bool(flt.ids) and dataclasses.replace(flt, ids=()) == Filter() and limit is None
     seen = _Seen()
     if renderer.canonical is not None:
@@ -146,7 +147,7 @@ def show(
             on_more=warnings.more, piece=renderer.piece(about) if renderer.piece else None,
         ) as selection:  # fmt: skip
             warnings.finish()
-            seen.any = bool(selection.events)
+            seen.count = len(selection.events)
             rendered = renderer.render(selection, long=long, about=about)
             emit(rendered, page=not no_pager, to=output)
             if renderer.keyed_by:
@@ -155,35 +156,38 @@ def show(
                     say(repeated_ids_warning(repeated, renderer.keyed_by))
         for note in rendered.notes if isinstance(rendered, formats.TextLines) else ():
             say(f"timeline: {note}")
-    if by_ids_alone and not seen.any:
-        for event_id in flt.ids:
-            say(no_such_id_note(event_id, logs))
+    if by_ids_alone and seen.count < len(set(flt.ids)):  # fewer shown than named: which?
+        for event_id in dict.fromkeys(flt.ids):
+            missing = no_such_id_note(event_id, logs)
+            if missing is not None:
+                say(missing)
 
 
 class _Seen:
-    """Whether a view showed any event: ``watch`` the lines it writes (kept by the readers of
-    a large log, their count is known before any is written)."""
+    """How many events a view showed: ``watch`` the lines it writes (kept by the readers of a
+    large log, their count is known before any is written)."""
 
     def __init__(self) -> None:
-        self.any = False
+        self.count = 0
 
     def watch(self, lines: Iterable[bytes]) -> Iterable[bytes]:
         from timeline.selection import KeptLines
 
         if isinstance(lines, KeptLines):
-            self.any = len(lines) > 0
+            self.count = len(lines)
             return lines
         return self._watched(lines)
 
     def _watched(self, lines: Iterable[bytes]) -> Iterator[bytes]:
         for line in lines:
-            self.any = True
+            self.count += 1
             yield line
 
 
-def no_such_id_note(event_id: str, logs: list[str]) -> str:
+def no_such_id_note(event_id: str, logs: list[str]) -> str | None:
     """That no event of ``logs`` has the id ``--id`` gave, and the ids that start with it: a
-    start, which edit takes, is no id here (a filter keeps what it names exactly)."""
+    start, which edit takes, is no id here (a filter keeps what it names exactly); None when
+    an event has it."""
     from timeline.cli.output import count
     from timeline.edits import ids_starting, may_name_anchors
     from timeline.log.sources import read_any_lines
@@ -193,6 +197,8 @@ def no_such_id_note(event_id: str, logs: list[str]) -> str:
     found = {
         i for log in logs for i in ids_starting(read_any_lines(log, anchors=anchors), event_id)
     }
+    if event_id in found:
+        return None
     starting = sorted(found)
     note = f"timeline: --id: no event has the id {visible(short_repr(event_id))}"
     if not starting:
