@@ -128,6 +128,7 @@ class Registry:
     actors: Mapping[str, Actor]  # by id, in the file's order
     labels: Mapping[str, tuple[str, str]]  # key → (id, the label as written)
     _slugs: dict[str, str | None] = field(default_factory=dict, repr=False)
+    data: bytes = field(default=b"", repr=False)  # the file's bytes, as they were read
 
     def resolve(self, text: str) -> str | None:
         """The id ``text`` names (an id, a display name or an alias, in any case, with or
@@ -248,7 +249,7 @@ def parse_registry(data: bytes, *, source: str) -> Registry:
                     "a name or alias can belong to one actor only"
                 )
         actors[id_] = actor
-    return Registry(source, actors, labels)
+    return Registry(source, actors, labels, data=data)
 
 
 def _toml_error(message: str, source: str, lines: Mapping[str, int]) -> str:

@@ -576,3 +576,53 @@ def test_a_name_that_becomes_an_id_inside_another_actor_is_said(bundled: Path) -
         "timeline: NEW: 'Belarus/KGB' names russia, whose id it becomes: belarus/kgb",
         "timeline: NEW: belarus/kgb is a part of belarus",
     ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["add", *ADD, "--actor", "Lukashenko"],
+     ["edit", "2024-08-18-lukashenko-claims", "--target", "Lukashenko"],
+     ["actors", "rename", "belarus/president", "belarus/leader"],
+     ["import", "new.jsonl"]],
+    ids=["add", "edit", "rename", "import"],
+)  # fmt: skip
+def test_a_writer_that_waited_behind_a_rename_changes_nothing(
+    bundled: Path, command: list[str]
+) -> None:
+    """A writer reads the registry, then waits for the log's lock; a rename holding it changes
+    the registry (belarus/president is belarus/head now). Once it has the lock, the writer
+    finds the registry changed and stops, changing nothing: it would have stored
+    'belarus/president', an id the registry no longer holds (a fuzz of concurrent writers)."""
+    import subprocess
+    import sys
+
+    from timeline.log.files import lock_log
+
+    registry = bundled.parent / "actors.toml"
+    source = {"url": "https://example.org/a"}
+    event = {"id": "imported", "date": "2024-08-20", "title": "T", "type": "accuse",
+             "actors": ["Lukashenko"], "sources": [source]}  # fmt: skip
+    (bundled.parent / "new.jsonl").write_text(json.dumps(event) + "\n", encoding="utf-8")
+    with lock_log(bundled, create=False):
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "timeline", *command, "-f", str(bundled)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=bundled.parent,
+        )  # fmt: skip
+        assert writer.stderr is not None
+        said = ""
+        while "waiting for" not in said:  # it has read the registry, and waits for the lock
+            said = writer.stderr.readline()
+            assert said, "the writer ended without waiting"
+        text = registry.read_text(encoding="utf-8")
+        changed = text.replace('["belarus/president"]', '["belarus/head"]')
+        assert changed != text
+        registry.write_text(changed, "utf-8")
+        log_before = bundled.read_bytes()
+    out, err = writer.communicate(timeout=60)
+    assert writer.returncode == 2, (out, err)
+    assert err.splitlines()[-1] == (
+        f"timeline: {registry}: the actor registry changed while this command waited for the "
+        "log (an 'actors rename'?): nothing was changed; run the command again"
+    )
+    assert bundled.read_bytes() == log_before

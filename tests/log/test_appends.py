@@ -182,6 +182,15 @@ def hooked():
     if when == "after":
         os.kill(os.getpid(), signal.SIGINT)
 files.made = hooked
+if when == "at the end":  # once the command has returned: the process is ending
+    from timeline.cli import exits
+    real_main = exits.ExitGroup.main
+    def main_then_ctrl_c(self, *args, **kwargs):
+        try:
+            return real_main(self, *args, **kwargs)
+        finally:
+            os.kill(os.getpid(), signal.SIGINT)
+    exits.ExitGroup.main = main_then_ctrl_c
 sys.argv = ["timeline", *sys.argv[2:]]
 from timeline.cli import main
 main()
@@ -189,14 +198,16 @@ main()
 
 
 @pytest.mark.parametrize("command", ["add", "edit", "import"])
-@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("when", ["before", "after", "at the end"])
 def test_a_ctrl_c_undoes_a_change_before_it_is_made_and_not_after(
     tmp_path: Path, command: str, when: str
 ) -> None:
     """A Ctrl-C before the change is made (the append synced, the new file about to be renamed
     in) undoes it: the log as it was, no file left beside it, "interrupted", exit 130. One
     after it no longer stops the command, which says what it did and exits 0 (it exited 130
-    without a word, and an ``add`` run again stored its event twice)."""
+    without a word, and an ``add`` run again stored its event twice); nor does one once the
+    command has returned, as the process ends (it said "interrupted", exit 130, or ended by
+    the signal: 9 of 220 interrupted adds in a fuzz)."""
     log = tmp_path / "events.jsonl"
     base = BUNDLED.read_bytes()
     log.write_bytes(base)

@@ -119,7 +119,8 @@ class ExitGroup(TyperGroup):
         kwargs["standalone_mode"] = False
         forget_default()  # a test's runner runs many commands in one process
         tell_lock_waits(say_lock_wait)
-        with changes_finish():  # a Ctrl-C once a change is made: the command says what it did
+        # a Ctrl-C once a change is made: the command says what it did
+        with changes_finish(process_ends=_Process.ends_with_command):
             return self._main(*args, **kwargs)
 
     def _main(self, *args: Any, **kwargs: Any) -> Any:
@@ -202,8 +203,16 @@ def buffered(stream: TextIO) -> TextIO:
     )
 
 
+class _Process:
+    """Whether the process ends with the command it runs (the ``timeline`` command's does; a
+    test's runner runs many in one)."""
+
+    ends_with_command = False
+
+
 def run(app: typer.Typer) -> NoReturn:
     """Run ``app`` as the ``timeline`` command: the last resort against tracebacks."""
+    _Process.ends_with_command = True
     if sys.stderr is None:  # closed (2>&-): messages are lost, the work is not
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     if sys.stdin is None:  # closed (<&-): reads as empty

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-from timeline.errors import InputError
+from timeline.errors import ConflictError, InputError
 
 if TYPE_CHECKING:
     from timeline.actors import Registry
@@ -74,6 +74,23 @@ def _registry_in_git(logs: Sequence[str]) -> tuple[str, bytes] | None:
         if data is not None:
             return spec, data
     return None
+
+
+def refuse_changed(registry: Registry | None) -> None:
+    """Under the log's lock, before a change: the registry must be as it was read, before the
+    lock was taken. A command that waited there behind an ``actors rename`` would store a name
+    as an id the registry no longer holds, or rename what is renamed already."""
+    if registry is None:
+        return
+    try:
+        now: bytes | None = Path(registry.source).read_bytes()
+    except OSError:
+        now = None
+    if now != registry.data:
+        raise ConflictError(
+            f"{registry.source}: the actor registry changed while this command waited for the "
+            "log (an 'actors rename'?): nothing was changed; run the command again"
+        )
 
 
 def filter_ids(registry: Registry | None, flag: str, values: Sequence[str] | None) -> list[str]:

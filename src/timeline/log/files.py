@@ -209,9 +209,12 @@ _GUARDING = False  # whether a command of the CLI runs: see ``made``
 
 
 @contextlib.contextmanager
-def changes_finish() -> Iterator[None]:
+def changes_finish(*, process_ends: bool = False) -> Iterator[None]:
     """While a command of the CLI runs: a Ctrl-C that comes once its change is made (see
-    ``made``) is ignored, and Ctrl-C's handler is given back at the end."""
+    ``made``) is ignored, and Ctrl-C's handler is given back at the end; unless the process
+    ends with the command (``process_ends``): given back, a Ctrl-C in the process's last
+    moments would end it by the signal after the change was made and said, a failure to a
+    script, which would run an ``add`` again (9 of 220 interrupted adds, a fuzz)."""
     global _GUARDING
     interrupt = signal.getsignal(signal.SIGINT)
     _GUARDING = True
@@ -219,7 +222,8 @@ def changes_finish() -> Iterator[None]:
         yield
     finally:
         _GUARDING = False
-        if interrupt is not None and signal.getsignal(signal.SIGINT) is not interrupt:
+        changed = signal.getsignal(signal.SIGINT) is not interrupt
+        if interrupt is not None and changed and not process_ends:
             with contextlib.suppress(ValueError):  # not the main thread: nothing was changed
                 signal.signal(signal.SIGINT, interrupt)
 

@@ -117,7 +117,7 @@ def rename(
     from timeline.actors import is_part, renamed_registry
     from timeline.cli.exits import say
     from timeline.cli.output import count, emit, emit_after_change
-    from timeline.cli.registry import load_registry, registry_path
+    from timeline.cli.registry import load_registry, refuse_changed, registry_path
     from timeline.edits import events_naming, renamed_lines
     from timeline.errors import ConflictError, InputError, LogWriteError, TimelineError
     from timeline.formats.output import TextLines
@@ -224,6 +224,7 @@ def rename(
         say_if_joined(lines, old_id, changes)
     else:
         with lock_log(file, create=False) as log:
+            refuse_changed(registry)
             lines = list(log.raw_lines())
             old_id = chosen_old(lines)
             new_id = chosen_new(old_id)

@@ -74,7 +74,7 @@ def add(
     import dataclasses
 
     from timeline.cli.output import emit_after_change
-    from timeline.cli.registry import event_ids, load_registry
+    from timeline.cli.registry import event_ids, load_registry, refuse_changed
     from timeline.edits import check_references, refuse_not_yet, validated
     from timeline.errors import ConflictError, InputError
     from timeline.log.decoding import known_ids
@@ -98,6 +98,7 @@ def add(
     event = validated(obj, once=flags)
     refuse_not_yet(event, day)
     with lock_log(file, create=True) as log:
+        refuse_changed(registry)
         if id_ is not None or event.responds_to:
             known = known_ids(log.raw_lines())
             taken = known.taken(event.id, name=display_name(file))

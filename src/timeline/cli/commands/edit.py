@@ -71,7 +71,7 @@ def edit(
 
     from timeline.cli.exits import say
     from timeline.cli.output import emit_after_change
-    from timeline.cli.registry import event_ids, load_registry
+    from timeline.cli.registry import event_ids, load_registry, refuse_changed
     from timeline.edits import (
         check_references,
         find_line,
@@ -98,6 +98,7 @@ def edit(
         raise InputError("edit: nothing to change: give a field flag such as --status")
     day = today(as_of)
     with lock_log(file, create=False) as log:
+        refuse_changed(registry)
         lines = list(log.raw_lines())
         _, line = find_line(lines, event_id, name=log.name)
         try:

@@ -61,7 +61,7 @@ def import_(
 
     from timeline.cli.exits import EXIT_FOUND, fail, say
     from timeline.cli.output import count, emit_after_change, progress
-    from timeline.cli.registry import load_registry
+    from timeline.cli.registry import load_registry, refuse_changed
     from timeline.errors import InputError, LineError
     from timeline.importing import Resolver, final_lines, input_lines, review, stage, without
     from timeline.log.decoding import KnownIds, known_ids
@@ -163,6 +163,7 @@ def import_(
 
         try:
             with lock_log(file, create=True) as log:
+                refuse_changed(registry)
                 known = known_ids(log.raw_lines()) if staged.lines else KnownIds()
                 checked = review(
                     staged, known, name=name, log=log.name,
