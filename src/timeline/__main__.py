@@ -19,6 +19,9 @@ def main() -> NoReturn:
 
         run_command()
     except KeyboardInterrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # said: a second one would kill it
         if sys.stderr is not None:
             sys.stderr.write("timeline: interrupted\n")
         sys.exit(_INTERRUPTED)

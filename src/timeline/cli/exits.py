@@ -189,18 +189,26 @@ def writes_utf8(stream: TextIO) -> bool:
     return codecs.lookup(stream.encoding or "utf-8").name == "utf-8"
 
 
-def buffered(stream: TextIO) -> TextIO:
-    """``stream`` with a buffered writer under it, where Python gave it none (``python -u``,
-    ``PYTHONUNBUFFERED``): the bare file takes a short write (a full disk, a file size limit)
-    as done and drops the rest without an error, where the buffered writer writes the rest,
-    and so meets the error and raises it. Flushed at each line, as unbuffered output should.
-    Standard output only: a message cut short on stderr loses no data."""
+def buffer_stdout() -> None:
+    """Standard output with a buffered writer under it, where Python gave it none (``python
+    -u``, ``PYTHONUNBUFFERED``): the bare file takes a short write (a full disk, a file size
+    limit) as done and drops the rest without an error, where the buffered writer writes the
+    rest, and so meets the error and raises it. Flushed at each line, as unbuffered output
+    should. Standard output only: a message cut short on stderr loses no data."""
+    stream = sys.stdout
     if not isinstance(stream, io.TextIOWrapper) or not isinstance(stream.buffer, io.FileIO):
-        return stream
+        return
+    import signal
+
     encoding, errors = stream.encoding, stream.errors
-    return io.TextIOWrapper(
-        io.BufferedWriter(stream.detach()), encoding=encoding, errors=errors, line_buffering=True
-    )
+    # A Ctrl-C between the detach and the swap would leave sys.stdout detached, and Python's
+    # exit failing to flush it (status 120): held off until the swap is made.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        writer = io.BufferedWriter(stream.detach())
+        sys.stdout = io.TextIOWrapper(writer, encoding=encoding, errors=errors, line_buffering=True)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 class _Process:
@@ -220,7 +228,7 @@ def run(app: typer.Typer) -> NoReturn:
     if sys.stdout is None:  # closed (>&-): refuse before doing anything
         say("timeline: cannot write to standard output: it is closed")
         sys.exit(EXIT_ERROR)
-    sys.stdout = buffered(sys.stdout)
+    buffer_stdout()
     for stream in (sys.stdout, sys.stderr):
         # An output encoding that cannot hold every character (PYTHONIOENCODING=ascii, a C
         # locale): what it cannot hold is written as a \u escape rather than failing.

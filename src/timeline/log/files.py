@@ -211,10 +211,11 @@ _GUARDING = False  # whether a command of the CLI runs: see ``made``
 @contextlib.contextmanager
 def changes_finish(*, process_ends: bool = False) -> Iterator[None]:
     """While a command of the CLI runs: a Ctrl-C that comes once its change is made (see
-    ``made``) is ignored, and Ctrl-C's handler is given back at the end; unless the process
-    ends with the command (``process_ends``): given back, a Ctrl-C in the process's last
-    moments would end it by the signal after the change was made and said, a failure to a
-    script, which would run an ``add`` again (9 of 220 interrupted adds, a fuzz)."""
+    ``made``) is ignored, and Ctrl-C's handler is given back at the end. Unless the process
+    ends with the command (``process_ends``): then Ctrl-C is ignored from the command's end
+    on, its status decided. Given back, a Ctrl-C in the process's last moments would end it by
+    the signal, Python's handler reset as it shuts down, a failure to a script after a change
+    made and said, which would run an ``add`` again (9 of 220 interrupted adds, a fuzz)."""
     global _GUARDING
     interrupt = signal.getsignal(signal.SIGINT)
     _GUARDING = True
@@ -222,10 +223,10 @@ def changes_finish(*, process_ends: bool = False) -> Iterator[None]:
         yield
     finally:
         _GUARDING = False
-        changed = signal.getsignal(signal.SIGINT) is not interrupt
-        if interrupt is not None and changed and not process_ends:
+        end_with = signal.SIG_IGN if process_ends else interrupt
+        if end_with is not None and signal.getsignal(signal.SIGINT) is not end_with:
             with contextlib.suppress(ValueError):  # not the main thread: nothing was changed
-                signal.signal(signal.SIGINT, interrupt)
+                signal.signal(signal.SIGINT, end_with)
 
 
 def made() -> None:
