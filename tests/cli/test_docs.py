@@ -36,3 +36,24 @@ def test_the_exit_code_table_lists_the_codes_the_cli_uses() -> None:
     table = re.findall(r"^\| (\d+) \|", README, flags=re.MULTILINE)
     expected = {EXIT_OK, EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED}
     assert sorted(int(code) for code in table) == sorted(expected)
+
+
+def _github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped (hyphens and
+    underscores kept), each space a hyphen."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_every_link_within_the_readme_leads_to_a_heading() -> None:
+    """'(#anchor)' links (the contents line, cross-references) name headings that exist,
+    outside code blocks (a Markdown brief shown as an example has headings of its own)."""
+    headings, fenced = [], False
+    for line in README.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            headings.append(_github_anchor(line.lstrip("#")))
+    links = re.findall(r"\]\(#([^)]+)\)", README)
+    assert links, "the README links within itself"
+    assert sorted(set(links) - set(headings)) == []
