@@ -142,7 +142,7 @@ class Resolver:
                     self._unknown[value] = lineno
         return tuple(dict.fromkeys(ids[v] or v for v in values))
 
-    def __call__(self, event: EventLike, lineno: int = 0) -> EventLike:
+    def __call__(self, event: EventLike, lineno: int) -> EventLike:
         actors = self._resolved(event.actors, lineno)
         targets = self._resolved(event.targets, lineno)
         if (actors, targets) == (event.actors, event.targets):

@@ -68,6 +68,8 @@ def visible_address(address: str) -> str:
     """An address (a source's URL) as ``visible`` shows text, and each default-ignorable
     character in it as an escape too: an address that is no link for holding one would read
     as another ('example.org' for 'exa\\u200bmple.org'), and not show why it is no link."""
+    if address.isascii():  # none is ASCII: nearly every address, a CSV row each, at once
+        return visible(address)
     return _UNSEEN.sub(_escape, visible(address))
 
 

@@ -626,3 +626,23 @@ def test_a_writer_that_waited_behind_a_rename_changes_nothing(
         "log (an 'actors rename'?): nothing was changed; run the command again"
     )
     assert bundled.read_bytes() == log_before
+
+
+def test_a_registry_unchanged_passes_and_one_removed_or_rewritten_is_refused(
+    bundled: Path,
+) -> None:
+    """``refuse_changed`` under the lock: the bytes as read pass; a registry rewritten, or
+    removed, while the writer waited is refused (nothing to resolve names against)."""
+    from timeline.cli.registry import load_registry, refuse_changed
+    from timeline.errors import ConflictError
+
+    registry_file = bundled.parent / "actors.toml"
+    registry = load_registry(None, str(bundled))
+    refuse_changed(registry)
+    refuse_changed(None)  # no registry: nothing to compare
+    registry_file.write_bytes(registry_file.read_bytes() + b"\n")
+    with pytest.raises(ConflictError, match="the actor registry changed"):
+        refuse_changed(registry)
+    registry_file.unlink()
+    with pytest.raises(ConflictError, match="the actor registry changed"):
+        refuse_changed(registry)

@@ -117,14 +117,15 @@ def show(
             on_more=warnings.more,
         ) as lines:  # fmt: skip
             warnings.finish()
-            emit(renderer.canonical(seen.watch(lines)), to=output)
+            emit(renderer.canonical(seen.watch(lines) if by_ids_alone else lines), to=output)
     elif renderer.line is not None and len(logs) == 1:  # several logs: merged as events below
         with selected_lines(
             logs[0], flt, line=renderer.line, strict=strict, reverse=reverse, limit=limit,
             on_invalid=warnings, on_more=warnings.more,
         ) as event_lines:  # fmt: skip
             warnings.finish()
-            event_lines = seen.watch(event_lines)
+            if by_ids_alone:
+                event_lines = seen.watch(event_lines)
             head = [text.encode() for text in renderer.head]
             with_head: Iterable[bytes] = (
                 event_lines.after(head)  # still written on every core
@@ -165,7 +166,8 @@ def show(
 
 class _Seen:
     """How many events a view showed: ``watch`` the lines it writes (kept by the readers of a
-    large log, their count is known before any is written)."""
+    large log, their count is known before any is written), only where the count is wanted
+    (each line of a small log would pass through it)."""
 
     def __init__(self) -> None:
         self.count = 0
