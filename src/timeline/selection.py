@@ -43,8 +43,9 @@ EventLine = Callable[[EventLike, Responses], str]
 """An event's line of text in a view (``formats.SHOW``), given what the log says of it."""
 Piece = Callable[[EventLike], str | None]
 """An event's part of a view as if no event answered it, rendered by the readers of a log
-(``Selection.pieces``); None when it depends on others all the same (say, on those it
-answers)."""
+(``Selection.pieces``), for a view that depends on the rest of the log only through the
+rejections (``Responses.rejected``: the readers read only those of the answers); None when
+it depends on others all the same (say, on those it answers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -729,10 +730,11 @@ def view_range(
     """The work of one reader of a log for a view: with a filter, only the candidate lines
     are read, then the lines that answer others (both at the speed of a search). With
     ``line``, each matching event's line is rendered into the reader's spool (the file
-    ``spools`` gives for ``start``) as if nothing disputed it, and of the answers only the
-    rejections are read, all that such a line depends on (see ``selected_lines``); with
-    ``piece``, its piece, and every answer is read: only those that answer a matching event
-    are checked when the view shows this log ``alone`` (see ``_unchecked_answers``)."""
+    ``spools`` gives for ``start``) as if nothing disputed it, or with ``piece`` its piece,
+    and of the answers only the rejections are read, all that such a line or piece depends
+    on (see ``selected_lines``, ``Piece``). Else every answer is read: only those that answer
+    a matching event are checked when the view shows this log ``alone`` (see
+    ``_unchecked_answers``)."""
     responses, answers = Responses(), set[str]()
     spool = None if (line is None and piece is None) or spools is None else Aside(spools[start])
 
@@ -758,9 +760,9 @@ def view_range(
     )  # fmt: skip
     # The answers among the lines the filter's reading parsed are noted; of the rest, those
     # whose bytes show it (it parsed every line with an escape that could hide a needle). A
-    # rendered line depends only on the rejections among them: searching for those (often
-    # fewer; one block search) is cheaper than for every answer (two).
-    if spool is not None and piece is None:
+    # rendered line or piece depends only on the rejections among them: searching for those
+    # (often fewer; one block search) is cheaper than for every answer (two).
+    if spool is not None:
         anchors, want_answer = _SHOWN_REJECTIONS, _answering_rejection
     elif alone:  # the kept lines' answers are noted: they were read whole
         unchecked = _unchecked_answers(fd, start, end, responses, skip=set(kept.offsets))

@@ -9,11 +9,19 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from conftest import ShowBothWays
+from strategies import events as any_event
 from timeline.formats import About, TextLines, acled
+from timeline.formats.csv import spreadsheet_safe
+from timeline.formats.urls import web_url
 from timeline.model import Event
 from timeline.query import Responses, order
 from timeline.selection import Selection
+from timeline.text import visible
 
 MakeEvent = Callable[..., Event]
 MADE = datetime(2024, 8, 30, 12, 0, tzinfo=timezone.utc)  # 1725019200
@@ -193,3 +201,106 @@ def test_the_readers_rows_are_the_serial_ones(
     assert rows(forked.stdout) == rows(serial.stdout)
     status = {r["event_id_cnty"]: r["timeline_status"] for r in rows(forked.stdout)}
     assert status["claim"] == "disputed" and len(status) == 62
+
+
+def _safe(text: str | None, *, keep_newlines: bool = False) -> str:
+    return spreadsheet_safe(visible(text or "", keep_newlines=keep_newlines))
+
+
+def _cell_by_cell(event: Event) -> list[str]:
+    """A row with each text cell and each item of a list made safe on its own, one by one:
+    what ``acled.row`` does at once when it finds nothing to change."""
+    place = event.location
+
+    def joined(values: Any) -> str:
+        return "; ".join(_safe(value) for value in values if value)
+
+    urls = [web_url(s.url) for s in event.sources]
+    return [
+        _safe(event.id), event.date.isoformat(), str(event.date.year),
+        {"day": "1", "week": "2", "month": "3"}.get(event.precision, ""),
+        _safe(event.actors[0]), joined(event.actors[1:]),
+        _safe(event.targets[0] if event.targets else ""), joined(event.targets[1:]),
+        _safe(place.country if place else ""), _safe(place.name if place else ""),
+        repr(place.lat) if place and place.lat is not None else "",
+        repr(place.lon) if place and place.lon is not None else "",
+        joined(dict.fromkeys(s.publisher or s.title for s in event.sources)),
+        _safe(event.title + (" — " + event.summary if event.summary else ""), keep_newlines=True),
+        joined(event.tags), "", event.precision.value,
+        event.end.isoformat() if event.end else "", _safe(event.title), event.type.value,
+        event.status.value, joined(event.responds_to),
+        _safe(next((url for url in urls if url is not None), "")),
+    ]  # fmt: skip
+
+
+@st.composite
+def _risky_texts(draw: st.DrawFn) -> dict[str, Any]:
+    """Every text of an event that the row writes, of the characters that a spreadsheet runs
+    and the list separator, printable or with characters that ``visible`` escapes: the cases
+    where the one check of a row must find something (or nothing)."""
+    risky = draw(st.booleans())
+    ids = r"[=+@a][a=+-]{0,4}" if risky else r"a[a=+-]{0,4}"
+    starts = "=+-@ a" if risky else "a;"
+    rest = "=+-@ a;" if draw(st.booleans()) else "=+-@ a;\t\n\u202e\x1b"
+    text = st.builds(
+        str.__add__, st.sampled_from(starts), st.text(st.sampled_from(rest), max_size=4)
+    ).filter(str.strip)
+    one_line = text.filter(lambda t: "\n" not in t)
+    source = {"title": text, "publisher": st.none() | text}
+    return {
+        "id": draw(st.from_regex(ids, fullmatch=True)),
+        "title": draw(one_line),
+        "summary": draw(st.none() | text),
+        "tags": draw(st.lists(text, max_size=3)),
+        "location": draw(st.fixed_dictionaries({"name": text, "lat": st.floats(-90, 90)})),
+        "sources": draw(
+            st.lists(
+                st.fixed_dictionaries(source, optional={"url": st.just("https://a.example")}),
+                min_size=1,
+                max_size=3,
+            )
+        ),
+    }
+
+
+@settings(max_examples=300)
+@given(event=any_event(), texts=_risky_texts())
+def test_a_row_is_each_cell_made_safe_on_its_own(event: Event, texts: dict[str, Any]) -> None:
+    """The one check of a whole row (printable, no text or item that may start a formula)
+    agrees with making each cell and each list item safe on its own, for any event."""
+    assume(texts.get("id") not in event.responds_to)
+    event = Event.model_validate({**event.model_dump(), **texts})
+    assert acled.row(event, Selection([event], Responses()), made=None) == _cell_by_cell(event)
+
+
+_ONE_TEXT = {
+    "id": lambda text: {"id": text},
+    "title": lambda text: {"title": text},
+    "summary": lambda text: {"summary": text},
+    "second tag": lambda text: {"tags": ["ok", text]},
+    "place": lambda text: {"location": {"name": text}},
+    "publisher": lambda text: {"sources": [{"title": "t", "publisher": text}]},
+    "second publisher": lambda text: {
+        "sources": [{"title": "t", "publisher": "p"}, {"title": "t", "publisher": text}]
+    },
+    "second answer": lambda text: {"responds_to": ["ok", text]},
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        (field, text)
+        for field in _ONE_TEXT
+        for text in ("=x", "+x", "-x", "@x", " =x", "x\x1b", "x\u202e")
+        # an id is printable, without spaces, and does not start with '-'
+        if field not in ("id", "second answer") or text.startswith(("=", "+", "@"))
+    ],
+)
+def test_one_text_that_needs_making_safe_is_found_in_a_row(
+    make_event: MakeEvent, field: str, text: str
+) -> None:
+    """A row whose every other text is plain and one text (or one item of a list) would run
+    in a spreadsheet, or holds a character to escape: that one is made safe."""
+    event = make_event(**_ONE_TEXT[field](text))
+    assert acled.row(event, Selection([event], Responses()), made=None) == _cell_by_cell(event)

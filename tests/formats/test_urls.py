@@ -49,6 +49,9 @@ _PIECES = st.sampled_from(
 @example("https://@/")
 @example("https://.")
 @example("https://[::1]/")
+@example("https://a.example/a b")  # ASCII, yet no link: a space, a control, DEL
+@example("https://a.example/a\tb")
+@example("https://a.example/a\x7f")
 def test_a_link_is_made_of_exactly_the_urls_urlsplit_calls_web_addresses(url: str) -> None:
     """The quick look at a URL's start (``_PLAIN_WEB_URL``) never makes a link of one that
     ``urlsplit`` would not, and misses none."""

@@ -91,7 +91,8 @@ class ShowFormat:
     (``selection.selected_lines``). ``piece``, given the ``About`` that ``render`` will get (the
     display names, the time of making), renders an event's piece of ``render``'s output for
     the readers to render as they read (``selection.selected``), which ``render`` takes from
-    ``Selection.pieces``."""
+    ``Selection.pieces``, for a format that depends on the other events only through the
+    rejections (``Responses.rejected``, ``is_disputed``): only those are read of the answers."""
 
     render: ShowRenderer
     canonical: Callable[[Iterable[bytes]], Output] | None = None

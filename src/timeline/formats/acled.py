@@ -23,15 +23,13 @@ are left as they are (a negative latitude is a number, not a formula).
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.csv import safe_cells
+from timeline.formats.csv import csv_row, safe_cells
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
@@ -68,52 +66,70 @@ def _number(value: float | None) -> str:
 def row(event: EventLike, selection: Selection, *, made: datetime | None) -> list[str]:
     """The cells of one event, in ``COLUMNS`` order, each made safe (``csv.safe_cells``)."""
     location = event.location
-    notes = event.title + (f" — {event.summary}" if event.summary else "")
-    return safe_cells(
-        [
-            event.id,
-            event.date.isoformat(),
-            str(event.date.year),
-            _TIME_PRECISION.get(event.precision, ""),
-            event.actors[0],
-            _joined(event.actors[1:]),
-            event.targets[0] if event.targets else "",
-            _joined(event.targets[1:]),
-            location.country or "" if location else "",
-            location.name or "" if location else "",
-            _number(location.lat if location else None),
-            _number(location.lon if location else None),
-            _joined(dict.fromkeys(source.publisher or source.title for source in event.sources)),
-            notes,
-            _joined(event.tags),
-            "" if made is None else str(int(made.timestamp())),
-            event.precision.value,
-            event.end.isoformat() if event.end else "",
-            event.title,
-            event.type.value,
-            status_of(event, selection.responses).value,
-            _joined(event.responds_to),
-            first_web_url([source.url for source in event.sources]) or "",
-        ],
-        texts=_TEXTS,
-    )
+    sources = event.sources
+    publishers = dict.fromkeys(source.publisher or source.title for source in sources)
+    lists = (event.actors[1:], event.targets[1:], publishers, event.tags, event.responds_to)
+    # ACLED's timeline_* and date cells are written by us; the text cells (and each item of
+    # a list) are the log's, to be made safe: at once when the whole row is printable and
+    # no text or item can start a formula (``_MAY_RUN``), as nearly every row is
+    texts = [
+        event.id,
+        event.actors[0],
+        event.targets[0] if event.targets else "",
+        location.country or "" if location else "",
+        location.name or "" if location else "",
+        event.title + (f" — {event.summary}" if event.summary else ""),
+        event.title,
+        first_web_url([source.url for source in sources]) or "",
+        *("; ".join(filter(None, values)) for values in lists),
+    ]
+    heads = [text[:1] for text in texts[:8]]
+    heads += [value[:1] for values in lists for value in values if value]
+    if "".join(texts).isprintable() and _MAY_RUN.isdisjoint(heads):
+        event_id, actor, target, country, place, notes, title, url, *joined = texts
+        assoc_actors, assoc_targets, publisher, tags, answered = joined
+    else:
+        event_id, actor, target, country, place, notes, title, url = safe_cells(
+            texts[:8], texts=(5,)
+        )
+        assoc_actors, assoc_targets, publisher, tags, answered = map(_joined, lists)
+    return [
+        event_id,
+        event.date.isoformat(),
+        str(event.date.year),
+        _TIME_PRECISION.get(event.precision, ""),
+        actor,
+        assoc_actors,
+        target,
+        assoc_targets,
+        country,
+        place,
+        _number(location.lat if location else None),
+        _number(location.lon if location else None),
+        publisher,
+        notes,
+        tags,
+        "" if made is None else str(int(made.timestamp())),
+        event.precision.value,
+        event.end.isoformat() if event.end else "",
+        title,
+        event.type.value,
+        status_of(event, selection.responses).value,
+        answered,
+        url,
+    ]
 
 
-_TEXTS = frozenset({COLUMNS.index("notes")})  # its line breaks kept (the summary's)
+# The starts of a text that ``csv.spreadsheet_safe`` may change, in a printable text (whose
+# only space is " ")
+_MAY_RUN = frozenset("-=+@ ")
 
 
 _ROWS_A_CHUNK = 256  # rows joined into one text to write
 
 
-def _csv_row(cells: list[str]) -> str:
-    """One row of CSV, its line end included (a cell may hold line breaks, quoted)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
-
-
 def _row_text(event: EventLike, selection: Selection, made: datetime | None) -> str:
-    return _csv_row(row(event, selection, made=made))
+    return csv_row(row(event, selection, made=made)) + "\n"
 
 
 def _piece(event: EventLike, *, made: datetime | None) -> str:
@@ -132,7 +148,7 @@ def _chunks(selection: Selection, about: About) -> Iterator[str]:
     def line(event: EventLike) -> str:
         return _row_text(event, selection, made)
 
-    rows = [_csv_row(list(COLUMNS))]
+    rows = [csv_row(COLUMNS) + "\n"]
     # a row depends on the rest of the log only through a rejection of its claim
     for _, text in selection.pieces(line, redo=selection.responses.rejected):
         rows.append(text)

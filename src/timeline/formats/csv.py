@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import re
+import types
 from collections.abc import Container, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -93,23 +94,16 @@ def events(selection: Selection, *, long: bool = False, about: About = About()) 
     return TextLines(itertools.chain([HEADER], rows))
 
 
-class _Rows:
-    """CSV rows as text, one at a time (each without its newline)."""
-
-    def __init__(self) -> None:
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\n")
-
-    def __call__(self, cells: Iterable[str]) -> str:
-        buffer = self._buffer
-        buffer.seek(0)
-        buffer.truncate()
-        self._writer.writerow(cells)
-        return buffer.getvalue().removesuffix("\n")
+def csv_row(cells: Iterable[str]) -> str:
+    """A row of CSV as text, without its newline (a cell's line breaks are quoted)."""
+    row: str = _WRITER.writerow(cells)
+    return row.removesuffix("\n")
 
 
-_row = _Rows()
-HEADER = _row(CSV_COLUMNS)
+# A csv writer returns what its file's ``write`` returns: writing to ``str`` hands back the
+# row's text, with no buffer to fill and empty again
+_WRITER = csv.writer(types.SimpleNamespace(write=str), lineterminator="\n")
+HEADER = csv_row(CSV_COLUMNS)
 
 
 def event_row(event: EventLike, responses: Responses) -> str:
@@ -124,7 +118,7 @@ def event_row(event: EventLike, responses: Responses) -> str:
         source.publisher or "", source.title or "", visible_address(source.url or ""),
         source.quote or "", *_place(event.location),
     )  # fmt: skip
-    return _row(safe_cells(row, texts=_TEXTS))
+    return csv_row(safe_cells(row, texts=_TEXTS))
 
 
 _TEXTS = frozenset({CSV_COLUMNS.index("summary"), CSV_COLUMNS.index("source_quote")})

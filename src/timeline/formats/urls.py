@@ -25,7 +25,10 @@ def web_url(url: str | None) -> str | None:
     """``url`` when it may be a link: an http or https URL with a host (a name with a letter
     or digit in it), and nothing in it that a reader cannot see; ``None`` otherwise
     (``javascript:``, ``data:``, ``file:``, ``https://:80/``, text)."""
-    if url is None or _NOT_IN_LINK.search(url):
+    if url is None:
+        return None
+    # an ASCII address (nearly every one) holds none of them when printable and unspaced
+    if not (url.isascii() and url.isprintable() and " " not in url) and _NOT_IN_LINK.search(url):
         return None
     if _PLAIN_WEB_URL.match(url):
         return url
