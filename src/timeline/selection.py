@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import re
 from array import array
@@ -857,8 +858,9 @@ class KeptEvents(Sequence[EventLike]):
         self, render: Callable[[EventLike], str], redo: Collection[str]
     ) -> Iterator[tuple[int, str]]:
         """``Selection.pieces``: with ``_PARALLEL_RUNS`` runs of events or more to render
-        (and two CPUs or more), forked workers make the pieces, ``RENDER_RUN`` events at a
-        time (see ``parallel.ordered_map``)."""
+        (and two CPUs or more), forked workers make those pieces, ``RENDER_RUN`` events at a
+        time (see ``parallel.ordered_map``), while the pieces the readers stored are read
+        here (sent back by a worker, they would cost more than they take to read)."""
         kept, ranked, places, log_fd = self._kept, self._ranked, self._kept.places, self._fd
         again = {hash(event_id) for event_id in redo}  # or whose id's hash is that of one
         from_spool = _spool_reader(self._spools)
@@ -869,17 +871,19 @@ class KeptEvents(Sequence[EventLike]):
                 yield render(kept.event(at, log_fd)) if text is None else text.decode()
 
         size = RENDER_RUN
-        to_render = sum(1 for at in ranked if not kept.stored(at, again))
-        if to_render < _PARALLEL_RUNS * size or parallel.workers() < 2:
+        to_render = [at for at in ranked if not kept.stored(at, again)]
+        if len(to_render) < _PARALLEL_RUNS * size or parallel.workers() < 2:
             yield from zip((places[at] for at in ranked), texts(ranked), strict=True)
             return
 
         def run(k: int) -> list[str]:
-            return list(texts(ranked[k * size : (k + 1) * size]))
+            return [render(kept.event(at, log_fd)) for at in to_render[k * size : (k + 1) * size]]
 
-        for k, made in enumerate(parallel.ordered_map(run, -(-len(ranked) // size))):
-            run_places = (places[at] for at in ranked[k * size : (k + 1) * size])
-            yield from zip(run_places, made, strict=True)
+        runs = parallel.ordered_map(run, -(-len(to_render) // size))
+        made = itertools.chain.from_iterable(runs)  # in the order of ``ranked``, as needed
+        stored = kept.stored_texts(ranked, from_spool, again=again)
+        for at, text in zip(ranked, stored, strict=True):
+            yield places[at], next(made) if text is None else text.decode()
 
     def runs(self, work: Callable[[Sequence[EventLike]], R]) -> Iterator[R]:
         """``Selection.runs``."""
@@ -1004,16 +1008,16 @@ def _lines_of_ids(fd: int, start: int, end: int, wanted: set[bytes]) -> Iterator
         # The newlines before the block's last byte: each begins a line of the block.
         ids = _IDS_AT_NEWLINES.findall(block, 0, cut - 1)
         if first is not None and first.group(1) and b"" not in ids:
-            if first.group(1) in wanted or not wanted.isdisjoint(ids):  # lines to read
-                leading = [(0, first)]
-                leading += (
-                    (found.start() + 1, found)
-                    for found in _IDS_AFTER_NEWLINES.finditer(block, 0, cut)
-                )
-                for line_start, found in leading:
-                    if found.group(1) in wanted:
-                        line_end = (block.find(b"\n", line_start, cut) + 1) or cut
-                        yield RawLine(0, block[line_start:line_end], base + line_start)
+            hits = [at for at, found in enumerate(ids) if found in wanted]  # line at + 1
+            if first.group(1) in wanted or hits:  # lines to read
+                # where each line starts: after the lengths of those before it, and newlines
+                lengths = map((1).__add__, map(len, block.split(b"\n")))
+                starts = list(itertools.accumulate(lengths, initial=0))
+                for line_start in ([0] if first.group(1) in wanted else []) + [
+                    starts[at + 1] for at in hits
+                ]:
+                    line_end = (block.find(b"\n", line_start, cut) + 1) or cut
+                    yield RawLine(0, block[line_start:line_end], base + line_start)
         else:
             line_start = 0
             while line_start < cut:

@@ -11,6 +11,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -1310,7 +1311,7 @@ def _file_size_limit(size: int) -> Callable[[], None]:
     return limit
 
 
-@pytest.mark.parametrize("fmt", ["markdown", "html", "ics", "timelinejs", "rich", "json"])
+@pytest.mark.parametrize("fmt", ["markdown", "html", "ics", "rich", "json"])
 def test_output_cut_short_by_a_file_size_limit_is_an_error(
     fmt: str, unbuffered: bool, log_copy: Path, tmp_path: Path
 ) -> None:
@@ -1331,13 +1332,34 @@ def test_output_cut_short_by_a_file_size_limit_is_an_error(
     assert out.stat().st_size == 4096
 
 
+@pytest.mark.parametrize("fmt", ["timelinejs", "acled", "csv"])
+def test_a_file_size_limit_met_by_the_readers_spool_is_one_line(
+    fmt: str, log_copy: Path, tmp_path: Path
+) -> None:
+    """The readers of a log set the lines or pieces they render aside in a temporary file
+    (TimelineJS's slides, ACLED's and CSV's rows): a size limit met there is exit 2 and one
+    line that names the folder, before any output is written."""
+    out = tmp_path / "out"
+    with out.open("wb") as fh:
+        done = subprocess.run(
+            [sys.executable, "-m", "timeline", "show", "-f", str(log_copy), "--format", fmt],
+            stdout=fh, stderr=subprocess.PIPE, text=True, env=_python_env(unbuffered=False),
+            cwd=tmp_path, preexec_fn=_file_size_limit(4096),
+        )  # fmt: skip
+    folder = tempfile.gettempdir()
+    assert (done.returncode, done.stderr) == (
+        2, f"timeline: cannot write a temporary file in {folder}: file too large\n"
+    )  # fmt: skip
+    assert out.stat().st_size == 0
+
+
 @pytest.mark.parametrize("args", [["show"], ["show", "--actor", "belarus"], ["check"]])
 def test_standard_input_that_cannot_be_read_is_one_line(args: list[str], tmp_path: Path) -> None:
     """Standard input open for writing only: copying it for the readers fails in one line,
     exit 2."""
     done = _timeline([*args, "-f", "-"], shell_redirect="0>stdin.txt", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (
-        2, "timeline: <stdin>: cannot read: Bad file descriptor\n"
+        2, "timeline: <stdin>: cannot read: bad file descriptor\n"
     )  # fmt: skip
 
 

@@ -93,8 +93,9 @@ def output_error(exc: OSError) -> Exception:
     if exc.errno not in _OUTPUT_ERRNOS:
         return exc
     discard_output()  # what is still buffered would fail again when Python exits
-    reason = (exc.strerror or str(exc)).lower()
-    return OutputError(f"cannot write to standard output: {reason}")
+    from timeline.log.lines import os_reason
+
+    return OutputError(f"cannot write to standard output: {os_reason(exc)}")
 
 
 def discard_output() -> None:

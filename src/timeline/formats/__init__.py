@@ -114,7 +114,10 @@ SHOW: dict[Format, ShowFormat] = {
     ),
     Format.MARKDOWN: ShowFormat(_on_call("markdown", "events"), titled=True),
     Format.TIMELINEJS: ShowFormat(
-        _on_call("timelinejs", "events"), titled=True, keyed_by="unique_id"
+        _on_call("timelinejs", "events"),
+        piece=_on_call("timelinejs", "piece"),
+        titled=True,
+        keyed_by="unique_id",
     ),
     Format.ICS: ShowFormat(_on_call("ics", "events"), titled=True, keyed_by="UID"),
     Format.GEOJSON: ShowFormat(_on_call("geojson", "events"), piece=_on_call("geojson", "piece")),

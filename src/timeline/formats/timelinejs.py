@@ -21,6 +21,7 @@ The JSON is written a slide a line, so a long selection streams.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from collections.abc import Iterator, Mapping
@@ -32,7 +33,7 @@ from timeline.dates import Precision, period_end
 from timeline.formats.labels import date_words, made_from, status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
-from timeline.selection import Selection
+from timeline.selection import UNANSWERED, Piece, Selection
 from timeline.text import json_safe, visible, visible_address
 
 if TYPE_CHECKING:
@@ -152,6 +153,18 @@ def _json(value: Any) -> str:
     return json_safe(text)
 
 
+def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
+    # a slide names the events its event answers: those are found once the log is read
+    return None if event.responds_to else _json(slide(event, UNANSWERED, names))
+
+
+def piece(about: About) -> Piece:
+    """The slides the readers of a log render as they read (``selection.selected``), as if no
+    event rejected theirs (those that one does are rendered again), of the events that answer
+    none."""
+    return functools.partial(_piece, names=about.names)
+
+
 def _lines(selection: Selection, about: About, notes: list[str]) -> Iterator[str]:
     title = {
         "text": {
@@ -166,7 +179,10 @@ def _lines(selection: Selection, about: About, notes: list[str]) -> Iterator[str
     def line(event: EventLike) -> str:
         return _json(slide(event, selection, about.names))
 
-    for _, text in selection.pieces(line, names_answered=True):
+    # a slide depends on the rest of the log through a rejection of its event, and the events
+    # it answers
+    redo = selection.responses.rejected
+    for _, text in selection.pieces(line, redo=redo, names_answered=True):
         if previous is not None:
             yield previous + ","
         previous = text

@@ -71,7 +71,12 @@ def os_reason(exc: OSError) -> str:
         errno.ENOTDIR: "a part of the path is not a folder",
         errno.EROFS: "read-only file system",
         errno.ENOSPC: "no space left on device",
-    }.get(exc.errno or 0, exc.strerror or str(exc))
+    }.get(exc.errno or 0) or _lower_first(exc.strerror or str(exc))
+
+
+def _lower_first(text: str) -> str:
+    # 'File too large' as 'file too large', as the reasons above are written
+    return text[:1].lower() + text[1:]
 
 
 def unreadable_kind(mode: int) -> str | None:
