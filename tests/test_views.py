@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from strategies import events as any_event
 from timeline import selection
 from timeline.cli import app
-from timeline.formats import acled, geojson, html, ics, markdown, timelinejs
+from timeline.formats import SHOW, Format, acled, geojson, html, ics, markdown, timelinejs
 from timeline.formats.output import About
 from timeline.log import parallel
 from timeline.log.files import read_raw_lines
@@ -283,9 +283,10 @@ def test_pieces_rendered_on_every_core_are_those_the_format_renders(
     reverse: bool,
     workers: int,
 ) -> None:
-    """The GeoJSON map (ACLED) of a selection whose features (rows) the readers render as they
-    read (``piece``), and those of them whose claim is rejected, or all the entries of a
-    format without a piece (Markdown, TimelineJS, HTML, iCalendar), forked workers render a
+    """The view of a selection whose pieces (GeoJSON's features, ACLED's rows, Markdown's
+    entries, TimelineJS's slides) the readers render as they read (``piece``), and those of
+    them that a rejection disputes, that answer another or (Markdown) that another answers,
+    or all the entries of a format without a piece (HTML, iCalendar), forked workers render a
     run at a time (``Selection.pieces``), is the one of the in-memory path, notes included; so
     is the HTML page's survey of its events in runs (``Selection.runs``)."""
     path = tmp_path / "events.jsonl"
@@ -310,17 +311,19 @@ def test_pieces_rendered_on_every_core_are_those_the_format_renders(
         read_raw_lines(path), flt, source="e", strict=False, reread=lambda: read_raw_lines(path),
         **options,
     )  # fmt: skip
-    piece = module.piece(about) if hasattr(module, "piece") else None
+    shown = SHOW[Format(module.__name__.rsplit(".", 1)[1])]
+    piece = shown.piece(about) if shown.piece is not None else None
     with selected(
-        str(path), flt, strict=False, on_more=pytest.fail, piece=piece, alone=True, **options
-    ) as sel:
+        str(path), flt, strict=False, on_more=pytest.fail, piece=piece,
+        answered_by=shown.piece_answered_by, alone=True, **options,
+    ) as sel:  # fmt: skip
         events = sel.events
         assert isinstance(events, KeptEvents) and events.rendered is (piece is not None)
         rendered, wanted = module.events(sel, about=about), module.events(expected, about=about)
         assert list(rendered.lines) == list(wanted.lines)
         assert rendered.notes == wanted.notes
         # the workers render what the readers did not: all of a format without a piece
-        redone = sel.responses.rejected
+        redone = sel.responses.answered if shown.piece_answered_by else sel.responses.rejected
         unstored = [e for e in events if piece is None or piece(e) is None or e.id in redone]
     pieces = [-(-len(unstored) // 2)] if workers > 1 else []
     surveyed = [len(events)] if workers > 1 and len(events) >= 2 else []

@@ -109,6 +109,7 @@ def selected_logs(
     on_invalid: OnInvalid,
     on_more: OnMore,
     piece: Piece | None = None,
+    answered_by: bool = False,
 ) -> Iterator[Selection]:
     """``selection.selected`` over several logs read as one (see the module's docstring);
     each log's bad lines are reported with its own name. Only a single log's readers render
@@ -116,7 +117,7 @@ def selected_logs(
     if len(specs) == 1:
         with selected(
             specs[0], flt, strict=strict, reverse=reverse, limit=limit, on_invalid=on_invalid,
-            on_more=on_more, piece=piece, alone=True,
+            on_more=on_more, piece=piece, answered_by=answered_by, alone=True,
         ) as selection:  # fmt: skip
             yield selection
         return

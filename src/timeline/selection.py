@@ -45,8 +45,9 @@ EventLine = Callable[[EventLike, Responses], str]
 Piece = Callable[[EventLike], str | None]
 """An event's part of a view as if no event answered it, rendered by the readers of a log
 (``Selection.pieces``), for a view that depends on the rest of the log only through the
-rejections (``Responses.rejected``: the readers read only those of the answers); None when
-it depends on others all the same (say, on those it answers)."""
+rejections (``Responses.rejected``: the readers read only those of the answers), or also
+through which events answer it (``selected``'s ``answered_by``: they read every answer); None
+when it depends on others all the same (say, on those it answers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -727,14 +728,16 @@ def view_range(
     piece: Piece | None = None,
     spools: Mapping[int, int] | None = None,
     alone: bool = False,
+    answered_by: bool = False,
 ) -> ViewPart:
     """The work of one reader of a log for a view: with a filter, only the candidate lines
     are read, then the lines that answer others (both at the speed of a search). With
     ``line``, each matching event's line is rendered into the reader's spool (the file
     ``spools`` gives for ``start``) as if nothing disputed it, or with ``piece`` its piece,
     and of the answers only the rejections are read, all that such a line or piece depends
-    on (see ``selected_lines``, ``Piece``). Else every answer is read: only those that answer
-    a matching event are checked when the view shows this log ``alone`` (see
+    on (see ``selected_lines``, ``Piece``). Else, or for a piece that depends on the events
+    that answer its event (``answered_by``), every answer is read: only those that answer a
+    matching event are checked when the view shows this log ``alone`` (see
     ``_unchecked_answers``)."""
     responses, answers = Responses(), set[str]()
     spool = None if (line is None and piece is None) or spools is None else Aside(spools[start])
@@ -763,7 +766,7 @@ def view_range(
     # whose bytes show it (it parsed every line with an escape that could hide a needle). A
     # rendered line or piece depends only on the rejections among them: searching for those
     # (often fewer; one block search) is cheaper than for every answer (two).
-    if spool is not None:
+    if spool is not None and not answered_by:
         anchors, want_answer = _SHOWN_REJECTIONS, _answering_rejection
     elif alone:  # the kept lines' answers are noted: they were read whole
         unchecked = _unchecked_answers(fd, start, end, responses, skip=set(kept.offsets))
@@ -1072,6 +1075,7 @@ def selected(
     on_invalid: OnInvalid,
     on_more: OnMore,
     piece: Piece | None = None,
+    answered_by: bool = False,
     alone: bool = False,
 ) -> Iterator[Selection]:
     """The selection a view shows, read as ``canonical_lines`` reads (only the candidate
@@ -1079,7 +1083,8 @@ def selected(
     decoded again as the view visits them, while the log stays open (unlocked: see
     ``log.files.snapshot``). Standard input, git and ``strict`` reading hold the events.
     With ``piece`` (and no ``limit``: a few events are rendered at once), the readers render
-    each event's piece as they read it, in parallel, for ``Selection.pieces``. ``alone``: the
+    each event's piece as they read it, in parallel, for ``Selection.pieces``; with
+    ``answered_by``, a piece depends on which events answer its event too. ``alone``: the
     view shows this log alone, so that only what it says of the selected events is wanted
     (``Selection.responses``), not of events another log's selection may hold."""
     name = display_name(spec)
@@ -1095,7 +1100,10 @@ def selected(
         spools: Sequence[int] = ()
         if piece is not None and limit is None:
             spools, by_start = stack.enter_context(_reader_spools(ranges))
-            work = functools.partial(view_range, flt=flt, piece=piece, spools=by_start, alone=alone)
+            work = functools.partial(
+                view_range, flt=flt, piece=piece, spools=by_start, alone=alone,
+                answered_by=answered_by,
+            )  # fmt: skip
         else:
             work = functools.partial(view_range, flt=flt, alone=alone)
         kept, _, responses, answers, *_ = _read_view(

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from conftest import DATED_SOURCES
+from conftest import DATED_SOURCES, ShowBothWays
 from strategies import events as random_events
 from timeline.formats import About, Format, TextLines, markdown
 from timeline.formats.labels import date_words
@@ -403,3 +403,32 @@ def test_a_source_says_when_it_was_published(make_event: MakeEvent) -> None:
         "Old, ftp://e.org/b (2024-08-01)",
         "<https://e.org/c>https://e.org/c",
     ]
+
+
+def test_the_readers_entries_are_the_serial_ones(
+    make_event: Callable[..., Event], show_both_ways: ShowBothWays
+) -> None:
+    """A large log's readers render each entry as they read it, as if nothing answered its
+    event; the entry of a claim that a rejection in another reader's range answers is
+    rendered again (disputed), as are those of an event another answers (in the brief, or
+    outside it in a line the filter's search passes over) and of an event answering another:
+    the brief is the one of the serial reading."""
+    claim = make_event(id="claim", title="The claim", status="claimed", date="2024-08-02")
+    others = [make_event(id=f"e{n}", date=f"2024-08-{1 + n % 28:02d}") for n in range(60)]
+    answer = make_event(id="answer", responds_to=["e3"], date="2024-08-20")
+    outside = make_event(id="outside", responds_to=["e5"], actors=["ukraine"])
+    reject = make_event(id="no", type="reject", responds_to=["claim"], actors=["ukraine"])
+    options = ["--format", "markdown", "--actor", "belarus", "--title", "T"]
+    serial, forked = show_both_ways([claim, *others, answer, reject, outside], options)
+
+    def brief(text: str) -> list[str]:  # without the line that says when it was made
+        return [line for line in text.splitlines() if not line.startswith("Generated ")]
+
+    assert brief(forked.stdout) == brief(serial.stdout)
+    entries = {
+        entry.rsplit("Id: ", 1)[1].strip(): entry for entry in forked.stdout.split("\n### ")[1:]
+    }
+    assert "**disputed**" in entries["claim"]
+    assert "Answered by events not in this brief" in entries["claim"]
+    assert "Answered by: " in entries["e3"] and "Answers: " in entries["answer"]
+    assert "Answered by events not in this brief" in entries["e5"]

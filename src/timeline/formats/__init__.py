@@ -92,12 +92,14 @@ class ShowFormat:
     display names, the time of making), renders an event's piece of ``render``'s output for
     the readers to render as they read (``selection.selected``), which ``render`` takes from
     ``Selection.pieces``, for a format that depends on the other events only through the
-    rejections (``Responses.rejected``, ``is_disputed``): only those are read of the answers."""
+    rejections (``Responses.rejected``, ``is_disputed``): only those are read of the answers;
+    or also through which events answer an event, with ``piece_answered_by``."""
 
     render: ShowRenderer
     canonical: Callable[[Iterable[bytes]], Output] | None = None
     line: Callable[[EventLike, Responses], str] | None = None
     piece: Callable[[About], Piece] | None = None
+    piece_answered_by: bool = False
     head: tuple[str, ...] = ()
     titled: bool = False  # it writes ``about.heading`` (``--title``)
     has_long_form: bool = False  # it adds summaries, quotes and addresses for ``--long``
@@ -112,7 +114,12 @@ SHOW: dict[Format, ShowFormat] = {
     Format.PARQUET: ShowFormat(
         _on_call("parquet", "events"), canonical=_on_call("parquet", "canonical")
     ),
-    Format.MARKDOWN: ShowFormat(_on_call("markdown", "events"), titled=True),
+    Format.MARKDOWN: ShowFormat(
+        _on_call("markdown", "events"),
+        piece=_on_call("markdown", "piece"),
+        piece_answered_by=True,
+        titled=True,
+    ),
     Format.TIMELINEJS: ShowFormat(
         _on_call("timelinejs", "events"),
         piece=_on_call("timelinejs", "piece"),

@@ -17,6 +17,7 @@ mentions and issue links, and ``:smile:`` into an emoji, after the Markdown is r
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Iterator, Mapping
@@ -27,7 +28,7 @@ from timeline.formats.labels import coordinates, date_words, made_from, month_wo
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import web_url
 from timeline.query import sorted_date
-from timeline.selection import Selection
+from timeline.selection import UNANSWERED, Piece, Selection
 from timeline.text import visible, visible_address
 
 if TYPE_CHECKING:
@@ -177,6 +178,18 @@ def _entry_text(
     return "\n".join(_entry(event, selection, names, answerers))
 
 
+def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
+    # an entry names the events its event answers: those are found once the log is read
+    return None if event.responds_to else _entry_text(event, UNANSWERED, names, [])
+
+
+def piece(about: About) -> Piece:
+    """The entries the readers of a log render as they read (``selection.selected``), of the
+    events that answer none, as if none answered or rejected theirs: those that one does are
+    rendered again."""
+    return functools.partial(_piece, names=about.names)
+
+
 def _lines(selection: Selection, about: About) -> Iterator[str]:
     yield from _front(selection, about)
     heading = None
@@ -185,9 +198,11 @@ def _lines(selection: Selection, about: About) -> Iterator[str]:
     def entry(event: EventLike) -> str:
         return _entry_text(event, selection, about.names, answerers.get(event.id, []))
 
-    # No piece rendered as the log is read: an entry costs more to render than to read, and
-    # every sixth or so, which answers or is answered, would be rendered again.
-    for place, text in selection.pieces(entry, names_answered=True):
+    # an entry depends on the rest of the log through a rejection of its event, the events
+    # that answer it and those it answers
+    responses = selection.responses
+    redo = responses.rejected | responses.answered
+    for place, text in selection.pieces(entry, redo=redo, names_answered=True):
         if _heading(place) != heading:
             heading = _heading(place)
             yield ""

@@ -146,6 +146,7 @@ def show(
         with selected_logs(
             logs, flt, strict=strict, reverse=reverse, limit=limit, on_invalid=warnings,
             on_more=warnings.more, piece=renderer.piece(about) if renderer.piece else None,
+            answered_by=renderer.piece_answered_by,
         ) as selection:  # fmt: skip
             warnings.finish()
             seen.count = len(selection.events)
