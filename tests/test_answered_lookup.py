@@ -17,6 +17,7 @@ from timeline.errors import LineError
 from timeline.log import parallel, scan
 from timeline.log.files import snapshot
 from timeline.log.lines import RawLine
+from timeline.model import Event
 from timeline.parsing import parse_raw_line
 from timeline.rules import canonical_json
 from timeline.selection import AnsweredEvents
@@ -41,7 +42,8 @@ def _first_valid(lines: list[bytes], ids: set[str]) -> dict[str, str]:
 def _log(draw: st.DrawFn) -> tuple[list[bytes], list[str]]:
     """Lines of events, some twice (the second with another title), in the canonical layout
     or json.dumps's; lines that are not events, or name an id and are not valid; blank lines;
-    CRLF line ends; maybe no newline at the end. And the ids in the log."""
+    CRLF line ends; maybe no newline at the end; a line torn inside its id. And the ids in
+    the log."""
     found = draw(st.lists(any_event(), min_size=1, max_size=8, unique_by=lambda e: e.id))
     lines = []
     for event in found:
@@ -57,7 +59,8 @@ def _log(draw: st.DrawFn) -> tuple[list[bytes], list[str]]:
             ending = draw(st.sampled_from([b"\n", b"\r\n"]))
             lines.append(line.encode() + ending)
         if draw(st.integers(0, 5)) == 0:
-            lines.append(draw(st.sampled_from([b"\n", b"   \n", b"[1]\n", b'{"id":"\\u0041"}\n'])))
+            junk = [b"\n", b"   \n", b"[1]\n", b'{"id":"\\u0041"}\n', b'{"id":"torn\n']
+            lines.append(draw(st.sampled_from(junk)))  # torn: an id that its line's end cuts
     if draw(st.booleans()):
         lines[-1] = lines[-1].rstrip(b"\r\n")
     return lines, [event.id for event in found]
@@ -96,3 +99,24 @@ def test_the_answered_events_are_the_first_valid_ones_of_their_ids(
         answered = AnsweredEvents(snap, ids)
         got = {event_id: canonical_json(event) for event_id, event in answered.items()}
     assert got == _first_valid(lines, ids)
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_line_torn_inside_its_id_hides_no_other_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """A line cut off inside its id ('{"id":"torn' and its line end) among canonical lines:
+    every event looked up after it in its block is still found, as itself."""
+    from conftest import event_dict
+
+    events = [Event.model_validate(event_dict(id=f"t{k}", title=f"T{k}")) for k in range(140)]
+    lines = [canonical_json(event).encode() + b"\n" for event in events]
+    lines.insert(6, b'{"id":"torn\n')
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"".join(lines))
+    ids = {f"t{k}" for k in range(0, 140, 2)}  # more than are searched for one by one
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: workers)
+    with snapshot(str(path)) as snap:
+        found = {event_id: event.title for event_id, event in AnsweredEvents(snap, ids).items()}
+    assert found == {event_id: "T" + event_id[1:] for event_id in ids}

@@ -958,11 +958,12 @@ class AnsweredEvents(Mapping[str, EventLike]):
 
 
 _MANY_IDS = 64  # more than this, and one id pattern per line beats a search for each
-_ID_FIRST = re.compile(rb'\{"id":"([^"\\]*)"')
-_IDS_AFTER_NEWLINES = re.compile(rb'\n\{"id":"([^"\\]*)"')
+# An id never runs past its line's end: a torn line ('{"id":"ab' and a newline) begins with
+# none, and each match at a newline takes that newline alone, so the n-th is the n-th line's.
+_ID_FIRST = re.compile(rb'\{"id":"([^"\\\n]*)"')
 # At every newline, the id that begins the next line as the canonical form writes it, or b""
 # when it begins otherwise: one search gives both the ids and whether every line has one.
-_IDS_AT_NEWLINES = re.compile(rb'\n(?:\{"id":"([^"\\]*)")?')
+_IDS_AT_NEWLINES = re.compile(rb'\n(?:\{"id":"([^"\\\n]*)")?')
 
 
 def _events_by_id(snap: Snapshot, ids: set[str]) -> dict[str, EventLike]:

@@ -212,8 +212,8 @@ def _cell_by_cell(event: Event) -> list[str]:
     what ``acled.row`` does at once when it finds nothing to change."""
     place = event.location
 
-    def joined(values: Any) -> str:
-        return "; ".join(_safe(value) for value in values if value)
+    def joined(values: Any) -> str:  # each item safe, and the cell ('-5; x' is no number)
+        return _safe("; ".join(_safe(value) for value in values if value))
 
     urls = [web_url(s.url) for s in event.sources]
     return [
@@ -240,8 +240,8 @@ def _risky_texts(draw: st.DrawFn) -> dict[str, Any]:
     where the one check of a row must find something (or nothing)."""
     risky = draw(st.booleans())
     ids = r"[=+@a][a=+-]{0,4}" if risky else r"a[a=+-]{0,4}"
-    starts = "=+-@ a" if risky else "a;"
-    rest = "=+-@ a;" if draw(st.booleans()) else "=+-@ a;\t\n\u202e\x1b"
+    starts = "=+-@ a5" if risky else "a5;"
+    rest = "=+-@ a5;" if draw(st.booleans()) else "=+-@ a5;\t\n\u202e\x1b"
     text = st.builds(
         str.__add__, st.sampled_from(starts), st.text(st.sampled_from(rest), max_size=4)
     ).filter(str.strip)
@@ -284,6 +284,7 @@ _ONE_TEXT = {
         "sources": [{"title": "t", "publisher": "p"}, {"title": "t", "publisher": text}]
     },
     "second answer": lambda text: {"responds_to": ["ok", text]},
+    "first tag": lambda text: {"tags": [text, "x"]},  # '-5' a number, '-5; x' a formula
 }
 
 
@@ -292,7 +293,7 @@ _ONE_TEXT = {
     [
         (field, text)
         for field in _ONE_TEXT
-        for text in ("=x", "+x", "-x", "@x", " =x", "x\x1b", "x\u202e")
+        for text in ("=x", "+x", "-x", "@x", " =x", "x\x1b", "x\u202e", "-5")
         # an id is printable, without spaces, and does not start with '-'
         if field not in ("id", "second answer") or text.startswith(("=", "+", "@"))
     ],

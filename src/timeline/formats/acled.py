@@ -55,7 +55,8 @@ _TIME_PRECISION = {Precision.DAY: "1", Precision.WEEK: "2", Precision.MONTH: "3"
 
 
 def _joined(values: Iterable[str | None]) -> str:
-    """Several values in one cell, as ACLED joins them; each made safe on its own."""
+    """Several values in one cell, as ACLED joins them; each made safe on its own (the cell
+    is made safe as a whole too: '-5' is a number, and '-5; x' a formula)."""
     return "; ".join(safe_cells([value for value in values if value]))
 
 
@@ -92,7 +93,8 @@ def row(event: EventLike, selection: Selection, *, made: datetime | None) -> lis
         event_id, actor, target, country, place, notes, title, url = safe_cells(
             texts[:8], texts=(5,)
         )
-        assoc_actors, assoc_targets, publisher, tags, answered = map(_joined, lists)
+        joined = safe_cells([_joined(values) for values in lists])  # '-5; x' is no number
+        assoc_actors, assoc_targets, publisher, tags, answered = joined
     return [
         event_id,
         event.date.isoformat(),
