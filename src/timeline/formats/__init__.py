@@ -129,7 +129,13 @@ SHOW: dict[Format, ShowFormat] = {
     Format.ICS: ShowFormat(_on_call("ics", "events"), titled=True, keyed_by="UID"),
     Format.GEOJSON: ShowFormat(_on_call("geojson", "events"), piece=_on_call("geojson", "piece")),
     Format.ACLED: ShowFormat(_on_call("acled", "events"), piece=_on_call("acled", "piece")),
-    Format.HTML: ShowFormat(_on_call("html", "events"), titled=True, keyed_by="anchor"),
+    Format.HTML: ShowFormat(
+        _on_call("html", "events"),
+        piece=_on_call("html", "piece"),
+        piece_answered_by=True,
+        titled=True,
+        keyed_by="anchor",
+    ),
 }
 DIFF: dict[Format, Callable[[Comparison], Output]] = {
     Format.RICH: rich.changes,

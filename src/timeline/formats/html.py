@@ -21,7 +21,7 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from importlib import resources
@@ -40,6 +40,7 @@ from timeline.formats.output import About, TextLines
 from timeline.formats.pagechart import Chart, ChartCounts
 from timeline.formats.urls import web_url
 from timeline.query import sort_key, sorted_date
+from timeline.selection import UNANSWERED
 from timeline.text import visible, visible_address
 from timeline.vocab import EventType, Status
 
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
     from timeline.query import Responses
     from timeline.rules import EventLike, LocationLike, SourceLike
-    from timeline.selection import Selection
+    from timeline.selection import Piece, Selection
 
 _MARKS = {
     Status.CLAIMED: "◆ claimed",
@@ -216,18 +217,26 @@ def _party(actor: str, names: Mapping[str, str]) -> Party:
     return Party(_text(name), _text(actor)) if name and name != actor else Party(_text(actor))
 
 
-def _view(event: EventLike, selection: Selection, survey: _Survey) -> EventView:
+def _view(
+    event: EventLike,
+    selection: Selection,
+    *,
+    references: Mapping[str, str],
+    answerers: Mapping[str, list[Link]],
+    names: Mapping[str, str],
+) -> EventView:
+    """An event's article as the template shows it; ``references``, ``answerers``: the
+    survey's (``_Survey``), ``names`` the actors' display names."""
     status = status_of(event, selection.responses)
     answers = []
     for ref in event.responds_to:
-        if ref in survey.references:
-            answers.append(Link(survey.references[ref], "#" + anchor(ref)))
+        if ref in references:
+            answers.append(Link(references[ref], "#" + anchor(ref)))
         elif ref in selection.answered:
             answers.append(Link(_reference(selection.answered[ref]) + " (not in this selection)"))
         else:
             answers.append(Link(_text(ref) + " (not in the log)"))
-    names = survey.names
-    answered_by = tuple(survey.answerers.get(event.id, ()))
+    answered_by = tuple(answerers.get(event.id, ()))
     return EventView(
         anchor=anchor(event.id),
         id=_text(event.id),
@@ -378,10 +387,12 @@ def _years(selection: Selection, survey: _Survey) -> Iterator[Year]:
     """The events under year and month headings (an event known only to its year goes under
     its year, before the months), each event's article rendered (on every core, for a large
     selection: ``Selection.pieces``) as the page reaches it."""
-    article = _environment().get_template("event.html.j2").module.article  # type: ignore[attr-defined]
+    article = _article()
+    references, answerers, names = survey.references, survey.answerers, survey.names
 
     def render(event: EventLike) -> str:
-        return str(article(_view(event, selection, survey)))
+        view = _view(event, selection, references=references, answerers=answerers, names=names)
+        return str(article(view))
 
     def year_of(piece: tuple[int, str]) -> int:
         return sorted_date(piece[0])[0].year
@@ -390,7 +401,10 @@ def _years(selection: Selection, survey: _Survey) -> Iterator[Year]:
         day, precision = sorted_date(piece[0])
         return None if precision is Precision.YEAR else day.month
 
-    pieces = selection.pieces(render, names_answered=survey.answers_elsewhere)
+    # an article depends on the rest of the log through a rejection of its event, the events
+    # that answer it and those it answers
+    redo = selection.responses.rejected | selection.responses.answered
+    pieces = selection.pieces(render, redo=redo, names_answered=survey.answers_elsewhere)
     for year, in_year in itertools.groupby(pieces, key=year_of):
         months = (
             Month(
@@ -446,6 +460,28 @@ def _environment() -> Environment:
 
 def _template() -> Template:
     return _environment().get_template("page.html.j2")
+
+
+@functools.cache  # once a process: a reader of the log renders many
+def _article() -> Callable[[EventView], str]:
+    """The template's macro that writes one event's article."""
+    template = _environment().get_template("event.html.j2")
+    macro: Callable[[EventView], str] = template.module.article  # type: ignore[attr-defined]
+    return macro
+
+
+def _piece(event: EventLike, *, names: Mapping[str, str]) -> str | None:
+    # an article names the events its event answers: those are found once the log is read
+    if event.responds_to:
+        return None
+    return str(_article()(_view(event, UNANSWERED, references={}, answerers={}, names=names)))
+
+
+def piece(about: About) -> Piece:
+    """The articles the readers of a log render as they read (``selection.selected``), of the
+    events that answer none, as if none answered or rejected theirs: those that one does are
+    rendered again."""
+    return functools.partial(_piece, names=about.names)
 
 
 def _lines(chunks: Iterable[str], *, batch: int = 4096) -> Iterator[str]:
