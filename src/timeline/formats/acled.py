@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.csv import csv_row, safe_cells
+from timeline.formats.csv import csv_row, safe_cells, spreadsheet_safe
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
@@ -55,9 +55,9 @@ _TIME_PRECISION = {Precision.DAY: "1", Precision.WEEK: "2", Precision.MONTH: "3"
 
 
 def _joined(values: Iterable[str | None]) -> str:
-    """Several values in one cell, as ACLED joins them; each made safe on its own (the cell
-    is made safe as a whole too: '-5' is a number, and '-5; x' a formula)."""
-    return "; ".join(safe_cells([value for value in values if value]))
+    """Several values in one cell, as ACLED joins them; each made safe on its own, and the
+    cell as a whole ('-5' is a number, and '-5; x' a formula)."""
+    return spreadsheet_safe("; ".join(safe_cells([value for value in values if value])))
 
 
 def _number(value: float | None) -> str:
@@ -93,8 +93,7 @@ def row(event: EventLike, selection: Selection, *, made: datetime | None) -> lis
         event_id, actor, target, country, place, notes, title, url = safe_cells(
             texts[:8], texts=(5,)
         )
-        joined = safe_cells([_joined(values) for values in lists])  # '-5; x' is no number
-        assoc_actors, assoc_targets, publisher, tags, answered = joined
+        assoc_actors, assoc_targets, publisher, tags, answered = map(_joined, lists)
     return [
         event_id,
         event.date.isoformat(),

@@ -401,9 +401,9 @@ def _years(selection: Selection, survey: _Survey) -> Iterator[Year]:
         day, precision = sorted_date(piece[0])
         return None if precision is Precision.YEAR else day.month
 
-    # an article depends on the rest of the log through a rejection of its event, the events
-    # that answer it and those it answers
-    redo = selection.responses.rejected | selection.responses.answered
+    # an article depends on the rest of the log through the events that answer it (a
+    # rejection among them) and those it answers
+    redo = selection.responses.answered
     pieces = selection.pieces(render, redo=redo, names_answered=survey.answers_elsewhere)
     for year, in_year in itertools.groupby(pieces, key=year_of):
         months = (
@@ -481,6 +481,7 @@ def piece(about: About) -> Piece:
     """The articles the readers of a log render as they read (``selection.selected``), of the
     events that answer none, as if none answered or rejected theirs: those that one does are
     rendered again."""
+    _article()  # made here, before the readers fork: they inherit it
     return functools.partial(_piece, names=about.names)
 
 

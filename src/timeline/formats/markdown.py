@@ -198,10 +198,9 @@ def _lines(selection: Selection, about: About) -> Iterator[str]:
     def entry(event: EventLike) -> str:
         return _entry_text(event, selection, about.names, answerers.get(event.id, []))
 
-    # an entry depends on the rest of the log through a rejection of its event, the events
-    # that answer it and those it answers
-    responses = selection.responses
-    redo = responses.rejected | responses.answered
+    # an entry depends on the rest of the log through the events that answer it (a rejection
+    # among them) and those it answers
+    redo = selection.responses.answered
     for place, text in selection.pieces(entry, redo=redo, names_answered=True):
         if _heading(place) != heading:
             heading = _heading(place)
