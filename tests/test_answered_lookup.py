@@ -120,3 +120,27 @@ def test_a_line_torn_inside_its_id_hides_no_other_line(
     with snapshot(str(path)) as snap:
         found = {event_id: event.title for event_id, event in AnsweredEvents(snap, ids).items()}
     assert found == {event_id: "T" + event_id[1:] for event_id in ids}
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_an_id_whose_first_line_is_no_event_is_found_on_its_next_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Lines that begin with the same id, the first no valid event: each is read, in order, so
+    the event is the next line's (a search for the id that began where the one before it
+    began would read the first line again, and find no event)."""
+    from conftest import event_dict
+
+    events = [Event.model_validate(event_dict(id=f"t{k}", title=f"T{k}")) for k in range(140)]
+    lines = [canonical_json(event).encode() + b"\n" for event in events]
+    for k in (3, 70, 139):
+        at = lines.index(canonical_json(events[k]).encode() + b"\n")
+        lines.insert(at, b'{"id":"t%d","date":"not a date"}\n' % k)
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"".join(lines))
+    ids = {f"t{k}" for k in range(1, 140, 2)} | {"t70"}  # more than are searched one by one
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: workers)
+    with snapshot(str(path)) as snap:
+        found = {event_id: event.title for event_id, event in AnsweredEvents(snap, ids).items()}
+    assert found == {event_id: "T" + event_id[1:] for event_id in ids}
