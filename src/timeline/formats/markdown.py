@@ -71,6 +71,13 @@ def _inline(text: str) -> str:
     return " ".join(text_lines(text))
 
 
+@functools.lru_cache(maxsize=4096)
+def _named(text: str) -> str:
+    """``_inline`` of a text that recurs from entry to entry (an actor, a publisher, a tag, a
+    day), remembered: a log names a few hundred of them in every entry."""
+    return _inline(text)
+
+
 def _block(lines: list[str], prefix: str = "") -> Iterator[str]:
     """Lines of one block, joined with hard line breaks (a backslash at the end of a line)."""
     for number, line in enumerate(lines, 1):
@@ -96,17 +103,17 @@ def _source(number: int, source: SourceLike) -> str:
         if source.url and source.title:
             name_text += f", {_inline(visible_address(source.url))}"
     if source.published:
-        name_text += " " + _inline(f"({source.published.isoformat()})")
-    parts = [_inline(source.publisher)] if source.publisher else []
+        name_text += " " + _named(f"({source.published.isoformat()})")
+    parts = [_named(source.publisher)] if source.publisher else []
     return f"{number}. " + " — ".join([*parts, name_text])
 
 
 def _parties(event: EventLike, names: Mapping[str, str]) -> str:
     """'Alexander Lukashenko → Ukraine': each actor's display name when the registry gives one
     (text from outside the log, escaped as the log's), else its id."""
-    text = ", ".join(_inline(names.get(actor) or actor) for actor in event.actors)
+    text = ", ".join(_named(names.get(actor) or actor) for actor in event.actors)
     if event.targets:
-        text += " → " + ", ".join(_inline(names.get(target) or target) for target in event.targets)
+        text += " → " + ", ".join(_named(names.get(target) or target) for target in event.targets)
     return text
 
 
@@ -125,7 +132,7 @@ def _entry(
     event: EventLike, selection: Selection, names: Mapping[str, str], answerers: list[str]
 ) -> Iterator[str]:
     status = status_of(event, selection.responses)
-    yield f"### {escape(date_words(event))}: {_inline(event.title)}"
+    yield f"### {_named(date_words(event))}: {_inline(event.title)}"
     yield ""
     yield f"{_parties(event, names)} · {event.type.value} · **{status.value}**"
     if event.summary:
@@ -143,7 +150,7 @@ def _entry(
     if event.location is not None and (place := _place(event)):
         details.append("Where: " + escape(place))
     if event.tags:
-        details.append("Tags: " + ", ".join(_inline(tag) for tag in event.tags))
+        details.append("Tags: " + ", ".join(map(_named, event.tags)))
     for ref in event.responds_to:
         answered = selection.answered.get(ref)
         what = f"{date_words(answered)}, {answered.title}" if answered else ref

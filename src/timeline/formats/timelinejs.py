@@ -50,6 +50,14 @@ def _text(text: str) -> str:
     return "<br>".join(html.escape(line.strip()) for line in lines if line.strip())
 
 
+@functools.lru_cache(maxsize=4096)
+def _named(text: str) -> str:
+    """``_text`` of a name that recurs from slide to slide (an actor, a publisher, a tag, a
+    place), remembered: a log names a few hundred of them on every slide."""
+    return _text(text)
+
+
+@functools.lru_cache(maxsize=4096)  # an actor's name or a week's dates, on many slides
 def _markup_stripped(text: str) -> str:
     """Text for a field that TimelineJS strips of markup (``group``, ``display_date``): it
     reads the field as HTML and keeps its text, which undoes one escaping, and then writes
@@ -92,13 +100,13 @@ def _source(source: SourceLike) -> str:
         name += ", " + _text(visible_address(source.url))
     if source.published:  # when it was published, as the HTML page says it
         name += f" ({source.published.isoformat()})"
-    parts = [_text(source.publisher), name] if source.publisher else [name]
+    parts = [_named(source.publisher), name] if source.publisher else [name]
     return "<li>" + " — ".join(parts) + "</li>"
 
 
 def _name(actor: str, names: Mapping[str, str]) -> str:
     """An actor's display name when the registry gives one, else its id, as HTML."""
-    return _text(names.get(actor) or actor)
+    return _named(names.get(actor) or actor)
 
 
 def _body(event: EventLike, selection: Selection, names: Mapping[str, str]) -> str:
@@ -117,9 +125,9 @@ def _body(event: EventLike, selection: Selection, names: Mapping[str, str]) -> s
     out.append("<ol>" + "".join(_source(source) for source in event.sources) + "</ol>")
     details = []
     if event.location is not None and event.location.name:
-        details.append("Where: " + _text(event.location.name))
+        details.append("Where: " + _named(event.location.name))
     if event.tags:
-        details.append("Tags: " + ", ".join(_text(tag) for tag in event.tags))
+        details.append("Tags: " + ", ".join(map(_named, event.tags)))
     for ref in event.responds_to:
         answered = selection.answered.get(ref)
         what = f"{date_words(answered)}, {answered.title}" if answered else ref
