@@ -284,9 +284,10 @@ def test_pieces_rendered_on_every_core_are_those_the_format_renders(
     workers: int,
 ) -> None:
     """The view of a selection whose pieces (GeoJSON's features, ACLED's rows, Markdown's
-    entries, TimelineJS's slides) the readers render as they read (``piece``), and those of
-    them that a rejection disputes, that answer another or (Markdown) that another answers,
-    or all the entries of a format without a piece (HTML, iCalendar), forked workers render a
+    entries, TimelineJS's slides, the HTML page's articles) the readers render as they read
+    (``piece``), and those of them that a rejection disputes, that answer another or
+    (Markdown, the page) that another answers, or all the entries of a format without a piece
+    (iCalendar), forked workers render a
     run at a time (``Selection.pieces``), is the one of the in-memory path, notes included; so
     is the HTML page's survey of its events in runs (``Selection.runs``)."""
     path = tmp_path / "events.jsonl"

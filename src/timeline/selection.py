@@ -1013,15 +1013,15 @@ def _lines_of_ids(fd: int, start: int, end: int, wanted: set[bytes]) -> Iterator
         ids = _IDS_AT_NEWLINES.findall(block, 0, cut - 1)
         if first is not None and first.group(1) and b"" not in ids:
             find = block.find
-            line_start = 0 if first.group(1) in wanted else -1
-            if line_start == 0:
+            if first.group(1) in wanted:
                 yield RawLine(0, block[: (find(b"\n", 0, cut) + 1) or cut], base)
             if not wanted.isdisjoint(ids):
                 # Each wanted id's line, found after the last one's: an id is free of quotes,
                 # backslashes and newlines, so a newline, '{"id":"', it and a quote are where
                 # a line begins with it, and its next one after the line before is its own.
+                line_start = 0
                 for found in filter(wanted.__contains__, ids):
-                    line_start = find(b'\n{"id":"%s"' % found, line_start + 1, cut) + 1
+                    line_start = find(b'\n{"id":"%s"' % found, line_start, cut) + 1
                     line_end = (find(b"\n", line_start, cut) + 1) or cut
                     yield RawLine(0, block[line_start:line_end], base + line_start)
         else:

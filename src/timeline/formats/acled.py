@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.csv import csv_row, safe_cells, spreadsheet_safe
+from timeline.formats.csv import PRINTABLE_RISKY_STARTS, csv_row, safe_cells, spreadsheet_safe
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
@@ -72,7 +72,7 @@ def row(event: EventLike, selection: Selection, *, made: datetime | None) -> lis
     lists = (event.actors[1:], event.targets[1:], publishers, event.tags, event.responds_to)
     # ACLED's timeline_* and date cells are written by us; the text cells (and each item of
     # a list) are the log's, to be made safe: at once when the whole row is printable and
-    # no text or item can start a formula (``_MAY_RUN``), as nearly every row is
+    # no text or item can start a formula (``PRINTABLE_RISKY_STARTS``), as nearly every row is
     texts = [
         event.id,
         event.actors[0],
@@ -86,7 +86,7 @@ def row(event: EventLike, selection: Selection, *, made: datetime | None) -> lis
     ]
     heads = [text[:1] for text in texts[:8]]
     heads += [value[:1] for values in lists for value in values if value]
-    if "".join(texts).isprintable() and _MAY_RUN.isdisjoint(heads):
+    if "".join(texts).isprintable() and PRINTABLE_RISKY_STARTS.isdisjoint(heads):
         event_id, actor, target, country, place, notes, title, url, *joined = texts
         assoc_actors, assoc_targets, publisher, tags, answered = joined
     else:
@@ -119,11 +119,6 @@ def row(event: EventLike, selection: Selection, *, made: datetime | None) -> lis
         answered,
         url,
     ]
-
-
-# The starts of a text that ``csv.spreadsheet_safe`` may change, in a printable text (whose
-# only space is " ")
-_MAY_RUN = frozenset("-=+@ ")
 
 
 _ROWS_A_CHUNK = 256  # rows joined into one text to write

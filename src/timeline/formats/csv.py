@@ -32,6 +32,9 @@ CSV_COLUMNS = (
 # hostile title would be a live link, or worse): such a cell gets a leading quote, which
 # spreadsheets show as text (OWASP's advice on CSV injection). Machines read --json.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PRINTABLE_RISKY_STARTS = frozenset(c for c in _FORMULA_STARTS if c.isprintable()) | {" "}
+"""The first characters of a printable cell that ``spreadsheet_safe`` may change: a formula's,
+or a space (the only printable white space) before one."""
 
 
 # A negative number (a latitude south of the equator) is a number to a spreadsheet, not a
@@ -60,11 +63,8 @@ def safe_cells(cells: Sequence[str], *, texts: Container[int] = ()) -> list[str]
             spreadsheet_safe(visible(cell, keep_newlines=at in texts))
             for at, cell in enumerate(cells)
         ]
-    starts = _FORMULA_STARTS  # only such a cell, or one with space before, can need a quote
-    return [
-        spreadsheet_safe(cell) if cell.startswith(starts) or cell[:1].isspace() else cell
-        for cell in cells
-    ]
+    risky = PRINTABLE_RISKY_STARTS  # only such a cell can need a quote
+    return [spreadsheet_safe(cell) if cell[:1] in risky else cell for cell in cells]
 
 
 def _items(values: Sequence[str]) -> str:
