@@ -408,6 +408,37 @@ def test_show_survives_a_lone_surrogate_escape(fmt: str, tmp_path: Path) -> None
     assert located(err_lines(result), str(path)) <= {2}
 
 
+def test_a_lone_surrogate_is_one_problem_among_the_lines_others() -> None:
+    """Each field that a lone surrogate spoils is named, and the model's problems with the
+    line's other fields come too: a user fixes the line at once, not a problem at a time."""
+    line = (
+        b'{"id":"s1","date":"2024-01-01","title":"a\\udc00","summary":"b\\ud800",'
+        b'"type":"bogus","actors":["belarus"],"sources":[{"url":"https://a.b"}],'
+        b'"extra":{"k\\udc01":1}}'
+    )
+    with pytest.raises(LineError) as raised:
+        parse_raw_line(RawLine(1, line), source="log.jsonl")
+    spoiled = "a \\u escape makes a lone surrogate, which is not text"
+    assert raised.value.problems[:3] == [
+        ("title", spoiled),
+        ("summary", spoiled),
+        ("extra", spoiled),
+    ]
+    assert [field for field, _ in raised.value.problems[3:]] == ["type"]
+
+
+def test_check_names_every_problem_of_a_line_with_a_lone_surrogate(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(
+        b'{"id":"s\\ud800","date":"2024-01-01","title":"t","type":"bogus",'
+        b'"actors":["belarus"],"sources":[{"url":"https://a.b"}]}\n'
+    )
+    result = cli("check", "--file", str(path))
+    assert result.exit_code == 1
+    problems = [line for line in result.stdout.splitlines() if line.startswith(str(path) + ":1:")]
+    assert [p.split(": ")[1] for p in problems] == ["id", "type"]  # the id once: its surrogate
+
+
 def test_import_survives_a_lone_surrogate_escape(tmp_path: Path) -> None:
     """Importing a '\\ud800' title is refused with a located error or stored as valid UTF-8."""
     target = tmp_path / "target.jsonl"

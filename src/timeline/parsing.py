@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from timeline.errors import LineError
-from timeline.log.decoding import decode_json_object
+from timeline.log.decoding import LONE_SURROGATE, decode_json_object, lone_surrogates
 from timeline.log.lines import BOM, RawLine
 
 if TYPE_CHECKING:
@@ -43,10 +43,21 @@ def parse_raw_line(line: RawLine, *, source: str) -> Event:
     obj = decode_json_object(
         line.content, source=source, lineno=line.lineno, starts_log=line.starts_log
     )
+    # A lone surrogate is a problem of its field, and the model judges the line's other fields
+    # as well (it reads such a string): a user learns of every bad field at once.
+    surrogates = lone_surrogates(line.content, obj)
     try:
-        return Event.model_validate(obj)
+        event = Event.model_validate(obj)
     except ValidationError as exc:
-        raise LineError.from_problems(source, line.lineno, describe_validation_error(exc)) from None
+        problems = describe_validation_error(exc)
+    else:
+        if not surrogates:
+            return event
+        problems = []
+    problems = [(path, LONE_SURROGATE) for path in surrogates] + [
+        (path, message) for path, message in problems if path not in surrogates
+    ]
+    raise LineError.from_problems(source, line.lineno, problems)
 
 
 def parse_lines(

@@ -138,32 +138,38 @@ def decode_json_object(
         raise LineError(source, lineno, f"not valid JSON: {reason}") from None
     if not isinstance(obj, dict):
         raise LineError(source, lineno, f"expected a JSON object, got {_type_name(obj)}")
-    if _SURROGATE_ESCAPE.search(content):
-        where = _lone_surrogate(obj, "")
-        if where is not None:
-            message = "a \\u escape makes a lone surrogate, which is not text"
-            raise LineError(source, lineno, message, field=where or None)
     return obj
 
 
-def _lone_surrogate(value: Any, path: str) -> str | None:
-    """The field path of the first string (or key) holding a lone surrogate, else None."""
+LONE_SURROGATE = "a \\u escape makes a lone surrogate, which is not text"
+
+
+def lone_surrogates(content: bytes, obj: dict[str, Any]) -> list[str | None]:
+    """The field path of each string, or object holding a key, that ``decode_json_object``
+    read from ``content`` with a lone surrogate in it (None: a key of the line's object), in
+    the order written. None of them is text that an output can encode."""
+    if not _SURROGATE_ESCAPE.search(content):
+        return []
+    found: list[str] = []
+    _find_lone_surrogates(obj, "", found)
+    return [path or None for path in found]
+
+
+def _find_lone_surrogates(value: Any, path: str, found: list[str]) -> None:
     if isinstance(value, str):
-        return path if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            found.append(path)
+        return
     if isinstance(value, list):
-        items = ((f"{path}[{i}]", item) for i, item in enumerate(value))
+        items: Iterable[tuple[str, Any]] = ((f"{path}[{i}]", item) for i, item in enumerate(value))
     elif isinstance(value, dict):
+        if any(any("\ud800" <= ch <= "\udfff" for ch in key) for key in value):
+            found.append(path)
         items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
-        for key in value:
-            if _lone_surrogate(key, path) is not None:
-                return path
     else:
-        return None
+        return
     for where, item in items:
-        found = _lone_surrogate(item, where)
-        if found is not None:
-            return found
-    return None
+        _find_lone_surrogates(item, where, found)
 
 
 INPUT_LINE_LIMIT = 64 << 20
