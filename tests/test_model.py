@@ -228,6 +228,10 @@ def test_custom_data_in_extra_is_kept_as_is(make_event: MakeEvent) -> None:
         ),
         ("Cafe\u0301 Owner", "caf\u00e9-owner"),
         ("CAF\u00c9 OWNER", "caf\u00e9-owner"),
+        # a control, bidi or invisible character is read as white space (the README says so)
+        ("bela\u200brus", "bela-rus"),
+        ("bela\u202erus", "bela-rus"),
+        ("\u200bbelarus\x07", "belarus"),
     ],
 )
 def test_actor_ids_are_normalised(text: str, expected: str) -> None:
