@@ -6,8 +6,10 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
+from html.parser import HTMLParser
 from typing import Any
 
+import cmarkgfm
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -89,6 +91,50 @@ def earned_links(events: Sequence[Any]) -> set[str]:
     return {GFM.normalizeLink(url) for url in urls if url is not None}
 
 
+class _GitHubPage(HTMLParser):
+    """What GitHub's renderer (cmark-gfm, with its autolink, table, strikethrough and tag
+    filter extensions) makes of a brief: every tag opened, every link's target, and the text
+    of each third-level heading (an entry's)."""
+
+    def __init__(self, markdown_text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.links: list[str | None] = []
+        self.entries: list[str] = []
+        self._in_entry = False
+        self.feed(cmarkgfm.github_flavored_markdown_to_html(markdown_text))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        if tag == "a":
+            self.links.append(dict(attrs).get("href"))
+        if tag == "h3":
+            self._in_entry = True
+            self.entries.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h3":
+            self._in_entry = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_entry:
+            self.entries[-1] += data
+
+
+# The elements a brief is made of, on github.com: nothing else may come from the data.
+_BRIEF_TAGS = {"h1", "h2", "h3", "p", "strong", "ol", "li", "a", "code", "blockquote", "br"}
+
+
+def assert_nothing_from_the_data_on_github(text: str, events: Sequence[Any]) -> _GitHubPage:
+    """No link in the brief as GitHub renders it but the source links it earned, no element
+    but those a brief is made of."""
+    page = _GitHubPage(text)
+    assert page.tags <= _BRIEF_TAGS, page.tags
+    earned = {web_url(source.url) for event in events for source in event.sources}
+    assert set(page.links) <= earned - {None}, page.links
+    return page
+
+
 def assert_nothing_from_the_data(text: str, events: Sequence[Any]) -> None:
     """No link, image or HTML in the rendered brief but the source links it earned."""
     allowed = earned_links(events)
@@ -109,9 +155,46 @@ def test_escape_covers_every_ascii_punctuation_character_of_commonmark() -> None
     spec = [chr(c) for r in ((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E))
             for c in range(r[0], r[1] + 1)]  # fmt: skip
     assert "".join(spec) == string.punctuation
-    assert markdown.escape("".join(spec)) == "".join("\\" + c for c in spec)
+    escaped = "".join("`@`" if c == "@" else "\\" + c for c in spec)  # '@': see the next test
+    assert markdown.escape("".join(spec)) == escaped
+    assert markdown._destination("".join(spec)) == "".join("\\" + c for c in spec)
     others = "".join(chr(c) for c in range(0x80) if chr(c) not in spec) + "é—→«»。＜"
     assert markdown.escape(others) == others
+    assert markdown._destination(others) == others
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "write to evil@example.com",
+        "mailto:x@evil.example or xmpp:a@b.example/res",
+        "a.b+c@d-e.example.org.",
+        "@everyone @@two `@` @`",
+        "<x@y.example> [y](mailto:x@y.example)",
+    ],
+)
+def test_an_address_in_the_text_is_no_link_on_github(text: str, make_event: MakeEvent) -> None:
+    """GitHub's renderer makes an e-mail address a link whatever backslashes or entities stand
+    in it (an '@' is escaped, and the address still a link, before 7 December): each '@' in a
+    code span keeps the address text, and the heading reads as the title."""
+    event = make_event(title=text)
+    rendered = render([event])
+    page = assert_nothing_from_the_data_on_github(rendered, [event])
+    assert page.entries == [f"26 August 2024: {text}"]
+    assert_nothing_from_the_data(rendered, [event])
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=st.text(alphabet=st.sampled_from("ab.@:`\\-_+/w <>&#*[]()!~|"), min_size=1))
+def test_any_title_reads_as_itself_on_github(title: str, make_event: MakeEvent) -> None:
+    """A title of Markdown's punctuation, '@' and backticks among it, is its heading's literal
+    text as GitHub renders it, with no link and no element the brief does not make."""
+    if not title.strip():
+        return
+    event = make_event(title=title)
+    rendered = render([event])
+    page = assert_nothing_from_the_data_on_github(rendered, [event])
+    assert page.entries == [f"26 August 2024: {title.strip()}"]
 
 
 @pytest.mark.parametrize(
@@ -153,6 +236,7 @@ def test_markdown_syntax_in_a_title_renders_as_the_literal_text(
     event = make_event(title=title)
     rendered = render([event])
     assert_nothing_from_the_data(rendered, [event])
+    assert_nothing_from_the_data_on_github(rendered, [event])
     headings = [text for kind, text in outline(rendered) if kind == "h3"]
     assert headings == [f"26 August 2024: {visible(title).strip()}"]
 

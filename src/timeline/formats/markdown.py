@@ -11,8 +11,12 @@ spaces would start a code block) and blank lines with it; the lines left are joi
 line breaks. Control and bidi characters are written as visible escapes (``\\x1b``), as in
 every other format.
 
-Not Markdown, and so not escaped: github.com turns ``@name`` and ``#123`` in rendered text into
-mentions and issue links, and ``:smile:`` into an emoji, after the Markdown is rendered.
+An '@' is not escaped but set in a code span of its own (``evil`@`example.com``): GitHub's
+renderer makes an e-mail address a link whatever its escapes, though not across a code span.
+That keeps an ``@name`` from being a mention on github.com too.
+
+Not Markdown, and so not escaped: github.com turns ``#123`` in rendered text into an issue
+link, and ``:smile:`` into an emoji, after the Markdown is rendered.
 """
 
 from __future__ import annotations
@@ -43,15 +47,33 @@ if TYPE_CHECKING:
 # A search for them, not str.translate: a table that maps a character to two is read by a slow
 # path, four times slower on the bench log's text.
 _PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}]")
+# But an '@': GitHub's renderer (cmark-gfm's autolink extension, GFM 0.29 section 6.9) makes
+# an e-mail address a link, and one after 'mailto:' or 'xmpp:', wherever it stands in the text
+# of a paragraph once its escapes and entities are read: '\\@' and '&#64;' do not stop it. An
+# '@' in a code span of its own is not in that text (nor is it an @mention on github.com). A
+# run of them is one span: two spans side by side would make a longer run of backticks.
+_MARKUP = re.compile(f"@+|[{re.escape(string.punctuation)}]")
 
 
 def _backslashed(found: re.Match[str]) -> str:
     return "\\" + found.group()
 
 
+def _literal(found: re.Match[str]) -> str:
+    mark = found.group()
+    return f"`{mark}`" if mark[0] == "@" else "\\" + mark
+
+
 def escape(text: str) -> str:
-    """``text`` as literal Markdown inline text: every ASCII punctuation character escaped."""
-    return _PUNCTUATION.sub(_backslashed, text)
+    """``text`` as literal Markdown inline text: every ASCII punctuation character escaped, and
+    each run of '@' a code span."""
+    return _MARKUP.sub(_literal, text)
+
+
+def _destination(url: str) -> str:
+    """A URL as a link's destination between '<' and '>', where a code span is not one: every
+    ASCII punctuation character escaped (no autolink is looked for there)."""
+    return _PUNCTUATION.sub(_backslashed, url)
 
 
 def text_lines(text: str) -> list[str]:
@@ -97,7 +119,7 @@ def _source(number: int, source: SourceLike) -> str:
     url = web_url(source.url)
     name = source.title or visible_address(source.url or "")
     if url is not None:
-        name_text = f"[{_inline(name)}](<{escape(url)}>)"
+        name_text = f"[{_inline(name)}](<{_destination(url)}>)"
     else:
         name_text = _inline(name)
         if source.url and source.title:
