@@ -427,6 +427,29 @@ def test_a_lone_surrogate_is_one_problem_among_the_lines_others() -> None:
     assert [field for field, _ in raised.value.problems[3:]] == ["type"]
 
 
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        # a list for a date, its item a surrogate: no word of the model's on the date, which
+        # would quote the replacement character the line does not hold
+        (b'{"id":"s1","date":["\\ud800"],"title":"t"}', ["date[0]", "type", "actors", "sources"]),
+        (b'{"id":"s1","date":"\\ud800","title":"t","type":"\\udfff","actors":["\\ud800"],'
+         b'"sources":[{"url":"https://a.b"}]}', ["date", "type", "actors[0]"]),
+        # a key: the line's object holds it
+        (b'{"ti\\udc00tle":"t","id":"s1"}', [None, "date", "title", "type", "actors", "sources"]),
+    ],
+)  # fmt: skip
+def test_a_lone_surrogate_where_the_model_reads_no_text(
+    line: bytes, fields: list[str | None]
+) -> None:
+    """In a date, an enum or a key, where pydantic cannot read a lone surrogate: each is named,
+    the model judges the rest, and no message quotes a character the line does not hold."""
+    with pytest.raises(LineError) as raised:
+        parse_raw_line(RawLine(1, line), source="log.jsonl")
+    assert [field for field, _ in raised.value.problems] == fields
+    assert not any("\ufffd" in f"{field}{message}" for field, message in raised.value.problems)
+
+
 def test_check_names_every_problem_of_a_line_with_a_lone_surrogate(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     path.write_bytes(
@@ -706,6 +729,7 @@ def test_the_reader_returns_an_event_or_a_located_error(
 )
 @example(data=GOOD_LINE, lineno=1)
 @example(data=CANONICAL["good-1"].encode(), lineno=7)
+@example(data=b'{"date":["\\ud800"],"!":[""]}', lineno=1)  # pydantic cannot read it in a date
 def test_parse_lines_gives_each_line_an_event_or_an_error(data: bytes, lineno: int) -> None:
     """For any bytes, parse_lines (fast path too) yields an event or an error, or skips a blank."""
     line = RawLine(lineno, data + b"\n")

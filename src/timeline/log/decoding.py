@@ -144,32 +144,42 @@ def decode_json_object(
 LONE_SURROGATE = "a \\u escape makes a lone surrogate, which is not text"
 
 
-def lone_surrogates(content: bytes, obj: dict[str, Any]) -> list[str | None]:
-    """The field path of each string, or object holding a key, that ``decode_json_object``
-    read from ``content`` with a lone surrogate in it (None: a key of the line's object), in
-    the order written. None of them is text that an output can encode."""
+def without_lone_surrogates(
+    content: bytes, obj: dict[str, Any]
+) -> tuple[dict[str, Any], list[str | None]]:
+    """``obj`` (read by ``decode_json_object`` from ``content``) with each lone surrogate in
+    its strings and keys replaced by U+FFFD, and the field path of each string, or object
+    holding such a key, that had one (None: a key of the line's object), in the order
+    written. No output can encode a lone surrogate, nor can pydantic read one in every place
+    (a date, say): the copy lets the model judge the line's other fields."""
     if not _SURROGATE_ESCAPE.search(content):
-        return []
+        return obj, []
     found: list[str] = []
-    _find_lone_surrogates(obj, "", found)
-    return [path or None for path in found]
+    cleaned = _replaced_surrogates(obj, "", found)
+    return cleaned, [path or None for path in found]
 
 
-def _find_lone_surrogates(value: Any, path: str, found: list[str]) -> None:
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replaced_surrogates(value: Any, path: str, found: list[str]) -> Any:
     if isinstance(value, str):
-        if any("\ud800" <= ch <= "\udfff" for ch in value):
-            found.append(path)
-        return
+        if _LONE_SURROGATE.search(value) is None:
+            return value
+        found.append(path)
+        return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
-        items: Iterable[tuple[str, Any]] = ((f"{path}[{i}]", item) for i, item in enumerate(value))
-    elif isinstance(value, dict):
-        if any(any("\ud800" <= ch <= "\udfff" for ch in key) for key in value):
+        return [_replaced_surrogates(item, f"{path}[{i}]", found) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        if any(_LONE_SURROGATE.search(key) for key in value):
             found.append(path)
-        items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
-    else:
-        return
-    for where, item in items:
-        _find_lone_surrogates(item, where, found)
+        return {
+            _LONE_SURROGATE.sub("\ufffd", key): _replaced_surrogates(
+                item, f"{path}.{key}" if path else key, found
+            )
+            for key, item in value.items()
+        }
+    return value
 
 
 INPUT_LINE_LIMIT = 64 << 20
