@@ -242,8 +242,21 @@ def _fsync_folder(folder: Path) -> None:
     dir_fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
     try:
         os.fsync(dir_fd)
+    except OSError as exc:
+        # EINVAL: a file system that cannot sync a folder (some FUSE and network ones), where
+        # nothing more can be done for a name to last; a writer that failed there would fail
+        # every time (SQLite passes it over too).
+        if exc.errno != errno.EINVAL:
+            raise
     finally:
         os.close(dir_fd)
+
+
+def _fsync_folder_after(folder: Path) -> None:
+    """Sync the folder once a new name is in place there: the change is made, whatever the
+    sync says, and is said to be (an error would tell the user that it was not)."""
+    with contextlib.suppress(OSError):
+        _fsync_folder(folder)
 
 
 # ---------------------------------------------------------------------------- opening and locking
@@ -628,10 +641,8 @@ class LockedLog:
             pass
         except OSError as exc:  # still there: the next writer would take the append away
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
-        # For good: a journal back after a crash would take away an append said to be made. If
-        # the folder cannot be synced, the append is made all the same, and said to be.
-        with contextlib.suppress(OSError):
-            _fsync_folder(self.path.parent)
+        # For good: a journal back after a crash would take away an append said to be made.
+        _fsync_folder_after(self.path.parent)
 
     def roll_back_unfinished_append(self) -> None:
         """Truncate the log back to where a killed writer's append began, and drop its journal.
@@ -702,10 +713,7 @@ class LockedLog:
             if isinstance(exc, OSError):
                 raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
             raise
-        try:
-            _fsync_folder(folder)
-        except OSError as exc:
-            raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
+        _fsync_folder_after(folder)
         if owner == st.st_uid:
             return None
         return (
@@ -755,11 +763,11 @@ def new_file(path: str | Path) -> Iterator[Path]:
         finally:
             os.close(fd)
         os.replace(tmp, target)
-        _fsync_folder(target.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    _fsync_folder_after(target.parent)
 
 
 @contextlib.contextmanager
