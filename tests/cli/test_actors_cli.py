@@ -107,6 +107,27 @@ def test_add_resolves_a_name_and_says_so(bundled: Path) -> None:
     )
 
 
+def test_a_writer_removes_what_a_killed_rename_left_beside_the_registry(bundled: Path) -> None:
+    """A rename killed while it wrote the registry leaves its temporary there: the next writer
+    of the log removes it (its process no longer runs), as one beside the log; a temporary of a
+    process still running, and any other file, stay."""
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    folder = bundled.parent
+    killed = folder / f".actors.toml.timeline-tmp-{ended.stdout.strip()}-deadbeef"
+    running = folder / f".actors.toml.timeline-tmp-{os.getpid()}-cafebabe"
+    other = folder / ".actors.toml.timeline-tmp-notours"
+    for path in (killed, running, other):
+        path.write_text("[a]\n", encoding="utf-8")
+    result = run("add", "-f", str(bundled), *ADD, "--actor", "belarus")
+    assert result.exit_code == 0, result.stderr
+    assert not killed.exists()
+    assert running.exists() and other.exists()
+
+
 def test_add_refuses_an_unknown_actor_with_suggestions(bundled: Path) -> None:
     """'Belarus MoD' is no actor of the registry: refused, naming the actors nearest to it,
     and the log is unchanged; --new-actor adds it anyway."""

@@ -4,6 +4,7 @@ one, unless ``--new-actor``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,9 +80,14 @@ def _registry_in_git(logs: Sequence[str]) -> tuple[str, bytes] | None:
 def refuse_changed(registry: Registry | None) -> None:
     """Under the log's lock, before a change: the registry must be as it was read, before the
     lock was taken. A command that waited there behind an ``actors rename`` would store a name
-    as an id the registry no longer holds, or rename what is renamed already."""
+    as an id the registry no longer holds, or rename what is renamed already. The temporary
+    that a killed rename left beside the registry goes, as one beside the log does."""
     if registry is None:
         return
+    from timeline.log.files import remove_stale_temporaries
+
+    with contextlib.suppress(OSError):  # a registry given as a path that cannot be followed
+        remove_stale_temporaries(Path(os.path.realpath(registry.source)))
     try:
         now: bytes | None = Path(registry.source).read_bytes()
     except OSError:

@@ -722,14 +722,19 @@ class LockedLog:
         )
 
     def remove_stale_temporaries(self) -> None:
-        """Delete the temporaries of rewrites that were killed: files named as this program
-        names them, made by a process that no longer runs. Any other file is left alone."""
-        ours = re.compile(re.escape(_tmp_prefix(self.path)) + r"([0-9]+)-[0-9a-f]{8}")
-        with contextlib.suppress(OSError):
-            for entry in self.path.parent.iterdir():
-                found = ours.fullmatch(entry.name)
-                if found is not None and not _is_running(int(found.group(1))):
-                    entry.unlink()
+        remove_stale_temporaries(self.path)
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete the temporaries of rewrites of the file ``path`` that were killed: files named
+    as this program names them, made by a process that no longer runs. Any other file is left
+    alone."""
+    ours = re.compile(re.escape(_tmp_prefix(path)) + r"([0-9]+)-[0-9a-f]{8}")
+    with contextlib.suppress(OSError):
+        for entry in path.parent.iterdir():
+            found = ours.fullmatch(entry.name)
+            if found is not None and not _is_running(int(found.group(1))):
+                entry.unlink()
 
 
 @contextlib.contextmanager
