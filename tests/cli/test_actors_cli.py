@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -452,27 +453,55 @@ def test_rename_finds_every_spelling_that_is_read_as_the_actor(tmp_path: Path) -
     assert stored == [["org"], ["org"], ["wg"], ["org/staff"]]
 
 
-def test_rename_writes_the_registry_only_after_the_log(bundled: Path) -> None:
-    """A log that cannot be rewritten leaves the registry as it was, and the run again does
-    the whole rename; a registry that cannot be written after the log says what was done, and
-    the run again finishes it (the registry still reads the actor's names as OLD)."""
+def test_rename_writes_the_registry_only_after_the_log(
+    bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log that cannot be rewritten leaves the registry as it was, and a registry that could
+    not be rewritten (hard-linked, read-only) leaves the log as it was: either way the run
+    again does the whole rename. A registry whose writing fails after the log's (a full disk)
+    says what was done, and the run again finishes it (the registry still reads the actor's
+    names as OLD)."""
+    from timeline.errors import LogWriteError
+    from timeline.log.files import LockedLog
+
     registry = bundled.parent / "actors.toml"
-    before = registry.read_bytes()
+    before, log_before = registry.read_bytes(), bundled.read_bytes()
     os.link(bundled, bundled.parent / "other.jsonl")
     refused = run("actors", "rename", "wagner", "pmc", "-f", str(bundled))
     assert refused.exit_code == 2 and "hard links" in refused.stderr
     assert registry.read_bytes() == before
     (bundled.parent / "other.jsonl").unlink()
     os.link(registry, bundled.parent / "other.toml")
-    half = run("actors", "rename", "wagner", "pmc", "-f", str(bundled))
-    assert half.exit_code == 2
-    assert half.stderr.startswith(
-        f"timeline: renamed 'wagner' to 'pmc' in 3 events of {bundled}, not in the registry: "
-        f"{registry}: cannot rewrite"
+    linked = run("actors", "rename", "wagner", "pmc", "-f", str(bundled))
+    assert linked.exit_code == 2
+    assert linked.stderr == (
+        f"timeline: {registry}: cannot rewrite: the file has 2 hard links, and the others would "
+        "keep the old text (make it a single file, or use a symbolic link)\n"
     )
-    assert half.stderr.endswith(" (run the command again to finish)\n")
-    assert registry.read_bytes() == before
+    assert (registry.read_bytes(), bundled.read_bytes()) == (before, log_before)
     (bundled.parent / "other.toml").unlink()
+    registry.chmod(0o444)
+    read_only = run("actors", "rename", "wagner", "pmc", "-f", str(bundled))
+    assert read_only.exit_code == 2
+    assert read_only.stderr == f"timeline: {registry}: cannot write: the file is read-only\n"
+    assert (registry.read_bytes(), bundled.read_bytes()) == (before, log_before)
+    registry.chmod(0o644)
+    rewrite = LockedLog.rewrite
+
+    def full_disk(self: LockedLog, lines: Any) -> str | None:
+        if self.path.name == "actors.toml":
+            raise LogWriteError(f"{self.name}: cannot write: no space left on device")
+        return rewrite(self, lines)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(LockedLog, "rewrite", full_disk)
+        half = run("actors", "rename", "wagner", "pmc", "-f", str(bundled))
+    assert half.exit_code == 2
+    assert half.stderr == (
+        f"timeline: renamed 'wagner' to 'pmc' in 3 events of {bundled}, not in the registry: "
+        f"{registry}: cannot write: no space left on device (run the command again to finish)\n"
+    )
+    assert registry.read_bytes() == before
     done = run("actors", "rename", "wagner", "pmc", "-f", str(bundled))
     assert done.exit_code == 0, done.stderr
     assert done.stderr == f"renamed 'wagner' to 'pmc' in 0 events of {bundled} and in {registry}\n"

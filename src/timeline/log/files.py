@@ -567,6 +567,26 @@ def _check_writable(path: Path, name: str) -> None:
         raise LogWriteError(f"{name}: cannot write: the file is read-only")
 
 
+def _refuse_hard_links(st: os.stat_result, name: str) -> None:
+    if st.st_nlink > 1:
+        raise LogWriteError(
+            f"{name}: cannot rewrite: the file has {st.st_nlink} hard links, and the others "
+            "would keep the old text (make it a single file, or use a symbolic link)"
+        )
+
+
+def refuse_unrewritable(path: str | Path, name: str) -> None:
+    """Raise what a rewrite of the existing file ``path`` would raise for the file itself (not
+    a regular file, read-only, hard-linked), before another file is changed: so that a change
+    of two files is refused whole rather than left half made."""
+    target = Path(os.path.realpath(path))
+    _check_writable(target, name)
+    try:
+        _refuse_hard_links(os.stat(target), name)
+    except OSError as exc:
+        raise LogWriteError(f"{name}: cannot write: {os_reason(exc)}") from None
+
+
 def write_all(fd: int, data: bytes) -> None:
     """All of ``data`` to the open file ``fd`` (a write to a pipe may take part of it)."""
     view = memoryview(data)
@@ -684,11 +704,7 @@ class LockedLog:
         folder = self.path.parent
         tmp = folder / f"{_tmp_prefix(self.path)}{os.getpid()}-{secrets.token_hex(4)}"
         st = os.fstat(self._fd)
-        if st.st_nlink > 1:
-            raise LogWriteError(
-                f"{self.name}: cannot rewrite: the file has {st.st_nlink} hard links, and the "
-                "others would keep the old text (make it a single file, or use a symbolic link)"
-            )
+        _refuse_hard_links(st, self.name)
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
             try:

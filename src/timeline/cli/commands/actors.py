@@ -121,7 +121,7 @@ def rename(
     from timeline.edits import events_naming, renamed_lines
     from timeline.errors import ConflictError, InputError, LogWriteError, TimelineError
     from timeline.formats.output import TextLines
-    from timeline.log.files import lock_log, read_raw_lines
+    from timeline.log.files import lock_log, read_raw_lines, refuse_unrewritable
     from timeline.log.lines import RawLine, display_name
     from timeline.rules import normalize_actor
     from timeline.text import visible
@@ -234,6 +234,7 @@ def rename(
             refuse_if_nothing(changes, old_id, in_registry)
             if in_registry and path is not None:  # refused before the log changes, if at all
                 renamed_registry(path.read_bytes(), old=old_id, new=new_id, source=str(path))
+                refuse_unrewritable(path, str(path))
             by_line = {change.line.lineno: change.data for change in changes}
             if by_line:
                 owner_note = log.rewrite(by_line.get(line.lineno, line.data) for line in lines)
