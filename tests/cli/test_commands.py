@@ -840,6 +840,28 @@ def test_a_refused_import_keeps_drop_missing_links(
     ]
 
 
+def test_a_refused_import_counts_lines_not_problems(
+    runner: CliRunner, log_copy: Path, event_data: EventData
+) -> None:
+    """The summary counts the lines with problems, as --skip-invalid's does: a line whose id is
+    taken and whose two answers are missing is one line, and so is an array of two bad events
+    on one line (before 7 December: 3 and 2)."""
+    taken = event_line(event_data, id="taken", responds_to=["nope1", "nope2"])
+    invoke(runner, ["import", "-f", str(log_copy)], input=event_line(event_data, id="taken") + "\n")
+    result = invoke(runner, ["import", "-f", str(log_copy)], input=taken + "\n")
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 4  # three problems on line 1, then the summary
+    assert result.stderr.splitlines()[-1] == (
+        "timeline: nothing imported: 1 line with problems in <stdin>"
+    )
+    bad = [event_data(id=f"u{n}", date=f"2024-13-0{n}") for n in (1, 2)]
+    result = invoke(runner, ["import", "-f", str(log_copy)], input=json.dumps(bad) + "\n")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "timeline: nothing imported: 1 line with problems in <stdin>"
+    )
+
+
 @pytest.mark.parametrize("command", ["show", "check", "stats"])
 def test_a_git_spec_too_long_for_a_path_is_a_one_line_error(
     runner: CliRunner, command: str

@@ -84,9 +84,9 @@ def import_(
         for message in problem.messages():
             say(message)
 
-    def refuse(problems: int) -> None:
+    def refuse(lines_with: int) -> None:
         # a count of lines, where the messages above may be several a line (check counts those)
-        fail(f"timeline: nothing imported: {count(problems, 'line')} with problems in {name}")
+        fail(f"timeline: nothing imported: {count(lines_with, 'line')} with problems in {name}")
 
     # Problems wait in spools (in line order, on disk past a size), to be said with those found
     # against the log, in line order.
@@ -98,9 +98,16 @@ def import_(
         def hold(spool: Problems) -> OnProblem:
             return lambda problem: spool.add((problem.lineno, problem.problems))
 
-        def tell_in_line_order() -> None:
+        def tell_in_line_order() -> int:
+            """Say the problems held, in line order; how many lines had problems (a line's
+            problems may be held in both spools, and several elements of an array share a
+            line)."""
+            lines_with, last = 0, None
             for lineno, problems in heapq.merge(found, conflicts, key=lambda held: held[0]):
                 tell(LineError.from_problems(name, lineno, problems))  # stable: found first
+                lines_with += lineno != last
+                last = lineno
+            return lines_with
 
         staging = stack.enter_context(staging_file(file))
         with open_input(source) as fh, cannot_write(file):
@@ -117,8 +124,7 @@ def import_(
                 drop_missing_links=drop_missing_links, on_problem=hold(conflicts),
                 on_note=lambda *_: None,  # nothing is imported: no link is dropped
             )  # fmt: skip
-            tell_in_line_order()
-            refuse(found.count + conflicts.count)
+            refuse(tell_in_line_order())
         if not staged.lines:  # no valid event: no log is made for it
             if not found.count:
                 say(f"timeline: {name} holds no events: nothing imported")
@@ -188,8 +194,7 @@ def import_(
                 else:
                     log.append_staged(staged.file, size=staged.size, count=len(staged.lines))
         except _Refused:
-            tell_in_line_order()
-            refuse(conflicts.count)
+            refuse(tell_in_line_order())
         except _NothingLeft:
             pass
         except BaseException:  # the append failed: what was found is still said, first
