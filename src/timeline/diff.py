@@ -162,8 +162,9 @@ class _Side:
         self, ids: set[str], unreadable: dict[str, str], repeats: list[tuple[str, str]]
     ) -> dict[str, EventLike]:
         """The events of ``ids`` by id; a repeated id keeps its last event (a note in
-        ``repeats`` says so). An id of ``ids`` that a bad line holds too goes to ``unreadable``
-        with a note, once (its event cannot be compared)."""
+        ``repeats`` says so, and the comparison is then incomplete). An id of ``ids`` that a
+        bad line holds too goes to ``unreadable`` with a note, once (its event cannot be
+        compared)."""
         keyed: dict[str, EventLike] = {}
         first: dict[str, int] = {}
         if not ids:
@@ -227,5 +228,7 @@ def compare(
             c for c in changes
             if any(e is not None and matches(e, flt) for e in (c.before, c.after))
         ]  # fmt: skip
-    complete = not any(side.bad for side in sides)
+    # An id on two lines of a side is two events: the one not compared makes the answer
+    # incomplete, as a bad line does (the diff of its last event is still shown).
+    complete = not any(side.bad for side in sides) and not repeats
     return Comparison(changes, stat(changes), notes, complete)

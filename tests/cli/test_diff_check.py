@@ -666,19 +666,27 @@ def test_diff_a_broken_line_hides_no_other_event_its_extra_names(tmp_path: Path)
 
 
 def test_diff_names_the_lines_of_a_repeated_id(tmp_path: Path) -> None:
-    """An id on two lines of a side is compared by its last event, and the warning says where."""
+    """An id on two lines of a side is compared by its last event, the warning says where, and
+    the exit status is 2: the other event is not compared (before 7 December: 0, 'no
+    differences', though the first line held another event, which show shows)."""
     old = write(tmp_path / "old.jsonl", line(UNCHANGED), line(CLAIM))
     new = write(tmp_path / "new.jsonl", line(UNCHANGED), line(CLAIM), line(CLAIM))
     result = run("diff", str(old), str(new))
-    assert (result.exit_code, result.stdout) == (0, "+0 −0 ~0\n")
+    assert (result.exit_code, result.stdout) == (2, "+0 −0 ~0\n")
     assert result.stderr == (
         f"{new}:3: id {CLAIM['id']!r} is also on line 2: comparing the last one\n"
     )
     result = run("diff", str(new), str(old))  # the same line twice on the old side too
-    assert (result.exit_code, result.stdout) == (0, "+0 −0 ~0\n")
+    assert (result.exit_code, result.stdout) == (2, "+0 −0 ~0\n")
     assert result.stderr == (
         f"{new}:3: id {CLAIM['id']!r} is also on line 2: comparing the last one\n"
     )
+    another = line({**CLAIM, "title": "Another event"})
+    other = write(tmp_path / "other.jsonl", line(UNCHANGED), another, line(CLAIM))
+    for sides in ((old, other), (other, old)):
+        result = run("diff", *map(str, sides), "--stat", "--json")
+        assert result.exit_code == 2
+        assert json.loads(result.stdout) == {"added": 0, "removed": 0, "changed": 0}
 
 
 def test_check_as_of_a_month_counts_from_its_last_day(tmp_path: Path) -> None:
