@@ -217,6 +217,50 @@ def test_responds_to_a_missing_id() -> None:
     )
 
 
+def test_an_answer_to_an_id_on_a_bad_line_is_left_to_that_line() -> None:
+    """An answer to an id that a bad line shows (the writers accept one: the line will be
+    mended) is not an answer to nothing: the bad line's own problems say what is wrong, once
+    (before 7 December: a second error, 'no event with id', that add had let through)."""
+    bad_date = event(id="z1", date="2024-13-01")
+    broken = b'{"id":"z2","date":"2024-01-01", broken'
+    assert_problems(
+        lint(
+            bad_date,
+            broken,
+            event(id="e2", type="reject", responds_to=["z1", "z2", "nowhere"]),
+        ),
+        [
+            (1, ERROR, "date", "'2024-13-01' is not a valid date"),
+            (2, ERROR, None, "not valid JSON"),
+            (3, ERROR, "responds_to", "no event with id 'nowhere' in the log"),
+        ],
+    )
+
+
+def test_an_answer_to_an_id_on_a_bad_line_through_the_parallel_check(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same through `check` with forked readers, each holding a part of the log."""
+    from typer.testing import CliRunner
+
+    from timeline.cli import app
+    from timeline.log import parallel
+
+    log = tmp_path / "events.jsonl"
+    lines = [event(id=f"f{n}") for n in range(40)]
+    lines[3] = event(id="z1", date="2024-13-01")
+    lines[37] = event(id="e2", type="reject", responds_to=["z1", "nowhere"])
+    log.write_bytes(b"".join(line + b"\n" for line in lines))
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "workers", lambda: 3)
+    result = CliRunner().invoke(app, ["check", "-f", str(log)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{log}:4: date: '2024-13-01' is not a valid date",
+        f"{log}:38: responds_to: no event with id 'nowhere' in the log",
+    ]
+
+
 def test_date_after_as_of() -> None:
     """A date after --as-of is an error; the as-of day itself is fine."""
     assert_problems(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from timeline.log import parallel
 from timeline.log.aside import aside_files
+from timeline.log.decoding import named_id
 from timeline.log.files import snapshot
 from timeline.log.lines import RawLine
 from timeline.log.sources import read_any_lines
@@ -94,6 +95,9 @@ class LineFacts:
     claims: dict[str, int] = field(default_factory=dict)
     rejections: list[tuple[int, str, str]] = field(default_factory=list)  # line, id, claim
     torn: int = 0  # the last line, when it has no newline
+    # The ids that bad lines show: an answer to one is not an answer to nothing (the writers
+    # let an event answer it, and its line's problems are reported as they are)
+    unreadable_ids: set[str] = field(default_factory=set)
 
 
 def line_facts(
@@ -106,7 +110,7 @@ def line_facts(
     last = None
     for parsed in lines:
         last = parsed
-        _note_parsed(parsed, note, held)
+        _note_parsed(parsed, note, held, facts)
     if last is not None and not last.line.is_complete:
         facts.torn = last.line.lineno
     return facts
@@ -145,12 +149,15 @@ def _noting(
 
 
 def _note_parsed(
-    parsed: ParsedLine, note: Callable[[int, EventLike], None], held: Spool[Held]
+    parsed: ParsedLine, note: Callable[[int, EventLike], None], held: Spool[Held], facts: LineFacts
 ) -> None:
     lineno = parsed.line.lineno
     if isinstance(parsed, InvalidLine):
         for name, message in parsed.error.problems:
             held.add((lineno, message, name, Severity.ERROR))
+        shown_id = named_id(parsed.line)
+        if shown_id is not None:
+            facts.unreadable_ids.add(shown_id)
     else:
         if parsed.form is None:  # read by the model, which reads an actor in its own form
             for name, stored, read in _read_otherwise(parsed.line):
@@ -302,7 +309,7 @@ def _range_facts(
             """Whether the line holds something: an event, or a problem noted."""
             found = False
             for parsed in parse_lines([RawLine(lineno, data, offset)], source=""):
-                _note_parsed(parsed, note, held)
+                _note_parsed(parsed, note, held, facts)
                 found = True
             return found
 
@@ -339,6 +346,7 @@ def check_facts(
     references: list[tuple[int, str]] = []
     rejections: list[tuple[int, str, str]] = []
     torn: list[int] = []  # the last line of each file that has no newline
+    unreadable_ids: set[str] = set()
     held_runs: list[Iterator[tuple[int, Problem]]] = []
     for index, (_, runs) in enumerate(logs):
         before = index << _LINE_BITS  # the place of the run's line 0
@@ -352,6 +360,7 @@ def check_facts(
             )
             if facts.torn:
                 torn.append(before + facts.torn)
+            unreadable_ids |= facts.unreadable_ids
             held_runs.append(_placed(held, before, files))
             before += facts.lines
     ids, twice = _ids(placed_runs, files)
@@ -361,7 +370,7 @@ def check_facts(
         (place, files.problem(place, Severity.ERROR, f"no event with id {ref!r} {where}",
                               "responds_to"))
         for place, ref in references
-        if ref not in ids
+        if ref not in ids and ref not in unreadable_ids
     )  # fmt: skip
     claims: dict[str, int] = {}  # the place of each rejected claim (the last, for an id twice)
     rejected = {ref for _, _, ref in rejections}
