@@ -218,9 +218,10 @@ def test_responds_to_a_missing_id() -> None:
 
 
 def test_an_answer_to_an_id_on_a_bad_line_is_left_to_that_line() -> None:
-    """An answer to an id that a bad line shows (the writers accept one: the line will be
-    mended) is not an answer to nothing: the bad line's own problems say what is wrong, once
-    (before 7 December: a second error, 'no event with id', that add had let through)."""
+    """An answer to the id of a bad line that is a JSON object (add and import accept one: the
+    line will be mended) is not an answer to nothing: the bad line's own problems say what is
+    wrong, once (before 7 December: a second error, 'no event with id', that add had let
+    through). The id a line that is not JSON shows is no event's, as add and import say."""
     bad_date = event(id="z1", date="2024-13-01")
     broken = b'{"id":"z2","date":"2024-01-01", broken'
     assert_problems(
@@ -232,6 +233,7 @@ def test_an_answer_to_an_id_on_a_bad_line_is_left_to_that_line() -> None:
         [
             (1, ERROR, "date", "'2024-13-01' is not a valid date"),
             (2, ERROR, None, "not valid JSON"),
+            (3, ERROR, "responds_to", "no event with id 'z2' in the log"),
             (3, ERROR, "responds_to", "no event with id 'nowhere' in the log"),
         ],
     )

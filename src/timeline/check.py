@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from timeline.log import parallel
 from timeline.log.aside import aside_files
-from timeline.log.decoding import named_id
+from timeline.log.decoding import object_id
 from timeline.log.files import snapshot
 from timeline.log.lines import RawLine
 from timeline.log.sources import read_any_lines
@@ -95,8 +95,8 @@ class LineFacts:
     claims: dict[str, int] = field(default_factory=dict)
     rejections: list[tuple[int, str, str]] = field(default_factory=list)  # line, id, claim
     torn: int = 0  # the last line, when it has no newline
-    # The ids that bad lines show: an answer to one is not an answer to nothing (the writers
-    # let an event answer it, and its line's problems are reported as they are)
+    # The ids of bad lines that are JSON objects: an answer to one is not an answer to nothing
+    # (add and import let an event answer it, and its line's problems are reported as they are)
     unreadable_ids: set[str] = field(default_factory=set)
 
 
@@ -155,9 +155,9 @@ def _note_parsed(
     if isinstance(parsed, InvalidLine):
         for name, message in parsed.error.problems:
             held.add((lineno, message, name, Severity.ERROR))
-        shown_id = named_id(parsed.line)
-        if shown_id is not None:
-            facts.unreadable_ids.add(shown_id)
+        answerable = object_id(parsed.line)
+        if answerable is not None:
+            facts.unreadable_ids.add(answerable)
     else:
         if parsed.form is None:  # read by the model, which reads an actor in its own form
             for name, stored, read in _read_otherwise(parsed.line):

@@ -129,7 +129,7 @@ class Comparison:
     changes: list[Change]
     stat: Stat
     notes: list[str]  # one line each: ids not compared, ids repeated on a side
-    complete: bool  # False when a side has a line that is not a valid event
+    complete: bool  # False when a side has a line that is not a valid event, or an id twice
 
 
 class _Side:

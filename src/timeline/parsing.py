@@ -44,8 +44,8 @@ def parse_raw_line(line: RawLine, *, source: str) -> Event:
         line.content, source=source, lineno=line.lineno, starts_log=line.starts_log
     )
     # A lone surrogate is a problem of its field, and the model judges the line's other fields
-    # as well, on a copy with U+FFFD in its place (pydantic cannot read one everywhere: in a
-    # date, say): a user learns of every bad field at once.
+    # as well, on a copy with the escape written out in its place (pydantic cannot read one
+    # everywhere: in a date, say): a user learns of every bad field at once.
     obj, surrogates = without_lone_surrogates(line.content, obj)
     try:
         event = Event.model_validate(obj)
@@ -55,12 +55,8 @@ def parse_raw_line(line: RawLine, *, source: str) -> Event:
         if not surrogates:
             return event
         problems = []
-    # The model's word on a field it read a replacement character in is left out: it would
-    # quote a character that the line does not hold.
     problems = [(path, LONE_SURROGATE) for path in surrogates] + [
-        (path, message)
-        for path, message in problems
-        if not surrogates or (path not in surrogates and "\ufffd" not in f"{path}{message}")
+        (path, message) for path, message in problems if path not in surrogates
     ]
     raise LineError.from_problems(source, line.lineno, problems)
 

@@ -486,6 +486,18 @@ def test_rename_writes_the_registry_only_after_the_log(
     assert read_only.stderr == f"timeline: {registry}: cannot write: the file is read-only\n"
     assert (registry.read_bytes(), bundled.read_bytes()) == (before, log_before)
     registry.chmod(0o644)
+    real_access = os.access
+    for place in (registry, registry.parent):  # not ours to write (root passes over the bits)
+
+        def access(path: Any, mode: int, denied: Path = place) -> bool:
+            return Path(path) != denied and real_access(path, mode)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(os, "access", access)
+            denied = run("actors", "rename", "wagner", "pmc", "-f", str(bundled))
+        assert denied.exit_code == 2
+        assert denied.stderr == f"timeline: {registry}: cannot write: permission denied\n"
+        assert (registry.read_bytes(), bundled.read_bytes()) == (before, log_before)
     rewrite = LockedLog.rewrite
 
     def full_disk(self: LockedLog, lines: Any) -> str | None:

@@ -148,37 +148,41 @@ def without_lone_surrogates(
     content: bytes, obj: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str | None]]:
     """``obj`` (read by ``decode_json_object`` from ``content``) with each lone surrogate in
-    its strings and keys replaced by U+FFFD, and the field path of each string, or object
-    holding such a key, that had one (None: a key of the line's object), in the order
-    written. No output can encode a lone surrogate, nor can pydantic read one in every place
-    (a date, say): the copy lets the model judge the line's other fields."""
+    its strings and keys written as the escape that made it (``\\ud800``, six characters),
+    and the field path of each string, or object holding such a key, that had one (None: a key
+    of the line's object), in the order written. No output can encode a lone surrogate, nor
+    can pydantic read one everywhere (in a date, say): the copy lets the model judge the
+    line's other fields, and what it quotes of one is what the line holds."""
     if not _SURROGATE_ESCAPE.search(content):
         return obj, []
     found: list[str] = []
-    cleaned = _replaced_surrogates(obj, "", found)
+    cleaned = _escaped_surrogates(obj, "", found)
     return cleaned, [path or None for path in found]
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _replaced_surrogates(value: Any, path: str, found: list[str]) -> Any:
+def _as_escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
+
+
+def _escaped_surrogates(value: Any, path: str, found: list[str]) -> Any:
     if isinstance(value, str):
         if _LONE_SURROGATE.search(value) is None:
             return value
         found.append(path)
-        return _LONE_SURROGATE.sub("\ufffd", value)
+        return _LONE_SURROGATE.sub(_as_escape, value)
     if isinstance(value, list):
-        return [_replaced_surrogates(item, f"{path}[{i}]", found) for i, item in enumerate(value)]
+        return [_escaped_surrogates(item, f"{path}[{i}]", found) for i, item in enumerate(value)]
     if isinstance(value, dict):
         if any(_LONE_SURROGATE.search(key) for key in value):
             found.append(path)
-        return {
-            _LONE_SURROGATE.sub("\ufffd", key): _replaced_surrogates(
-                item, f"{path}.{key}" if path else key, found
-            )
-            for key, item in value.items()
-        }
+        cleaned = {}
+        for key, item in value.items():
+            key = _LONE_SURROGATE.sub(_as_escape, key)  # a path holds no lone surrogate either
+            cleaned[key] = _escaped_surrogates(item, f"{path}.{key}" if path else key, found)
+        return cleaned
     return value
 
 
@@ -456,8 +460,7 @@ def named_id(line: RawLine) -> str | None:
     an "id" nested in 'extra' is not the event's). None when the bytes show none."""
     objects = list(json_objects([line]))
     if objects:
-        event_id = objects[0][1].get("id")
-        return event_id if isinstance(event_id, str) else None
+        return _string_id(objects[0][1])
     content = line.content
     depth, counted = 0, content.find(b"{") + 1  # within the outer object
     for found in _ID_VALUE.finditer(content):
@@ -471,6 +474,19 @@ def named_id(line: RawLine) -> str | None:
         except ValueError:
             return None
         return value if isinstance(value, str) else None
+    return None
+
+
+def _string_id(obj: dict[str, Any]) -> str | None:
+    event_id = obj.get("id")
+    return event_id if isinstance(event_id, str) else None
+
+
+def object_id(line: RawLine) -> str | None:
+    """The id of a line that is a JSON object (an event of the log, valid or not, that another
+    may answer: ``KnownIds.events``); None for any other line."""
+    for _, obj in json_objects([line]):
+        return _string_id(obj)
     return None
 
 
@@ -502,6 +518,7 @@ def known_ids(lines: Iterable[RawLine]) -> KnownIds:
             known.broken.setdefault(broken_id, line.lineno)
 
     for line, obj in json_objects(lines, not_json=note_broken):
-        if isinstance(obj.get("id"), str):
-            known.events.setdefault(obj["id"], line.lineno)
+        event_id = _string_id(obj)
+        if event_id is not None:
+            known.events.setdefault(event_id, line.lineno)
     return known

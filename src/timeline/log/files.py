@@ -576,13 +576,19 @@ def _refuse_hard_links(st: os.stat_result, name: str) -> None:
 
 
 def refuse_unrewritable(path: str | Path, name: str) -> None:
-    """Raise what a rewrite of the existing file ``path`` would raise for the file itself (not
-    a regular file, read-only, hard-linked), before another file is changed: so that a change
-    of two files is refused whole rather than left half made."""
+    """Raise what a rewrite of the existing file ``path`` would raise for the file and its
+    folder (not a regular file, read-only, hard-linked, not ours to write, a folder where no
+    temporary can be made, a read-only file system), before another file is changed: so that
+    a change of two files is refused whole rather than left half made."""
     target = Path(os.path.realpath(path))
     _check_writable(target, name)
     try:
         _refuse_hard_links(os.stat(target), name)
+        for place, mode in ((target, os.W_OK), (target.parent, os.W_OK | os.X_OK)):
+            if not os.access(place, mode):  # not ours, or a read-only file system (root too)
+                read_only = os.statvfs(place).f_flag & os.ST_RDONLY
+                code = errno.EROFS if read_only else errno.EACCES
+                raise OSError(code, os.strerror(code), str(place))
     except OSError as exc:
         raise LogWriteError(f"{name}: cannot write: {os_reason(exc)}") from None
 

@@ -22,7 +22,8 @@ EXAMPLES = examples(
     "timeline diff old.jsonl new.jsonl --actor belarus --json | jq -r .op",
     note=(
         "Exit status: 0 no differences, 1 differences, 2 error (as diff(1)); also 2 when a "
-        "line is not a valid event, after showing what could be compared."
+        "line is not a valid event or a side holds an id twice, after showing what could be "
+        "compared."
     ),
 )
 

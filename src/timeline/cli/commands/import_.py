@@ -56,7 +56,7 @@ def import_(
     An event dated after today (or --as-of) is invalid, as 'check' reports it.
     """
     import heapq
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from os.path import isfile
 
     from timeline.cli.exits import EXIT_FOUND, fail, say
@@ -98,16 +98,23 @@ def import_(
         def hold(spool: Problems) -> OnProblem:
             return lambda problem: spool.add((problem.lineno, problem.problems))
 
-        def tell_in_line_order() -> int:
-            """Say the problems held, in line order; how many lines had problems (a line's
-            problems may be held in both spools, and several elements of an array share a
-            line)."""
+        def tell_all(told: Iterable[tuple[int, LineError | str]]) -> int:
+            """Say each problem, or note, in turn (line order); how many lines had problems (a
+            line's may be held in both spools, and elements of an array share a line)."""
             lines_with, last = 0, None
-            for lineno, problems in heapq.merge(found, conflicts, key=lambda held: held[0]):
-                tell(LineError.from_problems(name, lineno, problems))  # stable: found first
+            for lineno, item in told:
+                if isinstance(item, str):  # a link dropped: a note, not a problem
+                    say(item)
+                    continue
+                tell(item)
                 lines_with += lineno != last
                 last = lineno
             return lines_with
+
+        def tell_in_line_order() -> int:
+            """Say the problems held, in line order; how many lines had problems."""
+            merged = heapq.merge(found, conflicts, key=lambda held: held[0])  # stable: found first
+            return tell_all((n, LineError.from_problems(name, n, p)) for n, p in merged)
 
         staging = stack.enter_context(staging_file(file))
         with open_input(source) as fh, cannot_write(file):
@@ -157,15 +164,7 @@ def import_(
             problems: Iterator[tuple[int, LineError | str]] = (
                 (problem.lineno, problem) for problem in merged
             )
-            lines_with, last = 0, None
-            for lineno, told in heapq.merge(problems, notes, key=lambda held: held[0]):
-                if isinstance(told, str):  # a link dropped: a note, not a problem
-                    say(told)
-                    continue
-                tell(told)
-                lines_with += lineno != last
-                last = lineno
-            return lines_with
+            return tell_all(heapq.merge(problems, notes, key=lambda held: held[0]))
 
         try:
             with lock_log(file, create=True) as log:
