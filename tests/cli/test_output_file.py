@@ -111,6 +111,23 @@ def test_rich_view_to_a_file_has_no_escape_codes(runner: CliRunner, log_copy: Pa
     assert "Lukashenko claims Ukraine sent over 120,000 soldiers" in text
 
 
+@pytest.mark.parametrize("columns", ["60", "120", None])
+def test_rich_view_to_a_file_is_as_wide_as_on_standard_output(
+    runner: CliRunner, log_copy: Path, columns: str | None
+) -> None:
+    """-o writes the timeline view as > would: as wide as COLUMNS says, else 80 columns
+    (before 7 December: 100, whatever COLUMNS said)."""
+    args = ["show", "-f", str(log_copy), "--format", "rich"]
+    env = {"COLUMNS": columns}  # None: unset
+    piped = runner.invoke(app, args, env=env)
+    out = log_copy.parent / "view.txt"
+    written = runner.invoke(app, [*args, "-o", str(out)], env=env)
+    assert written.exit_code == piped.exit_code == 0, written.stderr
+    assert out.read_bytes() == piped.stdout_bytes
+    widest = max(len(line) for line in piped.stdout.splitlines())
+    assert widest <= int(columns or 80) and widest > int(columns or 80) - 20
+
+
 def test_output_to_a_fifo_writes_into_it(runner: CliRunner, log_copy: Path) -> None:
     """A FIFO (like a device or /dev/stdout) is written into, as the shell's > does, not
     replaced by a regular file: the reader at its other end gets the output."""

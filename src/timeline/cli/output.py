@@ -215,8 +215,10 @@ def _write_output(output: Output, out: BinaryIO) -> None:
         from rich.console import Console
 
         text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
+        # As wide as the view on standard output (COLUMNS, the terminal's, else 80): -o FILE
+        # writes what > FILE would.
         file_console = Console(
-            file=text, width=100, color_system=None, highlight=False, emoji=False
+            file=text, width=console().width, color_system=None, highlight=False, emoji=False
         )
         file_console.print(Trimmed(output.renderable), soft_wrap=output.soft_wrap)
         text.flush()
