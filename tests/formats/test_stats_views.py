@@ -169,6 +169,27 @@ def test_a_wide_character_that_would_pass_the_edge_goes_whole() -> None:
     assert cut("abcdef", 4) == "abc…"
 
 
+def test_the_actors_table_leaves_out_the_names_before_it_cuts_an_id() -> None:
+    """At a width where the ids fit once the names are left out, they are whole (before 7
+    December the names were cut and then the ids: 'belarus/d…' and 'belarus/p…'); the ids
+    are cut only when nothing else is left to take, never below 8 columns."""
+    from timeline.actors import parse_registry, tally
+    from timeline.formats import roster
+
+    registry = parse_registry(
+        b'[belarus-president]\nname = "Alexander Lukashenko"\n'
+        b'[belarus-defense-minister]\nname = "Viktor Khrenin"\n',
+        source="actors.toml",
+    )
+    ids = ["belarus-president", "belarus-defense-minister"]
+    events = [ev(CLAIM, id=f"e{n}", actors=[actor], targets=[]) for n, actor in enumerate(ids)]
+    table = list(roster.table(tally(events), registry, width=66).lines)
+    assert table[0].split() == ["ACTOR", "ACTS", "TARGETED", "FIRST", "LAST"]
+    assert sorted(line.split()[0] for line in table[1:]) == sorted(ids)
+    assert max(cell_len(line) for line in table) <= 66
+    assert roster._fitted([24, 20, 4, 8, 10, 10, 30], 40) == [8, 0, 4, 8, 10, 10, 0]
+
+
 def test_the_actors_table_fits_wide_characters_to_the_terminal() -> None:
     """The `actors` table and tree cut a CJK name by the columns it takes (it was by its
     characters: a row of 93 columns at 80)."""

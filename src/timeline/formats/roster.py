@@ -35,21 +35,28 @@ _NARROWEST = 8  # a column cut narrower than this is left out (aliases) or kept 
 
 
 def _fitted(widths: list[int], width: int) -> list[int]:
-    """Column widths that fit ``width`` (two spaces apart): the aliases cut, or left out when
-    little room is left for them, then the names, then the ids; dates and counts stay whole."""
+    """Column widths that fit ``width`` (two spaces apart; a column of width 0 is left out):
+    the aliases cut, or left out when little room is left for them, then the names cut, then
+    left out; the ids are cut last, and only as far as ``_NARROWEST`` (an id is what a user
+    types: two cut alike could not be told apart); dates and counts are never cut here (a
+    line still too wide is cut at the terminal's edge)."""
     widths = list(widths)
 
     def total() -> int:
-        return sum(widths) + 2 * (len(widths) - 1)
+        shown = [w for w in widths if w]
+        return sum(shown) + 2 * (len(shown) - 1)
 
     aliases, name, actor = 6, 1, 0
     if total() > width:
         widths[aliases] = max(widths[aliases] - (total() - width), 0)
         if widths[aliases] < _NARROWEST:
-            widths.pop()
-    for column in (name, actor):
-        if total() > width:
-            widths[column] = max(widths[column] - (total() - width), _NARROWEST)
+            widths[aliases] = 0
+    if total() > width:
+        widths[name] = max(widths[name] - (total() - width), _NARROWEST)
+    if total() > width:
+        widths[name] = 0
+    if total() > width:
+        widths[actor] = max(widths[actor] - (total() - width), _NARROWEST)
     return widths
 
 
@@ -58,7 +65,8 @@ def table(
 ) -> TextLines:
     """One line per actor, in columns: id, display name, events as actor and as target, the
     first and last date, aliases. With ``width`` (a terminal's), the table fits it: a long
-    name or alias is cut with '…', and the aliases are left out when they no longer fit."""
+    name or alias is cut with '…', the aliases and then the names are left out when they no
+    longer fit, and an id is cut only then (``_fitted``)."""
     rows: list[tuple[str, ...]] = [_HEAD]
     for actor, entry in tallies.items():
         first, last = _dates(entry)
@@ -73,7 +81,8 @@ def table(
     def line(row: tuple[str, ...]) -> str:
         text = "  ".join(
             padded(cut(cell, widths[i]), widths[i], right=i in numeric)
-            for i, cell in enumerate(row[: len(widths)])
+            for i, cell in enumerate(row)
+            if widths[i]
         ).rstrip()
         return text if width is None else cut(text, width)
 
