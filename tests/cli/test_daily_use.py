@@ -429,6 +429,25 @@ def test_the_shell_completes_ids_and_actors_from_the_log() -> None:
     assert _complete("timeline rm -f /no/such/log x", 4) == []
 
 
+def test_the_shell_completes_answers_filters_and_diff_sides(tmp_path: Path) -> None:
+    """--responds-to and --id complete ids as edit's ID does, and diff completes from its
+    OLD and NEW, not from the default log (before 7 December: nothing, and the other log)."""
+    claim = ["2024-08-18-lukashenko-claims-120000-ukrainian-troops"]
+    add = f"timeline add -f {BUNDLED} --responds-to 2024-08-18"
+    assert _complete(add, 5) == claim
+    assert _complete(f"timeline show -f {BUNDLED} --id 2024-08-18", 5) == claim
+    other = tmp_path / "other.jsonl"
+    other.write_text(
+        '{"id":"o1","date":"2024-01-01","title":"t","type":"accuse","actors":["belarus/kgb"],'
+        '"sources":[{"url":"https://e.org/a"}]}\n',
+        encoding="utf-8",
+    )
+    diff = f"timeline diff {BUNDLED} {other} --actor belarus/"
+    assert _complete(diff, 5, TIMELINE_FILE=str(tmp_path / "none.jsonl")) == [
+        "belarus/defense-minister", "belarus/kgb", "belarus/president",
+    ]  # fmt: skip
+
+
 def test_an_id_that_a_broken_line_holds_is_taken(tmp_path: Path) -> None:
     """``import`` and ``add --id`` refuse an id that a line which is not valid JSON holds (a
     hand edit lost a quote): once the line is mended, the log would hold the id twice. An

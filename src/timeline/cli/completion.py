@@ -13,10 +13,17 @@ _MOST = 200  # suggestions at most: a shell shows no more usefully
 
 
 def _logs(ctx: Any) -> list[str]:
-    """The logs the command line names, as the command will read them (see ``cli.logs``)."""
+    """The logs the command line names, as the command will read them (see ``cli.logs``):
+    for ``diff``, its sides that are files (standard input and git's are not read for it)."""
     from timeline.cli.logs import read_logs
+    from timeline.log.sources import is_path
 
-    return read_logs(getattr(ctx, "params", {}).get("files"))
+    params = getattr(ctx, "params", None) or {}
+    if "old" in params:  # diff: while completing, click leaves its arguments unparsed, in args
+        sides = [params[side] for side in ("old", "new") if isinstance(params[side], str)]
+        typed = sides or [arg for arg in getattr(ctx, "args", [])[:2] if isinstance(arg, str)]
+        return [side for side in typed if is_path(side)]
+    return read_logs(params.get("files"))
 
 
 def _values(ctx: Any, keys: tuple[str, ...]) -> Iterator[str]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from timeline.cli.completion import complete_actors
+from timeline.cli.completion import complete_actors, complete_ids
 from timeline.cli.logs import DEFAULT_FILE
 from timeline.vocab import EventType, Status
 
@@ -258,7 +258,10 @@ class FilterOptions:
             "--text", metavar="WORDS", help="All these words in title, summary, quotes or tags."
         ),
     ] = None
-    id_: Annotated[list[str] | None, typer.Option("--id", metavar="ID", help="Has this id.")] = None
+    id_: Annotated[
+        list[str] | None,
+        typer.Option("--id", metavar="ID", help="Has this id.", autocompletion=complete_ids),
+    ] = None
 
     def filter(self, *, today: date, registry: Registry | None = None) -> Filter:
         """The filter these options describe; relative dates count back from ``today``; actors
@@ -307,7 +310,12 @@ class FieldOptions:
     ] = None
     responds_to: Annotated[
         list[str] | None,
-        typer.Option("--responds-to", metavar="ID", help="An event this one answers (must exist)."),
+        typer.Option(
+            "--responds-to",
+            metavar="ID",
+            help="An event this one answers (must exist).",
+            autocompletion=complete_ids,
+        ),
     ] = None
     source: Annotated[
         list[str] | None,
