@@ -97,7 +97,7 @@ class LineFacts:
     torn: int = 0  # the last line, when it has no newline
     # The ids of bad lines that are JSON objects: an answer to one is not an answer to nothing
     # (add and import let an event answer it, and its line's problems are reported as they are)
-    unreadable_ids: set[str] = field(default_factory=set)
+    bad_line_ids: set[str] = field(default_factory=set)
 
 
 def line_facts(
@@ -157,7 +157,7 @@ def _note_parsed(
             held.add((lineno, message, name, Severity.ERROR))
         answerable = object_id(parsed.line)
         if answerable is not None:
-            facts.unreadable_ids.add(answerable)
+            facts.bad_line_ids.add(answerable)
     else:
         if parsed.form is None:  # read by the model, which reads an actor in its own form
             for name, stored, read in _read_otherwise(parsed.line):
@@ -346,7 +346,7 @@ def check_facts(
     references: list[tuple[int, str]] = []
     rejections: list[tuple[int, str, str]] = []
     torn: list[int] = []  # the last line of each file that has no newline
-    unreadable_ids: set[str] = set()
+    bad_line_ids: set[str] = set()
     held_runs: list[Iterator[tuple[int, Problem]]] = []
     for index, (_, runs) in enumerate(logs):
         before = index << _LINE_BITS  # the place of the run's line 0
@@ -360,7 +360,7 @@ def check_facts(
             )
             if facts.torn:
                 torn.append(before + facts.torn)
-            unreadable_ids |= facts.unreadable_ids
+            bad_line_ids |= facts.bad_line_ids
             held_runs.append(_placed(held, before, files))
             before += facts.lines
     ids, twice = _ids(placed_runs, files)
@@ -370,7 +370,7 @@ def check_facts(
         (place, files.problem(place, Severity.ERROR, f"no event with id {ref!r} {where}",
                               "responds_to"))
         for place, ref in references
-        if ref not in ids and ref not in unreadable_ids
+        if ref not in ids and ref not in bad_line_ids
     )  # fmt: skip
     claims: dict[str, int] = {}  # the place of each rejected claim (the last, for an id twice)
     rejected = {ref for _, _, ref in rejections}

@@ -89,4 +89,9 @@ def json_safe(line: str) -> str:
     """
     if line.isprintable():  # every character escaped is one that is not: nearly every line
         return line
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+    return _UNSAFE.sub(json_escape, line)
+
+
+def json_escape(found: re.Match[str]) -> str:
+    """The character ``found`` as JSON writes it escaped (``\\u202e``), for ``re.sub``."""
+    return f"\\u{ord(found.group()):04x}"

@@ -4,7 +4,6 @@ one, unless ``--new-actor``)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,8 +85,7 @@ def refuse_changed(registry: Registry | None) -> None:
         return
     from timeline.log.files import remove_stale_temporaries
 
-    with contextlib.suppress(OSError):  # a registry given as a path that cannot be followed
-        remove_stale_temporaries(Path(os.path.realpath(registry.source)))
+    remove_stale_temporaries(Path(os.path.realpath(registry.source)))
     try:
         now: bytes | None = Path(registry.source).read_bytes()
     except OSError:

@@ -52,7 +52,7 @@ _PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}]")
 # of a paragraph once its escapes and entities are read: '\\@' and '&#64;' do not stop it. An
 # '@' in a code span of its own is not in that text (nor is it an @mention on github.com). A
 # run of them is one span: two spans side by side would make a longer run of backticks.
-_MARKUP = re.compile(f"@+|[{re.escape(string.punctuation)}]")
+_MARKUP = re.compile(f"@+|{_PUNCTUATION.pattern}")
 
 
 def _backslashed(found: re.Match[str]) -> str:

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from timeline.errors import LineError
 from timeline.log.lines import BOM, RawLine
+from timeline.text import json_escape
 
 
 class _DuplicateKeyError(ValueError):
@@ -163,16 +164,12 @@ def without_lone_surrogates(
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _as_escape(found: re.Match[str]) -> str:
-    return f"\\u{ord(found.group()):04x}"
-
-
 def _escaped_surrogates(value: Any, path: str, found: list[str]) -> Any:
     if isinstance(value, str):
         if _LONE_SURROGATE.search(value) is None:
             return value
         found.append(path)
-        return _LONE_SURROGATE.sub(_as_escape, value)
+        return _LONE_SURROGATE.sub(json_escape, value)
     if isinstance(value, list):
         return [_escaped_surrogates(item, f"{path}[{i}]", found) for i, item in enumerate(value)]
     if isinstance(value, dict):
@@ -180,7 +177,7 @@ def _escaped_surrogates(value: Any, path: str, found: list[str]) -> Any:
             found.append(path)
         cleaned = {}
         for key, item in value.items():
-            key = _LONE_SURROGATE.sub(_as_escape, key)  # a path holds no lone surrogate either
+            key = _LONE_SURROGATE.sub(json_escape, key)  # a path holds no lone surrogate either
             cleaned[key] = _escaped_surrogates(item, f"{path}.{key}" if path else key, found)
         return cleaned
     return value
