@@ -307,6 +307,25 @@ def find_line(
     return event_id, found[0]
 
 
+def find_lines(
+    lines: Sequence[RawLine], event_ids: Iterable[str], *, name: str, whole: str | None = None
+) -> dict[str, RawLine]:
+    """The line of each of ``event_ids`` (``find_line``), by whole id. Every id that names no
+    one line is told, in one error: a user who removes five events learns of all that fail."""
+    found: dict[str, RawLine] = {}
+    problems: list[str] = []
+    for event_id in event_ids:
+        try:
+            whole_id, line = find_line(lines, event_id, name=name, whole=whole)
+        except ConflictError as exc:
+            problems.append(str(exc).removeprefix(f"{name}: "))
+        else:
+            found[whole_id] = line
+    if problems:
+        raise ConflictError(f"{name}: " + "; ".join(problems))
+    return found
+
+
 class _WrittenExtra(msgspec.Struct):
     """Only the 'extra' of a line, as the JSON text it was written in."""
 

@@ -519,3 +519,18 @@ def test_an_import_that_skips_every_event_says_nothing_was_imported(tmp_path: Pa
         "timeline: nothing imported; skipped 21 lines with problems"
     )
     assert log.read_bytes() == BUNDLED.read_bytes()
+
+
+def test_rm_of_several_ids_names_every_one_it_cannot_find(tmp_path: Path) -> None:
+    """``rm a b c`` where two ids name no event says so of both, in one line, and removes
+    nothing (it named only the first, so a user fixed one typo to meet the next)."""
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(_event(i) + "\n" for i in ("kept", "also-kept", "imp-10")))
+    before = log.read_bytes()
+    result = CliRunner().invoke(app, ["rm", "kept", "nope", "imp-1", "--yes", "-f", str(log)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"timeline: {log}: no event with id 'nope'; no event with id 'imp-1', only ids that "
+        "start with it (imp-10): --yes removes only events named by their whole id\n"
+    )
+    assert log.read_bytes() == before

@@ -42,7 +42,7 @@ def rm(
     """Remove events by id. Every other line of the log stays byte for byte as it was."""
     from timeline.cli.exits import say
     from timeline.cli.output import count, emit_after_change
-    from timeline.edits import dangling, find_line, refuse_dangling, removal
+    from timeline.edits import dangling, find_lines, refuse_dangling, removal
     from timeline.errors import InputError
     from timeline.log.decoding import json_objects
     from timeline.log.files import lock_log, read_raw_lines
@@ -59,7 +59,7 @@ def rm(
             raise InputError("rm: not on a terminal: give --yes to confirm the removal")
         name = display_name(file)
         lines = list(read_raw_lines(file))
-        doomed = dict(find_line(lines, id_, name=name) for id_ in ids)
+        doomed = find_lines(lines, ids, name=name)
         if not force:
             refuse_dangling(lines, doomed, name=name)
         for _, obj in json_objects(doomed.values()):  # what the answer is about
@@ -72,7 +72,7 @@ def rm(
     with lock_log(file, create=False) as log:  # and check again: the log may have changed
         lines = list(log.raw_lines())
         whole = _WHOLE if yes else _GONE
-        doomed = dict(find_line(lines, id_, name=log.name, whole=whole) for id_ in ids)
+        doomed = find_lines(lines, ids, name=log.name, whole=whole)
         if not force:
             refuse_dangling(lines, doomed, name=log.name)
         left = list(dangling(lines, doomed)) if force else []  # else refused: none is left
