@@ -205,10 +205,17 @@ def test_display_names_in_the_parties_and_the_group(claim: Event, refutation: Ev
             {"start_date": {"year": 2024, "month": 8, "day": 26},
              "end_date": {"year": 2024, "month": 8, "day": 28}},
         ),
-        (
+        (  # TimelineJS leaves out an end in the start's month: the words keep it
             "2024-08-01", "month", "2024-08-03",
             {"start_date": {"year": 2024, "month": 8},
-             "end_date": {"year": 2024, "month": 8, "day": 3}},
+             "end_date": {"year": 2024, "month": 8, "day": 3},
+             "display_date": "August 2024 – 3 August 2024"},
+        ),
+        (
+            "1991-01-01", "year", "1993-06-30",
+            {"start_date": {"year": 1991},
+             "end_date": {"year": 1993, "month": 6, "day": 30},
+             "display_date": "1991 – 30 June 1993"},
         ),
     ],
 )  # fmt: skip

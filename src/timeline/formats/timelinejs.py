@@ -4,10 +4,12 @@ a title slide and one slide per event.
 Each ``start_date`` gives only the parts of the date the log knows: ``{year}`` for a year,
 ``{year, month}`` for a month, the whole day otherwise. TimelineJS has no weeks, so a week is
 its Monday to its Sunday (``end_date``), with ``display_date`` "week of 19 August 2024" so that
-no reader takes the Monday for the day. ``unique_id`` is the event's id and ``group`` its first
-actor: TimelineJS shows a group as the label of a row of slides, so it is the actor's display
-name when the registry gives one (its id otherwise), as are the parties on each slide; the id
-stays the key of the event, in ``unique_id`` and the slide's "Id:".
+no reader takes the Monday for the day; a month or a year with an end has its words too
+("August 2024 – 3 August 2024"), TimelineJS leaving out an end in a month's own month.
+``unique_id`` is the event's id and ``group`` its first actor: TimelineJS shows a group as the
+label of a row of slides, so it is the actor's display name when the registry gives one (its id
+otherwise), as are the parties on each slide; the id stays the key of the event, in
+``unique_id`` and the slide's "Id:".
 
 TimelineJS puts ``headline`` and ``text`` into the page as HTML, so the log's text goes in
 escaped by ``html.escape`` (and control or bidi characters as visible escapes); ``group`` and
@@ -71,7 +73,8 @@ def _day(d: date) -> dict[str, int]:
 
 def _dates(event: EventLike) -> dict[str, Any]:
     """``start_date`` with the parts the precision knows, ``end_date`` where the event spans
-    days (a week always: TimelineJS has no weeks), ``display_date`` for a week."""
+    days (a week always: TimelineJS has no weeks), ``display_date`` for a week and for a
+    month or year with an end."""
     d = event.date
     start: dict[str, int]
     if event.precision is Precision.YEAR:
@@ -86,7 +89,10 @@ def _dates(event: EventLike) -> dict[str, Any]:
         last = period_end(d, Precision.WEEK)
     if last is not None and last != d:
         dates["end_date"] = _day(last)
-    if event.precision is Precision.WEEK:
+    # TimelineJS writes a slide's dates from these parts, and leaves out an end that falls in
+    # the month a month's start names; for a start of a month or a year with an end, the
+    # words say what the log says.
+    if event.precision is Precision.WEEK or ("end_date" in dates and len(start) < 3):
         dates["display_date"] = _markup_stripped(date_words(event))
     return dates
 
