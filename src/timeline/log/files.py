@@ -565,6 +565,44 @@ def _check_writable(path: Path, name: str) -> None:
     # stays untouched whoever runs the tool.
     if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise LogWriteError(f"{name}: cannot write: the file is read-only")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return  # not ours to read: the open for writing says why
+    try:
+        _refuse_protected(fd, name, rewrite=False)
+    finally:
+        os.close(fd)
+
+
+# Linux's file attributes (chattr, linux/fs.h): FS_IOC_GETFLAGS is _IOR('f', 1, long) on a
+# 64-bit system; the kernel writes an int.
+_FS_IOC_GETFLAGS = 0x80086601
+_FS_IMMUTABLE_FL, _FS_APPEND_FL = 0x10, 0x20
+
+
+def _attributes(fd: int) -> int:
+    """The file's Linux attributes (``chattr``), or 0 where the system cannot tell."""
+    flags = struct.pack("ii", 0, 0)
+    try:
+        flags = fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags)
+    except (OSError, OverflowError):  # another system, or a file system without attributes
+        return 0
+    return int(struct.unpack("ii", flags)[0])
+
+
+def _refuse_protected(fd: int, name: str, *, rewrite: bool) -> None:
+    """Refuse a change that the file's attributes forbid even to root, naming the attribute:
+    any change of an immutable file; a rewrite of an append-only one, which ``add`` and
+    ``import`` may still append to."""
+    flags = _attributes(fd)
+    if flags & _FS_IMMUTABLE_FL:
+        raise LogWriteError(f"{name}: cannot write: the file is immutable (chattr +i)")
+    if rewrite and flags & _FS_APPEND_FL:
+        raise LogWriteError(
+            f"{name}: cannot rewrite: the file is append-only (chattr +a): add and import "
+            "may append to it; a change of its lines needs the attribute taken off (chattr -a)"
+        )
 
 
 def _refuse_hard_links(st: os.stat_result, name: str) -> None:
@@ -584,6 +622,11 @@ def refuse_unrewritable(path: str | Path, name: str) -> None:
     _check_writable(target, name)
     try:
         _refuse_hard_links(os.stat(target), name)
+        fd = os.open(target, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            _refuse_protected(fd, name, rewrite=True)
+        finally:
+            os.close(fd)
         for place, mode in ((target, os.W_OK), (target.parent, os.W_OK | os.X_OK)):
             if not os.access(place, mode):  # not ours, or a read-only file system (root too)
                 read_only = os.statvfs(place).f_flag & os.ST_RDONLY
@@ -655,8 +698,9 @@ class LockedLog:
             made()
         except BaseException as exc:  # a failed write, or an interrupt: the log as it was
             with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, length)
-                os.fsync(self._fd)
+                if os.fstat(self._fd).st_size != length:  # (an append-only file refuses it)
+                    os.ftruncate(self._fd, length)
+                    os.fsync(self._fd)
                 journal.unlink()
             if isinstance(exc, OSError):
                 raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
@@ -683,6 +727,7 @@ class LockedLog:
                 if (
                     pending is not None
                     and found is not None
+                    and st.st_size != pending.length
                     and pending.rolls_back(self._fd, st, found[0])
                 ):
                     os.ftruncate(self._fd, pending.length)
@@ -701,6 +746,13 @@ class LockedLog:
                 ) from None
             _fsync_folder(self.path.parent)
         except OSError as exc:
+            if exc.errno == errno.EPERM and _attributes(self._fd) & _FS_APPEND_FL:
+                raise LogWriteError(
+                    f"{self.name}: cannot write: an append that failed left its bytes at the "
+                    "end of the log, and the file is append-only (chattr +a), so they cannot "
+                    "be taken back: take the attribute off (chattr -a) for the next command "
+                    "to take them back"
+                ) from None
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
 
     def rewrite(self, lines: Iterable[bytes]) -> str | None:
@@ -711,6 +763,7 @@ class LockedLog:
         tmp = folder / f"{_tmp_prefix(self.path)}{os.getpid()}-{secrets.token_hex(4)}"
         st = os.fstat(self._fd)
         _refuse_hard_links(st, self.name)
+        _refuse_protected(self._fd, self.name, rewrite=True)
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
             try:
