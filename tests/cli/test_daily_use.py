@@ -534,3 +534,32 @@ def test_rm_of_several_ids_names_every_one_it_cannot_find(tmp_path: Path) -> Non
         "start with it (imp-10): --yes removes only events named by their whole id\n"
     )
     assert log.read_bytes() == before
+
+
+def test_the_shell_is_offered_no_value_it_would_read_as_more_than_a_word(tmp_path: Path) -> None:
+    """Bash types what completion offers into the command line unquoted, so an id of the log
+    such as ``x$(touch P)`` would run at the next Enter (a review, helper): only values that a
+    shell reads as themselves are offered; an id in another script still is."""
+    log = tmp_path / "events.jsonl"
+    planted = tmp_path / "pwned"
+    hostile = [f"x$(touch {planted})", "x;reboot", "x`id`", "x&&id", "x|sh", "x>f", "x*",
+               "x'q'", 'x\\"', "x{a,b}", "x\u200bz", "-x", "=x"]  # fmt: skip
+    fine = ["x-1", "xлукашенко", "x/a.b", "x@y", "x_z"]
+    lines = [_event(event_id) for event_id in [*hostile, *fine]]
+    lines.append('{"id": "x y z", "actors": ["x; reboot", "x/ok"]}')  # a bad line: its values too
+    log.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+    def offered(words: str, cword: int) -> list[str]:
+        import os
+        import subprocess
+        import sys
+
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "_TIMELINE_COMPLETE":
+               "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}  # fmt: skip
+        done = subprocess.run([sys.executable, "-m", "timeline"], env=env, capture_output=True,
+                              text=True, check=True)  # fmt: skip
+        return done.stdout.splitlines()
+
+    assert offered(f"timeline edit -f {log} x", 4) == sorted(fine)
+    assert offered(f"timeline show -f {log} --actor x", 5) == ["x/ok"]
+    assert not planted.exists()

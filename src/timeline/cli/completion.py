@@ -2,14 +2,22 @@
 
 A completion runs on every press of TAB: it reads the log leniently (a bad line holds nothing
 to offer) and never fails; on any trouble it offers nothing.
+
+The shell types what is offered into the command line as it is, unquoted (bash's COMPREPLY),
+and a log's text is untrusted: an id may be ``x$(id>/tmp/p)`` or ``x;reboot``, which the next
+Enter would run. So only a value that every shell reads as the word itself is offered:
+letters and digits of any script, and ``_@%+=:,./-`` (``shlex.quote``'s safe characters),
+not starting with '-' or '='. Another value is left for the user to type, quoted.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 _MOST = 200  # suggestions at most: a shell shows no more usefully
+_SHELL_WORD = re.compile(r"[\w@%+:,./][\w@%+:,./=-]*")
 
 
 def _logs(ctx: Any) -> list[str]:
@@ -41,12 +49,11 @@ def _values(ctx: Any, keys: tuple[str, ...]) -> Iterator[str]:
 
 def _complete(ctx: Any, incomplete: str, keys: tuple[str, ...]) -> list[str]:
     from timeline.errors import TimelineError
-    from timeline.text import visible
 
     found: dict[str, None] = {}
     try:
         for value in _values(ctx, keys):
-            if value.startswith(incomplete) and visible(value) == value:
+            if value.startswith(incomplete) and _SHELL_WORD.fullmatch(value) is not None:
                 found[value] = None
                 if len(found) >= _MOST:
                     break
