@@ -737,3 +737,35 @@ def test_an_unused_long_is_said(log_copy: Path, fmt: str) -> None:
         assert result.stdout == without.stdout
     rich = CliRunner().invoke(app, ["show", "-f", str(log_copy), "--format", "rich", "--long"])
     assert (rich.exit_code, rich.stderr) == (0, "")
+
+
+def _cells_split_at_semicolons(text: str) -> list[str]:
+    """Every cell a spreadsheet sees that reads the CSV with ',' and then splits at ';', and
+    one that reads it with ';' alone: both are common (the list separator of many locales)."""
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    parts = [part for cell in cells for part in cell.split(";")]
+    return parts + [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
+
+
+def _runs(cell: str) -> bool:
+    start = cell.strip('"').lstrip()
+    return start[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"-?[0-9.]+", start)
+
+
+@pytest.mark.parametrize("fmt", [Format.CSV, Format.ACLED])
+def test_csv_guards_what_follows_a_semicolon_in_any_cell(
+    make_event: MakeEvent, fmt: Format
+) -> None:
+    """A ';' inside a title, a summary, a source's name or a list's item starts a cell to a
+    spreadsheet that splits at ';', as the ';' between items does: what follows it is guarded
+    too (it came out as ``x;=1+1``, unguarded, beside a guarded ``x;'=1+1``)."""
+    event = make_event(
+        title="x;=1+1",
+        summary="a; -2+3; -5",
+        actors=["ukraine", "belarus"],
+        tags=["x;=1+1", "y; @SUM(1)"],
+        sources=[{"url": "https://example.org/a", "publisher": "p;+1+1", "title": "s;=1"}],
+    )
+    text = "\n".join(lines_of(fmt, [event], Responses())) + "\n"
+    assert "x;'=1+1" in text
+    assert [cell for cell in _cells_split_at_semicolons(text) if _runs(cell)] == []

@@ -84,9 +84,10 @@ def row(event: EventLike, selection: Selection, *, made: datetime | None) -> lis
         first_web_url([source.url for source in sources]) or "",
         *("; ".join(filter(None, values)) for values in lists),
     ]
-    heads = [text[:1] for text in texts[:8]]
-    heads += [value[:1] for values in lists for value in values if value]
-    if "".join(texts).isprintable() and PRINTABLE_RISKY_STARTS.isdisjoint(heads):
+    items = [value for values in lists for value in values if value]
+    heads = [text[:1] for text in texts[:8]] + [value[:1] for value in items]
+    own = "".join(texts[:8]) + "".join(items)  # a ';' of its own starts a cell to some
+    if "".join(texts).isprintable() and PRINTABLE_RISKY_STARTS.isdisjoint(heads) and ";" not in own:
         event_id, actor, target, country, place, notes, title, url, *joined = texts
         assoc_actors, assoc_targets, publisher, tags, answered = joined
     else:

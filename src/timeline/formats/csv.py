@@ -43,10 +43,22 @@ _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
 def spreadsheet_safe(cell: str) -> str:
+    """``cell`` with a leading quote where a spreadsheet would run it, and after each ';' where
+    what follows would be run: a spreadsheet that splits cells at ';' (the list separator of
+    many locales) starts a cell there (``x;=1+1`` is two cells to it), and one that reads the
+    whole file so runs on past this cell's end (``x;-5`` then ``,y``: ``-5,y``), so that even
+    a number there is quoted."""
+    if ";" not in cell:
+        return _safe_start(cell, numbers=True)
+    first, *rest = cell.split(";")
+    return ";".join([_safe_start(first, numbers=True), *(_safe_start(r) for r in rest)])
+
+
+def _safe_start(cell: str, *, numbers: bool = False) -> str:
     # A spreadsheet that trims a cell's spaces as it reads it (LibreOffice can) sees what
     # follows them.
     for start in (cell, cell.lstrip()):
-        if start.startswith(_FORMULA_STARTS) and _NUMBER.fullmatch(start) is None:
+        if start.startswith(_FORMULA_STARTS) and not (numbers and _NUMBER.fullmatch(start)):
             return "'" + cell
     return cell
 
@@ -63,13 +75,14 @@ def safe_cells(cells: Sequence[str], *, texts: Container[int] = ()) -> list[str]
             spreadsheet_safe(visible(cell, keep_newlines=at in texts))
             for at, cell in enumerate(cells)
         ]
-    risky = PRINTABLE_RISKY_STARTS  # only such a cell can need a quote
-    return [spreadsheet_safe(cell) if cell[:1] in risky else cell for cell in cells]
+    risky = PRINTABLE_RISKY_STARTS  # only such a cell, or one holding a ';', can need a quote
+    return [spreadsheet_safe(cell) if cell[:1] in risky or ";" in cell else cell for cell in cells]
 
 
 def _items(values: Sequence[str]) -> str:
     """A list in one cell, joined with ';'. Each item is made safe on its own: a spreadsheet
-    that splits cells at ';' (the list separator of many locales) would run ``x;=1+1``."""
+    that splits cells at ';' (the list separator of many locales) would run ``x;=1+1``, and
+    a ';' within an item is one such split too (``spreadsheet_safe``)."""
     return ";".join(safe_cells(values)) if values else ""
 
 
