@@ -470,6 +470,30 @@ def test_an_id_that_a_broken_line_holds_is_taken(tmp_path: Path) -> None:
     assert log.read_text() == '{"id":"x1", broken\n'
 
 
+def test_a_broken_line_shows_its_id_under_a_key_spelt_with_escapes(tmp_path: Path) -> None:
+    """JSON may spell the key "id" as "\\u0069d", which every reader takes: once such a line
+    is broken, ``diff`` says its event is not compared (it said removed) and ``add`` refuses
+    its id (it took it), as for a line with a plain key (a review, helper)."""
+    valid = _event("a"), _event("b").replace('"id"', '"\\u0069d"')
+    broken = valid[1].replace(", ", " ", 1)
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    old.write_text("".join(line + "\n" for line in valid))
+    new.write_text(valid[0] + "\n" + broken + "\n")
+    runner = CliRunner()
+    diffed = runner.invoke(app, ["diff", str(old), str(new)])
+    assert diffed.exit_code == 2
+    assert f"{new}:2: 'b' is not compared: its line is not valid" in diffed.stderr
+    assert "+0 −0 ~0" in diffed.stdout
+    added = runner.invoke(app, ["add", "-f", str(new), "--id", "b", "--date", "2024-08-20",
+                                "--title", "T", "--type", "accuse", "--actor", "a",
+                                "--source", "https://example.org/a"])  # fmt: skip
+    assert added.exit_code == 2
+    assert (
+        added.stderr
+        == f"timeline: --id: 'b' exists already ({new}:2, a line that is not valid JSON)\n"
+    )
+
+
 def test_rm_names_every_line_that_answers_a_removed_event(tmp_path: Path) -> None:
     """Refused for the events that answer it, ``rm`` names each of them at once, not the first
     one at each try."""

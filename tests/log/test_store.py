@@ -889,6 +889,10 @@ def test_a_lock_waited_for_is_told_once_the_wait_lasts(
         (b'{"id":"a","title":"t",}', "a"),  # not JSON: a comma too many
         (b'{"id" : "a\\"b", "title": t"}', 'a"b'),  # a quote lost, an escape kept
         (b'{"title":"t","id":"\\u0061"}', "a"),
+        (b'{"\\u0069d":"a" "title":"t"}', "a"),  # the key as escapes, as JSON allows
+        (b'{"i\\u0064" : "a",}', "a"),
+        (b'{"\\u0069\\u0064":"a",}', "a"),
+        (b'{"\\u0049d":"a",}', None),  # 'Id', another key
         (b'{"title":"t {","id":"a",}', "a"),  # a brace in a string is no object
         (b'{"extra":{"id":"b"},"id":"a",}', "a"),  # an id nested in extra is not the event's
         (b'{"title":"t","extra":{"id":"b"},}', None),

@@ -432,7 +432,8 @@ def json_objects(
 JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 """A JSON string, however it escapes: what lies outside these is a line's structure."""
 # The string after an "id" key, however the line around it is broken.
-_ID_VALUE = re.compile(rb'"id"\s*:\s*(%s)' % JSON_STRING.pattern)
+# The key either way JSON may spell it: "id", or with its letters as escapes ("\u0069d").
+_ID_VALUE = re.compile(rb'"(?:i|\\u0069)(?:d|\\u0064)"\s*:\s*(%s)' % JSON_STRING.pattern)
 
 
 # Where a value opens an object or a list: after a ':', a ',' or a '[' (white space aside).
