@@ -102,6 +102,18 @@ def test_diff_view_plain_text() -> None:
     ]
 
 
+def test_a_text_holding_the_word_diffs_marks_is_shown_whole() -> None:
+    """Without colour, a title holding '{+…+}' or '[-…-]' would read as words added or removed
+    that were not (a review, helper): such a text shows before and after whole, quoted."""
+    title = "Army {+did not+} attack [-civilians-]"
+    for before, after in ((title, title + " x"), ("Army attacks", "Army [-attacks"), ("a -]", "b")):
+        changes = diff_events(by_id(ev(CLAIM, title=before)), by_id(ev(CLAIM, title=after)))
+        lines = rich._changes(compared(changes)).plain.split("\n")
+        assert lines[2] == f"    title: {json_module.dumps(before)} → {json_module.dumps(after)}"
+    changes = diff_events(by_id(ev(CLAIM, title="a b")), by_id(ev(CLAIM, title="a c")))
+    assert rich._changes(compared(changes)).plain.split("\n")[2] == "    title: a [-b-] {+c+}"
+
+
 def test_diff_view_shows_a_repeated_item_as_added_not_reordered() -> None:
     """Lists compare as multisets: a second 'border' tag is '+border'; only a new order of the
     same items is 'order changed'."""

@@ -353,6 +353,11 @@ def _json_value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# A text that holds one of the word diff's marks would read, without colour, as changed where
+# it was not ("Army {+did not+} attack"): it is shown whole, before and after, quoted.
+_WORD_MARKS = ("[-", "-]", "{+", "+}")
+
+
 def _word_diff(before: str, after: str, out: Text) -> None:
     """Words removed as [-…-] in red and added as {+…+} in green, as ``git diff --word-diff``."""
     import difflib
@@ -401,7 +406,12 @@ def _field_line(change: FieldChange, cell: Cell) -> None:
             text = value if isinstance(value, str) else _json_value(value)
             out.append(("" if index == 0 else " ") + sign + visible(text), style=style)
         return
-    if change.field in _TEXT_FIELDS and isinstance(before, str) and isinstance(after, str):
+    if (
+        change.field in _TEXT_FIELDS
+        and isinstance(before, str)
+        and isinstance(after, str)
+        and not any(mark in text for mark in _WORD_MARKS for text in (before, after))
+    ):
         _word_diff(before, after, out)
         return
     out.append(visible(_json_value(before)), style="red")
