@@ -196,10 +196,12 @@ def test_the_dom_holds_every_event_with_its_date_at_its_precision(
     """The headings, and each event of the bundled log in order with its date as the browser
     shows it ("August 2024", "week of …", "2022") and its status mark."""
     load(browser, bundled_page)
+    # textContent: an event far off screen is not laid out (content-visibility), and the
+    # innerText of what is not laid out is empty
     rows = browser.execute_script(
         "return Array.from(document.querySelectorAll('article.event')).map(e => [e.id,"
-        " e.querySelector('.when time').innerText,"
-        " (e.querySelector('.mark') || {innerText: ''}).innerText])"
+        " e.querySelector('.when time').textContent,"
+        " (e.querySelector('.mark') || {textContent: ''}).textContent])"
     )
     selection = bundled()
     marks = {"claimed": "◆ claimed", "disputed": "✖ disputed", "confirmed": "✔ confirmed"}
@@ -327,6 +329,91 @@ def test_the_page_s_search_finds_what_show_text_finds(browser: WebDriver, tmp_pa
         box.send_keys(typed)
         expected = [html.anchor(e.id) for e in events if matches(e, Filter.build(texts=[typed]))]
         assert shown_ids(browser) == expected and len(expected) == 1, typed
+
+
+def test_the_search_looks_where_show_text_looks_and_nowhere_else(
+    browser: WebDriver, bundled_page: Path
+) -> None:
+    """The search reads the title, the summary, the quotes and the tags, as ``--text`` does;
+    not an event's type, status mark, sources, "id" label, or the titles of the events it
+    links to (a review, helper: 'army' found every event by its publisher)."""
+    selection = bundled()
+    load(browser, bundled_page)
+    box = browser.find_element(By.ID, "filters").find_element(By.NAME, "q")
+    for typed in ("refutes", "120,000", "army", "mobilize", "claimed", "id", "border", "gomel"):
+        box.clear()
+        box.send_keys(typed)
+        expected = [
+            html.anchor(e.id) for e in selection.events if matches(e, Filter.build(texts=[typed]))
+        ]
+        assert shown_ids(browser) == expected, typed
+
+
+def test_back_to_the_page_its_controls_and_its_events_agree(
+    browser: WebDriver, bundled_page: Path, tmp_path: Path
+) -> None:
+    """The browser puts the filters' values back after the script ran: the events shown are
+    those the values say, not all of them under a filter that reads 'disputed'."""
+    selection = bundled()
+    elsewhere = tmp_path / "elsewhere.html"
+    elsewhere.write_text("<!DOCTYPE html><title>x</title><p>elsewhere</p>", encoding="utf-8")
+    load(browser, bundled_page)
+    Select(browser.find_element(By.NAME, "status")).select_by_value("disputed")
+    disputed = [
+        html.anchor(e.id)
+        for e in selection.events
+        if status_of(e, selection.responses).value == "disputed"
+    ]
+    assert shown_ids(browser) == disputed
+    browser.get(elsewhere.as_uri())
+    browser.back()
+    assert browser.find_element(By.NAME, "status").get_attribute("value") == "disputed"
+    assert shown_ids(browser) == disputed
+
+
+def test_a_link_to_an_event_the_filters_hide_shows_it(
+    browser: WebDriver, bundled_page: Path
+) -> None:
+    """Following "answers" to a claim that the type filter hides clears the filters, so that
+    the claim is there to see (it went to a hidden article: nothing moved)."""
+    claim = html.anchor("2024-08-18-lukashenko-claims-120000-ukrainian-troops")
+    denial = html.anchor("2024-08-26-ukraine-denies-hostile-actions-against-belarusians")
+    load(browser, bundled_page)
+    Select(browser.find_element(By.NAME, "type")).select_by_value("reject")
+    assert claim not in shown_ids(browser) and denial in shown_ids(browser)
+    browser.find_element(By.CSS_SELECTOR, f"#{denial} .answers a[href='#{claim}']").click()
+    assert browser.find_element(By.ID, claim).is_displayed()
+    assert browser.find_element(By.NAME, "type").get_attribute("value") == ""
+    top = browser.execute_script(
+        f"return document.getElementById('{claim}').getBoundingClientRect().top"
+    )
+    assert 0 <= top < browser.execute_script("return innerHeight")
+
+
+def test_a_status_mark_keeps_its_sign_with_its_word_on_a_phone(
+    browser: WebDriver, bundled_page: Path
+) -> None:
+    """At 375 px no mark breaks between '✖' and 'disputed' (4 of the bundled page's did)."""
+    size = browser.get_window_size()
+    browser.set_window_size(375, 800)
+    try:
+        load(browser, bundled_page)
+        broken = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.mark'))"
+            ".filter(m => m.getClientRects().length > 1).length"
+        )
+        assert browser.execute_script("return document.querySelectorAll('.mark').length") > 0
+        assert broken == 0
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
+def test_a_page_of_no_events_offers_no_filters(browser: WebDriver, tmp_path: Path) -> None:
+    path = tmp_path / "empty.html"
+    path.write_text(page_text(Selection([], Responses(), {})), encoding="utf-8")
+    load(browser, path)
+    assert not browser.find_element(By.ID, "filters").is_displayed()
+    assert browser.get_log("browser") == []
 
 
 def test_without_javascript_the_page_is_whole(browser: WebDriver, bundled_page: Path) -> None:

@@ -16,6 +16,7 @@ imported on first use, so naming the formats costs nothing at start-up.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -109,9 +110,13 @@ class When:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """Text that is an in-page link when ``href`` is set, and plain text when not."""
+    """Another event named: its date (``when``, ours), its title or id (the log's, isolated
+    alone, so that right-to-left text cannot carry our words with it) and a note of ours; an
+    in-page link when ``href`` is set, and plain text when not."""
 
-    text: str
+    title: str
+    when: str = ""
+    note: str = ""
     href: str | None = None
 
 
@@ -185,8 +190,8 @@ class Counts:
     statuses: tuple[tuple[str, int], ...]
 
 
-def _reference(event: EventLike) -> str:
-    return f"{iso_label(event)}: {_text(event.title)}"
+def _reference(event: EventLike, *, href: str | None = None, note: str = "") -> Link:
+    return Link(_text(event.title), f"{iso_label(event)}: ", note, href)
 
 
 def _place(location: LocationLike | None) -> str | None:
@@ -221,7 +226,7 @@ def _view(
     event: EventLike,
     selection: Selection,
     *,
-    references: Mapping[str, str],
+    references: Mapping[str, Link],
     answerers: Mapping[str, list[Link]],
     names: Mapping[str, str],
 ) -> EventView:
@@ -231,11 +236,12 @@ def _view(
     answers = []
     for ref in event.responds_to:
         if ref in references:
-            answers.append(Link(references[ref], "#" + anchor(ref)))
+            answers.append(dataclasses.replace(references[ref], href="#" + anchor(ref)))
         elif ref in selection.answered:
-            answers.append(Link(_reference(selection.answered[ref]) + " (not in this selection)"))
+            note = " (not in this selection)"
+            answers.append(_reference(selection.answered[ref], note=note))
         else:
-            answers.append(Link(_text(ref) + " (not in the log)"))
+            answers.append(Link(_text(ref), note=" (not in the log)"))
     answered_by = tuple(answerers.get(event.id, ()))
     return EventView(
         anchor=anchor(event.id),
@@ -275,7 +281,7 @@ class _Survey:
     parties: tuple[Party, ...]  # for the filter: ids as the values, names as the labels
     types: tuple[str, ...]
     statuses: tuple[str, ...]
-    references: dict[str, str]
+    references: dict[str, Link]
     answerers: dict[str, list[Link]]
     names: Mapping[str, str]
     answers_elsewhere: bool  # some event answers one that is not on the page
@@ -293,7 +299,7 @@ class _Seen:
     types: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
     parties: set[str] = field(default_factory=set)
-    held: dict[str, str] = field(default_factory=dict)  # the reference of each event answered
+    held: dict[str, Link] = field(default_factory=dict)  # the reference of each event answered
     answering: list[tuple[str, Link]] = field(default_factory=list)  # (answered, the answer)
     wanted: set[str] = field(default_factory=set)  # the ids the events answer
 
@@ -335,7 +341,7 @@ def _seen(events: Iterable[EventLike], responses: Responses) -> _Seen:
             held.setdefault(event.id, _reference(event))
         if event.responds_to:
             seen.wanted.update(event.responds_to)
-            link = Link(_reference(event), "#" + anchor(event.id))
+            link = _reference(event, href="#" + anchor(event.id))
             seen.answering.extend((ref, link) for ref in dict.fromkeys(event.responds_to))
     if event is not None:
         seen.last = _when(event)

@@ -5,6 +5,7 @@
   var form = document.getElementById("filters");
   if (!form) { return; }
   var events = Array.prototype.slice.call(document.querySelectorAll("article.event"));
+  if (!events.length) { return; }  // nothing to filter: the form stays hidden
   var sections = Array.prototype.slice.call(document.querySelectorAll("section.month, section.year"));
   var texts = null;  // each event's text, folded on the first search
   // As `show --text` compares text (query.search_fold): case folded, the dot that folding
@@ -13,6 +14,15 @@
   function fold(text) {
     return text.normalize("NFKC").toLowerCase().replace(/ß/g, "ss").replace(/ς/g, "σ")
       .replace(/i\u0307/g, "i").normalize("NFKC");
+  }
+  // What `show --text` searches: the title, the summary, the quotes and the tags (each shown
+  // after a '#'), not the rest of the article (its type, its sources, the titles it links to).
+  function searchable(event) {
+    var parts = [];
+    event.querySelectorAll("h4, .summary, blockquote, .tag").forEach(function (node) {
+      parts.push(node.classList.contains("tag") ? node.textContent.slice(1) : node.textContent);
+    });
+    return fold(parts.join("\n"));
   }
   function involves(event, party) {
     var names = event.getAttribute("data-involving").split(" ");
@@ -27,7 +37,7 @@
     var status = form.elements.status.value;
     var words = fold(form.elements.q.value).split(/\s+/).filter(Boolean);
     if (words.length && texts === null) {
-      texts = events.map(function (event) { return fold(event.textContent); });
+      texts = events.map(searchable);
     }
     var shown = 0;
     events.forEach(function (event, index) {
@@ -45,9 +55,25 @@
       ? "All " + events.length + " events shown."
       : shown + " of " + events.length + " events shown.";
   }
+  // A link to an event that the filters hide shows it: they are cleared first.
+  function revealing(id) {
+    var target = id && document.getElementById(id);
+    if (target && target.hidden) { form.reset(); apply(); }
+    return target;
+  }
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest ? e.target.closest('a[href^="#"]') : null;
+    if (link) { revealing(decodeURIComponent(link.getAttribute("href").slice(1))); }
+  });
+  window.addEventListener("hashchange", function () {
+    var target = revealing(decodeURIComponent(location.hash.slice(1)));
+    if (target) { target.scrollIntoView(); }
+  });
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
+  // Back to the page, the browser puts the controls' values back after this script ran.
+  window.addEventListener("pageshow", apply);
   form.hidden = false;
   apply();
 })();
