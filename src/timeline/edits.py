@@ -259,14 +259,20 @@ def ids_starting(lines: Iterable[RawLine], start: str) -> list[str]:
     return sorted(found)
 
 
-def find_line(
-    lines: Sequence[RawLine], event_id: str, *, name: str, whole: str | None = None
-) -> tuple[str, RawLine]:
-    """The id and the one line of the event ``event_id`` names: its whole id, or the start of
-    exactly one id (ids are long), unless ``whole`` says why only a whole id will do. An id
-    on no line or on two, or a start that several ids share, is an error that says so."""
-    if not event_id:
-        raise InputError("ID: an empty id names no event")
+_EMPTY_ID = "ID: an empty id names no event"
+
+
+class _NotOne(Exception):
+    """Why an id names no one line (the log's name left to the caller), and whether ids start
+    with it that a start, were it allowed, would name (``starts``)."""
+
+    def __init__(self, problem: str, *, starts: bool = False) -> None:
+        super().__init__(problem)
+        self.starts = starts
+
+
+def _line_of(lines: Sequence[RawLine], event_id: str, *, whole: bool) -> tuple[str, RawLine]:
+    """``find_line``'s answer, or ``_NotOne``."""
     candidates = _may_name(lines, event_id)
     objects = dict(json_objects(candidates))
     ids = [(obj["id"], line) for line, obj in objects.items() if isinstance(obj.get("id"), str)]
@@ -281,48 +287,61 @@ def find_line(
     if not found:
         lineno = next((n for n, shown in broken.items() if shown == event_id), None)
         if lineno is not None:
-            raise ConflictError(f"{name}: no event with id {event_id!r} (line {lineno} names it "
-                                "but is not valid JSON: fix it by hand)")  # fmt: skip
+            raise _NotOne(f"no event with id {event_id!r} (line {lineno} names it but is not "
+                          "valid JSON: fix it by hand)")  # fmt: skip
         every_id = {found_id for found_id, _ in ids} | set(broken.values())
         starting = sorted(found_id for found_id in every_id if found_id.startswith(event_id))
         named = ", ".join(starting[:_MAX_NAMED]) + (" …" if len(starting) > _MAX_NAMED else "")
-        if starting and whole is not None:
-            raise ConflictError(f"{name}: no event with id {event_id!r}, only ids that start "
-                                f"with it ({named}): {whole}")  # fmt: skip
+        if starting and whole:
+            raise _NotOne(f"no event with id {event_id!r}, only ids that start with it "
+                          f"({named})", starts=True)  # fmt: skip
         if len(starting) > 1:
-            raise ConflictError(
-                f"{name}: {event_id!r} starts {len(starting)} ids ({named}): give more of it"
-            )
+            raise _NotOne(f"{event_id!r} starts {len(starting)} ids ({named}): give more of it")
         if not starting:
-            raise ConflictError(f"{name}: no event with id {event_id!r}")
+            raise _NotOne(f"no event with id {event_id!r}")
         typed, event_id = event_id, starting[0]
         found = [line for found_id, line in ids if found_id == event_id]
         if not found:
             lineno = next(n for n, shown in broken.items() if shown == event_id)
-            raise ConflictError(f"{name}: {typed!r} starts only {event_id!r}, on line {lineno}, "
-                                "which is not valid JSON: fix it by hand")  # fmt: skip
+            raise _NotOne(f"{typed!r} starts only {event_id!r}, on line {lineno}, which is not "
+                          "valid JSON: fix it by hand")  # fmt: skip
     if len(found) > 1:
         where = ", ".join(str(line.lineno) for line in found)
-        raise ConflictError(f"{name}: id {event_id!r} is on lines {where}: resolve that first")
+        raise _NotOne(f"id {event_id!r} is on lines {where}: resolve that first")
     return event_id, found[0]
 
 
+def find_line(
+    lines: Sequence[RawLine], event_id: str, *, name: str, whole: str | None = None
+) -> tuple[str, RawLine]:
+    """The id and the one line of the event ``event_id`` names: its whole id, or the start of
+    exactly one id (ids are long), unless ``whole`` says why only a whole id will do. An id
+    on no line or on two, or a start that several ids share, is an error that says so."""
+    return next(iter(find_lines(lines, [event_id], name=name, whole=whole).items()))
+
+
 def find_lines(
-    lines: Sequence[RawLine], event_ids: Iterable[str], *, name: str, whole: str | None = None
+    lines: Sequence[RawLine], event_ids: Sequence[str], *, name: str, whole: str | None = None
 ) -> dict[str, RawLine]:
-    """The line of each of ``event_ids`` (``find_line``), by whole id. Every id that names no
-    one line is told, in one error: a user who removes five events learns of all that fail."""
+    """The line of each of ``event_ids`` (as ``find_line`` finds one), by whole id. Every id
+    that names no one line is told, in one error: a user who removes five events learns of
+    all that fail, and once why a start will not do."""
+    if not all(event_ids):
+        raise InputError(_EMPTY_ID)
     found: dict[str, RawLine] = {}
     problems: list[str] = []
+    starts = False
     for event_id in event_ids:
         try:
-            whole_id, line = find_line(lines, event_id, name=name, whole=whole)
-        except ConflictError as exc:
-            problems.append(str(exc).removeprefix(f"{name}: "))
+            whole_id, line = _line_of(lines, event_id, whole=whole is not None)
+        except _NotOne as exc:
+            problems.append(str(exc))
+            starts = starts or exc.starts
         else:
             found[whole_id] = line
     if problems:
-        raise ConflictError(f"{name}: " + "; ".join(problems))
+        why = f": {whole}" if starts and whole is not None else ""
+        raise ConflictError(f"{name}: " + "; ".join(problems) + why)
     return found
 
 

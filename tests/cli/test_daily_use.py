@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -557,33 +559,83 @@ def test_rm_of_several_ids_names_every_one_it_cannot_find(tmp_path: Path) -> Non
         f"timeline: {log}: no event with id 'nope'; no event with id 'imp-1', only ids that "
         "start with it (imp-10): --yes removes only events named by their whole id\n"
     )
+    starts = CliRunner().invoke(app, ["rm", "imp-1", "also", "--yes", "-f", str(log)])
+    assert starts.stderr == (  # why a start will not do, once
+        f"timeline: {log}: no event with id 'imp-1', only ids that start with it (imp-10); "
+        "no event with id 'also', only ids that start with it (also-kept): --yes removes only "
+        "events named by their whole id\n"
+    )
+    empty = CliRunner().invoke(app, ["rm", "nope", "", "--yes", "-f", str(log)])
+    assert (empty.exit_code, empty.stderr) == (2, "timeline: ID: an empty id names no event\n")
     assert log.read_bytes() == before
 
 
 def test_the_shell_is_offered_no_value_it_would_read_as_more_than_a_word(tmp_path: Path) -> None:
     """Bash types what completion offers into the command line unquoted, so an id of the log
-    such as ``x$(touch P)`` would run at the next Enter (a review, helper): only values that a
-    shell reads as themselves are offered; an id in another script still is."""
+    such as ``x$(touch P)`` ran at the next Enter (a review, helper): bash's own completion
+    function, from the script ``--install-completion`` installs, is offered only values that a
+    shell reads as themselves (ids in other scripts, with their combining marks, too), and each
+    offer, read by bash as a command line reads it, runs nothing."""
+    import shutil
+    import subprocess
+    import sys
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash to complete in")
+    ran = tmp_path / "ran"
+    ran.mkdir()
+    hostile = [f"x$(touch {ran}/1)", f"x;touch {ran}/2", f"x`touch {ran}/3`", f"x&&touch {ran}/4",
+               f"x|touch {ran}/5", f"x>{ran}/6", "x*", "x'q'", 'x\\"', "x{a,b}", "x\u200bz",
+               "-x", "=x"]  # fmt: skip
+    fine = ["x-1", "xлукашенко", "x/a.b", "x@y", "x_z", "x-भारत", "x-العَرَبِيَّة"]
     log = tmp_path / "events.jsonl"
-    planted = tmp_path / "pwned"
-    hostile = [f"x$(touch {planted})", "x;reboot", "x`id`", "x&&id", "x|sh", "x>f", "x*",
-               "x'q'", 'x\\"', "x{a,b}", "x\u200bz", "-x", "=x"]  # fmt: skip
-    fine = ["x-1", "xлукашенко", "x/a.b", "x@y", "x_z"]
     lines = [_event(event_id) for event_id in [*hostile, *fine]]
-    lines.append('{"id": "x y z", "actors": ["x; reboot", "x/ok"]}')  # a bad line: its values too
+    bad = {"id": f"x y $(touch {ran}/7)", "actors": [f"x; touch {ran}/8", "x/ok"]}
+    lines.append(json.dumps(bad))  # a line that is no valid event: its values are offered too
     log.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    command = tmp_path / "timeline"
+    command.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m timeline "$@"\n')
+    command.chmod(0o755)
+    script = (
+        'eval "$(_TIMELINE_COMPLETE=source_bash "$TIMELINE")"\n'
+        "COMP_WORDS=($WORDS); COMP_CWORD=$CWORD\n"
+        '_timeline_completion "$TIMELINE"\n'
+        'for offer in "${COMPREPLY[@]}"; do eval "printf \'%s\\n\' $offer"; done\n'
+    )
 
     def offered(words: str, cword: int) -> list[str]:
-        import os
-        import subprocess
-        import sys
-
-        env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "_TIMELINE_COMPLETE":
-               "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}  # fmt: skip
-        done = subprocess.run([sys.executable, "-m", "timeline"], env=env, capture_output=True,
-                              text=True, check=True)  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "TIMELINE": str(command),
+               "WORDS": words, "CWORD": str(cword)}  # fmt: skip
+        done = subprocess.run([bash, "--norc", "-c", script], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, check=True)  # fmt: skip
         return done.stdout.splitlines()
 
     assert offered(f"timeline edit -f {log} x", 4) == sorted(fine)
     assert offered(f"timeline show -f {log} --actor x", 5) == ["x/ok"]
-    assert not planted.exists()
+    assert list(ran.iterdir()) == []
+
+
+def test_rm_refuses_a_log_it_cannot_rewrite_before_it_asks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal, ``rm`` asked to confirm a removal that it then refused (a hard-linked
+    log here; an append-only or read-only one the same): it refuses before the question."""
+    import types
+
+    from timeline.cli.commands import rm as rm_command
+
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    os.link(log, tmp_path / "other-name.jsonl")
+    asked: list[str] = []
+    terminal = types.SimpleNamespace(stdin=types.SimpleNamespace(isatty=lambda: True))
+    monkeypatch.setattr(rm_command, "sys", terminal)
+    monkeypatch.setattr("typer.confirm", lambda text, **_: asked.append(text) or True)
+    result = CliRunner().invoke(
+        app, ["rm", "2024-08-26-ukraine-calls-gomel-exercises-chernobyl-threat", "-f", str(log)]
+    )
+    assert result.exit_code == 2
+    assert "cannot rewrite: the file has 2 hard links" in result.stderr
+    assert asked == []
+    assert log.read_bytes() == BUNDLED.read_bytes()

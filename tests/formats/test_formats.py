@@ -769,3 +769,16 @@ def test_csv_guards_what_follows_a_semicolon_in_any_cell(
     text = "\n".join(lines_of(fmt, [event], Responses())) + "\n"
     assert "x;'=1+1" in text
     assert [cell for cell in _cells_split_at_semicolons(text) if _runs(cell)] == []
+
+
+@pytest.mark.parametrize("fmt", [Format.CSV, Format.ACLED])
+def test_an_address_keeps_its_link_whole_where_a_semicolon_would_start_a_formula(
+    make_event: MakeEvent, fmt: Format
+) -> None:
+    """A quote after the ';' would break the link (a review, helper): the ';' is written as
+    '%3B', its escape in a URL; a ';' before anything else stays as it is."""
+    url = "https://example.org/a;-b;c;=d"
+    event = make_event(sources=[{"url": url, "title": "t"}])
+    text = "\n".join(lines_of(fmt, [event], Responses())) + "\n"
+    assert "https://example.org/a%3B-b;c%3B=d" in text
+    assert [cell for cell in _cells_split_at_semicolons(text) if _runs(cell)] == []

@@ -27,6 +27,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
 
@@ -381,6 +382,17 @@ def test_a_link_to_an_event_the_filters_hide_shows_it(
     load(browser, bundled_page)
     Select(browser.find_element(By.NAME, "type")).select_by_value("reject")
     assert claim not in shown_ids(browser) and denial in shown_ids(browser)
+    link = browser.find_element(By.CSS_SELECTOR, f"#{denial} .answers a[href='#{claim}']")
+    page = browser.current_window_handle
+    ActionChains(browser).key_down(Keys.CONTROL).click(link).key_up(Keys.CONTROL).perform()
+    for handle in browser.window_handles:  # the link opened in another tab: this page stays
+        if handle != page:
+            browser.switch_to.window(handle)
+            browser.close()
+    browser.switch_to.window(page)
+    assert browser.find_element(By.NAME, "type").get_attribute("value") == "reject"
+    browser.execute_script("location.hash = '#100%'")  # no anchor, and no escape either
+    assert browser.get_log("browser") == []
     browser.find_element(By.CSS_SELECTOR, f"#{denial} .answers a[href='#{claim}']").click()
     assert browser.find_element(By.ID, claim).is_displayed()
     assert browser.find_element(By.NAME, "type").get_attribute("value") == ""

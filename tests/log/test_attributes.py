@@ -4,7 +4,7 @@ takes appends, and a failed append on one neither blocks the next writer with an
 "operation not permitted" nor is forgotten.
 
 The attributes are set with the ioctl that ``chattr`` uses; the tests skip where this process
-may not set them (not root) or the file system has none (tmpfs)."""
+may not set them (not root, not Linux) or the file system keeps none."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "data" / "events.jsonl"
 REGISTRY = ROOT / "data" / "actors.toml"
 FIRST_ID = "1991-01-01-belarus-independence-from-soviet-union"
-_FS_IOC_GETFLAGS, _FS_IOC_SETFLAGS = 0x80086601, 0x40086602
+_FS_IOC_GETFLAGS, _FS_IOC_SETFLAGS = files._FS_IOC_GETFLAGS, files._ioctl_number("w", 2)
 APPEND, IMMUTABLE = 0x20, 0x10
 ADD = ("add", "--date", "2024-08-30", "--type", "accuse", "--actor", "ukraine", "--title",
        "A new claim", "--source", "https://example.org/x", "--id", "2024-08-30-new")  # fmt: skip
@@ -92,7 +92,7 @@ def test_an_append_only_log_is_not_rewritten_and_says_why(
     assert result.exit_code == 2
     assert result.stderr == (
         f"timeline: {log}: cannot rewrite: the file is append-only (chattr +a): add and import "
-        "may append to it; a change of its lines needs the attribute taken off (chattr -a)\n"
+        "may append to it; a change of its lines needs the attribute taken off\n"
     )
     assert log.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl", "probe"]
@@ -175,13 +175,18 @@ def test_an_append_that_fails_halfway_is_named_and_taken_back_once_allowed(
         _failing_writes(patch, keep=40)
         failed = cli(*ADD, "-f", str(log))
     assert failed.exit_code == 2
+    assert failed.stderr == (
+        f"timeline: {log}: cannot write: no space left on device, and the bytes it wrote stay "
+        "at the end of the log, the file being append-only (chattr +a): take the attribute off "
+        "for the next command to take them back\n"
+    )
     assert log.read_bytes() != before  # the torn bytes stay: nothing can truncate the file
     blocked = cli(*ADD, "-f", str(log))
     assert blocked.exit_code == 2
     assert blocked.stderr == (
-        f"timeline: {log}: cannot write: an append that failed left its bytes at the end of "
-        "the log, and the file is append-only (chattr +a), so they cannot be taken back: take "
-        "the attribute off (chattr -a) for the next command to take them back\n"
+        f"timeline: {log}: cannot write: an append failed, and its bytes stay at the end of the "
+        "log, the file being append-only (chattr +a): take the attribute off for the next "
+        "command to take them back\n"
     )
     _set_attributes(log, 0)
     again = cli(*ADD, "-f", str(log))

@@ -6,18 +6,28 @@ to offer) and never fails; on any trouble it offers nothing.
 The shell types what is offered into the command line as it is, unquoted (bash's COMPREPLY),
 and a log's text is untrusted: an id may be ``x$(id>/tmp/p)`` or ``x;reboot``, which the next
 Enter would run. So only a value that every shell reads as the word itself is offered:
-letters and digits of any script, and ``_@%+=:,./-`` (``shlex.quote``'s safe characters),
-not starting with '-' or '='. Another value is left for the user to type, quoted.
+letters, digits and their combining marks in any script, and ``_@%+=:,./-`` (``shlex.quote``'s
+safe characters), not starting with '-', '=' or a mark. Another value is left for the user to
+type, quoted.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
 _MOST = 200  # suggestions at most: a shell shows no more usefully
-_SHELL_WORD = re.compile(r"[\w@%+:,./][\w@%+:,./=-]*")
+_SHELL_PUNCTUATION = frozenset("_@%+=:,./-")
+
+
+def _shell_word(value: str) -> bool:
+    """Whether every shell reads ``value``, unquoted, as the word itself (see above)."""
+    if not value or value[0] in "-=" or unicodedata.category(value[0])[0] == "M":
+        return False
+    return all(
+        c.isalnum() or c in _SHELL_PUNCTUATION or unicodedata.category(c)[0] == "M" for c in value
+    )
 
 
 def _logs(ctx: Any) -> list[str]:
@@ -53,7 +63,7 @@ def _complete(ctx: Any, incomplete: str, keys: tuple[str, ...]) -> list[str]:
     found: dict[str, None] = {}
     try:
         for value in _values(ctx, keys):
-            if value.startswith(incomplete) and _SHELL_WORD.fullmatch(value) is not None:
+            if value.startswith(incomplete) and _shell_word(value):
                 found[value] = None
                 if len(found) >= _MOST:
                     break

@@ -29,7 +29,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from timeline.dates import Precision
-from timeline.formats.csv import PRINTABLE_RISKY_STARTS, csv_row, safe_cells, spreadsheet_safe
+from timeline.formats.csv import (
+    PRINTABLE_RISKY_STARTS,
+    address_cell,
+    csv_row,
+    safe_cells,
+    spreadsheet_safe,
+)
 from timeline.formats.labels import status_of
 from timeline.formats.output import About, TextLines
 from timeline.formats.urls import first_web_url
@@ -81,7 +87,7 @@ def row(event: EventLike, selection: Selection, *, made: datetime | None) -> lis
         location.name or "" if location else "",
         event.title + (f" — {event.summary}" if event.summary else ""),
         event.title,
-        first_web_url([source.url for source in sources]) or "",
+        address_cell(first_web_url([source.url for source in sources]) or ""),
         *("; ".join(filter(None, values)) for values in lists),
     ]
     items = [value for values in lists for value in values if value]

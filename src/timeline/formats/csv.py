@@ -7,6 +7,7 @@ import io
 import itertools
 import re
 import types
+import urllib.parse
 from collections.abc import Container, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,18 @@ def _safe_start(cell: str, *, numbers: bool = False) -> str:
         if start.startswith(_FORMULA_STARTS) and not (numbers and _NUMBER.fullmatch(start)):
             return "'" + cell
     return cell
+
+
+# A ';' before what a spreadsheet would run, in an address: a quote there would break the link.
+_SPLIT_BEFORE_FORMULA = re.compile(r";(?=\s*[=+\-@])")
+_ESCAPED_SEMICOLON = urllib.parse.quote(";")
+
+
+def address_cell(address: str) -> str:
+    """An address for a cell: a ';' that a spreadsheet splitting cells at ';' would make the
+    start of a formula is written as its escape in a URL ('%3B', RFC 3986), which leaves the
+    link whole, where ``spreadsheet_safe`` would put a quote into it."""
+    return _SPLIT_BEFORE_FORMULA.sub(_ESCAPED_SEMICOLON, address) if ";" in address else address
 
 
 def safe_cells(cells: Sequence[str], *, texts: Container[int] = ()) -> list[str]:
@@ -128,7 +141,7 @@ def event_row(event: EventLike, responses: Responses) -> str:
         event.end.isoformat() if event.end else "", event.title, event.type.value,
         _items(event.actors), _items(event.targets), status_of(event, responses).value,
         _items(event.responds_to), _items(event.tags), event.summary or "",
-        source.publisher or "", source.title or "", visible_address(source.url or ""),
+        source.publisher or "", source.title or "", address_cell(visible_address(source.url or "")),
         source.quote or "", *_place(event.location),
     )  # fmt: skip
     return csv_row(safe_cells(row, texts=_TEXTS))

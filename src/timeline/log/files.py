@@ -547,7 +547,7 @@ def open_input(path: str | Path) -> Iterator[IO[bytes]]:
 # ---------------------------------------------------------------------------- writing
 
 
-def _check_writable(path: Path, name: str) -> None:
+def _check_writable(path: Path, name: str, *, rewrite: bool = False) -> None:
     folder = path.parent
     if not folder.is_dir():
         # 'HEAD:data' is more often git's REV:PATH ($TIMELINE_FILE for reading) than a folder
@@ -570,39 +570,81 @@ def _check_writable(path: Path, name: str) -> None:
     except OSError:
         return  # not ours to read: the open for writing says why
     try:
-        _refuse_protected(fd, name, rewrite=False)
+        _refuse_protected(fd, name, rewrite=rewrite)
     finally:
         os.close(fd)
 
 
-# Linux's file attributes (chattr, linux/fs.h): FS_IOC_GETFLAGS is _IOR('f', 1, long) on a
-# 64-bit system; the kernel writes an int.
-_FS_IOC_GETFLAGS = 0x80086601
+def _ioctl_number(direction: str, number: int) -> int:
+    """Linux's ``_IOR('f', number, long)`` (``direction`` "r") or ``_IOW`` ("w") on this
+    machine: the bits of a direction and their place differ from one architecture to
+    another (asm-generic/ioctl.h and its exceptions), and the size is a C long's."""
+    machine = os.uname().machine if hasattr(os, "uname") else ""
+    if machine.startswith(("ppc", "powerpc", "mips", "sparc", "alpha")):
+        bits, shift = {"r": 2, "w": 4}[direction], 29
+    elif machine.startswith("parisc"):
+        bits, shift = {"r": 1, "w": 2}[direction], 30
+    else:
+        bits, shift = {"r": 2, "w": 1}[direction], 30
+    return (bits << shift) | (struct.calcsize("l") << 16) | (ord("f") << 8) | number
+
+
+# Linux's file attributes (chattr, linux/fs.h); the kernel reads and writes them as an int.
+_FS_IOC_GETFLAGS = _ioctl_number("r", 1)
 _FS_IMMUTABLE_FL, _FS_APPEND_FL = 0x10, 0x20
+# The BSDs' and macOS's (chflags): the user's and the system's flags.
+_BSD_IMMUTABLE = getattr(stat, "UF_IMMUTABLE", 0) | getattr(stat, "SF_IMMUTABLE", 0)
+_BSD_APPEND = getattr(stat, "UF_APPEND", 0) | getattr(stat, "SF_APPEND", 0)
 
 
-def _attributes(fd: int) -> int:
-    """The file's Linux attributes (``chattr``), or 0 where the system cannot tell."""
+def _protection(fd: int) -> tuple[str, str] | None:
+    """How the open file's attributes protect it, even from root: ("immutable", the command
+    that sets it) or ("append-only", …); None when they do not, or the system cannot tell."""
+    bsd_flags = getattr(os.fstat(fd), "st_flags", 0)
+    if bsd_flags & _BSD_IMMUTABLE:
+        return "immutable", "chflags uchg"
+    if bsd_flags & _BSD_APPEND:
+        return "append-only", "chflags uappnd"
     flags = struct.pack("ii", 0, 0)
     try:
         flags = fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags)
     except (OSError, OverflowError):  # another system, or a file system without attributes
-        return 0
-    return int(struct.unpack("ii", flags)[0])
+        return None
+    linux_flags = struct.unpack("ii", flags)[0]
+    if linux_flags & _FS_IMMUTABLE_FL:
+        return "immutable", "chattr +i"
+    if linux_flags & _FS_APPEND_FL:
+        return "append-only", "chattr +a"
+    return None
 
 
 def _refuse_protected(fd: int, name: str, *, rewrite: bool) -> None:
     """Refuse a change that the file's attributes forbid even to root, naming the attribute:
     any change of an immutable file; a rewrite of an append-only one, which ``add`` and
     ``import`` may still append to."""
-    flags = _attributes(fd)
-    if flags & _FS_IMMUTABLE_FL:
-        raise LogWriteError(f"{name}: cannot write: the file is immutable (chattr +i)")
-    if rewrite and flags & _FS_APPEND_FL:
+    protection = _protection(fd)
+    if protection is None:
+        return
+    kind, command = protection
+    if kind == "immutable":
+        raise LogWriteError(f"{name}: cannot write: the file is immutable ({command})")
+    if rewrite:
         raise LogWriteError(
-            f"{name}: cannot rewrite: the file is append-only (chattr +a): add and import "
-            "may append to it; a change of its lines needs the attribute taken off (chattr -a)"
+            f"{name}: cannot rewrite: the file is append-only ({command}): add and import "
+            "may append to it; a change of its lines needs the attribute taken off"
         )
+
+
+def _left_unrolled(name: str, fd: int, why: str | None = None) -> LogWriteError:
+    """The error of an append that failed (``why``), or of a writer after it, when the bytes
+    it wrote stay because the file is append-only (it cannot be truncated)."""
+    protection = _protection(fd)
+    command = protection[1] if protection else "chattr +a"
+    left = f"{why}, and the bytes it wrote stay" if why else "an append failed, and its bytes stay"
+    return LogWriteError(
+        f"{name}: cannot write: {left} at the end of the log, the file being append-only "
+        f"({command}): take the attribute off for the next command to take them back"
+    )
 
 
 def _refuse_hard_links(st: os.stat_result, name: str) -> None:
@@ -619,14 +661,9 @@ def refuse_unrewritable(path: str | Path, name: str) -> None:
     temporary can be made, a read-only file system), before another file is changed: so that
     a change of two files is refused whole rather than left half made."""
     target = Path(os.path.realpath(path))
-    _check_writable(target, name)
+    _check_writable(target, name, rewrite=True)
     try:
         _refuse_hard_links(os.stat(target), name)
-        fd = os.open(target, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            _refuse_protected(fd, name, rewrite=True)
-        finally:
-            os.close(fd)
         for place, mode in ((target, os.W_OK), (target.parent, os.W_OK | os.X_OK)):
             if not os.access(place, mode):  # not ours, or a read-only file system (root too)
                 read_only = os.statvfs(place).f_flag & os.ST_RDONLY
@@ -697,11 +734,15 @@ class LockedLog:
             os.fsync(self._fd)
             made()
         except BaseException as exc:  # a failed write, or an interrupt: the log as it was
-            with contextlib.suppress(OSError):
-                if os.fstat(self._fd).st_size != length:  # (an append-only file refuses it)
+            try:
+                if os.fstat(self._fd).st_size != length:
                     os.ftruncate(self._fd, length)
                     os.fsync(self._fd)
                 journal.unlink()
+            except OSError as kept:  # the journal stays, for the next writer to roll back
+                protected = kept.errno == errno.EPERM and _protection(self._fd) is not None
+                if protected and isinstance(exc, OSError):
+                    raise _left_unrolled(self.name, self._fd, os_reason(exc)) from None
             if isinstance(exc, OSError):
                 raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
             raise
@@ -746,13 +787,8 @@ class LockedLog:
                 ) from None
             _fsync_folder(self.path.parent)
         except OSError as exc:
-            if exc.errno == errno.EPERM and _attributes(self._fd) & _FS_APPEND_FL:
-                raise LogWriteError(
-                    f"{self.name}: cannot write: an append that failed left its bytes at the "
-                    "end of the log, and the file is append-only (chattr +a), so they cannot "
-                    "be taken back: take the attribute off (chattr -a) for the next command "
-                    "to take them back"
-                ) from None
+            if exc.errno == errno.EPERM and _protection(self._fd) is not None:
+                raise _left_unrolled(self.name, self._fd) from None
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
 
     def rewrite(self, lines: Iterable[bytes]) -> str | None:

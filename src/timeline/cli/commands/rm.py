@@ -45,7 +45,7 @@ def rm(
     from timeline.edits import dangling, find_lines, refuse_dangling, removal
     from timeline.errors import InputError
     from timeline.log.decoding import json_objects
-    from timeline.log.files import lock_log, read_raw_lines
+    from timeline.log.files import lock_log, read_raw_lines, refuse_unrewritable
     from timeline.log.lines import display_name
     from timeline.text import visible
     from timeline.userinput import check_utf8
@@ -58,6 +58,7 @@ def rm(
         if not sys.stdin.isatty():
             raise InputError("rm: not on a terminal: give --yes to confirm the removal")
         name = display_name(file)
+        refuse_unrewritable(file, name)  # not a question whose answer changes nothing
         lines = list(read_raw_lines(file))
         doomed = find_lines(lines, ids, name=name)
         if not force:

@@ -55,18 +55,21 @@
       ? "All " + events.length + " events shown."
       : shown + " of " + events.length + " events shown.";
   }
-  // A link to an event that the filters hide shows it: they are cleared first.
-  function revealing(id) {
-    var target = id && document.getElementById(id);
+  // A link to an event that the filters hide shows it: they are cleared first. (An anchor
+  // is ASCII letters, digits, '-', '.' and '_': a hash is its id as it is.)
+  function revealing(hash) {
+    var target = hash.length > 1 && document.getElementById(hash.slice(1));
     if (target && target.hidden) { form.reset(); apply(); }
     return target;
   }
   document.addEventListener("click", function (e) {
+    if (e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey ||
+        e.altKey) { return; }  // another tab or window: this page stays as it is
     var link = e.target.closest ? e.target.closest('a[href^="#"]') : null;
-    if (link) { revealing(decodeURIComponent(link.getAttribute("href").slice(1))); }
+    if (link) { revealing(link.getAttribute("href")); }
   });
   window.addEventListener("hashchange", function () {
-    var target = revealing(decodeURIComponent(location.hash.slice(1)));
+    var target = revealing(location.hash);
     if (target) { target.scrollIntoView(); }
   });
   form.addEventListener("input", apply);
