@@ -473,11 +473,13 @@ def tally(events: Iterable[EventLike]) -> dict[str, Tally]:
     first and last event."""
     found: dict[str, Tally] = {}
     for event in events:
+        # as sets: a line may name thousands, and a list's 'in' would read it for each
+        actors, targets = set(event.actors), set(event.targets)
         for id_ in dict.fromkeys(event.actors + event.targets):
             entry = found.get(id_)
             if entry is None:
                 entry = found[id_] = Tally(id_)
-            entry.note(event, acted=id_ in event.actors, targeted=id_ in event.targets)
+            entry.note(event, acted=id_ in actors, targeted=id_ in targets)
     return dict(sorted(found.items()))
 
 

@@ -178,26 +178,27 @@ def check_event(event: EventLike) -> None:
 MAX_EXTRA_DEPTH = 100  # levels of arrays and objects in 'extra', itself the first
 
 
-def nesting_depth(value: object) -> int:
-    """How deeply arrays and objects nest in a JSON value (0 for a scalar); no recursion."""
-    deepest, stack = 0, [(value, 1)]
+def nested_deeper_than(value: object, most: int) -> bool:
+    """Whether arrays and objects nest in a JSON value more than ``most`` levels deep; no
+    recursion, and it stops at the first level past ``most`` (a line nested 10,000 levels deep
+    costs what one nested ``most + 1`` does). Only arrays and objects are visited."""
+    stack = [(value, 1)] if isinstance(value, dict | list | tuple) else []
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list | tuple):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
+        if depth > most:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, _NESTING))
+    return False
+
+
+_NESTING = (dict, list, tuple)
 
 
 def check_extra(extra: dict[str, Any] | None) -> None:
     """One nesting limit for 'extra', the same for every reader and writer: what ``check``
     accepts, every command can write back (shared with ``fastpath``)."""
-    if extra is not None and nesting_depth(extra) > MAX_EXTRA_DEPTH:
+    if extra is not None and nested_deeper_than(extra, MAX_EXTRA_DEPTH):
         raise ValueError(f"nested more than {MAX_EXTRA_DEPTH} levels deep")
 
 
