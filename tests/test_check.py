@@ -519,3 +519,22 @@ def test_a_workers_range_reads_these_lines_as_one_reader(tmp_path: Any, text: by
     path = tmp_path / "log.jsonl"
     path.write_bytes(text)
     _facts_both_ways(path, actors=True)
+
+
+def test_a_run_holds_only_the_answers_it_cannot_find_in_itself() -> None:
+    """An answer to an event of the same run of lines is found there; only the others wait for
+    the whole log (each answer held cost ``check`` about 290 bytes to the end: 381 MB for a
+    log of 100,000 events answering 10 each)."""
+    from timeline.check import line_facts
+    from timeline.log.spool import Spool
+
+    lines = [
+        event(id="a"),
+        event(id="b", type="reject", responds_to=["a"]),
+        event(id="c", type="reject", responds_to=["a", "later", "ghost"]),
+        event(id="later"),
+    ]
+    raw = [RawLine(n, data + b"\n") for n, data in enumerate(lines, 1)]
+    with Spool[Any]() as held:
+        facts = line_facts(parse_lines(raw, source=""), held, as_of=AS_OF, actors=False)
+    assert (list(facts.reference_lines), facts.references) == ([3], ["ghost"])
