@@ -119,3 +119,32 @@ def test_a_views_lines_written_at_once_are_those_read_one_by_one(
     expected, _ = read(strict=True)
     assert forked == (expected, expected)
     assert b"disputed" in expected
+
+
+def test_a_piece_of_long_lines_is_bounded_by_its_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A piece was a count of lines: 1,024 lines of 1 MB held twice while joined (a log of 1 MB
+    lines took 2.6 times its size in memory). It is bounded by bytes too: here ~1,500."""
+    log = tmp_path / "events.jsonl"
+    _log(log)
+    monkeypatch.setattr(selection, "_PIECE_BYTES", 1500)
+    written: list[int] = []
+    real_write_all = selection.write_all
+
+    def write_all(fd: int, data: bytes) -> None:
+        written.append(len(data))
+        real_write_all(fd, data)
+
+    monkeypatch.setattr(selection, "write_all", write_all)
+    with canonical_lines(
+        str(log), Filter(), strict=False, on_invalid=list().append, on_more=list().append
+    ) as lines:
+        one_by_one = b"".join(line + b"\n" for line in lines)
+        assert isinstance(lines, KeptLines)
+        out = tmp_path / "out"
+        with open(out, "wb") as fh:
+            lines.write_to(fh.fileno())
+    longest = max(map(len, one_by_one.splitlines(True)))
+    assert out.read_bytes() == one_by_one
+    assert len(written) > 1 and max(written) <= 1500 + longest

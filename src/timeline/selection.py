@@ -261,6 +261,11 @@ class Kept:
             else:
                 yield from_spool(-2 - offset, lengths[at])
 
+    def mean_length(self) -> int:
+        """How long a line kept is on average (summed in C over the lengths, at once)."""
+        total = sum(self.lengths) + sum(map(len, self.copies.values()))
+        return total // max(1, len(self.lengths))
+
     def longest(self, positions: Iterable[int]) -> int:
         """The length of the longest line at ``positions``."""
         lengths, copies = self.lengths, self.copies
@@ -608,7 +613,9 @@ def canonical_lines(
         # the spools read once (whole, when small), before any writer inherits the reader
         from_spool = _spool_reader(spools)
         read = functools.partial(kept.lines, log_fd=log_fd, from_spool=from_spool)
-        yield KeptLines(ranked, read, longest=functools.partial(kept.longest, ranked))
+        yield KeptLines(
+            ranked, read, longest=functools.partial(kept.longest, ranked), mean=kept.mean_length()
+        )
 
 
 class KeptLines(Iterable[bytes]):
@@ -623,12 +630,16 @@ class KeptLines(Iterable[bytes]):
         head: Sequence[bytes] = (),
         *,
         longest: Callable[[], int] | None = None,
+        mean: int = 0,
     ) -> None:
         self._ranked, self._read, self._head, self._longest = ranked, read, head, longest
+        self._mean = mean  # a line's length on average (0: not known)
 
     def after(self, head: Iterable[bytes]) -> KeptLines:
         """These lines after ``head`` (a table's header)."""
-        return KeptLines(self._ranked, self._read, [*self._head, *head], longest=self._longest)
+        return KeptLines(
+            self._ranked, self._read, [*self._head, *head], longest=self._longest, mean=self._mean
+        )
 
     def mapped(self, change: Callable[[bytes], bytes]) -> KeptLines:
         """Each line changed by ``change`` (in the writers, with ``write_to``)."""
@@ -638,6 +649,7 @@ class KeptLines(Iterable[bytes]):
             lambda positions: map(change, read(positions)),
             [change(line) for line in self._head],
             longest=self._longest,
+            mean=self._mean,
         )
 
     def longest(self) -> int:
@@ -657,13 +669,16 @@ class KeptLines(Iterable[bytes]):
         """Every line, each with a newline, to the open file ``out_fd``. Reading a line back
         costs a system call (the lines of a log in date order lie all over it): many lines
         are read back and written on every core, a piece of ``PIECE_LINES`` each; fewer, by
-        the caller, ``_CALLERS_PIECE_LINES`` at a time."""
+        the caller, ``_CALLERS_PIECE_LINES`` at a time; long lines, fewer of them a piece,
+        about ``_PIECE_BYTES`` (a piece is held twice while it is joined)."""
         if self._head:
             write_all(out_fd, b"".join(line + b"\n" for line in self._head))
         ranked, read = array("q", self._ranked), self._read  # no objects for forks to touch
         forked = len(ranked) >= _PARALLEL_PIECES * PIECE_LINES and parallel.workers() >= 2
         # Alone, the caller holds a smaller piece: the few lines of a filter, in less memory.
         size = PIECE_LINES if forked else _CALLERS_PIECE_LINES
+        if self._mean:
+            size = max(1, min(size, _PIECE_BYTES // self._mean))
 
         def piece(k: int) -> bytes:
             lines = list(read(ranked[k * size : (k + 1) * size]))
@@ -681,6 +696,7 @@ PIECE_LINES = 8192
 """Lines that a writer of ``KeptLines.write_to`` reads back and writes at once."""
 _PARALLEL_PIECES = 8  # fewer pieces (64k lines): forking writers would cost more than it saves
 _CALLERS_PIECE_LINES = 1024
+_PIECE_BYTES = 16 << 20
 
 
 class ViewPart(NamedTuple):
