@@ -299,3 +299,26 @@ def test_a_bad_line_hides_its_id_from_the_comparison_on_either_side() -> None:
         assert result.changes == []
         assert result.notes == [f"{where}: 'hidden' is not compared: its line is not valid"]
         assert not result.complete
+
+
+_SCALARS = st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from([0.0, 1.0, -1.0, 2.5])
+_VALUES = st.recursive(
+    _SCALARS | st.sampled_from(["", "a", "1", "true"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_VALUES, _VALUES)
+def test_fields_are_the_same_exactly_when_json_writes_them_alike(a: Any, b: Any) -> None:
+    """``_same`` asks JSON only of values holding a number or a boolean (1 == 1.0 == True in
+    Python): two JSON writings of every field of 25,000 changed events were 40% of a diff's
+    time. It answers as the JSON writings of both do, for any values."""
+    from timeline.diff import _same
+
+    written_alike = json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert _same(a, b) == (a == b and written_alike)
+    assert _same(a, a)

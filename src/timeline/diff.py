@@ -62,7 +62,25 @@ class Stat:
 
 def _same(a: Any, b: Any) -> bool:
     """Equal as JSON values: ``true`` is not ``1``, and key order inside objects does not count."""
-    return a == b and json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    if a != b:
+        return False
+    # Python's == says so of text, null, and lists and objects of them (most fields); only a
+    # number or a boolean may be equal to one that JSON writes otherwise (1 == 1.0 == True).
+    return _numberless(a) or json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _numberless(value: Any) -> bool:
+    """Whether a JSON value holds no number and no boolean (``a == b`` then means equal)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is not None and not isinstance(item, str):
+            return False
+    return True
 
 
 def field_changes(before: EventLike, after: EventLike) -> tuple[FieldChange, ...]:
