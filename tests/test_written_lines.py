@@ -121,14 +121,21 @@ def test_a_views_lines_written_at_once_are_those_read_one_by_one(
     assert b"disputed" in expected
 
 
+@pytest.mark.parametrize(("reverse", "limit"), [(False, None), (True, 5)])
 def test_a_piece_of_long_lines_is_bounded_by_its_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reverse: bool, limit: int | None
 ) -> None:
     """A piece was a count of lines: 1,024 lines of 1 MB held twice while joined (a log of 1 MB
-    lines took 2.6 times its size in memory). It is bounded by bytes too: here ~1,500."""
+    lines took 2.6 times its size in memory). It is cut by bytes too, here ~3,000, where long
+    lines are kept: a few among many short ones, in one stretch of dates, and under a limit."""
     log = tmp_path / "events.jsonl"
     _log(log)
-    monkeypatch.setattr(selection, "_PIECE_BYTES", 1500)
+    with log.open("a") as fh:
+        for n in range(8):
+            event = event_dict(id=f"2024-03-0{n + 1}-long", date=f"2024-03-0{n + 1}",
+                               summary="x" * 2000)  # fmt: skip
+            fh.write(json.dumps(event) + "\n")
+    monkeypatch.setattr(selection, "_PIECE_BYTES", 3000)
     written: list[int] = []
     real_write_all = selection.write_all
 
@@ -138,8 +145,9 @@ def test_a_piece_of_long_lines_is_bounded_by_its_bytes(
 
     monkeypatch.setattr(selection, "write_all", write_all)
     with canonical_lines(
-        str(log), Filter(), strict=False, on_invalid=list().append, on_more=list().append
-    ) as lines:
+        str(log), Filter(), strict=False, reverse=reverse, limit=limit,
+        on_invalid=list().append, on_more=list().append,
+    ) as lines:  # fmt: skip
         one_by_one = b"".join(line + b"\n" for line in lines)
         assert isinstance(lines, KeptLines)
         out = tmp_path / "out"
@@ -147,4 +155,5 @@ def test_a_piece_of_long_lines_is_bounded_by_its_bytes(
             lines.write_to(fh.fileno())
     longest = max(map(len, one_by_one.splitlines(True)))
     assert out.read_bytes() == one_by_one
-    assert len(written) > 1 and max(written) <= 1500 + longest
+    assert one_by_one.count(b"\n") == (limit or 68)
+    assert len(written) > 1 and max(written) <= 3000 + longest

@@ -330,18 +330,17 @@ def find_lines(
         raise InputError(_EMPTY_ID)
     found: dict[str, RawLine] = {}
     problems: list[str] = []
-    starts = False
+    told = whole is None  # why a start will not do: after the first id it is about
     for event_id in event_ids:
         try:
             whole_id, line = _line_of(lines, event_id, whole=whole is not None)
         except _NotOne as exc:
-            problems.append(str(exc))
-            starts = starts or exc.starts
+            problems.append(f"{exc}: {whole}" if exc.starts and not told else str(exc))
+            told = told or exc.starts
         else:
             found[whole_id] = line
     if problems:
-        why = f": {whole}" if starts and whole is not None else ""
-        raise ConflictError(f"{name}: " + "; ".join(problems) + why)
+        raise ConflictError(f"{name}: " + "; ".join(problems))
     return found
 
 

@@ -261,10 +261,14 @@ class Kept:
             else:
                 yield from_spool(-2 - offset, lengths[at])
 
-    def mean_length(self) -> int:
-        """How long a line kept is on average (summed in C over the lengths, at once)."""
-        total = sum(self.lengths) + sum(map(len, self.copies.values()))
-        return total // max(1, len(self.lengths))
+    def longest_of_all(self) -> int:
+        """The length of the longest line kept (in C over the lengths: at once)."""
+        return max(max(self.lengths, default=0), *map(len, self.copies.values()), 0)
+
+    def length(self, at: int) -> int:
+        """The length of the line at position ``at``."""
+        copy = self.copies.get(at)
+        return self.lengths[at] if copy is None else len(copy)
 
     def longest(self, positions: Iterable[int]) -> int:
         """The length of the longest line at ``positions``."""
@@ -613,9 +617,7 @@ def canonical_lines(
         # the spools read once (whole, when small), before any writer inherits the reader
         from_spool = _spool_reader(spools)
         read = functools.partial(kept.lines, log_fd=log_fd, from_spool=from_spool)
-        yield KeptLines(
-            ranked, read, longest=functools.partial(kept.longest, ranked), mean=kept.mean_length()
-        )
+        yield KeptLines(ranked, read, longest=functools.partial(kept.longest, ranked), sizes=kept)
 
 
 class KeptLines(Iterable[bytes]):
@@ -630,15 +632,15 @@ class KeptLines(Iterable[bytes]):
         head: Sequence[bytes] = (),
         *,
         longest: Callable[[], int] | None = None,
-        mean: int = 0,
+        sizes: Kept | None = None,
     ) -> None:
         self._ranked, self._read, self._head, self._longest = ranked, read, head, longest
-        self._mean = mean  # a line's length on average (0: not known)
+        self._sizes = sizes  # the lines' lengths as they were kept (None: not known)
 
     def after(self, head: Iterable[bytes]) -> KeptLines:
         """These lines after ``head`` (a table's header)."""
         return KeptLines(
-            self._ranked, self._read, [*self._head, *head], longest=self._longest, mean=self._mean
+            self._ranked, self._read, [*self._head, *head], longest=self._longest, sizes=self._sizes
         )
 
     def mapped(self, change: Callable[[bytes], bytes]) -> KeptLines:
@@ -649,7 +651,7 @@ class KeptLines(Iterable[bytes]):
             lambda positions: map(change, read(positions)),
             [change(line) for line in self._head],
             longest=self._longest,
-            mean=self._mean,
+            sizes=self._sizes,
         )
 
     def longest(self) -> int:
@@ -669,27 +671,46 @@ class KeptLines(Iterable[bytes]):
         """Every line, each with a newline, to the open file ``out_fd``. Reading a line back
         costs a system call (the lines of a log in date order lie all over it): many lines
         are read back and written on every core, a piece of ``PIECE_LINES`` each; fewer, by
-        the caller, ``_CALLERS_PIECE_LINES`` at a time; long lines, fewer of them a piece,
-        about ``_PIECE_BYTES`` (a piece is held twice while it is joined)."""
+        the caller, ``_CALLERS_PIECE_LINES`` at a time; where long lines are kept, fewer of
+        them a piece, about ``_PIECE_BYTES`` of them as they were kept (a piece is held
+        twice while it is joined)."""
         if self._head:
             write_all(out_fd, b"".join(line + b"\n" for line in self._head))
         ranked, read = array("q", self._ranked), self._read  # no objects for forks to touch
         forked = len(ranked) >= _PARALLEL_PIECES * PIECE_LINES and parallel.workers() >= 2
         # Alone, the caller holds a smaller piece: the few lines of a filter, in less memory.
         size = PIECE_LINES if forked else _CALLERS_PIECE_LINES
-        if self._mean:
-            size = max(1, min(size, _PIECE_BYTES // self._mean))
+        sizes = self._sizes
+        if sizes is not None and sizes.longest_of_all() * size > 2 * _PIECE_BYTES:
+            starts = _piece_starts(ranked, sizes.length, size)
+        else:  # no piece can hold much: a piece each ``size`` lines
+            starts = array("q", range(0, len(ranked), size))
+        starts.append(len(ranked))
 
         def piece(k: int) -> bytes:
-            lines = list(read(ranked[k * size : (k + 1) * size]))
+            lines = list(read(ranked[starts[k] : starts[k + 1]]))
             return b"\n".join(lines) + b"\n" if lines else b""
 
-        count = -(-len(ranked) // size)
+        count = len(starts) - 1
         if forked:
             parallel.write_in_order(piece, count, out_fd)
             return
         for k in range(count):
             write_all(out_fd, piece(k))
+
+
+def _piece_starts(ranked: Sequence[int], length: Callable[[int], int], most: int) -> array[int]:
+    """Where in ``ranked`` each piece starts: at most ``most`` lines a piece, and no more
+    lines once it holds ``_PIECE_BYTES`` (a line alone may hold more)."""
+    starts = array("q", [0] if ranked else [])
+    lines = held = 0
+    for index, at in enumerate(ranked):
+        if lines == most or (lines and held >= _PIECE_BYTES):
+            starts.append(index)
+            lines = held = 0
+        lines += 1
+        held += length(at) + 1
+    return starts
 
 
 PIECE_LINES = 8192
@@ -1179,7 +1200,7 @@ def selected_lines(
                 _rendered, kept, log_fd=snap.fd, from_spool=_spool_reader(spools), line=line,
                 responses=responses, disputed={hash(ref) for ref in responses.rejected},
             )  # fmt: skip
-            yield KeptLines(ranked, read)
+            yield KeptLines(ranked, read, sizes=kept)
 
 
 @contextlib.contextmanager

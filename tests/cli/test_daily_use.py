@@ -560,10 +560,15 @@ def test_rm_of_several_ids_names_every_one_it_cannot_find(tmp_path: Path) -> Non
         "start with it (imp-10): --yes removes only events named by their whole id\n"
     )
     starts = CliRunner().invoke(app, ["rm", "imp-1", "also", "--yes", "-f", str(log)])
-    assert starts.stderr == (  # why a start will not do, once
-        f"timeline: {log}: no event with id 'imp-1', only ids that start with it (imp-10); "
-        "no event with id 'also', only ids that start with it (also-kept): --yes removes only "
-        "events named by their whole id\n"
+    assert starts.stderr == (  # why a start will not do, once, after the first it is about
+        f"timeline: {log}: no event with id 'imp-1', only ids that start with it (imp-10): "
+        "--yes removes only events named by their whole id; no event with id 'also', only ids "
+        "that start with it (also-kept)\n"
+    )
+    last = CliRunner().invoke(app, ["rm", "imp-1", "zzz", "--yes", "-f", str(log)])
+    assert last.stderr == (
+        f"timeline: {log}: no event with id 'imp-1', only ids that start with it (imp-10): "
+        "--yes removes only events named by their whole id; no event with id 'zzz'\n"
     )
     empty = CliRunner().invoke(app, ["rm", "nope", "", "--yes", "-f", str(log)])
     assert (empty.exit_code, empty.stderr) == (2, "timeline: ID: an empty id names no event\n")

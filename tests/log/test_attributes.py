@@ -12,6 +12,7 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "data" / "events.jsonl"
 REGISTRY = ROOT / "data" / "actors.toml"
 FIRST_ID = "1991-01-01-belarus-independence-from-soviet-union"
-_FS_IOC_GETFLAGS, _FS_IOC_SETFLAGS = files._FS_IOC_GETFLAGS, files._ioctl_number("w", 2)
+# linux/fs.h's numbers for a 64-bit x86 or arm machine, as the kernel has them: not taken from
+# the code under test, whose wrong number would only make these tests skip
+_FS_IOC_GETFLAGS, _FS_IOC_SETFLAGS = 0x80086601, 0x40086602
 APPEND, IMMUTABLE = 0x20, 0x10
 ADD = ("add", "--date", "2024-08-30", "--type", "accuse", "--actor", "ukraine", "--title",
        "A new claim", "--source", "https://example.org/x", "--id", "2024-08-30-new")  # fmt: skip
@@ -52,6 +55,8 @@ def _set_attributes(path: Path, flags: int) -> None:
 def protect(tmp_path: Path) -> Iterator[list[Path]]:
     """Paths appended to the yielded list lose their attributes when the test ends (else
     pytest could not remove them)."""
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip("the ioctl numbers here are those of 64-bit x86 and arm")
     probe = tmp_path / "probe"
     probe.write_bytes(b"")
     try:
@@ -91,8 +96,9 @@ def test_an_append_only_log_is_not_rewritten_and_says_why(
     result = cli(*command, "-f", str(log))
     assert result.exit_code == 2
     assert result.stderr == (
-        f"timeline: {log}: cannot rewrite: the file is append-only (chattr +a): add and import "
-        "may append to it; a change of its lines needs the attribute taken off\n"
+        f"timeline: {log}: cannot rewrite: the file is append-only (chattr +a; chattr -a takes "
+        "that off): add and import may append to it; a change of its lines needs the attribute "
+        "taken off\n"
     )
     assert log.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl", "probe"]
@@ -113,7 +119,8 @@ def test_an_immutable_log_is_not_written_and_says_why(tmp_path: Path, protect: l
         result = cli(*command, "-f", str(log))
         assert result.exit_code == 2
         assert (
-            result.stderr == f"timeline: {log}: cannot write: the file is immutable (chattr +i)\n"
+            result.stderr == f"timeline: {log}: cannot write: the file is immutable (chattr "
+            "+i; chattr -i takes that off)\n"
         )
     assert log.read_bytes() == before
 
@@ -129,7 +136,7 @@ def test_a_rename_with_an_append_only_registry_leaves_the_log_as_it_was(
     before = (log.read_bytes(), registry.read_bytes())
     result = cli("actors", "rename", "belarus/president", "belarus/head-of-state", "-f", str(log))
     assert result.exit_code == 2
-    assert "actors.toml: cannot rewrite: the file is append-only (chattr +a)" in result.stderr
+    assert "actors.toml: cannot rewrite: the file is append-only (chattr +a;" in result.stderr
     assert (log.read_bytes(), registry.read_bytes()) == before
 
 
@@ -177,19 +184,75 @@ def test_an_append_that_fails_halfway_is_named_and_taken_back_once_allowed(
     assert failed.exit_code == 2
     assert failed.stderr == (
         f"timeline: {log}: cannot write: no space left on device, and the bytes it wrote stay "
-        "at the end of the log, the file being append-only (chattr +a): take the attribute off "
-        "for the next command to take them back\n"
+        "at the end of the log, as the file is append-only (chattr +a; chattr -a takes that "
+        "off): take the attribute off for the next command to take them back\n"
     )
     assert log.read_bytes() != before  # the torn bytes stay: nothing can truncate the file
     blocked = cli(*ADD, "-f", str(log))
     assert blocked.exit_code == 2
     assert blocked.stderr == (
         f"timeline: {log}: cannot write: an append failed, and its bytes stay at the end of the "
-        "log, the file being append-only (chattr +a): take the attribute off for the next "
-        "command to take them back\n"
+        "log, as the file is append-only (chattr +a; chattr -a takes that off): take the "
+        "attribute off for the next command to take them back\n"
     )
     _set_attributes(log, 0)
     again = cli(*ADD, "-f", str(log))
     assert again.exit_code == 0, again.stderr
     assert log.read_bytes().startswith(before)
     assert log.read_bytes().count(b"\n") == before.count(b"\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("machine", "long_size", "get", "put"),
+    [
+        ("x86_64", 8, 0x80086601, 0x40086602),
+        ("aarch64", 8, 0x80086601, 0x40086602),
+        ("ppc64le", 8, 0x40086601, 0x80086602),
+        ("mips64", 8, 0x40086601, 0x80086602),
+        ("sparc64", 8, 0x40086601, 0x80086602),
+        ("parisc64", 8, 0x40086601, 0x80086602),
+        ("armv7l", 4, 0x80046601, 0x40046602),
+        ("i686", 4, 0x80046601, 0x40046602),
+    ],
+)
+def test_the_ioctl_numbers_are_the_kernels_on_each_machine(
+    monkeypatch: pytest.MonkeyPatch, machine: str, long_size: int, get: int, put: int
+) -> None:
+    """FS_IOC_GETFLAGS and SETFLAGS as linux/fs.h makes them on each architecture (a wrong
+    number is ENOTTY, read as 'no attributes': the refusals would be lost without a word)."""
+    real_calcsize = struct.calcsize
+    monkeypatch.setattr(os, "uname", lambda: os.uname_result(("Linux", "h", "6", "1", machine)))
+    monkeypatch.setattr(
+        struct, "calcsize", lambda fmt: long_size if fmt == "l" else real_calcsize(fmt)
+    )
+    assert (files._ioctl_number("r", 1), files._ioctl_number("w", 2)) == (get, put)
+
+
+@pytest.mark.parametrize(
+    ("flag", "said"),
+    [
+        ("UF_APPEND", "append-only (chflags uappnd; chflags nouappnd takes that off)"),
+        ("SF_APPEND", "append-only (chflags sappnd; chflags nosappnd takes that off)"),
+        ("UF_IMMUTABLE", "immutable (chflags uchg; chflags nouchg takes that off)"),
+        ("SF_IMMUTABLE", "immutable (chflags schg; chflags noschg takes that off)"),
+    ],
+)
+def test_the_bsd_flags_are_named_as_chflags_sets_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str, said: str
+) -> None:
+    """macOS and the BSDs keep the attributes in ``st_flags``: a user's flag and root's are
+    set and taken off by different words (faked here: this machine has no st_flags)."""
+    import types
+
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(BUNDLED.read_bytes())
+    real_fstat = os.fstat
+
+    def fstat(fd: int) -> object:
+        st = real_fstat(fd)
+        fields = {name: getattr(st, name) for name in dir(st) if name.startswith("st_")}
+        return types.SimpleNamespace(**fields, st_flags=getattr(stat, flag))
+
+    monkeypatch.setattr(os, "fstat", fstat)
+    with os.fdopen(os.open(log, os.O_RDONLY)) as fh:
+        assert str(files._protection(fh.fileno())) == f"the file is {said}"

@@ -592,19 +592,38 @@ def _ioctl_number(direction: str, number: int) -> int:
 # Linux's file attributes (chattr, linux/fs.h); the kernel reads and writes them as an int.
 _FS_IOC_GETFLAGS = _ioctl_number("r", 1)
 _FS_IMMUTABLE_FL, _FS_APPEND_FL = 0x10, 0x20
-# The BSDs' and macOS's (chflags): the user's and the system's flags.
-_BSD_IMMUTABLE = getattr(stat, "UF_IMMUTABLE", 0) | getattr(stat, "SF_IMMUTABLE", 0)
-_BSD_APPEND = getattr(stat, "UF_APPEND", 0) | getattr(stat, "SF_APPEND", 0)
+# The BSDs' and macOS's (chflags): a user's flag, or the system's (root's, at securelevel 0).
+_BSD_FLAGS = (
+    ("immutable", getattr(stat, "UF_IMMUTABLE", 0), "chflags uchg", "chflags nouchg"),
+    ("immutable", getattr(stat, "SF_IMMUTABLE", 0), "chflags schg", "chflags noschg"),
+    ("append-only", getattr(stat, "UF_APPEND", 0), "chflags uappnd", "chflags nouappnd"),
+    ("append-only", getattr(stat, "SF_APPEND", 0), "chflags sappnd", "chflags nosappnd"),
+)
 
 
-def _protection(fd: int) -> tuple[str, str] | None:
-    """How the open file's attributes protect it, even from root: ("immutable", the command
-    that sets it) or ("append-only", …); None when they do not, or the system cannot tell."""
-    bsd_flags = getattr(os.fstat(fd), "st_flags", 0)
-    if bsd_flags & _BSD_IMMUTABLE:
-        return "immutable", "chflags uchg"
-    if bsd_flags & _BSD_APPEND:
-        return "append-only", "chflags uappnd"
+@dataclass(frozen=True, slots=True)
+class _Protection:
+    """An attribute that protects a file even from root: what it makes the file, the command
+    that sets it, and the one that takes it off."""
+
+    kind: str  # "immutable" or "append-only"
+    command: str
+    undo: str
+
+    def __str__(self) -> str:
+        return f"the file is {self.kind} ({self.command}; {self.undo} takes that off)"
+
+
+def _protection(fd: int) -> _Protection | None:
+    """How the open file's attributes protect it, or None: they do not, or the system cannot
+    tell (it is asked while another error is being told: it raises none of its own)."""
+    try:
+        bsd_flags = getattr(os.fstat(fd), "st_flags", 0)
+    except OSError:
+        return None
+    for kind, flag, command, undo in _BSD_FLAGS:
+        if flag and bsd_flags & flag:
+            return _Protection(kind, command, undo)
     flags = struct.pack("ii", 0, 0)
     try:
         flags = fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags)
@@ -612,9 +631,9 @@ def _protection(fd: int) -> tuple[str, str] | None:
         return None
     linux_flags = struct.unpack("ii", flags)[0]
     if linux_flags & _FS_IMMUTABLE_FL:
-        return "immutable", "chattr +i"
+        return _Protection("immutable", "chattr +i", "chattr -i")
     if linux_flags & _FS_APPEND_FL:
-        return "append-only", "chattr +a"
+        return _Protection("append-only", "chattr +a", "chattr -a")
     return None
 
 
@@ -625,25 +644,22 @@ def _refuse_protected(fd: int, name: str, *, rewrite: bool) -> None:
     protection = _protection(fd)
     if protection is None:
         return
-    kind, command = protection
-    if kind == "immutable":
-        raise LogWriteError(f"{name}: cannot write: the file is immutable ({command})")
+    if protection.kind == "immutable":
+        raise LogWriteError(f"{name}: cannot write: {protection}")
     if rewrite:
         raise LogWriteError(
-            f"{name}: cannot rewrite: the file is append-only ({command}): add and import "
-            "may append to it; a change of its lines needs the attribute taken off"
+            f"{name}: cannot rewrite: {protection}: add and import may append to it; a change "
+            "of its lines needs the attribute taken off"
         )
 
 
-def _left_unrolled(name: str, fd: int, why: str | None = None) -> LogWriteError:
+def _left_unrolled(name: str, protection: _Protection, why: str | None = None) -> LogWriteError:
     """The error of an append that failed (``why``), or of a writer after it, when the bytes
-    it wrote stay because the file is append-only (it cannot be truncated)."""
-    protection = _protection(fd)
-    command = protection[1] if protection else "chattr +a"
+    it wrote stay because the file's attributes forbid cutting them off."""
     left = f"{why}, and the bytes it wrote stay" if why else "an append failed, and its bytes stay"
     return LogWriteError(
-        f"{name}: cannot write: {left} at the end of the log, the file being append-only "
-        f"({command}): take the attribute off for the next command to take them back"
+        f"{name}: cannot write: {left} at the end of the log, as {protection}: take the "
+        "attribute off for the next command to take them back"
     )
 
 
@@ -740,9 +756,10 @@ class LockedLog:
                     os.fsync(self._fd)
                 journal.unlink()
             except OSError as kept:  # the journal stays, for the next writer to roll back
-                protected = kept.errno == errno.EPERM and _protection(self._fd) is not None
-                if protected and isinstance(exc, OSError):
-                    raise _left_unrolled(self.name, self._fd, os_reason(exc)) from None
+                if kept.errno == errno.EPERM and isinstance(exc, OSError):
+                    protection = _protection(self._fd)
+                    if protection is not None:
+                        raise _left_unrolled(self.name, protection, os_reason(exc)) from None
             if isinstance(exc, OSError):
                 raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
             raise
@@ -787,8 +804,9 @@ class LockedLog:
                 ) from None
             _fsync_folder(self.path.parent)
         except OSError as exc:
-            if exc.errno == errno.EPERM and _protection(self._fd) is not None:
-                raise _left_unrolled(self.name, self._fd) from None
+            protection = _protection(self._fd) if exc.errno == errno.EPERM else None
+            if protection is not None:
+                raise _left_unrolled(self.name, protection) from None
             raise LogWriteError(f"{self.name}: cannot write: {os_reason(exc)}") from None
 
     def rewrite(self, lines: Iterable[bytes]) -> str | None:
