@@ -14,7 +14,7 @@ from timeline.log.lines import RawLine
 from timeline.parsing import InvalidLine, parse_lines, valid_lines
 from timeline.prefilter import Prefilter
 from timeline.query import Filter, matches
-from timeline.rules import EventLike, canonical_json, to_json_dict
+from timeline.rules import EventLike, canonical_json, json_scalars, to_json_dict
 
 
 class Op(str, enum.Enum):
@@ -71,16 +71,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _numberless(value: Any) -> bool:
     """Whether a JSON value holds no number and no boolean (``a == b`` then means equal)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif item is not None and not isinstance(item, str):
-            return False
-    return True
+    return all(item is None or isinstance(item, str) for item in json_scalars(value))
 
 
 def field_changes(before: EventLike, after: EventLike) -> tuple[FieldChange, ...]:

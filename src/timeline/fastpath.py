@@ -20,7 +20,14 @@ import msgspec
 
 from timeline.dates import Precision, period_end
 from timeline.log.decoding import JSON_STRING
-from timeline.rules import ASCII_ACTOR, COUNTRY_RE, ID_RE, check_event, check_extra
+from timeline.rules import (
+    ASCII_ACTOR,
+    COUNTRY_RE,
+    ID_RE,
+    check_event,
+    check_extra,
+    json_scalars,
+)
 from timeline.text import json_safe
 from timeline.vocab import EventType, Status
 
@@ -300,16 +307,9 @@ def _keys(value: object) -> int:
 
 def _readable_numbers(extra: dict[str, Any]) -> bool:
     """Every integer in 'extra' is one Python's JSON reader takes (it limits their digits)."""
-    stack: list[Any] = [extra]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, int) and item.bit_length() > _MAX_INT_BITS:
-            return False
-    return True
+    return not any(
+        isinstance(item, int) and item.bit_length() > _MAX_INT_BITS for item in json_scalars(extra)
+    )
 
 
 def _is_id(text: str) -> bool:

@@ -10,7 +10,7 @@ import datetime
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -193,6 +193,20 @@ def nested_deeper_than(value: object, most: int) -> bool:
 
 
 _NESTING = (dict, list, tuple)
+
+
+def json_scalars(value: object) -> Iterator[object]:
+    """Every scalar of a JSON value (its strings, numbers, booleans and nulls, object keys
+    aside), however deep, without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            yield item
 
 
 def check_extra(extra: dict[str, Any] | None) -> None:
