@@ -178,11 +178,14 @@ def check_event(event: EventLike) -> None:
 MAX_EXTRA_DEPTH = 100  # levels of arrays and objects in 'extra', itself the first
 
 
+_NESTING = (dict, list, tuple)
+
+
 def nested_deeper_than(value: object, most: int) -> bool:
     """Whether arrays and objects nest in a JSON value more than ``most`` levels deep; no
     recursion, and it stops at the first level past ``most`` (a line nested 10,000 levels deep
     costs what one nested ``most + 1`` does). Only arrays and objects are visited."""
-    stack = [(value, 1)] if isinstance(value, dict | list | tuple) else []
+    stack = [(value, 1)] if isinstance(value, _NESTING) else []
     while stack:
         item, depth = stack.pop()
         if depth > most:
@@ -190,9 +193,6 @@ def nested_deeper_than(value: object, most: int) -> bool:
         children = item.values() if isinstance(item, dict) else item
         stack.extend((child, depth + 1) for child in children if isinstance(child, _NESTING))
     return False
-
-
-_NESTING = (dict, list, tuple)
 
 
 def json_scalars(value: object) -> Iterator[object]:

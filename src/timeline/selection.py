@@ -272,9 +272,7 @@ class Kept:
 
     def longest(self, positions: Iterable[int]) -> int:
         """The length of the longest line at ``positions``."""
-        lengths, copies = self.lengths, self.copies
-        sizes = (len(copies[at]) if at in copies else lengths[at] for at in positions)
-        return max(sizes, default=0)
+        return max(map(self.length, positions), default=0)
 
     def stored(self, at: int, again: Collection[int] = ()) -> bool:
         """Whether the event at position ``at`` has its rendered line in a spool, not to be
@@ -617,7 +615,7 @@ def canonical_lines(
         # the spools read once (whole, when small), before any writer inherits the reader
         from_spool = _spool_reader(spools)
         read = functools.partial(kept.lines, log_fd=log_fd, from_spool=from_spool)
-        yield KeptLines(ranked, read, longest=functools.partial(kept.longest, ranked), sizes=kept)
+        yield KeptLines(ranked, read, sizes=kept)
 
 
 class KeptLines(Iterable[bytes]):
@@ -631,17 +629,14 @@ class KeptLines(Iterable[bytes]):
         read: Callable[[Sequence[int]], Iterable[bytes]],
         head: Sequence[bytes] = (),
         *,
-        longest: Callable[[], int] | None = None,
         sizes: Kept | None = None,
     ) -> None:
-        self._ranked, self._read, self._head, self._longest = ranked, read, head, longest
+        self._ranked, self._read, self._head = ranked, read, head
         self._sizes = sizes  # the lines' lengths as they were kept (None: not known)
 
     def after(self, head: Iterable[bytes]) -> KeptLines:
         """These lines after ``head`` (a table's header)."""
-        return KeptLines(
-            self._ranked, self._read, [*self._head, *head], longest=self._longest, sizes=self._sizes
-        )
+        return KeptLines(self._ranked, self._read, [*self._head, *head], sizes=self._sizes)
 
     def mapped(self, change: Callable[[bytes], bytes]) -> KeptLines:
         """Each line changed by ``change`` (in the writers, with ``write_to``)."""
@@ -650,14 +645,13 @@ class KeptLines(Iterable[bytes]):
             self._ranked,
             lambda positions: map(change, read(positions)),
             [change(line) for line in self._head],
-            longest=self._longest,
             sizes=self._sizes,
         )
 
     def longest(self) -> int:
         """The length of the longest of these lines (as they were kept, before ``mapped``)."""
-        if self._longest is not None:
-            return self._longest()
+        if self._sizes is not None:
+            return self._sizes.longest(self._ranked)
         return max(map(len, self), default=0)
 
     def __iter__(self) -> Iterator[bytes]:

@@ -132,6 +132,14 @@ def shown_ids(driver: WebDriver) -> list[str]:
     return ids
 
 
+def in_view(driver: WebDriver, anchor: str) -> bool:
+    """Whether the top of the element ``anchor`` is within the window."""
+    top = driver.execute_script(
+        f"return document.getElementById('{anchor}').getBoundingClientRect().top"
+    )
+    return bool(0 <= top < driver.execute_script("return innerHeight"))
+
+
 @pytest.fixture(scope="module")
 def bundled_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("html") / "brief.html"
@@ -248,10 +256,7 @@ def test_answers_and_answered_by_navigate_to_each_other(
     assert browser.execute_script("return document.querySelector(':target').id") == denial
     browser.find_element(By.CSS_SELECTOR, f"#{denial} .answers a[href='#{claim}']").click()
     assert browser.execute_script("return document.querySelector(':target').id") == claim
-    top = browser.execute_script(
-        f"return document.getElementById('{claim}').getBoundingClientRect().top"
-    )
-    assert 0 <= top < browser.execute_script("return innerHeight")
+    assert in_view(browser, claim)
 
 
 def test_the_filters_show_exactly_the_matching_events(
@@ -396,10 +401,7 @@ def test_a_link_to_an_event_the_filters_hide_shows_it(
     browser.find_element(By.CSS_SELECTOR, f"#{denial} .answers a[href='#{claim}']").click()
     assert browser.find_element(By.ID, claim).is_displayed()
     assert browser.find_element(By.NAME, "type").get_attribute("value") == ""
-    top = browser.execute_script(
-        f"return document.getElementById('{claim}').getBoundingClientRect().top"
-    )
-    assert 0 <= top < browser.execute_script("return innerHeight")
+    assert in_view(browser, claim)
 
 
 def test_a_status_mark_keeps_its_sign_with_its_word_on_a_phone(

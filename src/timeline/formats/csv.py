@@ -33,7 +33,8 @@ CSV_COLUMNS = (
 # hostile title would be a live link, or worse): such a cell gets a leading quote, which
 # spreadsheets show as text (OWASP's advice on CSV injection). Machines read --json.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PRINTABLE_RISKY_STARTS = frozenset(c for c in _FORMULA_STARTS if c.isprintable()) | {" "}
+_PRINTABLE_FORMULA_STARTS = "".join(c for c in _FORMULA_STARTS if c.isprintable())
+PRINTABLE_RISKY_STARTS = frozenset(_PRINTABLE_FORMULA_STARTS) | {" "}
 """The first characters of a printable cell that ``spreadsheet_safe`` may change: a formula's,
 or a space (the only printable white space) before one."""
 
@@ -49,10 +50,8 @@ def spreadsheet_safe(cell: str) -> str:
     many locales) starts a cell there (``x;=1+1`` is two cells to it), and one that reads the
     whole file so runs on past this cell's end (``x;-5`` then ``,y``: ``-5,y``), so that even
     a number there is quoted."""
-    if ";" not in cell:
-        return _safe_start(cell, numbers=True)
     first, *rest = cell.split(";")
-    return ";".join([_safe_start(first, numbers=True), *(_safe_start(r) for r in rest)])
+    return ";".join([_safe_start(first, numbers=True), *map(_safe_start, rest)])
 
 
 def _safe_start(cell: str, *, numbers: bool = False) -> str:
@@ -65,7 +64,7 @@ def _safe_start(cell: str, *, numbers: bool = False) -> str:
 
 
 # A ';' before what a spreadsheet would run, in an address: a quote there would break the link.
-_SPLIT_BEFORE_FORMULA = re.compile(r";(?=\s*[=+\-@])")
+_SPLIT_BEFORE_FORMULA = re.compile(rf";(?=\s*[{re.escape(_PRINTABLE_FORMULA_STARTS)}])")
 _ESCAPED_SEMICOLON = urllib.parse.quote(";")
 
 
